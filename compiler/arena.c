@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/* arena.c: bump allocator in large chunks; see arena.h for the ownership rule.
+ * Oversized requests get a chunk of their own so a 100 MB tensor copy does not
+ * waste a chunk's tail. */
+#include "arena.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_SIZE (64 * 1024)
+#define ALIGN 16
+
+struct ArenaChunk {
+    ArenaChunk *next;
+    size_t used, size;
+    _Alignas(ALIGN) unsigned char data[];
+};
+
+static void oom(size_t size)
+{
+    fprintf(stderr, "hbnnc: internal error: out of memory allocating %zu bytes\n", size);
+    exit(3);
+}
+
+void arena_init(Arena *a)
+{
+    a->head = NULL;
+    a->total = 0;
+}
+
+void arena_destroy(Arena *a)
+{
+    ArenaChunk *c = a->head;
+    while (c) {
+        ArenaChunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = NULL;
+    a->total = 0;
+}
+
+static ArenaChunk *chunk_new(size_t size)
+{
+    if (size > SIZE_MAX - sizeof(ArenaChunk))
+        oom(size);
+    ArenaChunk *c = malloc(sizeof(ArenaChunk) + size);
+    if (!c)
+        oom(size);
+    c->used = 0;
+    c->size = size;
+    return c;
+}
+
+void *arena_alloc(Arena *a, size_t size)
+{
+    if (size > SIZE_MAX - ALIGN)
+        oom(size);
+    size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (need == 0)
+        need = ALIGN;
+    ArenaChunk *c = a->head;
+    if (!c || c->size - c->used < need) {
+        if (need > CHUNK_SIZE / 4) {
+            // Big block: own chunk, linked behind the head so the head keeps its free tail.
+            ArenaChunk *big = chunk_new(need);
+            big->used = need;
+            if (c) {
+                big->next = c->next;
+                c->next = big;
+            } else {
+                big->next = NULL;
+                a->head = big;
+            }
+            a->total += need;
+            memset(big->data, 0, size);
+            return big->data;
+        }
+        c = chunk_new(CHUNK_SIZE);
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = c->data + c->used;
+    c->used += need;
+    a->total += need;
+    memset(p, 0, size);
+    return p;
+}
+
+void *arena_calloc(Arena *a, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        oom(SIZE_MAX);
+    return arena_alloc(a, n * size);
+}
+
+char *arena_strndup(Arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+char *arena_strdup(Arena *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_vprintf(Arena *a, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        n = 0;
+    char *p = arena_alloc(a, (size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *arena_printf(Arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = arena_vprintf(a, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void *hb_vec_grow(Arena *a, void *data, uint32_t *cap, size_t elem)
+{
+    uint32_t ncap = *cap ? *cap * 2 : 8;
+    if (ncap < *cap)
+        oom(SIZE_MAX);
+    void *p = arena_calloc(a, ncap, elem);
+    if (data)
+        memcpy(p, data, (size_t)*cap * elem);
+    *cap = ncap;
+    return p;
+}

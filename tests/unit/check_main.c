@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+/* check_main.c: the single Check runner. Every suite_NAME() found in the tests/unit sources
+ * is listed in the generated suites.inc; ctest runs one suite per entry through
+ * CK_RUN_SUITE. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "test_util.h"
+
+#define X(name) Suite *suite_##name(void);
+#include "suites.inc"
+#undef X
+
+int main(void)
+{
+    SRunner *sr = srunner_create(NULL);
+#define X(name) srunner_add_suite(sr, suite_##name());
+#include "suites.inc"
+#undef X
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

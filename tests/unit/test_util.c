@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/* test_util.c: the per-test fixture (see test_util.h). Diagnostics are written in
+ * plain form to an open_memstream buffer so tests can assert on exact text. */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+HbCx *hbt_cx;
+static HbCx the_cx;
+static char *diag_buf;
+static size_t diag_len;
+
+void hbt_setup(void)
+{
+    HbOptions o = {.diag_format = DIAG_PLAIN, .stdlib_dir = HBNN_SOURCE_STDLIB};
+    cx_init(&the_cx, &o);
+    diag_buf = NULL;
+    diag_len = 0;
+    the_cx.diag_out = open_memstream(&diag_buf, &diag_len);
+    hbt_cx = &the_cx;
+}
+
+void hbt_teardown(void)
+{
+    fclose(the_cx.diag_out);
+    free(diag_buf);
+    diag_buf = NULL;
+    cx_destroy(&the_cx);
+    hbt_cx = NULL;
+}
+
+const char *hbt_diags(void)
+{
+    diag_flush(hbt_cx);
+    fflush(hbt_cx->diag_out);
+    return diag_buf ? diag_buf : "";
+}
+
+uint32_t hbt_source(const char *text)
+{
+    return cx_add_source(hbt_cx, "test.hb", text, (uint32_t)strlen(text));
+}
+
+const char *hbt_tmp_path(const char *name)
+{
+    return arena_printf(&hbt_cx->arena, "%s/%s", HB_TEST_TMP, name);
+}

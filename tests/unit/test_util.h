@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+/* test_util.h: shared fixtures for the Check suites: a fresh HbCx per test
+ * (tcase_add_checked_fixture(tc, hbt_setup, hbt_teardown)) whose diagnostics go to
+ * a memory buffer that tests can inspect. */
+#ifndef HB_TEST_UTIL_H
+#define HB_TEST_UTIL_H
+
+#include "cx.h"
+
+extern HbCx *hbt_cx; // the fixture's context (valid between setup and teardown)
+
+void hbt_setup(void);
+void hbt_teardown(void);
+
+/* Flush pending diagnostics and return everything printed so far (plain format). */
+const char *hbt_diags(void);
+/* Register `text` as a source file named "test.hb" and return its id. */
+uint32_t hbt_source(const char *text);
+/* Scratch path under the build tree for files a test writes (weights, outputs). */
+const char *hbt_tmp_path(const char *name);
+
+#endif
