@@ -1,9 +1,174 @@
 // SPDX-License-Identifier: MIT
-/* main.c: placeholder driver */
-#include "ast.h"
+/* main.c: the hbnnc command line. Parses options into DriverOptions and hands
+ * them to driver_run(); usage errors exit with 2. Everything else lives in the
+ * driver so tests can run the same pipeline without a process. */
+#include "driver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+        "usage: hbnnc FILE.hb [options]\n"
+        "\n"
+        "Compile a heterogeneous-bitwidth network description (.hb) with its trained\n"
+        "weights into a shared library with bit-plane kernels or into Verilog.\n"
+        "\n"
+        "options:\n"
+        "  --check                 parse, check (and bind and quantize) only; write nothing\n"
+        "  --explain[=text|json]   print per-layer shapes, bit specs and where each came from\n"
+        "  --emit KIND             print an intermediate form: ast (ir, llvm, asm, obj,\n"
+        "                          header: not implemented yet)\n"
+        "  -o FILE                 output file (code generation: not implemented yet)\n"
+        "  --target cpu|verilog    code generation target (default cpu; not implemented yet)\n"
+        "  --weights FILE          weights file (.safetensors or .npz); wins over the\n"
+        "                          'weights' line in the source\n"
+        "  --quant FILE            an override file of 'override NETWORK { ... }' lines\n"
+        "  --network NAME          which network, when the file has several\n"
+        "  --run IN.npy            evaluate with the reference interpreter (not implemented yet)\n"
+        "  --calibrate IN.npy      static activation scales from inputs (not implemented yet)\n"
+        "  --stdlib DIR            where 'import std' finds std.hb\n"
+        "  --diag-format human|plain\n"
+        "                          diagnostics with source excerpts (default) or one line each\n"
+        "  --color=auto|always|never\n"
+        "  -Werror                 treat warnings as errors\n"
+        "  --version               print the version and exit\n"
+        "  --help                  print this help and exit\n"
+        "\n"
+        "exit status: 0 ok, 1 errors in the input, 2 usage or I/O error, 3 internal error\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "hbnnc: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'hbnnc --help' for more information.\n");
+    return EXIT_USAGE;
+}
+
+static bool is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The standard library: --stdlib, else next to the binary's install prefix, else the
+ * source tree (a build-tree binary). */
+static const char *find_stdlib(void)
+{
+    if (is_dir(HBNN_INSTALL_STDLIB) && access(HBNN_INSTALL_STDLIB "/std.hb", R_OK) == 0)
+        return HBNN_INSTALL_STDLIB;
+    return HBNN_SOURCE_STDLIB;
+}
+
+static int parse_emit(DriverOptions *o, const char *v)
+{
+    static const char *const names[] = {"ast", "ir", "llvm", "asm", "obj", "header"};
+    static const EmitKind kinds[] = {EMIT_AST, EMIT_IR, EMIT_LLVM, EMIT_ASM, EMIT_OBJ, EMIT_HEADER};
+    for (int i = 0; i < 6; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            o->emit = kinds[i];
+            return 0;
+        }
+    }
+    return usage_error("unknown --emit kind '%s' (ast, ir, llvm, asm, obj, header)", v);
+}
+
+/* Options that take a value accept both "--opt VALUE" and "--opt=VALUE". */
+static const char *value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (strcmp(argv[*i], name) != 0)
+        return NULL;
+    if (*i + 1 >= argc)
+        return "";
+    return argv[++*i];
+}
+
+static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool *matched)
+{
+    static const char *const names[] = {"-o", "--target", "--weights", "--quant", "--network",
+                                        "--run", "--calibrate", "--stdlib", "--emit",
+                                        "--diag-format", "--color"};
+    *matched = false;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        const char *v = value(argc, argv, i, names[k]);
+        if (!v)
+            continue;
+        *matched = true;
+        if (!*v)
+            return usage_error("option '%s' needs a value", names[k]);
+        const char **slots[] = {&o->output, &o->target, &o->weights, &o->quant, &o->network,
+                                &o->run, &o->calibrate, &o->cx.stdlib_dir};
+        if (k < 8) {
+            *slots[k] = v;
+        } else if (k == 8) {
+            return parse_emit(o, v);
+        } else if (k == 9) {
+            if (strcmp(v, "plain") && strcmp(v, "human"))
+                return usage_error("--diag-format is 'human' or 'plain', not '%s'", v);
+            o->cx.diag_format = strcmp(v, "plain") == 0 ? DIAG_PLAIN : DIAG_HUMAN;
+        } else {
+            if (strcmp(v, "auto") && strcmp(v, "always") && strcmp(v, "never"))
+                return usage_error("--color is auto, always or never, not '%s'", v);
+            o->cx.color = strcmp(v, "always") == 0 ||
+                          (strcmp(v, "auto") == 0 && isatty(2) && !getenv("NO_COLOR"));
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static int parse_args(DriverOptions *o, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool matched;
+        int rc = parse_value_opt(o, argc, argv, &i, &matched);
+        if (rc || matched) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            exit(EXIT_OK);
+        } else if (strcmp(a, "--version") == 0) {
+            printf("hbnnc %s (hbnn language 0.1)\n", HBNN_VERSION);
+            exit(EXIT_OK);
+        } else if (strcmp(a, "--check") == 0) {
+            o->check = true;
+        } else if (strcmp(a, "--explain") == 0 || strcmp(a, "--explain=text") == 0) {
+            o->explain = EXPLAIN_TEXT;
+        } else if (strcmp(a, "--explain=json") == 0) {
+            o->explain = EXPLAIN_JSON;
+        } else if (strcmp(a, "-Werror") == 0) {
+            o->cx.werror = true;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option '%s'", a);
+        } else if (o->input) {
+            return usage_error("more than one input file ('%s')", a);
+        } else {
+            o->input = a;
+        }
+    }
+    if (!o->input)
+        return usage_error("%s", "no input file");
+    if (o->target && strcmp(o->target, "cpu") && strcmp(o->target, "verilog"))
+        return usage_error("unknown --target '%s' (cpu, verilog)", o->target);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return 0;
+    DriverOptions o = {.out = stdout};
+    o.cx.color = isatty(2) && !getenv("NO_COLOR");
+    o.cx.stdlib_dir = find_stdlib();
+    int rc = parse_args(&o, argc, argv);
+    if (rc)
+        return rc;
+    return driver_run(&o);
 }

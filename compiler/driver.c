@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+/* driver.c: runs the pipeline for one compilation (see driver.h): one HbCx, each
+ * stage checks the error count before the next, diagnostics are flushed between
+ * stages. Requests for stages that are not built yet fail with a clear message
+ * and exit code 2, never silently. */
+#include "driver.h"
+
+#include "ast.h"
+#include "explain.h"
+#include "sema.h"
+
+#include <errno.h>
+#include <string.h>
+
+static int not_yet(HbCx *cx, const char *what)
+{
+    diag_file_error(cx, "hbnnc", "%s is not implemented yet", what);
+    diag_flush(cx);
+    return EXIT_USAGE;
+}
+
+static const AstFile *load_and_parse(HbCx *cx, const char *path, int *rc)
+{
+    uint32_t id = cx_load_file(cx, path, NULL);
+    if (!id) {
+        diag_file_error(cx, path, "cannot read: %s", strerror(errno));
+        diag_flush(cx);
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    const AstFile *f = parse_file(cx, id);
+    diag_flush(cx);
+    if (!f || diag_errors(cx)) {
+        *rc = EXIT_INPUT;
+        return NULL;
+    }
+    return f;
+}
+
+/* Options that name work later stages will do: refuse them up front. */
+static int check_unimplemented(HbCx *cx, const DriverOptions *o)
+{
+    if (o->emit != EMIT_NONE && o->emit != EMIT_AST)
+        return not_yet(cx, "--emit ir|llvm|asm|obj|header");
+    if (o->run)
+        return not_yet(cx, "--run (the reference interpreter)");
+    if (o->calibrate)
+        return not_yet(cx, "--calibrate");
+    bool generates = !o->check && o->explain == EXPLAIN_NONE && o->emit == EMIT_NONE;
+    if (generates || o->output) {
+        if (o->target && strcmp(o->target, "verilog") == 0)
+            return not_yet(cx, "code generation for --target verilog");
+        return not_yet(cx, "code generation for --target cpu (use --check or --explain for now)");
+    }
+    return EXIT_OK;
+}
+
+static int run(HbCx *cx, const DriverOptions *o)
+{
+    int rc = check_unimplemented(cx, o);
+    if (rc)
+        return rc;
+    const AstFile *main = load_and_parse(cx, o->input, &rc);
+    if (!main)
+        return rc;
+    if (o->emit == EMIT_AST) {
+        ast_print(o->out, cx, main);
+        return EXIT_OK;
+    }
+    const AstFile *over = NULL;
+    if (o->quant && !(over = load_and_parse(cx, o->quant, &rc)))
+        return rc;
+    SemaOptions so = {.network = o->network, .overrides = over, .weights_path = o->weights};
+    Graph *g = sema_check(cx, main, &so);
+    diag_flush(cx);
+    if (!g || diag_errors(cx))
+        return EXIT_INPUT;
+    if (o->explain == EXPLAIN_TEXT)
+        explain_text(o->out, cx, g);
+    else if (o->explain == EXPLAIN_JSON)
+        explain_json(o->out, cx, g);
+    return EXIT_OK;
+}
+
+int driver_run(const DriverOptions *o)
+{
+    HbCx cx;
+    cx_init(&cx, &o->cx);
+    int rc = run(&cx, o);
+    diag_flush(&cx);
+    if (rc == EXIT_OK && diag_errors(&cx))
+        rc = EXIT_INPUT;
+    cx_destroy(&cx);
+    return rc;
+}

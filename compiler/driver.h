@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+/* driver.h: the compilation pipeline behind the CLI (main.c) and the end-to-end
+ * tests: parse -> sema -> (bind -> quantize) -> explain / emit. Returns the
+ * process exit code: 0 ok, 1 errors in the input, 2 usage or I/O, 3 internal. */
+#ifndef HB_DRIVER_H
+#define HB_DRIVER_H
+
+#include "cx.h"
+
+#include <stdbool.h>
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+typedef enum EmitKind { EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_LLVM, EMIT_ASM, EMIT_OBJ,
+                        EMIT_HEADER } EmitKind;
+typedef enum ExplainKind { EXPLAIN_NONE, EXPLAIN_TEXT, EXPLAIN_JSON } ExplainKind;
+
+typedef struct DriverOptions {
+    const char *input;   // the .hb file
+    const char *output;  // -o FILE, or NULL
+    const char *target;  // "cpu" (default) or "verilog"
+    const char *weights; // --weights FILE
+    const char *quant;   // --quant FILE (override file)
+    const char *network; // --network NAME
+    const char *run;     // --run IN.npy
+    const char *calibrate; // --calibrate IN.npy
+    bool check;
+    EmitKind emit;
+    ExplainKind explain;
+    HbOptions cx;
+    FILE *out; // where --explain / --emit text goes (stdout)
+} DriverOptions;
+
+int driver_run(const DriverOptions *o);
+
+#endif

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/* explain.c: the --explain report (text table and JSON) over the checked Graph.
+ * One row per layer; quantized layers get a second line saying where each setting
+ * came from, so no default is silent (language.md 3.9). */
+#include "explain.h"
+
+#include <string.h>
+
+const char *qspec_kind_str(HbCx *cx, const QuantSpec *q)
+{
+    switch (q->kind) {
+    case QK_FLOAT:
+        return "float";
+    case QK_INT:
+        return arena_printf(&cx->arena, "int %d", q->int_bits);
+    case QK_BITS:
+        break;
+    }
+    if (q->avg_search)
+        return arena_printf(&cx->arena, "bits avg %g", q->avg);
+    if (q->nshares == 1)
+        return arena_printf(&cx->arena, "bits %d", q->share_bits[0]);
+    char buf[160] = "bits";
+    for (int i = 0; i < q->nshares; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " %d:%g%%", q->share_bits[i],
+                 q->share_frac[i] * 100);
+    return arena_strdup(&cx->arena, buf);
+}
+
+static const char *select_str(HbCx *cx, const QuantSpec *q)
+{
+    if (q->select == SEL_RANDOM)
+        return arena_printf(&cx->arena, "random(%llu)", (unsigned long long)q->seed);
+    return selection_name(q->select);
+}
+
+static bool heterogeneous(const QuantSpec *q)
+{
+    return q->kind == QK_BITS && (q->nshares > 1 || q->avg_search);
+}
+
+/* The settings line under a quantized row: each setting and its origin. */
+static void settings_line(FILE *out, HbCx *cx, const GNode *n, bool act)
+{
+    const QuantSpec *q = act ? &n->aq : &n->wq;
+    fprintf(out, "      %s: %s (%s)", act ? "acts" : "weights", qspec_kind_str(cx, q),
+            qorigin_name(q->origin_kind));
+    if (q->kind == QK_BITS && heterogeneous(q))
+        fprintf(out, ", select %s (%s)", select_str(cx, q), qorigin_name(q->origin_select));
+    if (!act && q->kind != QK_FLOAT)
+        fprintf(out, ", scale %s (%s)", q->scale == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor",
+                qorigin_name(q->origin_scale));
+    if (!act && heterogeneous(q))
+        fprintf(out, ", group %s (%s)", q->group == GROUP_CHANNEL ? "channel" : "element",
+                qorigin_name(q->origin_group));
+    if (act && n->op == GOP_QUANT && q->kind != QK_FLOAT)
+        fprintf(out, ", scale %s (%s)", q->act_scale == ACT_SCALE_STATIC ? "static" : "runtime",
+                qorigin_name(q->origin_scale));
+    fputc('\n', out);
+}
+
+static const char *quant_cell(HbCx *cx, const GNode *n)
+{
+    if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
+        return qspec_kind_str(cx, &n->wq);
+    if (n->op == GOP_SIGN)
+        return "sign (1 bit)";
+    if (n->op == GOP_QUANT)
+        return arena_printf(&cx->arena, "acts %s", qspec_kind_str(cx, &n->aq));
+    return "";
+}
+
+void explain_text(FILE *out, HbCx *cx, const Graph *g)
+{
+    char sh[96];
+    fprintf(out, "network %s: %u layers\n", g->name, g->n);
+    if (g->weights_path)
+        fprintf(out, "weights: %s\n", g->weights_path);
+    fprintf(out, "%4s  %-20s %-10s %-16s %s\n", "#", "layer", "op", "output", "quantization");
+    for (uint32_t i = 0; i < g->n; i++) {
+        const GNode *n = &g->nodes[i];
+        const char *label = n->label ? n->label : "-";
+        fprintf(out, "%4u  %-20s %-10s %-16s %s\n", i, label, n->written,
+                shape_str(&n->shape, sh, sizeof sh), quant_cell(cx, n));
+        if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
+            settings_line(out, cx, n, false);
+        else if (n->op == GOP_QUANT)
+            settings_line(out, cx, n, true);
+        if (n->tensor[TR_WEIGHT] || n->tensor[TR_RUNNING_MEAN]) {
+            fprintf(out, "      tensors:");
+            for (int r = 0; r < TR_COUNT; r++)
+                if (n->tensor[r])
+                    fprintf(out, " %s", n->tensor[r]);
+            fprintf(out, "%s\n", n->bias == BIAS_AUTO && n->tensor[TR_BIAS] &&
+                                         n->op != GOP_BATCHNORM ? " (bias if present)" : "");
+        }
+    }
+    fprintf(out, "output:");
+    for (uint32_t i = 0; i < g->noutputs; i++)
+        fprintf(out, " %s %s", g->nodes[g->outputs[i]].name,
+                shape_str(&g->nodes[g->outputs[i]].shape, sh, sizeof sh));
+    fputc('\n', out);
+}
+
+/* ---- JSON ---- */
+
+static void json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void json_shape(FILE *out, const Shape *s)
+{
+    fputc('[', out);
+    for (int i = 0; s->known && i < s->rank; i++)
+        fprintf(out, "%s%lld", i ? ", " : "", (long long)s->d[i]);
+    fputc(']', out);
+}
+
+static void json_qspec(FILE *out, HbCx *cx, const QuantSpec *q)
+{
+    fprintf(out, "{\"kind\": ");
+    json_str(out, qspec_kind_str(cx, q));
+    fprintf(out, ", \"from\": ");
+    json_str(out, qorigin_name(q->origin_kind));
+    if (q->kind == QK_BITS) {
+        fprintf(out, ", \"select\": ");
+        json_str(out, select_str(cx, q));
+        fprintf(out, ", \"scale\": \"%s\", \"group\": \"%s\"",
+                q->scale == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor",
+                q->group == GROUP_CHANNEL ? "channel" : "element");
+    }
+    fputc('}', out);
+}
+
+void explain_json(FILE *out, HbCx *cx, const Graph *g)
+{
+    fprintf(out, "{\"network\": ");
+    json_str(out, g->name);
+    fprintf(out, ", \"layers\": [");
+    for (uint32_t i = 0; i < g->n; i++) {
+        const GNode *n = &g->nodes[i];
+        fprintf(out, "%s\n  {\"index\": %u, \"label\": ", i ? "," : "", i);
+        json_str(out, n->label ? n->label : n->name);
+        fprintf(out, ", \"op\": ");
+        json_str(out, n->written);
+        fprintf(out, ", \"shape\": ");
+        json_shape(out, &n->shape);
+        if (n->tensor[TR_WEIGHT]) {
+            fprintf(out, ", \"tensor\": ");
+            json_str(out, n->tensor[TR_WEIGHT]);
+        }
+        if (n->op == GOP_CONV2D || n->op == GOP_DENSE) {
+            fprintf(out, ", \"weights\": ");
+            json_qspec(out, cx, &n->wq);
+        } else if (n->op == GOP_QUANT || n->op == GOP_SIGN) {
+            fprintf(out, ", \"acts\": ");
+            json_qspec(out, cx, &n->aq);
+        }
+        fputc('}', out);
+    }
+    fprintf(out, "\n]}\n");
+}

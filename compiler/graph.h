@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/* graph.h: the checked network that sema produces from the AST: blocks expanded,
+ * names resolved, shapes inferred, every quantization spec resolved through the
+ * defaults cascade. Nodes are in topological order. Binding, quantization and
+ * lowering to the IR read this; nothing after sema looks at the AST. */
+#ifndef HB_GRAPH_H
+#define HB_GRAPH_H
+
+#include "qspec.h"
+#include "source.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* X(ENUM, "name"): the built-in operations. dwconv2d becomes GOP_CONV2D with
+ * groups = channels (GNode.written says what the user wrote). */
+#define HB_GRAPH_OPS(X)                                                                            \
+    X(INPUT, "input")                                                                              \
+    X(CONV2D, "conv2d")                                                                            \
+    X(DENSE, "dense")                                                                              \
+    X(BATCHNORM, "batchnorm")                                                                      \
+    X(MAXPOOL, "maxpool")                                                                          \
+    X(AVGPOOL, "avgpool")                                                                          \
+    X(RELU, "relu")                                                                                \
+    X(HARDTANH, "hardtanh")                                                                        \
+    X(SIGN, "sign")                                                                                \
+    X(QUANT, "quant")                                                                              \
+    X(FLATTEN, "flatten")                                                                          \
+    X(ADD, "add")                                                                                  \
+    X(CONCAT, "concat")                                                                            \
+    X(SOFTMAX, "softmax")                                                                          \
+    X(ARGMAX, "argmax")
+
+typedef enum GOp {
+#define X(e, s) GOP_##e,
+    HB_GRAPH_OPS(X)
+#undef X
+        GOP_COUNT
+} GOp;
+
+const char *gop_name(GOp op);
+
+#define HB_MAX_RANK 4
+
+/* A tensor shape without the batch dimension: [C, H, W] for images, [N] for vectors,
+ * [] (rank 0) for argmax's class index. */
+typedef struct Shape {
+    int rank;
+    int64_t d[HB_MAX_RANK];
+    bool known; // false after an error upstream: downstream checks stay quiet
+} Shape;
+
+/* Format "[128, 8, 8]" (or "?" for unknown) into buf; returns buf. */
+char *shape_str(const Shape *s, char *buf, size_t len);
+uint64_t shape_elems(const Shape *s);
+
+typedef enum BiasMode { BIAS_AUTO, BIAS_TRUE, BIAS_FALSE } BiasMode;
+
+/* Which tensors a parametric op binds, by role. */
+typedef enum TensorRole {
+    TR_WEIGHT,
+    TR_BIAS,
+    TR_RUNNING_MEAN,
+    TR_RUNNING_VAR,
+    TR_COUNT
+} TensorRole;
+
+typedef struct GNode {
+    GOp op;
+    const char *label;   // full label path ("s1.conv"), NULL if unlabelled
+    const char *name;    // for messages and --explain: the label, or "#7 sign"
+    const char *written; // the op as written: "dwconv2d", "conv2d", "sign", ...
+    const char *via;     // the block chain it came from ("std.conv_bn_act"), or NULL
+    SrcSpan span;        // the statement that made this node (maybe inside a block)
+    SrcSpan site;        // its outermost call site in the network body
+    uint32_t *in;        // producer node indices
+    uint32_t nin;
+    Shape shape; // output shape
+
+    // Attributes, by op.
+    int64_t out;        // conv2d/dense: output channels / features
+    int64_t kh, kw;     // conv2d, pools: kernel
+    int64_t sh, sw;     // conv2d, pools: stride
+    int64_t dh, dw;     // conv2d: dilation
+    int64_t pad[4];     // conv2d, maxpool: top, bottom, left, right
+    int64_t groups;     // conv2d
+    bool global;        // avgpool(global)
+    BiasMode bias;      // conv2d/dense
+    double eps;         // batchnorm
+    double lo, hi;      // hardtanh
+    QuantSpec wq;       // conv2d/dense: the weights' resolved spec
+    QuantSpec aq;       // quant/sign: the activation quantizer's resolved spec
+
+    // Binding: the tensor names this node wants from the weights file.
+    const char *tensor[TR_COUNT]; // NULL: role not used by this op
+    SrcSpan tensor_span;          // where the name came from (label, params, rename)
+} GNode;
+
+typedef struct Graph {
+    const char *name;
+    SrcSpan span;
+    GNode *nodes;
+    uint32_t n;
+    uint32_t *outputs;
+    uint32_t noutputs;
+    // From the `weights` line (or --weights, which wins).
+    const char *weights_path; // resolved relative to the .hb file; NULL if none
+    SrcSpan weights_span;
+    bool layout_keras;
+} Graph;
+
+/* The tensor shape a role expects, in torch layout: conv [out, in/groups, kh, kw],
+ * dense [out, in], bias and batch-norm vectors [C]. Returns false if the role is
+ * not used by the node. */
+bool gnode_tensor_shape(const Graph *g, const GNode *n, TensorRole r, Shape *out);
+const char *tensor_role_suffix(TensorRole r); // "weight", "bias", ...
+
+#endif

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+/* sema_block.c: blocks in sema. Checks block definitions, binds a call's arguments
+ * to typed parameters (int/float/bool/quant/act/pad, defaults evaluated in order),
+ * and expands the body in a child scope whose label path grows by the instance's
+ * label, so tensor names come out like a PyTorch state_dict (s1.conv.weight). */
+#include "sema_internal.h"
+
+#include <string.h>
+
+static const char *const ptype_names[] = {"int", "float", "bool", "quant", "act", "pad"};
+static const char *const act_words[] = {"relu", "sign", "hardtanh"};
+
+PType sema_ptype(const char *name)
+{
+    for (int i = 0; i < 6; i++)
+        if (strcmp(name, ptype_names[i]) == 0)
+            return (PType)i;
+    return PT_BAD;
+}
+
+void sema_check_block_def(Sema *s, const AstBlock *b)
+{
+    for (uint32_t i = 0; i < b->nparams; i++) {
+        const AstParam *p = &b->params[i];
+        if (sema_ptype(p->type) == PT_BAD) {
+            Diag *d = diag_error(s->cx, p->type_span, "unknown parameter type '%s'", p->type);
+            const char *sug = diag_suggest(p->type, ptype_names, 6);
+            if (sug)
+                diag_help(s->cx, d, "did you mean '%s'?", sug);
+            else
+                diag_note(s->cx, d, "parameter types: int, float, bool, quant, act, pad");
+        }
+        for (uint32_t k = 0; k < i; k++) {
+            if (strcmp(b->params[k].name, p->name) == 0) {
+                Diag *d = diag_error(s->cx, p->name_span, "parameter '%s' is declared twice",
+                                     p->name);
+                diag_label(s->cx, d, b->params[k].name_span, "first declared here");
+            }
+        }
+        if (sema_is_builtin(p->name) && sema_ptype(p->type) != PT_ACT)
+            diag_warning(s->cx, p->name_span, "parameter '%s' hides the built-in op", p->name);
+    }
+}
+
+const BlockSym *sema_find_block(Sema *s, const AstPath *name)
+{
+    if (name->n > 2)
+        return NULL;
+    const char *ns = name->n == 2 ? name->parts[0] : NULL;
+    const char *nm = name->parts[name->n - 1];
+    for (uint32_t i = 0; i < s->blocks.len; i++) {
+        const BlockSym *b = &s->blocks.data[i];
+        bool ns_ok = ns ? (b->ns && strcmp(b->ns, ns) == 0) : !b->ns;
+        if (ns_ok && strcmp(b->ast->name, nm) == 0)
+            return b;
+    }
+    return NULL;
+}
+
+/* ---- binding one parameter ---- */
+
+static bool bind_quant(Sema *s, const Scope *at, const AstExpr *e, ParamVal *pv)
+{
+    if (e->kind == AE_QSPEC) {
+        pv->qspec = e->qspec;
+        pv->origin = QO_BLOCK_ARG;
+        return sema_spec(s, e->qspec, false)->ok;
+    }
+    const ParamVal *src = sema_expr_ident(e) ? sema_param(at, e->name) : NULL;
+    if (src && src->type == PT_QUANT) {
+        pv->qspec = src->qspec;
+        pv->origin = src->origin;
+        return true;
+    }
+    Diag *d = diag_error(s->cx, e->span, "parameter '%s' expects a quantization spec",
+                         pv->param->name);
+    diag_help(s->cx, d, "for example: %s = bits 1:70%% 2:30%%, or int 8, float, inherit",
+              pv->param->name);
+    return false;
+}
+
+static bool bind_act(Sema *s, const Scope *at, const AstExpr *e, ParamVal *pv)
+{
+    pv->origin = QO_BLOCK_ARG;
+    if (e->kind == AE_QUANT) {
+        pv->expr = e;
+        return !e->qspec || sema_spec(s, e->qspec, true)->ok;
+    }
+    const char *w = sema_expr_ident(e);
+    const ParamVal *src = w ? sema_param(at, w) : NULL;
+    if (src && src->type == PT_ACT) {
+        pv->expr = src->expr;
+        return src->bound;
+    }
+    for (int i = 0; w && i < 3; i++) {
+        if (strcmp(w, act_words[i]) == 0) {
+            pv->expr = e;
+            return true;
+        }
+    }
+    Diag *d = diag_error(s->cx, e->span, "parameter '%s' expects an activation",
+                         pv->param->name);
+    const char *sug = w ? diag_suggest(w, act_words, 3) : NULL;
+    if (sug)
+        diag_help(s->cx, d, "did you mean '%s'?", sug);
+    else
+        diag_note(s->cx, d, "an activation is relu, sign, hardtanh or quant <spec>");
+    return false;
+}
+
+/* Evaluate `e` for parameter pv; `at` is the scope the expression was written in. */
+static bool bind_value(Sema *s, const Scope *at, const AstExpr *e, ParamVal *pv)
+{
+    pv->span = e->span;
+    switch (pv->type) {
+    case PT_INT:
+        return sema_eval_int(s, at, e, &pv->ival);
+    case PT_FLOAT:
+        return sema_eval_float(s, at, e, &pv->fval);
+    case PT_BOOL:
+        return sema_eval_bool(s, at, e, &pv->bval);
+    case PT_QUANT:
+        return bind_quant(s, at, e, pv);
+    case PT_ACT:
+        return bind_act(s, at, e, pv);
+    case PT_PAD:
+        if (sema_expr_ident(e) && strcmp(e->name, "same") == 0 && !sema_param(at, "same")) {
+            pv->pad_same = true;
+            return true;
+        }
+        return sema_eval_pad(s, at, e, &pv->pad_same, pv->pad);
+    default:
+        return false;
+    }
+}
+
+static bool bind_params(Sema *s, Scope *caller, Scope *child, const AstLayer *l, const BlockSym *b)
+{
+    const AstBlock *blk = b->ast;
+    ArgSlot *slots = arena_calloc(&s->cx->arena, blk->nparams ? blk->nparams : 1, sizeof *slots);
+    for (uint32_t i = 0; i < blk->nparams; i++)
+        slots[i] = (ArgSlot){blk->params[i].name, blk->params[i].def == NULL, NULL};
+    if (!sema_match_args(s, l, child->block_name, slots, (int)blk->nparams))
+        return false;
+    child->params = arena_calloc(&s->cx->arena, blk->nparams ? blk->nparams : 1,
+                                 sizeof(ParamVal));
+    bool ok = true;
+    for (uint32_t i = 0; i < blk->nparams; i++) {
+        ParamVal *pv = &child->params[i];
+        pv->param = &blk->params[i];
+        pv->type = sema_ptype(pv->param->type);
+        child->nparams = i + 1; // defaults may use the parameters before them
+        bool got = slots[i].arg ? bind_value(s, caller, slots[i].arg->value, pv)
+                                : bind_value(s, child, pv->param->def, pv);
+        pv->bound = got;
+        ok &= got;
+    }
+    return ok;
+}
+
+/* ---- the call ---- */
+
+static bool call_clauses(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b,
+                         const char **tprefix, uint32_t *input)
+{
+    bool ok = true;
+    *input = sc->prev_node;
+    for (uint32_t i = 0; i < l->nclauses; i++) {
+        const AstClause *c = &l->clauses[i];
+        if (c->kind == ACL_WEIGHTS || c->kind == ACL_WEIGHTS_PARAM) {
+            Diag *d = diag_error(s->cx, c->span, "a block call takes its quantization through "
+                                 "its quant parameters");
+            for (uint32_t k = 0; k < b->ast->nparams; k++) {
+                if (strcmp(b->ast->params[k].type, "quant") == 0) {
+                    diag_help(s->cx, d, "pass it as an argument, e.g. %s = bits 2",
+                              b->ast->params[k].name);
+                    break;
+                }
+            }
+            ok = false;
+        } else if (c->kind == ACL_PARAMS_PREFIX) {
+            *tprefix = c->prefix;
+        } else if (c->kind == ACL_PARAMS_NAMED) {
+            diag_error(s->cx, c->span, "a block instance takes a prefix (params \"name\"), not "
+                                       "per-tensor names");
+            ok = false;
+        } else if (c->kind == ACL_FROM) {
+            AstExpr e = {.kind = c->from_kind == AF_IN ? AE_IN : c->from_kind == AF_PREV ? AE_PREV
+                                                                                         : AE_PATH,
+                         .span = c->from_kind == AF_PATH ? c->from.span : c->span, .path = c->from};
+            ok &= sema_eval_ref(s, sc, &e, input);
+        }
+    }
+    return ok;
+}
+
+static bool recursion(Sema *s, const Scope *sc, const AstLayer *l, const BlockSym *b)
+{
+    for (const Scope *x = sc; x; x = x->parent) {
+        if (x->block == b->ast) {
+            diag_error(s->cx, l->name.span, "block '%s' uses itself", b->ast->name);
+            return true;
+        }
+    }
+    if (sc->depth >= SEMA_MAX_DEPTH) {
+        diag_error(s->cx, l->name.span, "blocks nest deeper than %d", SEMA_MAX_DEPTH);
+        return true;
+    }
+    return false;
+}
+
+void sema_block_call(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b)
+{
+    if (recursion(s, sc, l, b))
+        return;
+    const char *tprefix = NULL;
+    uint32_t input;
+    Scope child = {.parent = sc, .block = b->ast, .depth = sc->depth + 1};
+    child.block_name = b->ns ? arena_printf(&s->cx->arena, "%s.%s", b->ns, b->ast->name)
+                             : b->ast->name;
+    bool ok = call_clauses(s, sc, l, b, &tprefix, &input);
+    ok &= bind_params(s, sc, &child, l, b);
+    if (!ok)
+        return; // the instance's layers would only repeat the error
+    child.path = l->label ? sema_join(s, sc->path, l->label) : sc->path;
+    if (tprefix)
+        child.tprefix = tprefix;
+    else if (!l->label)
+        child.tprefix = sc->tprefix;
+    else
+        child.tprefix = strcmp(sc->tprefix, sc->path) == 0 ? sema_rename(s, child.path)
+                                                           : sema_join(s, sc->tprefix, l->label);
+    child.in_node = child.prev_node = input;
+    child.has_in = child.has_prev = true;
+    child.site = span_valid(sc->site) ? sc->site : l->span;
+    child.via = sc->via ? arena_printf(&s->cx->arena, "%s > %s", sc->via, child.block_name)
+                        : child.block_name;
+    sema_body(s, &child, &b->ast->body);
+    sc->prev_node = child.prev_node;
+    sc->has_prev = true;
+    if (l->label) {
+        const char *full = child.path;
+        const LabelEntry *prev = sema_find_label(s, full);
+        if (prev) {
+            Diag *d = diag_error(s->cx, l->label_span, "label '%s' is used twice", l->label);
+            diag_label(s->cx, d, prev->span, "first used here");
+        } else {
+            hb_vec_push(&s->cx->arena, &s->labels,
+                        ((LabelEntry){full, child.prev_node, l->label_span}));
+        }
+    }
+}
+
+void sema_act_param(Sema *s, Scope *sc, const AstLayer *l, const ParamVal *pv)
+{
+    if (l->has_parens || l->nargs) {
+        diag_error(s->cx, l->args_span, "'%s' is an activation parameter and takes no arguments",
+                   pv->param->name);
+        return;
+    }
+    if (!pv->bound || !pv->expr)
+        return;
+    const AstExpr *e = pv->expr;
+    if (e->kind == AE_QUANT)
+        sema_builtin_act(s, sc, l, "quant", e->qspec, pv->origin);
+    else
+        sema_builtin_act(s, sc, l, e->name, NULL, pv->origin);
+}

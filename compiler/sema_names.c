@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/* sema_names.c: the names of the tensors a parametric layer binds (language.md
+ * 3.6): its label path plus the torch suffix, changed by `params`, by the rename
+ * table on the `weights` line (longest matching label-path prefix) and by its
+ * global `prefix`. Part of sema; the binder looks the names up. */
+#include "sema_internal.h"
+
+#include <string.h>
+
+const char *sema_rename(Sema *s, const char *path)
+{
+    const AstWeightsFile *w = s->weights;
+    if (!w)
+        return path;
+    int best = -1;
+    size_t best_len = 0;
+    for (uint32_t i = 0; i < w->nrenames; i++) {
+        const char *key = cx_span_text(s->cx, w->renames[i].path.span);
+        size_t k = strlen(key);
+        if (strncmp(path, key, k) == 0 && (path[k] == 0 || path[k] == '.') && k > best_len) {
+            best = (int)i;
+            best_len = k;
+        }
+    }
+    if (best < 0)
+        return path;
+    s->rename_used[best] = true;
+    return arena_printf(&s->cx->arena, "%s%s", w->renames[best].value, path + best_len);
+}
+
+static int role_of(const char *name)
+{
+    for (int r = 0; r < TR_COUNT; r++)
+        if (strcmp(name, tensor_role_suffix((TensorRole)r)) == 0)
+            return r;
+    return -1;
+}
+
+static bool roles_for(const GNode *n, bool roles[TR_COUNT])
+{
+    memset(roles, 0, TR_COUNT * sizeof(bool));
+    if (n->op == GOP_CONV2D || n->op == GOP_DENSE) {
+        roles[TR_WEIGHT] = true;
+        roles[TR_BIAS] = n->bias != BIAS_FALSE;
+        return true;
+    }
+    if (n->op == GOP_BATCHNORM) {
+        for (int r = 0; r < TR_COUNT; r++)
+            roles[r] = true;
+        return true;
+    }
+    return false;
+}
+
+/* params weight="a" bias="b": explicit names per role. */
+static void named(Sema *s, const AstClause *c, const GNode *n, const bool roles[TR_COUNT],
+                  const char *out[TR_COUNT])
+{
+    for (uint32_t i = 0; i < c->nnamed; i++) {
+        const AstNamedString *ns = &c->named[i];
+        int r = role_of(ns->name);
+        if (r < 0 || !roles[r]) {
+            Diag *d = diag_error(s->cx, ns->name_span, "%s has no tensor '%s'", n->written,
+                                 ns->name);
+            const char *cands[TR_COUNT];
+            int k = 0;
+            for (int q = 0; q < TR_COUNT; q++)
+                if (roles[q])
+                    cands[k++] = tensor_role_suffix((TensorRole)q);
+            const char *sug = diag_suggest(ns->name, cands, k);
+            if (sug)
+                diag_help(s->cx, d, "did you mean '%s'?", sug);
+            continue;
+        }
+        out[r] = ns->value;
+    }
+}
+
+void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n)
+{
+    bool roles[TR_COUNT];
+    if (!roles_for(n, roles))
+        return;
+    const char *explicit_names[TR_COUNT] = {0};
+    const char *base = NULL;
+    n->tensor_span = span_valid(l->label_span) ? l->label_span : l->span;
+    for (uint32_t i = 0; i < l->nclauses; i++) {
+        const AstClause *c = &l->clauses[i];
+        if (c->kind == ACL_PARAMS_PREFIX) {
+            base = c->prefix;
+            n->tensor_span = c->prefix_span;
+        } else if (c->kind == ACL_PARAMS_NAMED) {
+            named(s, c, n, roles, explicit_names);
+            n->tensor_span = c->span;
+        }
+    }
+    if (!base && l->label)
+        base = strcmp(sc->tprefix, sc->path) == 0 ? sema_rename(s, sema_join(s, sc->path, l->label))
+                                                  : sema_join(s, sc->tprefix, l->label);
+    const char *gprefix = s->weights && s->weights->prefix ? s->weights->prefix : "";
+    bool missing = false;
+    for (int r = 0; r < TR_COUNT; r++) {
+        if (!roles[r])
+            continue;
+        if (explicit_names[r])
+            n->tensor[r] = arena_printf(&s->cx->arena, "%s%s", gprefix, explicit_names[r]);
+        else if (base)
+            n->tensor[r] = arena_printf(&s->cx->arena, "%s%s.%s", gprefix, base,
+                                        tensor_role_suffix((TensorRole)r));
+        else
+            missing = true;
+    }
+    if (missing) {
+        Diag *d = diag_error(s->cx, l->span, "a %s layer needs a label: its tensors are named "
+                             "after it", n->written);
+        diag_help(s->cx, d, "write 'name: %s' (tensors name.weight, ...) or add "
+                            "params \"prefix\"", n->written);
+    }
+}

@@ -1,0 +1,9 @@
+hbnn 0.1
+network n {
+    input x: f32[64]
+    fc: dense(10) weights int 8
+}
+network m {
+    input y: f32[4]
+    fc: dense(2) weights int 8
+}
