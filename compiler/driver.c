@@ -6,6 +6,7 @@
 #include "driver.h"
 
 #include "ast.h"
+#include "bind.h"
 #include "explain.h"
 #include "sema.h"
 
@@ -55,6 +56,28 @@ static int check_unimplemented(HbCx *cx, const DriverOptions *o)
     return EXIT_OK;
 }
 
+/* Weights: without a weights file, --check and --explain check everything but
+ * binding and quantization (the explain report says so). */
+static int bind_and_quantize(HbCx *cx, Graph *g)
+{
+    if (!g->weights_path)
+        return EXIT_OK;
+    WStatus st;
+    WFile *wf = weights_open_status(cx, g->weights_path, &st);
+    if (!wf) {
+        if (st == W_IO_ERROR && span_valid(g->weights_span)) {
+            Diag *d = diag_error(cx, g->weights_span, "cannot read the weights file");
+            diag_help(cx, d, "give the file with --weights FILE, or fix the path (relative to "
+                             "the .hb file)");
+        }
+        diag_flush(cx);
+        return st == W_IO_ERROR ? EXIT_USAGE : EXIT_INPUT;
+    }
+    bool ok = bind_graph(cx, g, wf) && quantize_graph(cx, g);
+    diag_flush(cx);
+    return ok && !diag_errors(cx) ? EXIT_OK : EXIT_INPUT;
+}
+
 static int run(HbCx *cx, const DriverOptions *o)
 {
     int rc = check_unimplemented(cx, o);
@@ -75,6 +98,8 @@ static int run(HbCx *cx, const DriverOptions *o)
     diag_flush(cx);
     if (!g || diag_errors(cx))
         return EXIT_INPUT;
+    if ((rc = bind_and_quantize(cx, g)))
+        return rc;
     if (o->explain == EXPLAIN_TEXT)
         explain_text(o->out, cx, g);
     else if (o->explain == EXPLAIN_JSON)

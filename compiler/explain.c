@@ -4,6 +4,9 @@
  * came from, so no default is silent (language.md 3.9). */
 #include "explain.h"
 
+#include "quant.h"
+#include "weights.h"
+
 #include <string.h>
 
 const char *qspec_kind_str(HbCx *cx, const QuantSpec *q)
@@ -70,12 +73,80 @@ static const char *quant_cell(HbCx *cx, const GNode *n)
     return "";
 }
 
+static void counts_line(FILE *out, const QTensor *q)
+{
+    fprintf(out, "      %llu elements:", (unsigned long long)q->n);
+    const char *sep = " ";
+    for (int b = 1; b <= HB_MAX_BITS; b++) {
+        if (!q->counts[b])
+            continue;
+        fprintf(out, "%s%d-bit %llu (%.1f%%)", sep, b, (unsigned long long)q->counts[b],
+                100.0 * (double)q->counts[b] / (double)q->n);
+        sep = ", ";
+    }
+    fprintf(out, "; average %.3f bits\n", q->avg_bits);
+}
+
+static void scales_line(FILE *out, const QTensor *q)
+{
+    const float *sc = q->kind == QK_INT ? q->iscales : q->scales;
+    uint32_t rows = q->kind == QK_INT ? q->channels : q->scale_rows;
+    int per_row = q->kind == QK_INT ? 1 : q->maxbits;
+    if (!sc)
+        return;
+    if (rows == 1) {
+        fprintf(out, "      scales mu1..mu%d:", per_row);
+        for (int m = 0; m < per_row; m++)
+            fprintf(out, " %.6g", (double)sc[m]);
+    } else {
+        fprintf(out, "      scales: %u rows (per channel)%s, row 0:", rows,
+                q->kind == QK_INT ? "" : " of mu1..muK");
+        for (int m = 0; m < per_row; m++)
+            fprintf(out, " %.6g", (double)sc[m]);
+    }
+    fputc('\n', out);
+}
+
+/* The realised quantization of one weight tensor (after binding). */
+static void quant_detail(FILE *out, const GNode *n)
+{
+    const QTensor *q = n->qw;
+    if (q->kind == QK_BITS) {
+        counts_line(out, q);
+        if (n->wq.avg_search) {
+            fprintf(out, "      bits avg %g chose", n->wq.avg);
+            for (int k = 0; k < q->chosen.n; k++)
+                fprintf(out, " %d:%g%%", q->chosen.bits[k], q->chosen.frac[k] * 100);
+            fputc('\n', out);
+        }
+    }
+    scales_line(out, q);
+    fprintf(out, "      error %.3f", q->error);
+    if (q->kind == QK_BITS && q->chosen.n > 1)
+        fprintf(out, " (group %s would give %.3f)",
+                n->wq.group == GROUP_CHANNEL ? "element" : "channel",
+                n->wq.group == GROUP_CHANNEL ? q->error_element : q->error_channel);
+    fputc('\n', out);
+    const QBytes *b = &q->bytes;
+    if (q->kind == QK_BITS)
+        fprintf(out, "      bytes: signs %llu, mask %llu (%s; entropy bound %llu), scales %llu, "
+                     "total %llu\n", (unsigned long long)b->signs, (unsigned long long)b->mask_code,
+                b->mask_code ? "2-bit code" : "homogeneous", (unsigned long long)b->mask_entropy,
+                (unsigned long long)b->scales, (unsigned long long)b->total);
+    else
+        fprintf(out, "      bytes: values %llu, scales %llu, total %llu\n",
+                (unsigned long long)b->signs, (unsigned long long)b->scales,
+                (unsigned long long)b->total);
+}
+
 void explain_text(FILE *out, HbCx *cx, const Graph *g)
 {
     char sh[96];
     fprintf(out, "network %s: %u layers\n", g->name, g->n);
     if (g->weights_path)
         fprintf(out, "weights: %s\n", g->weights_path);
+    else
+        fprintf(out, "weights: none given, so no binding or quantization (pass --weights FILE)\n");
     fprintf(out, "%4s  %-20s %-10s %-16s %s\n", "#", "layer", "op", "output", "quantization");
     for (uint32_t i = 0; i < g->n; i++) {
         const GNode *n = &g->nodes[i];
@@ -84,6 +155,8 @@ void explain_text(FILE *out, HbCx *cx, const Graph *g)
                 shape_str(&n->shape, sh, sizeof sh), quant_cell(cx, n));
         if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
             settings_line(out, cx, n, false);
+        if (n->qw)
+            quant_detail(out, n);
         else if (n->op == GOP_QUANT)
             settings_line(out, cx, n, true);
         if (n->tensor[TR_WEIGHT] || n->tensor[TR_RUNNING_MEAN]) {
@@ -100,6 +173,18 @@ void explain_text(FILE *out, HbCx *cx, const Graph *g)
         fprintf(out, " %s %s", g->nodes[g->outputs[i]].name,
                 shape_str(&g->nodes[g->outputs[i]].shape, sh, sizeof sh));
     fputc('\n', out);
+    if (!g->quantized)
+        return;
+    uint64_t total = 0, params = 0;
+    for (uint32_t i = 0; i < g->n; i++) {
+        if (g->nodes[i].qw) {
+            total += g->nodes[i].qw->bytes.total;
+            params += g->nodes[i].qw->n;
+        }
+    }
+    fprintf(out, "weights total: %llu elements in %llu bytes (float32: %llu bytes)\n",
+            (unsigned long long)params, (unsigned long long)total,
+            (unsigned long long)params * 4);
 }
 
 /* ---- JSON ---- */
@@ -143,6 +228,52 @@ static void json_qspec(FILE *out, HbCx *cx, const QuantSpec *q)
     fputc('}', out);
 }
 
+static void json_scales(FILE *out, const QTensor *q)
+{
+    const float *sc = q->kind == QK_INT ? q->iscales : q->scales;
+    uint32_t rows = q->kind == QK_INT ? 1 : q->scale_rows;
+    int per_row = q->kind == QK_INT ? (int)q->channels : q->maxbits;
+    fprintf(out, ", \"scales\": [");
+    for (uint32_t r = 0; sc && r < rows; r++) {
+        if (rows > 1)
+            fprintf(out, "%s[", r ? ", " : "");
+        for (int m = 0; m < per_row; m++)
+            fprintf(out, "%s%.9g", m ? ", " : "", (double)sc[r * (uint32_t)per_row + (uint32_t)m]);
+        if (rows > 1)
+            fputc(']', out);
+    }
+    fputc(']', out);
+}
+
+static void json_quant(FILE *out, const GNode *n)
+{
+    const QTensor *q = n->qw;
+    fprintf(out, ", \"elements\": %llu, \"counts\": {", (unsigned long long)q->n);
+    const char *sep = "";
+    for (int b = 1; q->kind == QK_BITS && b <= HB_MAX_BITS; b++) {
+        if (q->counts[b]) {
+            fprintf(out, "%s\"%d\": %llu", sep, b, (unsigned long long)q->counts[b]);
+            sep = ", ";
+        }
+    }
+    fprintf(out, "}, \"avg_bits\": %.6g", q->avg_bits);
+    if (q->kind == QK_BITS) {
+        fprintf(out, ", \"select\": \"%s\", \"group\": \"%s\", \"distribution\": {",
+                selection_name(n->wq.select), n->wq.group == GROUP_CHANNEL ? "channel" : "element");
+        for (int k = 0; k < q->chosen.n; k++)
+            fprintf(out, "%s\"%d\": %.6g", k ? ", " : "", q->chosen.bits[k], q->chosen.frac[k]);
+        fputc('}', out);
+        fprintf(out, ", \"error_element\": %.6g, \"error_channel\": %.6g", q->error_element,
+                q->error_channel);
+    }
+    json_scales(out, q);
+    fprintf(out, ", \"error\": %.6g, \"bytes\": {\"signs\": %llu, \"mask\": %llu, "
+                 "\"mask_entropy\": %llu, \"scales\": %llu, \"total\": %llu}",
+            q->error, (unsigned long long)q->bytes.signs, (unsigned long long)q->bytes.mask_code,
+            (unsigned long long)q->bytes.mask_entropy, (unsigned long long)q->bytes.scales,
+            (unsigned long long)q->bytes.total);
+}
+
 void explain_json(FILE *out, HbCx *cx, const Graph *g)
 {
     fprintf(out, "{\"network\": ");
@@ -163,6 +294,8 @@ void explain_json(FILE *out, HbCx *cx, const Graph *g)
         if (n->op == GOP_CONV2D || n->op == GOP_DENSE) {
             fprintf(out, ", \"weights\": ");
             json_qspec(out, cx, &n->wq);
+            if (n->qw)
+                json_quant(out, n);
         } else if (n->op == GOP_QUANT || n->op == GOP_SIGN) {
             fprintf(out, ", \"acts\": ");
             json_qspec(out, cx, &n->aq);

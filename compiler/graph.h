@@ -95,6 +95,11 @@ typedef struct GNode {
     // Binding: the tensor names this node wants from the weights file.
     const char *tensor[TR_COUNT]; // NULL: role not used by this op
     SrcSpan tensor_span;          // where the name came from (label, params, rename)
+
+    // Filled by bind.c (weights file -> nodes) and quantize.c; NULL before that or
+    // when the role is absent (bias=auto with no bias in the file).
+    const struct WTensor *bound[TR_COUNT];
+    struct QTensor *qw; // conv2d/dense: the quantized weight tensor
 } GNode;
 
 typedef struct Graph {
@@ -108,6 +113,8 @@ typedef struct Graph {
     const char *weights_path; // resolved relative to the .hb file; NULL if none
     SrcSpan weights_span;
     bool layout_keras;
+    bool bound;     // bind.c attached the weights (GNode.bound)
+    bool quantized; // quantize.c filled GNode.qw for every conv2d/dense
 } Graph;
 
 /* The tensor shape a role expects, in torch layout: conv [out, in/groups, kh, kw],
