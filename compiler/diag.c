@@ -233,8 +233,8 @@ void diag_flush(HbCx *cx)
     for (Diag *d = cx->diag_head; d; d = d->next)
         render(cx, d);
     if (cx->ndropped > 0) {
-        fprintf(cx->diag_out, "hbnnc: note: %d more error%s not shown (limit %d)\n",
-                cx->ndropped, cx->ndropped == 1 ? "" : "s", DIAG_MAX_ERRORS);
+        fprintf(cx->diag_out, "hbnnc: note: too many errors; stopped after the first %d\n",
+                DIAG_MAX_ERRORS);
         cx->ndropped = 0;
     }
     fflush(cx->diag_out);

@@ -139,6 +139,21 @@ static void quant_detail(FILE *out, const GNode *n)
                 (unsigned long long)b->total);
 }
 
+/* The tensor names a layer binds; after binding, the ones actually bound. */
+static void tensors_line(FILE *out, const Graph *g, const GNode *n)
+{
+    fprintf(out, "      tensors:");
+    for (int r = 0; r < TR_COUNT; r++)
+        if (n->tensor[r] && (!g->bound || n->bound[r]))
+            fprintf(out, " %s", n->tensor[r]);
+    bool auto_bias = n->bias == BIAS_AUTO && n->tensor[TR_BIAS] && n->op != GOP_BATCHNORM;
+    if (auto_bias && !g->bound)
+        fprintf(out, " (bias if present)");
+    else if (auto_bias && !n->bound[TR_BIAS])
+        fprintf(out, " (no %s in the file: no bias)", n->tensor[TR_BIAS]);
+    fputc('\n', out);
+}
+
 void explain_text(FILE *out, HbCx *cx, const Graph *g)
 {
     char sh[96];
@@ -159,14 +174,8 @@ void explain_text(FILE *out, HbCx *cx, const Graph *g)
             quant_detail(out, n);
         else if (n->op == GOP_QUANT)
             settings_line(out, cx, n, true);
-        if (n->tensor[TR_WEIGHT] || n->tensor[TR_RUNNING_MEAN]) {
-            fprintf(out, "      tensors:");
-            for (int r = 0; r < TR_COUNT; r++)
-                if (n->tensor[r])
-                    fprintf(out, " %s", n->tensor[r]);
-            fprintf(out, "%s\n", n->bias == BIAS_AUTO && n->tensor[TR_BIAS] &&
-                                         n->op != GOP_BATCHNORM ? " (bias if present)" : "");
-        }
+        if (n->tensor[TR_WEIGHT])
+            tensors_line(out, g, n);
     }
     fprintf(out, "output:");
     for (uint32_t i = 0; i < g->noutputs; i++)
@@ -212,12 +221,20 @@ static void json_shape(FILE *out, const Shape *s)
     fputc(']', out);
 }
 
-static void json_qspec(FILE *out, HbCx *cx, const QuantSpec *q)
+static void json_qspec(FILE *out, HbCx *cx, const GNode *n, const QuantSpec *q)
 {
     fprintf(out, "{\"kind\": ");
     json_str(out, qspec_kind_str(cx, q));
     fprintf(out, ", \"from\": ");
     json_str(out, qorigin_name(q->origin_kind));
+    if (n->op == GOP_SIGN) {
+        fputc('}', out);
+        return;
+    }
+    if (n->op == GOP_QUANT) {
+        fprintf(out, ", \"scale\": \"%s\"}", q->act_scale == ACT_SCALE_STATIC ? "static" : "runtime");
+        return;
+    }
     if (q->kind == QK_BITS) {
         fprintf(out, ", \"select\": ");
         json_str(out, select_str(cx, q));
@@ -248,15 +265,19 @@ static void json_scales(FILE *out, const QTensor *q)
 static void json_quant(FILE *out, const GNode *n)
 {
     const QTensor *q = n->qw;
-    fprintf(out, ", \"elements\": %llu, \"counts\": {", (unsigned long long)q->n);
-    const char *sep = "";
-    for (int b = 1; q->kind == QK_BITS && b <= HB_MAX_BITS; b++) {
-        if (q->counts[b]) {
-            fprintf(out, "%s\"%d\": %llu", sep, b, (unsigned long long)q->counts[b]);
-            sep = ", ";
+    fprintf(out, ", \"elements\": %llu", (unsigned long long)q->n);
+    if (q->kind == QK_BITS) {
+        fprintf(out, ", \"counts\": {");
+        const char *sep = "";
+        for (int b = 1; b <= HB_MAX_BITS; b++) {
+            if (q->counts[b]) {
+                fprintf(out, "%s\"%d\": %llu", sep, b, (unsigned long long)q->counts[b]);
+                sep = ", ";
+            }
         }
+        fputc('}', out);
     }
-    fprintf(out, "}, \"avg_bits\": %.6g", q->avg_bits);
+    fprintf(out, ", \"avg_bits\": %.6g", q->avg_bits);
     if (q->kind == QK_BITS) {
         fprintf(out, ", \"select\": \"%s\", \"group\": \"%s\", \"distribution\": {",
                 selection_name(n->wq.select), n->wq.group == GROUP_CHANNEL ? "channel" : "element");
@@ -282,7 +303,10 @@ void explain_json(FILE *out, HbCx *cx, const Graph *g)
     for (uint32_t i = 0; i < g->n; i++) {
         const GNode *n = &g->nodes[i];
         fprintf(out, "%s\n  {\"index\": %u, \"label\": ", i ? "," : "", i);
-        json_str(out, n->label ? n->label : n->name);
+        if (n->label)
+            json_str(out, n->label);
+        else
+            fprintf(out, "null");
         fprintf(out, ", \"op\": ");
         json_str(out, n->written);
         fprintf(out, ", \"shape\": ");
@@ -293,12 +317,12 @@ void explain_json(FILE *out, HbCx *cx, const Graph *g)
         }
         if (n->op == GOP_CONV2D || n->op == GOP_DENSE) {
             fprintf(out, ", \"weights\": ");
-            json_qspec(out, cx, &n->wq);
+            json_qspec(out, cx, n, &n->wq);
             if (n->qw)
                 json_quant(out, n);
         } else if (n->op == GOP_QUANT || n->op == GOP_SIGN) {
             fprintf(out, ", \"acts\": ");
-            json_qspec(out, cx, &n->aq);
+            json_qspec(out, cx, n, &n->aq);
         }
         fputc('}', out);
     }

@@ -247,17 +247,20 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
         sema_block_call(s, sc, l, b);
         return;
     }
-    // Unknown: suggest among built-ins, blocks and act parameters.
-    const char *nm = l->name.parts[l->name.n - 1];
+    // Unknown: suggest among built-ins and blocks (namespaced ones by full name).
     HbVec(const char *) cands = {0};
     for (int i = 0; i < sema_nbuiltins; i++)
         hb_vec_push(&s->cx->arena, &cands, sema_builtin_names[i]);
-    for (uint32_t i = 0; i < s->blocks.len; i++)
-        hb_vec_push(&s->cx->arena, &cands, s->blocks.data[i].ast->name);
+    for (uint32_t i = 0; i < s->blocks.len; i++) {
+        const BlockSym *bs = &s->blocks.data[i];
+        hb_vec_push(&s->cx->arena, &cands,
+                    bs->ns ? arena_printf(&s->cx->arena, "%s.%s", bs->ns, bs->ast->name)
+                           : bs->ast->name);
+    }
     const char *whole = cx_span_text(s->cx, l->name.span);
     Diag *d = diag_error(s->cx, l->name.span, "unknown operation '%s'", whole);
     diag_label(s->cx, d, l->name.span, "not a built-in op, block, or imported name");
-    const char *sug = diag_suggest(nm, cands.data, (int)cands.len);
+    const char *sug = diag_suggest(whole, cands.data, (int)cands.len);
     if (sug)
         diag_help(s->cx, d, "did you mean '%s'?", sug);
     else if (strchr(whole, '-'))

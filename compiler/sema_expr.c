@@ -53,15 +53,18 @@ static const char *expr_kind_desc(const AstExpr *e)
 static bool unknown_name(Sema *s, const Scope *sc, const AstExpr *e, const char *want)
 {
     Diag *d = diag_error(s->cx, e->span, "unknown name '%s' (expected %s)", e->name, want);
-    if (sc && sc->block) {
+    if (strchr(e->name, '-')) {
+        // `c-k` lexes as one hyphenated word, like middle-out.
+        diag_help(s->cx, d, "write '%s' with spaces around '-' to subtract",
+                  arena_printf(&s->cx->arena, "%.*s - %s", (int)(strchr(e->name, '-') - e->name),
+                               e->name, strchr(e->name, '-') + 1));
+    } else if (sc && sc->block) {
         HbVec(const char *) c = {0};
         for (uint32_t i = 0; i < sc->nparams; i++)
             hb_vec_push(&s->cx->arena, &c, sc->params[i].param->name);
         const char *sug = diag_suggest(e->name, c.data, (int)c.len);
         if (sug)
             diag_help(s->cx, d, "did you mean the parameter '%s'?", sug);
-    } else if (strchr(e->name, '-')) {
-        diag_help(s->cx, d, "write 'a - b' with spaces to subtract");
     }
     return false;
 }

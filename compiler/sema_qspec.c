@@ -352,8 +352,10 @@ static QuantSpec merge(const Cand *c, int n, bool act)
             gr = true;
         }
     }
-    if (q.kind == QK_INT && !act)
+    if (q.kind == QK_INT && !act) {
         q.scale = SCALE_PER_CHANNEL; // int k is per-channel by definition (language.md 3.5)
+        q.origin_scale = QO_BUILTIN;
+    }
     return q;
 }
 

@@ -61,11 +61,13 @@ START_TEST(test_conv_shapes)
                         "}\n");
     assert_shape(node(g, "a"), 3, 8, 32, 32);
     assert_shape(node(g, "b"), 3, 8, 14, 14);
-    assert_shape(node(g, "c"), 3, 8, 14, 12);
-    assert_shape(node(g, "d"), 3, 8, 14, 12);
+    assert_shape(node(g, "c"), 3, 8, 14, 14); // 3x1 kernel, pad [1, 1, 0, 0]
+    ck_assert_int_eq(node(g, "c")->kh, 3);
+    ck_assert_int_eq(node(g, "c")->kw, 1);
+    assert_shape(node(g, "d"), 3, 8, 14, 14); // dilation 2: same pads 2
     ck_assert_int_eq(node(g, "d")->pad[0], 2);
-    assert_shape(node(g, "e"), 3, 16, 7, 6);
-    assert_shape(node(g, "f"), 3, 32, 7, 6);
+    assert_shape(node(g, "e"), 3, 16, 7, 7);
+    assert_shape(node(g, "f"), 3, 32, 7, 7);
     ck_assert_int_eq(node(g, "f")->groups, 16);
     assert_shape(node(g, "g"), 3, 4, 3, 3);
 }
@@ -221,7 +223,7 @@ START_TEST(test_names_blocks_params_renames)
     ck_assert_str_eq(node(g, "s3.conv")->tensor[TR_WEIGHT], "module.s3.conv.weight");
     ck_assert_str_eq(node(g, "c")->tensor[TR_BIAS], "module.head.b");
     ck_assert_str_eq(node(g, "s3.conv")->via, "cb");
-    assert_shape(node(g, "s3"), 3, 8, 8, 8); // the instance label names its output
+    assert_shape(node(g, "s3.bn"), 3, 8, 8, 8);
 }
 END_TEST
 
@@ -248,7 +250,8 @@ START_TEST(test_import_std)
                         "    c:  std.conv_bn_act(8, act=quant bits 2, w=int 4)\n"
                         "}\n");
     assert_shape(node(g, "b1.pw"), 3, 32, 8, 8);
-    assert_shape(node(g, "d"), 3, 64, 4, 4);
+    assert_shape(node(g, "d.c2"), 3, 64, 4, 4);
+    assert_shape(node(g, "d.sc"), 3, 64, 4, 4);
     ck_assert_int_eq(node(g, "d.sc")->wq.kind, QK_INT);
     ck_assert_str_eq(node(g, "b1.dw")->written, "dwconv2d");
     ck_assert_int_eq(node(g, "c.conv")->wq.int_bits, 4);
@@ -261,12 +264,12 @@ START_TEST(test_many_errors_one_run)
 {
     Graph *g = check_opts(MLP_HEAD "    a: dense(4) weights bits 1:50% 2:40%\n"
                                    "    b: dnse(4)\n"
-                                   "    c: dense(4, stirde=1)\n"
+                                   "    c: dense(4, bais=true)\n"
                                    "}\n", NULL);
     (void)g;
     ck_assert_int_eq(diag_errors(hbt_cx), 3);
     const char *d = hbt_diags();
-    ck_assert_ptr_nonnull(strstr(d, "test.hb:4:24: error: bit distribution sums to 90%"));
+    ck_assert_ptr_nonnull(strstr(d, "test.hb:4:25: error: bit distribution sums to 90%"));
     ck_assert_ptr_nonnull(strstr(d, "help: did you mean 'dense'?"));
     ck_assert_ptr_nonnull(strstr(d, "help: did you mean 'bias'?"));
 }
