@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define CHUNK_SIZE (64 * 1024)
-#define ALIGN 16
+#define ALIGN      16
 
 struct ArenaChunk {
     ArenaChunk *next;

@@ -31,21 +31,22 @@ char *arena_vprintf(Arena *a, const char *fmt, va_list ap);
 
 /* Growable arrays in the arena. Growing copies into a fresh block; the old block is
  * simply abandoned (it is freed with the arena). */
-#define HbVec(T)                                                                                   \
-    struct {                                                                                       \
-        T *data;                                                                                   \
-        uint32_t len, cap;                                                                         \
+#define HbVec(T)           \
+    struct {               \
+        T *data;           \
+        uint32_t len, cap; \
     }
 
 void *hb_vec_grow(Arena *a, void *data, uint32_t *cap, size_t elem);
 
-#define hb_vec_push(arena, v, x)                                                                   \
-    do {                                                                                           \
-        if ((v)->len == (v)->cap)                                                                  \
-            (v)->data = hb_vec_grow((arena), (v)->data, &(v)->cap, sizeof(*(v)->data));            \
-        (v)->data[(v)->len++] = (x);                                                               \
+#define hb_vec_push(arena, v, x)                                                        \
+    do {                                                                                \
+        if ((v)->len == (v)->cap)                                                       \
+            (v)->data = hb_vec_grow((arena), (v)->data, &(v)->cap, sizeof(*(v)->data)); \
+        (v)->data[(v)->len++] = (x);                                                    \
     } while (0)
 
-#define hb_vec_foreach(v, it) for (__typeof__((v)->data) it = (v)->data; it < (v)->data + (v)->len; it++)
+#define hb_vec_foreach(v, it) \
+    for (__typeof__((v)->data) it = (v)->data; it < (v)->data + (v)->len; it++)
 
 #endif

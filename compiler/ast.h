@@ -6,11 +6,11 @@
 #ifndef HB_AST_H
 #define HB_AST_H
 
-#include "cx.h"
-
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "cx.h"
 
 typedef struct AstExpr AstExpr;
 typedef struct AstQspec AstQspec;
@@ -45,9 +45,9 @@ typedef struct AstShare {
 /* An option after the kind. Values are kept as written (identifiers) and checked by
  * sema, so a typo gets a located error with a suggestion. */
 typedef enum AstQoptKind {
-    AQO_SELECT,   // select middle-out | top-down | bottom-up | random(seed) | mo-residual
-    AQO_SCALE,    // scale per-tensor | per-channel | static | runtime
-    AQO_GROUP,    // group element | channel
+    AQO_SELECT, // select middle-out | top-down | bottom-up | random(seed) | mo-residual
+    AQO_SCALE,  // scale per-tensor | per-channel | static | runtime
+    AQO_GROUP,  // group element | channel
 } AstQoptKind;
 
 typedef struct AstQopt {
@@ -74,20 +74,20 @@ struct AstQspec {
 /* ---- expressions and argument values ---- */
 
 typedef enum AstExprKind {
-    AE_INT,     // ival
-    AE_NUMBER,  // fval
-    AE_IDENT,   // name: a block parameter, a label, or a word like same/valid/global/relu
-    AE_IN,      // in
-    AE_PREV,    // prev
-    AE_NEG,     // -lhs
-    AE_BINOP,   // lhs op rhs, op in + - * /
-    AE_DIMS,    // 3x3: dims[0] x dims[1]
-    AE_STRING,  // sval (escapes already processed)
-    AE_LIST,    // [items]
-    AE_QSPEC,   // qspec  (bits ..., int k, float, inherit)
-    AE_BOOL,    // bval
-    AE_QUANT,   // `quant [qspec]` as an act value (qspec may be NULL: use defaults acts)
-    AE_PATH,    // a dotted name (std.x as a value, s1.conv as a label reference)
+    AE_INT,    // ival
+    AE_NUMBER, // fval
+    AE_IDENT,  // name: a block parameter, a label, or a word like same/valid/global/relu
+    AE_IN,     // in
+    AE_PREV,   // prev
+    AE_NEG,    // -lhs
+    AE_BINOP,  // lhs op rhs, op in + - * /
+    AE_DIMS,   // 3x3: dims[0] x dims[1]
+    AE_STRING, // sval (escapes already processed)
+    AE_LIST,   // [items]
+    AE_QSPEC,  // qspec  (bits ..., int k, float, inherit)
+    AE_BOOL,   // bval
+    AE_QUANT,  // `quant [qspec]` as an act value (qspec may be NULL: use defaults acts)
+    AE_PATH,   // a dotted name (std.x as a value, s1.conv as a label reference)
 } AstExprKind;
 
 struct AstExpr {
@@ -96,15 +96,15 @@ struct AstExpr {
     int64_t ival;
     double fval;
     bool bval;
-    const char *name;  // AE_IDENT
-    const char *sval;  // AE_STRING
-    int64_t dims[2];   // AE_DIMS
-    char op;           // AE_BINOP: '+', '-', '*', '/'
+    const char *name; // AE_IDENT
+    const char *sval; // AE_STRING
+    int64_t dims[2];  // AE_DIMS
+    char op;          // AE_BINOP: '+', '-', '*', '/'
     AstExpr *lhs, *rhs;
-    AstExpr **items;   // AE_LIST
+    AstExpr **items; // AE_LIST
     uint32_t nitems;
-    AstQspec *qspec;   // AE_QSPEC, AE_QUANT
-    AstPath path;      // AE_PATH
+    AstQspec *qspec; // AE_QSPEC, AE_QUANT
+    AstPath path;    // AE_PATH
 };
 
 typedef struct AstArg {
@@ -136,15 +136,15 @@ typedef enum AstFromKind { AF_PATH, AF_IN, AF_PREV } AstFromKind;
 typedef struct AstClause {
     AstClauseKind kind;
     SrcSpan span;
-    AstQspec *qspec;           // ACL_WEIGHTS
-    const char *param;         // ACL_WEIGHTS_PARAM
+    AstQspec *qspec;   // ACL_WEIGHTS
+    const char *param; // ACL_WEIGHTS_PARAM
     SrcSpan param_span;
-    const char *prefix;        // ACL_PARAMS_PREFIX
+    const char *prefix; // ACL_PARAMS_PREFIX
     SrcSpan prefix_span;
-    AstNamedString *named;     // ACL_PARAMS_NAMED
+    AstNamedString *named; // ACL_PARAMS_NAMED
     uint32_t nnamed;
-    AstFromKind from_kind;     // ACL_FROM
-    AstPath from;              // AF_PATH
+    AstFromKind from_kind; // ACL_FROM
+    AstPath from;          // AF_PATH
 } AstClause;
 
 typedef enum AstOpKind {
@@ -156,8 +156,8 @@ typedef struct AstLayer {
     const char *label; // NULL when unlabelled
     SrcSpan label_span;
     AstOpKind op_kind;
-    AstPath name;      // AOP_CALL: `conv2d`, `std.dw_separable`
-    bool has_parens;   // `relu` vs `relu()`
+    AstPath name;    // AOP_CALL: `conv2d`, `std.dw_separable`
+    bool has_parens; // `relu` vs `relu()`
     AstArg *args;
     uint32_t nargs;
     SrcSpan args_span; // the parenthesised part, if any
@@ -262,8 +262,8 @@ typedef struct AstWeightsFile {
 } AstWeightsFile;
 
 typedef struct AstImport {
-    const char *name; // `std` (IDENT form) or NULL
-    const char *file; // "blocks.hb" (STRING form) or NULL
+    const char *name;  // `std` (IDENT form) or NULL
+    const char *file;  // "blocks.hb" (STRING form) or NULL
     const char *alias; // `as my` or NULL
     SrcSpan target_span, alias_span, span;
 } AstImport;

@@ -4,10 +4,10 @@
  * quantizer. Messages name the file, the tensor and the layer (language.md 3.8). */
 #include "bind.h"
 
-#include "quant.h"
-
 #include <stdlib.h>
 #include <string.h>
+
+#include "quant.h"
 
 typedef struct Binder {
     HbCx *cx;
@@ -65,11 +65,13 @@ static void missing(Binder *b, const GNode *n, TensorRole r)
                    n->label, tensor_role_suffix(r));
     similar_names(b, d, want);
     if (r == TR_BIAS && n->bias == BIAS_TRUE)
-        diag_help(b->cx, d, "the layer says bias=true; write bias=auto to bind a bias only when "
-                            "the file has one");
+        diag_help(b->cx, d,
+                  "the layer says bias=true; write bias=auto to bind a bias only when "
+                  "the file has one");
     else
-        diag_help(b->cx, d, "add  params \"PREFIX\"  to this line, or a rename table on the "
-                            "weights line");
+        diag_help(b->cx, d,
+                  "add  params \"PREFIX\"  to this line, or a rename table on the "
+                  "weights line");
 }
 
 static bool same_shape(const WTensor *t, const Shape *s)
@@ -109,8 +111,7 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
     }
     int32_t *owner = &b->owner[t - b->wf->tensors];
     if (*owner >= 0) {
-        Diag *d = diag_error(b->cx, n->tensor_span, "tensor '%s' is bound by two layers",
-                             t->name);
+        Diag *d = diag_error(b->cx, n->tensor_span, "tensor '%s' is bound by two layers", t->name);
         diag_note(b->cx, d, "'%s' binds it too; tied weights are not supported",
                   b->g->nodes[*owner].name);
         return false;
@@ -132,8 +133,10 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
     if (r == TR_RUNNING_VAR) {
         for (uint64_t i = 0; i < t->nelem; i++) {
             if (t->data[i] < 0) {
-                diag_error(b->cx, n->tensor_span, "tensor '%s' has a negative variance %g at "
-                           "index %llu", t->name, (double)t->data[i], (unsigned long long)i);
+                diag_error(b->cx, n->tensor_span,
+                           "tensor '%s' has a negative variance %g at "
+                           "index %llu",
+                           t->name, (double)t->data[i], (unsigned long long)i);
                 return false;
             }
         }

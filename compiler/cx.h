@@ -5,17 +5,17 @@
 #ifndef HB_CX_H
 #define HB_CX_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "arena.h"
 #include "diag.h"
 #include "source.h"
 
-#include <stdbool.h>
-#include <stdio.h>
-
 typedef struct HbOptions {
     DiagFormat diag_format;
     bool werror;
-    bool color;           // ANSI colour in human diagnostics
+    bool color;             // ANSI colour in human diagnostics
     const char *stdlib_dir; // where std.hb lives (import std)
 } HbOptions;
 

@@ -5,13 +5,13 @@
  * Plain form (--diag-format plain, for golden tests): the first line plus notes. */
 #include "diag.h"
 
-#include "cx.h"
-
 #include <stdarg.h>
 #include <string.h>
 
-static Diag *diag_new(HbCx *cx, DiagLevel level, SrcSpan span, const char *file,
-                      const char *fmt, va_list ap)
+#include "cx.h"
+
+static Diag *diag_new(HbCx *cx, DiagLevel level, SrcSpan span, const char *file, const char *fmt,
+                      va_list ap)
 {
     bool promoted = false;
     if (level == DIAG_WARNING && cx->opts.werror) {
@@ -191,8 +191,7 @@ static void render(HbCx *cx, const Diag *d)
         SrcPos p = src_pos(f, d->span.start);
         fprintf(out, "%s:%u:%u: ", f->name, p.line, p.col);
     } else {
-        fprintf(out, "hbnnc: %s%s", d->file_name ? d->file_name : "",
-                d->file_name ? ": " : "");
+        fprintf(out, "hbnnc: %s%s", d->file_name ? d->file_name : "", d->file_name ? ": " : "");
     }
     put_level(cx, d->level);
     fprintf(out, ": %s%s\n", d->msg, d->promoted ? " [-Werror]" : "");

@@ -6,9 +6,9 @@
 #ifndef HB_DIAG_H
 #define HB_DIAG_H
 
-#include "source.h"
-
 #include <stdbool.h>
+
+#include "source.h"
 
 typedef struct HbCx HbCx;
 
@@ -18,7 +18,7 @@ typedef enum DiagFormat { DIAG_HUMAN, DIAG_PLAIN } DiagFormat;
 
 #define DIAG_MAX_ERRORS 20
 #define DIAG_MAX_LABELS 4
-#define DIAG_MAX_NOTES 6
+#define DIAG_MAX_NOTES  6
 
 typedef struct DiagLabel {
     SrcSpan span;
@@ -27,8 +27,8 @@ typedef struct DiagLabel {
 
 typedef struct Diag {
     DiagLevel level;
-    bool promoted; // a warning turned into an error by -Werror
-    SrcSpan span;  // primary location; invalid span = file-level ("hbnnc: FILE: error:")
+    bool promoted;         // a warning turned into an error by -Werror
+    SrcSpan span;          // primary location; invalid span = file-level ("hbnnc: FILE: error:")
     const char *file_name; // for file-level diagnostics (weights files, CLI); else NULL
     const char *msg;
     DiagLabel labels[DIAG_MAX_LABELS]; // labels[0] is printed under the primary span
@@ -41,7 +41,8 @@ typedef struct Diag {
 /* Report an error at `span`. Returns the diagnostic so labels, notes and help can be
  * attached; it is printed by the next diag_flush(). After DIAG_MAX_ERRORS errors the
  * rest are counted but dropped (a dummy Diag is returned so callers need not check). */
-Diag *diag_error(HbCx *cx, SrcSpan span, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+Diag *diag_error(HbCx *cx, SrcSpan span, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 Diag *diag_warning(HbCx *cx, SrcSpan span, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* Errors about a whole file that has no source text of ours (a weights file, a

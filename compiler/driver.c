@@ -7,6 +7,7 @@
 
 #include "ast.h"
 #include "bind.h"
+#include "driver_ir.h"
 #include "explain.h"
 #include "sema.h"
 
@@ -41,14 +42,12 @@ static const AstFile *load_and_parse(HbCx *cx, const char *path, int *rc)
 /* Options that name work later stages will do: refuse them up front. */
 static int check_unimplemented(HbCx *cx, const DriverOptions *o)
 {
-    if (o->emit != EMIT_NONE && o->emit != EMIT_AST)
-        return not_yet(cx, "--emit ir|llvm|asm|obj|header");
-    if (o->run)
-        return not_yet(cx, "--run (the reference interpreter)");
+    if (o->emit != EMIT_NONE && o->emit != EMIT_AST && o->emit != EMIT_IR)
+        return not_yet(cx, "--emit llvm|asm|obj|header");
     if (o->calibrate)
         return not_yet(cx, "--calibrate");
-    bool generates = !o->check && o->explain == EXPLAIN_NONE && o->emit == EMIT_NONE;
-    if (generates || o->output) {
+    bool generates = !o->check && o->explain == EXPLAIN_NONE && o->emit == EMIT_NONE && !o->run;
+    if (generates || (o->output && !o->run)) { // with --run, -o names the outputs' .npy
         if (o->target && strcmp(o->target, "verilog") == 0)
             return not_yet(cx, "code generation for --target verilog");
         return not_yet(cx, "code generation for --target cpu (use --check or --explain for now)");
@@ -83,6 +82,8 @@ static int run(HbCx *cx, const DriverOptions *o)
     int rc = check_unimplemented(cx, o);
     if (rc)
         return rc;
+    if (driver_is_ir_file(o->input)) // IR text: parse, verify, --emit ir / --run
+        return driver_ir_file(cx, o);
     const AstFile *main = load_and_parse(cx, o->input, &rc);
     if (!main)
         return rc;
@@ -104,7 +105,7 @@ static int run(HbCx *cx, const DriverOptions *o)
         explain_text(o->out, cx, g);
     else if (o->explain == EXPLAIN_JSON)
         explain_json(o->out, cx, g);
-    return EXIT_OK;
+    return driver_ir_stages(cx, o, g); // lower; --emit ir, --run
 }
 
 int driver_run(const DriverOptions *o)

@@ -5,24 +5,31 @@
 #ifndef HB_DRIVER_H
 #define HB_DRIVER_H
 
-#include "cx.h"
-
 #include <stdbool.h>
+
+#include "cx.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
-typedef enum EmitKind { EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_LLVM, EMIT_ASM, EMIT_OBJ,
-                        EMIT_HEADER } EmitKind;
+typedef enum EmitKind {
+    EMIT_NONE,
+    EMIT_AST,
+    EMIT_IR,
+    EMIT_LLVM,
+    EMIT_ASM,
+    EMIT_OBJ,
+    EMIT_HEADER
+} EmitKind;
 typedef enum ExplainKind { EXPLAIN_NONE, EXPLAIN_TEXT, EXPLAIN_JSON } ExplainKind;
 
 typedef struct DriverOptions {
-    const char *input;   // the .hb file
-    const char *output;  // -o FILE, or NULL
-    const char *target;  // "cpu" (default) or "verilog"
-    const char *weights; // --weights FILE
-    const char *quant;   // --quant FILE (override file)
-    const char *network; // --network NAME
-    const char *run;     // --run IN.npy
+    const char *input;     // the .hb file
+    const char *output;    // -o FILE, or NULL
+    const char *target;    // "cpu" (default) or "verilog"
+    const char *weights;   // --weights FILE
+    const char *quant;     // --quant FILE (override file)
+    const char *network;   // --network NAME
+    const char *run;       // --run IN.npy
     const char *calibrate; // --calibrate IN.npy
     bool check;
     EmitKind emit;

@@ -4,10 +4,10 @@
  * came from, so no default is silent (language.md 3.9). */
 #include "explain.h"
 
+#include <string.h>
+
 #include "quant.h"
 #include "weights.h"
-
-#include <string.h>
 
 const char *qspec_kind_str(HbCx *cx, const QuantSpec *q)
 {
@@ -51,7 +51,8 @@ static void settings_line(FILE *out, HbCx *cx, const GNode *n, bool act)
     if (q->kind == QK_BITS && heterogeneous(q))
         fprintf(out, ", select %s (%s)", select_str(cx, q), qorigin_name(q->origin_select));
     if (!act && q->kind != QK_FLOAT)
-        fprintf(out, ", scale %s (%s)", q->scale == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor",
+        fprintf(out, ", scale %s (%s)",
+                q->scale == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor",
                 qorigin_name(q->origin_scale));
     if (!act && heterogeneous(q))
         fprintf(out, ", group %s (%s)", q->group == GROUP_CHANNEL ? "channel" : "element",
@@ -129,8 +130,10 @@ static void quant_detail(FILE *out, const GNode *n)
     fputc('\n', out);
     const QBytes *b = &q->bytes;
     if (q->kind == QK_BITS)
-        fprintf(out, "      bytes: signs %llu, mask %llu (%s; entropy bound %llu), scales %llu, "
-                     "total %llu\n", (unsigned long long)b->signs, (unsigned long long)b->mask_code,
+        fprintf(out,
+                "      bytes: signs %llu, mask %llu (%s; entropy bound %llu), scales %llu, "
+                "total %llu\n",
+                (unsigned long long)b->signs, (unsigned long long)b->mask_code,
                 b->mask_code ? "2-bit code" : "homogeneous", (unsigned long long)b->mask_entropy,
                 (unsigned long long)b->scales, (unsigned long long)b->total);
     else
@@ -192,8 +195,7 @@ void explain_text(FILE *out, HbCx *cx, const Graph *g)
         }
     }
     fprintf(out, "weights total: %llu elements in %llu bytes (float32: %llu bytes)\n",
-            (unsigned long long)params, (unsigned long long)total,
-            (unsigned long long)params * 4);
+            (unsigned long long)params, (unsigned long long)total, (unsigned long long)params * 4);
 }
 
 /* ---- JSON ---- */
@@ -232,7 +234,8 @@ static void json_qspec(FILE *out, HbCx *cx, const GNode *n, const QuantSpec *q)
         return;
     }
     if (n->op == GOP_QUANT) {
-        fprintf(out, ", \"scale\": \"%s\"}", q->act_scale == ACT_SCALE_STATIC ? "static" : "runtime");
+        fprintf(out, ", \"scale\": \"%s\"}",
+                q->act_scale == ACT_SCALE_STATIC ? "static" : "runtime");
         return;
     }
     if (q->kind == QK_BITS) {
@@ -288,8 +291,9 @@ static void json_quant(FILE *out, const GNode *n)
                 q->error_channel);
     }
     json_scales(out, q);
-    fprintf(out, ", \"error\": %.6g, \"bytes\": {\"signs\": %llu, \"mask\": %llu, "
-                 "\"mask_entropy\": %llu, \"scales\": %llu, \"total\": %llu}",
+    fprintf(out,
+            ", \"error\": %.6g, \"bytes\": {\"signs\": %llu, \"mask\": %llu, "
+            "\"mask_entropy\": %llu, \"scales\": %llu, \"total\": %llu}",
             q->error, (unsigned long long)q->bytes.signs, (unsigned long long)q->bytes.mask_code,
             (unsigned long long)q->bytes.mask_entropy, (unsigned long long)q->bytes.scales,
             (unsigned long long)q->bytes.total);

@@ -5,10 +5,10 @@
 #ifndef HB_EXPLAIN_H
 #define HB_EXPLAIN_H
 
+#include <stdio.h>
+
 #include "cx.h"
 #include "graph.h"
-
-#include <stdio.h>
 
 void explain_text(FILE *out, HbCx *cx, const Graph *g);
 void explain_json(FILE *out, HbCx *cx, const Graph *g);

@@ -61,7 +61,8 @@ bool gnode_tensor_shape(const Graph *g, const GNode *n, TensorRole r, Shape *out
     switch (n->op) {
     case GOP_CONV2D:
         if (r == TR_WEIGHT) {
-            *out = (Shape){.rank = 4, .known = true, .d = {n->out, in->d[0] / n->groups, n->kh, n->kw}};
+            *out = (Shape){
+                    .rank = 4, .known = true, .d = {n->out, in->d[0] / n->groups, n->kh, n->kw}};
             return true;
         }
         *out = vec(n->out);

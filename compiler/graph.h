@@ -6,37 +6,37 @@
 #ifndef HB_GRAPH_H
 #define HB_GRAPH_H
 
-#include "qspec.h"
-#include "source.h"
-
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "qspec.h"
+#include "source.h"
+
 /* X(ENUM, "name"): the built-in operations. dwconv2d becomes GOP_CONV2D with
  * groups = channels (GNode.written says what the user wrote). */
-#define HB_GRAPH_OPS(X)                                                                            \
-    X(INPUT, "input")                                                                              \
-    X(CONV2D, "conv2d")                                                                            \
-    X(DENSE, "dense")                                                                              \
-    X(BATCHNORM, "batchnorm")                                                                      \
-    X(MAXPOOL, "maxpool")                                                                          \
-    X(AVGPOOL, "avgpool")                                                                          \
-    X(RELU, "relu")                                                                                \
-    X(HARDTANH, "hardtanh")                                                                        \
-    X(SIGN, "sign")                                                                                \
-    X(QUANT, "quant")                                                                              \
-    X(FLATTEN, "flatten")                                                                          \
-    X(ADD, "add")                                                                                  \
-    X(CONCAT, "concat")                                                                            \
-    X(SOFTMAX, "softmax")                                                                          \
+#define HB_GRAPH_OPS(X)       \
+    X(INPUT, "input")         \
+    X(CONV2D, "conv2d")       \
+    X(DENSE, "dense")         \
+    X(BATCHNORM, "batchnorm") \
+    X(MAXPOOL, "maxpool")     \
+    X(AVGPOOL, "avgpool")     \
+    X(RELU, "relu")           \
+    X(HARDTANH, "hardtanh")   \
+    X(SIGN, "sign")           \
+    X(QUANT, "quant")         \
+    X(FLATTEN, "flatten")     \
+    X(ADD, "add")             \
+    X(CONCAT, "concat")       \
+    X(SOFTMAX, "softmax")     \
     X(ARGMAX, "argmax")
 
 typedef enum GOp {
 #define X(e, s) GOP_##e,
     HB_GRAPH_OPS(X)
 #undef X
-        GOP_COUNT
+            GOP_COUNT
 } GOp;
 
 const char *gop_name(GOp op);
@@ -79,18 +79,18 @@ typedef struct GNode {
     Shape shape; // output shape
 
     // Attributes, by op.
-    int64_t out;        // conv2d/dense: output channels / features
-    int64_t kh, kw;     // conv2d, pools: kernel
-    int64_t sh, sw;     // conv2d, pools: stride
-    int64_t dh, dw;     // conv2d: dilation
-    int64_t pad[4];     // conv2d, maxpool: top, bottom, left, right
-    int64_t groups;     // conv2d
-    bool global;        // avgpool(global)
-    BiasMode bias;      // conv2d/dense
-    double eps;         // batchnorm
-    double lo, hi;      // hardtanh
-    QuantSpec wq;       // conv2d/dense: the weights' resolved spec
-    QuantSpec aq;       // quant/sign: the activation quantizer's resolved spec
+    int64_t out;    // conv2d/dense: output channels / features
+    int64_t kh, kw; // conv2d, pools: kernel
+    int64_t sh, sw; // conv2d, pools: stride
+    int64_t dh, dw; // conv2d: dilation
+    int64_t pad[4]; // conv2d, maxpool: top, bottom, left, right
+    int64_t groups; // conv2d
+    bool global;    // avgpool(global)
+    BiasMode bias;  // conv2d/dense
+    double eps;     // batchnorm
+    double lo, hi;  // hardtanh
+    QuantSpec wq;   // conv2d/dense: the weights' resolved spec
+    QuantSpec aq;   // quant/sign: the activation quantizer's resolved spec
 
     // Binding: the tensor names this node wants from the weights file.
     const char *tensor[TR_COUNT]; // NULL: role not used by this op

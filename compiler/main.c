@@ -2,13 +2,13 @@
 /* main.c: the hbnnc command line. Parses options into DriverOptions and hands
  * them to driver_run(); usage errors exit with 2. Everything else lives in the
  * driver so tests can run the same pipeline without a process. */
-#include "driver.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "driver.h"
 
 static const char usage[] =
         "usage: hbnnc FILE.hb [options]\n"
@@ -90,9 +90,9 @@ static const char *value(int argc, char **argv, int *i, const char *name)
 
 static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool *matched)
 {
-    static const char *const names[] = {"-o", "--target", "--weights", "--quant", "--network",
-                                        "--run", "--calibrate", "--stdlib", "--emit",
-                                        "--diag-format", "--color"};
+    static const char *const names[] = {"-o",        "--target",      "--weights",   "--quant",
+                                        "--network", "--run",         "--calibrate", "--stdlib",
+                                        "--emit",    "--diag-format", "--color"};
     *matched = false;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         const char *v = value(argc, argv, i, names[k]);
@@ -101,8 +101,8 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
         *matched = true;
         if (!*v)
             return usage_error("option '%s' needs a value", names[k]);
-        const char **slots[] = {&o->output, &o->target, &o->weights, &o->quant, &o->network,
-                                &o->run, &o->calibrate, &o->cx.stdlib_dir};
+        const char **slots[] = {&o->output,  &o->target, &o->weights,   &o->quant,
+                                &o->network, &o->run,    &o->calibrate, &o->cx.stdlib_dir};
         if (k < 8) {
             *slots[k] = v;
         } else if (k == 8) {

@@ -5,12 +5,12 @@
 #ifndef HB_QSPEC_H
 #define HB_QSPEC_H
 
-#include "source.h"
-
 #include <stdbool.h>
 #include <stdint.h>
 
-#define HB_MAX_BITS 8   // widths are 1..8
+#include "source.h"
+
+#define HB_MAX_BITS   8 // widths are 1..8
 #define HB_MAX_SHARES 8 // at most one share per width
 
 typedef enum QuantKind {

@@ -3,11 +3,11 @@
  * file-level defaults, picks the network, and elaborates its body statement by
  * statement into Graph nodes (blocks are expanded in sema_block.c, built-in ops in
  * sema_ops.c). Runs after parsing; its Graph feeds binding and lowering. */
-#include "sema_internal.h"
-
 #include <errno.h>
 #include <libgen.h>
 #include <string.h>
+
+#include "sema_internal.h"
 
 const char *sema_join(Sema *s, const char *a, const char *b)
 {
@@ -30,8 +30,7 @@ uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n)
 {
     uint32_t id = s->nodes.len;
     if (!n->name)
-        n->name = n->label ? n->label
-                           : arena_printf(&s->cx->arena, "#%u %s", id, n->written);
+        n->name = n->label ? n->label : arena_printf(&s->cx->arena, "#%u %s", id, n->written);
     n->site = span_valid(sc->site) ? sc->site : n->span;
     n->via = sc->via;
     hb_vec_push(&s->cx->arena, &s->nodes, *n);
@@ -104,8 +103,7 @@ static void add_block(Sema *s, const AstBlock *b, const char *ns)
         }
     }
     if (!ns && sema_is_builtin(b->name)) {
-        diag_error(s->cx, b->name_span, "block '%s' has the name of a built-in operation",
-                   b->name);
+        diag_error(s->cx, b->name_span, "block '%s' has the name of a built-in operation", b->name);
         return;
     }
     sema_check_block_def(s, b);
@@ -266,8 +264,10 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
     else if (strchr(whole, '-'))
         diag_help(s->cx, d, "write 'a - b' with spaces to subtract");
     // Keep going with an unknown-shaped node so later references still resolve.
-    GNode n = {.op = GOP_RELU, .label = l->label ? sema_join(s, sc->path, l->label) : NULL,
-               .written = whole, .span = l->span};
+    GNode n = {.op = GOP_RELU,
+               .label = l->label ? sema_join(s, sc->path, l->label) : NULL,
+               .written = whole,
+               .span = l->span};
     uint32_t id = sema_add_node(s, sc, &n);
     if (n.label)
         hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){n.label, id, l->label_span}));
@@ -276,8 +276,9 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
 static void stmt_output(Sema *s, Scope *sc, const AstOutput *o)
 {
     if (sc->block) {
-        diag_error(s->cx, o->span, "'output' is only allowed in a network; a block's output is "
-                                   "its last statement");
+        diag_error(s->cx, o->span,
+                   "'output' is only allowed in a network; a block's output is "
+                   "its last statement");
         return;
     }
     if (s->g->noutputs) {
@@ -382,8 +383,8 @@ static void report_unused_overrides(Sema *s)
         Diag *d = diag_error(s->cx, ol->path.span, "no layer with weights labelled '%s'", p);
         HbVec(const char *) c = {0};
         for (uint32_t i = 0; i < s->nodes.len; i++)
-            if (s->nodes.data[i].label && (s->nodes.data[i].op == GOP_CONV2D ||
-                                           s->nodes.data[i].op == GOP_DENSE))
+            if (s->nodes.data[i].label &&
+                (s->nodes.data[i].op == GOP_CONV2D || s->nodes.data[i].op == GOP_DENSE))
                 hb_vec_push(&s->cx->arena, &c, s->nodes.data[i].label);
         const char *sug = diag_suggest(p, c.data, (int)c.len);
         if (sug)
@@ -424,10 +425,11 @@ static void finish_graph(Sema *s, const AstNetwork *net)
             any_q = true;
     }
     if (!any_q && g->n > 1 && diag_errors(s->cx) == 0) {
-        Diag *d = diag_warning(s->cx, net->name_span,
-                               "nothing in network '%s' is quantized", net->name);
-        diag_help(s->cx, d, "add 'defaults { weights bits 1:70%% 2:20%% 3:10%% }' or a "
-                            "'weights' clause on a layer");
+        Diag *d = diag_warning(s->cx, net->name_span, "nothing in network '%s' is quantized",
+                               net->name);
+        diag_help(s->cx, d,
+                  "add 'defaults { weights bits 1:70%% 2:20%% 3:10%% }' or a "
+                  "'weights' clause on a layer");
     }
 }
 
@@ -439,7 +441,8 @@ static void weights_info(Sema *s)
     } else if (s->weights) {
         const char *base = cx_file(s->cx, s->main->file_id)->path;
         const char *f = s->weights->file;
-        g->weights_path = f[0] == '/' ? f : arena_printf(&s->cx->arena, "%s/%s", dir_of(s, base), f);
+        g->weights_path =
+                f[0] == '/' ? f : arena_printf(&s->cx->arena, "%s/%s", dir_of(s, base), f);
         g->weights_span = s->weights->file_span;
     }
     if (s->weights)

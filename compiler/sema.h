@@ -10,9 +10,9 @@
 #include "graph.h"
 
 typedef struct SemaOptions {
-    const char *network;       // --network NAME, or NULL: the file's only network
-    const AstFile *overrides;  // --quant FILE, parsed; NULL if none
-    const char *weights_path;  // --weights FILE (wins over the `weights` line); NULL if none
+    const char *network;      // --network NAME, or NULL: the file's only network
+    const AstFile *overrides; // --quant FILE, parsed; NULL if none
+    const char *weights_path; // --weights FILE (wins over the `weights` line); NULL if none
 } SemaOptions;
 
 /* Check `main` (a parsed file in cx) and build its network's Graph in cx->arena.

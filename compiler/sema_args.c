@@ -2,9 +2,9 @@
 /* sema_args.c: matching a call's arguments (positional, then named) against the
  * callee's parameter list, for built-in ops and blocks alike. Unknown names get a
  * suggestion and the list of valid ones; nothing is ever silently ignored. */
-#include "sema_internal.h"
-
 #include <string.h>
+
+#include "sema_internal.h"
 
 static const char *slot_list(Sema *s, const ArgSlot *slots, int n)
 {

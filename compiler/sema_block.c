@@ -3,9 +3,9 @@
  * to typed parameters (int/float/bool/quant/act/pad, defaults evaluated in order),
  * and expands the body in a child scope whose label path grows by the instance's
  * label, so tensor names come out like a PyTorch state_dict (s1.conv.weight). */
-#include "sema_internal.h"
-
 #include <string.h>
+
+#include "sema_internal.h"
 
 static const char *const ptype_names[] = {"int", "float", "bool", "quant", "act", "pad"};
 static const char *const act_words[] = {"relu", "sign", "hardtanh"};
@@ -98,8 +98,7 @@ static bool bind_act(Sema *s, const Scope *at, const AstExpr *e, ParamVal *pv)
             return true;
         }
     }
-    Diag *d = diag_error(s->cx, e->span, "parameter '%s' expects an activation",
-                         pv->param->name);
+    Diag *d = diag_error(s->cx, e->span, "parameter '%s' expects an activation", pv->param->name);
     const char *sug = w ? diag_suggest(w, act_words, 3) : NULL;
     if (sug)
         diag_help(s->cx, d, "did you mean '%s'?", sug);
@@ -142,8 +141,7 @@ static bool bind_params(Sema *s, Scope *caller, Scope *child, const AstLayer *l,
         slots[i] = (ArgSlot){blk->params[i].name, blk->params[i].def == NULL, NULL};
     if (!sema_match_args(s, l, child->block_name, slots, (int)blk->nparams))
         return false;
-    child->params = arena_calloc(&s->cx->arena, blk->nparams ? blk->nparams : 1,
-                                 sizeof(ParamVal));
+    child->params = arena_calloc(&s->cx->arena, blk->nparams ? blk->nparams : 1, sizeof(ParamVal));
     bool ok = true;
     for (uint32_t i = 0; i < blk->nparams; i++) {
         ParamVal *pv = &child->params[i];
@@ -168,7 +166,8 @@ static bool call_clauses(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *
     for (uint32_t i = 0; i < l->nclauses; i++) {
         const AstClause *c = &l->clauses[i];
         if (c->kind == ACL_WEIGHTS || c->kind == ACL_WEIGHTS_PARAM) {
-            Diag *d = diag_error(s->cx, c->span, "a block call takes its quantization through "
+            Diag *d = diag_error(s->cx, c->span,
+                                 "a block call takes its quantization through "
                                  "its quant parameters");
             for (uint32_t k = 0; k < b->ast->nparams; k++) {
                 if (strcmp(b->ast->params[k].type, "quant") == 0) {
@@ -181,13 +180,16 @@ static bool call_clauses(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *
         } else if (c->kind == ACL_PARAMS_PREFIX) {
             *tprefix = c->prefix;
         } else if (c->kind == ACL_PARAMS_NAMED) {
-            diag_error(s->cx, c->span, "a block instance takes a prefix (params \"name\"), not "
-                                       "per-tensor names");
+            diag_error(s->cx, c->span,
+                       "a block instance takes a prefix (params \"name\"), not "
+                       "per-tensor names");
             ok = false;
         } else if (c->kind == ACL_FROM) {
-            AstExpr e = {.kind = c->from_kind == AF_IN ? AE_IN : c->from_kind == AF_PREV ? AE_PREV
-                                                                                         : AE_PATH,
-                         .span = c->from_kind == AF_PATH ? c->from.span : c->span, .path = c->from};
+            AstExpr e = {.kind = c->from_kind == AF_IN     ? AE_IN
+                                 : c->from_kind == AF_PREV ? AE_PREV
+                                                           : AE_PATH,
+                         .span = c->from_kind == AF_PATH ? c->from.span : c->span,
+                         .path = c->from};
             ok &= sema_eval_ref(s, sc, &e, input);
         }
     }
@@ -216,8 +218,8 @@ void sema_block_call(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b)
     const char *tprefix = NULL;
     uint32_t input;
     Scope child = {.parent = sc, .block = b->ast, .depth = sc->depth + 1};
-    child.block_name = b->ns ? arena_printf(&s->cx->arena, "%s.%s", b->ns, b->ast->name)
-                             : b->ast->name;
+    child.block_name =
+            b->ns ? arena_printf(&s->cx->arena, "%s.%s", b->ns, b->ast->name) : b->ast->name;
     bool ok = call_clauses(s, sc, l, b, &tprefix, &input);
     ok &= bind_params(s, sc, &child, l, b);
     if (!ok)

@@ -2,9 +2,9 @@
 /* sema_expr.c: evaluating argument values in a scope: small integer expressions
  * over block parameters, floats, booleans, kernel/stride pairs, padding, and
  * references to earlier layers (in, prev, labels). Part of sema. */
-#include "sema_internal.h"
-
 #include <string.h>
+
+#include "sema_internal.h"
 
 const ParamVal *sema_param(const Scope *sc, const char *name)
 {
@@ -206,8 +206,8 @@ bool sema_eval_pad(Sema *s, const Scope *sc, const AstExpr *e, bool *same, int64
         Diag *d = diag_error(s->cx, e->span, "unknown padding '%s'", id);
         const char *c[] = {"same", "valid"};
         const char *sug = diag_suggest(id, c, 2);
-        diag_help(s->cx, d, sug ? "did you mean '%s'?" : "%s", sug ? sug
-                  : "pad is same, valid, an integer, or [top, bottom, left, right]");
+        diag_help(s->cx, d, sug ? "did you mean '%s'?" : "%s",
+                  sug ? sug : "pad is same, valid, an integer, or [top, bottom, left, right]");
         return false;
     }
     if (id) {
@@ -222,8 +222,10 @@ bool sema_eval_pad(Sema *s, const Scope *sc, const AstExpr *e, bool *same, int64
     }
     if (e->kind == AE_LIST) {
         if (e->nitems != 2 && e->nitems != 4) {
-            diag_error(s->cx, e->span, "a padding list has 2 ([h, w]) or 4 ([top, bottom, left, "
-                                       "right]) entries, not %u", e->nitems);
+            diag_error(s->cx, e->span,
+                       "a padding list has 2 ([h, w]) or 4 ([top, bottom, left, "
+                       "right]) entries, not %u",
+                       e->nitems);
             return false;
         }
         int64_t v[4];

@@ -17,9 +17,9 @@ typedef struct BlockSym {
 /* A qspec after validation, with only what was written. */
 typedef struct PartSpec {
     const AstQspec *ast;
-    bool ok;          // false: invalid (already reported), treat as absent
-    bool has_kind;    // false for `inherit`
-    QuantSpec q;      // kind fields (and options when the has_* flag says so)
+    bool ok;       // false: invalid (already reported), treat as absent
+    bool has_kind; // false for `inherit`
+    QuantSpec q;   // kind fields (and options when the has_* flag says so)
     bool has_select, has_scale, has_act_scale, has_group;
 } PartSpec;
 
@@ -32,7 +32,7 @@ typedef struct ParamVal {
     int64_t ival;
     double fval;
     bool bval;
-    const AstExpr *expr; // quant/act/pad: the expression (in the scope that wrote it)
+    const AstExpr *expr;   // quant/act/pad: the expression (in the scope that wrote it)
     const AstQspec *qspec; // quant: NULL = inherit
     QOrigin origin;
     bool pad_same; // pad: the evaluated value
@@ -43,9 +43,9 @@ typedef struct ParamVal {
 typedef struct Scope Scope;
 struct Scope {
     Scope *parent;
-    const char *path;     // label path of this instance ("s1"), "" for the network
-    const char *tprefix;  // tensor-name prefix of this instance (after params), "" for network
-    const AstBlock *block; // NULL for the network body
+    const char *path;       // label path of this instance ("s1"), "" for the network
+    const char *tprefix;    // tensor-name prefix of this instance (after params), "" for network
+    const AstBlock *block;  // NULL for the network body
     const char *block_name; // "std.conv_bn_act" for messages
     ParamVal *params;
     uint32_t nparams;
@@ -110,8 +110,8 @@ void sema_check_defaults(Sema *s, const AstDefaults *d);
 bool sema_is_builtin(const char *name);
 void sema_builtin(Sema *s, Scope *sc, const AstLayer *l, const char *opname);
 /* The same, with the activation spec and its origin given (an `act` block argument). */
-void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
-                      const AstQspec *q, QOrigin origin);
+void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname, const AstQspec *q,
+                      QOrigin origin);
 /* sema_names.c: the tensor names a parametric layer binds */
 void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n);
 const char *sema_rename(Sema *s, const char *label_path);

@@ -3,9 +3,9 @@
  * 3.6): its label path plus the torch suffix, changed by `params`, by the rename
  * table on the `weights` line (longest matching label-path prefix) and by its
  * global `prefix`. Part of sema; the binder looks the names up. */
-#include "sema_internal.h"
-
 #include <string.h>
+
+#include "sema_internal.h"
 
 const char *sema_rename(Sema *s, const char *path)
 {
@@ -60,8 +60,8 @@ static void named(Sema *s, const AstClause *c, const GNode *n, const bool roles[
         const AstNamedString *ns = &c->named[i];
         int r = role_of(ns->name);
         if (r < 0 || !roles[r]) {
-            Diag *d = diag_error(s->cx, ns->name_span, "%s has no tensor '%s'", n->written,
-                                 ns->name);
+            Diag *d =
+                    diag_error(s->cx, ns->name_span, "%s has no tensor '%s'", n->written, ns->name);
             const char *cands[TR_COUNT];
             int k = 0;
             for (int q = 0; q < TR_COUNT; q++)
@@ -111,9 +111,13 @@ void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n)
             missing = true;
     }
     if (missing) {
-        Diag *d = diag_error(s->cx, l->span, "a %s layer needs a label: its tensors are named "
-                             "after it", n->written);
-        diag_help(s->cx, d, "write 'name: %s' (tensors name.weight, ...) or add "
-                            "params \"prefix\"", n->written);
+        Diag *d = diag_error(s->cx, l->span,
+                             "a %s layer needs a label: its tensors are named "
+                             "after it",
+                             n->written);
+        diag_help(s->cx, d,
+                  "write 'name: %s' (tensors name.weight, ...) or add "
+                  "params \"prefix\"",
+                  n->written);
     }
 }

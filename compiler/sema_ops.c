@@ -2,9 +2,9 @@
 /* sema_ops.c: the built-in operations in sema: their argument lists, argument
  * evaluation and shape rules (language.md 3.4), the input they read (prev, from),
  * and the tensor names a parametric layer binds. Called per layer statement. */
-#include "sema_internal.h"
-
 #include <string.h>
+
+#include "sema_internal.h"
 
 #define MAX_ARGS 8
 
@@ -17,7 +17,11 @@ typedef struct Builtin {
 } Builtin;
 
 static const Builtin builtins[] = {
-        {"conv2d", GOP_CONV2D, {"out", "kernel", "stride", "pad", "dilation", "groups", "bias"}, 1, false},
+        {"conv2d",
+         GOP_CONV2D,
+         {"out", "kernel", "stride", "pad", "dilation", "groups", "bias"},
+         1,
+         false},
         {"dwconv2d", GOP_CONV2D, {"kernel", "stride", "pad", "multiplier", "bias"}, 0, false},
         {"dense", GOP_DENSE, {"out", "bias"}, 1, false},
         {"batchnorm", GOP_BATCHNORM, {"eps"}, 0, false},
@@ -35,9 +39,9 @@ static const Builtin builtins[] = {
 };
 #define NBUILTINS ((int)(sizeof builtins / sizeof builtins[0]))
 
-const char *const sema_builtin_names[] = {"conv2d", "dwconv2d", "dense", "batchnorm", "maxpool",
-                                          "avgpool", "relu", "hardtanh", "sign", "quant",
-                                          "flatten", "add", "concat", "softmax", "argmax"};
+const char *const sema_builtin_names[] = {"conv2d",  "dwconv2d", "dense",    "batchnorm", "maxpool",
+                                          "avgpool", "relu",     "hardtanh", "sign",      "quant",
+                                          "flatten", "add",      "concat",   "softmax",   "argmax"};
 const int sema_nbuiltins = NBUILTINS;
 
 static const Builtin *find_builtin(const char *name)
@@ -61,7 +65,7 @@ typedef struct OpCx {
     const Builtin *b;
     ArgSlot slots[MAX_ARGS];
     GNode n;
-    const Shape *in; // the input's shape (first input)
+    const Shape *in;       // the input's shape (first input)
     const AstQspec *act_q; // quant: the spec (NULL: bare quant)
     QOrigin act_origin;
 } OpCx;
@@ -195,9 +199,10 @@ static bool op_conv(OpCx *o, bool depthwise)
         n->out = cin * mult;
     }
     if (cin % n->groups || n->out % n->groups) {
-        Diag *d = diag_error(o->s->cx, o->l->span, "groups=%lld must divide both the %lld input "
-                             "and the %lld output channels", (long long)n->groups,
-                             (long long)cin, (long long)n->out);
+        Diag *d = diag_error(o->s->cx, o->l->span,
+                             "groups=%lld must divide both the %lld input "
+                             "and the %lld output channels",
+                             (long long)n->groups, (long long)cin, (long long)n->out);
         (void)d;
         return false;
     }
@@ -310,8 +315,7 @@ static bool op_unary(OpCx *o)
         return need_rank(o, 1, "[N]");
     default:
         if (o->in->rank == 0) {
-            diag_error(o->s->cx, o->l->span, "%s cannot follow argmax (a class index)",
-                       o->b->name);
+            diag_error(o->s->cx, o->l->span, "%s cannot follow argmax (a class index)", o->b->name);
             return false;
         }
         return true;
@@ -323,8 +327,12 @@ static bool op_quant(OpCx *o, const AstQspec *q, QOrigin origin)
     GNode *n = &o->n;
     if (n->op == GOP_SIGN) {
         // sign = quant bits 1 with no scale (sign(0) = -1, design.md 2.2).
-        n->aq = (QuantSpec){.kind = QK_BITS, .nshares = 1, .share_bits = {1},
-                            .share_frac = {1.0}, .origin_kind = origin, .span = o->l->span};
+        n->aq = (QuantSpec){.kind = QK_BITS,
+                            .nshares = 1,
+                            .share_bits = {1},
+                            .share_frac = {1.0},
+                            .origin_kind = origin,
+                            .span = o->l->span};
     } else if (!sema_resolve_acts(o->s, o->sc, q, origin, o->l->span, &n->aq)) {
         return false;
     }
@@ -344,8 +352,10 @@ static bool refs_args(OpCx *o, uint32_t **ids, uint32_t *nids)
     *nids = 0;
     for (uint32_t i = 0; i < l->nargs; i++) {
         if (l->args[i].name) {
-            diag_error(o->s->cx, l->args[i].name_span, "%s takes layer references, not named "
-                       "arguments", o->b->name);
+            diag_error(o->s->cx, l->args[i].name_span,
+                       "%s takes layer references, not named "
+                       "arguments",
+                       o->b->name);
             ok = false;
             continue;
         }
@@ -353,8 +363,10 @@ static bool refs_args(OpCx *o, uint32_t **ids, uint32_t *nids)
     }
     bool is_add = o->n.op == GOP_ADD;
     if (ok && (is_add ? l->nargs != 2 : l->nargs < 2)) {
-        diag_error(o->s->cx, l->span, is_add ? "add takes exactly two inputs, got %u"
-                   : "concat takes two or more inputs, got %u", l->nargs);
+        diag_error(o->s->cx, l->span,
+                   is_add ? "add takes exactly two inputs, got %u"
+                          : "concat takes two or more inputs, got %u",
+                   l->nargs);
         ok = false;
     }
     return ok;
@@ -387,13 +399,13 @@ static bool op_multi(OpCx *o)
         if (!same || a->rank == 0) {
             Diag *d = diag_error(o->s->cx, o->l->args[i].span,
                                  n->op == GOP_ADD ? "cannot add tensors of shape %s and %s"
-                                 : "cannot concatenate %s and %s along channels",
+                                                  : "cannot concatenate %s and %s along channels",
                                  shp(o, a), shp(o, b));
             diag_label(o->s->cx, d, o->l->args[i].span, "%s", from_desc(o, n->in[i]));
             diag_label(o->s->cx, d, o->l->args[0].span, "%s", from_desc(o, n->in[0]));
-            diag_help(o->s->cx, d, n->op == GOP_ADD
-                      ? "the shortcut needs the same stride and channel count"
-                      : "concat joins channels; the other dimensions must match");
+            diag_help(o->s->cx, d,
+                      n->op == GOP_ADD ? "the shortcut needs the same stride and channel count"
+                                       : "concat joins channels; the other dimensions must match");
             return false;
         }
         if (n->op == GOP_CONCAT)
@@ -412,13 +424,17 @@ static bool input_node(OpCx *o, uint32_t *id)
         if (c->kind != ACL_FROM)
             continue;
         if (o->b->refs) {
-            diag_error(o->s->cx, c->span, "%s names its inputs as arguments; 'from' does not "
-                                          "apply", o->b->name);
+            diag_error(o->s->cx, c->span,
+                       "%s names its inputs as arguments; 'from' does not "
+                       "apply",
+                       o->b->name);
             return false;
         }
-        AstExpr e = {.kind = c->from_kind == AF_IN ? AE_IN : c->from_kind == AF_PREV ? AE_PREV
-                                                                                     : AE_PATH,
-                     .span = c->span, .path = c->from};
+        AstExpr e = {.kind = c->from_kind == AF_IN     ? AE_IN
+                             : c->from_kind == AF_PREV ? AE_PREV
+                                                       : AE_PATH,
+                     .span = c->span,
+                     .path = c->from};
         if (c->from_kind == AF_PATH)
             e.span = c->from.span;
         return sema_eval_ref(o->s, o->sc, &e, id);
@@ -448,7 +464,6 @@ static void check_clauses(OpCx *o)
             diag_error(o->s->cx, c->span, "%s has no tensors to name with 'params'", o->b->name);
     }
 }
-
 
 static bool run_op(OpCx *o)
 {
@@ -486,8 +501,8 @@ static void register_label(OpCx *o, uint32_t id)
         return;
     }
     hb_vec_push(&o->s->cx->arena, &o->s->labels,
-                ((LabelEntry){o->n.label, id, span_valid(o->l->label_span) ? o->l->label_span
-                                                                           : o->l->span}));
+                ((LabelEntry){o->n.label, id,
+                              span_valid(o->l->label_span) ? o->l->label_span : o->l->span}));
 }
 
 void sema_builtin(Sema *s, Scope *sc, const AstLayer *l, const char *opname)
@@ -495,11 +510,11 @@ void sema_builtin(Sema *s, Scope *sc, const AstLayer *l, const char *opname)
     sema_builtin_act(s, sc, l, opname, l->qspec, QO_LAYER);
 }
 
-void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
-                      const AstQspec *q, QOrigin origin)
+void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname, const AstQspec *q,
+                      QOrigin origin)
 {
-    OpCx o = {.s = s, .sc = sc, .l = l, .b = find_builtin(opname), .act_q = q,
-              .act_origin = origin};
+    OpCx o = {
+            .s = s, .sc = sc, .l = l, .b = find_builtin(opname), .act_q = q, .act_origin = origin};
     GNode *n = &o.n;
     n->op = o.b->op;
     n->written = o.b->name;
@@ -518,8 +533,8 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
     for (; nslots < MAX_ARGS && o.b->args[nslots]; nslots++)
         o.slots[nslots] = (ArgSlot){o.b->args[nslots], nslots < o.b->nrequired, NULL};
     check_clauses(&o);
-    bool args_ok = o.b->refs || o.b->op == GOP_QUANT ||
-                   sema_match_args(s, l, o.b->name, o.slots, nslots);
+    bool args_ok =
+            o.b->refs || o.b->op == GOP_QUANT || sema_match_args(s, l, o.b->name, o.slots, nslots);
     if (!(args_ok && have_in && run_op(&o)))
         n->shape.known = false;
     if (n->op == GOP_CONV2D || n->op == GOP_DENSE)

@@ -3,10 +3,10 @@
  * (distribution rules, options) into a PartSpec, and resolves the defaults cascade
  * field by field for weights and activations, recording where each setting came
  * from (language.md 3.5: override > layer > defaults op > defaults > file > built-in). */
-#include "sema_internal.h"
-
 #include <math.h>
 #include <string.h>
+
+#include "sema_internal.h"
 
 static const char *const select_words[] = {"middle-out", "top-down", "bottom-up", "random",
                                            "mo-residual"};
@@ -90,8 +90,10 @@ static bool check_dist(Sema *s, const AstQspec *q, QuantSpec *out)
         diag_label(s->cx, d, q->kind_span, "%s = %g%%", buf, sum);
         const AstShare *last = &q->shares[q->nshares - 1];
         if (sum < 100)
-            diag_help(s->cx, d, "write '%lld:rest' to give the remainder to %lld-bit, or change "
-                                "one share", (long long)last->bits, (long long)last->bits);
+            diag_help(s->cx, d,
+                      "write '%lld:rest' to give the remainder to %lld-bit, or change "
+                      "one share",
+                      (long long)last->bits, (long long)last->bits);
         else
             diag_help(s->cx, d, "the shares must add up to 100%% (within 0.01 points)");
         return false;
@@ -119,7 +121,8 @@ static bool check_kind(Sema *s, const AstQspec *q, bool act, PartSpec *p)
     switch (q->kind) {
     case AQ_BITS:
         if (q->bits < 1 || q->bits > HB_MAX_BITS) {
-            Diag *d = diag_error(s->cx, q->kind_span, "bits %lld is out of range", (long long)q->bits);
+            Diag *d = diag_error(s->cx, q->kind_span, "bits %lld is out of range",
+                                 (long long)q->bits);
             diag_note(s->cx, d, "widths are 1 to %d bits", HB_MAX_BITS);
             return false;
         }
@@ -133,8 +136,9 @@ static bool check_kind(Sema *s, const AstQspec *q, bool act, PartSpec *p)
         return check_dist(s, q, o);
     case AQ_AVG:
         if (act) {
-            diag_error(s->cx, q->kind_span, "'bits avg' searches over weight values; an "
-                                            "activation quantizer needs written-out shares");
+            diag_error(s->cx, q->kind_span,
+                       "'bits avg' searches over weight values; an "
+                       "activation quantizer needs written-out shares");
             return false;
         }
         if (!(q->avg >= 1.0 && q->avg <= 3.0)) {
@@ -149,8 +153,10 @@ static bool check_kind(Sema *s, const AstQspec *q, bool act, PartSpec *p)
         return true;
     case AQ_INT:
         if (q->bits < 2 || q->bits > 16) {
-            Diag *d = diag_error(s->cx, q->kind_span, "int %lld is out of range", (long long)q->bits);
-            diag_help(s->cx, d, "integer quantization takes 2 to 16 bits; for 1 bit write 'bits 1'");
+            Diag *d =
+                    diag_error(s->cx, q->kind_span, "int %lld is out of range", (long long)q->bits);
+            diag_help(s->cx, d,
+                      "integer quantization takes 2 to 16 bits; for 1 bit write 'bits 1'");
             return false;
         }
         o->kind = QK_INT;
@@ -168,8 +174,8 @@ static bool check_kind(Sema *s, const AstQspec *q, bool act, PartSpec *p)
 static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, PartSpec *p)
 {
     const char *what = o->kind == AQO_SELECT ? "select" : o->kind == AQO_SCALE ? "scale" : "group";
-    bool bitsish = q->kind == AQ_BITS || q->kind == AQ_DIST || q->kind == AQ_AVG ||
-                   q->kind == AQ_INHERIT;
+    bool bitsish =
+            q->kind == AQ_BITS || q->kind == AQ_DIST || q->kind == AQ_AVG || q->kind == AQ_INHERIT;
     if (o->kind != AQO_SCALE && !bitsish) {
         diag_error(s->cx, o->span, "'%s' applies only to 'bits' specs", what);
         return false;
@@ -181,8 +187,9 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
             return false;
         }
         if ((i == SEL_RANDOM) != o->has_seed) {
-            diag_error(s->cx, o->span, i == SEL_RANDOM ? "'random' needs a seed: random(42)"
-                                                        : "only 'random' takes a seed");
+            diag_error(s->cx, o->span,
+                       i == SEL_RANDOM ? "'random' needs a seed: random(42)"
+                                       : "only 'random' takes a seed");
             return false;
         }
         if (p->has_select) {
@@ -219,8 +226,10 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
     }
     if (i >= 2) { // static | runtime
         if (!act) {
-            diag_error(s->cx, o->span, "'scale %s' applies to activation quantizers; weight "
-                                       "scales are always computed at compile time", o->value);
+            diag_error(s->cx, o->span,
+                       "'scale %s' applies to activation quantizers; weight "
+                       "scales are always computed at compile time",
+                       o->value);
             return false;
         }
         if (p->has_act_scale) {
@@ -319,8 +328,11 @@ static void push_defaults(Sema *s, Cand *c, int *n, const AstDefaults *const *ds
 
 static QuantSpec merge(const Cand *c, int n, bool act)
 {
-    QuantSpec q = {.kind = QK_FLOAT, .select = SEL_MIDDLE_OUT, .scale = SCALE_PER_TENSOR,
-                   .group = GROUP_ELEMENT, .act_scale = ACT_SCALE_RUNTIME};
+    QuantSpec q = {.kind = QK_FLOAT,
+                   .select = SEL_MIDDLE_OUT,
+                   .scale = SCALE_PER_TENSOR,
+                   .group = GROUP_ELEMENT,
+                   .act_scale = ACT_SCALE_RUNTIME};
     q.origin_kind = q.origin_select = q.origin_scale = q.origin_group = QO_BUILTIN;
     bool k = false, sel = false, sc = false, gr = false;
     for (int i = 0; i < n; i++) {
@@ -365,8 +377,8 @@ static void push_scopes(Sema *s, Cand *c, int *n, const Scope *sc, const char *o
     for (const Scope *x = sc; x; x = x->parent)
         push_defaults(s, c, n, x->defaults.data, x->defaults.len, op, kind, QO_DEFAULTS_OP,
                       QO_DEFAULTS_NET);
-    push_defaults(s, c, n, s->file_defaults.data, s->file_defaults.len, op, kind,
-                  QO_DEFAULTS_FILE, QO_DEFAULTS_FILE);
+    push_defaults(s, c, n, s->file_defaults.data, s->file_defaults.len, op, kind, QO_DEFAULTS_FILE,
+                  QO_DEFAULTS_FILE);
 }
 
 static void push_override(Sema *s, Cand *c, int *n, const char *label)
@@ -393,8 +405,10 @@ static void push_layer(Sema *s, Cand *c, int *n, const Scope *sc, const AstLayer
         } else if (cl->kind == ACL_WEIGHTS_PARAM) {
             const ParamVal *pv = sema_param(sc, cl->param);
             if (!pv || pv->type != PT_QUANT) {
-                Diag *d = diag_error(s->cx, cl->param_span, pv ? "parameter '%s' is not a quant"
-                                     : "no quant parameter named '%s'", cl->param);
+                Diag *d = diag_error(s->cx, cl->param_span,
+                                     pv ? "parameter '%s' is not a quant"
+                                        : "no quant parameter named '%s'",
+                                     cl->param);
                 if (!sc->block)
                     diag_help(s->cx, d, "write a spec here, like 'weights bits 1:70%% 2:30%%'");
                 continue;
@@ -429,8 +443,9 @@ bool sema_resolve_acts(Sema *s, const Scope *sc, const AstQspec *q, QOrigin o, S
     *out = merge(c, n, true);
     if (out->origin_kind == QO_BUILTIN) {
         Diag *d = diag_error(s->cx, at, "bare 'quant' with no activation spec in scope");
-        diag_help(s->cx, d, "write 'quant bits 2', or add 'defaults { acts bits 2 }' to the "
-                            "network");
+        diag_help(s->cx, d,
+                  "write 'quant bits 2', or add 'defaults { acts bits 2 }' to the "
+                  "network");
         return false;
     }
     return true;

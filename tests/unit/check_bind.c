@@ -3,11 +3,12 @@
  * plus a safetensors file written by the test, through sema, the weights reader, the
  * binder and the quantizer (the algorithm.md 7 worked example exactly, edge cases,
  * and every binding error with its message). */
-#include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <check.h>
 
 #include "bind.h"
 #include "driver.h"
@@ -70,8 +71,8 @@ static Graph *pipeline(const char *src, const char *weights)
 
 static const float worked_T[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f, 0.375f, -0.5625f};
 
-#define WORKED_SRC                                                                                 \
-    "hbnn 0.1\nnetwork w {\n    input x: f32[8]\n"                                               \
+#define WORKED_SRC                                 \
+    "hbnn 0.1\nnetwork w {\n    input x: f32[8]\n" \
     "    fc: dense(1, bias=false) weights bits 1:60% 2:40% select middle-out\n}\n"
 
 START_TEST(test_worked_example)
@@ -109,7 +110,10 @@ START_TEST(test_worked_example_driver)
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
-    DriverOptions o = {.input = hb, .weights = st, .explain = EXPLAIN_JSON, .out = out,
+    DriverOptions o = {.input = hb,
+                       .weights = st,
+                       .explain = EXPLAIN_JSON,
+                       .out = out,
                        .cx = {.diag_format = DIAG_PLAIN, .stdlib_dir = HBNN_SOURCE_STDLIB}};
     ck_assert_int_eq(driver_run(&o), 0);
     fclose(out);
@@ -158,19 +162,21 @@ START_TEST(test_share_rounds_to_zero)
 }
 END_TEST
 
-#define TWO_LAYERS                                                                                 \
-    "hbnn 0.1\nnetwork n {\n    input x: f32[4]\n    fc1: dense(3) weights int 8\n"              \
+#define TWO_LAYERS                                                                  \
+    "hbnn 0.1\nnetwork n {\n    input x: f32[4]\n    fc1: dense(3) weights int 8\n" \
     "    bn1: batchnorm\n    fc2: dense(2) weights bits 1\n}\n"
 
-static const float ones[64] = {
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+static const float ones[64] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                               1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                               1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 
 START_TEST(test_missing_tensor_suggests)
 {
     TT t[] = {{"layers.0.weight", "[3, 4]", ones, 12, NULL},
-              {"bn1.weight", "[3]", ones, 3, NULL}, {"bn1.bias", "[3]", ones, 3, NULL},
-              {"bn1.running_mean", "[3]", ones, 3, NULL}, {"bn1.running_var", "[3]", ones, 3, NULL},
+              {"bn1.weight", "[3]", ones, 3, NULL},
+              {"bn1.bias", "[3]", ones, 3, NULL},
+              {"bn1.running_mean", "[3]", ones, 3, NULL},
+              {"bn1.running_var", "[3]", ones, 3, NULL},
               {"fc2.weight", "[2, 3]", ones, 6, NULL}};
     ck_assert_ptr_null(pipeline(TWO_LAYERS, write_st("miss.safetensors", t, 6)));
     const char *d = hbt_diags();
@@ -182,14 +188,13 @@ END_TEST
 
 START_TEST(test_shape_mismatch)
 {
-    TT t[] = {{"fc1.weight", "[3, 5]", ones, 15, NULL},
-              {"bn1.weight", "[3]", ones, 3, NULL}, {"bn1.bias", "[3]", ones, 3, NULL},
-              {"bn1.running_mean", "[3]", ones, 3, NULL}, {"bn1.running_var", "[3]", ones, 3, NULL},
-              {"fc2.weight", "[2, 3]", ones, 6, NULL}};
+    TT t[] = {{"fc1.weight", "[3, 5]", ones, 15, NULL},  {"bn1.weight", "[3]", ones, 3, NULL},
+              {"bn1.bias", "[3]", ones, 3, NULL},        {"bn1.running_mean", "[3]", ones, 3, NULL},
+              {"bn1.running_var", "[3]", ones, 3, NULL}, {"fc2.weight", "[2, 3]", ones, 6, NULL}};
     ck_assert_ptr_null(pipeline(TWO_LAYERS, write_st("shape.safetensors", t, 6)));
     const char *d = hbt_diags();
-    ck_assert_msg(strstr(d, "test.hb:4:5: error: tensor 'fc1.weight' has shape [3, 5] in "),
-                  "%s", d);
+    ck_assert_msg(strstr(d, "test.hb:4:5: error: tensor 'fc1.weight' has shape [3, 5] in "), "%s",
+                  d);
     ck_assert_msg(strstr(d, "/shape.safetensors, "
                             "but layer fc1 expects [3, 4]\n"
                             "  note: the input to fc1 has shape [4] (from 'x', line 3)\n"
@@ -201,14 +206,18 @@ END_TEST
 START_TEST(test_unused_and_counter)
 {
     TT t[] = {{"fc1.weight", "[3, 4]", ones, 12, NULL},
-              {"bn1.weight", "[3]", ones, 3, NULL}, {"bn1.bias", "[3]", ones, 3, NULL},
-              {"bn1.running_mean", "[3]", ones, 3, NULL}, {"bn1.running_var", "[3]", ones, 3, NULL},
+              {"bn1.weight", "[3]", ones, 3, NULL},
+              {"bn1.bias", "[3]", ones, 3, NULL},
+              {"bn1.running_mean", "[3]", ones, 3, NULL},
+              {"bn1.running_var", "[3]", ones, 3, NULL},
               {"bn1.num_batches_tracked", "[]", NULL, 1, "I64"},
-              {"fc2.weight", "[2, 3]", ones, 6, NULL}, {"extra", "[2]", ones, 2, NULL}};
+              {"fc2.weight", "[2, 3]", ones, 6, NULL},
+              {"extra", "[2]", ones, 2, NULL}};
     ck_assert_ptr_nonnull(pipeline(TWO_LAYERS, write_st("unused.safetensors", t, 8)));
     const char *d = hbt_diags();
     ck_assert_msg(strstr(d, "/unused.safetensors: warning: 1 tensor in the file is not used by "
-                            "network 'n'\n  note: unused: 'extra'\n"), "%s", d);
+                            "network 'n'\n  note: unused: 'extra'\n"),
+                  "%s", d);
     ck_assert_int_eq(diag_warnings(hbt_cx), 1); // num_batches_tracked is not reported
 }
 END_TEST

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* check_diag.c: unit tests for the diagnostics engine and the arena. */
-#include <check.h>
 #include <string.h>
+
+#include <check.h>
 
 #include "test_util.h"
 
@@ -11,9 +12,8 @@ START_TEST(test_plain_format)
     SrcSpan s = {id, 25, 31};
     Diag *d = diag_error(hbt_cx, s, "unknown operation '%s'", "maxpol");
     diag_help(hbt_cx, d, "did you mean '%s'?", "maxpool");
-    ck_assert_str_eq(hbt_diags(),
-                     "test.hb:3:5: error: unknown operation 'maxpol'\n"
-                     "  help: did you mean 'maxpool'?\n");
+    ck_assert_str_eq(hbt_diags(), "test.hb:3:5: error: unknown operation 'maxpol'\n"
+                                  "  help: did you mean 'maxpool'?\n");
     ck_assert_int_eq(diag_errors(hbt_cx), 1);
 }
 END_TEST

@@ -2,9 +2,10 @@
 /* check_sema.c: unit tests for semantic analysis: shape inference for every op,
  * the defaults cascade and its origins, tensor naming (blocks, params, renames,
  * prefix), distribution rules, imports and multi-error reporting. */
-#include <check.h>
 #include <math.h>
 #include <string.h>
+
+#include <check.h>
 
 #include "sema.h"
 #include "test_util.h"
@@ -50,15 +51,14 @@ static void assert_shape(const GNode *n, int rank, int64_t a, int64_t b, int64_t
 
 START_TEST(test_conv_shapes)
 {
-    Graph *g = check_ok(CNN_HEAD
-                        "    a: conv2d(8)\n"                           // same, 3x3
-                        "    b: conv2d(8, kernel=5, stride=2, pad=0)\n" // (32-5)/2+1 = 14
-                        "    c: conv2d(8, kernel=3x1, pad=[1, 1, 0, 0])\n"
-                        "    d: conv2d(8, kernel=3, dilation=2, pad=same)\n"
-                        "    e: conv2d(16, groups=4, stride=2)\n"
-                        "    f: dwconv2d(multiplier=2)\n"
-                        "    g: conv2d(4, kernel=2x2, pad=valid, stride=2)\n"
-                        "}\n");
+    Graph *g = check_ok(CNN_HEAD "    a: conv2d(8)\n"                            // same, 3x3
+                                 "    b: conv2d(8, kernel=5, stride=2, pad=0)\n" // (32-5)/2+1 = 14
+                                 "    c: conv2d(8, kernel=3x1, pad=[1, 1, 0, 0])\n"
+                                 "    d: conv2d(8, kernel=3, dilation=2, pad=same)\n"
+                                 "    e: conv2d(16, groups=4, stride=2)\n"
+                                 "    f: dwconv2d(multiplier=2)\n"
+                                 "    g: conv2d(4, kernel=2x2, pad=valid, stride=2)\n"
+                                 "}\n");
     assert_shape(node(g, "a"), 3, 8, 32, 32);
     assert_shape(node(g, "b"), 3, 8, 14, 14);
     assert_shape(node(g, "c"), 3, 8, 14, 14); // 3x1 kernel, pad [1, 1, 0, 0]
@@ -265,7 +265,8 @@ START_TEST(test_many_errors_one_run)
     Graph *g = check_opts(MLP_HEAD "    a: dense(4) weights bits 1:50% 2:40%\n"
                                    "    b: dnse(4)\n"
                                    "    c: dense(4, bais=true)\n"
-                                   "}\n", NULL);
+                                   "}\n",
+                          NULL);
     (void)g;
     ck_assert_int_eq(diag_errors(hbt_cx), 3);
     const char *d = hbt_diags();
@@ -277,7 +278,8 @@ END_TEST
 
 START_TEST(test_cascade_suppressed)
 {
-    check_opts(MLP_HEAD "    a: conv2d(4)\n    b: maxpool(2)\n    c: dense(3)\n    d: add(b, c)\n}\n",
+    check_opts(MLP_HEAD
+               "    a: conv2d(4)\n    b: maxpool(2)\n    c: dense(3)\n    d: add(b, c)\n}\n",
                NULL);
     ck_assert_int_eq(diag_errors(hbt_cx), 1);
 }
