@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/* interp.c: the reference interpreter's driver and its float ops (docs/ir.md §4).
+ * Every float op accumulates in double in the documented order and rounds once to
+ * float; no SIMD, no reordering. Dispatch goes through a table indexed by IrOp, so
+ * adding an op to ir_ops.h without an evaluator fails to compile (a missing entry). */
+#include "interp_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static uint64_t elems(const IrType *t)
+{
+    return ir_type_elems(t);
+}
+
+static bool i_input(IStep *s)
+{
+    (void)s; // filled by interp_example
+    return true;
+}
+
+/* y_o = sum_j W[o][j] * x[j] (j ascending, double) + b[o], rounded once. */
+static bool i_dense(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    const IrConst *w = is_const(s, 1), *b = is_const(s, 2);
+    uint64_t O = (uint64_t)w->type.d[0], N = (uint64_t)w->type.d[1];
+    for (uint64_t o = 0; o < O; o++) {
+        double y = 0;
+        for (uint64_t j = 0; j < N; j++)
+            y += (double)w->f[o * N + j] * (double)x[j];
+        s->out->f[o] = (float)(y + (double)b->f[o]);
+    }
+    return true;
+}
+
+/* Zero padding: positions outside the input are skipped (they would add 0). Sum order
+ * (ci, ky, kx) ascending, in double, then + bias, rounded once. */
+static bool i_conv2d(IStep *s)
+{
+    const IrType *xt = is_type(s, 0);
+    const float *x = is_val(s, 0)->f;
+    const IrConst *w = is_const(s, 1), *b = is_const(s, 2);
+    const IrAttr *a = s->in->attr;
+    int64_t C = xt->d[0], H = xt->d[1], W = xt->d[2], O = w->type.d[0], G = a[3].i[0];
+    int64_t cg = C / G, og = O / G, kh = w->type.d[2], kw = w->type.d[3];
+    int64_t OH = s->ot->d[1], OW = s->ot->d[2];
+    for (int64_t o = 0; o < O; o++)
+        for (int64_t oy = 0; oy < OH; oy++)
+            for (int64_t ox = 0; ox < OW; ox++) {
+                double y = 0;
+                for (int64_t ci = 0; ci < cg; ci++)
+                    for (int64_t ky = 0; ky < kh; ky++)
+                        for (int64_t kx = 0; kx < kw; kx++) {
+                            int64_t iy = oy * a[0].i[0] - a[1].i[0] + ky * a[2].i[0];
+                            int64_t ix = ox * a[0].i[1] - a[1].i[2] + kx * a[2].i[1];
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                                continue;
+                            int64_t c = (o / og) * cg + ci;
+                            y += (double)w->f[((o * cg + ci) * kh + ky) * kw + kx] *
+                                 (double)x[(c * H + iy) * W + ix];
+                        }
+                s->out->f[(o * OH + oy) * OW + ox] = (float)(y + (double)b->f[o]);
+            }
+    return true;
+}
+
+/* z = y * scale[c] + shift[c] in double, rounded once. */
+static bool i_batchnorm(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    const IrConst *sc = is_const(s, 1), *sh = is_const(s, 2);
+    uint64_t n = elems(s->ot), per = n / (uint64_t)s->ot->d[0];
+    for (uint64_t j = 0; j < n; j++)
+        s->out->f[j] = (float)((double)x[j] * sc->f[j / per] + sh->f[j / per]);
+    return true;
+}
+
+static bool i_relu(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    for (uint64_t j = 0; j < elems(s->ot); j++)
+        s->out->f[j] = x[j] > 0 ? x[j] : 0.0f;
+    return true;
+}
+
+static bool i_hardtanh(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    float lo = (float)s->in->attr[0].f[0], hi = (float)s->in->attr[1].f[0];
+    for (uint64_t j = 0; j < elems(s->ot); j++)
+        s->out->f[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j];
+    return true;
+}
+
+/* Max over the valid window positions (padding excluded). Bits (1 plane, +1 = 1):
+ * the max of +-1 values is their OR. */
+static bool i_maxpool(IStep *s)
+{
+    const IrType *xt = is_type(s, 0);
+    const IBuf *x = is_val(s, 0);
+    const IrAttr *a = s->in->attr;
+    int64_t C = xt->d[0], H = xt->d[1], W = xt->d[2], OH = s->ot->d[1], OW = s->ot->d[2];
+    bool bits = xt->enc == IR_BITS;
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t oy = 0; oy < OH; oy++)
+            for (int64_t ox = 0; ox < OW; ox++) {
+                float best = -INFINITY;
+                uint8_t any = 0;
+                for (int64_t ky = 0; ky < a[0].i[0]; ky++)
+                    for (int64_t kx = 0; kx < a[0].i[1]; kx++) {
+                        int64_t iy = oy * a[1].i[0] - a[2].i[0] + ky;
+                        int64_t ix = ox * a[1].i[1] - a[2].i[2] + kx;
+                        if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                            continue;
+                        int64_t e = (c * H + iy) * W + ix;
+                        if (bits)
+                            any |= x->s[e] & 1;
+                        else if (x->f[e] > best)
+                            best = x->f[e];
+                    }
+                int64_t o = (c * OH + oy) * OW + ox;
+                if (bits)
+                    s->out->s[o] = any;
+                else
+                    s->out->f[o] = best;
+            }
+    if (bits)
+        s->out->beta[0] = x->beta[0];
+    return true;
+}
+
+/* Mean of the kh*kw window (no padding), summed in double (ky, kx ascending). */
+static bool i_avgpool(IStep *s)
+{
+    const IrType *xt = is_type(s, 0);
+    const float *x = is_val(s, 0)->f;
+    const IrAttr *a = s->in->attr;
+    int64_t C = xt->d[0], H = xt->d[1], W = xt->d[2], OH = s->ot->d[1], OW = s->ot->d[2];
+    int64_t kh = a[0].i[0], kw = a[0].i[1];
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t oy = 0; oy < OH; oy++)
+            for (int64_t ox = 0; ox < OW; ox++) {
+                double sum = 0;
+                for (int64_t ky = 0; ky < kh; ky++)
+                    for (int64_t kx = 0; kx < kw; kx++)
+                        sum += x[(c * H + oy * a[1].i[0] + ky) * W + ox * a[1].i[1] + kx];
+                s->out->f[(c * OH + oy) * OW + ox] = (float)(sum / (double)(kh * kw));
+            }
+    return true;
+}
+
+/* Copy `n` elements of `from` (type t) to `to` at element offset `at`. */
+static void copy_elems(IBuf *to, uint64_t at, const IBuf *from, const IrType *t)
+{
+    uint64_t n = elems(t);
+    if (t->enc == IR_F32) {
+        memcpy(to->f + at, from->f, n * sizeof(float));
+        return;
+    }
+    memcpy(to->s + at, from->s, n);
+    if (t->masked)
+        memcpy(to->w + at, from->w, n);
+    memcpy(to->beta, from->beta, sizeof to->beta);
+}
+
+static bool i_flatten(IStep *s)
+{
+    copy_elems(s->out, 0, is_val(s, 0), is_type(s, 0));
+    return true;
+}
+
+static bool i_concat(IStep *s)
+{
+    uint64_t at = 0;
+    for (uint32_t k = 0; k < s->in->nargs; k++) {
+        copy_elems(s->out, at, is_val(s, (int)k), is_type(s, (int)k));
+        at += elems(is_type(s, (int)k));
+    }
+    return true;
+}
+
+static bool i_add(IStep *s)
+{
+    const float *a = is_val(s, 0)->f, *b = is_val(s, 1)->f;
+    for (uint64_t j = 0; j < elems(s->ot); j++)
+        s->out->f[j] = a[j] + b[j];
+    return true;
+}
+
+/* e_j = exp(x_j - max) in double; y_j = e_j / sum e, rounded once. */
+static bool i_softmax(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    uint64_t n = elems(s->ot);
+    double mx = x[0], sum = 0;
+    for (uint64_t j = 1; j < n; j++)
+        mx = x[j] > mx ? x[j] : mx;
+    for (uint64_t j = 0; j < n; j++)
+        sum += exp((double)x[j] - mx);
+    for (uint64_t j = 0; j < n; j++)
+        s->out->f[j] = (float)(exp((double)x[j] - mx) / sum);
+    return true;
+}
+
+/* The first index of the maximum. */
+static bool i_argmax(IStep *s)
+{
+    const IrType *xt = is_type(s, 0);
+    const float *x = is_val(s, 0)->f;
+    int32_t best = 0;
+    for (int64_t j = 1; j < xt->d[0]; j++)
+        if (x[j] > x[best])
+            best = (int32_t)j;
+    s->out->i[0] = best;
+    return true;
+}
+
+typedef bool (*IFn)(IStep *);
+static const IFn i_fns[IR_OP_COUNT] = {
+        [IR_OP_INPUT] = i_input,
+        [IR_OP_DENSE] = i_dense,
+        [IR_OP_CONV2D] = i_conv2d,
+        [IR_OP_BATCHNORM] = i_batchnorm,
+        [IR_OP_RELU] = i_relu,
+        [IR_OP_HARDTANH] = i_hardtanh,
+        [IR_OP_MAXPOOL] = i_maxpool,
+        [IR_OP_AVGPOOL] = i_avgpool,
+        [IR_OP_FLATTEN] = i_flatten,
+        [IR_OP_ADD] = i_add,
+        [IR_OP_CONCAT] = i_concat,
+        [IR_OP_SOFTMAX] = i_softmax,
+        [IR_OP_ARGMAX] = i_argmax,
+        [IR_OP_SIGN] = interp_sign,
+        [IR_OP_QUANT] = interp_quant,
+        [IR_OP_DEQUANT] = interp_dequant,
+        [IR_OP_BPOP_DENSE] = interp_bpop_dense,
+        [IR_OP_BPOP_CONV2D] = interp_bpop_conv2d,
+        [IR_OP_ICOMB] = interp_icomb,
+        [IR_OP_FCOMB] = interp_fcomb,
+        [IR_OP_THRESHOLD] = interp_threshold,
+};
+
+Interp *interp_new(HbCx *cx, const IrModule *m)
+{
+    Interp *it = arena_alloc(&cx->arena, sizeof *it);
+    it->cx = cx;
+    it->m = m;
+    it->v = arena_calloc(&cx->arena, m->values.len ? m->values.len : 1, sizeof(IBuf));
+    for (uint32_t k = 0; k < m->values.len; k++) {
+        const IrType *t = &m->values.data[k].type;
+        uint64_t n = elems(t);
+        IBuf *b = &it->v[k];
+        if (t->enc == IR_F32)
+            b->f = arena_calloc(&cx->arena, n, sizeof(float));
+        else if (t->enc == IR_I32)
+            b->i = arena_calloc(&cx->arena, n, sizeof(int32_t));
+        else
+            b->s = arena_calloc(&cx->arena, n, 1);
+        if (t->enc == IR_BITS && t->masked)
+            b->w = arena_calloc(&cx->arena, n, 1);
+    }
+    return it;
+}
+
+bool interp_example(Interp *it, const float *const *inputs)
+{
+    const IrModule *m = it->m;
+    for (uint32_t k = 0; k < m->inputs.len; k++) {
+        uint32_t v = m->inputs.data[k];
+        memcpy(it->v[v].f, inputs[k], elems(&m->values.data[v].type) * sizeof(float));
+    }
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        IStep s = {.it = it, .in = in, .out = &it->v[in->result],
+                   .ot = &m->values.data[in->result].type};
+        if (!i_fns[in->op](&s))
+            return false;
+    }
+    return true;
+}
+
+uint64_t interp_out_elems(const IrModule *m)
+{
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < m->outputs.len; k++)
+        n += elems(&m->values.data[m->outputs.data[k]].type);
+    return n;
+}
+
+void interp_outputs(const Interp *it, float *out)
+{
+    const IrModule *m = it->m;
+    for (uint32_t k = 0; k < m->outputs.len; k++) {
+        const IrType *t = &m->values.data[m->outputs.data[k]].type;
+        const IBuf *b = &it->v[m->outputs.data[k]];
+        for (uint64_t j = 0; j < elems(t); j++)
+            *out++ = t->enc == IR_F32 ? b->f[j] : (float)b->i[j];
+    }
+}
+
+void interp_print_line(FILE *fp, const Interp *it)
+{
+    const IrModule *m = it->m;
+    const char *sep = "";
+    for (uint32_t k = 0; k < m->outputs.len; k++) {
+        const IrType *t = &m->values.data[m->outputs.data[k]].type;
+        const IBuf *b = &it->v[m->outputs.data[k]];
+        for (uint64_t j = 0; j < elems(t); j++, sep = " ") {
+            if (t->enc == IR_F32)
+                fprintf(fp, "%s%.9g", sep, (double)b->f[j]);
+            else
+                fprintf(fp, "%s%d", sep, b->i[j]);
+        }
+    }
+    fputc('\n', fp);
+}
+
+bool interp_run_batch(HbCx *cx, const IrModule *m, const float *in, uint64_t batch, float *out,
+                      FILE *fp)
+{
+    Interp *it = interp_new(cx, m);
+    uint64_t nin = elems(&m->values.data[m->inputs.data[0]].type), nout = interp_out_elems(m);
+    for (uint64_t b = 0; b < batch; b++) {
+        const float *x = in + b * nin;
+        if (!interp_example(it, &x))
+            return false;
+        if (out)
+            interp_outputs(it, out + b * nout);
+        if (fp)
+            interp_print_line(fp, it);
+    }
+    return true;
+}

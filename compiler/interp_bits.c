@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/* interp_bits.c: the reference semantics of the activation quantizers and the
+ * bit-plane ops (docs/ir.md §4): sign, quant (runtime Eq. 4/5 per example through
+ * quant.h, or static scales), dequant, bpop_dense/bpop_conv2d (exact plane-pair sums,
+ * padded positions contribute nothing), icomb, fcomb and threshold. */
+#include "interp_internal.h"
+
+#include "quant.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void interp_scales(const Interp *it, const IrType *t, IBuf *b)
+{
+    if (t->scale == IR_SC_UNIT)
+        b->beta[0] = 1.0f;
+    else if (t->scale == IR_SC_STATIC)
+        memcpy(b->beta, it->m->consts.data[t->scale_const].f, t->bits * sizeof(float));
+}
+
+/* sign(x) = +1 iff x > 0 (sign(0) = -1, NaN -> -1). */
+bool interp_sign(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    uint64_t n = ir_type_elems(s->ot);
+    for (uint64_t j = 0; j < n; j++)
+        s->out->s[j] = x[j] > 0;
+    s->out->beta[0] = 1.0f;
+    return true;
+}
+
+/* Static scales: the residual against the constant betas, in double, level by level:
+ * E = x; s_n = [E > 0]; E -= beta_n * (s_n ? 1 : -1) (the same recurrence as Eq. 5). */
+static void quant_static(IStep *s, const float *x, const uint8_t *M, uint64_t n)
+{
+    const float *beta = s->it->m->consts.data[s->ot->scale_const].f;
+    for (uint64_t j = 0; j < n; j++) {
+        double e = x[j];
+        uint8_t bits = 0;
+        for (int m = 0; m < M[j]; m++) {
+            int pos = e > 0;
+            bits |= (uint8_t)(pos << m);
+            e -= pos ? (double)beta[m] : -(double)beta[m];
+        }
+        s->out->s[j] = bits;
+    }
+    memcpy(s->out->beta, beta, s->ot->bits * sizeof(float));
+}
+
+bool interp_quant(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    uint64_t n = ir_type_elems(s->ot);
+    const IrAttr *w = &s->in->attr[0], *f = &s->in->attr[1];
+    uint8_t *M = s->out->w ? s->out->w : malloc(n ? n : 1);
+    if (!M)
+        abort();
+    if (w->n == 1) {
+        memset(M, (int)w->i[0], n);
+    } else { // heterogeneous: Algorithm 1 on this example's tensor
+        QDist d = {.n = w->n};
+        for (int k = 0; k < w->n; k++)
+            d.bits[k] = (int)w->i[k], d.frac[k] = f->f[k];
+        quant_assign_widths(x, (uint32_t)n, &d, (Selection)s->in->attr[2].i[0],
+                            (uint64_t)s->in->attr[3].i[0], M);
+    }
+    if (s->ot->scale == IR_SC_STATIC)
+        quant_static(s, x, M, n);
+    else
+        quant_binarize(x, n, M, s->ot->bits, s->out->beta, s->out->s, NULL);
+    if (!s->out->w)
+        free(M);
+    return true;
+}
+
+/* x^_j = sum_{n < width_j} beta_n * (+-1), in double in level order, rounded once. */
+bool interp_dequant(IStep *s)
+{
+    const IrType *t = is_type(s, 0);
+    const IBuf *x = is_val(s, 0);
+    uint64_t n = ir_type_elems(t);
+    for (uint64_t j = 0; j < n; j++) {
+        double acc = 0;
+        for (int m = 0; m < is_width(x, t, j); m++)
+            acc += ((x->s[j] >> m) & 1) ? (double)x->beta[m] : -(double)x->beta[m];
+        s->out->f[j] = (float)acc;
+    }
+    return true;
+}
+
+/* Add the contribution of weight element (row o, index j) and activation element e
+ * to the pair sums of one output position: +1 where the signs agree, -1 where not,
+ * for every weight level m < width and activation level n < width. */
+static void pair_add(const IStep *s, const IrConst *w, uint64_t o, uint64_t j, uint64_t e,
+                     int64_t *acc)
+{
+    const IrType *xt = is_type(s, 0);
+    const IBuf *x = is_val(s, 0);
+    int kx = xt->bits, kx_e = is_width(x, xt, e);
+    for (int m = 0; m < w->type.bits; m++) {
+        if (!is_cbit(w, true, m, o, j))
+            break; // masks are nested: no deeper level either
+        int c = is_cbit(w, false, m, o, j);
+        for (int n = 0; n < kx_e; n++)
+            acc[m * kx + n] += c == ((x->s[e] >> n) & 1) ? 1 : -1;
+    }
+}
+
+static void store_pairs(IStep *s, const int64_t *acc, int P, uint64_t pos, uint64_t npos)
+{
+    for (int p = 0; p < P; p++)
+        s->out->i[(uint64_t)p * npos + pos] = (int32_t)acc[p];
+}
+
+bool interp_bpop_dense(IStep *s)
+{
+    const IrConst *w = is_const(s, 1);
+    uint64_t O = (uint64_t)w->type.d[0], N = (uint64_t)w->type.d[1];
+    int P = (int)s->ot->d[0];
+    for (uint64_t o = 0; o < O; o++) {
+        int64_t acc[IR_MAX_BITS * IR_MAX_BITS] = {0};
+        for (uint64_t j = 0; j < N; j++)
+            pair_add(s, w, o, j, j, acc);
+        store_pairs(s, acc, P, o, O);
+    }
+    return true;
+}
+
+bool interp_bpop_conv2d(IStep *s)
+{
+    const IrType *xt = is_type(s, 0);
+    const IrConst *w = is_const(s, 1);
+    const IrAttr *a = s->in->attr;
+    int64_t C = xt->d[0], H = xt->d[1], W = xt->d[2], O = w->type.d[0], G = a[3].i[0];
+    int64_t cg = C / G, og = O / G, kh = w->type.d[2], kw = w->type.d[3];
+    int64_t OH = s->ot->d[2], OW = s->ot->d[3];
+    uint64_t npos = (uint64_t)(O * OH * OW);
+    int P = (int)s->ot->d[0];
+    for (int64_t o = 0; o < O; o++)
+        for (int64_t oy = 0; oy < OH; oy++)
+            for (int64_t ox = 0; ox < OW; ox++) {
+                int64_t acc[IR_MAX_BITS * IR_MAX_BITS] = {0};
+                for (int64_t ci = 0; ci < cg; ci++)
+                    for (int64_t ky = 0; ky < kh; ky++)
+                        for (int64_t kx = 0; kx < kw; kx++) {
+                            int64_t iy = oy * a[0].i[0] - a[1].i[0] + ky * a[2].i[0];
+                            int64_t ix = ox * a[0].i[1] - a[1].i[2] + kx * a[2].i[1];
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                                continue; // padding contributes nothing
+                            int64_t c = (o / og) * cg + ci;
+                            pair_add(s, w, (uint64_t)o, (uint64_t)((ci * kh + ky) * kw + kx),
+                                     (uint64_t)((c * H + iy) * W + ix), acc);
+                        }
+                store_pairs(s, acc, P, (uint64_t)((o * OH + oy) * OW + ox), npos);
+            }
+    return true;
+}
+
+/* acc = sum_p coef[row][p] * S_p in 64 bits; the verifier proved |acc| <= bound. */
+bool interp_icomb(IStep *s)
+{
+    const IrType *st = is_type(s, 0);
+    const int32_t *S = is_val(s, 0)->i;
+    const IrConst *c = is_const(s, 1);
+    int64_t P = st->d[0], O = st->d[1], bound = s->in->attr[1].i[0];
+    uint64_t npos = ir_type_elems(s->ot), per = npos / (uint64_t)O;
+    for (uint64_t pos = 0; pos < npos; pos++) {
+        const int32_t *k = c->i + (c->type.d[0] == 1 ? 0 : (int64_t)(pos / per)) * P;
+        int64_t acc = 0;
+        for (int64_t p = 0; p < P; p++)
+            acc += (int64_t)k[p] * S[(uint64_t)p * npos + pos];
+        if (acc > bound || acc < -bound) {
+            diag_file_error(s->it->cx, "interpreter", "internal error: icomb accumulator %lld "
+                            "exceeds its proven bound %lld", (long long)acc, (long long)bound);
+            return false;
+        }
+        s->out->i[pos] = (int32_t)acc;
+    }
+    return true;
+}
+
+/* y = sum_m sum_n (alpha_m * beta_n) * S_mn + bias, in double (m outer, n inner),
+ * rounded once to float. */
+bool interp_fcomb(IStep *s)
+{
+    const IrType *st = is_type(s, 0), *xt = is_type(s, 1);
+    const int32_t *S = is_val(s, 0)->i;
+    const IBuf *x = is_val(s, 1);
+    const IrConst *al = is_const(s, 2), *b = is_const(s, 3);
+    int kx = xt->bits, kw = (int)(st->d[0] / kx);
+    uint64_t npos = ir_type_elems(s->ot), per = npos / (uint64_t)st->d[1];
+    for (uint64_t pos = 0; pos < npos; pos++) {
+        uint64_t o = pos / per;
+        const float *a = al->f + (al->type.d[0] == 1 ? 0 : o) * kw;
+        double y = 0;
+        for (int m = 0; m < kw; m++)
+            for (int n = 0; n < kx; n++)
+                y += (double)a[m] * (double)x->beta[n] * S[(uint64_t)(m * kx + n) * npos + pos];
+        s->out->f[pos] = (float)(y + (double)b->f[o]);
+    }
+    return true;
+}
+
+/* Walk the channel's threshold tree: v = (neg ? -acc : acc); at heap node j the level's
+ * bit is [v >= thr[j]], and the walk goes to 2j+1 (bit 0) or 2j+2 (bit 1). */
+bool interp_threshold(IStep *s)
+{
+    const int32_t *acc = is_val(s, 0)->i;
+    const IrConst *neg = is_const(s, 1), *thr = is_const(s, 2);
+    int k = s->ot->bits;
+    int64_t nodes = ((int64_t)1 << k) - 1;
+    uint64_t npos = ir_type_elems(s->ot), per = npos / (uint64_t)s->ot->d[0];
+    for (uint64_t pos = 0; pos < npos; pos++) {
+        uint64_t c = pos / per;
+        int64_t v = neg->i[c] ? -(int64_t)acc[pos] : acc[pos], j = 0;
+        uint8_t bits = 0;
+        for (int m = 0; m < k; m++) {
+            int bit = v >= thr->i[c * (uint64_t)nodes + (uint64_t)j];
+            bits |= (uint8_t)(bit << m);
+            j = 2 * j + 1 + bit;
+        }
+        s->out->s[pos] = bits;
+    }
+    interp_scales(s->it, s->ot, s->out);
+    return true;
+}

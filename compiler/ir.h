@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/* ir.h: the integer kernel IR between lowering (lower.c) and every backend (the
+ * reference interpreter interp.c, LLVM, Verilog). A module is one straight-line SSA
+ * program over typed tensor values plus a pool of named constants; ops come from the
+ * table in ir_ops.h. Text form: ir_print.c / ir_parse.c; checks: ir_verify.c.
+ * The full specification, including the numeric semantics of each op, is docs/ir.md. */
+#ifndef HB_IR_H
+#define HB_IR_H
+
+#include "cx.h"
+#include "ir_ops.h"
+#include "qspec.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define IR_MAX_RANK 4   // i32[P, C, H, W] pair sums are the widest values
+#define IR_MAX_BITS 8   // planes per bits value (HB_MAX_BITS)
+#define IR_MAX_ATTRS 4  // per op (see the schemas in ir_ops.h)
+#define IR_MAX_LIST 8   // entries in a list attribute
+#define IR_ACC_LIMIT (INT64_C(1) << 30) // proven bound on |icomb accumulator| (docs/ir.md)
+
+typedef enum IrOp {
+#define X(e, name, operands, attrs) IR_OP_##e,
+    HB_IR_OPS(X)
+#undef X
+            IR_OP_COUNT
+} IrOp;
+
+typedef enum IrEnc {
+    IR_F32,  // float32 elements
+    IR_I32,  // int32 elements (pair sums, accumulators, class indices)
+    IR_BITS, // k residual sign planes (bit 1 = +1), optionally with per-element widths
+} IrEnc;
+
+/* How the level scales beta_1..beta_k of a bits value are known. */
+typedef enum IrScale {
+    IR_SC_NONE,    // not a bits value, or a bits constant (its scales are separate)
+    IR_SC_UNIT,    // beta = 1 (sign: the value is exactly +-1)
+    IR_SC_STATIC,  // beta from a constant f32[k] (type.scale_const)
+    IR_SC_RUNTIME, // beta computed per example; carried with the value
+} IrScale;
+
+typedef struct IrType {
+    IrEnc enc;
+    uint8_t bits;          // IR_BITS: number of planes k (1..IR_MAX_BITS)
+    bool masked;           // IR_BITS: elements carry their own width 1..k
+    IrScale scale;         // IR_BITS values (constants: IR_SC_NONE)
+    uint32_t scale_const;  // IR_SC_STATIC: index of the f32[k] constant
+    int rank;              // 0..IR_MAX_RANK; no batch dimension
+    int64_t d[IR_MAX_RANK];
+} IrType;
+
+/* A constant. f32 and i32: `f` / `i` hold elems() values, row-major. Bits constants
+ * (weights) have shape [rows, ...] and are packed per row like QTensor: element j of
+ * row r (j counted over the row's product of the other dims) is bit j % 64 of word
+ * [(m * rows + r) * wpr + j / 64] of `planes` (plane m) and of `masks` (masked only;
+ * bit set iff the element's width is > m). Padding bits are 0. */
+typedef struct IrConst {
+    const char *name; // printed as @name
+    IrType type;
+    float *f;
+    int32_t *i;
+    uint64_t *planes, *masks;
+    uint64_t wpr; // bits: 64-bit words per row per plane
+    SrcSpan span; // parsed text: where it was defined
+} IrConst;
+
+typedef struct IrValue {
+    const char *name; // printed as %name; unique in the module
+    IrType type;
+    uint32_t def; // the instruction that defines it
+} IrValue;
+
+typedef enum IrAttrKind { IR_ATTR_INT, IR_ATTR_FLOAT, IR_ATTR_INTS, IR_ATTR_FLOATS, IR_ATTR_SEL } IrAttrKind;
+
+typedef struct IrAttr {
+    int n;                      // list length (lists); 1 for scalars
+    int64_t i[IR_MAX_LIST];     // int, int list, selection
+    double f[IR_MAX_LIST];      // float, float list
+} IrAttr;
+
+typedef struct IrRef {
+    bool is_const;
+    uint32_t id; // value or constant index
+} IrRef;
+
+typedef struct IrInst {
+    IrOp op;
+    uint32_t result; // value index
+    IrRef *args;
+    uint32_t nargs;
+    IrAttr attr[IR_MAX_ATTRS];
+    SrcSpan span; // parsed text: the instruction's line; lowering: the graph node's span
+} IrInst;
+
+typedef struct IrModule {
+    const char *name;
+    HbVec(IrInst) insts;
+    HbVec(IrValue) values;
+    HbVec(IrConst) consts;
+    HbVec(uint32_t) inputs;  // value indices of the input instructions, by index attr
+    HbVec(uint32_t) outputs; // value indices, in output order
+} IrModule;
+
+/* ---- the op table ---- */
+const char *ir_op_name(IrOp op);
+const char *ir_op_operands(IrOp op); // the operand signature string
+int ir_op_nattrs(IrOp op);
+/* Attribute k of `op`: its name (copied into buf) and kind. */
+const char *ir_op_attr(IrOp op, int k, IrAttrKind *kind, char *buf, size_t len);
+bool ir_op_lookup(const char *name, size_t len, IrOp *out);
+
+/* ---- types ---- */
+uint64_t ir_type_elems(const IrType *t);
+bool ir_type_eq(const IrType *a, const IrType *b);
+IrType ir_type_f32(int rank, const int64_t *d);
+IrType ir_type_i32(int rank, const int64_t *d);
+/* "f32[128]", "bits<3,masked,runtime>[64]", "bits<1,static @s.beta>[8, 4, 4]" (arena). */
+const char *ir_type_str(Arena *a, const IrModule *m, const IrType *t);
+
+/* ---- builder: everything is allocated in cx->arena ---- */
+IrModule *ir_module_new(HbCx *cx, const char *name);
+/* A new constant; its data arrays are allocated (zeroed) to fit `t`. `name` is made
+ * unique by appending ".2", ".3", ... if needed. Returns its index. */
+uint32_t ir_const_new(HbCx *cx, IrModule *m, const char *name, const IrType *t);
+uint32_t ir_const_f32(HbCx *cx, IrModule *m, const char *name, int rank, const int64_t *d,
+                      const float *data);
+uint32_t ir_const_i32(HbCx *cx, IrModule *m, const char *name, int rank, const int64_t *d,
+                      const int32_t *data);
+/* Append an instruction defining a new value named `name` (made unique) of type `t`.
+ * Attributes start zeroed; fill inst->attr through the returned pointer (valid until
+ * the next ir_emit). Returns the instruction. */
+IrInst *ir_emit(HbCx *cx, IrModule *m, IrOp op, const char *name, const IrType *t,
+                const IrRef *args, uint32_t nargs);
+static inline IrRef ir_v(uint32_t id)
+{
+    return (IrRef){false, id};
+}
+static inline IrRef ir_c(uint32_t id)
+{
+    return (IrRef){true, id};
+}
+/* Value / constant lookup by name (without the sigil); UINT32_MAX if absent. */
+uint32_t ir_value_find(const IrModule *m, const char *name);
+uint32_t ir_const_find(const IrModule *m, const char *name);
+static inline const IrType *ir_arg_type(const IrModule *m, IrRef r)
+{
+    return r.is_const ? &m->consts.data[r.id].type : &m->values.data[r.id].type;
+}
+
+/* ---- text form, verifier ---- */
+void ir_print(FILE *out, const IrModule *m);
+/* Parse IR text registered as source `file` (cx_add_source / cx_load_file). Errors are
+ * reported with spans; returns NULL if any. The result is not verified. */
+IrModule *ir_parse(HbCx *cx, uint32_t file);
+/* Check everything docs/ir.md requires (SSA, types, shapes, constants, attributes,
+ * accumulator bounds). Reports each problem with diag_error at the instruction's span
+ * (or file-level, prefixed with `what`, for lowered modules). Returns true if clean. */
+bool ir_verify(HbCx *cx, const IrModule *m, const char *what);
+
+#endif

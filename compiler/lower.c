@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/* lower.c: Graph -> kernel IR, node by node in topological order. Decides each
+ * node's encoding: bit-plane layers go to lower_bits.c; everything where the network
+ * itself is float (a float input layer, int k or float weights, runtime-scaled
+ * activations feeding non-bit ops, pools and shortcuts on multi-bit values, logits)
+ * takes the float path defined in docs/ir.md §4. Verifies the result. */
+#include "lower_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *low_name(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    if (n->label)
+        return n->label;
+    return arena_printf(&L->cx->arena, "%s.%u", gop_name(n->op), i);
+}
+
+uint32_t low_f32(Low *L, uint32_t v, const char *name)
+{
+    const IrType *t = &L->m->values.data[v].type;
+    if (t->enc != IR_BITS)
+        return v;
+    for (uint32_t k = 0; k < L->deq_from.len; k++)
+        if (L->deq_from.data[k] == v)
+            return L->deq_to.data[k];
+    IrType f = ir_type_f32(t->rank, t->d);
+    IrRef a = ir_v(v);
+    const char *nm = arena_printf(&L->cx->arena, "%s.f", name ? name : L->m->values.data[v].name);
+    uint32_t r = ir_emit(L->cx, L->m, IR_OP_DEQUANT, nm, &f, &a, 1)->result;
+    hb_vec_push(&L->cx->arena, &L->deq_from, v);
+    hb_vec_push(&L->cx->arena, &L->deq_to, r);
+    return r;
+}
+
+float *low_bias(Low *L, const GNode *n, int64_t count)
+{
+    float *b = arena_calloc(&L->cx->arena, (size_t)count, sizeof(float));
+    const WTensor *t = n->bound[TR_BIAS];
+    if (t && t->data && (int64_t)t->nelem == count)
+        memcpy(b, t->data, (size_t)count * sizeof(float));
+    return b;
+}
+
+void low_bn_params(Low *L, const GNode *n, int64_t c, BnParams *bn)
+{
+    bn->a = arena_calloc(&L->cx->arena, (size_t)c, sizeof(double));
+    bn->mean = arena_calloc(&L->cx->arena, (size_t)c, sizeof(double));
+    bn->beta = arena_calloc(&L->cx->arena, (size_t)c, sizeof(double));
+    const WTensor *g = n->bound[TR_WEIGHT], *b = n->bound[TR_BIAS];
+    const WTensor *mu = n->bound[TR_RUNNING_MEAN], *var = n->bound[TR_RUNNING_VAR];
+    for (int64_t k = 0; k < c; k++) {
+        double gamma = g && g->data ? g->data[k] : 1.0;
+        double v = var && var->data ? var->data[k] : 1.0;
+        bn->a[k] = gamma / sqrt(v + n->eps);
+        bn->mean[k] = mu && mu->data ? mu->data[k] : 0.0;
+        bn->beta[k] = b && b->data ? b->data[k] : 0.0;
+    }
+}
+
+void low_conv_attrs(IrInst *in, const GNode *n)
+{
+    in->attr[0] = (IrAttr){.n = 2, .i = {n->sh, n->sw}};
+    in->attr[1] = (IrAttr){.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
+    in->attr[2] = (IrAttr){.n = 2, .i = {n->dh, n->dw}};
+    in->attr[3] = (IrAttr){.n = 1, .i = {n->groups}};
+}
+
+static IrType shape_f32(const Shape *s)
+{
+    return ir_type_f32(s->rank, s->d);
+}
+
+static uint32_t in_val(Low *L, const GNode *n, uint32_t k)
+{
+    return L->val[n->in[k]];
+}
+
+static const IrType *vtype(Low *L, uint32_t v)
+{
+    return &L->m->values.data[v].type;
+}
+
+static uint32_t emit1(Low *L, uint32_t i, IrOp op, const IrType *t, uint32_t x)
+{
+    IrRef a = ir_v(x);
+    return ir_emit(L->cx, L->m, op, low_name(L, i), t, &a, 1)->result;
+}
+
+/* ---- weighted layers on the float path ---- */
+
+/* The float weights a float-path layer uses: the quantized reconstruction (QTensor
+ * recon: int k -> q*s, bits -> sum alpha_m s_m, float -> a copy). */
+static const float *layer_weights(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    if (n->qw && n->qw->recon)
+        return n->qw->recon;
+    const WTensor *w = n->bound[TR_WEIGHT];
+    if (w && w->data)
+        return w->data;
+    diag_error(L->cx, n->site, "cannot lower '%s': its weights are not bound", n->name);
+    return NULL;
+}
+
+static bool low_float_layer(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    const float *w = layer_weights(L, i);
+    if (!w)
+        return false;
+    const char *nm = low_name(L, i);
+    uint32_t x = low_f32(L, in_val(L, n, 0), NULL);
+    const IrType *xt = vtype(L, x);
+    int64_t wd[4] = {n->out, (int64_t)ir_type_elems(xt)};
+    int rank = 2;
+    if (n->op == GOP_CONV2D) {
+        wd[1] = xt->d[0] / n->groups, wd[2] = n->kh, wd[3] = n->kw;
+        rank = 4;
+    }
+    uint32_t cw = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.weight", nm), rank,
+                               wd, w);
+    uint32_t cb = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.bias", nm), 1, wd,
+                               low_bias(L, n, n->out));
+    IrRef args[3] = {ir_v(x), ir_c(cw), ir_c(cb)};
+    IrType t = shape_f32(&n->shape);
+    IrInst *in = ir_emit(L->cx, L->m, n->op == GOP_CONV2D ? IR_OP_CONV2D : IR_OP_DENSE, nm, &t,
+                         args, 3);
+    if (n->op == GOP_CONV2D)
+        low_conv_attrs(in, n);
+    L->val[i] = in->result;
+    return true;
+}
+
+static bool low_layer(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    uint32_t x = in_val(L, n, 0);
+    if (vtype(L, x)->enc == IR_BITS && n->qw && n->qw->kind == QK_BITS)
+        return low_bits_layer(L, i);
+    return low_float_layer(L, i);
+}
+
+static bool low_batchnorm(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    int64_t c = n->shape.d[0];
+    BnParams bn;
+    low_bn_params(L, n, c, &bn);
+    float *scale = arena_calloc(&L->cx->arena, (size_t)c, sizeof(float));
+    float *shift = arena_calloc(&L->cx->arena, (size_t)c, sizeof(float));
+    for (int64_t k = 0; k < c; k++) {
+        scale[k] = (float)bn.a[k];
+        shift[k] = (float)(bn.beta[k] - bn.mean[k] * bn.a[k]);
+    }
+    const char *nm = low_name(L, i);
+    uint32_t x = low_f32(L, in_val(L, n, 0), NULL);
+    IrRef args[3] = {ir_v(x),
+                     ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.scale", nm),
+                                       1, &c, scale)),
+                     ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.shift", nm),
+                                       1, &c, shift))};
+    IrType t = shape_f32(&n->shape);
+    L->val[i] = ir_emit(L->cx, L->m, IR_OP_BATCHNORM, nm, &t, args, 3)->result;
+    return true;
+}
+
+/* ---- activation quantizers ---- */
+
+const float *low_static_scales(Low *L, uint32_t i)
+{
+    if (!L->o || !L->o->act_scales)
+        return NULL;
+    return L->o->act_scales[i];
+}
+
+static bool low_sign(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    uint32_t x = in_val(L, n, 0);
+    const IrType *xt = vtype(L, x);
+    if (xt->enc == IR_BITS && xt->scale == IR_SC_UNIT) { // sign of +-1 is itself
+        L->val[i] = x;
+        return true;
+    }
+    IrType t = *vtype(L, low_f32(L, x, NULL));
+    t.enc = IR_BITS, t.bits = 1, t.scale = IR_SC_UNIT;
+    L->val[i] = emit1(L, i, IR_OP_SIGN, &t, low_f32(L, x, NULL));
+    return true;
+}
+
+static bool low_quant(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    const QuantSpec *q = &n->aq;
+    if (q->kind == QK_FLOAT) {
+        L->val[i] = in_val(L, n, 0);
+        return true;
+    }
+    if (q->kind != QK_BITS || q->avg_search) {
+        diag_error(L->cx, n->site, "'%s': %s activations are not supported yet (use 'quant bits "
+                   "k' or a distribution)", n->name, q->kind == QK_INT ? "int k" : "bits avg");
+        return false;
+    }
+    bool stat = q->act_scale == ACT_SCALE_STATIC && !(L->o && L->o->calibrating);
+    const float *beta = stat ? low_static_scales(L, i) : NULL;
+    if (stat && !beta) {
+        Diag *d = diag_error(L->cx, n->site, "'%s' has static scales but none are known",
+                             n->name);
+        diag_help(L->cx, d, "pass --calibrate INPUTS.npy, or use 'scale runtime'");
+        return false;
+    }
+    uint32_t x = low_f32(L, in_val(L, n, 0), NULL);
+    IrType t = *vtype(L, x);
+    t.enc = IR_BITS, t.bits = (uint8_t)q->share_bits[q->nshares - 1];
+    t.masked = q->nshares > 1;
+    t.scale = stat ? IR_SC_STATIC : IR_SC_RUNTIME;
+    if (stat) {
+        int64_t k = t.bits;
+        t.scale_const = ir_const_f32(L->cx, L->m,
+                                     arena_printf(&L->cx->arena, "%s.beta", low_name(L, i)), 1,
+                                     &k, beta);
+    }
+    IrInst *in = ir_emit(L->cx, L->m, IR_OP_QUANT, low_name(L, i), &t, (IrRef[]){ir_v(x)}, 1);
+    in->attr[0].n = in->attr[1].n = q->nshares;
+    for (int k = 0; k < q->nshares; k++) {
+        in->attr[0].i[k] = q->share_bits[k];
+        in->attr[1].f[k] = q->share_frac[k];
+    }
+    in->attr[2].i[0] = q->select;
+    in->attr[3].i[0] = (int64_t)q->seed;
+    L->val[i] = in->result;
+    return true;
+}
+
+/* ---- shape and float ops ---- */
+
+static bool low_pool(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    uint32_t x = in_val(L, n, 0);
+    const IrType *xt = vtype(L, x);
+    bool bits_ok = n->op == GOP_MAXPOOL && xt->enc == IR_BITS && xt->bits == 1 && !xt->masked;
+    if (!bits_ok)
+        x = low_f32(L, x, NULL);
+    IrType t = *vtype(L, x);
+    t.d[1] = n->shape.d[1], t.d[2] = n->shape.d[2];
+    IrInst *in = ir_emit(L->cx, L->m, n->op == GOP_MAXPOOL ? IR_OP_MAXPOOL : IR_OP_AVGPOOL,
+                         low_name(L, i), &t, (IrRef[]){ir_v(x)}, 1);
+    in->attr[0] = (IrAttr){.n = 2, .i = {n->kh, n->kw}};
+    in->attr[1] = (IrAttr){.n = 2, .i = {n->sh, n->sw}};
+    if (n->op == GOP_MAXPOOL)
+        in->attr[2] = (IrAttr){.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
+    L->val[i] = in->result;
+    return true;
+}
+
+static bool low_flatten(Low *L, uint32_t i)
+{
+    uint32_t x = in_val(L, &L->g->nodes[i], 0);
+    IrType t = *vtype(L, x);
+    t.rank = 1;
+    t.d[0] = (int64_t)ir_type_elems(vtype(L, x));
+    L->val[i] = emit1(L, i, IR_OP_FLATTEN, &t, x);
+    return true;
+}
+
+/* concat keeps bits when every operand has the same non-runtime bits encoding. */
+static bool low_concat(Low *L, uint32_t i)
+{
+    const GNode *n = &L->g->nodes[i];
+    const IrType *a = vtype(L, in_val(L, n, 0));
+    bool bits = a->enc == IR_BITS && a->scale != IR_SC_RUNTIME;
+    for (uint32_t k = 1; bits && k < n->nin; k++) {
+        IrType b = *vtype(L, in_val(L, n, k));
+        b.d[0] = a->d[0];
+        bits = ir_type_eq(&b, a);
+    }
+    IrRef *args = arena_calloc(&L->cx->arena, n->nin, sizeof(IrRef));
+    for (uint32_t k = 0; k < n->nin; k++)
+        args[k] = ir_v(bits ? in_val(L, n, k) : low_f32(L, in_val(L, n, k), NULL));
+    IrType t = *vtype(L, args[0].id);
+    t.d[0] = n->shape.d[0];
+    L->val[i] = ir_emit(L->cx, L->m, IR_OP_CONCAT, low_name(L, i), &t, args, n->nin)->result;
+    return true;
+}
+
+static bool low_simple(Low *L, uint32_t i, IrOp op)
+{
+    const GNode *n = &L->g->nodes[i];
+    IrRef args[2];
+    for (uint32_t k = 0; k < n->nin && k < 2; k++)
+        args[k] = ir_v(low_f32(L, in_val(L, n, k), NULL));
+    IrType t = op == IR_OP_ARGMAX ? ir_type_i32(0, NULL) : shape_f32(&n->shape);
+    IrInst *in = ir_emit(L->cx, L->m, op, low_name(L, i), &t, args, n->nin < 2 ? n->nin : 2);
+    if (op == IR_OP_HARDTANH) {
+        in->attr[0].f[0] = n->lo;
+        in->attr[1].f[0] = n->hi;
+    }
+    L->val[i] = in->result;
+    return true;
+}
+
+static bool low_input(Low *L, uint32_t i)
+{
+    IrType t = shape_f32(&L->g->nodes[i].shape);
+    IrInst *in = ir_emit(L->cx, L->m, IR_OP_INPUT, low_name(L, i), &t, NULL, 0);
+    in->attr[0].i[0] = L->m->inputs.len;
+    hb_vec_push(&L->cx->arena, &L->m->inputs, in->result);
+    L->val[i] = in->result;
+    return true;
+}
+
+static bool low_node(Low *L, uint32_t i)
+{
+    switch (L->g->nodes[i].op) {
+    case GOP_INPUT:
+        return low_input(L, i);
+    case GOP_CONV2D:
+    case GOP_DENSE:
+        return low_layer(L, i);
+    case GOP_BATCHNORM:
+        return low_batchnorm(L, i);
+    case GOP_MAXPOOL:
+    case GOP_AVGPOOL:
+        return low_pool(L, i);
+    case GOP_RELU:
+        return low_simple(L, i, IR_OP_RELU);
+    case GOP_HARDTANH:
+        return low_simple(L, i, IR_OP_HARDTANH);
+    case GOP_SIGN:
+        return low_sign(L, i);
+    case GOP_QUANT:
+        return low_quant(L, i);
+    case GOP_FLATTEN:
+        return low_flatten(L, i);
+    case GOP_ADD:
+        return low_simple(L, i, IR_OP_ADD);
+    case GOP_CONCAT:
+        return low_concat(L, i);
+    case GOP_SOFTMAX:
+        return low_simple(L, i, IR_OP_SOFTMAX);
+    case GOP_ARGMAX:
+        return low_simple(L, i, IR_OP_ARGMAX);
+    case GOP_COUNT:
+        break;
+    }
+    return false;
+}
+
+static void count_uses(Low *L)
+{
+    const Graph *g = L->g;
+    for (uint32_t i = 0; i < g->n; i++)
+        for (uint32_t k = 0; k < g->nodes[i].nin; k++) {
+            L->nuses[g->nodes[i].in[k]]++;
+            L->user[g->nodes[i].in[k]] = i;
+        }
+    for (uint32_t k = 0; k < g->noutputs; k++) {
+        L->nuses[g->outputs[k]]++;
+        L->is_output[g->outputs[k]] = true;
+    }
+}
+
+IrModule *lower_graph(HbCx *cx, const Graph *g, const LowerOptions *o, uint32_t **node_value)
+{
+    Low L = {.cx = cx, .g = g, .o = o, .m = ir_module_new(cx, g->name)};
+    L.val = arena_calloc(&cx->arena, g->n ? g->n : 1, sizeof(uint32_t));
+    L.nuses = arena_calloc(&cx->arena, g->n ? g->n : 1, sizeof(uint32_t));
+    L.user = arena_calloc(&cx->arena, g->n ? g->n : 1, sizeof(uint32_t));
+    L.is_output = arena_calloc(&cx->arena, g->n ? g->n : 1, sizeof(bool));
+    L.done = arena_calloc(&cx->arena, g->n ? g->n : 1, sizeof(bool));
+    for (uint32_t i = 0; i < g->n; i++)
+        L.val[i] = LOW_NONE;
+    count_uses(&L);
+    int before = diag_errors(cx);
+    for (uint32_t i = 0; i < g->n; i++) {
+        if (L.done[i]) // produced by a fold into an earlier layer
+            continue;
+        bool missing = false;
+        for (uint32_t k = 0; k < g->nodes[i].nin; k++)
+            missing |= L.val[g->nodes[i].in[k]] == LOW_NONE;
+        if (missing) // an input failed to lower (reported already)
+            continue;
+        L.done[i] = low_node(&L, i);
+    }
+    for (uint32_t k = 0; k < g->noutputs && diag_errors(cx) == before; k++) {
+        uint32_t v = L.val[g->outputs[k]];
+        hb_vec_push(&cx->arena, &L.m->outputs, low_f32(&L, v, NULL));
+    }
+    if (diag_errors(cx) != before)
+        return NULL;
+    if (!ir_verify(cx, L.m, "lowered IR"))
+        return NULL;
+    if (node_value)
+        *node_value = L.val;
+    return L.m;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/* quant_binarize.c: Eq. 5, masked residual binarization (algorithm.md §2.1), given the
+ * widths M from quant_select.c, plus the reconstruction error. sign(0) = -1 and the
+ * residual is taken against the float32 scales, so every backend agrees bit for bit. */
+#include <math.h>
+
+#include "quant_internal.h"
+
+/* The tests below are data-dependent coin flips (is element j still active, is its
+ * residual positive), so the loops select through small tables instead of branching. An
+ * inactive term is +0.0, which leaves every sum and residual unchanged. */
+typedef double Coef[2][2]; // [active][sign bit]: 0, 0, -alpha, +alpha
+
+static void coef_set(Coef c, float alpha)
+{
+    c[0][0] = c[0][1] = 0.0;
+    c[1][0] = -(double)alpha;
+    c[1][1] = (double)alpha;
+}
+
+/* One pass per level m: finish level m-1 (E_j -= alpha_{m-1} s_{m-1,j} where M_j >= m),
+ * then take the level-m sign of every active residual and sum |E_j| in index order. */
+static float binarize_level(double *E, uint64_t n, const uint8_t *M, int m, const float *alpha,
+                            uint8_t *signs)
+{
+    Coef prev;
+    coef_set(prev, m > 0 ? alpha[m - 1] : 0.0f);
+    int pm = m > 0 ? m - 1 : 0;
+    double sum = 0;
+    uint64_t cnt = 0;
+    for (uint64_t j = 0; j < n; j++) {
+        unsigned was = M[j] > pm, active = M[j] > m;
+        double e = E[j] - prev[was][(signs[j] >> pm) & 1];
+        E[j] = e;
+        signs[j] |= (uint8_t)((active & (e > 0)) << m);
+        sum += fabs(e) * (double)active;
+        cnt += active;
+    }
+    return cnt ? (float)(sum / (double)cnt) : 0.0f;
+}
+
+double quant_reconstruct(const float *T, uint64_t n, const uint8_t *M, int maxbits,
+                         const float *alpha, const uint8_t *signs, float *recon)
+{
+    Coef c[HB_MAX_BITS];
+    for (int m = 0; m < maxbits; m++)
+        coef_set(c[m], alpha[m]);
+    double sq = 0;
+    for (uint64_t j = 0; j < n; j++) {
+        double acc = 0;
+        for (int m = 0; m < maxbits; m++)
+            acc += c[m][M[j] > m][(signs[j] >> m) & 1];
+        float r = (float)acc;
+        double e = (double)r - (double)T[j];
+        sq += e * e;
+        if (recon)
+            recon[j] = r;
+    }
+    return sq;
+}
+
+void quant_binarize_work(const float *T, uint64_t n, const uint8_t *M, int maxbits, float *alpha,
+                         uint8_t *signs, double *E)
+{
+    for (uint64_t j = 0; j < n; j++) {
+        E[j] = T[j];
+        signs[j] = 0;
+    }
+    for (int m = 0; m < maxbits; m++)
+        alpha[m] = binarize_level(E, n, M, m, alpha, signs);
+}
+
+void quant_binarize(const float *T, uint64_t n, const uint8_t *M, int maxbits, float *alpha,
+                    uint8_t *signs, float *recon)
+{
+    double *E = quant_xmalloc(n, sizeof *E);
+    quant_binarize_work(T, n, M, maxbits, alpha, signs, E);
+    quant_xfree(E);
+    if (recon)
+        quant_reconstruct(T, n, M, maxbits, alpha, signs, recon);
+}
+
+double quant_rel_error(const float *T, const float *R, uint64_t n)
+{
+    double num = 0, den = 0;
+    for (uint64_t j = 0; j < n; j++) {
+        double e = (double)R[j] - (double)T[j];
+        num += e * e;
+        den += (double)T[j] * (double)T[j];
+    }
+    return den > 0 ? sqrt(num / den) : 0.0;
+}

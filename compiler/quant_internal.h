@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/* quant_internal.h: helpers shared by the quant*.c files only (work-buffer allocation,
+ * the radix sort behind every selection order). Not part of the quantizer's API. */
+#ifndef HB_QUANT_INTERNAL_H
+#define HB_QUANT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quant.h"
+
+/* A work buffer of n * size bytes (uninitialized, 64-byte aligned); prints and exits(3)
+ * on overflow or out of memory, like the arena. Freed with quant_xfree() before the
+ * quantizer returns. */
+void *quant_xmalloc(size_t n, size_t size);
+void quant_xfree(void *p);
+
+/* quant_order() with caller scratch: work holds 2n uint64_t (unused for RANDOM). */
+void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed, uint32_t *order,
+                      uint64_t *work);
+
+/* quant_binarize() without the reconstruction, with caller scratch E[n] (the residuals). */
+void quant_binarize_work(const float *T, uint64_t n, const uint8_t *M, int maxbits, float *alpha,
+                         uint8_t *signs, double *E);
+
+/* The reconstruction from widths, signs and scales (recon may be NULL). Returns
+ * sum_j ((double)recon_j - T_j)^2 of the float-rounded reconstruction. */
+double quant_reconstruct(const float *T, uint64_t n, const uint8_t *M, int maxbits,
+                         const float *alpha, const uint8_t *signs, float *recon);
+
+/* Bitmask of widths whose share has frac > 0 but count 0. */
+uint32_t quant_zero_shares(const QDist *d, const uint64_t *count);
+
+#endif

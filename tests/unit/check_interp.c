@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: MIT
+/* check_interp.c: the reference interpreter against the paper's worked example and
+ * against a slow double-precision evaluation of the same quantized network, written
+ * here independently of interp*.c and lower*.c, on random small networks (dense, conv
+ * with pad/stride/groups, batchnorm with negative and zero scales, pools, add, concat,
+ * 1/2/3-bit and heterogeneous weights, sign and runtime activations). */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "interp.h"
+#include "lower.h"
+#include "quant.h"
+#include "sema.h"
+#include "test_util.h"
+
+static Graph *graph_of(const char *src)
+{
+    uint32_t id = hbt_source(src);
+    AstFile *f = parse_file(hbt_cx, id);
+    ck_assert_msg(f && diag_errors(hbt_cx) == 0, "parse: %s", hbt_diags());
+    Graph *g = sema_check(hbt_cx, f, NULL);
+    ck_assert_msg(g && diag_errors(hbt_cx) == 0, "sema: %s", hbt_diags());
+    return g;
+}
+
+static double urand(uint64_t *s)
+{
+    return (double)(hb_rng_next(s) >> 11) / 9007199254740992.0;
+}
+
+/* Give every tensor role the node uses random data (weights N(0,1)-ish, BN scales
+ * including negative and zero ones, positive variances), then quantize. */
+static void bind_random(Graph *g, uint64_t seed)
+{
+    uint64_t s = seed;
+    for (uint32_t i = 0; i < g->n; i++) {
+        GNode *n = &g->nodes[i];
+        for (int r = 0; r < TR_COUNT; r++) {
+            Shape sh;
+            if (!gnode_tensor_shape(g, n, (TensorRole)r, &sh))
+                continue;
+            WTensor *t = arena_alloc(&hbt_cx->arena, sizeof *t);
+            t->name = n->tensor[r];
+            t->dtype = WD_F32;
+            t->rank = sh.rank;
+            for (int k = 0; k < sh.rank; k++)
+                t->shape[k] = sh.d[k];
+            t->nelem = shape_elems(&sh);
+            float *d = arena_calloc(&hbt_cx->arena, t->nelem, sizeof(float));
+            for (uint64_t j = 0; j < t->nelem; j++) {
+                double u = urand(&s) * 2 - 1;
+                if (n->op == GOP_BATCHNORM && r == TR_RUNNING_VAR)
+                    u = 0.2 + urand(&s);
+                else if (n->op == GOP_BATCHNORM && r == TR_WEIGHT)
+                    u = j % 7 == 3 ? 0.0 : u; // zero and (half the time) negative scales
+                else if (n->op == GOP_BATCHNORM)
+                    u *= 0.3;
+                d[j] = (float)u;
+            }
+            t->data = d;
+            n->bound[r] = t;
+        }
+    }
+    g->bound = true;
+    ck_assert_msg(quantize_graph(hbt_cx, g), "quantize: %s", hbt_diags());
+}
+
+/* ---- the worked example (algorithm.md §7) ---- */
+
+START_TEST(test_worked_example)
+{
+    Graph *g = graph_of("hbnn 0.1\nnetwork w {\n    input x: f32[8]\n"
+                        "    fc: dense(1, bias=false) weights bits 1:60% 2:40%\n"
+                        "    output fc\n}\n");
+    static const float T[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f, 0.375f, -0.5625f};
+    static const float That[8] = {0.75f, -1.5f, 0.0f, -0.75f, 1.5f, -0.75f, 0.75f, -0.75f};
+    WTensor w = {.name = "fc.weight", .dtype = WD_F32, .rank = 2, .shape = {1, 8}, .nelem = 8,
+                 .data = T};
+    g->nodes[1].bound[TR_WEIGHT] = &w;
+    g->bound = true;
+    ck_assert(quantize_graph(hbt_cx, g));
+    IrModule *m = lower_graph(hbt_cx, g, NULL, NULL);
+    ck_assert_msg(m, "%s", hbt_diags());
+    float in[64] = {0}, out[8];
+    for (int j = 0; j < 8; j++)
+        in[j * 8 + j] = 1.0f;
+    ck_assert(interp_run_batch(hbt_cx, m, in, 8, out, NULL));
+    for (int j = 0; j < 8; j++)
+        ck_assert_msg(out[j] == That[j], "T^[%d] = %.9g, want %.9g", j, out[j], That[j]);
+}
+END_TEST
+
+/* ---- the slow evaluation ---- */
+
+/* One node's value in double, as the network defines it. */
+typedef struct SVal {
+    double *x;
+    uint64_t n;
+    bool bits;       // a quantizer output: x holds the dequantized value
+    double *margin;  // quantizers: distance of the deciding quantity to its boundary
+} SVal;
+
+typedef struct Slow {
+    const Graph *g;
+    const IrModule *m;
+    const Interp *it;
+    const uint32_t *nv; // node -> IR value
+    SVal *v;
+} Slow;
+
+/* The value of node i as the next node sees it: the interpreter's own value where the
+ * node has one (so each node is checked on its exact inputs), else the slow one. */
+static const double *input_of(Slow *S, uint32_t i)
+{
+    uint32_t val = S->nv[i];
+    if (val == UINT32_MAX)
+        return S->v[i].x;
+    const IrType *t = &S->m->values.data[val].type;
+    const IBuf *b = &S->it->v[val];
+    double *x = arena_calloc(&hbt_cx->arena, S->v[i].n, sizeof(double));
+    for (uint64_t j = 0; j < S->v[i].n; j++) {
+        if (t->enc == IR_F32) {
+            x[j] = b->f[j];
+            continue;
+        }
+        int w = t->masked ? b->w[j] : t->bits;
+        for (int k = 0; k < w; k++)
+            x[j] += ((b->s[j] >> k) & 1) ? b->beta[k] : -b->beta[k];
+    }
+    return x;
+}
+
+/* Dequantized weight element j of a quantized tensor, from its planes and scales. */
+static double weight(const QTensor *q, uint64_t j)
+{
+    if (q->kind == QK_INT)
+        return (double)q->ivalues[j] * q->iscales[j / q->per_channel];
+    if (q->kind == QK_FLOAT)
+        return q->recon[j];
+    uint64_t c = j / q->per_channel, e = j % q->per_channel;
+    uint64_t word = c * q->words_per_channel + e / 64, bit = e % 64;
+    const float *al = q->scales + (q->scale_rows == 1 ? 0 : c) * q->maxbits;
+    double w = 0;
+    for (int m = 0; m < q->maxbits; m++)
+        if ((q->masks[m][word] >> bit) & 1)
+            w += ((q->planes[m][word] >> bit) & 1) ? al[m] : -(double)al[m];
+    return w;
+}
+
+static void slow_layer(Slow *S, uint32_t i, double *y)
+{
+    const GNode *n = &S->g->nodes[i];
+    const GNode *src = &S->g->nodes[n->in[0]];
+    const double *x = input_of(S, n->in[0]);
+    const WTensor *b = n->bound[TR_BIAS];
+    if (n->op == GOP_DENSE) {
+        uint64_t N = shape_elems(&src->shape);
+        for (int64_t o = 0; o < n->out; o++) {
+            double acc = 0;
+            for (uint64_t j = 0; j < N; j++)
+                acc += weight(n->qw, (uint64_t)o * N + j) * x[j];
+            y[o] = acc + (b ? b->data[o] : 0);
+        }
+        return;
+    }
+    int64_t C = src->shape.d[0], H = src->shape.d[1], W = src->shape.d[2];
+    int64_t cg = C / n->groups, og = n->out / n->groups;
+    for (int64_t o = 0; o < n->out; o++)
+        for (int64_t oy = 0; oy < n->shape.d[1]; oy++)
+            for (int64_t ox = 0; ox < n->shape.d[2]; ox++) {
+                double acc = 0;
+                for (int64_t ci = 0; ci < cg; ci++)
+                    for (int64_t ky = 0; ky < n->kh; ky++)
+                        for (int64_t kx = 0; kx < n->kw; kx++) {
+                            int64_t iy = oy * n->sh - n->pad[0] + ky * n->dh;
+                            int64_t ix = ox * n->sw - n->pad[2] + kx * n->dw;
+                            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                                acc += weight(n->qw, (uint64_t)(((o * cg + ci) * n->kh + ky) *
+                                                                         n->kw + kx)) *
+                                       x[((o / og * cg + ci) * H + iy) * W + ix];
+                        }
+                y[(o * n->shape.d[1] + oy) * n->shape.d[2] + ox] = acc + (b ? b->data[o] : 0);
+            }
+}
+
+/* Eq. 4/5 on this example's tensor, written out: widths (heterogeneous: Algorithm 1
+ * through quant.h's selection, the quantizer under test elsewhere), then per level the
+ * mean |residual| over the active elements and the signs, sign(0) = -1. */
+static void slow_quant(Slow *S, uint32_t i, const double *x, SVal *out)
+{
+    const QuantSpec *q = &S->g->nodes[i].aq;
+    uint64_t n = out->n;
+    uint8_t *M = arena_calloc(&hbt_cx->arena, n, 1);
+    float *xf = arena_calloc(&hbt_cx->arena, n, sizeof(float));
+    for (uint64_t j = 0; j < n; j++)
+        xf[j] = (float)x[j], M[j] = (uint8_t)q->share_bits[0];
+    if (q->nshares > 1) {
+        QDist d = {.n = q->nshares};
+        for (int k = 0; k < q->nshares; k++)
+            d.bits[k] = q->share_bits[k], d.frac[k] = q->share_frac[k];
+        quant_assign_widths(xf, (uint32_t)n, &d, q->select, q->seed, M);
+    }
+    double *E = arena_calloc(&hbt_cx->arena, n, sizeof(double));
+    for (uint64_t j = 0; j < n; j++)
+        E[j] = x[j], out->margin[j] = INFINITY;
+    for (int m = 0; m < q->share_bits[q->nshares - 1]; m++) {
+        double sum = 0, cnt = 0;
+        for (uint64_t j = 0; j < n; j++)
+            if (M[j] > m)
+                sum += fabs(E[j]), cnt++;
+        float beta = cnt ? (float)(sum / cnt) : 0.0f;
+        for (uint64_t j = 0; j < n; j++) {
+            if (M[j] <= m)
+                continue;
+            out->margin[j] = fmin(out->margin[j], fabs(E[j]));
+            double s = E[j] > 0 ? beta : -(double)beta;
+            out->x[j] += s;
+            E[j] -= s;
+        }
+    }
+}
+
+static void slow_node(Slow *S, uint32_t i)
+{
+    const GNode *n = &S->g->nodes[i];
+    SVal *o = &S->v[i];
+    o->n = shape_elems(&n->shape);
+    o->x = arena_calloc(&hbt_cx->arena, o->n + 1, sizeof(double));
+    o->margin = arena_calloc(&hbt_cx->arena, o->n + 1, sizeof(double));
+    const double *x = n->nin ? input_of(S, n->in[0]) : NULL;
+    uint64_t per = n->shape.rank == 3 ? (uint64_t)(n->shape.d[1] * n->shape.d[2]) : 1;
+    switch (n->op) {
+    case GOP_CONV2D:
+    case GOP_DENSE:
+        slow_layer(S, i, o->x);
+        break;
+    case GOP_BATCHNORM:
+        for (uint64_t j = 0; j < o->n; j++) {
+            uint64_t c = j / per;
+            double a = n->bound[TR_WEIGHT]->data[c] /
+                       sqrt((double)n->bound[TR_RUNNING_VAR]->data[c] + n->eps);
+            o->x[j] = a * (x[j] - n->bound[TR_RUNNING_MEAN]->data[c]) +
+                      n->bound[TR_BIAS]->data[c];
+        }
+        break;
+    case GOP_SIGN:
+        o->bits = true;
+        for (uint64_t j = 0; j < o->n; j++)
+            o->x[j] = x[j] > 0 ? 1 : -1, o->margin[j] = fabs(x[j]);
+        break;
+    case GOP_QUANT:
+        o->bits = true;
+        slow_quant(S, i, x, o);
+        break;
+    case GOP_RELU:
+        for (uint64_t j = 0; j < o->n; j++)
+            o->x[j] = x[j] > 0 ? x[j] : 0;
+        break;
+    case GOP_FLATTEN:
+        memcpy(o->x, x, o->n * sizeof(double));
+        break;
+    case GOP_ADD: {
+        const double *y = input_of(S, n->in[1]);
+        for (uint64_t j = 0; j < o->n; j++)
+            o->x[j] = x[j] + y[j];
+        break;
+    }
+    case GOP_CONCAT: {
+        uint64_t at = 0;
+        for (uint32_t k = 0; k < n->nin; k++) {
+            uint64_t len = S->v[n->in[k]].n;
+            memcpy(o->x + at, input_of(S, n->in[k]), len * sizeof(double));
+            at += len;
+        }
+        break;
+    }
+    case GOP_MAXPOOL:
+    case GOP_AVGPOOL: {
+        const Shape *is = &S->g->nodes[n->in[0]].shape;
+        for (int64_t c = 0; c < n->shape.d[0]; c++)
+            for (int64_t oy = 0; oy < n->shape.d[1]; oy++)
+                for (int64_t ox = 0; ox < n->shape.d[2]; ox++) {
+                    double best = -INFINITY, sum = 0;
+                    for (int64_t ky = 0; ky < n->kh; ky++)
+                        for (int64_t kx = 0; kx < n->kw; kx++) {
+                            int64_t iy = oy * n->sh - n->pad[0] + ky, ix = ox * n->sw - n->pad[2] + kx;
+                            if (iy < 0 || iy >= is->d[1] || ix < 0 || ix >= is->d[2])
+                                continue;
+                            double v = x[(c * is->d[1] + iy) * is->d[2] + ix];
+                            best = fmax(best, v), sum += v;
+                        }
+                    o->x[(c * n->shape.d[1] + oy) * n->shape.d[2] + ox] =
+                            n->op == GOP_MAXPOOL ? best : sum / (double)(n->kh * n->kw);
+                }
+        break;
+    }
+    default:
+        ck_abort_msg("slow evaluation: op %s not covered", gop_name(n->op));
+    }
+}
+
+/* Compare node i: quantizer bits must agree except within `tol` of a decision boundary
+ * (and then only where the integer coefficients or float rounding could decide it);
+ * float values within 1e-5 of the tensor's scale. Returns the near-boundary count. */
+static int compare_node(Slow *S, uint32_t i, double tol)
+{
+    uint32_t val = S->nv[i];
+    if (val == UINT32_MAX)
+        return 0;
+    const SVal *o = &S->v[i];
+    const double *got = input_of(S, i);
+    double scale = 1e-3;
+    for (uint64_t j = 0; j < o->n; j++)
+        scale = fmax(scale, fabs(o->x[j]));
+    int near = 0;
+    for (uint64_t j = 0; j < o->n; j++) {
+        double d = fabs(got[j] - o->x[j]);
+        if (!o->bits) {
+            ck_assert_msg(d <= 1e-5 * scale, "%s[%llu]: interpreter %.9g, slow %.9g",
+                          S->g->nodes[i].name, (unsigned long long)j, got[j], o->x[j]);
+            continue;
+        }
+        if (d <= 1e-6 * scale)
+            continue;
+        ck_assert_msg(o->margin[j] <= tol, "%s[%llu]: interpreter %.9g, slow %.9g, %g from the "
+                      "boundary", S->g->nodes[i].name, (unsigned long long)j, got[j], o->x[j],
+                      o->margin[j]);
+        near++;
+    }
+    return near;
+}
+
+static int check_network(const char *src, uint64_t seed, int batch)
+{
+    Graph *g = graph_of(src);
+    bind_random(g, seed);
+    uint32_t *nv;
+    IrModule *m = lower_graph(hbt_cx, g, NULL, &nv);
+    ck_assert_msg(m, "lowering: %s", hbt_diags());
+    Interp *it = interp_new(hbt_cx, m);
+    uint64_t nin = ir_type_elems(&m->values.data[m->inputs.data[0]].type);
+    float *in = arena_calloc(&hbt_cx->arena, nin, sizeof(float));
+    uint64_t s = seed ^ 0x5555;
+    int near = 0;
+    for (int b = 0; b < batch; b++) {
+        for (uint64_t j = 0; j < nin; j++)
+            in[j] = (float)(urand(&s) * 2 - 1);
+        const float *x = in;
+        ck_assert(interp_example(it, &x));
+        Slow S = {.g = g, .m = m, .it = it, .nv = nv};
+        S.v = arena_calloc(&hbt_cx->arena, g->n, sizeof(SVal));
+        for (uint32_t i = 0; i < g->n; i++) {
+            if (g->nodes[i].op == GOP_INPUT) {
+                S.v[i].n = nin;
+                S.v[i].x = arena_calloc(&hbt_cx->arena, nin, sizeof(double));
+                for (uint64_t j = 0; j < nin; j++)
+                    S.v[i].x[j] = in[j];
+                continue;
+            }
+            slow_node(&S, i);
+            near += compare_node(&S, i, 1e-4);
+        }
+    }
+    return near;
+}
+
+/* Template networks; %s slots take weight specs, %d slots shapes. */
+static const char *const mlp =
+        "hbnn 0.1\nnetwork r {\n    input x: f32[37]\n"
+        "    fc1: dense(70) weights int 8\n    bn1: batchnorm\n         sign\n"
+        "    fc2: dense(65) weights %s\n    bn2: batchnorm\n         sign\n"
+        "    fc3: dense(33) weights %s\n    bn3: batchnorm\n         quant %s\n"
+        "    fc4: dense(20, bias=false) weights %s\n    bn4: batchnorm\n         sign\n"
+        "    fc5: dense(10) weights %s\n    output fc5\n}\n";
+
+static const char *const cnn =
+        "hbnn 0.1\nnetwork r {\n    input x: f32[4, 9, 8]\n"
+        "    c1: conv2d(8, kernel=3, pad=1) weights int 8\n    b1: batchnorm\n         sign\n"
+        "    c2: conv2d(8, kernel=%s, stride=%d, pad=%s, groups=%d) weights %s\n"
+        "    b2: batchnorm\n    a2: sign\n"
+        "    p2: maxpool(2, stride=2, pad=%d)\n"
+        "    c3: conv2d(6, kernel=3, pad=1, bias=false) weights %s\n    b3: batchnorm\n"
+        "         quant %s\n"
+        "    c4: conv2d(4, kernel=1) weights %s\n"
+        "    s1: conv2d(4, kernel=1) from p2 weights bits 1\n    sb: batchnorm\n"
+        "        add(c4, sb)\n         relu\n"
+        "    p3: avgpool(global)\n"
+        "        flatten\n    fc: dense(5) weights %s\n    output fc\n}\n";
+
+static const char *const cat =
+        "hbnn 0.1\nnetwork r {\n    input x: f32[3, 6, 6]\n"
+        "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n    b1: batchnorm\n    a1: sign\n"
+        "    c2: conv2d(4, kernel=3, pad=1) weights %s\n    b2: batchnorm\n    a2: sign\n"
+        "    c3: conv2d(4, kernel=3, pad=1) from a1 weights %s\n    b3: batchnorm\n    a3: sign\n"
+        "    j: concat(a2, a3)\n"
+        "    c4: conv2d(8, kernel=3, stride=2, pad=[0, 1, 1, 0], groups=2) weights %s\n"
+        "    b4: batchnorm\n    a4: sign\n        maxpool(3, stride=1, pad=1)\n"
+        "        flatten\n    fc: dense(3) weights %s\n    output fc\n}\n";
+
+static const char *const wspecs[] = {"bits 1", "bits 2", "bits 3", "bits 1:70% 2:20% 3:10%",
+                                     "bits 1:50% 2:50% scale per-channel",
+                                     "bits 1:60% 3:40% select random(7)", "int 4", "float"};
+static const char *const aspecs[] = {"bits 2", "bits 1", "bits 3", "bits 1:50% 2:50%",
+                                     "bits 1:70% 2:20% 3:10% select top-down"};
+#define NW ((int)(sizeof wspecs / sizeof *wspecs))
+#define NA ((int)(sizeof aspecs / sizeof *aspecs))
+
+START_TEST(test_random_mlp)
+{
+    char src[1024];
+    int i = _i;
+    snprintf(src, sizeof src, mlp, wspecs[i % NW], wspecs[(i + 3) % 4], aspecs[i % NA],
+             wspecs[(i + 1) % NW], wspecs[(i + 2) % NW]);
+    int near = check_network(src, 1000 + (uint64_t)i, 6);
+    ck_assert_int_le(near, 3);
+}
+END_TEST
+
+START_TEST(test_random_cnn)
+{
+    static const char *const kern[] = {"3", "1", "3x1", "2"};
+    static const char *const pads[] = {"1", "0", "[1, 0, 0, 0]", "[0, 1, 1, 0]"};
+    static const int groups[] = {1, 2, 4, 8};
+    char src[2048];
+    int i = _i;
+    snprintf(src, sizeof src, cnn, kern[i % 4], 1 + i % 2, pads[(i / 2) % 4], groups[i % 4],
+             wspecs[i % 6], i % 2, wspecs[(i + 2) % 6], aspecs[i % NA], wspecs[(i + 4) % 6],
+             wspecs[(i + 1) % NW]);
+    int near = check_network(src, 2000 + (uint64_t)i, 3);
+    ck_assert_int_le(near, 3);
+}
+END_TEST
+
+START_TEST(test_random_concat)
+{
+    char src[2048];
+    int i = _i;
+    snprintf(src, sizeof src, cat, wspecs[i % 6], wspecs[(i + 1) % 6], wspecs[(i + 3) % 6],
+             wspecs[i % NW]);
+    int near = check_network(src, 3000 + (uint64_t)i, 3);
+    ck_assert_int_le(near, 3);
+}
+END_TEST
+
+Suite *suite_interp(void)
+{
+    Suite *s = suite_create("interp");
+    TCase *tc = tcase_create("interp");
+    tcase_add_checked_fixture(tc, hbt_setup, hbt_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_worked_example);
+    tcase_add_loop_test(tc, test_random_mlp, 0, 16);
+    tcase_add_loop_test(tc, test_random_cnn, 0, 16);
+    tcase_add_loop_test(tc, test_random_concat, 0, 8);
+    suite_add_tcase(s, tc);
+    return s;
+}
