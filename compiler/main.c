@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver.h"
@@ -47,17 +46,31 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-static bool is_dir(const char *p)
+static bool readable(const char *dir)
 {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/std.hb", dir);
+    return access(path, R_OK) == 0;
 }
 
-/* The standard library: --stdlib, else next to the binary's install prefix, else the
- * source tree (a build-tree binary). */
-static const char *find_stdlib(void)
+/* The standard library: --stdlib wins; else share/hbnnc beside the running binary's
+ * prefix (so an installed tree can be moved), else the configured install directory,
+ * else the source tree (a binary run from the build tree). */
+static const char *find_stdlib(char *rel, size_t relsize)
 {
-    if (is_dir(HBNN_INSTALL_STDLIB) && access(HBNN_INSTALL_STDLIB "/std.hb", R_OK) == 0)
+    char exe[2048];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(rel, relsize, "%s/../share/hbnnc", exe);
+            if (readable(rel))
+                return rel;
+        }
+    }
+    if (readable(HBNN_INSTALL_STDLIB))
         return HBNN_INSTALL_STDLIB;
     return HBNN_SOURCE_STDLIB;
 }
@@ -166,7 +179,8 @@ int main(int argc, char **argv)
 {
     DriverOptions o = {.out = stdout};
     o.cx.color = isatty(2) && !getenv("NO_COLOR");
-    o.cx.stdlib_dir = find_stdlib();
+    char stdlib_buf[4096];
+    o.cx.stdlib_dir = find_stdlib(stdlib_buf, sizeof stdlib_buf);
     int rc = parse_args(&o, argc, argv);
     if (rc)
         return rc;
