@@ -187,10 +187,17 @@ static bool op_conv(OpCx *o, bool depthwise)
 {
     GNode *n = &o->n;
     int64_t k[2], st[2], dil[2] = {1, 1}, pad[4] = {0}, mult = 1;
-    bool ok = arg_pair(o, "kernel", 3, k) & arg_pair(o, "stride", 1, st) & arg_bias(o);
-    ok &= depthwise ? arg_int(o, "multiplier", 1, 1, &mult)
-                    : arg_int(o, "out", 0, 1, &n->out) & arg_int(o, "groups", 1, 1, &n->groups) &
-                              arg_pair(o, "dilation", 1, dil);
+    // Evaluate every argument (no short-circuit) so each bad one is reported.
+    int ok = arg_pair(o, "kernel", 3, k);
+    ok &= arg_pair(o, "stride", 1, st);
+    ok &= arg_bias(o);
+    if (depthwise) {
+        ok &= arg_int(o, "multiplier", 1, 1, &mult);
+    } else {
+        ok &= arg_int(o, "out", 0, 1, &n->out);
+        ok &= arg_int(o, "groups", 1, 1, &n->groups);
+        ok &= arg_pair(o, "dilation", 1, dil);
+    }
     if (!ok || !conv_pad(o, k, dil, pad) || !o->in->known || !need_rank(o, 3, "[C, H, W]"))
         return false;
     int64_t cin = o->in->d[0];
@@ -199,11 +206,9 @@ static bool op_conv(OpCx *o, bool depthwise)
         n->out = cin * mult;
     }
     if (cin % n->groups || n->out % n->groups) {
-        Diag *d = diag_error(o->s->cx, o->l->span,
-                             "groups=%lld must divide both the %lld input "
-                             "and the %lld output channels",
-                             (long long)n->groups, (long long)cin, (long long)n->out);
-        (void)d;
+        diag_error(o->s->cx, o->l->span,
+                   "groups=%lld must divide both the %lld input and the %lld output channels",
+                   (long long)n->groups, (long long)cin, (long long)n->out);
         return false;
     }
     return spatial(o, k, st, dil, pad);
@@ -211,7 +216,9 @@ static bool op_conv(OpCx *o, bool depthwise)
 
 static bool op_dense(OpCx *o)
 {
-    if (!(arg_int(o, "out", 0, 1, &o->n.out) & arg_bias(o)) || !o->in->known)
+    int ok = arg_int(o, "out", 0, 1, &o->n.out);
+    ok &= arg_bias(o);
+    if (!ok || !o->in->known)
         return false;
     if (!need_rank(o, 1, "[N]"))
         return false;
