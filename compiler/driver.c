@@ -5,14 +5,14 @@
  * and exit code 2, never silently. */
 #include "driver.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include "ast.h"
 #include "bind.h"
 #include "driver_ir.h"
 #include "explain.h"
 #include "sema.h"
-
-#include <errno.h>
-#include <string.h>
 
 static int not_yet(HbCx *cx, const char *what)
 {
@@ -44,8 +44,6 @@ static int check_unimplemented(HbCx *cx, const DriverOptions *o)
 {
     if (o->emit != EMIT_NONE && o->emit != EMIT_AST && o->emit != EMIT_IR)
         return not_yet(cx, "--emit llvm|asm|obj|header");
-    if (o->calibrate)
-        return not_yet(cx, "--calibrate");
     bool generates = !o->check && o->explain == EXPLAIN_NONE && o->emit == EMIT_NONE && !o->run;
     if (generates || (o->output && !o->run)) { // with --run, -o names the outputs' .npy
         if (o->target && strcmp(o->target, "verilog") == 0)
@@ -66,8 +64,9 @@ static int bind_and_quantize(HbCx *cx, Graph *g)
     if (!wf) {
         if (st == W_IO_ERROR && span_valid(g->weights_span)) {
             Diag *d = diag_error(cx, g->weights_span, "cannot read the weights file");
-            diag_help(cx, d, "give the file with --weights FILE, or fix the path (relative to "
-                             "the .hb file)");
+            diag_help(cx, d,
+                      "give the file with --weights FILE, or fix the path (relative to "
+                      "the .hb file)");
         }
         diag_flush(cx);
         return st == W_IO_ERROR ? EXIT_USAGE : EXIT_INPUT;
@@ -79,11 +78,11 @@ static int bind_and_quantize(HbCx *cx, Graph *g)
 
 static int run(HbCx *cx, const DriverOptions *o)
 {
+    if (driver_is_ir_file(o->input)) // IR text: parse, verify, --emit ir / --run
+        return driver_ir_file(cx, o);
     int rc = check_unimplemented(cx, o);
     if (rc)
         return rc;
-    if (driver_is_ir_file(o->input)) // IR text: parse, verify, --emit ir / --run
-        return driver_ir_file(cx, o);
     const AstFile *main = load_and_parse(cx, o->input, &rc);
     if (!main)
         return rc;

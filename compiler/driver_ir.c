@@ -5,12 +5,12 @@
  * input file (FILE.ir: parse, verify, then --emit ir or --run). */
 #include "driver_ir.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include "interp.h"
 #include "lower.h"
 #include "npy.h"
-
-#include <errno.h>
-#include <string.h>
 
 /* The input batch for `m`: [batch, input shape...] float32. */
 static const float *load_batch(HbCx *cx, const IrModule *m, const char *path, uint64_t *batch,
@@ -35,8 +35,7 @@ static const float *load_batch(HbCx *cx, const IrModule *m, const char *path, ui
     if (!ok) {
         char want[128] = "[batch", got[128] = "[";
         for (int i = 0; i < t->rank; i++)
-            snprintf(want + strlen(want), sizeof want - strlen(want), ", %lld",
-                     (long long)t->d[i]);
+            snprintf(want + strlen(want), sizeof want - strlen(want), ", %lld", (long long)t->d[i]);
         for (int i = 0; i < a.rank; i++)
             snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", i ? ", " : "",
                      (long long)a.shape[i]);
@@ -78,16 +77,89 @@ static int run_module(HbCx *cx, const DriverOptions *o, const IrModule *m)
     return o->output ? write_outputs(cx, m, o->output, out, batch) : EXIT_OK;
 }
 
-int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
+/* --calibrate: lower with static quantizers as runtime ones, run the calibration
+ * batch, and set each static beta_n to the mean over the examples of that
+ * quantizer's runtime beta_n (docs/ir.md §6). Fills *scales (per graph node). */
+static int calibrate(HbCx *cx, const DriverOptions *o, const Graph *g, float ***scales,
+                     uint64_t *count)
 {
-    if (o->emit != EMIT_IR && !o->run)
-        return EXIT_OK;
-    if (!g->bound || !g->quantized) {
-        diag_file_error(cx, o->input, "%s needs the trained weights (a 'weights' line or "
-                        "--weights FILE)", o->run ? "--run" : "--emit ir");
+    LowerOptions lo = {.calibrating = true};
+    uint32_t *nv;
+    IrModule *m = lower_graph(cx, g, &lo, &nv);
+    if (!m)
+        return EXIT_INPUT;
+    int rc = EXIT_OK;
+    const float *in = load_batch(cx, m, o->calibrate, count, &rc);
+    if (!in)
+        return rc;
+    if (*count == 0) {
+        diag_file_error(cx, o->calibrate, "the calibration set is empty");
         return EXIT_INPUT;
     }
-    IrModule *m = lower_graph(cx, g, NULL, NULL);
+    double(*sum)[IR_MAX_BITS] = arena_calloc(&cx->arena, g->n, sizeof *sum);
+    Interp *it = interp_new(cx, m);
+    uint64_t nin = ir_type_elems(&m->values.data[m->inputs.data[0]].type);
+    for (uint64_t b = 0; b < *count; b++) {
+        const float *x = in + b * nin;
+        if (!interp_example(it, &x))
+            return EXIT_INTERNAL;
+        for (uint32_t i = 0; i < g->n; i++)
+            for (int k = 0; g->nodes[i].op == GOP_QUANT && nv[i] != UINT32_MAX && k < IR_MAX_BITS;
+                 k++)
+                sum[i][k] += it->v[nv[i]].beta[k];
+    }
+    *scales = arena_calloc(&cx->arena, g->n, sizeof(float *));
+    for (uint32_t i = 0; i < g->n; i++) {
+        const GNode *n = &g->nodes[i];
+        if (n->op != GOP_QUANT || n->aq.kind != QK_BITS || n->aq.act_scale != ACT_SCALE_STATIC)
+            continue;
+        (*scales)[i] = arena_calloc(&cx->arena, IR_MAX_BITS, sizeof(float));
+        for (int k = 0; k < IR_MAX_BITS; k++)
+            (*scales)[i][k] = (float)(sum[i][k] / (double)*count);
+    }
+    return EXIT_OK;
+}
+
+/* --explain with --calibrate: the scales that went into the IR. */
+static void explain_scales(const DriverOptions *o, const Graph *g, float **scales, uint64_t count)
+{
+    fprintf(o->out, "\ncalibrated activation scales (mean over %llu examples of %s):\n",
+            (unsigned long long)count, o->calibrate);
+    for (uint32_t i = 0; i < g->n; i++) {
+        if (!scales[i])
+            continue;
+        fprintf(o->out, "  %-20s", g->nodes[i].name);
+        for (int k = 0; k < g->nodes[i].aq.share_bits[g->nodes[i].aq.nshares - 1]; k++)
+            fprintf(o->out, " beta%d=%.9g", k + 1, (double)scales[i][k]);
+        fputc('\n', o->out);
+    }
+}
+
+int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
+{
+    if (o->emit != EMIT_IR && !o->run && !o->calibrate)
+        return EXIT_OK;
+    if (!g->bound || !g->quantized) {
+        diag_file_error(cx, o->input,
+                        "%s needs the trained weights (a 'weights' line or "
+                        "--weights FILE)",
+                        o->run         ? "--run"
+                        : o->calibrate ? "--calibrate"
+                                       : "--emit ir");
+        return EXIT_INPUT;
+    }
+    float **scales = NULL;
+    uint64_t count = 0;
+    if (o->calibrate) {
+        int rc = calibrate(cx, o, g, &scales, &count);
+        diag_flush(cx);
+        if (rc)
+            return rc;
+        if (o->explain != EXPLAIN_NONE)
+            explain_scales(o, g, scales, count);
+    }
+    LowerOptions lo = {.act_scales = (const float *const *)scales};
+    IrModule *m = lower_graph(cx, g, &lo, NULL);
     diag_flush(cx);
     if (!m)
         return EXIT_INPUT;

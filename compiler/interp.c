@@ -3,10 +3,10 @@
  * Every float op accumulates in double in the documented order and rounds once to
  * float; no SIMD, no reordering. Dispatch goes through a table indexed by IrOp, so
  * adding an op to ir_ops.h without an evaluator fails to compile (a missing entry). */
-#include "interp_internal.h"
-
 #include <math.h>
 #include <string.h>
+
+#include "interp_internal.h"
 
 static uint64_t elems(const IrType *t)
 {
@@ -272,7 +272,9 @@ bool interp_example(Interp *it, const float *const *inputs)
     }
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
-        IStep s = {.it = it, .in = in, .out = &it->v[in->result],
+        IStep s = {.it = it,
+                   .in = in,
+                   .out = &it->v[in->result],
                    .ot = &m->values.data[in->result].type};
         if (!i_fns[in->op](&s))
             return false;

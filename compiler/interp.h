@@ -11,10 +11,10 @@
  * (bit n = 1 iff the level-n sign is +1) and, when masked, one width byte per element;
  * physical packing is a backend matter. */
 typedef struct IBuf {
-    float *f;    // IR_F32
-    int32_t *i;  // IR_I32
-    uint8_t *s;  // IR_BITS: signs
-    uint8_t *w;  // IR_BITS masked: widths 1..k
+    float *f;                // IR_F32
+    int32_t *i;              // IR_I32
+    uint8_t *s;              // IR_BITS: signs
+    uint8_t *w;              // IR_BITS masked: widths 1..k
     float beta[IR_MAX_BITS]; // IR_BITS: the level scales for this example
 } IBuf;
 

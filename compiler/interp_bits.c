@@ -3,13 +3,12 @@
  * bit-plane ops (docs/ir.md §4): sign, quant (runtime Eq. 4/5 per example through
  * quant.h, or static scales), dequant, bpop_dense/bpop_conv2d (exact plane-pair sums,
  * padded positions contribute nothing), icomb, fcomb and threshold. */
-#include "interp_internal.h"
-
-#include "quant.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "interp_internal.h"
+#include "quant.h"
 
 void interp_scales(const Interp *it, const IrType *t, IBuf *b)
 {
@@ -171,8 +170,10 @@ bool interp_icomb(IStep *s)
         for (int64_t p = 0; p < P; p++)
             acc += (int64_t)k[p] * S[(uint64_t)p * npos + pos];
         if (acc > bound || acc < -bound) {
-            diag_file_error(s->it->cx, "interpreter", "internal error: icomb accumulator %lld "
-                            "exceeds its proven bound %lld", (long long)acc, (long long)bound);
+            diag_file_error(s->it->cx, "interpreter",
+                            "internal error: icomb accumulator %lld "
+                            "exceeds its proven bound %lld",
+                            (long long)acc, (long long)bound);
             return false;
         }
         s->out->i[pos] = (int32_t)acc;

@@ -7,18 +7,18 @@
 #ifndef HB_IR_H
 #define HB_IR_H
 
-#include "cx.h"
-#include "ir_ops.h"
-#include "qspec.h"
-
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#define IR_MAX_RANK 4   // i32[P, C, H, W] pair sums are the widest values
-#define IR_MAX_BITS 8   // planes per bits value (HB_MAX_BITS)
-#define IR_MAX_ATTRS 4  // per op (see the schemas in ir_ops.h)
-#define IR_MAX_LIST 8   // entries in a list attribute
+#include "cx.h"
+#include "ir_ops.h"
+#include "qspec.h"
+
+#define IR_MAX_RANK  4                  // i32[P, C, H, W] pair sums are the widest values
+#define IR_MAX_BITS  8                  // planes per bits value (HB_MAX_BITS)
+#define IR_MAX_ATTRS 4                  // per op (see the schemas in ir_ops.h)
+#define IR_MAX_LIST  8                  // entries in a list attribute
 #define IR_ACC_LIMIT (INT64_C(1) << 30) // proven bound on |icomb accumulator| (docs/ir.md)
 
 typedef enum IrOp {
@@ -44,11 +44,11 @@ typedef enum IrScale {
 
 typedef struct IrType {
     IrEnc enc;
-    uint8_t bits;          // IR_BITS: number of planes k (1..IR_MAX_BITS)
-    bool masked;           // IR_BITS: elements carry their own width 1..k
-    IrScale scale;         // IR_BITS values (constants: IR_SC_NONE)
-    uint32_t scale_const;  // IR_SC_STATIC: index of the f32[k] constant
-    int rank;              // 0..IR_MAX_RANK; no batch dimension
+    uint8_t bits;         // IR_BITS: number of planes k (1..IR_MAX_BITS)
+    bool masked;          // IR_BITS: elements carry their own width 1..k
+    IrScale scale;        // IR_BITS values (constants: IR_SC_NONE)
+    uint32_t scale_const; // IR_SC_STATIC: index of the f32[k] constant
+    int rank;             // 0..IR_MAX_RANK; no batch dimension
     int64_t d[IR_MAX_RANK];
 } IrType;
 
@@ -73,12 +73,18 @@ typedef struct IrValue {
     uint32_t def; // the instruction that defines it
 } IrValue;
 
-typedef enum IrAttrKind { IR_ATTR_INT, IR_ATTR_FLOAT, IR_ATTR_INTS, IR_ATTR_FLOATS, IR_ATTR_SEL } IrAttrKind;
+typedef enum IrAttrKind {
+    IR_ATTR_INT,
+    IR_ATTR_FLOAT,
+    IR_ATTR_INTS,
+    IR_ATTR_FLOATS,
+    IR_ATTR_SEL
+} IrAttrKind;
 
 typedef struct IrAttr {
-    int n;                      // list length (lists); 1 for scalars
-    int64_t i[IR_MAX_LIST];     // int, int list, selection
-    double f[IR_MAX_LIST];      // float, float list
+    int n;                  // list length (lists); 1 for scalars
+    int64_t i[IR_MAX_LIST]; // int, int list, selection
+    double f[IR_MAX_LIST];  // float, float list
 } IrAttr;
 
 typedef struct IrRef {

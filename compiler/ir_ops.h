@@ -12,27 +12,27 @@
  * attributes: space-separated NAME:T, printed and parsed in this order, all required.
  *   T is i (integer), f (double), I (integer list), F (double list), s (selection name).
  */
-#define HB_IR_OPS(X)                                                                               \
-    X(INPUT, "input", "", "index:i")                                                               \
-    X(DENSE, "dense", "vcc", "")                                                                   \
-    X(CONV2D, "conv2d", "vcc", "stride:I pad:I dilation:I groups:i")                               \
-    X(BATCHNORM, "batchnorm", "vcc", "")                                                           \
-    X(RELU, "relu", "v", "")                                                                       \
-    X(HARDTANH, "hardtanh", "v", "lo:f hi:f")                                                      \
-    X(MAXPOOL, "maxpool", "v", "kernel:I stride:I pad:I")                                          \
-    X(AVGPOOL, "avgpool", "v", "kernel:I stride:I")                                                \
-    X(FLATTEN, "flatten", "v", "")                                                                 \
-    X(ADD, "add", "vv", "")                                                                        \
-    X(CONCAT, "concat", "vv*", "")                                                                 \
-    X(SOFTMAX, "softmax", "v", "")                                                                 \
-    X(ARGMAX, "argmax", "v", "")                                                                   \
-    X(SIGN, "sign", "v", "")                                                                       \
-    X(QUANT, "quant", "v", "widths:I fracs:F select:s seed:i")                                     \
-    X(DEQUANT, "dequant", "v", "")                                                                 \
-    X(BPOP_DENSE, "bpop_dense", "vc", "")                                                          \
-    X(BPOP_CONV2D, "bpop_conv2d", "vc", "stride:I pad:I dilation:I groups:i")                      \
-    X(ICOMB, "icomb", "vc", "shift:i bound:i")                                                     \
-    X(FCOMB, "fcomb", "vvcc", "")                                                                  \
+#define HB_IR_OPS(X)                                                          \
+    X(INPUT, "input", "", "index:i")                                          \
+    X(DENSE, "dense", "vcc", "")                                              \
+    X(CONV2D, "conv2d", "vcc", "stride:I pad:I dilation:I groups:i")          \
+    X(BATCHNORM, "batchnorm", "vcc", "")                                      \
+    X(RELU, "relu", "v", "")                                                  \
+    X(HARDTANH, "hardtanh", "v", "lo:f hi:f")                                 \
+    X(MAXPOOL, "maxpool", "v", "kernel:I stride:I pad:I")                     \
+    X(AVGPOOL, "avgpool", "v", "kernel:I stride:I")                           \
+    X(FLATTEN, "flatten", "v", "")                                            \
+    X(ADD, "add", "vv", "")                                                   \
+    X(CONCAT, "concat", "vv*", "")                                            \
+    X(SOFTMAX, "softmax", "v", "")                                            \
+    X(ARGMAX, "argmax", "v", "")                                              \
+    X(SIGN, "sign", "v", "")                                                  \
+    X(QUANT, "quant", "v", "widths:I fracs:F select:s seed:i")                \
+    X(DEQUANT, "dequant", "v", "")                                            \
+    X(BPOP_DENSE, "bpop_dense", "vc", "")                                     \
+    X(BPOP_CONV2D, "bpop_conv2d", "vc", "stride:I pad:I dilation:I groups:i") \
+    X(ICOMB, "icomb", "vc", "shift:i bound:i")                                \
+    X(FCOMB, "fcomb", "vvcc", "")                                             \
     X(THRESHOLD, "threshold", "vcc", "")
 
 #endif

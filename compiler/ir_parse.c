@@ -3,12 +3,12 @@
  * tests and the verifier's tests can start from IR text. Errors carry spans into the
  * registered source (file:line:col). Names are resolved after the whole text is read
  * (constants follow the program); the verifier then checks the module. */
-#include "ir.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ir.h"
 
 typedef enum TokKind { T_EOF, T_NAME, T_NUM, T_VAL, T_CONST, T_PUNCT } TokKind;
 
@@ -22,8 +22,8 @@ typedef struct Pending {
     const char *name;
     SrcSpan span;
     bool is_const;
-    IrRef *slot;       // operand to fill, or
-    uint32_t value;    // a value whose type's scale constant this is (UINT32_MAX: none)
+    IrRef *slot;    // operand to fill, or
+    uint32_t value; // a value whose type's scale constant this is (UINT32_MAX: none)
 } Pending;
 
 typedef struct P {
@@ -166,8 +166,12 @@ static bool parse_float(P *p, float *out)
 
 static void add_pending(P *p, bool is_const, IrRef *slot)
 {
-    Pending q = {.name = tok_text(p), .span = span(p, &p->tok), .is_const = is_const,
-                 .slot = slot, .value = UINT32_MAX};
+    Pending q = {.name = tok_text(p),
+                 .span = span(p, &p->tok),
+                 .is_const = is_const,
+                 .slot = slot,
+                 .value = UINT32_MAX};
+    q.span.start--; // include the sigil
     hb_vec_push(&p->cx->arena, &p->pend, q);
 }
 
@@ -250,8 +254,9 @@ static bool parse_attr_value(P *p, IrAttrKind kind, IrAttr *a)
                 next(p);
                 return true;
             }
-        return err(p, &p->tok, "expected a selection (middle-out, top-down, bottom-up, random, "
-                               "mo-residual)");
+        return err(p, &p->tok,
+                   "expected a selection (middle-out, top-down, bottom-up, random, "
+                   "mo-residual)");
     }
     if (!expect(p, "["))
         return false;
@@ -321,14 +326,13 @@ static bool parse_inst(P *p)
     if (!expect(p, ":") || !parse_type(p, &v.type) || !expect(p, "="))
         return false;
     IrOp op;
-    if (p->tok.kind != T_NAME || !ir_op_lookup(p->s + p->tok.start, p->tok.end - p->tok.start,
-                                               &op))
+    if (p->tok.kind != T_NAME || !ir_op_lookup(p->s + p->tok.start, p->tok.end - p->tok.start, &op))
         return err(p, &p->tok, "unknown op '%s'", tok_text(p));
     Tok optok = p->tok;
     next(p);
     hb_vec_push(&p->cx->arena, &p->m->values, v);
-    IrInst in = {.op = op, .result = p->m->values.len - 1,
-                 .span = {p->file, name.start - 1, optok.end}};
+    IrInst in = {
+            .op = op, .result = p->m->values.len - 1, .span = {p->file, name.start - 1, optok.end}};
     for (uint32_t k = npend; k < p->pend.len; k++) // a static scale in the result type
         p->pend.data[k].value = in.result;
     if (!parse_operands(p, &in) || !parse_attrs(p, &in))
@@ -464,14 +468,18 @@ static bool parse_body(P *p)
             if (p->tok.kind != T_VAL)
                 return err(p, &p->tok, "expected %%value after 'output'");
             hb_vec_push(&p->cx->arena, &p->out_names, tok_text(p));
-            hb_vec_push(&p->cx->arena, &p->out_spans, span(p, &p->tok));
+            SrcSpan at = span(p, &p->tok);
+            at.start--; // include the sigil
+            hb_vec_push(&p->cx->arena, &p->out_spans, at);
             next(p);
         } else if (is(p, "const")) {
             if (!parse_const(p))
                 return false;
         } else {
-            return err(p, &p->tok, "expected an instruction (%%name : type = op ...), 'output' "
-                                   "or 'const', found '%s'", tok_text(p));
+            return err(p, &p->tok,
+                       "expected an instruction (%%name : type = op ...), 'output' "
+                       "or 'const', found '%s'",
+                       tok_text(p));
         }
     }
     return true;

@@ -3,9 +3,9 @@
  * by ir_parse.c. The program comes first, then the constant pool. Floats are printed
  * with enough digits to round-trip (%.9g for f32, %.17g for double attributes), so
  * print -> parse -> print is the identity. */
-#include "ir.h"
-
 #include <inttypes.h>
+
+#include "ir.h"
 
 static void print_type(FILE *out, const IrModule *m, const IrType *t)
 {

@@ -3,10 +3,10 @@
  * outputs), every constant (sizes, packing, finite values) and each instruction
  * against its op's rules (operand kinds from ir_ops.h, encodings, shapes, attribute
  * ranges, the proven accumulator bound). Runs after lowering and on parsed text. */
-#include "ir.h"
-
 #include <math.h>
 #include <string.h>
+
+#include "ir.h"
 
 typedef struct Ver {
     HbCx *cx;
@@ -34,12 +34,12 @@ static void fail(Ver *v, SrcSpan at, const char *fmt, ...)
     v->ok = false;
 }
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fail(v, v->in->span, __VA_ARGS__);                                                     \
-            return;                                                                                \
-        }                                                                                          \
+#define CHECK(cond, ...)                       \
+    do {                                       \
+        if (!(cond)) {                         \
+            fail(v, v->in->span, __VA_ARGS__); \
+            return;                            \
+        }                                      \
     } while (0)
 
 static const char *tstr(Ver *v, const IrType *t)
@@ -97,8 +97,9 @@ static bool type_ok(Ver *v, SrcSpan at, const IrType *t, bool is_const)
         return false;
     }
     if (is_const != (t->scale == IR_SC_NONE)) {
-        fail(v, at, is_const ? "a bits constant carries no scales (they are separate constants)"
-                             : "a bits value needs a scale kind (unit, static or runtime)");
+        fail(v, at,
+             is_const ? "a bits constant carries no scales (they are separate constants)"
+                      : "a bits value needs a scale kind (unit, static or runtime)");
         return false;
     }
     if (t->scale == IR_SC_UNIT && (t->bits != 1 || t->masked)) {
@@ -106,8 +107,8 @@ static bool type_ok(Ver *v, SrcSpan at, const IrType *t, bool is_const)
         return false;
     }
     if (t->scale == IR_SC_STATIC) {
-        const IrConst *c = t->scale_const < v->m->consts.len ? &v->m->consts.data[t->scale_const]
-                                                             : NULL;
+        const IrConst *c =
+                t->scale_const < v->m->consts.len ? &v->m->consts.data[t->scale_const] : NULL;
         int64_t k = t->bits;
         if (!c || !shape_is(&c->type, 1, &k) || c->type.enc != IR_F32) {
             fail(v, at, "static scales of %s must be an f32[%d] constant", tstr(v, t), t->bits);
@@ -134,13 +135,15 @@ static void check_bits_const(Ver *v, const IrConst *c)
                 uint64_t mk = c->masks ? c->masks[k] : ~UINT64_C(0);
                 uint64_t full = ~pad;
                 if (c->planes[k] & pad || (c->masks && c->masks[k] & pad)) {
-                    fail(v, c->span, "constant @%s: padding bits of row %llu are not zero",
-                         c->name, (unsigned long long)r);
+                    fail(v, c->span, "constant @%s: padding bits of row %llu are not zero", c->name,
+                         (unsigned long long)r);
                     return;
                 }
                 if (c->masks && (c->planes[k] & ~mk)) {
-                    fail(v, c->span, "constant @%s: plane %d has bits outside its mask in row "
-                                     "%llu", c->name, p, (unsigned long long)r);
+                    fail(v, c->span,
+                         "constant @%s: plane %d has bits outside its mask in row "
+                         "%llu",
+                         c->name, p, (unsigned long long)r);
                     return;
                 }
                 if (c->masks && p == 0 && mk != full) {
@@ -203,8 +206,8 @@ static bool list_ok(Ver *v, int k, int n, int64_t lo)
     }
     for (int i = 0; i < n; i++)
         if (a->i[i] < lo || a->i[i] > (1 << 24)) {
-            fail(v, v->in->span, "attribute %s: entry %d is %lld, expected %lld..%d", name,
-                 i + 1, (long long)a->i[i], (long long)lo, 1 << 24);
+            fail(v, v->in->span, "attribute %s: entry %d is %lld, expected %lld..%d", name, i + 1,
+                 (long long)a->i[i], (long long)lo, 1 << 24);
             return false;
         }
     return true;
@@ -241,13 +244,14 @@ static void v_dense(Ver *v)
     if (!ok)
         return;
     int64_t o = arg(v, 1)->d[0], n = (int64_t)ir_type_elems(arg(v, 0)), w[2] = {o, n};
-    CHECK(arg(v, 1)->rank == 2 && shape_is(arg(v, 1), 2, w), "weights must be f32[%lld, %lld] "
-          "(outputs, input elements), got %s", (long long)o, (long long)n, tstr(v, arg(v, 1)));
+    CHECK(arg(v, 1)->rank == 2 && shape_is(arg(v, 1), 2, w),
+          "weights must be f32[%lld, %lld] "
+          "(outputs, input elements), got %s",
+          (long long)o, (long long)n, tstr(v, arg(v, 1)));
     CHECK(shape_is(arg(v, 2), 1, &o), "bias must be f32[%lld], got %s", (long long)o,
           tstr(v, arg(v, 2)));
     IrType want = ir_type_f32(1, &o);
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 /* conv2d / bpop_conv2d: x [C,H,W], W [O, C/g, kh, kw]; the result shape is
@@ -258,8 +262,10 @@ static void conv_common(Ver *v, int64_t pairs)
     CHECK(x->rank == 3, "input must be [C, H, W], got %s", tstr(v, x));
     CHECK(w->rank == 4, "weights must be [O, C/groups, kh, kw], got %s", tstr(v, w));
     int64_t g = v->in->attr[3].i[0];
-    CHECK(g >= 1 && x->d[0] % g == 0 && w->d[0] % g == 0, "groups=%lld must divide the %lld "
-          "input and %lld output channels", (long long)g, (long long)x->d[0], (long long)w->d[0]);
+    CHECK(g >= 1 && x->d[0] % g == 0 && w->d[0] % g == 0,
+          "groups=%lld must divide the %lld "
+          "input and %lld output channels",
+          (long long)g, (long long)x->d[0], (long long)w->d[0]);
     CHECK(w->d[1] == x->d[0] / g, "weights have %lld input channels per group, expected %lld",
           (long long)w->d[1], (long long)(x->d[0] / g));
     int64_t oh, ow;
@@ -268,8 +274,7 @@ static void conv_common(Ver *v, int64_t pairs)
     int64_t d[4] = {pairs, w->d[0], oh, ow};
     IrType want = ir_type_f32(pairs ? 4 : 3, pairs ? d : d + 1);
     want.enc = pairs ? IR_I32 : IR_F32;
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_conv2d(Ver *v)
@@ -339,8 +344,7 @@ static void v_pool(Ver *v)
     }
     IrType want = *x;
     want.d[1] = oh, want.d[2] = ow;
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_flatten(Ver *v)
@@ -350,8 +354,7 @@ static void v_flatten(Ver *v)
     IrType want = *x;
     want.rank = 1;
     want.d[0] = (int64_t)ir_type_elems(x);
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_add(Ver *v)
@@ -380,8 +383,7 @@ static void v_concat(Ver *v)
         CHECK(ir_type_eq(&b, a), "operand %u (%s) does not match operand 1 (%s) outside dim 0",
               k + 1, tstr(v, arg(v, (int)k)), tstr(v, a));
     }
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_softmax(Ver *v)
@@ -407,8 +409,7 @@ static void v_sign(Ver *v)
         return;
     IrType want = *arg(v, 0);
     want.enc = IR_BITS, want.bits = 1, want.masked = false, want.scale = IR_SC_UNIT;
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_quant(Ver *v)
@@ -446,8 +447,7 @@ static void v_dequant(Ver *v)
     if (!ok)
         return;
     IrType want = ir_type_f32(arg(v, 0)->rank, arg(v, 0)->d);
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_bpop(Ver *v)
@@ -466,8 +466,7 @@ static void v_bpop(Ver *v)
     CHECK(w->rank == 2 && w->d[1] == n, "weights must be bits[%lld, %lld], got %s",
           (long long)w->d[0], (long long)n, tstr(v, w));
     IrType want = ir_type_i32(2, d);
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 /* The worst case of |sum_p coef[r][p] * S_p| for the bpop that made S: |S_mn| is at
@@ -490,8 +489,7 @@ static int64_t acc_bound(const IrModule *m, const IrInst *pop, const IrConst *co
             if (!w->masks)
                 cnt = per;
             for (int q = 0; q < kx; q++)
-                sum += (c[p * kx + q] < 0 ? -(int64_t)c[p * kx + q] : c[p * kx + q]) *
-                       (int64_t)cnt;
+                sum += (c[p * kx + q] < 0 ? -(int64_t)c[p * kx + q] : c[p * kx + q]) * (int64_t)cnt;
         }
         worst = sum > worst ? sum : worst;
     }
@@ -510,8 +508,7 @@ static void v_icomb(Ver *v)
           "coefficients must be i32[1 or %lld, %lld], got %s", (long long)s->d[1],
           (long long)s->d[0], tstr(v, c));
     IrType want = ir_type_i32(s->rank - 1, s->d + 1);
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
     int64_t shift = v->in->attr[0].i[0], bound = v->in->attr[1].i[0];
     CHECK(shift >= -62 && shift <= 62, "shift %lld is out of range", (long long)shift);
     CHECK(bound >= 0 && bound <= IR_ACC_LIMIT, "bound %lld exceeds the accumulator limit 2^30",
@@ -543,8 +540,7 @@ static void v_fcomb(Ver *v)
     CHECK(shape_is(arg(v, 3), 1, &o), "bias must be f32[%lld], got %s", (long long)o,
           tstr(v, arg(v, 3)));
     IrType want = ir_type_f32(s->rank - 1, s->d + 1);
-    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want),
-          tstr(v, res(v)));
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_threshold(Ver *v)
@@ -557,8 +553,8 @@ static void v_threshold(Ver *v)
     CHECK(a->rank >= 1, "accumulator must be i32[O, ...], got %s", tstr(v, a));
     CHECK(r->enc == IR_BITS && !r->masked && same_shape(r, a) &&
                   (r->scale == IR_SC_UNIT || r->scale == IR_SC_STATIC),
-          "result must be unmasked bits with unit or static scales of shape %s, got %s",
-          tstr(v, a), tstr(v, r));
+          "result must be unmasked bits with unit or static scales of shape %s, got %s", tstr(v, a),
+          tstr(v, r));
     int64_t o = a->d[0], d[2] = {o, ((int64_t)1 << r->bits) - 1};
     CHECK(shape_is(arg(v, 1), 1, &o), "negate flags must be i32[%lld], got %s", (long long)o,
           tstr(v, arg(v, 1)));
@@ -575,16 +571,16 @@ static void v_threshold(Ver *v)
 
 typedef void (*VerFn)(Ver *);
 static const VerFn ver_fns[IR_OP_COUNT] = {
-        [IR_OP_INPUT] = v_input,          [IR_OP_DENSE] = v_dense,
-        [IR_OP_CONV2D] = v_conv2d,        [IR_OP_BATCHNORM] = v_batchnorm,
-        [IR_OP_RELU] = v_elementwise,     [IR_OP_HARDTANH] = v_elementwise,
-        [IR_OP_MAXPOOL] = v_pool,         [IR_OP_AVGPOOL] = v_pool,
-        [IR_OP_FLATTEN] = v_flatten,      [IR_OP_ADD] = v_add,
-        [IR_OP_CONCAT] = v_concat,        [IR_OP_SOFTMAX] = v_softmax,
-        [IR_OP_ARGMAX] = v_softmax,       [IR_OP_SIGN] = v_sign,
-        [IR_OP_QUANT] = v_quant,          [IR_OP_DEQUANT] = v_dequant,
-        [IR_OP_BPOP_DENSE] = v_bpop,      [IR_OP_BPOP_CONV2D] = v_bpop,
-        [IR_OP_ICOMB] = v_icomb,          [IR_OP_FCOMB] = v_fcomb,
+        [IR_OP_INPUT] = v_input,         [IR_OP_DENSE] = v_dense,
+        [IR_OP_CONV2D] = v_conv2d,       [IR_OP_BATCHNORM] = v_batchnorm,
+        [IR_OP_RELU] = v_elementwise,    [IR_OP_HARDTANH] = v_elementwise,
+        [IR_OP_MAXPOOL] = v_pool,        [IR_OP_AVGPOOL] = v_pool,
+        [IR_OP_FLATTEN] = v_flatten,     [IR_OP_ADD] = v_add,
+        [IR_OP_CONCAT] = v_concat,       [IR_OP_SOFTMAX] = v_softmax,
+        [IR_OP_ARGMAX] = v_softmax,      [IR_OP_SIGN] = v_sign,
+        [IR_OP_QUANT] = v_quant,         [IR_OP_DEQUANT] = v_dequant,
+        [IR_OP_BPOP_DENSE] = v_bpop,     [IR_OP_BPOP_CONV2D] = v_bpop,
+        [IR_OP_ICOMB] = v_icomb,         [IR_OP_FCOMB] = v_fcomb,
         [IR_OP_THRESHOLD] = v_threshold,
 };
 
@@ -606,8 +602,8 @@ static bool operands_ok(Ver *v, uint32_t idx)
         char want = k < fixed ? sig[k] : sig[fixed - 1];
         IrRef r = in->args[k];
         if (r.is_const != (want == 'c')) {
-            fail(v, in->span, "operand %u must be a %s", k + 1, want == 'c' ? "constant (@name)"
-                                                                           : "value (%name)");
+            fail(v, in->span, "operand %u must be a %s", k + 1,
+                 want == 'c' ? "constant (@name)" : "value (%name)");
             return false;
         }
         uint32_t lim = r.is_const ? v->m->consts.len : v->m->values.len;
@@ -640,8 +636,7 @@ static void check_inst(Ver *v, uint32_t idx)
         return;
     }
     v->in = in;
-    if (!type_ok(v, in->span, &v->m->values.data[in->result].type, false) ||
-        !operands_ok(v, idx))
+    if (!type_ok(v, in->span, &v->m->values.data[in->result].type, false) || !operands_ok(v, idx))
         return;
     for (uint32_t k = 0; k < in->nargs; k++)
         if (in->args[k].is_const && !type_ok(v, in->span, arg(v, (int)k), true))
@@ -668,9 +663,10 @@ static void check_module(Ver *v)
         if (in->op != IR_OP_INPUT)
             continue;
         if (in->attr[0].i[0] != next)
-            fail(v, in->span, "input '%%%s' has index %lld, expected %lld (inputs are numbered "
-                              "in order from 0)", m->values.data[in->result].name,
-                 (long long)in->attr[0].i[0], (long long)next);
+            fail(v, in->span,
+                 "input '%%%s' has index %lld, expected %lld (inputs are numbered "
+                 "in order from 0)",
+                 m->values.data[in->result].name, (long long)in->attr[0].i[0], (long long)next);
         next++;
     }
     if (next == 0)

@@ -4,10 +4,10 @@
  * itself is float (a float input layer, int k or float weights, runtime-scaled
  * activations feeding non-bit ops, pools and shortcuts on multi-bit values, logits)
  * takes the float path defined in docs/ir.md §4. Verifies the result. */
-#include "lower_internal.h"
-
 #include <math.h>
 #include <string.h>
+
+#include "lower_internal.h"
 
 const char *low_name(Low *L, uint32_t i)
 {
@@ -119,14 +119,14 @@ static bool low_float_layer(Low *L, uint32_t i)
         wd[1] = xt->d[0] / n->groups, wd[2] = n->kh, wd[3] = n->kw;
         rank = 4;
     }
-    uint32_t cw = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.weight", nm), rank,
-                               wd, w);
+    uint32_t cw =
+            ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.weight", nm), rank, wd, w);
     uint32_t cb = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.bias", nm), 1, wd,
                                low_bias(L, n, n->out));
     IrRef args[3] = {ir_v(x), ir_c(cw), ir_c(cb)};
     IrType t = shape_f32(&n->shape);
-    IrInst *in = ir_emit(L->cx, L->m, n->op == GOP_CONV2D ? IR_OP_CONV2D : IR_OP_DENSE, nm, &t,
-                         args, 3);
+    IrInst *in =
+            ir_emit(L->cx, L->m, n->op == GOP_CONV2D ? IR_OP_CONV2D : IR_OP_DENSE, nm, &t, args, 3);
     if (n->op == GOP_CONV2D)
         low_conv_attrs(in, n);
     L->val[i] = in->result;
@@ -157,10 +157,10 @@ static bool low_batchnorm(Low *L, uint32_t i)
     const char *nm = low_name(L, i);
     uint32_t x = low_f32(L, in_val(L, n, 0), NULL);
     IrRef args[3] = {ir_v(x),
-                     ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.scale", nm),
-                                       1, &c, scale)),
-                     ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.shift", nm),
-                                       1, &c, shift))};
+                     ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.scale", nm), 1,
+                                       &c, scale)),
+                     ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.shift", nm), 1,
+                                       &c, shift))};
     IrType t = shape_f32(&n->shape);
     L->val[i] = ir_emit(L->cx, L->m, IR_OP_BATCHNORM, nm, &t, args, 3)->result;
     return true;
@@ -199,15 +199,16 @@ static bool low_quant(Low *L, uint32_t i)
         return true;
     }
     if (q->kind != QK_BITS || q->avg_search) {
-        diag_error(L->cx, n->site, "'%s': %s activations are not supported yet (use 'quant bits "
-                   "k' or a distribution)", n->name, q->kind == QK_INT ? "int k" : "bits avg");
+        diag_error(L->cx, n->site,
+                   "'%s': %s activations are not supported yet (use 'quant bits "
+                   "k' or a distribution)",
+                   n->name, q->kind == QK_INT ? "int k" : "bits avg");
         return false;
     }
     bool stat = q->act_scale == ACT_SCALE_STATIC && !(L->o && L->o->calibrating);
     const float *beta = stat ? low_static_scales(L, i) : NULL;
     if (stat && !beta) {
-        Diag *d = diag_error(L->cx, n->site, "'%s' has static scales but none are known",
-                             n->name);
+        Diag *d = diag_error(L->cx, n->site, "'%s' has static scales but none are known", n->name);
         diag_help(L->cx, d, "pass --calibrate INPUTS.npy, or use 'scale runtime'");
         return false;
     }
@@ -218,9 +219,8 @@ static bool low_quant(Low *L, uint32_t i)
     t.scale = stat ? IR_SC_STATIC : IR_SC_RUNTIME;
     if (stat) {
         int64_t k = t.bits;
-        t.scale_const = ir_const_f32(L->cx, L->m,
-                                     arena_printf(&L->cx->arena, "%s.beta", low_name(L, i)), 1,
-                                     &k, beta);
+        t.scale_const = ir_const_f32(
+                L->cx, L->m, arena_printf(&L->cx->arena, "%s.beta", low_name(L, i)), 1, &k, beta);
     }
     IrInst *in = ir_emit(L->cx, L->m, IR_OP_QUANT, low_name(L, i), &t, (IrRef[]){ir_v(x)}, 1);
     in->attr[0].n = in->attr[1].n = q->nshares;

@@ -4,11 +4,11 @@
  * either icomb + threshold, when a batchnorm and a sign / static quant follow (integer
  * coefficients, one shift per layer, thresholds folded from bias and BN), or fcomb
  * (float combination with the layer's bias) otherwise. */
-#include "lower_internal.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lower_internal.h"
 
 #define LIM IR_ACC_LIMIT
 
@@ -25,8 +25,8 @@ static uint32_t weight_const(Low *L, uint32_t i, const IrType *xt)
     } else {
         t.d[1] = (int64_t)ir_type_elems(xt);
     }
-    uint32_t id = ir_const_new(L->cx, L->m,
-                               arena_printf(&L->cx->arena, "%s.weight", low_name(L, i)), &t);
+    uint32_t id =
+            ir_const_new(L->cx, L->m, arena_printf(&L->cx->arena, "%s.weight", low_name(L, i)), &t);
     IrConst *c = &L->m->consts.data[id];
     uint64_t words = (uint64_t)n->out * c->wpr;
     for (int m = 0; m < q->maxbits; m++) {
@@ -46,8 +46,7 @@ static bool fold_chain(Low *L, uint32_t i, const IrType *xt, uint32_t *bn, uint3
     if (xt->scale == IR_SC_RUNTIME)
         return false; // beta unknown until run time: no integer coefficients
     uint32_t cur = i;
-    if (L->nuses[cur] == 1 && !L->is_output[cur] &&
-        L->g->nodes[L->user[cur]].op == GOP_BATCHNORM) {
+    if (L->nuses[cur] == 1 && !L->is_output[cur] && L->g->nodes[L->user[cur]].op == GOP_BATCHNORM) {
         *bn = L->user[cur];
         cur = *bn;
     }
@@ -56,9 +55,9 @@ static bool fold_chain(Low *L, uint32_t i, const IrType *xt, uint32_t *bn, uint3
     uint32_t u = L->user[cur];
     const GNode *q = &L->g->nodes[u];
     bool ok = q->op == GOP_SIGN;
-    if (q->op == GOP_QUANT && q->aq.kind == QK_BITS && !q->aq.avg_search &&
-        q->aq.nshares == 1 && q->aq.act_scale == ACT_SCALE_STATIC &&
-        !(L->o && L->o->calibrating) && low_static_scales(L, u))
+    if (q->op == GOP_QUANT && q->aq.kind == QK_BITS && !q->aq.avg_search && q->aq.nshares == 1 &&
+        q->aq.act_scale == ACT_SCALE_STATIC && !(L->o && L->o->calibrating) &&
+        low_static_scales(L, u))
         ok = true;
     if (ok)
         *qn = u;
@@ -71,9 +70,9 @@ typedef struct Comb {
     uint32_t rows, O;
     double bx[IR_MAX_BITS]; // activation scales beta_n
     const QTensor *q;
-    uint64_t *cnt;  // [O][kw]: weight elements of width > m in row c
-    int32_t *coef;  // [rows][P]
-    double *unit;   // [O]: the real value of one accumulator step
+    uint64_t *cnt; // [O][kw]: weight elements of width > m in row c
+    int32_t *coef; // [rows][P]
+    double *unit;  // [O]: the real value of one accumulator step
     int64_t shift, bound;
 } Comb;
 
@@ -121,8 +120,10 @@ static bool pick_coefs(Low *L, uint32_t i, Comb *c)
             c->unit[o] = ldexp(1.0, -f);
         return true;
     }
-    diag_error(L->cx, L->g->nodes[i].site, "'%s': the weight and activation scales are too large "
-               "for a 32-bit accumulator", L->g->nodes[i].name);
+    diag_error(L->cx, L->g->nodes[i].site,
+               "'%s': the weight and activation scales are too large "
+               "for a 32-bit accumulator",
+               L->g->nodes[i].name);
     return false;
 }
 
@@ -179,10 +180,10 @@ static void emit_threshold(Low *L, uint32_t i, const Comb *c, uint32_t acc, uint
         low_bn_params(L, &L->g->nodes[bn], c->O, &bn_p);
     const float *bias = low_bias(L, n, c->O);
     const char *qname = low_name(L, qn);
-    uint32_t cneg = ir_const_i32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.neg", qname), 1,
-                                 d, NULL);
-    uint32_t cthr = ir_const_i32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.thr", qname), 2,
-                                 d, NULL);
+    uint32_t cneg =
+            ir_const_i32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.neg", qname), 1, d, NULL);
+    uint32_t cthr =
+            ir_const_i32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.thr", qname), 2, d, NULL);
     for (uint32_t o = 0; o < c->O; o++) {
         double a = bn_p.a ? bn_p.a[o] : 1, mean = bn_p.a ? bn_p.mean[o] : 0;
         double beta = bn_p.a ? bn_p.beta[o] : 0;
@@ -197,8 +198,8 @@ static void emit_threshold(Low *L, uint32_t i, const Comb *c, uint32_t acc, uint
     rt.scale = bq ? IR_SC_STATIC : IR_SC_UNIT;
     if (bq) {
         int64_t kk = k;
-        rt.scale_const = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.beta", qname),
-                                      1, &kk, bq);
+        rt.scale_const = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.beta", qname), 1,
+                                      &kk, bq);
     }
     IrRef args[3] = {ir_v(acc), ir_c(cneg), ir_c(cthr)};
     L->val[qn] = ir_emit(L->cx, L->m, IR_OP_THRESHOLD, qname, &rt, args, 3)->result;
@@ -211,7 +212,10 @@ static bool fold(Low *L, uint32_t i, uint32_t pop, uint32_t x, uint32_t bn, uint
 {
     const GNode *n = &L->g->nodes[i];
     const IrType *xt = &L->m->values.data[x].type;
-    Comb c = {.q = n->qw, .kw = n->qw->maxbits, .kx = xt->bits, .O = (uint32_t)n->out,
+    Comb c = {.q = n->qw,
+              .kw = n->qw->maxbits,
+              .kx = xt->bits,
+              .O = (uint32_t)n->out,
               .rows = n->qw->scale_rows};
     c.P = c.kw * c.kx;
     for (int k = 0; k < c.kx; k++)
@@ -224,13 +228,13 @@ static bool fold(Low *L, uint32_t i, uint32_t pop, uint32_t x, uint32_t bn, uint
         return false;
     const char *nm = low_name(L, i);
     int64_t cd[2] = {c.rows, c.P};
-    uint32_t cc = ir_const_i32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.coef", nm), 2, cd,
-                               c.coef);
+    uint32_t cc =
+            ir_const_i32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.coef", nm), 2, cd, c.coef);
     const IrType *pt = &L->m->values.data[pop].type;
     IrType at = ir_type_i32(pt->rank - 1, pt->d + 1);
     IrRef args[2] = {ir_v(pop), ir_c(cc)};
-    IrInst *in = ir_emit(L->cx, L->m, IR_OP_ICOMB, arena_printf(&L->cx->arena, "%s.acc", nm),
-                         &at, args, 2);
+    IrInst *in = ir_emit(L->cx, L->m, IR_OP_ICOMB, arena_printf(&L->cx->arena, "%s.acc", nm), &at,
+                         args, 2);
     in->attr[0].i[0] = c.shift;
     in->attr[1].i[0] = c.bound;
     uint32_t acc = in->result;

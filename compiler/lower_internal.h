@@ -16,11 +16,11 @@ typedef struct Low {
     const Graph *g;
     IrModule *m;
     const LowerOptions *o;
-    uint32_t *val;    // graph node -> IR value (LOW_NONE: not lowered / folded)
-    uint32_t *nuses;  // graph node -> number of consumers (+1 for a graph output)
-    uint32_t *user;   // graph node -> its last consumer (meaningful when nuses == 1)
-    bool *is_output;  // graph node -> listed in `output`
-    bool *done;       // graph node -> lowered (or folded into an earlier layer)
+    uint32_t *val;   // graph node -> IR value (LOW_NONE: not lowered / folded)
+    uint32_t *nuses; // graph node -> number of consumers (+1 for a graph output)
+    uint32_t *user;  // graph node -> its last consumer (meaningful when nuses == 1)
+    bool *is_output; // graph node -> listed in `output`
+    bool *done;      // graph node -> lowered (or folded into an earlier layer)
     HbVec(uint32_t) deq_from, deq_to; // bits value -> its dequantized f32 value
 } Low;
 

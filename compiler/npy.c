@@ -126,8 +126,10 @@ static bool header(NpyLex *x, NpyArray *a)
             return bad(x, "malformed .npy header: expected ',' or '}'%s", "");
     }
     if (seen != 7)
-        return bad(x, "malformed .npy header: 'descr', 'fortran_order' and 'shape' are all "
-                      "required%s", "");
+        return bad(x,
+                   "malformed .npy header: 'descr', 'fortran_order' and 'shape' are all "
+                   "required%s",
+                   "");
     while (x->s < x->end && (*x->s == ' ' || *x->s == '\n'))
         x->s++;
     if (x->s != x->end)
@@ -140,8 +142,7 @@ static uint32_t le32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-bool npy_parse_f32(HbCx *cx, const char *name, const unsigned char *buf, size_t len,
-                   NpyArray *out)
+bool npy_parse_f32(HbCx *cx, const char *name, const unsigned char *buf, size_t len, NpyArray *out)
 {
     memset(out, 0, sizeof *out);
     NpyLex x = {.cx = cx, .name = name};
@@ -213,8 +214,7 @@ bool npy_read_f32(HbCx *cx, const char *path, NpyArray *out, bool *io_error)
     return ok;
 }
 
-bool npy_write_f32(HbCx *cx, const char *path, const float *data, int rank,
-                   const int64_t *shape)
+bool npy_write_f32(HbCx *cx, const char *path, const float *data, int rank, const int64_t *shape)
 {
     char hdr[256];
     int n = snprintf(hdr, sizeof hdr, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
@@ -234,7 +234,15 @@ bool npy_write_f32(HbCx *cx, const char *path, const float *data, int rank,
     FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
     bool ok = fp != NULL;
     if (ok) {
-        unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 255),
+        unsigned char pre[10] = {0x93,
+                                 'N',
+                                 'U',
+                                 'M',
+                                 'P',
+                                 'Y',
+                                 1,
+                                 0,
+                                 (unsigned char)(n & 255),
                                  (unsigned char)(n >> 8)};
         ok = fwrite(pre, 1, 10, fp) == 10 && fwrite(hdr, 1, (size_t)n, fp) == (size_t)n;
         for (uint64_t j = 0; ok && j < count; j++) {

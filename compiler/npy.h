@@ -5,10 +5,10 @@
 #ifndef HB_NPY_H
 #define HB_NPY_H
 
-#include "cx.h"
-
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "cx.h"
 
 #define NPY_MAX_RANK 8
 
@@ -25,12 +25,10 @@ typedef struct NpyArray {
  * *io_error (may be NULL) tells "cannot read" from "bad content". */
 bool npy_read_f32(HbCx *cx, const char *path, NpyArray *out, bool *io_error);
 /* The same over bytes in memory (tests); `name` is used in messages. */
-bool npy_parse_f32(HbCx *cx, const char *name, const unsigned char *buf, size_t len,
-                   NpyArray *out);
+bool npy_parse_f32(HbCx *cx, const char *name, const unsigned char *buf, size_t len, NpyArray *out);
 
 /* Write a version 1.0 '<f4' file through PATH.tmp.XXXXXX + rename. Reports and
  * returns false on an I/O error. */
-bool npy_write_f32(HbCx *cx, const char *path, const float *data, int rank,
-                   const int64_t *shape);
+bool npy_write_f32(HbCx *cx, const char *path, const float *data, int rank, const int64_t *shape);
 
 #endif

@@ -140,7 +140,9 @@ static const char *check_dist(Arena *a, const QDist *d)
     return NULL;
 }
 
-static const char *check_input(Arena *a, const float *T, uint64_t n, uint32_t channels)
+/* Also returns ||T||^2 (the finiteness scan reads every element anyway). */
+static const char *check_input(Arena *a, const float *T, uint64_t n, uint32_t channels,
+                               double *norm2)
 {
     if (n == 0)
         return "cannot quantize an empty tensor";
@@ -150,10 +152,14 @@ static const char *check_input(Arena *a, const float *T, uint64_t n, uint32_t ch
     if (channels == 0 || n % channels)
         return arena_printf(a, "%u channels do not divide the tensor's %llu elements", channels,
                             (unsigned long long)n);
-    for (uint64_t j = 0; j < n; j++)
+    double s = 0;
+    for (uint64_t j = 0; j < n; j++) {
         if (!isfinite(T[j]))
             return arena_printf(a, "weight element %llu is %s", (unsigned long long)j,
                                 isnan(T[j]) ? "NaN" : "infinite");
+        s += (double)T[j] * (double)T[j];
+    }
+    *norm2 = s;
     return NULL;
 }
 
@@ -289,7 +295,8 @@ static void fill_bits(Arena *a, const QJob *job, const QRun *r, Grouping g, bool
     fill_bits_bytes(q, g);
 }
 
-static const char *quant_bits(Arena *a, const float *T, const QuantSpec *spec, QTensor *q)
+static const char *quant_bits(Arena *a, const float *T, double norm2, const QuantSpec *spec,
+                              QTensor *q)
 {
     QDist cand[32];
     int nc = 0;
@@ -300,8 +307,7 @@ static const char *quant_bits(Arena *a, const float *T, const QuantSpec *spec, Q
             .T = T, .n = q->n, .channels = q->channels, .sel = spec->select, .seed = spec->seed};
     job.rows = spec->scale == SCALE_PER_CHANNEL ? q->channels : 1;
     job.len = q->n / job.rows;
-    for (uint64_t j = 0; j < q->n; j++)
-        job.norm2 += (double)T[j] * (double)T[j];
+    job.norm2 = norm2;
     job.work = quant_xmalloc(job.len, 2 * sizeof(uint64_t));
     QRun best, cur;
     run_init(&best, &job);
@@ -362,7 +368,8 @@ bool quant_tensor(Arena *a, const float *T, uint64_t n, uint32_t channels, const
                   QTensor *out, const char **err)
 {
     memset(out, 0, sizeof *out);
-    *err = check_input(a, T, n, channels);
+    double norm2 = 0;
+    *err = check_input(a, T, n, channels, &norm2);
     if (*err)
         return false;
     out->kind = spec->kind;
@@ -372,7 +379,7 @@ bool quant_tensor(Arena *a, const float *T, uint64_t n, uint32_t channels, const
     out->words_per_channel = (out->per_channel + 63) / 64;
     switch (spec->kind) {
     case QK_BITS:
-        *err = quant_bits(a, T, spec, out);
+        *err = quant_bits(a, T, norm2, spec, out);
         break;
     case QK_INT:
         *err = quant_int(a, T, spec, out);

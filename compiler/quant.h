@@ -136,11 +136,12 @@ uint32_t quant_widths_channel(const float *T, uint64_t n, uint32_t channels, boo
 
 /* Eq. 5 masked residual binarization of one scale group (a whole tensor or one channel
  * slice), sign(x) = +1 if x > 0 else -1. For level m = 0..maxbits-1 (paper's n = m+1):
- * alpha[m] = (float)(sum |E_j| / count) over the active j (M_j > m) in double, or 0 if
- * none; signs[j] bit m = 1 iff that sign is +1 (bits m >= M_j are 0). The residual
- * E_j = T_j - sum_{i<m} (double)alpha[i] * s_ij uses the float alphas, i.e. what every
- * backend computes with (the double mu would differ in the last bits). recon (may be
- * NULL) gets the float-rounded sum of all M_j terms. */
+ * alpha[m] = (float)(sum |E_j| / count), the sum over the active j (M_j > m) in double in
+ * index order, or 0 if none; signs[j] bit m = 1 iff that sign is +1 (bits m >= M_j are
+ * 0). The residual starts at E_j = T_j and each level subtracts (double)alpha[m] * s_mj:
+ * the float alphas, i.e. what every backend computes with (the double mu would differ in
+ * the last bits). recon (may be NULL) gets sum_{m < M_j} alpha[m] * s_mj added in double
+ * in level order and rounded once to float. */
 void quant_binarize(const float *T, uint64_t n, const uint8_t *M, int maxbits, float *alpha,
                     uint8_t *signs, float *recon);
 

@@ -3,6 +3,7 @@
  * widths M from quant_select.c, plus the reconstruction error. sign(0) = -1 and the
  * residual is taken against the float32 scales, so every backend agrees bit for bit. */
 #include <math.h>
+#include <stdbool.h>
 
 #include "quant_internal.h"
 
@@ -19,20 +20,25 @@ static void coef_set(Coef c, float alpha)
 }
 
 /* One pass per level m: finish level m-1 (E_j -= alpha_{m-1} s_{m-1,j} where M_j >= m),
- * then take the level-m sign of every active residual and sum |E_j| in index order. */
-static float binarize_level(double *E, uint64_t n, const uint8_t *M, int m, const float *alpha,
-                            uint8_t *signs)
+ * then take the level-m sign of every active residual and sum |E_j| in index order.
+ * Levels 0 and 1 read the residual straight from T (E_0 = T), and only levels that a
+ * later level reads back store it, so 1- and 2-bit tensors need no residual array. */
+static float binarize_level(const float *T, double *E, uint64_t n, const uint8_t *M, int m,
+                            int maxbits, const float *alpha, uint8_t *signs)
 {
     Coef prev;
     coef_set(prev, m > 0 ? alpha[m - 1] : 0.0f);
     int pm = m > 0 ? m - 1 : 0;
+    bool from_t = m <= 1, keep = m >= 1 && m < maxbits - 1;
     double sum = 0;
     uint64_t cnt = 0;
     for (uint64_t j = 0; j < n; j++) {
+        uint8_t s = m > 0 ? signs[j] : 0;
         unsigned was = M[j] > pm, active = M[j] > m;
-        double e = E[j] - prev[was][(signs[j] >> pm) & 1];
-        E[j] = e;
-        signs[j] |= (uint8_t)((active & (e > 0)) << m);
+        double e = (from_t ? (double)T[j] : E[j]) - prev[was][(s >> pm) & 1];
+        if (keep)
+            E[j] = e;
+        signs[j] = s | (uint8_t)((active & (e > 0)) << m);
         sum += fabs(e) * (double)active;
         cnt += active;
     }
@@ -62,18 +68,14 @@ double quant_reconstruct(const float *T, uint64_t n, const uint8_t *M, int maxbi
 void quant_binarize_work(const float *T, uint64_t n, const uint8_t *M, int maxbits, float *alpha,
                          uint8_t *signs, double *E)
 {
-    for (uint64_t j = 0; j < n; j++) {
-        E[j] = T[j];
-        signs[j] = 0;
-    }
     for (int m = 0; m < maxbits; m++)
-        alpha[m] = binarize_level(E, n, M, m, alpha, signs);
+        alpha[m] = binarize_level(T, E, n, M, m, maxbits, alpha, signs);
 }
 
 void quant_binarize(const float *T, uint64_t n, const uint8_t *M, int maxbits, float *alpha,
                     uint8_t *signs, float *recon)
 {
-    double *E = quant_xmalloc(n, sizeof *E);
+    double *E = maxbits > 2 ? quant_xmalloc(n, sizeof *E) : NULL;
     quant_binarize_work(T, n, M, maxbits, alpha, signs, E);
     quant_xfree(E);
     if (recon)

@@ -19,7 +19,8 @@ void quant_xfree(void *p);
 void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed, uint32_t *order,
                       uint64_t *work);
 
-/* quant_binarize() without the reconstruction, with caller scratch E[n] (the residuals). */
+/* quant_binarize() without the reconstruction, with caller scratch E[n] for the residuals
+ * (unused, may be NULL, when maxbits <= 2). */
 void quant_binarize_work(const float *T, uint64_t n, const uint8_t *M, int maxbits, float *alpha,
                          uint8_t *signs, double *E);
 

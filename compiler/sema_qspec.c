@@ -147,6 +147,16 @@ static bool check_kind(Sema *s, const AstQspec *q, bool act, PartSpec *p)
             diag_note(s->cx, d, "'bits avg X' searches 1/2/3-bit mixes, so 1 <= X <= 3");
             return false;
         }
+        if (fabs(q->avg * 20 - round(q->avg * 20)) > 0.1) {
+            // Every mix on the 5% grid has a mean that is a multiple of 0.05.
+            Diag *d = diag_error(s->cx, q->kind_span,
+                                 "no 1/2/3-bit mix on the 5%% grid has a "
+                                 "mean of %g bits",
+                                 q->avg);
+            diag_help(s->cx, d, "use a multiple of 0.05, e.g. bits avg %.2f",
+                      round(q->avg * 20) / 20);
+            return false;
+        }
         o->kind = QK_BITS;
         o->avg_search = true;
         o->avg = q->avg;

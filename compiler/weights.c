@@ -5,8 +5,6 @@
  * F32/F16/BF16/F64 data to float32 fused with the NaN/Inf scan. */
 #include "weights.h"
 
-#include "weights_internal.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -16,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "weights_internal.h"
 
 /* ---- errors and names ---- */
 
@@ -275,7 +275,9 @@ static void report_bad_value(WReader *r, const WTensor *t, const unsigned char *
                                                     (unsigned long long)i, index_str(r, t, i));
     if (v != v || v > DBL_MAX || v < -DBL_MAX)
         w_terror(r, t->name, "%s is %s (hbnnc rule: weights must be finite)", where,
-                 v != v ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+                 v != v  ? "NaN"
+                 : v > 0 ? "+Inf"
+                         : "-Inf");
     else
         w_terror(r, t->name,
                  "%s is %g, beyond the float32 range +-%g (hbnnc rule: F64 weights must fit "

@@ -7,11 +7,11 @@
 #ifndef HB_WEIGHTS_H
 #define HB_WEIGHTS_H
 
-#include "cx.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cx.h"
 
 #define W_MAX_RANK 8
 
@@ -33,24 +33,24 @@ typedef enum WDtype {
 typedef enum WFormat { WF_SAFETENSORS, WF_NPZ } WFormat;
 
 typedef struct WTensor {
-    const char *name;       // opaque UTF-8 without NUL, never a path (npz: member minus ".npy")
+    const char *name; // opaque UTF-8, no NUL, never a path (npz: member minus .npy)
     WDtype dtype;
     const char *dtype_name; // as written in the file: "F32", "BF16", "<f4", "|u1"
     int rank;               // 0 = scalar
     int64_t shape[W_MAX_RANK];
-    uint64_t nelem;         // product of the dims: 1 for a scalar, 0 for an empty tensor
-    const float *data;      // nelem finite floats, row-major, in cx->arena; non-NULL exactly
-                            // for WD_F32/F16/BF16/F64 (also when nelem == 0)
-    bool used;              // for the binder (unused-tensor warnings); false on load
+    uint64_t nelem;    // product of the dims: 1 for a scalar, 0 for an empty tensor
+    const float *data; // nelem finite floats, row-major, in cx->arena; non-NULL exactly
+                       // for WD_F32/F16/BF16/F64 (also when nelem == 0)
+    bool used;         // for the binder (unused-tensor warnings); false on load
 } WTensor;
 
 typedef struct WFile {
     const char *path;         // as passed to weights_open (NULL from weights_open_mem)
     const char *display_name; // the name diagnostics use
     WFormat format;
-    WTensor *tensors;         // file order: header order (safetensors), member order (npz)
+    WTensor *tensors; // file order: header order (safetensors), member order (npz)
     uint32_t n;
-    WTensor **by_name;        // the same tensors sorted by name (strcmp), for weights_find
+    WTensor **by_name; // the same tensors sorted by name (strcmp), for weights_find
 } WFile;
 
 /* How weights_open_status() ended: the driver maps W_IO_ERROR to exit code 2 (the
@@ -69,8 +69,7 @@ WFile *weights_open(HbCx *cx, const char *path);
 WFile *weights_open_status(HbCx *cx, const char *path, WStatus *status);
 /* The same over bytes in memory (tests, fuzzing): `display_name` names it in
  * diagnostics; `buf` is only read during the call. */
-WFile *weights_open_mem(HbCx *cx, const char *display_name, const unsigned char *buf,
-                        size_t len);
+WFile *weights_open_mem(HbCx *cx, const char *display_name, const unsigned char *buf, size_t len);
 
 /* The tensor called `name`, or NULL. O(log n). Not const: the binder sets `used`. */
 WTensor *weights_find(const WFile *f, const char *name);

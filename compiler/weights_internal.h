@@ -6,9 +6,9 @@
 #ifndef HB_WEIGHTS_INTERNAL_H
 #define HB_WEIGHTS_INTERNAL_H
 
-#include "weights.h"
-
 #include <stdarg.h>
+
+#include "weights.h"
 
 /* One weights_open call. The bytes are borrowed (the mapping is gone afterwards),
  * so everything kept is copied into the arena. */

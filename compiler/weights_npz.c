@@ -4,27 +4,27 @@
  * a defensive .npy parser (magic, versions 1.0-3.0, the Python-literal header dict).
  * Member NAME.npy becomes tensor NAME. A member is inflated only up to the size its
  * own .npy header implies, so a zip bomb is refused before memory is spent on it. */
-#include "weights_internal.h"
-
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "weights_internal.h"
+
 #define ZLIB_CONST
 #include <zlib.h>
 
-#define SIG_LOCAL 0x04034b50u
-#define SIG_CENTRAL 0x02014b50u
-#define SIG_END 0x06054b50u
-#define SIG_END64 0x06064b50u
+#define SIG_LOCAL     0x04034b50u
+#define SIG_CENTRAL   0x02014b50u
+#define SIG_END       0x06054b50u
+#define SIG_END64     0x06064b50u
 #define SIG_END64_LOC 0x07064b50u
 
-#define END_LEN 22     // end of central directory record without its comment
-#define END64_LEN 56   // Zip64 end record without its extensible data
-#define LOC64_LEN 20   // Zip64 end record locator
+#define END_LEN     22 // end of central directory record without its comment
+#define END64_LEN   56 // Zip64 end record without its extensible data
+#define LOC64_LEN   20 // Zip64 end record locator
 #define CENTRAL_LEN 46 // central directory header without name/extra/comment
-#define LOCAL_LEN 30   // local header without name/extra
+#define LOCAL_LEN   30 // local header without name/extra
 
 #define NPY_HEADER_CAP 10000 // NumPy's own limit (literal_eval is unsafe on more)
 #define NPY_PREFIX_MAX (12 + NPY_HEADER_CAP)
@@ -32,7 +32,8 @@
  * a member that claims more is lying about its size. */
 #define DEFLATE_MAX_RATIO 1032
 
-#define RULE_NPY "npy rule: the header is a dict {'descr': ..., 'fortran_order': ..., 'shape': (...)}"
+#define RULE_NPY \
+    "npy rule: the header is a dict {'descr': ..., 'fortran_order': ..., 'shape': (...)}"
 
 typedef struct ZipDir {
     uint64_t count;          // members
@@ -69,15 +70,15 @@ static bool zip_find_end(WReader *r, uint64_t *pos)
     if (r->len >= END_LEN) {
         size_t lowest = r->len - END_LEN > 65535 ? r->len - END_LEN - 65535 : 0;
         for (size_t p = r->len - END_LEN + 1; p-- > lowest;) {
-            if (w_le32(r->buf + p) == SIG_END &&
-                p + END_LEN + w_le16(r->buf + p + 20) == r->len) {
+            if (w_le32(r->buf + p) == SIG_END && p + END_LEN + w_le16(r->buf + p + 20) == r->len) {
                 *pos = p;
                 return true;
             }
         }
     }
-    w_error(r, "ZIP archive is truncated or damaged: no end-of-central-directory record in the "
-               "last %zu bytes (zip rule: an archive ends with an end record)",
+    w_error(r,
+            "ZIP archive is truncated or damaged: no end-of-central-directory record in the "
+            "last %zu bytes (zip rule: an archive ends with an end record)",
             r->len < END_LEN + 65535 ? r->len : (size_t)END_LEN + 65535);
     return false;
 }
@@ -101,9 +102,10 @@ static bool zip_read_end64(WReader *r, uint64_t end, ZipDir *d)
     uint64_t loc_at = end - LOC64_LEN;
     if (off > loc_at || loc_at - off < END64_LEN || w_le32(r->buf + off) != SIG_END64 ||
         w_le64(r->buf + off + 4) != loc_at - off - 12) {
-        w_error(r, "the Zip64 end record at offset %llu is missing or does not end at the "
-                   "locator (offset %llu) (zip rule: Zip64 end record, locator and end record "
-                   "are adjacent)",
+        w_error(r,
+                "the Zip64 end record at offset %llu is missing or does not end at the "
+                "locator (offset %llu) (zip rule: Zip64 end record, locator and end record "
+                "are adjacent)",
                 (unsigned long long)off, (unsigned long long)loc_at);
         return false;
     }
@@ -147,16 +149,18 @@ static bool zip_read_end(WReader *r, ZipDir *d)
     }
     // The directory ends exactly where the end record starts: nothing hides between.
     if (d->cd_off > d->end_off || d->end_off - d->cd_off != d->cd_len) {
-        w_error(r, "the central directory [%llu, %llu + %llu) does not end where the end record "
-                   "starts (offset %llu) (zip rule: the central directory precedes the end "
-                   "record)",
+        w_error(r,
+                "the central directory [%llu, %llu + %llu) does not end where the end record "
+                "starts (offset %llu) (zip rule: the central directory precedes the end "
+                "record)",
                 (unsigned long long)d->cd_off, (unsigned long long)d->cd_off,
                 (unsigned long long)d->cd_len, (unsigned long long)d->end_off);
         return false;
     }
     if (d->count > d->cd_len / CENTRAL_LEN || d->count > UINT32_MAX) {
-        w_error(r, "the end record claims %llu members, but a %llu-byte central directory holds "
-                   "at most %llu (zip rule: member count matches the directory)",
+        w_error(r,
+                "the end record claims %llu members, but a %llu-byte central directory holds "
+                "at most %llu (zip rule: member count matches the directory)",
                 (unsigned long long)d->count, (unsigned long long)d->cd_len,
                 (unsigned long long)(d->cd_len / CENTRAL_LEN));
         return false;
@@ -183,8 +187,9 @@ static bool zip64_extra(WReader *r, const ZipMember *m, const unsigned char *x, 
                 if (!want[i] || *want[i] != 0xFFFFFFFFu)
                     continue;
                 if (at + 8 > k + 4 + sz) {
-                    m_error(r, m, "the Zip64 extra field is too short for its sizes (zip rule: "
-                                  "Zip64 extra field)");
+                    m_error(r, m,
+                            "the Zip64 extra field is too short for its sizes (zip rule: "
+                            "Zip64 extra field)");
                     return false;
                 }
                 *want[i] = w_le64(x + at);
@@ -200,8 +205,9 @@ static bool zip64_extra(WReader *r, const ZipMember *m, const unsigned char *x, 
     }
     for (int i = 0; i < 3; i++) {
         if (want[i] && *want[i] == 0xFFFFFFFFu) {
-            m_error(r, m, "a size or offset is 0xFFFFFFFF but there is no Zip64 extra field "
-                          "(zip rule: Zip64 extra field)");
+            m_error(r, m,
+                    "a size or offset is 0xFFFFFFFF but there is no Zip64 extra field "
+                    "(zip rule: Zip64 extra field)");
             return false;
         }
     }
@@ -228,8 +234,7 @@ static const char *method_name(unsigned m)
 
 /* Member name NAME.npy: valid UTF-8, no NUL, the suffix present. The tensor name is
  * the name without ".npy" (np.savez's convention). */
-static bool zip_member_name(WReader *r, ZipMember *m, const unsigned char *s, size_t n,
-                            WTensor *t)
+static bool zip_member_name(WReader *r, ZipMember *m, const unsigned char *s, size_t n, WTensor *t)
 {
     size_t bad;
     bool utf8 = w_utf8_valid(s, n, &bad) && !memchr(s, 0, n);
@@ -241,8 +246,9 @@ static bool zip_member_name(WReader *r, ZipMember *m, const unsigned char *s, si
     if (n < 4 || memcmp(s + n - 4, ".npy", 4) != 0) {
         Diag *d = m_error(r, m, "not a .npy array (npz rule: members are NAME.npy)");
         if (n >= 8 && memcmp(s + n - 8, "data.pkl", 8) == 0)
-            diag_help(r->cx, d, "this looks like a PyTorch checkpoint (torch.save); export the "
-                                "state_dict with safetensors.torch.save_file");
+            diag_help(r->cx, d,
+                      "this looks like a PyTorch checkpoint (torch.save); export the "
+                      "state_dict with safetensors.torch.save_file");
         return false;
     }
     t->name = arena_strndup(&r->cx->arena, (const char *)s, n - 4);
@@ -271,15 +277,17 @@ static bool zip_central(WReader *r, const ZipDir *d, uint64_t *pos, ZipMember *m
     const unsigned char *c = r->buf + *pos;
     uint64_t room = d->end_off - *pos;
     if (room < CENTRAL_LEN || w_le32(c) != SIG_CENTRAL) {
-        w_error(r, "central directory entry at offset %llu is damaged (zip rule: central "
-                   "directory headers)",
+        w_error(r,
+                "central directory entry at offset %llu is damaged (zip rule: central "
+                "directory headers)",
                 (unsigned long long)*pos);
         return false;
     }
     size_t nl = w_le16(c + 28), xl = w_le16(c + 30), cl = w_le16(c + 32);
     if (CENTRAL_LEN + nl + xl + cl > room) {
-        w_error(r, "central directory entry at offset %llu runs past the directory (zip rule: "
-                   "central directory headers)",
+        w_error(r,
+                "central directory entry at offset %llu runs past the directory (zip rule: "
+                "central directory headers)",
                 (unsigned long long)*pos);
         return false;
     }
@@ -306,8 +314,9 @@ static bool zip_local(WReader *r, const ZipDir *d, ZipMember *m, const unsigned 
 {
     uint64_t at = m->local_off;
     if (at > d->cd_off || d->cd_off - at < LOCAL_LEN || w_le32(r->buf + at) != SIG_LOCAL) {
-        m_error(r, m, "no local header at offset %llu (zip rule: the directory points at local "
-                      "headers)",
+        m_error(r, m,
+                "no local header at offset %llu (zip rule: the directory points at local "
+                "headers)",
                 (unsigned long long)at);
         return false;
     }
@@ -318,14 +327,16 @@ static bool zip_local(WReader *r, const ZipDir *d, ZipMember *m, const unsigned 
         return false;
     }
     if (lnl != nl || memcmp(l + LOCAL_LEN, cname, nl) != 0 || w_le16(l + 8) != m->method) {
-        m_error(r, m, "the local header's name or method differs from the central directory "
-                      "(zip rule: local and central headers agree)");
+        m_error(r, m,
+                "the local header's name or method differs from the central directory "
+                "(zip rule: local and central headers agree)");
         return false;
     }
     m->data_off = at + LOCAL_LEN + lnl + lxl;
     if (m->csize > d->cd_off - m->data_off) {
-        m_error(r, m, "%llu compressed bytes at offset %llu run into the central directory at "
-                      "%llu (zip rule: member data lies before the directory)",
+        m_error(r, m,
+                "%llu compressed bytes at offset %llu run into the central directory at "
+                "%llu (zip rule: member data lies before the directory)",
                 (unsigned long long)m->csize, (unsigned long long)m->data_off,
                 (unsigned long long)d->cd_off);
         return false;
@@ -337,8 +348,9 @@ static bool zip_local(WReader *r, const ZipDir *d, ZipMember *m, const unsigned 
     if (!zip64_extra(r, m, l + LOCAL_LEN + lnl, lxl, &us, &cs, NULL))
         return false;
     if (w_le32(l + 14) != m->crc || us != m->usize || cs != m->csize) {
-        m_error(r, m, "the local header's CRC or sizes differ from the central directory (zip "
-                      "rule: local and central headers agree)");
+        m_error(r, m,
+                "the local header's CRC or sizes differ from the central directory (zip "
+                "rule: local and central headers agree)");
         return false;
     }
     return true;
@@ -356,8 +368,9 @@ static int cmp_member_off(const void *a, const void *b)
 static bool zip_after_data(WReader *r, const ZipMember *m, uint64_t next)
 {
     if (next < m->data_end) {
-        m_error(r, m, "its data [%llu, %llu) overlaps the next member or the central directory "
-                      "at %llu (zip rule: members do not overlap)",
+        m_error(r, m,
+                "its data [%llu, %llu) overlaps the next member or the central directory "
+                "at %llu (zip rule: members do not overlap)",
                 (unsigned long long)m->data_off, (unsigned long long)m->data_end,
                 (unsigned long long)next);
         return false;
@@ -374,8 +387,9 @@ static bool zip_after_data(WReader *r, const ZipMember *m, uint64_t next)
         (gap == 12 ? w_le32(p + 4) == m->csize && w_le32(p + 8) == m->usize
                    : w_le64(p + 4) == m->csize && w_le64(p + 12) == m->usize))
         return true;
-    m_error(r, m, "%llu bytes after its data belong to no member%s (zip rule: the archive "
-                  "holds nothing but its members and directory)",
+    m_error(r, m,
+            "%llu bytes after its data belong to no member%s (zip rule: the archive "
+            "holds nothing but its members and directory)",
             (unsigned long long)(next - m->data_end),
             m->flags & 8 ? " and are not a matching data descriptor" : "");
     return false;
@@ -392,8 +406,9 @@ static bool zip_layout(WReader *r, const ZipDir *d, ZipMember *ms, uint32_t n)
     qsort(by, n, sizeof *by, cmp_member_off);
     uint64_t first = n ? by[0]->local_off : d->cd_off;
     if (first != 0) {
-        w_error(r, "bytes [0, %llu) before the first member belong to no member (zip rule: the "
-                   "archive starts with its first member)",
+        w_error(r,
+                "bytes [0, %llu) before the first member belong to no member (zip rule: the "
+                "archive starts with its first member)",
                 (unsigned long long)first);
         return false;
     }
@@ -418,8 +433,9 @@ static bool zip_unique(WReader *r, WTensor *ts, uint32_t n)
     qsort(by, n, sizeof *by, cmp_tensor_name);
     for (uint32_t i = 1; i < n; i++) {
         if (strcmp(by[i]->name, by[i - 1]->name) == 0) {
-            w_terror(r, by[i]->name, "two members are named '%s.npy' (zip rule: member names are "
-                                     "unique)",
+            w_terror(r, by[i]->name,
+                     "two members are named '%s.npy' (zip rule: member names are "
+                     "unique)",
                      w_quote(r, by[i]->name, strlen(by[i]->name), false));
             return false;
         }
@@ -442,8 +458,9 @@ static ZipMember *zip_directory(WReader *r, const ZipDir *d)
             return NULL;
     }
     if (pos != d->end_off) {
-        w_error(r, "%llu bytes of the central directory follow its %u entries (zip rule: the "
-                   "end record counts every entry)",
+        w_error(r,
+                "%llu bytes of the central directory follow its %u entries (zip rule: the "
+                "end record counts every entry)",
                 (unsigned long long)(d->end_off - pos), n);
         return NULL;
     }
@@ -598,7 +615,7 @@ static bool npy_entry(NpyLex *x, NpyDict *d, WTensor *t)
         w_terror(x->r, t->name, "structured dtypes (a list 'descr') are not supported");
         return false;
     }
-    return k == 0 ? npy_string(x, d->descr, sizeof d->descr)
+    return k == 0   ? npy_string(x, d->descr, sizeof d->descr)
            : k == 1 ? npy_bool(x, &d->fortran)
                     : npy_shape(x, t);
 }
@@ -630,8 +647,9 @@ static unsigned npy_descr(WReader *r, WTensor *t, const char *s)
 {
     t->dtype_name = arena_strdup(&r->cx->arena, s);
     if (strchr(s, 'O')) {
-        w_terror(r, t->name, "dtype '%s' is an object array, which .npy stores as a Python "
-                             "pickle; hbnnc never loads pickles (npy rule: no object arrays)",
+        w_terror(r, t->name,
+                 "dtype '%s' is an object array, which .npy stores as a Python "
+                 "pickle; hbnnc never loads pickles (npy rule: no object arrays)",
                  t->dtype_name);
         return 0;
     }
@@ -641,14 +659,16 @@ static unsigned npy_descr(WReader *r, WTensor *t, const char *s)
     while (*s >= '0' && *s <= '9' && size < 1000)
         size = size * 10 + (unsigned)(*s++ - '0');
     if (!order || !kind || !strchr("biufc", kind) || *s || size == 0 || size > 64) {
-        w_terror(r, t->name, "dtype '%s' is not supported (hbnnc rule: .npy arrays hold bool, "
-                             "integer or float numbers)",
+        w_terror(r, t->name,
+                 "dtype '%s' is not supported (hbnnc rule: .npy arrays hold bool, "
+                 "integer or float numbers)",
                  t->dtype_name);
         return 0;
     }
     if ((order == '>' || order == '=') && size > 1) {
-        w_terror(r, t->name, "dtype '%s' is %s; hbnnc reads little-endian data (save with "
-                             "arr.astype('<%c%u'))",
+        w_terror(r, t->name,
+                 "dtype '%s' is %s; hbnnc reads little-endian data (save with "
+                 "arr.astype('<%c%u'))",
                  t->dtype_name, order == '>' ? "big-endian" : "in unspecified byte order", kind,
                  size);
         return 0;
@@ -666,28 +686,32 @@ static size_t npy_prefix(WReader *r, const WTensor *t, const unsigned char *p, u
                          size_t *hlen)
 {
     if (total < 10 || memcmp(p, "\x93NUMPY", 6) != 0) {
-        w_terror(r, t->name, "the member does not start with the .npy magic \\x93NUMPY (npy "
-                             "rule: magic, version, header length, header)");
+        w_terror(r, t->name,
+                 "the member does not start with the .npy magic \\x93NUMPY (npy "
+                 "rule: magic, version, header length, header)");
         return 0;
     }
     unsigned major = p[6], minor = p[7];
     if ((major < 1 || major > 3 || minor != 0) || (major > 1 && total < 12)) {
-        w_terror(r, t->name, "unsupported .npy format version %u.%u (npy rule: versions 1.0, "
-                             "2.0 and 3.0)",
+        w_terror(r, t->name,
+                 "unsupported .npy format version %u.%u (npy rule: versions 1.0, "
+                 "2.0 and 3.0)",
                  major, minor);
         return 0;
     }
     size_t pre = major == 1 ? 10 : 12;
     uint64_t n = major == 1 ? w_le16(p + 8) : w_le32(p + 8);
     if (n > NPY_HEADER_CAP) {
-        w_terror(r, t->name, ".npy header is %llu bytes, over the limit of %d (npy rule: "
-                             "headers are at most %d bytes, as in NumPy)",
+        w_terror(r, t->name,
+                 ".npy header is %llu bytes, over the limit of %d (npy rule: "
+                 "headers are at most %d bytes, as in NumPy)",
                  (unsigned long long)n, NPY_HEADER_CAP, NPY_HEADER_CAP);
         return 0;
     }
     if (n > total - pre) {
-        w_terror(r, t->name, ".npy header of %llu bytes runs past the end of the %llu-byte "
-                             "member (npy rule: the header fits in the file)",
+        w_terror(r, t->name,
+                 ".npy header of %llu bytes runs past the end of the %llu-byte "
+                 "member (npy rule: the header fits in the file)",
                  (unsigned long long)n, (unsigned long long)total);
         return 0;
     }
@@ -712,8 +736,9 @@ static bool npy_header(WReader *r, WTensor *t, const unsigned char *p, uint64_t 
     if (!item)
         return false;
     if (d.fortran) {
-        w_terror(r, t->name, "Fortran-order arrays are not supported; save with "
-                             "np.ascontiguousarray");
+        w_terror(r, t->name,
+                 "Fortran-order arrays are not supported; save with "
+                 "np.ascontiguousarray");
         return false;
     }
     uint64_t n = 1, bytes = 0;
@@ -724,8 +749,9 @@ static bool npy_header(WReader *r, WTensor *t, const unsigned char *p, uint64_t 
     *data_off = pre + hlen;
     uint64_t have = total - *data_off;
     if (overflow || bytes != have) {
-        w_terror(r, t->name, "the .npy data is %llu bytes, but shape %s x '%s' needs %s bytes "
-                             "(npy rule: data = elements x item size)",
+        w_terror(r, t->name,
+                 "the .npy data is %llu bytes, but shape %s x '%s' needs %s bytes "
+                 "(npy rule: data = elements x item size)",
                  (unsigned long long)have, weights_shape_str(&r->cx->arena, t->shape, t->rank),
                  t->dtype_name,
                  overflow ? "more than 2^64"
@@ -745,8 +771,9 @@ static bool check_crc(WReader *r, const ZipMember *m, const unsigned char *p, ui
     crc = m->crc; // let the fuzzer past the checksum into the .npy parser
 #endif
     if (crc != m->crc) {
-        m_error(r, m, "CRC-32 of the data is 0x%08x, but the archive records 0x%08x: the data is "
-                      "corrupt (zip rule: CRC-32 matches)",
+        m_error(r, m,
+                "CRC-32 of the data is 0x%08x, but the archive records 0x%08x: the data is "
+                "corrupt (zip rule: CRC-32 matches)",
                 crc, m->crc);
         return false;
     }
@@ -756,8 +783,9 @@ static bool check_crc(WReader *r, const ZipMember *m, const unsigned char *p, ui
 static bool load_stored(WReader *r, const ZipMember *m, WTensor *t)
 {
     if (m->csize != m->usize) {
-        m_error(r, m, "stored member has %llu compressed but %llu uncompressed bytes (zip rule: "
-                      "stored sizes are equal)",
+        m_error(r, m,
+                "stored member has %llu compressed but %llu uncompressed bytes (zip rule: "
+                "stored sizes are equal)",
                 (unsigned long long)m->csize, (unsigned long long)m->usize);
         return false;
     }
@@ -801,12 +829,14 @@ static int inflate_fill(Inflater *f, unsigned char *dst, uint64_t want, uint64_t
 static bool inflate_failed(WReader *r, const ZipMember *m, const Inflater *f, int rc, uint64_t got)
 {
     if (rc == Z_STREAM_END)
-        m_error(r, m, "the deflate stream ends after %llu bytes, but the member declares %llu "
-                      "(zip rule: the uncompressed size matches)",
+        m_error(r, m,
+                "the deflate stream ends after %llu bytes, but the member declares %llu "
+                "(zip rule: the uncompressed size matches)",
                 (unsigned long long)got, (unsigned long long)m->usize);
     else if (rc == Z_BUF_ERROR)
-        m_error(r, m, "the deflate stream is truncated: %llu compressed bytes are not enough "
-                      "(zip rule: complete deflate data)",
+        m_error(r, m,
+                "the deflate stream is truncated: %llu compressed bytes are not enough "
+                "(zip rule: complete deflate data)",
                 (unsigned long long)m->csize);
     else
         m_error(r, m, "the deflate data is corrupt: %s (zip rule: valid deflate data)",
@@ -822,8 +852,9 @@ static bool inflate_finish(WReader *r, const ZipMember *m, Inflater *f, int rc)
     if (rc != Z_STREAM_END)
         rc = inflate_fill(f, &extra, 1, &got);
     if (rc == Z_OK || got > 0) {
-        m_error(r, m, "inflates to more than its declared %llu bytes (zip rule: the uncompressed "
-                      "size matches; zip-bomb guard)",
+        m_error(r, m,
+                "inflates to more than its declared %llu bytes (zip rule: the uncompressed "
+                "size matches; zip-bomb guard)",
                 (unsigned long long)m->usize);
         return false;
     }
@@ -831,8 +862,9 @@ static bool inflate_finish(WReader *r, const ZipMember *m, Inflater *f, int rc)
         return inflate_failed(r, m, f, rc, m->usize);
     uint64_t left = f->zs.avail_in + (f->csize - f->fed);
     if (left) {
-        m_error(r, m, "%llu bytes follow the end of the deflate stream (zip rule: the compressed "
-                      "size matches)",
+        m_error(r, m,
+                "%llu bytes follow the end of the deflate stream (zip rule: the compressed "
+                "size matches)",
                 (unsigned long long)left);
         return false;
     }
@@ -879,8 +911,9 @@ static bool inflate_member(WReader *r, const ZipMember *m, WTensor *t, Inflater 
 static bool load_deflated(WReader *r, const ZipMember *m, WTensor *t)
 {
     if (m->usize / DEFLATE_MAX_RATIO > m->csize + 1 || (uint64_t)(size_t)m->usize != m->usize) {
-        m_error(r, m, "declares %llu uncompressed bytes from %llu compressed bytes, more than "
-                      "deflate can produce (zip rule: sizes are truthful; zip-bomb guard)",
+        m_error(r, m,
+                "declares %llu uncompressed bytes from %llu compressed bytes, more than "
+                "deflate can produce (zip rule: sizes are truthful; zip-bomb guard)",
                 (unsigned long long)m->usize, (unsigned long long)m->csize);
         return false;
     }

@@ -4,12 +4,12 @@
  * exact entries, overflow-checked sizes, exact tiling of the data buffer, full
  * coverage of the file), then converts the float tensors (weights.c). Each message
  * names the rule it enforces. */
-#include "weights_internal.h"
-
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "weights_internal.h"
 
 /* Far below the reference's 100 MB: our networks have tens of tensors. The cap also
  * bounds Jansson's memory for a hostile header. */
@@ -28,27 +28,13 @@ typedef struct StDtype {
 
 /* The dtypes of the reference reader (safetensors/src/tensor.rs). */
 static const StDtype st_dtypes[] = {
-        {"BOOL", 8, WD_OTHER},
-        {"U8", 8, WD_OTHER},
-        {"I8", 8, WD_OTHER},
-        {"I16", 16, WD_OTHER},
-        {"U16", 16, WD_OTHER},
-        {"I32", 32, WD_OTHER},
-        {"U32", 32, WD_OTHER},
-        {"I64", 64, WD_I64},
-        {"U64", 64, WD_OTHER},
-        {"F16", 16, WD_F16},
-        {"BF16", 16, WD_BF16},
-        {"F32", 32, WD_F32},
-        {"F64", 64, WD_F64},
-        {"C64", 64, WD_OTHER},
-        {"F8_E4M3", 8, WD_OTHER},
-        {"F8_E5M2", 8, WD_OTHER},
-        {"F8_E8M0", 8, WD_OTHER},
-        {"F8_E4M3FNUZ", 8, WD_OTHER},
-        {"F8_E5M2FNUZ", 8, WD_OTHER},
-        {"F4", 4, WD_OTHER},
-        {"F6_E2M3", 6, WD_OTHER},
+        {"BOOL", 8, WD_OTHER},        {"U8", 8, WD_OTHER},      {"I8", 8, WD_OTHER},
+        {"I16", 16, WD_OTHER},        {"U16", 16, WD_OTHER},    {"I32", 32, WD_OTHER},
+        {"U32", 32, WD_OTHER},        {"I64", 64, WD_I64},      {"U64", 64, WD_OTHER},
+        {"F16", 16, WD_F16},          {"BF16", 16, WD_BF16},    {"F32", 32, WD_F32},
+        {"F64", 64, WD_F64},          {"C64", 64, WD_OTHER},    {"F8_E4M3", 8, WD_OTHER},
+        {"F8_E5M2", 8, WD_OTHER},     {"F8_E8M0", 8, WD_OTHER}, {"F8_E4M3FNUZ", 8, WD_OTHER},
+        {"F8_E5M2FNUZ", 8, WD_OTHER}, {"F4", 4, WD_OTHER},      {"F6_E2M3", 6, WD_OTHER},
         {"F6_E3M2", 6, WD_OTHER},
 };
 #define N_DTYPES (sizeof st_dtypes / sizeof st_dtypes[0])
@@ -63,9 +49,9 @@ typedef struct StEntry {
 } StEntry;
 
 typedef struct StHeader {
-    uint64_t len;               // N
-    const unsigned char *data;  // the data buffer (file offset 8 + N)
-    uint64_t data_len;          // file size - 8 - N
+    uint64_t len;              // N
+    const unsigned char *data; // the data buffer (file offset 8 + N)
+    uint64_t data_len;         // file size - 8 - N
 } StHeader;
 
 static const char *json_kind(const json_t *v)
@@ -94,31 +80,35 @@ static const char *json_kind(const json_t *v)
 
 static void not_safetensors_help(WReader *r, Diag *d)
 {
-    diag_help(r->cx, d, "hbnnc reads safetensors and .npz (NumPy) weights files, chosen by "
-                        "content");
+    diag_help(r->cx, d,
+              "hbnnc reads safetensors and .npz (NumPy) weights files, chosen by "
+              "content");
 }
 
 /* Rules 1 and 2: N is readable, within the cap and within the file. */
 static bool st_header_bounds(WReader *r, StHeader *h)
 {
     if (r->len < 8) {
-        not_safetensors_help(r, w_error(r, "file is %zu bytes, too short for the 8-byte header "
-                                           "length (safetensors rule: the file starts with a "
-                                           "u64 header length)",
+        not_safetensors_help(r, w_error(r,
+                                        "file is %zu bytes, too short for the 8-byte header "
+                                        "length (safetensors rule: the file starts with a "
+                                        "u64 header length)",
                                         r->len));
         return false;
     }
     uint64_t n = w_le64(r->buf);
     if (n > ST_HEADER_CAP) {
-        not_safetensors_help(r, w_error(r, "header length is %llu bytes, over the cap of 16 MiB "
-                                           "(%u bytes) (safetensors rule: header length <= cap)",
+        not_safetensors_help(r, w_error(r,
+                                        "header length is %llu bytes, over the cap of 16 MiB "
+                                        "(%u bytes) (safetensors rule: header length <= cap)",
                                         (unsigned long long)n, ST_HEADER_CAP));
         return false;
     }
     // With n under the cap 8 + n cannot wrap; the check stays as the rule's statement.
     if (n > UINT64_MAX - 8 || 8 + n > r->len) {
-        w_error(r, "header length is %llu bytes, but only %zu bytes follow the 8-byte length "
-                   "(safetensors rule: 8 + header length <= file size)",
+        w_error(r,
+                "header length is %llu bytes, but only %zu bytes follow the 8-byte length "
+                "(safetensors rule: 8 + header length <= file size)",
                 (unsigned long long)n, r->len - 8);
         return false;
     }
@@ -135,8 +125,9 @@ static bool st_header_text(WReader *r, const StHeader *h)
     const unsigned char *s = r->buf + 8;
     size_t bad;
     if (!w_utf8_valid(s, h->len, &bad)) {
-        w_error(r, "header is not valid UTF-8: byte 0x%02x at header offset %zu (safetensors "
-                   "rule: the header is UTF-8 JSON)",
+        w_error(r,
+                "header is not valid UTF-8: byte 0x%02x at header offset %zu (safetensors "
+                "rule: the header is UTF-8 JSON)",
                 s[bad], bad);
         return false;
     }
@@ -145,8 +136,9 @@ static bool st_header_text(WReader *r, const StHeader *h)
                             : s[0] >= 0x20 && s[0] < 0x7f && s[0] != '\''
                                     ? arena_printf(&r->cx->arena, "'%c'", s[0])
                                     : arena_printf(&r->cx->arena, "byte 0x%02x", s[0]);
-        not_safetensors_help(r, w_error(r, "header starts with %s, expected '{' (safetensors "
-                                           "rule: the header is a JSON object)",
+        not_safetensors_help(r, w_error(r,
+                                        "header starts with %s, expected '{' (safetensors "
+                                        "rule: the header is a JSON object)",
                                         found));
         return false;
     }
@@ -160,14 +152,16 @@ static json_t *st_header_json(WReader *r, const StHeader *h)
     json_t *root = json_loadb((const char *)r->buf + 8, h->len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
         // Jansson quotes the offending token, which may hold control characters.
-        w_error(r, "header is not valid JSON: %s at header offset %d (safetensors rule: the "
-                   "header is JSON without duplicate keys)",
+        w_error(r,
+                "header is not valid JSON: %s at header offset %d (safetensors rule: the "
+                "header is JSON without duplicate keys)",
                 w_printable(r, err.text, strlen(err.text), false), err.position);
         return NULL;
     }
     if (!json_is_object(root)) {
-        w_error(r, "header is %s, expected a JSON object (safetensors rule: the header is a "
-                   "JSON object)",
+        w_error(r,
+                "header is %s, expected a JSON object (safetensors rule: the header is a "
+                "JSON object)",
                 json_kind(root));
         json_decref(root);
         return NULL;
@@ -184,17 +178,20 @@ static bool st_metadata(WReader *r, const json_t *root)
     if (!md)
         return true;
     if (!json_is_object(md)) {
-        w_error(r, "__metadata__ is %s, expected an object of strings (safetensors rule: "
-                   "__metadata__ maps strings to strings)",
+        w_error(r,
+                "__metadata__ is %s, expected an object of strings (safetensors rule: "
+                "__metadata__ maps strings to strings)",
                 json_kind(md));
         return false;
     }
     const char *key;
     const json_t *v;
-    json_object_foreach ((json_t *)md, key, v) {
+    json_object_foreach((json_t *)md, key, v)
+    {
         if (!json_is_string(v)) {
-            w_error(r, "__metadata__ value for '%s' is %s, expected a string (safetensors "
-                       "rule: __metadata__ maps strings to strings)",
+            w_error(r,
+                    "__metadata__ value for '%s' is %s, expected a string (safetensors "
+                    "rule: __metadata__ maps strings to strings)",
                     w_quote(r, key, strlen(key), false), json_kind(v));
             return false;
         }
@@ -222,8 +219,8 @@ static bool st_uint48(WReader *r, const WTensor *t, const char *what, const json
         return false;
     }
     if ((uint64_t)x >= ST_INT_LIMIT) {
-        w_terror(r, t->name, "%s is %lld, expected less than 2^48 = %llu (%s)", what,
-                 (long long)x, (unsigned long long)ST_INT_LIMIT, RULE_INT);
+        w_terror(r, t->name, "%s is %lld, expected less than 2^48 = %llu (%s)", what, (long long)x,
+                 (unsigned long long)ST_INT_LIMIT, RULE_INT);
         return false;
     }
     *out = (uint64_t)x;
@@ -238,7 +235,8 @@ static bool st_fields(WReader *r, const WTensor *t, const json_t *v)
     }
     const char *key;
     const json_t *x;
-    json_object_foreach ((json_t *)v, key, x) {
+    json_object_foreach((json_t *)v, key, x)
+    {
         if (strcmp(key, "dtype") && strcmp(key, "shape") && strcmp(key, "data_offsets")) {
             w_terror(r, t->name, "unexpected field '%s' (%s)", w_quote(r, key, strlen(key), false),
                      RULE_ENTRY);
@@ -258,8 +256,8 @@ static bool st_fields(WReader *r, const WTensor *t, const json_t *v)
 static bool st_dtype(WReader *r, StEntry *e, const json_t *v)
 {
     if (!json_is_string(v)) {
-        w_terror(r, e->t->name, "dtype is %s, expected a string such as \"F32\" (%s)",
-                 json_kind(v), RULE_ENTRY);
+        w_terror(r, e->t->name, "dtype is %s, expected a string such as \"F32\" (%s)", json_kind(v),
+                 RULE_ENTRY);
         return false;
     }
     const char *s = json_string_value(v);
@@ -388,7 +386,8 @@ static StEntry *st_entries(WReader *r, json_t *root, uint32_t *count)
     bool ok = true;
     const char *key;
     json_t *v;
-    json_object_foreach (root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         if (w_capped(r)) {
             ok = false;
             break;
@@ -432,9 +431,8 @@ static void st_report_misplaced(WReader *r, const StEntry *e, const StEntry *pre
                  "%llu: bytes [%llu, %llu) belong to no tensor (%s)",
                  (unsigned long long)e->begin, (unsigned long long)e->end,
                  (unsigned long long)e->begin,
-                 w_quote(r, prev->t->name, strlen(prev->t->name), false),
-                 (unsigned long long)pos, (unsigned long long)pos,
-                 (unsigned long long)e->begin, RULE_TILE);
+                 w_quote(r, prev->t->name, strlen(prev->t->name), false), (unsigned long long)pos,
+                 (unsigned long long)pos, (unsigned long long)e->begin, RULE_TILE);
     else
         w_terror(r, e->t->name, "data_offsets [%llu, %llu] overlap tensor '%s' [%llu, %llu] (%s)",
                  (unsigned long long)e->begin, (unsigned long long)e->end,
@@ -477,9 +475,10 @@ static bool st_coverage(WReader *r, const StEntry *sorted, uint32_t n, const StH
 {
     uint64_t end = n ? sorted[n - 1].end : 0;
     if (end < h->data_len) {
-        w_error(r, "the tensors cover bytes [0, %llu) of the %llu-byte data buffer: %llu "
-                   "trailing bytes belong to no tensor (safetensors rule: the tensors cover the "
-                   "file exactly)",
+        w_error(r,
+                "the tensors cover bytes [0, %llu) of the %llu-byte data buffer: %llu "
+                "trailing bytes belong to no tensor (safetensors rule: the tensors cover the "
+                "file exactly)",
                 (unsigned long long)end, (unsigned long long)h->data_len,
                 (unsigned long long)(h->data_len - end));
         return false;

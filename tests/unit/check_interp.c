@@ -4,10 +4,11 @@
  * here independently of interp*.c and lower*.c, on random small networks (dense, conv
  * with pad/stride/groups, batchnorm with negative and zero scales, pools, add, concat,
  * 1/2/3-bit and heterogeneous weights, sign and runtime activations). */
-#include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <check.h>
 
 #include "bind.h"
 #include "interp.h"
@@ -77,7 +78,11 @@ START_TEST(test_worked_example)
                         "    output fc\n}\n");
     static const float T[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f, 0.375f, -0.5625f};
     static const float That[8] = {0.75f, -1.5f, 0.0f, -0.75f, 1.5f, -0.75f, 0.75f, -0.75f};
-    WTensor w = {.name = "fc.weight", .dtype = WD_F32, .rank = 2, .shape = {1, 8}, .nelem = 8,
+    WTensor w = {.name = "fc.weight",
+                 .dtype = WD_F32,
+                 .rank = 2,
+                 .shape = {1, 8},
+                 .nelem = 8,
                  .data = T};
     g->nodes[1].bound[TR_WEIGHT] = &w;
     g->bound = true;
@@ -99,15 +104,16 @@ END_TEST
 typedef struct SVal {
     double *x;
     uint64_t n;
-    bool bits;       // a quantizer output: x holds the dequantized value
-    double *margin;  // quantizers: distance of the deciding quantity to its boundary
+    bool bits;      // a quantizer output: x holds the dequantized value
+    double *margin; // quantizers: distance of the deciding quantity to its boundary
 } SVal;
 
 typedef struct Slow {
     const Graph *g;
     const IrModule *m;
     const Interp *it;
-    const uint32_t *nv; // node -> IR value
+    const uint32_t *nv;         // node -> IR value
+    const float *const *scales; // static activation scales per node
     SVal *v;
 } Slow;
 
@@ -178,8 +184,9 @@ static void slow_layer(Slow *S, uint32_t i, double *y)
                             int64_t iy = oy * n->sh - n->pad[0] + ky * n->dh;
                             int64_t ix = ox * n->sw - n->pad[2] + kx * n->dw;
                             if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                                acc += weight(n->qw, (uint64_t)(((o * cg + ci) * n->kh + ky) *
-                                                                         n->kw + kx)) *
+                                acc += weight(n->qw,
+                                              (uint64_t)(((o * cg + ci) * n->kh + ky) * n->kw +
+                                                         kx)) *
                                        x[((o / og * cg + ci) * H + iy) * W + ix];
                         }
                 y[(o * n->shape.d[1] + oy) * n->shape.d[2] + ox] = acc + (b ? b->data[o] : 0);
@@ -212,6 +219,8 @@ static void slow_quant(Slow *S, uint32_t i, const double *x, SVal *out)
             if (M[j] > m)
                 sum += fabs(E[j]), cnt++;
         float beta = cnt ? (float)(sum / cnt) : 0.0f;
+        if (q->act_scale == ACT_SCALE_STATIC)
+            beta = S->scales[i][m];
         for (uint64_t j = 0; j < n; j++) {
             if (M[j] <= m)
                 continue;
@@ -242,8 +251,7 @@ static void slow_node(Slow *S, uint32_t i)
             uint64_t c = j / per;
             double a = n->bound[TR_WEIGHT]->data[c] /
                        sqrt((double)n->bound[TR_RUNNING_VAR]->data[c] + n->eps);
-            o->x[j] = a * (x[j] - n->bound[TR_RUNNING_MEAN]->data[c]) +
-                      n->bound[TR_BIAS]->data[c];
+            o->x[j] = a * (x[j] - n->bound[TR_RUNNING_MEAN]->data[c]) + n->bound[TR_BIAS]->data[c];
         }
         break;
     case GOP_SIGN:
@@ -286,7 +294,8 @@ static void slow_node(Slow *S, uint32_t i)
                     double best = -INFINITY, sum = 0;
                     for (int64_t ky = 0; ky < n->kh; ky++)
                         for (int64_t kx = 0; kx < n->kw; kx++) {
-                            int64_t iy = oy * n->sh - n->pad[0] + ky, ix = ox * n->sw - n->pad[2] + kx;
+                            int64_t iy = oy * n->sh - n->pad[0] + ky,
+                                    ix = ox * n->sw - n->pad[2] + kx;
                             if (iy < 0 || iy >= is->d[1] || ix < 0 || ix >= is->d[2])
                                 continue;
                             double v = x[(c * is->d[1] + iy) * is->d[2] + ix];
@@ -325,12 +334,29 @@ static int compare_node(Slow *S, uint32_t i, double tol)
         }
         if (d <= 1e-6 * scale)
             continue;
-        ck_assert_msg(o->margin[j] <= tol, "%s[%llu]: interpreter %.9g, slow %.9g, %g from the "
-                      "boundary", S->g->nodes[i].name, (unsigned long long)j, got[j], o->x[j],
-                      o->margin[j]);
+        ck_assert_msg(o->margin[j] <= tol,
+                      "%s[%llu]: interpreter %.9g, slow %.9g, %g from the "
+                      "boundary",
+                      S->g->nodes[i].name, (unsigned long long)j, got[j], o->x[j], o->margin[j]);
         near++;
     }
     return near;
+}
+
+/* Static scales for every `scale static` quantizer: decreasing random betas. */
+static const float *const *static_scales(const Graph *g, uint64_t seed)
+{
+    const float **sc = arena_calloc(&hbt_cx->arena, g->n, sizeof *sc);
+    uint64_t s = seed;
+    for (uint32_t i = 0; i < g->n; i++) {
+        if (g->nodes[i].op != GOP_QUANT || g->nodes[i].aq.act_scale != ACT_SCALE_STATIC)
+            continue;
+        float *b = arena_calloc(&hbt_cx->arena, IR_MAX_BITS, sizeof(float));
+        for (int k = 0; k < IR_MAX_BITS; k++)
+            b[k] = (float)((0.3 + urand(&s)) / (1 << k));
+        sc[i] = b;
+    }
+    return sc;
 }
 
 static int check_network(const char *src, uint64_t seed, int batch)
@@ -338,7 +364,8 @@ static int check_network(const char *src, uint64_t seed, int batch)
     Graph *g = graph_of(src);
     bind_random(g, seed);
     uint32_t *nv;
-    IrModule *m = lower_graph(hbt_cx, g, NULL, &nv);
+    LowerOptions lo = {.act_scales = static_scales(g, seed)};
+    IrModule *m = lower_graph(hbt_cx, g, &lo, &nv);
     ck_assert_msg(m, "lowering: %s", hbt_diags());
     Interp *it = interp_new(hbt_cx, m);
     uint64_t nin = ir_type_elems(&m->values.data[m->inputs.data[0]].type);
@@ -350,7 +377,7 @@ static int check_network(const char *src, uint64_t seed, int batch)
             in[j] = (float)(urand(&s) * 2 - 1);
         const float *x = in;
         ck_assert(interp_example(it, &x));
-        Slow S = {.g = g, .m = m, .it = it, .nv = nv};
+        Slow S = {.g = g, .m = m, .it = it, .nv = nv, .scales = lo.act_scales};
         S.v = arena_calloc(&hbt_cx->arena, g->n, sizeof(SVal));
         for (uint32_t i = 0; i < g->n; i++) {
             if (g->nodes[i].op == GOP_INPUT) {
@@ -400,11 +427,22 @@ static const char *const cat =
         "    b4: batchnorm\n    a4: sign\n        maxpool(3, stride=1, pad=1)\n"
         "        flatten\n    fc: dense(3) weights %s\n    output fc\n}\n";
 
-static const char *const wspecs[] = {"bits 1", "bits 2", "bits 3", "bits 1:70% 2:20% 3:10%",
+static const char *const wspecs[] = {"bits 1",
+                                     "bits 2",
+                                     "bits 3",
+                                     "bits 1:70% 2:20% 3:10%",
                                      "bits 1:50% 2:50% scale per-channel",
-                                     "bits 1:60% 3:40% select random(7)", "int 4", "float"};
-static const char *const aspecs[] = {"bits 2", "bits 1", "bits 3", "bits 1:50% 2:50%",
-                                     "bits 1:70% 2:20% 3:10% select top-down"};
+                                     "bits 1:60% 3:40% select random(7)",
+                                     "int 4",
+                                     "float"};
+static const char *const aspecs[] = {"bits 2",
+                                     "bits 1",
+                                     "bits 3",
+                                     "bits 1:50% 2:50%",
+                                     "bits 2 scale static",
+                                     "bits 1:70% 2:20% 3:10% select top-down",
+                                     "bits 3 scale static",
+                                     "bits 1 scale static"};
 #define NW ((int)(sizeof wspecs / sizeof *wspecs))
 #define NA ((int)(sizeof aspecs / sizeof *aspecs))
 

@@ -3,12 +3,13 @@
  * safetensors rule of language.md §2.2 and per ZIP/.npy rule, each pinning its
  * message, plus exact float conversions and a round trip through NumPy. Every file
  * is built in the test by weights_build.c. */
-#include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <check.h>
 
 #include "test_util.h"
 #include "weights.h"
@@ -101,8 +102,7 @@ START_TEST(test_st_f16_exact)
     const WTensor *t = weights_find(f, "h");
     ck_assert_int_eq(t->dtype, WD_F16);
     for (int i = 0; i < 8; i++)
-        ck_assert_msg(bits_of(t->data[i]) == out[i], "element %d: 0x%08x", i,
-                      bits_of(t->data[i]));
+        ck_assert_msg(bits_of(t->data[i]) == out[i], "element %d: 0x%08x", i, bits_of(t->data[i]));
 }
 END_TEST
 
@@ -131,7 +131,7 @@ START_TEST(test_st_f64_exact)
     ck_assert_int_eq(t->dtype, WD_F64);
     ck_assert_uint_eq(bits_of(t->data[0]), 0x3f800000u);
     ck_assert_uint_eq(bits_of(t->data[1]), 0x3dcccccdu); // round to nearest
-    ck_assert_uint_eq(bits_of(t->data[2]), 0);          // underflows to +0
+    ck_assert_uint_eq(bits_of(t->data[2]), 0);           // underflows to +0
     ck_assert_uint_eq(bits_of(t->data[3]), 0xff7fffffu); // -FLT_MAX exactly
     ck_assert_uint_eq(bits_of(t->data[4]), 0x80000000u);
 }
@@ -165,7 +165,8 @@ START_TEST(test_st_many_tensors)
         // Header order differs from data order: the reader sorts by offset.
         int k = N - 1 - i;
         char buf[128];
-        snprintf(buf, sizeof buf, "%s\"t%d\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%d,%d]}",
+        snprintf(buf, sizeof buf,
+                 "%s\"t%d\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%d,%d]}",
                  i ? "," : "", k, 4 * k, 4 * k + 4);
         wb_str(&h, buf);
     }
@@ -270,10 +271,10 @@ END_TEST
 START_TEST(test_st_bad_utf8)
 {
     // An overlong encoding of '/' (0xC0 0xAF) inside a key.
-    ck_assert_str_eq(st_fail("{'a\xc0\xaf':{'dtype':'F32','shape':[],'data_offsets':[0,4]}}",
-                             zeros, 4),
-                     ST "header is not valid UTF-8: byte 0xc0 at header offset 3 (safetensors "
-                        "rule: the header is UTF-8 JSON)\n");
+    ck_assert_str_eq(
+            st_fail("{'a\xc0\xaf':{'dtype':'F32','shape':[],'data_offsets':[0,4]}}", zeros, 4),
+            ST "header is not valid UTF-8: byte 0xc0 at header offset 3 (safetensors "
+               "rule: the header is UTF-8 JSON)\n");
 }
 END_TEST
 
@@ -321,8 +322,7 @@ START_TEST(test_st_trailing_garbage)
 {
     // Only spaces may follow the object; a NUL pad is not JSON.
     WbBuf b = wb_safetensors_raw(&hbt_cx->arena, 3, "{}\0", 3, NULL, 0);
-    ck_assert_ptr_nonnull(
-            strstr(raw_fail(&b, "w.safetensors"), ST "header is not valid JSON: "));
+    ck_assert_ptr_nonnull(strstr(raw_fail(&b, "w.safetensors"), ST "header is not valid JSON: "));
 }
 END_TEST
 
@@ -383,8 +383,7 @@ END_TEST
 
 START_TEST(test_st_float_offset)
 {
-    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[1],'data_offsets':[0,4.0]}}", zeros,
-                             4),
+    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[1],'data_offsets':[0,4.0]}}", zeros, 4),
                      ST "tensor 'w': data_offsets[1] is the float 4, expected an integer "
                         "(safetensors rule: shape and data_offsets hold integers in [0, "
                         "2^48))\n");
@@ -413,17 +412,16 @@ END_TEST
 
 START_TEST(test_st_shape_not_integer)
 {
-    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[1,'2'],'data_offsets':[0,8]}}",
-                             zeros, 8),
-                     ST "tensor 'w': shape[1] is a string, expected an integer (safetensors "
-                        "rule: shape and data_offsets hold integers in [0, 2^48))\n");
+    ck_assert_str_eq(
+            st_fail("{'w':{'dtype':'F32','shape':[1,'2'],'data_offsets':[0,8]}}", zeros, 8),
+            ST "tensor 'w': shape[1] is a string, expected an integer (safetensors "
+               "rule: shape and data_offsets hold integers in [0, 2^48))\n");
 }
 END_TEST
 
 START_TEST(test_st_three_offsets)
 {
-    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[1],'data_offsets':[0,4,8]}}", zeros,
-                             8),
+    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[1],'data_offsets':[0,4,8]}}", zeros, 8),
                      ST "tensor 'w': data_offsets has 3 elements, expected exactly 2 [begin, "
                         "end] (safetensors rule: data_offsets is [begin, end])\n");
 }
@@ -451,11 +449,11 @@ START_TEST(test_st_unknown_dtype)
                      ST "tensor 'w': unknown dtype 'F33' (safetensors rule: dtype is one of the "
                         "format's types)\n"
                         "  help: did you mean 'F32'?\n");
-    ck_assert_str_eq(st_fail("{'w':{'dtype':'float32','shape':[1],'data_offsets':[0,4]}}", zeros,
-                             4),
-                     ST "tensor 'w': unknown dtype 'float32' (safetensors rule: dtype is one of "
-                        "the format's types)\n"
-                        "  note: the float types hbnnc converts are F32, F16, BF16 and F64\n");
+    ck_assert_str_eq(
+            st_fail("{'w':{'dtype':'float32','shape':[1],'data_offsets':[0,4]}}", zeros, 4),
+            ST "tensor 'w': unknown dtype 'float32' (safetensors rule: dtype is one of "
+               "the format's types)\n"
+               "  note: the float types hbnnc converts are F32, F16, BF16 and F64\n");
 }
 END_TEST
 
@@ -509,10 +507,29 @@ START_TEST(test_st_all_bad_entries_reported)
                              "'c':{'dtype':'X','shape':[1],'data_offsets':[4,8]}}",
                              zeros, 8),
                      ST "tensor 'a': missing field 'data_offsets' (safetensors rule: an entry has "
-                        "exactly dtype, shape and data_offsets)\n"
-                     ST "tensor 'c': unknown dtype 'X' (safetensors rule: dtype is one of the "
+                        "exactly dtype, shape and data_offsets)\n" ST
+                        "tensor 'c': unknown dtype 'X' (safetensors rule: dtype is one of the "
                         "format's types)\n"
                         "  note: the float types hbnnc converts are F32, F16, BF16 and F64\n");
+}
+END_TEST
+
+START_TEST(test_st_error_cap)
+{
+    // Checking stops at the diagnostics cap: a huge hostile header costs no more.
+    WbBuf h = wb_new(&hbt_cx->arena);
+    wb_str(&h, "{");
+    for (int i = 0; i < 1000; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%s\"t%d\":%d", i ? "," : "", i, i);
+        wb_str(&h, buf);
+    }
+    wb_str(&h, "}");
+    WbBuf b = wb_safetensors_raw(&hbt_cx->arena, h.len, h.data, h.len, NULL, 0);
+    const char *out = raw_fail(&b, "w.safetensors");
+    ck_assert_int_eq(diag_errors(hbt_cx), DIAG_MAX_ERRORS);
+    ck_assert_ptr_nonnull(strstr(out, "tensor 't19': entry is an integer"));
+    ck_assert_ptr_null(strstr(out, "tensor 't20'"));
 }
 END_TEST
 
@@ -552,18 +569,17 @@ END_TEST
 START_TEST(test_st_size_mismatch)
 {
     unsigned char *d = arena_alloc(&hbt_cx->arena, 30000);
-    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[128,64],'data_offsets':[0,30000]}}",
-                             d, 30000),
-                     ST "tensor 'w': data_offsets [0, 30000] cover 30000 bytes, but shape [128, "
-                        "64] x F32 needs 32768 bytes (safetensors rule: end - begin = elements x "
-                        "dtype size)\n");
+    ck_assert_str_eq(
+            st_fail("{'w':{'dtype':'F32','shape':[128,64],'data_offsets':[0,30000]}}", d, 30000),
+            ST "tensor 'w': data_offsets [0, 30000] cover 30000 bytes, but shape [128, "
+               "64] x F32 needs 32768 bytes (safetensors rule: end - begin = elements x "
+               "dtype size)\n");
 }
 END_TEST
 
 START_TEST(test_st_trailing_bytes)
 {
-    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[1],'data_offsets':[0,4]}}", zeros,
-                             20),
+    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[1],'data_offsets':[0,4]}}", zeros, 20),
                      ST "the tensors cover bytes [0, 4) of the 20-byte data buffer: 16 trailing "
                         "bytes belong to no tensor (safetensors rule: the tensors cover the file "
                         "exactly)\n");
@@ -602,10 +618,10 @@ START_TEST(test_st_nan)
     WbBuf d = wb_new(&hbt_cx->arena);
     for (int i = 0; i < 6; i++)
         wb_f32(&d, i == 4 ? NAN : 1.0f);
-    ck_assert_str_eq(st_fail("{'w':{'dtype':'F32','shape':[2,3],'data_offsets':[0,24]}}", d.data,
-                             d.len),
-                     ST "tensor 'w': element 4 (index [1, 1]) is NaN (hbnnc rule: weights must "
-                        "be finite)\n");
+    ck_assert_str_eq(
+            st_fail("{'w':{'dtype':'F32','shape':[2,3],'data_offsets':[0,24]}}", d.data, d.len),
+            ST "tensor 'w': element 4 (index [1, 1]) is NaN (hbnnc rule: weights must "
+               "be finite)\n");
 }
 END_TEST
 
@@ -637,8 +653,8 @@ START_TEST(test_st_f16_bf16_nonfinite)
                              "'b':{'dtype':'BF16','shape':[2],'data_offsets':[6,10]}}",
                              d.data, d.len),
                      ST "tensor 'h': element 1 (index [1]) is +Inf (hbnnc rule: weights must be "
-                        "finite)\n"
-                     ST "tensor 'b': element 1 (index [1]) is -Inf (hbnnc rule: weights must be "
+                        "finite)\n" ST
+                        "tensor 'b': element 1 (index [1]) is -Inf (hbnnc rule: weights must be "
                         "finite)\n");
 }
 END_TEST
@@ -648,10 +664,10 @@ START_TEST(test_st_f64_range)
     WbBuf d = wb_new(&hbt_cx->arena);
     wb_f64(&d, 1.0);
     wb_f64(&d, 1e39);
-    ck_assert_str_eq(st_fail("{'d':{'dtype':'F64','shape':[2],'data_offsets':[0,16]}}", d.data,
-                             d.len),
-                     ST "tensor 'd': element 1 (index [1]) is 1e+39, beyond the float32 range "
-                        "+-3.40282e+38 (hbnnc rule: F64 weights must fit in float32)\n");
+    ck_assert_str_eq(
+            st_fail("{'d':{'dtype':'F64','shape':[2],'data_offsets':[0,16]}}", d.data, d.len),
+            ST "tensor 'd': element 1 (index [1]) is 1e+39, beyond the float32 range "
+               "+-3.40282e+38 (hbnnc rule: F64 weights must fit in float32)\n");
 }
 END_TEST
 
@@ -659,9 +675,9 @@ START_TEST(test_st_scalar_nan)
 {
     WbBuf d = wb_new(&hbt_cx->arena);
     wb_f64(&d, NAN);
-    ck_assert_str_eq(st_fail("{'s':{'dtype':'F64','shape':[],'data_offsets':[0,8]}}", d.data,
-                             d.len),
-                     ST "tensor 's': the scalar is NaN (hbnnc rule: weights must be finite)\n");
+    ck_assert_str_eq(
+            st_fail("{'s':{'dtype':'F64','shape':[],'data_offsets':[0,8]}}", d.data, d.len),
+            ST "tensor 's': the scalar is NaN (hbnnc rule: weights must be finite)\n");
 }
 END_TEST
 
@@ -800,16 +816,16 @@ static void npz_mixed(uint16_t method, bool descriptor, bool sentinel, const WbZ
     wb_u16(&d16, 0x0001); // f16 subnormal
     wb_u16(&d16, 0xbc00); // -1
     wb_f64(&d64, 0.1);
-    WbBuf a = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", d32.data,
-                  d32.len);
+    WbBuf a = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", d32.data, d32.len);
     WbBuf b = npy("{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }", d16.data, d16.len);
     WbBuf c = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", d64.data, d64.len);
     WbBuf e = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 5), }", NULL, 0);
     WbBuf g = npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", zeros, 3);
     WbBuf h = npy("{'descr': '<i8', 'fortran_order': False, 'shape': (), }", zeros, 8);
-    WbMember ms[] = {member("conv.weight.npy", &a, method), member("b16.npy", &b, method),
-                     member("scalar.npy", &c, method),      member("empty.npy", &e, method),
-                     member("bytes.npy", &g, method),       member("num_batches_tracked.npy", &h, method)};
+    WbMember ms[] = {
+            member("conv.weight.npy", &a, method), member("b16.npy", &b, method),
+            member("scalar.npy", &c, method),      member("empty.npy", &e, method),
+            member("bytes.npy", &g, method),       member("num_batches_tracked.npy", &h, method)};
     for (int i = 0; i < 6; i++) {
         ms[i].descriptor = descriptor;
         ms[i].zip64_sentinel = sentinel;
@@ -869,8 +885,8 @@ START_TEST(test_npz_plain_zip_and_versions)
     WbBuf d = wb_new(&hbt_cx->arena);
     wb_f32(&d, 4.0f);
     WbBuf a = wb_npy(&hbt_cx->arena, 2, F4_1, d.data, d.len);
-    WbBuf b = wb_npy(&hbt_cx->arena, 3, "{\"shape\":(1,),\"fortran_order\":False,\"descr\":\"<f4\"}",
-                     d.data, d.len);
+    WbBuf b = wb_npy(&hbt_cx->arena, 3,
+                     "{\"shape\":(1,),\"fortran_order\":False,\"descr\":\"<f4\"}", d.data, d.len);
     WbMember ms[] = {member("a.npy", &a, 0), member("b.npy", &b, 8)};
     ms[0].zip64_local = ms[1].zip64_local = false;
     WFile *f = npz_ok(ms, 2, NULL);
@@ -894,7 +910,8 @@ START_TEST(test_npz_big_member)
     WbBuf d = wb_new(&hbt_cx->arena);
     for (int i = 0; i < N; i++)
         wb_f32(&d, (float)(i % 1000) - 500.0f);
-    WbBuf a = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100, 1000), }", d.data, d.len);
+    WbBuf a =
+            npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100, 1000), }", d.data, d.len);
     WbMember m = member("big.npy", &a, 8);
     WFile *f = npz_ok(&m, 1, NULL);
     const WTensor *t = weights_find(f, "big");
@@ -1139,8 +1156,8 @@ START_TEST(test_npz_header_syntax)
         const char *dict, *what;
     } cases[] = {
             {"{'descr': '<f4', 'fortran_order': False}", "missing key ('descr', 'fortran_order' "
-                                                          "and 'shape' are required) at header "
-                                                          "byte 40"},
+                                                         "and 'shape' are required) at header "
+                                                         "byte 40"},
             {"{'descr': '<f4', 'descr': '<f4'}", "duplicate key at header byte 17"},
             {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}",
              "unknown key (expected 'descr', 'fortran_order' and 'shape') at header byte 56"},
@@ -1301,7 +1318,8 @@ START_TEST(test_npz_numpy_roundtrip)
         const WTensor *big = weights_find(f, "big");
         ck_assert(big->data[0] == -1.0f && big->data[199999] == 1.0f);
         ck_assert(weights_find(f, "arr_0")->data[0] == 9.0f);
-        ck_assert_ptr_nonnull(weights_find(f, "\xc3\xbc" "ber.weight"));
+        ck_assert_ptr_nonnull(weights_find(f, "\xc3\xbc"
+                                              "ber.weight"));
     }
 }
 END_TEST
@@ -1388,6 +1406,7 @@ Suite *suite_weights(void)
     tcase_add_test(st, test_st_shape_overflow);
     tcase_add_test(st, test_st_misaligned_bits);
     tcase_add_test(st, test_st_all_bad_entries_reported);
+    tcase_add_test(st, test_st_error_cap);
     tcase_add_test(st, test_st_first_not_zero);
     tcase_add_test(st, test_st_gap);
     tcase_add_test(st, test_st_overlap);

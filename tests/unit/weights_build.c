@@ -163,7 +163,7 @@ static void put_local(WbBuf *b, const WbMember *m, const Prepared *p)
     wb_u16(b, z64 ? 45 : 20);
     wb_u16(b, member_flags(m));
     wb_u16(b, m->method);
-    wb_u16(b, 0); // time
+    wb_u16(b, 0);    // time
     wb_u16(b, 0x21); // date: 1980-01-01
     wb_u32(b, m->descriptor ? 0 : p->crc);
     wb_u32(b, m->descriptor ? 0 : sent ? 0xFFFFFFFFu : (uint32_t)p->csize);
@@ -201,9 +201,9 @@ static void put_central(WbBuf *b, const WbMember *m, const Prepared *p)
     wb_u32(b, sent ? 0xFFFFFFFFu : (uint32_t)p->usize);
     wb_u16(b, (uint16_t)strlen(m->name));
     wb_u16(b, sent ? 28 : 0);
-    wb_u16(b, 0); // comment
-    wb_u16(b, 0); // disk
-    wb_u16(b, 0); // internal attributes
+    wb_u16(b, 0);           // comment
+    wb_u16(b, 0);           // disk
+    wb_u16(b, 0);           // internal attributes
     wb_u32(b, 0x81a40000u); // -rw-r--r--
     wb_u32(b, sent ? 0xFFFFFFFFu : (uint32_t)p->local_off);
     wb_str(b, m->name);

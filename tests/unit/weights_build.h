@@ -6,11 +6,11 @@
 #ifndef HB_WEIGHTS_BUILD_H
 #define HB_WEIGHTS_BUILD_H
 
-#include "arena.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "arena.h"
 
 /* A growable byte buffer in an arena (grown blocks are abandoned to the arena). */
 typedef struct WbBuf {
@@ -42,23 +42,23 @@ typedef struct WbMember {
     const char *name;
     const void *data; // the uncompressed member bytes (usually a .npy)
     size_t len;
-    uint16_t method;       // 0 stored, 8 deflate; anything else is written stored with that id
-    bool zip64_local;      // numpy's force_zip64: a local Zip64 extra holding both sizes
-    bool zip64_sentinel;   // sizes and offset 0xFFFFFFFF in the headers, real ones in extras
-    bool descriptor;       // flag bit 3: zero sizes in the local header, a descriptor after
-    bool nested;           // this member's local record is the data of the previous member
-    uint16_t flags;        // more general-purpose bits (1 = encrypted)
-    uint32_t crc_xor;      // corrupt the recorded CRC
-    uint64_t usize;        // nonzero: declared uncompressed size (a lie)
-    const char *local_name; // nonzero: the local header's name differs
+    uint16_t method;         // 0 stored, 8 deflate; anything else is written stored with that id
+    bool zip64_local;        // numpy's force_zip64: a local Zip64 extra holding both sizes
+    bool zip64_sentinel;     // sizes and offset 0xFFFFFFFF in the headers, real ones in extras
+    bool descriptor;         // flag bit 3: zero sizes in the local header, a descriptor after
+    bool nested;             // this member's local record is the data of the previous member
+    uint16_t flags;          // more general-purpose bits (1 = encrypted)
+    uint32_t crc_xor;        // corrupt the recorded CRC
+    uint64_t usize;          // nonzero: declared uncompressed size (a lie)
+    const char *local_name;  // nonzero: the local header's name differs
     const void *raw_deflate; // nonzero: use these bytes as the compressed data
     size_t raw_deflate_len;
 } WbMember;
 
 typedef struct WbZipOpts {
-    bool zip64_end;  // write a Zip64 end record and locator
-    uint16_t disk;   // this disk's number in the end record
-    size_t junk;     // bytes of junk between the last member and the central directory
+    bool zip64_end; // write a Zip64 end record and locator
+    uint16_t disk;  // this disk's number in the end record
+    size_t junk;    // bytes of junk between the last member and the central directory
 } WbZipOpts;
 
 WbBuf wb_zip(Arena *a, const WbMember *ms, int n, const WbZipOpts *o);

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/* check_ir.c: the kernel IR: print -> parse -> print is the identity (hand-written
+ * modules and lowered networks), the verifier accepts them and rejects hand-broken
+ * modules with located messages, and the interpreter runs parsed text. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "bind.h"
+#include "interp.h"
+#include "lower.h"
+#include "quant.h"
+#include "sema.h"
+#include "test_util.h"
+
+static const char *print_str(const IrModule *m)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    ir_print(fp, m);
+    fclose(fp);
+    const char *s = arena_strdup(&hbt_cx->arena, buf);
+    free(buf);
+    return s;
+}
+
+static IrModule *parse_str(const char *text)
+{
+    uint32_t id = cx_add_source(hbt_cx, "t.ir", text, (uint32_t)strlen(text));
+    return ir_parse(hbt_cx, id);
+}
+
+/* A small module using every kind of constant and the integer path. */
+static const char small[] =
+        "hbir 1 network t\n\n"
+        "%x : f32[4] = input index=0\n"
+        "%s : bits<1,unit>[4] = sign %x\n"
+        "%p : i32[1, 2] = bpop_dense %s, @w\n"
+        "%a : i32[2] = icomb %p, @c shift=0 bound=4\n"
+        "%t : bits<1,unit>[2] = threshold %a, @n, @h\n"
+        "%q : bits<2,masked,runtime>[4] = quant %x widths=[1,2] fracs=[0.5,0.5] "
+        "select=middle-out seed=0\n"
+        "%r : f32[4] = dequant %q\n"
+        "%f : f32[2] = dequant %t\n"
+        "output %f\n"
+        "output %r\n"
+        "\nconst @w : bits<1>[2, 4] = {\n  plane 0:\n    0x0000000000000005 0x000000000000000f\n}\n"
+        "\nconst @c : i32[1, 1] = {\n    1\n}\n"
+        "\nconst @n : i32[2] = {\n    0 1\n}\n"
+        "\nconst @h : i32[2, 1] = {\n    0 -2\n}\n";
+
+START_TEST(test_roundtrip_small)
+{
+    IrModule *m = parse_str(small);
+    ck_assert_msg(m && ir_verify(hbt_cx, m, "t.ir"), "%s", hbt_diags());
+    ck_assert_str_eq(print_str(m), small);
+    // x = [1, -1, 0, 2] -> signs [+, -, -, +]; row 0 weights 0b0101 = [+, -, +, -]:
+    // S = 1 + 1 - 1 - 1 = 0 >= 0 -> +1; row 1 all + : S = 1 - 1 - 1 + 1 = 0, negated
+    // 0 >= -2 -> +1.
+    float in[4] = {1, -1, 0, 2}, out[6];
+    ck_assert(interp_run_batch(hbt_cx, m, in, 1, out, NULL));
+    ck_assert(out[0] == 1.0f && out[1] == 1.0f);
+}
+END_TEST
+
+static Graph *graph_of(const char *src)
+{
+    uint32_t id = hbt_source(src);
+    AstFile *f = parse_file(hbt_cx, id);
+    ck_assert_msg(f && diag_errors(hbt_cx) == 0, "parse: %s", hbt_diags());
+    Graph *g = sema_check(hbt_cx, f, NULL);
+    ck_assert_msg(g && diag_errors(hbt_cx) == 0, "sema: %s", hbt_diags());
+    return g;
+}
+
+static void bind_constant(Graph *g)
+{
+    uint64_t s = 42;
+    for (uint32_t i = 0; i < g->n; i++) {
+        GNode *n = &g->nodes[i];
+        for (int r = 0; r < TR_COUNT; r++) {
+            Shape sh;
+            if (!gnode_tensor_shape(g, n, (TensorRole)r, &sh))
+                continue;
+            WTensor *t = arena_alloc(&hbt_cx->arena, sizeof *t);
+            t->dtype = WD_F32, t->rank = sh.rank, t->nelem = shape_elems(&sh);
+            for (int k = 0; k < sh.rank; k++)
+                t->shape[k] = sh.d[k];
+            float *d = arena_calloc(&hbt_cx->arena, t->nelem, sizeof(float));
+            for (uint64_t j = 0; j < t->nelem; j++)
+                d[j] = r == TR_RUNNING_VAR ? 1.0f
+                                           : (float)((double)(hb_rng_next(&s) >> 11) / 9e15 - 0.5);
+            t->data = d;
+            n->bound[r] = t;
+        }
+    }
+    g->bound = true;
+    ck_assert(quantize_graph(hbt_cx, g));
+}
+
+START_TEST(test_roundtrip_lowered)
+{
+    Graph *g = graph_of("hbnn 0.1\nnetwork n {\n    input x: f32[2, 6, 6]\n"
+                        "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n"
+                        "    b1: batchnorm\n        sign\n        maxpool(2)\n"
+                        "    c2: conv2d(4, kernel=3, pad=1, groups=2) weights bits 1:70% 2:30%\n"
+                        "    b2: batchnorm\n        quant bits 2\n"
+                        "    c3: conv2d(3, kernel=1) weights bits 2\n"
+                        "        hardtanh(min=-0.5, max=0.25)\n        flatten\n"
+                        "    fc: dense(3) weights float\n        softmax\n        argmax\n"
+                        "    output fc\n}\n");
+    bind_constant(g);
+    IrModule *m = lower_graph(hbt_cx, g, NULL, NULL);
+    ck_assert_msg(m, "%s", hbt_diags());
+    const char *a = print_str(m);
+    IrModule *m2 = parse_str(a);
+    ck_assert_msg(m2 && ir_verify(hbt_cx, m2, "t.ir"), "%s", hbt_diags());
+    ck_assert_str_eq(print_str(m2), a);
+}
+END_TEST
+
+/* Hand-broken variants of `small`: replace `from` by `to`, expect `msg`. */
+typedef struct Broken {
+    const char *from, *to, *msg;
+} Broken;
+
+static const Broken broken[] = {
+        {"= sign %x", "= sign %y", "t.ir:4:29: error: unknown value %y"},
+        {"%s : bits<1,unit>[4] = sign %x", "%s : bits<1,unit>[4] = sign %p",
+         "error: sign '%s': operand 1 (%p) is used before it is defined"},
+        {"bpop_dense %s, @w", "bpop_dense %s", "error: bpop_dense '%p': takes 2 operands, got 1"},
+        {"bpop_dense %s, @w", "bpop_dense %s, %x",
+         "error: bpop_dense '%p': operand 2 must be a constant"},
+        {"%f : f32[2]", "%f : f32[3]", "error: dequant '%f': result must be f32[2], got f32[3]"},
+        {"bound=4", "bound=3", "above the stated bound 3"},
+        {"0 -2", "0 -2000000000", "threshold 1 (-2000000000) is outside"},
+        {"fracs=[0.5,0.5]", "fracs=[0.5,0.6]", "fractions sum to 1.1, expected 1"},
+        {"0x000000000000000f", "0x000000000000001f", "padding bits of row 1 are not zero"},
+        {"%q : bits<2,masked,runtime>", "%q : bits<2,runtime>",
+         "result must have 2 planes and masks"},
+        {"{\n    0 1\n}", "{\n    0 2\n}", "negate flag of channel 1 is 2"},
+        {"output %r\n", "output %q\n", "output 2 must be an f32 or i32 value"},
+        {"%t : bits<1,unit>[2] = threshold", "%t : bits<1,unit>[2] = thresh",
+         "t.ir:7:24: error: unknown op 'thresh'"},
+        {"{\n    1\n}", "{\n    1 2\n}", "constant @c has more values than its type's 1"},
+        {"%s : bits<1,unit>[4]", "%s : bits<2,unit>[4]", "unit scales are for 1-bit"},
+        {"shift=0 bound=4", "bound=4", "icomb expects attribute 'shift' here"},
+};
+
+START_TEST(test_verify_rejects)
+{
+    const Broken *b = &broken[_i];
+    const char *at = strstr(small, b->from);
+    ck_assert_msg(at, "case %d: '%s' not in the module", _i, b->from);
+    char *text = arena_printf(&hbt_cx->arena, "%.*s%s%s", (int)(at - small), small, b->to,
+                              at + strlen(b->from));
+    IrModule *m = parse_str(text);
+    bool ok = m && ir_verify(hbt_cx, m, "t.ir");
+    ck_assert_msg(!ok, "case %d accepted", _i);
+    const char *d = hbt_diags();
+    ck_assert_msg(strstr(d, b->msg), "case %d: expected '%s' in:\n%s", _i, b->msg, d);
+}
+END_TEST
+
+Suite *suite_ir(void)
+{
+    Suite *s = suite_create("ir");
+    TCase *tc = tcase_create("ir");
+    tcase_add_checked_fixture(tc, hbt_setup, hbt_teardown);
+    tcase_add_test(tc, test_roundtrip_small);
+    tcase_add_test(tc, test_roundtrip_lowered);
+    tcase_add_loop_test(tc, test_verify_rejects, 0, (int)(sizeof broken / sizeof *broken));
+    suite_add_tcase(s, tc);
+    return s;
+}
