@@ -41,11 +41,13 @@ void arena_destroy(Arena *a)
     a->total = 0;
 }
 
+/* calloc, not malloc + memset: for a big block the C library maps fresh zero pages,
+ * so a 100 MB tensor is not written twice (zeroing, then filling). */
 static ArenaChunk *chunk_new(size_t size)
 {
     if (size > SIZE_MAX - sizeof(ArenaChunk))
         oom(size);
-    ArenaChunk *c = malloc(sizeof(ArenaChunk) + size);
+    ArenaChunk *c = calloc(1, sizeof(ArenaChunk) + size);
     if (!c)
         oom(size);
     c->used = 0;
@@ -74,8 +76,7 @@ void *arena_alloc(Arena *a, size_t size)
                 a->head = big;
             }
             a->total += need;
-            memset(big->data, 0, size);
-            return big->data;
+            return big->data; // already zero (calloc)
         }
         c = chunk_new(CHUNK_SIZE);
         c->next = a->head;

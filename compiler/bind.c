@@ -4,6 +4,7 @@
  * quantizer. Messages name the file, the tensor and the layer (language.md 3.8). */
 #include "bind.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,48 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
     return true;
 }
 
+/* A static quantizer's scales tensor L.scales: optional; if present, float32 [k]
+ * (k = the quantizer's planes), finite and not negative (beta_n is a mean |residual|). */
+static void bind_scales(Binder *b, uint32_t idx)
+{
+    GNode *n = &b->g->nodes[idx];
+    WTensor *t = weights_find(b->wf, n->scales_tensor);
+    if (!t)
+        return;
+    int32_t *owner = &b->owner[t - b->wf->tensors];
+    if (*owner >= 0) {
+        Diag *d = diag_error(b->cx, n->site, "tensor '%s' is bound by two layers", t->name);
+        diag_note(b->cx, d, "'%s' binds it too", b->g->nodes[*owner].name);
+        return;
+    }
+    *owner = (int32_t)idx;
+    t->used = true;
+    int k = n->aq.share_bits[n->aq.nshares - 1];
+    if (!t->data) {
+        Diag *d = diag_error(b->cx, n->site, "tensor '%s' has dtype %s", t->name, t->dtype_name);
+        diag_note(b->cx, d, "activation scales must be F32, F16, BF16 or F64");
+        return;
+    }
+    if (t->rank != 1 || t->shape[0] != k) {
+        Diag *d = diag_error(b->cx, n->site,
+                             "tensor '%s' has shape %s in %s, but quantizer %s expects [%d]",
+                             t->name, weights_shape_str(&b->cx->arena, t->shape, t->rank),
+                             b->wf->display_name, n->name, k);
+        diag_note(b->cx, d, "the static scales beta_1..beta_%d of a %d-plane quantizer", k, k);
+        return;
+    }
+    for (uint64_t i = 0; i < t->nelem; i++) {
+        if (!(t->data[i] >= 0) || t->data[i] == INFINITY) {
+            diag_error(b->cx, n->site,
+                       "tensor '%s' has scale %g at index %llu; activation scales must be "
+                       "finite and not negative",
+                       t->name, (double)t->data[i], (unsigned long long)i);
+            return;
+        }
+    }
+    n->scales_bound = t;
+}
+
 /* torch's BatchNorm keeps a step counter that inference ignores: mark it used. */
 static void claim_counter(Binder *b, const GNode *n)
 {
@@ -193,6 +236,8 @@ bool bind_graph(HbCx *cx, Graph *g, WFile *wf)
                 bind_role(&b, i, (TensorRole)r);
         if (n->op == GOP_BATCHNORM && n->tensor[TR_WEIGHT])
             claim_counter(&b, n);
+        if (n->scales_tensor)
+            bind_scales(&b, i);
     }
     if (diag_errors(cx) == before)
         warn_unused(&b);

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /* driver_ir.c: the driver's IR stages, after binding and quantization: lowering (with
- * a calibration pass for static activation scales), --emit ir, --run with the
- * reference interpreter (stdout or -o OUT.npy), and IR text given directly as the
- * input file (FILE.ir: parse, verify, then --emit ir or --run). */
+ * a calibration pass for static activation scales), --emit ir, --run and --run-ideal
+ * with the reference interpreter (stdout or -o OUT.npy), what --explain learns there
+ * (static scales and where they came from, the ideal-vs-integer gap on the calibration
+ * inputs), and IR text given directly as the input file (FILE.ir: parse, verify, then
+ * --emit ir or --run). */
 #include "driver_ir.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
+#include "explain.h"
 #include "interp.h"
 #include "lower.h"
 #include "npy.h"
@@ -64,6 +68,15 @@ static int write_outputs(HbCx *cx, const IrModule *m, const char *path, const fl
 
 static int run_module(HbCx *cx, const DriverOptions *o, const IrModule *m)
 {
+    InterpMode mode = o->run_ideal ? INTERP_IDEAL : INTERP_INTEGER;
+    if (mode == INTERP_IDEAL && !interp_has_ideal(m)) {
+        Diag *d = diag_file_error(cx, o->input,
+                                  "--run-ideal needs the network source: IR text keeps the "
+                                  "integer coefficients and thresholds, not the scales they "
+                                  "were rounded from");
+        diag_help(cx, d, "run the .hb file with --run-ideal, or use --run");
+        return EXIT_USAGE;
+    }
     int rc = EXIT_OK;
     uint64_t batch = 0;
     const float *in = load_batch(cx, m, o->run, &batch, &rc);
@@ -72,16 +85,17 @@ static int run_module(HbCx *cx, const DriverOptions *o, const IrModule *m)
     float *out = NULL;
     if (o->output)
         out = arena_calloc(&cx->arena, batch * interp_out_elems(m) + 1, sizeof(float));
-    if (!interp_run_batch(cx, m, in, batch, out, o->output ? NULL : o->out))
+    if (!interp_run_batch_mode(cx, m, mode, in, batch, out, o->output ? NULL : o->out))
         return EXIT_INTERNAL;
     return o->output ? write_outputs(cx, m, o->output, out, batch) : EXIT_OK;
 }
 
 /* --calibrate: lower with static quantizers as runtime ones, run the calibration
  * batch, and set each static beta_n to the mean over the examples of that
- * quantizer's runtime beta_n (docs/ir.md §6). Fills *scales (per graph node). */
+ * quantizer's runtime beta_n (docs/ir.md §6). Fills *scales (per graph node) and
+ * keeps the batch in *batch for the gap report. */
 static int calibrate(HbCx *cx, const DriverOptions *o, const Graph *g, float ***scales,
-                     uint64_t *count)
+                     uint64_t *count, const float **batch)
 {
     LowerOptions lo = {.calibrating = true};
     uint32_t *nv;
@@ -117,25 +131,260 @@ static int calibrate(HbCx *cx, const DriverOptions *o, const Graph *g, float ***
         for (int k = 0; k < IR_MAX_BITS; k++)
             (*scales)[i][k] = (float)(sum[i][k] / (double)*count);
     }
+    *batch = in;
     return EXIT_OK;
 }
 
-/* --explain with --calibrate: the scales that went into the IR. */
-static void explain_scales(const DriverOptions *o, const Graph *g, float **scales, uint64_t count)
+/* ---- the gap between the integer program and the ideal one (docs/ir.md §6) ---- */
+
+typedef struct GapLayer {
+    const char *name, *layer; // the thresholded value, the layer folded into it
+    uint32_t value;
+    uint64_t differ, total; // activation bits (elements x planes, over all inputs)
+} GapLayer;
+
+typedef struct GapOut {
+    const char *name;
+    bool is_f32;
+    bool argmax;      // a class index, or a vector of >= 2 floats
+    double max_abs;   // max |integer - ideal| over elements and inputs
+    double max_rel;   // max over inputs of max |diff| / max |ideal| of that input
+    uint64_t agree;   // inputs whose argmax (or class index) is the same
+} GapOut;
+
+typedef struct Gap {
+    uint64_t count;
+    HbVec(GapOut) outs;
+    HbVec(GapLayer) layers;
+} Gap;
+
+static uint64_t first_max(const float *x, uint64_t n)
 {
-    fprintf(o->out, "\ncalibrated activation scales (mean over %llu examples of %s):\n",
-            (unsigned long long)count, o->calibrate);
-    for (uint32_t i = 0; i < g->n; i++) {
-        if (!scales[i])
+    uint64_t best = 0;
+    for (uint64_t j = 1; j < n; j++)
+        if (x[j] > x[best])
+            best = j;
+    return best;
+}
+
+static void gap_outputs(Gap *gap, const Interp *a, const Interp *b)
+{
+    const IrModule *m = a->m;
+    for (uint32_t k = 0; k < m->outputs.len; k++) {
+        uint32_t v = m->outputs.data[k];
+        GapOut *g = &gap->outs.data[k];
+        uint64_t n = ir_type_elems(&m->values.data[v].type);
+        if (!g->is_f32) {
+            g->agree += a->v[v].i[0] == b->v[v].i[0];
             continue;
-        fprintf(o->out, "  %-20s", g->nodes[i].name);
-        for (int k = 0; k < g->nodes[i].aq.share_bits[g->nodes[i].aq.nshares - 1]; k++)
-            fprintf(o->out, " beta%d=%.9g", k + 1, (double)scales[i][k]);
-        fputc('\n', o->out);
+        }
+        const float *x = a->v[v].f, *y = b->v[v].f;
+        double worst = 0, scale = 0;
+        for (uint64_t j = 0; j < n; j++) {
+            worst = fmax(worst, fabs((double)x[j] - (double)y[j]));
+            scale = fmax(scale, fabs((double)y[j]));
+        }
+        g->max_abs = fmax(g->max_abs, worst);
+        g->max_rel = fmax(g->max_rel, worst == 0 ? 0 : scale > 0 ? worst / scale : INFINITY);
+        if (g->argmax)
+            g->agree += first_max(x, n) == first_max(y, n);
     }
 }
 
-int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
+/* Run the calibration batch through the integer program and the ideal one. */
+static bool measure_gap(HbCx *cx, const IrModule *m, const float *in, uint64_t count, Gap *gap)
+{
+    Interp *a = interp_new_mode(cx, m, INTERP_INTEGER), *b = interp_new_mode(cx, m, INTERP_IDEAL);
+    gap->count = count;
+    for (uint32_t k = 0; k < m->outputs.len; k++) {
+        const IrValue *v = &m->values.data[m->outputs.data[k]];
+        GapOut g = {.name = v->name, .is_f32 = v->type.enc == IR_F32};
+        g.argmax = !g.is_f32 || ir_type_elems(&v->type) >= 2;
+        hb_vec_push(&cx->arena, &gap->outs, g);
+    }
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *t = &m->insts.data[k];
+        if (t->op == IR_OP_THRESHOLD && t->fold)
+            hb_vec_push(&cx->arena, &gap->layers,
+                        ((GapLayer){m->values.data[t->result].name, t->fold->layer, t->result}));
+    }
+    uint64_t nin = ir_type_elems(&m->values.data[m->inputs.data[0]].type);
+    for (uint64_t e = 0; e < count; e++) {
+        const float *x = in + e * nin;
+        if (!interp_example(a, &x) || !interp_example(b, &x))
+            return false;
+        for (uint32_t k = 0; k < gap->layers.len; k++) {
+            GapLayer *l = &gap->layers.data[k];
+            const IrType *t = &m->values.data[l->value].type;
+            uint64_t n = ir_type_elems(t);
+            for (uint64_t j = 0; j < n; j++)
+                l->differ += (uint64_t)__builtin_popcount(a->v[l->value].s[j] ^ b->v[l->value].s[j]);
+            l->total += n * t->bits;
+        }
+        gap_outputs(gap, a, b);
+    }
+    return true;
+}
+
+/* ---- what the IR stages add to --explain ---- */
+
+typedef struct Stages {
+    float **scales;      // --calibrate: per graph node (static quantizers)
+    uint64_t count;      // calibration inputs
+    const float *batch;  // the calibration batch
+    IrModule *m;         // the lowered module (NULL if not lowered)
+    Gap *gap;            // --explain --calibrate
+} Stages;
+
+/* The static scales of quant node i and where they came from; NULL if none. */
+static const float *scales_of(const Graph *g, const Stages *st, uint32_t i, bool *calibrated)
+{
+    const GNode *n = &g->nodes[i];
+    *calibrated = false;
+    if (n->op != GOP_QUANT || n->aq.kind != QK_BITS || n->aq.act_scale != ACT_SCALE_STATIC)
+        return NULL;
+    if (st->scales && st->scales[i]) {
+        *calibrated = true;
+        return st->scales[i];
+    }
+    return n->scales_bound ? n->scales_bound->data : NULL;
+}
+
+static void text_scales(const DriverOptions *o, const Graph *g, const Stages *st)
+{
+    bool any = false, cal;
+    for (uint32_t i = 0; i < g->n; i++) {
+        const float *b = scales_of(g, st, i, &cal);
+        if (!b)
+            continue;
+        if (!any)
+            fprintf(o->out, "\nstatic activation scales:\n");
+        any = true;
+        const GNode *n = &g->nodes[i];
+        fprintf(o->out, "  %-20s", n->name);
+        for (int k = 0; k < n->aq.share_bits[n->aq.nshares - 1]; k++)
+            fprintf(o->out, " beta%d=%.9g", k + 1, (double)b[k]);
+        if (cal && n->scales_bound)
+            fprintf(o->out, " (calibrated on %llu inputs of %s; the weights file tensor %s is "
+                    "not used)\n",
+                    (unsigned long long)st->count, o->calibrate, n->scales_bound->name);
+        else if (cal)
+            fprintf(o->out, " (calibrated on %llu inputs of %s)\n", (unsigned long long)st->count,
+                    o->calibrate);
+        else
+            fprintf(o->out, " (weights file tensor %s)\n", n->scales_bound->name);
+    }
+}
+
+static void text_gap(const DriverOptions *o, const Gap *gap)
+{
+    fprintf(o->out,
+            "\nideal vs integer program on %llu calibration inputs (ideal: alpha_m beta_n and "
+            "thresholds not rounded):\n",
+            (unsigned long long)gap->count);
+    for (uint32_t k = 0; k < gap->outs.len; k++) {
+        const GapOut *g = &gap->outs.data[k];
+        fprintf(o->out, "  output %s:", g->name);
+        if (g->is_f32)
+            fprintf(o->out, " max |diff| %.3g, max relative diff %.3g%s", g->max_abs, g->max_rel,
+                    g->argmax ? "," : "");
+        if (g->argmax)
+            fprintf(o->out, " %s agrees %llu/%llu", g->is_f32 ? "argmax" : "class",
+                    (unsigned long long)g->agree, (unsigned long long)gap->count);
+        fputc('\n', o->out);
+    }
+    for (uint32_t k = 0; k < gap->layers.len; k++) {
+        const GapLayer *l = &gap->layers.data[k];
+        fprintf(o->out, "  %s (thresholds folded from %s): %llu of %llu bits differ (%.2f%%)\n",
+                l->name, l->layer, (unsigned long long)l->differ, (unsigned long long)l->total,
+                l->total ? 100.0 * (double)l->differ / (double)l->total : 0.0);
+    }
+    if (!gap->layers.len)
+        fprintf(o->out, "  no folded layers: the integer program is the ideal one\n");
+}
+
+static void json_num(FILE *out, double x)
+{
+    if (isfinite(x))
+        fprintf(out, "%.9g", x);
+    else
+        fprintf(out, "null");
+}
+
+static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const Stages *st)
+{
+    FILE *out = o->out;
+    explain_json_begin(out, cx, g);
+    bool any = false, cal;
+    for (uint32_t i = 0; i < g->n; i++) {
+        const float *b = scales_of(g, st, i, &cal);
+        if (!b)
+            continue;
+        const GNode *n = &g->nodes[i];
+        fprintf(out, "%s\n  {\"layer\": ", any ? "," : ", \"activation_scales\": [");
+        any = true;
+        explain_json_str(out, n->name);
+        fprintf(out, ", \"beta\": [");
+        for (int k = 0; k < n->aq.share_bits[n->aq.nshares - 1]; k++)
+            fprintf(out, "%s%.9g", k ? ", " : "", (double)b[k]);
+        fprintf(out, "], \"source\": \"%s\"", cal ? "calibrated" : "weights file");
+        if (cal)
+            fprintf(out, ", \"inputs\": %llu", (unsigned long long)st->count);
+        if (n->scales_bound) {
+            fprintf(out, ", \"tensor\": ");
+            explain_json_str(out, n->scales_bound->name);
+        }
+        fputc('}', out);
+    }
+    if (any)
+        fprintf(out, "\n]");
+    const Gap *gap = st->gap;
+    if (gap) {
+        fprintf(out, ", \"gap\": {\"inputs\": %llu, \"outputs\": [", (unsigned long long)gap->count);
+        for (uint32_t k = 0; k < gap->outs.len; k++) {
+            const GapOut *go = &gap->outs.data[k];
+            fprintf(out, "%s{\"name\": ", k ? ", " : "");
+            explain_json_str(out, go->name);
+            if (go->is_f32) {
+                fprintf(out, ", \"max_abs_diff\": ");
+                json_num(out, go->max_abs);
+                fprintf(out, ", \"max_rel_diff\": ");
+                json_num(out, go->max_rel);
+            }
+            if (go->argmax)
+                fprintf(out, ", \"argmax_agree\": %llu", (unsigned long long)go->agree);
+            fputc('}', out);
+        }
+        fprintf(out, "], \"layers\": [");
+        for (uint32_t k = 0; k < gap->layers.len; k++) {
+            const GapLayer *l = &gap->layers.data[k];
+            fprintf(out, "%s{\"name\": ", k ? ", " : "");
+            explain_json_str(out, l->name);
+            fprintf(out, ", \"layer\": ");
+            explain_json_str(out, l->layer);
+            fprintf(out, ", \"bits_differ\": %llu, \"bits\": %llu}", (unsigned long long)l->differ,
+                    (unsigned long long)l->total);
+        }
+        fprintf(out, "]}");
+    }
+    explain_json_end(out);
+}
+
+/* --explain: text gets sections after the table (printed by the driver); JSON is
+ * printed here whole, so the scales and the gap can be members of the one object. */
+static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const Stages *st)
+{
+    if (o->explain == EXPLAIN_JSON) {
+        json_extras(cx, o, g, st);
+    } else if (o->explain == EXPLAIN_TEXT) {
+        text_scales(o, g, st);
+        if (st->gap)
+            text_gap(o, st->gap);
+    }
+}
+
+/* Calibrate, lower, and (--explain --calibrate) measure the gap. */
+static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
 {
     if (o->emit != EMIT_IR && !o->run && !o->calibrate)
         return EXIT_OK;
@@ -143,29 +392,43 @@ int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
         diag_file_error(cx, o->input,
                         "%s needs the trained weights (a 'weights' line or "
                         "--weights FILE)",
-                        o->run         ? "--run"
-                        : o->calibrate ? "--calibrate"
-                                       : "--emit ir");
+                        o->run && o->run_ideal ? "--run-ideal"
+                        : o->run               ? "--run"
+                        : o->calibrate         ? "--calibrate"
+                                               : "--emit ir");
         return EXIT_INPUT;
     }
-    float **scales = NULL;
-    uint64_t count = 0;
     if (o->calibrate) {
-        int rc = calibrate(cx, o, g, &scales, &count);
+        int rc = calibrate(cx, o, g, &st->scales, &st->count, &st->batch);
         diag_flush(cx);
         if (rc)
             return rc;
-        if (o->explain != EXPLAIN_NONE)
-            explain_scales(o, g, scales, count);
     }
-    LowerOptions lo = {.act_scales = (const float *const *)scales};
-    IrModule *m = lower_graph(cx, g, &lo, NULL);
+    LowerOptions lo = {.act_scales = (const float *const *)st->scales};
+    st->m = lower_graph(cx, g, &lo, NULL);
     diag_flush(cx);
-    if (!m)
+    if (!st->m)
         return EXIT_INPUT;
+    if (o->calibrate && o->explain != EXPLAIN_NONE) {
+        st->gap = arena_calloc(&cx->arena, 1, sizeof *st->gap);
+        if (!measure_gap(cx, st->m, st->batch, st->count, st->gap)) {
+            st->gap = NULL;
+            return EXIT_INTERNAL;
+        }
+    }
+    return EXIT_OK;
+}
+
+int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
+{
+    Stages st = {0};
+    int rc = stages(cx, o, g, &st);
+    explain_extras(cx, o, g, &st);
+    if (rc != EXIT_OK || !st.m)
+        return rc;
     if (o->emit == EMIT_IR)
-        ir_print(o->out, m);
-    return o->run ? run_module(cx, o, m) : EXIT_OK;
+        ir_print(o->out, st.m);
+    return o->run ? run_module(cx, o, st.m) : EXIT_OK;
 }
 
 bool driver_is_ir_file(const char *path)

@@ -200,7 +200,7 @@ void explain_text(FILE *out, HbCx *cx, const Graph *g)
 
 /* ---- JSON ---- */
 
-static void json_str(FILE *out, const char *s)
+void explain_json_str(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; s && *s; s++) {
@@ -226,9 +226,9 @@ static void json_shape(FILE *out, const Shape *s)
 static void json_qspec(FILE *out, HbCx *cx, const GNode *n, const QuantSpec *q)
 {
     fprintf(out, "{\"kind\": ");
-    json_str(out, qspec_kind_str(cx, q));
+    explain_json_str(out, qspec_kind_str(cx, q));
     fprintf(out, ", \"from\": ");
-    json_str(out, qorigin_name(q->origin_kind));
+    explain_json_str(out, qorigin_name(q->origin_kind));
     if (n->op == GOP_SIGN) {
         fputc('}', out);
         return;
@@ -240,7 +240,7 @@ static void json_qspec(FILE *out, HbCx *cx, const GNode *n, const QuantSpec *q)
     }
     if (q->kind == QK_BITS) {
         fprintf(out, ", \"select\": ");
-        json_str(out, select_str(cx, q));
+        explain_json_str(out, select_str(cx, q));
         fprintf(out, ", \"scale\": \"%s\", \"group\": \"%s\"",
                 q->scale == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor",
                 q->group == GROUP_CHANNEL ? "channel" : "element");
@@ -301,23 +301,34 @@ static void json_quant(FILE *out, const GNode *n)
 
 void explain_json(FILE *out, HbCx *cx, const Graph *g)
 {
+    explain_json_begin(out, cx, g);
+    explain_json_end(out);
+}
+
+void explain_json_end(FILE *out)
+{
+    fprintf(out, "}\n");
+}
+
+void explain_json_begin(FILE *out, HbCx *cx, const Graph *g)
+{
     fprintf(out, "{\"network\": ");
-    json_str(out, g->name);
+    explain_json_str(out, g->name);
     fprintf(out, ", \"layers\": [");
     for (uint32_t i = 0; i < g->n; i++) {
         const GNode *n = &g->nodes[i];
         fprintf(out, "%s\n  {\"index\": %u, \"label\": ", i ? "," : "", i);
         if (n->label)
-            json_str(out, n->label);
+            explain_json_str(out, n->label);
         else
             fprintf(out, "null");
         fprintf(out, ", \"op\": ");
-        json_str(out, n->written);
+        explain_json_str(out, n->written);
         fprintf(out, ", \"shape\": ");
         json_shape(out, &n->shape);
         if (n->tensor[TR_WEIGHT]) {
             fprintf(out, ", \"tensor\": ");
-            json_str(out, n->tensor[TR_WEIGHT]);
+            explain_json_str(out, n->tensor[TR_WEIGHT]);
         }
         if (n->op == GOP_CONV2D || n->op == GOP_DENSE) {
             fprintf(out, ", \"weights\": ");
@@ -330,5 +341,5 @@ void explain_json(FILE *out, HbCx *cx, const Graph *g)
         }
         fputc('}', out);
     }
-    fprintf(out, "\n]}\n");
+    fprintf(out, "\n]");
 }

@@ -100,6 +100,12 @@ typedef struct GNode {
     // when the role is absent (bias=auto with no bias in the file).
     const struct WTensor *bound[TR_COUNT];
     struct QTensor *qw; // conv2d/dense: the quantized weight tensor
+
+    // quant with `scale static`: the optional weights-file tensor of its scales
+    // beta_1..beta_k ("L.scales" for label path L; NULL if unlabelled), and the tensor
+    // bind.c found under that name (NULL if the file has none). --calibrate wins.
+    const char *scales_tensor;
+    const struct WTensor *scales_bound;
 } GNode;
 
 typedef struct Graph {

@@ -241,11 +241,27 @@ static const IFn i_fns[IR_OP_COUNT] = {
         [IR_OP_THRESHOLD] = interp_threshold,
 };
 
+bool interp_has_ideal(const IrModule *m)
+{
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if ((in->op == IR_OP_ICOMB || in->op == IR_OP_THRESHOLD) && !in->fold)
+            return false;
+    }
+    return true;
+}
+
 Interp *interp_new(HbCx *cx, const IrModule *m)
+{
+    return interp_new_mode(cx, m, INTERP_INTEGER);
+}
+
+Interp *interp_new_mode(HbCx *cx, const IrModule *m, InterpMode mode)
 {
     Interp *it = arena_alloc(&cx->arena, sizeof *it);
     it->cx = cx;
     it->m = m;
+    it->mode = mode;
     it->v = arena_calloc(&cx->arena, m->values.len ? m->values.len : 1, sizeof(IBuf));
     for (uint32_t k = 0; k < m->values.len; k++) {
         const IrType *t = &m->values.data[k].type;
@@ -259,6 +275,12 @@ Interp *interp_new(HbCx *cx, const IrModule *m)
             b->s = arena_calloc(&cx->arena, n, 1);
         if (t->enc == IR_BITS && t->masked)
             b->w = arena_calloc(&cx->arena, n, 1);
+    }
+    for (uint32_t k = 0; mode == INTERP_IDEAL && k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op == IR_OP_ICOMB && in->fold)
+            it->v[in->result].d = arena_calloc(
+                    &cx->arena, elems(&m->values.data[in->result].type), sizeof(double));
     }
     return it;
 }
@@ -321,7 +343,13 @@ void interp_print_line(FILE *fp, const Interp *it)
 bool interp_run_batch(HbCx *cx, const IrModule *m, const float *in, uint64_t batch, float *out,
                       FILE *fp)
 {
-    Interp *it = interp_new(cx, m);
+    return interp_run_batch_mode(cx, m, INTERP_INTEGER, in, batch, out, fp);
+}
+
+bool interp_run_batch_mode(HbCx *cx, const IrModule *m, InterpMode mode, const float *in,
+                           uint64_t batch, float *out, FILE *fp)
+{
+    Interp *it = interp_new_mode(cx, m, mode);
     uint64_t nin = elems(&m->values.data[m->inputs.data[0]].type), nout = interp_out_elems(m);
     for (uint64_t b = 0; b < batch; b++) {
         const float *x = in + b * nin;

@@ -2,7 +2,8 @@
 /* interp_bits.c: the reference semantics of the activation quantizers and the
  * bit-plane ops (docs/ir.md §4): sign, quant (runtime Eq. 4/5 per example through
  * quant.h, or static scales), dequant, bpop_dense/bpop_conv2d (exact plane-pair sums,
- * padded positions contribute nothing), icomb, fcomb and threshold. */
+ * padded positions contribute nothing), icomb, fcomb and threshold; and the ideal
+ * form of a folded icomb + threshold pair (docs/ir.md §6). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,9 +157,35 @@ bool interp_bpop_conv2d(IStep *s)
     return true;
 }
 
+/* Ideal mode: the layer's real pre-activation from the fold record,
+ * y = sum_m sum_n (alpha_m * beta_n) * S_mn + bias in double (m outer, n inner), with
+ * beta the scales of the bits value the bpop read: fcomb without the final rounding. */
+static void icomb_ideal(IStep *s)
+{
+    const IrFold *f = s->in->fold;
+    const IrModule *m = s->it->m;
+    const IrInst *pop = &m->insts.data[m->values.data[s->in->args[0].id].def];
+    const IrType *st = is_type(s, 0), *xt = ir_arg_type(m, pop->args[0]);
+    const IBuf *x = &s->it->v[pop->args[0].id];
+    const int32_t *S = is_val(s, 0)->i;
+    int kx = xt->bits, kw = f->kw;
+    uint64_t npos = ir_type_elems(s->ot), per = npos / (uint64_t)st->d[1];
+    for (uint64_t pos = 0; pos < npos; pos++) {
+        uint64_t o = pos / per;
+        const float *a = f->alpha + (f->rows == 1 ? 0 : o) * (uint64_t)kw;
+        double y = 0;
+        for (int mm = 0; mm < kw; mm++)
+            for (int n = 0; n < kx; n++)
+                y += (double)a[mm] * (double)x->beta[n] * S[(uint64_t)(mm * kx + n) * npos + pos];
+        s->out->d[pos] = y + (double)f->bias[o];
+    }
+}
+
 /* acc = sum_p coef[row][p] * S_p in 64 bits; the verifier proved |acc| <= bound. */
 bool interp_icomb(IStep *s)
 {
+    if (s->it->mode == INTERP_IDEAL && s->in->fold)
+        icomb_ideal(s);
     const IrType *st = is_type(s, 0);
     const int32_t *S = is_val(s, 0)->i;
     const IrConst *c = is_const(s, 1);
@@ -203,10 +230,37 @@ bool interp_fcomb(IStep *s)
     return true;
 }
 
+/* Ideal mode: z = a (y - mean) + beta_bn (no batch-norm: z = y) in double from the
+ * icomb's real y, then the quantizer's own decisions: the static residual recurrence
+ * E = z; bit_m = [E > 0]; E -= +-beta_m (sign: one level, bit = [z > 0]). */
+static void threshold_ideal(IStep *s)
+{
+    const IrFold *f = s->in->fold;
+    const double *y = is_val(s, 0)->d;
+    interp_scales(s->it, s->ot, s->out);
+    int k = s->ot->bits;
+    uint64_t npos = ir_type_elems(s->ot), per = npos / (uint64_t)s->ot->d[0];
+    for (uint64_t pos = 0; pos < npos; pos++) {
+        uint64_t c = pos / per;
+        double e = f->bn_a ? f->bn_a[c] * (y[pos] - f->bn_mean[c]) + f->bn_beta[c] : y[pos];
+        uint8_t bits = 0;
+        for (int m = 0; m < k; m++) {
+            int pos_bit = e > 0;
+            bits |= (uint8_t)(pos_bit << m);
+            e -= pos_bit ? (double)s->out->beta[m] : -(double)s->out->beta[m];
+        }
+        s->out->s[pos] = bits;
+    }
+}
+
 /* Walk the channel's threshold tree: v = (neg ? -acc : acc); at heap node j the level's
  * bit is [v >= thr[j]], and the walk goes to 2j+1 (bit 0) or 2j+2 (bit 1). */
 bool interp_threshold(IStep *s)
 {
+    if (s->it->mode == INTERP_IDEAL && s->in->fold && is_val(s, 0)->d) {
+        threshold_ideal(s);
+        return true;
+    }
     const int32_t *acc = is_val(s, 0)->i;
     const IrConst *neg = is_const(s, 1), *thr = is_const(s, 2);
     int k = s->ot->bits;

@@ -92,13 +92,29 @@ typedef struct IrRef {
     uint32_t id; // value or constant index
 } IrRef;
 
+/* Lowering's record of what it folded into one icomb + threshold pair, in real
+ * numbers: the ideal evaluation (interp.h, INTERP_IDEAL; docs/ir.md §6) uses it
+ * instead of the rounded integer coefficients and thresholds. Both instructions point
+ * at the same record. IR parsed from text has none: the text form keeps only the
+ * integers. The activation scales are in the IR already: beta_n of the bits value the
+ * bpop reads, and the threshold's result type (static @c, or unit for sign). */
+typedef struct IrFold {
+    const char *layer;                      // the conv2d / dense layer's name
+    uint32_t rows;                          // alpha rows: 1 (per-tensor) or O (per-channel)
+    int kw;                                 // weight planes
+    const float *alpha;                     // [rows][kw]: the weight scales alpha_m
+    const float *bias;                      // [O]: the layer's bias (zeros if none)
+    const double *bn_a, *bn_mean, *bn_beta; // [O]: the folded batch-norm; NULL if none
+} IrFold;
+
 typedef struct IrInst {
     IrOp op;
     uint32_t result; // value index
     IrRef *args;
     uint32_t nargs;
     IrAttr attr[IR_MAX_ATTRS];
-    SrcSpan span; // parsed text: the instruction's line; lowering: the graph node's span
+    SrcSpan span;       // parsed text: the instruction's line; lowering: the graph node's span
+    const IrFold *fold; // lowering: icomb and threshold of a folded layer; else NULL
 } IrInst;
 
 typedef struct IrModule {

@@ -168,11 +168,13 @@ static bool low_batchnorm(Low *L, uint32_t i)
 
 /* ---- activation quantizers ---- */
 
+/* --calibrate's scales win over the weights file's L.scales tensor. */
 const float *low_static_scales(Low *L, uint32_t i)
 {
-    if (!L->o || !L->o->act_scales)
-        return NULL;
-    return L->o->act_scales[i];
+    if (L->o && L->o->act_scales && L->o->act_scales[i])
+        return L->o->act_scales[i];
+    const WTensor *t = L->g->nodes[i].scales_bound;
+    return t ? t->data : NULL;
 }
 
 static bool low_sign(Low *L, uint32_t i)
@@ -209,7 +211,18 @@ static bool low_quant(Low *L, uint32_t i)
     const float *beta = stat ? low_static_scales(L, i) : NULL;
     if (stat && !beta) {
         Diag *d = diag_error(L->cx, n->site, "'%s' has static scales but none are known", n->name);
-        diag_help(L->cx, d, "pass --calibrate INPUTS.npy, or use 'scale runtime'");
+        int k = q->share_bits[q->nshares - 1];
+        if (n->scales_tensor)
+            diag_help(L->cx, d,
+                      "pass --calibrate INPUTS.npy, add a float32 tensor '%s' of shape [%d] "
+                      "to the weights file, or use 'scale runtime'",
+                      n->scales_tensor, k);
+        else
+            diag_help(L->cx, d,
+                      "pass --calibrate INPUTS.npy, label the quantizer and add a float32 "
+                      "tensor 'LABEL.scales' of shape [%d] to the weights file, or use "
+                      "'scale runtime'",
+                      k);
         return false;
     }
     uint32_t x = low_f32(L, in_val(L, n, 0), NULL);

@@ -161,7 +161,7 @@ static int32_t tau_for(double t, double a, double mean, double beta, double bias
 }
 
 static void emit_threshold(Low *L, uint32_t i, const Comb *c, uint32_t acc, uint32_t bn,
-                           uint32_t qn)
+                           uint32_t qn, IrFold *rec)
 {
     const GNode *n = &L->g->nodes[i], *qnode = &L->g->nodes[qn];
     int k = qnode->op == GOP_SIGN ? 1 : qnode->aq.share_bits[0];
@@ -201,8 +201,12 @@ static void emit_threshold(Low *L, uint32_t i, const Comb *c, uint32_t acc, uint
         rt.scale_const = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.beta", qname), 1,
                                       &kk, bq);
     }
+    rec->bias = bias;
+    rec->bn_a = bn_p.a, rec->bn_mean = bn_p.mean, rec->bn_beta = bn_p.beta;
     IrRef args[3] = {ir_v(acc), ir_c(cneg), ir_c(cthr)};
-    L->val[qn] = ir_emit(L->cx, L->m, IR_OP_THRESHOLD, qname, &rt, args, 3)->result;
+    IrInst *th = ir_emit(L->cx, L->m, IR_OP_THRESHOLD, qname, &rt, args, 3);
+    th->fold = rec;
+    L->val[qn] = th->result;
     L->done[qn] = true;
     if (bn != LOW_NONE)
         L->done[bn] = true;
@@ -237,9 +241,16 @@ static bool fold(Low *L, uint32_t i, uint32_t pop, uint32_t x, uint32_t bn, uint
                          args, 2);
     in->attr[0].i[0] = c.shift;
     in->attr[1].i[0] = c.bound;
+    // The real numbers behind the integers, for the ideal evaluation (docs/ir.md §6).
+    IrFold *rec = arena_calloc(&L->cx->arena, 1, sizeof *rec);
+    rec->layer = n->name;
+    rec->rows = n->qw->scale_rows;
+    rec->kw = c.kw;
+    rec->alpha = n->qw->scales;
+    in->fold = rec;
     uint32_t acc = in->result;
     L->val[i] = LOW_NONE;
-    emit_threshold(L, i, &c, acc, bn, qn);
+    emit_threshold(L, i, &c, acc, bn, qn, rec);
     return true;
 }
 

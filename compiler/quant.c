@@ -38,7 +38,7 @@ static void run_init(QRun *r, const QJob *job)
     r->alpha = quant_xmalloc(job->rows, HB_MAX_BITS * sizeof(float));
 }
 
-static void run_free(QRun *r)
+static void run_free(QRun *r) // a zeroed QRun (never initialized) is fine
 {
     quant_xfree(r->M);
     quant_xfree(r->signs);
@@ -218,6 +218,20 @@ static void *arena_copy(Arena *a, const void *p, size_t n, size_t size)
     return q;
 }
 
+/* One 64-element word of every plane and mask, from element e0 on (`cnt` <= 64). */
+static void pack_word(const QRun *r, uint64_t e0, uint64_t cnt, uint64_t *pw, uint64_t *mw)
+{
+    for (int m = 0; m < r->maxbits; m++)
+        pw[m] = mw[m] = 0;
+    for (uint64_t b = 0; b < cnt; b++) {
+        unsigned w = r->M[e0 + b], s = r->signs[e0 + b]; // s has no bits at or above w
+        for (int m = 0; m < r->maxbits; m++) {
+            mw[m] |= (uint64_t)(w > (unsigned)m) << b;
+            pw[m] |= (uint64_t)((s >> m) & 1) << b;
+        }
+    }
+}
+
 /* Sign planes and masks, packed per output channel row (see QTensor). */
 static void pack_planes(Arena *a, const QRun *r, QTensor *q)
 {
@@ -228,14 +242,9 @@ static void pack_planes(Arena *a, const QRun *r, QTensor *q)
     }
     for (uint64_t c = 0; c < q->channels; c++)
         for (uint64_t w = 0; w < wpc; w++) {
-            uint64_t pw[HB_MAX_BITS] = {0}, mw[HB_MAX_BITS] = {0};
-            for (uint64_t b = 0; b < 64 && w * 64 + b < pc; b++) {
-                uint64_t e = c * pc + w * 64 + b;
-                for (int m = 0; m < r->M[e]; m++) {
-                    mw[m] |= (uint64_t)1 << b;
-                    pw[m] |= (uint64_t)((r->signs[e] >> m) & 1) << b;
-                }
-            }
+            uint64_t pw[HB_MAX_BITS], mw[HB_MAX_BITS];
+            uint64_t cnt = pc - w * 64 < 64 ? pc - w * 64 : 64;
+            pack_word(r, c * pc + w * 64, cnt, pw, mw);
             for (int m = 0; m < r->maxbits; m++) {
                 q->planes[m][c * wpc + w] = pw[m];
                 q->masks[m][c * wpc + w] = mw[m];
@@ -309,9 +318,10 @@ static const char *quant_bits(Arena *a, const float *T, double norm2, const Quan
     job.len = q->n / job.rows;
     job.norm2 = norm2;
     job.work = quant_xmalloc(job.len, 2 * sizeof(uint64_t));
-    QRun best, cur;
+    QRun best = {0}, cur = {0};
     run_init(&best, &job);
-    run_init(&cur, &job);
+    if (nc > 1)
+        run_init(&cur, &job);
     // With one candidate its reconstruction goes straight to the output.
     q->recon = arena_calloc(a, q->n, sizeof(float));
     int pick = 0;
@@ -328,12 +338,12 @@ static const char *quant_bits(Arena *a, const float *T, double norm2, const Quan
     fill_bits(a, &job, &best, spec->group, nc > 1, q);
     double other = best.error;
     Grouping og = spec->group == GROUP_CHANNEL ? GROUP_ELEMENT : GROUP_CHANNEL;
-    if (q->chosen.n > 1) {
-        run_bits(&job, &q->chosen, og, &cur, NULL);
-        other = cur.error;
+    if (q->chosen.n > 1) { // the winner is copied out: its buffers are free again
+        run_bits(&job, &q->chosen, og, &best, NULL);
+        other = best.error;
     }
-    q->error_element = spec->group == GROUP_ELEMENT ? best.error : other;
-    q->error_channel = spec->group == GROUP_CHANNEL ? best.error : other;
+    q->error_element = spec->group == GROUP_ELEMENT ? q->error : other;
+    q->error_channel = spec->group == GROUP_CHANNEL ? q->error : other;
     run_free(&best);
     run_free(&cur);
     quant_xfree(job.order);

@@ -45,18 +45,30 @@ static float binarize_level(const float *T, double *E, uint64_t n, const uint8_t
     return cnt ? (float)(sum / (double)cnt) : 0.0f;
 }
 
+/* Every reconstructed value, by (width, sign byte): tab[w * 256 + s] is the sum over the
+ * levels m < min(w, maxbits) of +-alpha_m, added in level order, so a lookup gives
+ * exactly the per-element sum. */
+static void recon_table(const float *alpha, int maxbits, double *tab)
+{
+    for (int w = 0; w <= HB_MAX_BITS; w++) {
+        int levels = w < maxbits ? w : maxbits;
+        for (unsigned s = 0; s < (1u << w); s++) {
+            double acc = 0;
+            for (int m = 0; m < levels; m++)
+                acc += (s >> m) & 1 ? (double)alpha[m] : -(double)alpha[m];
+            tab[w * 256 + s] = acc;
+        }
+    }
+}
+
 double quant_reconstruct(const float *T, uint64_t n, const uint8_t *M, int maxbits,
                          const float *alpha, const uint8_t *signs, float *recon)
 {
-    Coef c[HB_MAX_BITS];
-    for (int m = 0; m < maxbits; m++)
-        coef_set(c[m], alpha[m]);
+    double tab[(HB_MAX_BITS + 1) * 256];
+    recon_table(alpha, maxbits, tab);
     double sq = 0;
     for (uint64_t j = 0; j < n; j++) {
-        double acc = 0;
-        for (int m = 0; m < maxbits; m++)
-            acc += c[m][M[j] > m][(signs[j] >> m) & 1];
-        float r = (float)acc;
+        float r = (float)tab[M[j] * 256 + signs[j]];
         double e = (double)r - (double)T[j];
         sq += e * e;
         if (recon)

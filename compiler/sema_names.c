@@ -76,10 +76,17 @@ static void named(Sema *s, const AstClause *c, const GNode *n, const bool roles[
     }
 }
 
+/* A `quant ... scale static` labelled L may take its scales from tensor L.scales. */
+static bool static_quant(const GNode *n)
+{
+    return n->op == GOP_QUANT && n->aq.kind == QK_BITS && n->aq.act_scale == ACT_SCALE_STATIC;
+}
+
 void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n)
 {
     bool roles[TR_COUNT];
-    if (!roles_for(n, roles))
+    bool scales = static_quant(n);
+    if (!roles_for(n, roles) && !scales)
         return;
     const char *explicit_names[TR_COUNT] = {0};
     const char *base = NULL;
@@ -98,6 +105,11 @@ void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n)
         base = strcmp(sc->tprefix, sc->path) == 0 ? sema_rename(s, sema_join(s, sc->path, l->label))
                                                   : sema_join(s, sc->tprefix, l->label);
     const char *gprefix = s->weights && s->weights->prefix ? s->weights->prefix : "";
+    if (scales) { // optional: unlabelled quantizers need --calibrate
+        if (base)
+            n->scales_tensor = arena_printf(&s->cx->arena, "%s%s.scales", gprefix, base);
+        return;
+    }
     bool missing = false;
     for (int r = 0; r < TR_COUNT; r++) {
         if (!roles[r])

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* weights_npz.c: the NumPy .npz reader: a small strict ZIP reader (end record, Zip64,
- * central directory, local headers; stored and deflate members, CRC-32 checked) and
- * a defensive .npy parser (magic, versions 1.0-3.0, the Python-literal header dict).
- * Member NAME.npy becomes tensor NAME. A member is inflated only up to the size its
- * own .npy header implies, so a zip bomb is refused before memory is spent on it. */
+/* weights_npz.c: the NumPy .npz reader: a strict ZIP reader (end records, Zip64, stored
+ * and deflate members, CRC-32) and a defensive .npy header parser; NAME.npy becomes
+ * tensor NAME. A member is inflated only to the size its own .npy header implies, so
+ * a zip bomb is refused before memory is spent on it. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

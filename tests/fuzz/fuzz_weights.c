@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* fuzz_weights.c: libFuzzer harness for both weight-file readers (weights.h). Each
- * input is read from memory through weights_open_mem() in a fresh context, so the
- * format is chosen by content exactly as for a file. Besides "no crash, no sanitizer
- * report", it checks the reader's contract: NULL if and only if an error was
- * reported, and every float tensor it accepts is finite.
- * Seeds: tests/fuzz/corpus_weights/ (made by check_weights.c's test_fuzz_seeds). */
+/* fuzz_weights.c: libFuzzer harness for both weight-file readers: each input goes
+ * through weights_open_mem() in a fresh context (format chosen by content). Beyond "no
+ * crash", it checks the contract: NULL iff an error was reported, accepted floats are
+ * finite. Seeds: corpus_weights/ (written by check_weights.c's test_fuzz_seeds). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
