@@ -185,12 +185,7 @@ static bool call_clauses(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *
                        "per-tensor names");
             ok = false;
         } else if (c->kind == ACL_FROM) {
-            AstExpr e = {.kind = c->from_kind == AF_IN     ? AE_IN
-                                 : c->from_kind == AF_PREV ? AE_PREV
-                                                           : AE_PATH,
-                         .span = c->from_kind == AF_PATH ? c->from.span : c->span,
-                         .path = c->from};
-            ok &= sema_eval_ref(s, sc, &e, input);
+            ok &= sema_eval_from(s, sc, c, input);
         }
     }
     return ok;

@@ -302,3 +302,14 @@ bool sema_eval_ref(Sema *s, Scope *sc, const AstExpr *e, uint32_t *node)
     *node = le->node;
     return true;
 }
+
+/* `from path | in | prev`: the same lookup as a reference argument. */
+bool sema_eval_from(Sema *s, Scope *sc, const AstClause *c, uint32_t *node)
+{
+    AstExpr e = {.kind = c->from_kind == AF_IN     ? AE_IN
+                         : c->from_kind == AF_PREV ? AE_PREV
+                                                   : AE_PATH,
+                 .span = c->from_kind == AF_PATH ? c->from.span : c->span,
+                 .path = c->from};
+    return sema_eval_ref(s, sc, &e, node);
+}

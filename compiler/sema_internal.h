@@ -97,6 +97,7 @@ bool sema_eval_bool(Sema *s, const Scope *sc, const AstExpr *e, bool *out);
 bool sema_eval_pair(Sema *s, const Scope *sc, const AstExpr *e, const char *what, int64_t out[2]);
 bool sema_eval_pad(Sema *s, const Scope *sc, const AstExpr *e, bool *same, int64_t pad[4]);
 bool sema_eval_ref(Sema *s, Scope *sc, const AstExpr *e, uint32_t *node);
+bool sema_eval_from(Sema *s, Scope *sc, const AstClause *c, uint32_t *node);
 const char *sema_expr_ident(const AstExpr *e);
 
 /* sema_qspec.c: validation and the cascade */

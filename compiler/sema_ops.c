@@ -431,20 +431,11 @@ static bool input_node(OpCx *o, uint32_t *id)
         if (c->kind != ACL_FROM)
             continue;
         if (o->b->refs) {
-            diag_error(o->s->cx, c->span,
-                       "%s names its inputs as arguments; 'from' does not "
-                       "apply",
+            diag_error(o->s->cx, c->span, "%s names its inputs as arguments; 'from' does not apply",
                        o->b->name);
             return false;
         }
-        AstExpr e = {.kind = c->from_kind == AF_IN     ? AE_IN
-                             : c->from_kind == AF_PREV ? AE_PREV
-                                                       : AE_PATH,
-                     .span = c->span,
-                     .path = c->from};
-        if (c->from_kind == AF_PATH)
-            e.span = c->from.span;
-        return sema_eval_ref(o->s, o->sc, &e, id);
+        return sema_eval_from(o->s, o->sc, c, id);
     }
     if (!o->sc->has_prev) {
         diag_error(o->s->cx, o->l->span, "this layer has no input");
