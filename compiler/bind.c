@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* bind.c: attaches weights-file tensors to the Graph's parametric nodes by name,
- * checking existence, dtype, shape and single ownership; after sema, before the
- * quantizer. Messages name the file, the tensor and the layer (language.md 3.8). */
+/* bind.c: attaches weights-file tensors to the Graph's parametric nodes by name
+ * (and a static quantizer's optional L.scales), checking existence, dtype, shape and
+ * single ownership; after sema, before the quantizer. Messages name the file, the tensor and the
+ * layer (language.md 3.8). */
 #include "bind.h"
 
 #include <math.h>
@@ -173,7 +174,7 @@ static void bind_scales(Binder *b, uint32_t idx)
                              "tensor '%s' has shape %s in %s, but quantizer %s expects [%d]",
                              t->name, weights_shape_str(&b->cx->arena, t->shape, t->rank),
                              b->wf->display_name, n->name, k);
-        diag_note(b->cx, d, "the static scales beta_1..beta_%d of a %d-plane quantizer", k, k);
+        diag_note(b->cx, d, "a %d-plane quantizer has one static scale per plane", k);
         return;
     }
     for (uint64_t i = 0; i < t->nelem; i++) {

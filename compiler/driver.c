@@ -102,9 +102,8 @@ static int run(HbCx *cx, const DriverOptions *o)
         return rc;
     if (o->explain == EXPLAIN_TEXT)
         explain_text(o->out, cx, g);
-    else if (o->explain == EXPLAIN_JSON)
-        explain_json(o->out, cx, g);
-    return driver_ir_stages(cx, o, g); // lower; --emit ir, --run
+    // lower; --emit ir, --run, --run-ideal; the rest of --explain (and all of its JSON)
+    return driver_ir_stages(cx, o, g);
 }
 
 int driver_run(const DriverOptions *o)

@@ -29,8 +29,9 @@ typedef struct DriverOptions {
     const char *weights;   // --weights FILE
     const char *quant;     // --quant FILE (override file)
     const char *network;   // --network NAME
-    const char *run;       // --run IN.npy
+    const char *run;       // --run IN.npy or --run-ideal IN.npy
     const char *calibrate; // --calibrate IN.npy
+    bool run_ideal;        // --run-ideal: evaluate the ideal network (docs/ir.md §6)
     bool check;
     EmitKind emit;
     ExplainKind explain;

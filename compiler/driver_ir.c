@@ -15,6 +15,7 @@
 #include "interp.h"
 #include "lower.h"
 #include "npy.h"
+#include "weights.h"
 
 /* The input batch for `m`: [batch, input shape...] float32. */
 static const float *load_batch(HbCx *cx, const IrModule *m, const char *path, uint64_t *batch,
@@ -146,10 +147,10 @@ typedef struct GapLayer {
 typedef struct GapOut {
     const char *name;
     bool is_f32;
-    bool argmax;      // a class index, or a vector of >= 2 floats
-    double max_abs;   // max |integer - ideal| over elements and inputs
-    double max_rel;   // max over inputs of max |diff| / max |ideal| of that input
-    uint64_t agree;   // inputs whose argmax (or class index) is the same
+    bool argmax;    // a class index, or a vector of >= 2 floats
+    double max_abs; // max |integer - ideal| over elements and inputs
+    double max_rel; // max over inputs of max |diff| / max |ideal| of that input
+    uint64_t agree; // inputs whose argmax (or class index) is the same
 } GapOut;
 
 typedef struct Gap {
@@ -206,7 +207,9 @@ static bool measure_gap(HbCx *cx, const IrModule *m, const float *in, uint64_t c
         const IrInst *t = &m->insts.data[k];
         if (t->op == IR_OP_THRESHOLD && t->fold)
             hb_vec_push(&cx->arena, &gap->layers,
-                        ((GapLayer){m->values.data[t->result].name, t->fold->layer, t->result}));
+                        ((GapLayer){.name = m->values.data[t->result].name,
+                                    .layer = t->fold->layer,
+                                    .value = t->result}));
     }
     uint64_t nin = ir_type_elems(&m->values.data[m->inputs.data[0]].type);
     for (uint64_t e = 0; e < count; e++) {
@@ -218,7 +221,8 @@ static bool measure_gap(HbCx *cx, const IrModule *m, const float *in, uint64_t c
             const IrType *t = &m->values.data[l->value].type;
             uint64_t n = ir_type_elems(t);
             for (uint64_t j = 0; j < n; j++)
-                l->differ += (uint64_t)__builtin_popcount(a->v[l->value].s[j] ^ b->v[l->value].s[j]);
+                l->differ +=
+                        (uint64_t)__builtin_popcount(a->v[l->value].s[j] ^ b->v[l->value].s[j]);
             l->total += n * t->bits;
         }
         gap_outputs(gap, a, b);
@@ -229,11 +233,11 @@ static bool measure_gap(HbCx *cx, const IrModule *m, const float *in, uint64_t c
 /* ---- what the IR stages add to --explain ---- */
 
 typedef struct Stages {
-    float **scales;      // --calibrate: per graph node (static quantizers)
-    uint64_t count;      // calibration inputs
-    const float *batch;  // the calibration batch
-    IrModule *m;         // the lowered module (NULL if not lowered)
-    Gap *gap;            // --explain --calibrate
+    float **scales;     // --calibrate: per graph node (static quantizers)
+    uint64_t count;     // calibration inputs
+    const float *batch; // the calibration batch
+    IrModule *m;        // the lowered module (NULL if not lowered)
+    Gap *gap;           // --explain --calibrate
 } Stages;
 
 /* The static scales of quant node i and where they came from; NULL if none. */
@@ -265,7 +269,8 @@ static void text_scales(const DriverOptions *o, const Graph *g, const Stages *st
         for (int k = 0; k < n->aq.share_bits[n->aq.nshares - 1]; k++)
             fprintf(o->out, " beta%d=%.9g", k + 1, (double)b[k]);
         if (cal && n->scales_bound)
-            fprintf(o->out, " (calibrated on %llu inputs of %s; the weights file tensor %s is "
+            fprintf(o->out,
+                    " (calibrated on %llu inputs of %s; the weights file tensor %s is "
                     "not used)\n",
                     (unsigned long long)st->count, o->calibrate, n->scales_bound->name);
         else if (cal)
@@ -279,8 +284,8 @@ static void text_scales(const DriverOptions *o, const Graph *g, const Stages *st
 static void text_gap(const DriverOptions *o, const Gap *gap)
 {
     fprintf(o->out,
-            "\nideal vs integer program on %llu calibration inputs (ideal: alpha_m beta_n and "
-            "thresholds not rounded):\n",
+            "\nideal vs integer program on %llu calibration inputs (ideal: no rounding of "
+            "alpha_m beta_n):\n",
             (unsigned long long)gap->count);
     for (uint32_t k = 0; k < gap->outs.len; k++) {
         const GapOut *g = &gap->outs.data[k];
@@ -330,8 +335,8 @@ static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const 
         fprintf(out, "], \"source\": \"%s\"", cal ? "calibrated" : "weights file");
         if (cal)
             fprintf(out, ", \"inputs\": %llu", (unsigned long long)st->count);
-        if (n->scales_bound) {
-            fprintf(out, ", \"tensor\": ");
+        if (n->scales_bound) { // calibrated: the file's tensor is not used
+            fprintf(out, cal ? ", \"unused_tensor\": " : ", \"tensor\": ");
             explain_json_str(out, n->scales_bound->name);
         }
         fputc('}', out);
@@ -340,7 +345,8 @@ static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const 
         fprintf(out, "\n]");
     const Gap *gap = st->gap;
     if (gap) {
-        fprintf(out, ", \"gap\": {\"inputs\": %llu, \"outputs\": [", (unsigned long long)gap->count);
+        fprintf(out, ", \"gap\": {\"inputs\": %llu, \"outputs\": [",
+                (unsigned long long)gap->count);
         for (uint32_t k = 0; k < gap->outs.len; k++) {
             const GapOut *go = &gap->outs.data[k];
             fprintf(out, "%s{\"name\": ", k ? ", " : "");

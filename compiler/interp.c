@@ -279,8 +279,8 @@ Interp *interp_new_mode(HbCx *cx, const IrModule *m, InterpMode mode)
     for (uint32_t k = 0; mode == INTERP_IDEAL && k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
         if (in->op == IR_OP_ICOMB && in->fold)
-            it->v[in->result].d = arena_calloc(
-                    &cx->arena, elems(&m->values.data[in->result].type), sizeof(double));
+            it->v[in->result].d = arena_calloc(&cx->arena, elems(&m->values.data[in->result].type),
+                                               sizeof(double));
     }
     return it;
 }

@@ -2,8 +2,9 @@
 /* lower_bits.c: bit-plane layers (design.md §3, docs/ir.md §5). A conv2d/dense with
  * QK_BITS weights on a bits input becomes bpop (exact per-plane-pair sums S_mn), then
  * either icomb + threshold, when a batchnorm and a sign / static quant follow (integer
- * coefficients, one shift per layer, thresholds folded from bias and BN), or fcomb
- * (float combination with the layer's bias) otherwise. */
+ * coefficients, one shift per layer, thresholds folded from bias and BN, and an IrFold
+ * record of the real numbers behind them for the ideal evaluation), or fcomb (float
+ * combination with the layer's bias) otherwise. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

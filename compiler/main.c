@@ -24,9 +24,14 @@ static const char usage[] =
         "                          (llvm, asm, obj, header: not implemented yet)\n"
         "  --run IN.npy            evaluate a float32 [batch, input...] array with the\n"
         "                          reference interpreter: one line of outputs per example\n"
-        "  -o FILE                 with --run: write the outputs as float32 .npy;\n"
-        "                          code generation (.so): not implemented yet\n"
+        "  --run-ideal IN.npy      the same for the ideal network: layers folded into\n"
+        "                          integer coefficients and thresholds are evaluated in\n"
+        "                          double with the exact alpha_m*beta_n and BN/bias values\n"
+        "  -o FILE                 with --run or --run-ideal: write the outputs as float32\n"
+        "                          .npy; code generation (.so): not implemented yet\n"
         "  --calibrate IN.npy      static activation scales: the mean over these inputs\n"
+        "                          (wins over LABEL.scales tensors in the weights file);\n"
+        "                          with --explain, also the ideal-vs-integer gap on them\n"
         "  --target cpu|verilog    code generation target (not implemented yet)\n"
         "  --weights FILE          weights file (.safetensors or .npz); wins over the\n"
         "                          'weights' line in the source\n"
@@ -110,7 +115,7 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
 {
     static const char *const names[] = {"-o",        "--target",      "--weights",   "--quant",
                                         "--network", "--run",         "--calibrate", "--stdlib",
-                                        "--emit",    "--diag-format", "--color"};
+                                        "--emit",    "--diag-format", "--color",     "--run-ideal"};
     *matched = false;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         const char *v = value(argc, argv, i, names[k]);
@@ -121,7 +126,12 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
             return usage_error("option '%s' needs a value", names[k]);
         const char **slots[] = {&o->output,  &o->target, &o->weights,   &o->quant,
                                 &o->network, &o->run,    &o->calibrate, &o->cx.stdlib_dir};
-        if (k < 8) {
+        if (k == 5 || k == 11) { // --run, --run-ideal
+            if (o->run && o->run_ideal != (k == 11))
+                return usage_error("%s", "--run and --run-ideal cannot be combined");
+            o->run = v;
+            o->run_ideal = k == 11;
+        } else if (k < 8) {
             *slots[k] = v;
         } else if (k == 8) {
             return parse_emit(o, v);
@@ -129,7 +139,7 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
             if (strcmp(v, "plain") && strcmp(v, "human"))
                 return usage_error("--diag-format is 'human' or 'plain', not '%s'", v);
             o->cx.diag_format = strcmp(v, "plain") == 0 ? DIAG_PLAIN : DIAG_HUMAN;
-        } else {
+        } else { // k == 10
             if (strcmp(v, "auto") && strcmp(v, "always") && strcmp(v, "never"))
                 return usage_error("--color is auto, always or never, not '%s'", v);
             o->cx.color = strcmp(v, "always") == 0 ||

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* quant_internal.h: helpers shared by the quant*.c files only (work-buffer allocation,
- * the radix sort behind every selection order). Not part of the quantizer's API. */
+/* quant_internal.h: shared by the quant*.c files only: work buffers (quant_mem.c), and the
+ * order, Eq. 5 and reconstruction steps with caller-provided scratch, which quant.c reuses
+ * across candidates. Not part of the quantizer's API. */
 #ifndef HB_QUANT_INTERNAL_H
 #define HB_QUANT_INTERNAL_H
 

@@ -221,6 +221,52 @@ static void reverse_runs(const uint64_t *S, uint32_t n, double mu1, bool by_key,
     }
 }
 
+/* A two-way merge of lower half L (key mu1 - |T|) and upper half U (key |T| - mu1), both
+ * ascending with ties by index. It runs from both ends at once: the front takes the
+ * ceil(n/2) smallest (key, index) pairs, the back the rest. The two dependency chains
+ * (load, compare, advance) overlap, which matters because who wins is a coin flip. */
+typedef struct MoMerge {
+    const uint64_t *L, *U;
+    uint32_t nl, nu;
+    double mu1;
+} MoMerge;
+
+static inline double mo_key_l(const MoMerge *g, uint32_t i)
+{
+    return g->mu1 - packed_abs(g->L[i]);
+}
+
+static inline double mo_key_u(const MoMerge *g, uint32_t u)
+{
+    return packed_abs(g->U[u]) - g->mu1;
+}
+
+/* Front step: the smaller of L[*i], U[*u] (an exhausted side counts as +inf). */
+static inline uint32_t mo_front(const MoMerge *g, uint32_t *i, uint32_t *u)
+{
+    uint32_t ci = *i < g->nl ? *i : g->nl - 1, cu = *u < g->nu ? *u : g->nu - 1;
+    double kl = *i < g->nl ? mo_key_l(g, ci) : INFINITY;
+    double ku = *u < g->nu ? mo_key_u(g, cu) : INFINITY;
+    uint32_t jl = (uint32_t)g->L[ci], ju = (uint32_t)g->U[cu];
+    unsigned take_l = (kl < ku) | ((kl == ku) & (jl < ju));
+    *i += take_l;
+    *u += !take_l;
+    return take_l ? jl : ju;
+}
+
+/* Back step: the larger of L[*i - 1], U[*u - 1] (an exhausted side counts as -inf). */
+static inline uint32_t mo_back(const MoMerge *g, uint32_t *i, uint32_t *u)
+{
+    uint32_t ci = *i > 0 ? *i - 1 : 0, cu = *u > 0 ? *u - 1 : 0;
+    double kl = *i > 0 ? mo_key_l(g, ci) : -INFINITY;
+    double ku = *u > 0 ? mo_key_u(g, cu) : -INFINITY;
+    uint32_t jl = (uint32_t)g->L[ci], ju = (uint32_t)g->U[cu];
+    unsigned take_l = (kl > ku) | ((kl == ku) & (jl > ju));
+    *i -= take_l;
+    *u -= !take_l;
+    return take_l ? jl : ju;
+}
+
 /* Middle-out: merge the upper half (|T| >= mu1, key |T| - mu1, ascending in S) with the
  * lower half (key mu1 - |T|, ascending when S is read backwards). Both differences are
  * the double key fabs(|T| - mu1) exactly (rounding is symmetric). Ties: lower index. */
@@ -231,19 +277,19 @@ static void merge_middle_out(const uint64_t *S, uint32_t n, double mu1, uint64_t
     while (p < n && packed_abs(S[p]) < mu1)
         p++;
     reverse_runs(S, p, mu1, true, L);
-    uint32_t i = 0, u = p, o = 0;
-    while (i < p && u < n) { // branch-free: which side wins is a coin flip
-        uint64_t l = L[i], h = S[u];
-        double kl = mu1 - packed_abs(l), ku = packed_abs(h) - mu1;
-        unsigned take_l = (kl < ku) | ((kl == ku) & ((uint32_t)l < (uint32_t)h));
-        order[o++] = (uint32_t)(take_l ? l : h);
-        i += take_l;
-        u += !take_l;
+    if (p == 0 || p == n) { // one side only: it is already in order
+        for (uint32_t o = 0; o < n; o++)
+            order[o] = (uint32_t)(p ? L[o] : S[o]);
+        return;
     }
-    while (i < p)
-        order[o++] = (uint32_t)L[i++];
-    while (u < n)
-        order[o++] = (uint32_t)S[u++];
+    MoMerge g = {L, S + p, p, n - p, mu1};
+    uint32_t fi = 0, fu = 0, bi = g.nl, bu = g.nu;
+    for (uint32_t k = 0; k < n / 2; k++) {
+        order[k] = mo_front(&g, &fi, &fu);
+        order[n - 1 - k] = mo_back(&g, &bi, &bu);
+    }
+    if (n & 1)
+        order[n / 2] = mo_front(&g, &fi, &fu);
 }
 
 void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed, uint32_t *order,

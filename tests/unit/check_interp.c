@@ -3,7 +3,9 @@
  * against a slow double-precision evaluation of the same quantized network, written
  * here independently of interp*.c and lower*.c, on random small networks (dense, conv
  * with pad/stride/groups, batchnorm with negative and zero scales, pools, add, concat,
- * 1/2/3-bit and heterogeneous weights, sign and runtime activations). */
+ * 1/2/3-bit and heterogeneous weights, sign and runtime activations). Also the ideal
+ * evaluation (INTERP_IDEAL, docs/ir.md §6) against the same slow evaluation and against
+ * the integer program, within the bound of docs/ir.md §7. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,6 +485,168 @@ START_TEST(test_random_concat)
 }
 END_TEST
 
+/* ---- the ideal evaluation (docs/ir.md §6, §7) ---- */
+
+/* e_o of docs/ir.md §7 at output position `pos` of a folded layer: the distance between
+ * the integer program's and the ideal pre-activation, sum_p |w_p 2^-f - alpha_m beta_n|
+ * |S_p| (0 for a single plane pair, whose alpha*beta is in the thresholds). */
+static double coef_error(const IrModule *m, const Interp *it, const IrInst *icomb, uint64_t pos)
+{
+    const IrConst *coef = &m->consts.data[icomb->args[1].id];
+    const IrInst *pop = &m->insts.data[m->values.data[icomb->args[0].id].def];
+    const IrType *st = &m->values.data[icomb->args[0].id].type;
+    const IBuf *x = &it->v[pop->args[0].id];
+    int kx = ir_arg_type(m, pop->args[0])->bits, P = (int)st->d[0];
+    if (P == 1)
+        return 0;
+    uint64_t npos = ir_type_elems(&m->values.data[icomb->result].type);
+    uint64_t o = pos / (npos / (uint64_t)st->d[1]);
+    const IrFold *f = icomb->fold;
+    const float *al = f->alpha + (f->rows == 1 ? 0 : o) * (uint64_t)f->kw;
+    const int32_t *w = coef->i + (coef->type.d[0] == 1 ? 0 : o) * (uint64_t)P;
+    double e = 0;
+    for (int p = 0; p < P; p++)
+        e += fabs(ldexp((double)w[p], -(int)icomb->attr[0].i[0]) -
+                  (double)al[p / kx] * (double)x->beta[p % kx]) *
+             fabs((double)it->v[icomb->args[0].id].i[(uint64_t)p * npos + pos]);
+    return e;
+}
+
+/* Run the integer program and the ideal one side by side. The ideal run must match the
+ * slow double evaluation everywhere (bits except within 1e-9 of a boundary); against
+ * the integer run, a folded layer whose inputs agree may differ only in bits whose ideal
+ * margin is within |a_o| e_o (docs/ir.md §7), and with no differing bit the outputs are
+ * bit-identical. `exact`: every folded layer is a single plane pair, so nothing may
+ * differ at all. Returns the number of differing folded bits. */
+static int check_ideal_network(const char *src, uint64_t seed, int batch, bool exact)
+{
+    Graph *g = graph_of(src);
+    bind_random(g, seed);
+    uint32_t *nv;
+    LowerOptions lo = {.act_scales = static_scales(g, seed)};
+    IrModule *m = lower_graph(hbt_cx, g, &lo, &nv);
+    ck_assert_msg(m, "lowering: %s", hbt_diags());
+    ck_assert(interp_has_ideal(m));
+    Interp *ii = interp_new_mode(hbt_cx, m, INTERP_INTEGER);
+    Interp *id = interp_new_mode(hbt_cx, m, INTERP_IDEAL);
+    int folded = 0;
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op != IR_OP_ICOMB)
+            continue;
+        ck_assert_ptr_nonnull(in->fold);
+        folded++;
+        if (exact)
+            ck_assert_int_eq(m->values.data[in->args[0].id].type.d[0], 1); // one pair
+    }
+    ck_assert_int_gt(folded, 0);
+    uint64_t nin = ir_type_elems(&m->values.data[m->inputs.data[0]].type);
+    uint64_t nout = interp_out_elems(m);
+    float *in = arena_calloc(&hbt_cx->arena, nin, sizeof(float));
+    float *oi = arena_calloc(&hbt_cx->arena, nout, sizeof(float));
+    float *od = arena_calloc(&hbt_cx->arena, nout, sizeof(float));
+    uint64_t s = seed ^ 0x7777;
+    int differ_total = 0;
+    for (int b = 0; b < batch; b++) {
+        for (uint64_t j = 0; j < nin; j++)
+            in[j] = (float)(urand(&s) * 2 - 1);
+        const float *x = in;
+        ck_assert(interp_example(ii, &x));
+        ck_assert(interp_example(id, &x));
+        Slow S = {.g = g, .m = m, .it = id, .nv = nv, .scales = lo.act_scales};
+        S.v = arena_calloc(&hbt_cx->arena, g->n, sizeof(SVal));
+        for (uint32_t i = 0; i < g->n; i++) {
+            if (g->nodes[i].op == GOP_INPUT) {
+                S.v[i].n = nin;
+                S.v[i].x = arena_calloc(&hbt_cx->arena, nin, sizeof(double));
+                for (uint64_t j = 0; j < nin; j++)
+                    S.v[i].x[j] = in[j];
+                continue;
+            }
+            slow_node(&S, i);
+            ck_assert_int_eq(compare_node(&S, i, 1e-9), 0);
+        }
+        int differ = 0;
+        for (uint32_t i = 0; i < g->n; i++) {
+            if (nv[i] == UINT32_MAX)
+                continue;
+            const IrInst *th = &m->insts.data[m->values.data[nv[i]].def];
+            if (th->op != IR_OP_THRESHOLD || !th->fold)
+                continue;
+            const IrInst *icomb = &m->insts.data[m->values.data[th->args[0].id].def];
+            const IrInst *pop = &m->insts.data[m->values.data[icomb->args[0].id].def];
+            uint32_t xv = pop->args[0].id;
+            uint64_t nx = ir_type_elems(&m->values.data[xv].type);
+            bool same_in = memcmp(ii->v[xv].s, id->v[xv].s, nx) == 0 &&
+                           (!ii->v[xv].w || memcmp(ii->v[xv].w, id->v[xv].w, nx) == 0);
+            uint64_t n = ir_type_elems(&m->values.data[nv[i]].type);
+            uint64_t per = n / (uint64_t)m->values.data[nv[i]].type.d[0];
+            for (uint64_t j = 0; j < n; j++) {
+                if (ii->v[nv[i]].s[j] == id->v[nv[i]].s[j])
+                    continue;
+                differ++;
+                ck_assert_msg(!exact, "%s[%llu]: a single-pair layer differs from the ideal",
+                              g->nodes[i].name, (unsigned long long)j);
+                if (!same_in)
+                    continue;
+                const double *a = th->fold->bn_a;
+                double bound = (a ? fabs(a[j / per]) : 1.0) * coef_error(m, ii, icomb, j) + 1e-9;
+                ck_assert_msg(S.v[i].margin[j] <= bound,
+                              "%s[%llu]: integer and ideal bits differ %g from the boundary, "
+                              "beyond the bound %g",
+                              g->nodes[i].name, (unsigned long long)j, S.v[i].margin[j], bound);
+            }
+        }
+        interp_outputs(ii, oi);
+        interp_outputs(id, od);
+        if (!differ)
+            ck_assert_mem_eq(oi, od, nout * sizeof(float));
+        differ_total += differ;
+    }
+    return differ_total;
+}
+
+/* 1-bit weights on 1-bit activations (sign or a 1-bit static quant) fold exactly. */
+START_TEST(test_ideal_w1a1)
+{
+    char src[2048];
+    int i = _i;
+    if (i < 4) {
+        snprintf(src, sizeof src, mlp, "bits 1", "bits 1", "bits 1 scale static", "bits 1",
+                 wspecs[i % NW]);
+    } else {
+        static const char *const kern[] = {"3", "1", "3x1", "2"};
+        static const char *const pads[] = {"1", "0", "[1, 0, 0, 0]", "[0, 1, 1, 0]"};
+        snprintf(src, sizeof src, cnn, kern[i % 4], 1 + i % 2, pads[i % 4], 1 << (i % 4),
+                 "bits 1 scale per-channel", i % 2, "bits 1", "bits 1 scale static", "bits 1",
+                 wspecs[i % NW]);
+    }
+    check_ideal_network(src, 5000 + (uint64_t)i, 6, true);
+}
+END_TEST
+
+/* Multi-bit, heterogeneous and per-channel weights on sign and 1-3 bit static scales. */
+START_TEST(test_ideal_random)
+{
+    static const char *const multi[] = {"bits 2", "bits 3", "bits 1:70% 2:20% 3:10%",
+                                        "bits 1:50% 2:50% scale per-channel",
+                                        "bits 1:60% 3:40% select random(7)"};
+    static const char *const stat[] = {"bits 2 scale static", "bits 3 scale static",
+                                       "bits 1 scale static"};
+    char src[2048];
+    int i = _i;
+    if (i < 6) {
+        snprintf(src, sizeof src, mlp, multi[i % 5], multi[(i + 1) % 5], stat[i % 3],
+                 multi[(i + 2) % 5], wspecs[i % NW]);
+    } else {
+        snprintf(src, sizeof src, cnn, "3", 1 + i % 2, "1", 1 << (i % 3), multi[i % 5], i % 2,
+                 multi[(i + 3) % 5], stat[i % 3], multi[(i + 1) % 5], wspecs[i % NW]);
+    }
+    int differ = check_ideal_network(src, 6000 + (uint64_t)i, 6, false);
+    ck_assert_int_le(differ, 3);
+}
+END_TEST
+
 Suite *suite_interp(void)
 {
     Suite *s = suite_create("interp");
@@ -493,6 +657,8 @@ Suite *suite_interp(void)
     tcase_add_loop_test(tc, test_random_mlp, 0, 16);
     tcase_add_loop_test(tc, test_random_cnn, 0, 16);
     tcase_add_loop_test(tc, test_random_concat, 0, 8);
+    tcase_add_loop_test(tc, test_ideal_w1a1, 0, 8);
+    tcase_add_loop_test(tc, test_ideal_random, 0, 12);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -289,6 +289,60 @@ START_TEST(test_orders_and_ties)
 }
 END_TEST
 
+/* Reference order: qsort by (key, index), the definition in quant.h. */
+typedef struct RefKey {
+    double key;
+    uint32_t j;
+} RefKey;
+
+static int ref_cmp(const void *a, const void *b)
+{
+    const RefKey *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->j > y->j) - (x->j < y->j);
+}
+
+static void check_order_ref(const float *T, uint32_t n, Selection sel)
+{
+    Arena *a = &hbt_cx->arena;
+    RefKey *r = arena_calloc(a, n, sizeof *r);
+    uint32_t *order = arena_calloc(a, n, sizeof *order);
+    double mu1 = 0;
+    for (uint32_t j = 0; j < n; j++)
+        mu1 += fabs((double)T[j]);
+    mu1 /= n;
+    for (uint32_t j = 0; j < n; j++) {
+        double t = fabs((double)T[j]);
+        r[j].key = sel == SEL_MIDDLE_OUT ? fabs(t - mu1) : sel == SEL_TOP_DOWN ? -t : t;
+        r[j].j = j;
+    }
+    qsort(r, n, sizeof *r, ref_cmp);
+    quant_order(T, n, sel, 0, order);
+    for (uint32_t i = 0; i < n; i++)
+        ck_assert_msg(order[i] == r[i].j, "%s n=%u rank %u: %u, want %u", selection_name(sel), n, i,
+                      order[i], r[i].j);
+}
+
+START_TEST(test_order_reference)
+{
+    // Values from a small set (many ties, keys equal on both sides of mu1), then Gaussian.
+    const float vals[8] = {0, 0.25f, -0.25f, 0.5f, 0.75f, -1, 1.25f, -0.125f};
+    uint64_t st = 77;
+    float *T = arena_calloc(&hbt_cx->arena, 5000, sizeof *T);
+    const Selection sels[3] = {SEL_MIDDLE_OUT, SEL_TOP_DOWN, SEL_BOTTOM_UP};
+    for (uint32_t n = 1; n <= 5000; n = n < 40 ? n + 1 : n * 3) {
+        for (uint32_t j = 0; j < n; j++)
+            T[j] = vals[t_splitmix(&st) % 8];
+        for (int s = 0; s < 3; s++)
+            check_order_ref(T, n, sels[s]);
+    }
+    float *G = gauss(100000, 31);
+    for (int s = 0; s < 3; s++)
+        check_order_ref(G, 100000, sels[s]);
+}
+END_TEST
+
 START_TEST(test_split_counts)
 {
     uint64_t c[3];
@@ -674,10 +728,12 @@ Suite *suite_quant(void)
     Suite *s = suite_create("quant");
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, hbt_setup, hbt_teardown);
+    tcase_set_timeout(tc, 60); // 10^5-element cases; slow under ASan on a shared machine
     tcase_add_test(tc, test_worked_example);
     tcase_add_test(tc, test_worked_example_homogeneous);
     tcase_add_test(tc, test_worked_example_pieces);
     tcase_add_test(tc, test_orders_and_ties);
+    tcase_add_test(tc, test_order_reference);
     tcase_add_test(tc, test_split_counts);
     tcase_add_test(tc, test_all_zero);
     tcase_add_test(tc, test_equal_magnitudes);
