@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "backend.h"
 #include "bind.h"
 #include "driver_ir.h"
 #include "explain.h"
@@ -16,7 +17,8 @@
 
 static int not_yet(HbCx *cx, const char *what)
 {
-    diag_file_error(cx, "hbnnc", "%s is not implemented yet", what);
+    Diag *d = diag_file_error(cx, NULL, "%s is not implemented yet", what);
+    diag_help(cx, d, "use --check, --explain, --emit ast|ir or --run for now");
     diag_flush(cx);
     return EXIT_USAGE;
 }
@@ -46,9 +48,9 @@ static int check_unimplemented(HbCx *cx, const DriverOptions *o)
         return not_yet(cx, "--emit llvm|asm|obj|header");
     bool generates = !o->check && o->explain == EXPLAIN_NONE && o->emit == EMIT_NONE && !o->run;
     if (generates || (o->output && !o->run)) { // with --run, -o names the outputs' .npy
-        if (o->target && strcmp(o->target, "verilog") == 0)
-            return not_yet(cx, "code generation for --target verilog");
-        return not_yet(cx, "code generation for --target cpu (use --check or --explain for now)");
+        const Backend *b = backend_find(o->target ? o->target : "cpu");
+        if (!b->emit)
+            return not_yet(cx, arena_printf(&cx->arena, "--target %s (%s)", b->name, b->produces));
     }
     return EXIT_OK;
 }

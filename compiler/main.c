@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "driver.h"
 
 static const char usage[] =
@@ -165,7 +166,9 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
             fputs(usage, stdout);
             exit(EXIT_OK);
         } else if (strcmp(a, "--version") == 0) {
-            printf("hbnnc %s (hbnn language 0.1)\n", HBNN_VERSION);
+            char llvm[32];
+            printf("hbnnc %s (hbnn language 0.1, LLVM %s)\n", HBNN_VERSION,
+                   llvm_version_string(llvm, sizeof llvm));
             exit(EXIT_OK);
         } else if (strcmp(a, "--check") == 0) {
             o->check = true;
@@ -185,7 +188,7 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
     }
     if (!o->input)
         return usage_error("%s", "no input file");
-    if (o->target && strcmp(o->target, "cpu") && strcmp(o->target, "verilog"))
+    if (o->target && !backend_find(o->target))
         return usage_error("unknown --target '%s' (cpu, verilog)", o->target);
     return 0;
 }
