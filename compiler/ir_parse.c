@@ -129,7 +129,7 @@ static bool parse_int(P *p, int64_t lo, int64_t hi, int64_t *out)
     const char *t = tok_text(p);
     char *e;
     errno = 0;
-    long long v = strtoll(t, &e, 0);
+    long long v = strtoll(t, &e, 10); // decimal only: "010" is ten, not octal eight
     if (p->tok.kind != T_NUM || *e || errno || v < lo || v > hi)
         return err(p, &p->tok, "expected an integer in %lld..%lld, found '%s'", (long long)lo,
                    (long long)hi, t);

@@ -67,10 +67,13 @@ static bool shape(NpyLex *x, NpyArray *a)
     a->n = 1;
     while (!eat(x, ')')) {
         ws(x);
-        char *e;
-        errno = 0;
-        long long v = strtoll(x->s, &e, 10);
-        if (e == x->s || e > x->end || errno || v < 0 || v > (INT64_C(1) << 40))
+        // Digits by hand, bounded by the header's end: the header is not NUL-terminated,
+        // so strtoll could read past it.
+        const char *e = x->s;
+        long long v = 0;
+        while (e < x->end && *e >= '0' && *e <= '9' && v <= (INT64_C(1) << 40))
+            v = v * 10 + (*e++ - '0');
+        if (e == x->s || v > (INT64_C(1) << 40))
             return bad(x, "malformed .npy header: bad dimension in 'shape'%s", "");
         if (a->rank == NPY_MAX_RANK)
             return bad(x, "the array has more than 8 dimensions%s", "");
@@ -151,8 +154,10 @@ bool npy_parse_f32(HbCx *cx, const char *name, const unsigned char *buf, size_t 
     unsigned major = buf[6], minor = buf[7];
     if (major < 1 || major > 3 || minor != 0)
         return bad(&x, "unsupported .npy version (expected 1.0, 2.0 or 3.0)%s", "");
-    size_t hl = major == 1 ? (size_t)(buf[8] | buf[9] << 8) : len >= 12 ? le32(buf + 8) : SIZE_MAX;
     size_t off = major == 1 ? 10 : 12;
+    if (len < off)
+        return bad(&x, "truncated .npy header%s", "");
+    size_t hl = major == 1 ? (size_t)(buf[8] | buf[9] << 8) : le32(buf + 8);
     if (hl > len - off)
         return bad(&x, "truncated .npy header%s", "");
     x.s = (const char *)buf + off;
