@@ -234,6 +234,15 @@ static void slow_quant(Slow *S, uint32_t i, const double *x, SVal *out)
     }
 }
 
+/* The slow evaluation's value of the input node: the example itself, in double. */
+static void slow_input(Slow *S, uint32_t i, const float *in, uint64_t nin)
+{
+    S->v[i].n = nin;
+    S->v[i].x = arena_calloc(&hbt_cx->arena, nin, sizeof(double));
+    for (uint64_t j = 0; j < nin; j++)
+        S->v[i].x[j] = in[j];
+}
+
 static void slow_node(Slow *S, uint32_t i)
 {
     const GNode *n = &S->g->nodes[i];
@@ -383,10 +392,7 @@ static int check_network(const char *src, uint64_t seed, int batch)
         S.v = arena_calloc(&hbt_cx->arena, g->n, sizeof(SVal));
         for (uint32_t i = 0; i < g->n; i++) {
             if (g->nodes[i].op == GOP_INPUT) {
-                S.v[i].n = nin;
-                S.v[i].x = arena_calloc(&hbt_cx->arena, nin, sizeof(double));
-                for (uint64_t j = 0; j < nin; j++)
-                    S.v[i].x[j] = in[j];
+                slow_input(&S, i, in, nin);
                 continue;
             }
             slow_node(&S, i);
@@ -557,10 +563,7 @@ static int check_ideal_network(const char *src, uint64_t seed, int batch, bool e
         S.v = arena_calloc(&hbt_cx->arena, g->n, sizeof(SVal));
         for (uint32_t i = 0; i < g->n; i++) {
             if (g->nodes[i].op == GOP_INPUT) {
-                S.v[i].n = nin;
-                S.v[i].x = arena_calloc(&hbt_cx->arena, nin, sizeof(double));
-                for (uint64_t j = 0; j < nin; j++)
-                    S.v[i].x[j] = in[j];
+                slow_input(&S, i, in, nin);
                 continue;
             }
             slow_node(&S, i);
