@@ -53,22 +53,6 @@ static const char *write_st(const char *file, const TT *ts, int nt)
     return path;
 }
 
-/* parse + sema + open + bind + quantize; NULL if any stage reported an error. */
-static Graph *pipeline(const char *src, const char *weights)
-{
-    AstFile *f = parse_file(hbt_cx, hbt_source(src));
-    ck_assert_msg(f && diag_errors(hbt_cx) == 0, "%s", hbt_diags());
-    SemaOptions o = {.weights_path = weights};
-    Graph *g = sema_check(hbt_cx, f, &o);
-    ck_assert_msg(g && diag_errors(hbt_cx) == 0, "%s", hbt_diags());
-    WFile *wf = weights_open(hbt_cx, weights);
-    if (!wf)
-        return NULL;
-    if (!bind_graph(hbt_cx, g, wf) || !quantize_graph(hbt_cx, g))
-        return NULL;
-    return g;
-}
-
 static const float worked_T[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f, 0.375f, -0.5625f};
 
 #define WORKED_SRC                                 \
@@ -78,7 +62,7 @@ static const float worked_T[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f
 START_TEST(test_worked_example)
 {
     TT t[] = {{"fc.weight", "[1, 8]", worked_T, 8, NULL}};
-    Graph *g = pipeline(WORKED_SRC, write_st("worked.safetensors", t, 1));
+    Graph *g = hbt_pipeline(WORKED_SRC, write_st("worked.safetensors", t, 1));
     ck_assert_msg(g, "%s", hbt_diags());
     const QTensor *q = g->nodes[1].qw;
     static const uint8_t M[8] = {1, 2, 2, 1, 2, 1, 1, 1};
@@ -131,10 +115,10 @@ START_TEST(test_all_zero_and_bits8)
     for (int i = 0; i < 16; i++)
         ramp[i] = (float)(i - 8) / 8;
     TT t[] = {{"a.weight", "[2, 8]", zero, 16, NULL}, {"b.weight", "[2, 8]", ramp, 16, NULL}};
-    Graph *g = pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[8]\n"
-                        "    a: dense(2) weights bits 1:50% 2:50%\n"
-                        "    b: dense(2) from x weights bits 8\n}\n",
-                        write_st("zero.safetensors", t, 2));
+    Graph *g = hbt_pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[8]\n"
+                            "    a: dense(2) weights bits 1:50% 2:50%\n"
+                            "    b: dense(2) from x weights bits 8\n}\n",
+                            write_st("zero.safetensors", t, 2));
     ck_assert_msg(g, "%s", hbt_diags());
     const QTensor *qa = g->nodes[1].qw, *qb = g->nodes[2].qw;
     for (int j = 0; j < 16; j++)
@@ -150,9 +134,9 @@ START_TEST(test_share_rounds_to_zero)
 {
     float w[8] = {1, -2, 3, -4, 5, -6, 7, -8};
     TT t[] = {{"fc.weight", "[1, 8]", w, 8, NULL}};
-    Graph *g = pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[8]\n"
-                        "    fc: dense(1, bias=false) weights bits 1:95% 2:5%\n}\n",
-                        write_st("share0.safetensors", t, 1));
+    Graph *g = hbt_pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[8]\n"
+                            "    fc: dense(1, bias=false) weights bits 1:95% 2:5%\n}\n",
+                            write_st("share0.safetensors", t, 1));
     ck_assert_ptr_nonnull(g);
     const char *d = hbt_diags();
     ck_assert_msg(strstr(d, "test.hb:4:38: warning: share 2:5% of 'fc.weight' (8 elements) "
@@ -178,7 +162,7 @@ START_TEST(test_missing_tensor_suggests)
               {"bn1.running_mean", "[3]", ones, 3, NULL},
               {"bn1.running_var", "[3]", ones, 3, NULL},
               {"fc2.weight", "[2, 3]", ones, 6, NULL}};
-    ck_assert_ptr_null(pipeline(TWO_LAYERS, write_st("miss.safetensors", t, 6)));
+    ck_assert_ptr_null(hbt_pipeline(TWO_LAYERS, write_st("miss.safetensors", t, 6)));
     const char *d = hbt_diags();
     ck_assert_msg(strstr(d, "test.hb:4:5: error: no tensor named 'fc1.weight' in "), "%s", d);
     ck_assert_msg(strstr(d, "  note: similar names in the file: 'fc2.weight'"), "%s", d);
@@ -191,7 +175,7 @@ START_TEST(test_shape_mismatch)
     TT t[] = {{"fc1.weight", "[3, 5]", ones, 15, NULL},  {"bn1.weight", "[3]", ones, 3, NULL},
               {"bn1.bias", "[3]", ones, 3, NULL},        {"bn1.running_mean", "[3]", ones, 3, NULL},
               {"bn1.running_var", "[3]", ones, 3, NULL}, {"fc2.weight", "[2, 3]", ones, 6, NULL}};
-    ck_assert_ptr_null(pipeline(TWO_LAYERS, write_st("shape.safetensors", t, 6)));
+    ck_assert_ptr_null(hbt_pipeline(TWO_LAYERS, write_st("shape.safetensors", t, 6)));
     const char *d = hbt_diags();
     ck_assert_msg(strstr(d, "test.hb:4:5: error: tensor 'fc1.weight' has shape [3, 5] in "), "%s",
                   d);
@@ -213,7 +197,7 @@ START_TEST(test_unused_and_counter)
               {"bn1.num_batches_tracked", "[]", NULL, 1, "I64"},
               {"fc2.weight", "[2, 3]", ones, 6, NULL},
               {"extra", "[2]", ones, 2, NULL}};
-    ck_assert_ptr_nonnull(pipeline(TWO_LAYERS, write_st("unused.safetensors", t, 8)));
+    ck_assert_ptr_nonnull(hbt_pipeline(TWO_LAYERS, write_st("unused.safetensors", t, 8)));
     const char *d = hbt_diags();
     ck_assert_msg(strstr(d, "/unused.safetensors: warning: 1 tensor in the file is not used by "
                             "network 'n'\n  note: unused: 'extra'\n"),
@@ -225,11 +209,11 @@ END_TEST
 START_TEST(test_claimed_twice_and_dtype)
 {
     TT t[] = {{"fc1.weight", "[3, 4]", ones, 12, NULL}, {"c.weight", "[3, 4]", NULL, 12, "I64"}};
-    ck_assert_ptr_null(pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[4]\n"
-                                "    fc1: dense(3) weights int 8\n"
-                                "    fc2: dense(3) from x params weight=\"fc1.weight\"\n"
-                                "    c: dense(3) from x\n}\n",
-                                write_st("twice.safetensors", t, 2)));
+    ck_assert_ptr_null(hbt_pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[4]\n"
+                                    "    fc1: dense(3) weights int 8\n"
+                                    "    fc2: dense(3) from x params weight=\"fc1.weight\"\n"
+                                    "    c: dense(3) from x\n}\n",
+                                    write_st("twice.safetensors", t, 2)));
     const char *d = hbt_diags();
     ck_assert_msg(strstr(d, "test.hb:5:26: error: tensor 'fc1.weight' is bound by two layers\n"
                             "  note: 'fc1' binds it too; tied weights are not supported\n"),
@@ -241,9 +225,9 @@ END_TEST
 START_TEST(test_bias_true_missing)
 {
     TT t[] = {{"fc.weight", "[2, 4]", ones, 8, NULL}};
-    ck_assert_ptr_null(pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[4]\n"
-                                "    fc: dense(2, bias=true) weights int 8\n}\n",
-                                write_st("bias.safetensors", t, 1)));
+    ck_assert_ptr_null(hbt_pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[4]\n"
+                                    "    fc: dense(2, bias=true) weights int 8\n}\n",
+                                    write_st("bias.safetensors", t, 1)));
     ck_assert_ptr_nonnull(strstr(hbt_diags(), "error: no tensor named 'fc.bias'"));
 }
 END_TEST
@@ -252,9 +236,9 @@ START_TEST(test_nan_rejected)
 {
     float w[8] = {1, 2, 3, NAN, 5, 6, 7, 8};
     TT t[] = {{"fc.weight", "[2, 4]", w, 8, NULL}};
-    ck_assert_ptr_null(pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[4]\n"
-                                "    fc: dense(2) weights bits 1\n}\n",
-                                write_st("nan.safetensors", t, 1)));
+    ck_assert_ptr_null(hbt_pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[4]\n"
+                                    "    fc: dense(2) weights bits 1\n}\n",
+                                    write_st("nan.safetensors", t, 1)));
     const char *d = hbt_diags();
     ck_assert_msg(strstr(d, "tensor 'fc.weight'") && strstr(d, "NaN"), "%s", d);
 }

@@ -212,19 +212,6 @@ END_TEST
 
 /* ---- static scales from the weights file ---- */
 
-static Graph *pipeline(const char *src, const char *weights)
-{
-    AstFile *f = parse_file(hbt_cx, hbt_source(src));
-    ck_assert_msg(f && diag_errors(hbt_cx) == 0, "%s", hbt_diags());
-    SemaOptions so = {.weights_path = weights};
-    Graph *g = sema_check(hbt_cx, f, &so);
-    ck_assert_msg(g && diag_errors(hbt_cx) == 0, "%s", hbt_diags());
-    WFile *wf = weights_open(hbt_cx, weights);
-    if (!wf || !bind_graph(hbt_cx, g, wf) || !quantize_graph(hbt_cx, g))
-        return NULL;
-    return g;
-}
-
 static char *print_ir(const IrModule *m)
 {
     char *buf = NULL;
@@ -241,7 +228,7 @@ START_TEST(test_file_scales_equal_constants)
 {
     static const float beta[2] = {1.5f, 0.5f};
     TT sc = {"q.scales", "[2]", beta, 2};
-    Graph *g = pipeline(GAP_SRC, gap_weights("gap_file.safetensors", &sc));
+    Graph *g = hbt_pipeline(GAP_SRC, gap_weights("gap_file.safetensors", &sc));
     ck_assert_msg(g, "%s", hbt_diags());
     ck_assert_str_eq(hbt_diags(), "");
     ck_assert_str_eq(g->nodes[1].scales_tensor, "q.scales");
@@ -317,7 +304,7 @@ END_TEST
 
 START_TEST(test_scales_missing)
 {
-    Graph *g = pipeline(GAP_SRC, gap_weights("gap.safetensors", NULL));
+    Graph *g = hbt_pipeline(GAP_SRC, gap_weights("gap.safetensors", NULL));
     ck_assert_msg(g, "%s", hbt_diags());
     ck_assert_ptr_null(lower_graph(hbt_cx, g, NULL, NULL));
     ck_assert_str_eq(hbt_diags(),
@@ -329,15 +316,15 @@ END_TEST
 
 START_TEST(test_scales_missing_unlabelled)
 {
-    Graph *g = pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[8]\n"
-                        "         quant bits 3 scale static\n"
-                        "    fc: dense(2) weights bits 1\n    output fc\n}\n",
-                        write_st("fc.safetensors",
-                                 (TT[]){{"fc.weight", "[2, 8]",
-                                         (const float[16]){1, -1, 2, -2, 1, 1, -1, 3, 1, 2, 3, 4,
-                                                           -1, -2, -3, -4},
-                                         16}},
-                                 1));
+    Graph *g = hbt_pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[8]\n"
+                            "         quant bits 3 scale static\n"
+                            "    fc: dense(2) weights bits 1\n    output fc\n}\n",
+                            write_st("fc.safetensors",
+                                     (TT[]){{"fc.weight", "[2, 8]",
+                                             (const float[16]){1, -1, 2, -2, 1, 1, -1, 3, 1, 2, 3,
+                                                               4, -1, -2, -3, -4},
+                                             16}},
+                                     1));
     ck_assert_msg(g, "%s", hbt_diags());
     ck_assert_ptr_null(g->nodes[1].scales_tensor);
     ck_assert_ptr_null(lower_graph(hbt_cx, g, NULL, NULL));
@@ -353,7 +340,7 @@ START_TEST(test_scales_wrong_shape)
 {
     static const float three[3] = {1.5f, 0.5f, 0.25f};
     TT sc = {"q.scales", "[3]", three, 3};
-    ck_assert_ptr_null(pipeline(GAP_SRC, gap_weights("gap_shape.safetensors", &sc)));
+    ck_assert_ptr_null(hbt_pipeline(GAP_SRC, gap_weights("gap_shape.safetensors", &sc)));
     char want[512];
     snprintf(want, sizeof want,
              "test.hb:4:5: error: tensor 'q.scales' has shape [3] in %s, but quantizer q "
@@ -367,7 +354,7 @@ START_TEST(test_scales_negative)
 {
     static const float neg[2] = {1.5f, -0.5f};
     TT sc = {"q.scales", "[2]", neg, 2};
-    ck_assert_ptr_null(pipeline(GAP_SRC, gap_weights("gap_neg.safetensors", &sc)));
+    ck_assert_ptr_null(hbt_pipeline(GAP_SRC, gap_weights("gap_neg.safetensors", &sc)));
     ck_assert_str_eq(hbt_diags(),
                      "test.hb:4:5: error: tensor 'q.scales' has scale -0.5 at index 1; "
                      "activation scales must be finite and not negative\n");

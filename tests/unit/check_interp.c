@@ -19,16 +19,6 @@
 #include "sema.h"
 #include "test_util.h"
 
-static Graph *graph_of(const char *src)
-{
-    uint32_t id = hbt_source(src);
-    AstFile *f = parse_file(hbt_cx, id);
-    ck_assert_msg(f && diag_errors(hbt_cx) == 0, "parse: %s", hbt_diags());
-    Graph *g = sema_check(hbt_cx, f, NULL);
-    ck_assert_msg(g && diag_errors(hbt_cx) == 0, "sema: %s", hbt_diags());
-    return g;
-}
-
 static double urand(uint64_t *s)
 {
     return (double)(hb_rng_next(s) >> 11) / 9007199254740992.0;
@@ -75,9 +65,10 @@ static void bind_random(Graph *g, uint64_t seed)
 
 START_TEST(test_worked_example)
 {
-    Graph *g = graph_of("hbnn 0.1\nnetwork w {\n    input x: f32[8]\n"
-                        "    fc: dense(1, bias=false) weights bits 1:60% 2:40%\n"
-                        "    output fc\n}\n");
+    Graph *g = hbt_graph("hbnn 0.1\nnetwork w {\n    input x: f32[8]\n"
+                         "    fc: dense(1, bias=false) weights bits 1:60% 2:40%\n"
+                         "    output fc\n}\n",
+                         NULL);
     static const float T[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f, 0.375f, -0.5625f};
     static const float That[8] = {0.75f, -1.5f, 0.0f, -0.75f, 1.5f, -0.75f, 0.75f, -0.75f};
     WTensor w = {.name = "fc.weight",
@@ -372,7 +363,7 @@ static const float *const *static_scales(const Graph *g, uint64_t seed)
 
 static int check_network(const char *src, uint64_t seed, int batch)
 {
-    Graph *g = graph_of(src);
+    Graph *g = hbt_graph(src, NULL);
     bind_random(g, seed);
     uint32_t *nv;
     LowerOptions lo = {.act_scales = static_scales(g, seed)};
@@ -526,7 +517,7 @@ static double coef_error(const IrModule *m, const Interp *it, const IrInst *icom
  * differ at all. Returns the number of differing folded bits. */
 static int check_ideal_network(const char *src, uint64_t seed, int batch, bool exact)
 {
-    Graph *g = graph_of(src);
+    Graph *g = hbt_graph(src, NULL);
     bind_random(g, seed);
     uint32_t *nv;
     LowerOptions lo = {.act_scales = static_scales(g, seed)};

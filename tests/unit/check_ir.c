@@ -66,16 +66,6 @@ START_TEST(test_roundtrip_small)
 }
 END_TEST
 
-static Graph *graph_of(const char *src)
-{
-    uint32_t id = hbt_source(src);
-    AstFile *f = parse_file(hbt_cx, id);
-    ck_assert_msg(f && diag_errors(hbt_cx) == 0, "parse: %s", hbt_diags());
-    Graph *g = sema_check(hbt_cx, f, NULL);
-    ck_assert_msg(g && diag_errors(hbt_cx) == 0, "sema: %s", hbt_diags());
-    return g;
-}
-
 static void bind_constant(Graph *g)
 {
     uint64_t s = 42;
@@ -103,15 +93,16 @@ static void bind_constant(Graph *g)
 
 START_TEST(test_roundtrip_lowered)
 {
-    Graph *g = graph_of("hbnn 0.1\nnetwork n {\n    input x: f32[2, 6, 6]\n"
-                        "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n"
-                        "    b1: batchnorm\n        sign\n        maxpool(2)\n"
-                        "    c2: conv2d(4, kernel=3, pad=1, groups=2) weights bits 1:70% 2:30%\n"
-                        "    b2: batchnorm\n        quant bits 2\n"
-                        "    c3: conv2d(3, kernel=1) weights bits 2\n"
-                        "        hardtanh(min=-0.5, max=0.25)\n        flatten\n"
-                        "    fc: dense(3) weights float\n        softmax\n        argmax\n"
-                        "    output fc\n}\n");
+    Graph *g = hbt_graph("hbnn 0.1\nnetwork n {\n    input x: f32[2, 6, 6]\n"
+                         "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n"
+                         "    b1: batchnorm\n        sign\n        maxpool(2)\n"
+                         "    c2: conv2d(4, kernel=3, pad=1, groups=2) weights bits 1:70% 2:30%\n"
+                         "    b2: batchnorm\n        quant bits 2\n"
+                         "    c3: conv2d(3, kernel=1) weights bits 2\n"
+                         "        hardtanh(min=-0.5, max=0.25)\n        flatten\n"
+                         "    fc: dense(3) weights float\n        softmax\n        argmax\n"
+                         "    output fc\n}\n",
+                         NULL);
     bind_constant(g);
     IrModule *m = lower_graph(hbt_cx, g, NULL, NULL);
     ck_assert_msg(m, "%s", hbt_diags());

@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <check.h>
+
+#include "bind.h"
+
 HbCx *hbt_cx;
 static HbCx the_cx;
 static char *diag_buf;
@@ -46,4 +50,23 @@ uint32_t hbt_source(const char *text)
 const char *hbt_tmp_path(const char *name)
 {
     return arena_printf(&hbt_cx->arena, "%s/%s", HB_TEST_TMP, name);
+}
+
+Graph *hbt_graph(const char *src, const SemaOptions *o)
+{
+    AstFile *f = parse_file(hbt_cx, hbt_source(src));
+    ck_assert_msg(f && diag_errors(hbt_cx) == 0, "parse: %s", hbt_diags());
+    Graph *g = sema_check(hbt_cx, f, o);
+    ck_assert_msg(g && diag_errors(hbt_cx) == 0, "sema: %s", hbt_diags());
+    return g;
+}
+
+Graph *hbt_pipeline(const char *src, const char *weights)
+{
+    SemaOptions o = {.weights_path = weights};
+    Graph *g = hbt_graph(src, &o);
+    WFile *wf = weights_open(hbt_cx, weights);
+    if (!wf || !bind_graph(hbt_cx, g, wf) || !quantize_graph(hbt_cx, g))
+        return NULL;
+    return g;
 }

@@ -6,6 +6,7 @@
 #define HB_TEST_UTIL_H
 
 #include "cx.h"
+#include "sema.h"
 
 extern HbCx *hbt_cx; // the fixture's context (valid between setup and teardown)
 
@@ -16,6 +17,11 @@ void hbt_teardown(void);
 const char *hbt_diags(void);
 /* Register `text` as a source file named "test.hb" and return its id. */
 uint32_t hbt_source(const char *text);
+/* Parse and check `src` (registered as "test.hb"); fails the test on any error. */
+Graph *hbt_graph(const char *src, const SemaOptions *o);
+/* hbt_graph with the weights file `weights`, then open, bind and quantize it. NULL if
+ * any of those stages reported an error (the test inspects hbt_diags()). */
+Graph *hbt_pipeline(const char *src, const char *weights);
 /* Scratch path under the build tree for files a test writes (weights, outputs). */
 const char *hbt_tmp_path(const char *name);
 
