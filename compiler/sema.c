@@ -346,10 +346,9 @@ static void check_overrides(Sema *s, const char *netname)
             continue;
         }
         if (strcmp(it->override.network, netname) != 0) {
-            Diag *d = diag_error(s->cx, it->override.network_span,
-                                 "override for network '%s', but the network is '%s'",
-                                 it->override.network, netname);
-            (void)d;
+            diag_error(s->cx, it->override.network_span,
+                       "override for network '%s', but the network is '%s'", it->override.network,
+                       netname);
             continue;
         }
         if (s->override) {

@@ -16,8 +16,7 @@ static const char *slot_list(Sema *s, const ArgSlot *slots, int n)
     return buf;
 }
 
-static bool named_arg(Sema *s, const AstLayer *l, const char *callee, ArgSlot *slots, int n,
-                      const AstArg *a)
+static bool named_arg(Sema *s, const char *callee, ArgSlot *slots, int n, const AstArg *a)
 {
     for (int k = 0; k < n; k++) {
         if (strcmp(slots[k].name, a->name) != 0)
@@ -42,7 +41,6 @@ static bool named_arg(Sema *s, const AstLayer *l, const char *callee, ArgSlot *s
     const char *sug = diag_suggest(a->name, names, n < 32 ? n : 32);
     if (sug)
         diag_help(s->cx, d, "did you mean '%s'?", sug);
-    (void)l;
     return false;
 }
 
@@ -54,7 +52,7 @@ bool sema_match_args(Sema *s, const AstLayer *l, const char *callee, ArgSlot *sl
         const AstArg *a = &l->args[i];
         if (a->name) {
             seen_named = true;
-            ok &= named_arg(s, l, callee, slots, nslots, a);
+            ok &= named_arg(s, callee, slots, nslots, a);
             continue;
         }
         if (seen_named) {
