@@ -30,6 +30,16 @@ const char *qspec_kind_str(HbCx *cx, const QuantSpec *q)
     return arena_strdup(&cx->arena, buf);
 }
 
+static const char *scale_name(ScaleGran g)
+{
+    return g == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor";
+}
+
+static const char *group_name(Grouping g)
+{
+    return g == GROUP_CHANNEL ? "channel" : "element";
+}
+
 static const char *select_str(HbCx *cx, const QuantSpec *q)
 {
     if (q->select == SEL_RANDOM)
@@ -51,12 +61,9 @@ static void settings_line(FILE *out, HbCx *cx, const GNode *n, bool act)
     if (q->kind == QK_BITS && heterogeneous(q))
         fprintf(out, ", select %s (%s)", select_str(cx, q), qorigin_name(q->origin_select));
     if (!act && q->kind != QK_FLOAT)
-        fprintf(out, ", scale %s (%s)",
-                q->scale == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor",
-                qorigin_name(q->origin_scale));
+        fprintf(out, ", scale %s (%s)", scale_name(q->scale), qorigin_name(q->origin_scale));
     if (!act && heterogeneous(q))
-        fprintf(out, ", group %s (%s)", q->group == GROUP_CHANNEL ? "channel" : "element",
-                qorigin_name(q->origin_group));
+        fprintf(out, ", group %s (%s)", group_name(q->group), qorigin_name(q->origin_group));
     if (act && n->op == GOP_QUANT && q->kind != QK_FLOAT)
         fprintf(out, ", scale %s (%s)", q->act_scale == ACT_SCALE_STATIC ? "static" : "runtime",
                 qorigin_name(q->origin_scale));
@@ -241,9 +248,8 @@ static void json_qspec(FILE *out, HbCx *cx, const GNode *n, const QuantSpec *q)
     if (q->kind == QK_BITS) {
         fprintf(out, ", \"select\": ");
         explain_json_str(out, select_str(cx, q));
-        fprintf(out, ", \"scale\": \"%s\", \"group\": \"%s\"",
-                q->scale == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor",
-                q->group == GROUP_CHANNEL ? "channel" : "element");
+        fprintf(out, ", \"scale\": \"%s\", \"group\": \"%s\"", scale_name(q->scale),
+                group_name(q->group));
     }
     fputc('}', out);
 }
@@ -283,7 +289,7 @@ static void json_quant(FILE *out, const GNode *n)
     fprintf(out, ", \"avg_bits\": %.6g", q->avg_bits);
     if (q->kind == QK_BITS) {
         fprintf(out, ", \"select\": \"%s\", \"group\": \"%s\", \"distribution\": {",
-                selection_name(n->wq.select), n->wq.group == GROUP_CHANNEL ? "channel" : "element");
+                selection_name(n->wq.select), group_name(n->wq.group));
         for (int k = 0; k < q->chosen.n; k++)
             fprintf(out, "%s\"%d\": %.6g", k ? ", " : "", q->chosen.bits[k], q->chosen.frac[k]);
         fputc('}', out);
