@@ -3,6 +3,7 @@
  * function are known targets that are not implemented yet; the driver says so
  * instead of doing nothing. */
 #include "backend.h"
+#include "llvm_backend.h"
 
 #include <string.h>
 

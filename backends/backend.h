@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* backend.h: the code generators, as a table chosen by --target (QBE's Target idea).
- * A backend receives only the lowered, verified IR (docs/ir.md), never the AST or the
- * Graph. The reference interpreter (compiler/interp.c) is what every backend is tested
+/* backend.h: the code generators, as a table chosen by --target (QBE's Target idea), and
+ * the one interface every backend implements. A backend receives only the lowered,
+ * verified IR (docs/ir.md) and the base (context, diagnostics), never the AST or the
+ * graph. The reference interpreter (compiler/interp/) is what every backend is tested
  * against bit for bit. */
 #ifndef HB_BACKEND_H
 #define HB_BACKEND_H
@@ -9,12 +10,31 @@
 #include "cx.h"
 #include "ir.h"
 
+/* What a backend writes. BE_DEFAULT is the backend's main product: a shared library and
+ * its header for cpu, a directory of Verilog for verilog. */
+typedef enum BackendEmit {
+    BE_DEFAULT,
+    BE_OBJ,    // relocatable object (cpu)
+    BE_ASM,    // assembly text (cpu)
+    BE_LLVM,   // LLVM IR text (cpu)
+    BE_HEADER, // the C header only (cpu)
+} BackendEmit;
+
+typedef struct BackendOptions {
+    const char *output; // the path to write (a file, or a directory for verilog)
+    const char *name;   // the C / Verilog identifier prefix (the network's name)
+    BackendEmit emit;
+    const char *cpu; // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
+    int opt_level;   // -O0..3
+} BackendOptions;
+
 typedef struct Backend {
     const char *name;     // --target NAME
     const char *produces; // for --help and messages
-    /* Write the output for `m` to `output` (through a temporary file and a rename, so a
-     * failed run leaves nothing behind). NULL while the backend is not implemented. */
-    int (*emit)(HbCx *cx, const IrModule *m, const char *output);
+    /* Write the output for `m` as `o` says (through temporary files and renames, so a
+     * failed run leaves nothing behind). Returns an exit code (driver.h). NULL while
+     * the backend is not implemented. */
+    int (*emit)(HbCx *cx, const IrModule *m, const BackendOptions *o);
 } Backend;
 
 /* The backend called `name`, or NULL. */

@@ -5,7 +5,7 @@
 
 #include <llvm-c/Core.h>
 
-#include "backend.h"
+#include "llvm_backend.h"
 
 const char *llvm_version_string(char *buf, size_t len)
 {
