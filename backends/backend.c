@@ -3,9 +3,10 @@
  * function are known targets that are not implemented yet; the driver says so
  * instead of doing nothing. */
 #include "backend.h"
-#include "llvm_backend.h"
 
 #include <string.h>
+
+#include "llvm_backend.h"
 
 static const Backend backends[] = {
         {"cpu", "a shared library with bit-plane kernels and its header (LLVM)", NULL},
