@@ -41,10 +41,9 @@ static bool i_conv2d(IStep *s)
     const IrType *xt = is_type(s, 0);
     const float *x = is_val(s, 0)->f;
     const IrConst *w = is_const(s, 1), *b = is_const(s, 2);
-    const IrAttr *a = s->in->attr;
-    int64_t C = xt->d[0], H = xt->d[1], W = xt->d[2], O = w->type.d[0], G = a[3].i[0];
-    int64_t cg = C / G, og = O / G, kh = w->type.d[2], kw = w->type.d[3];
-    int64_t OH = s->ot->d[1], OW = s->ot->d[2];
+    IrWindow g = ir_window(s->it->m, s->in);
+    int64_t H = g.H, W = g.W, O = g.O, cg = g.C / g.groups, og = O / g.groups;
+    int64_t kh = g.kh, kw = g.kw, OH = g.OH, OW = g.OW;
     for (int64_t o = 0; o < O; o++)
         for (int64_t oy = 0; oy < OH; oy++)
             for (int64_t ox = 0; ox < OW; ox++) {
@@ -52,9 +51,8 @@ static bool i_conv2d(IStep *s)
                 for (int64_t ci = 0; ci < cg; ci++)
                     for (int64_t ky = 0; ky < kh; ky++)
                         for (int64_t kx = 0; kx < kw; kx++) {
-                            int64_t iy = oy * a[0].i[0] - a[1].i[0] + ky * a[2].i[0];
-                            int64_t ix = ox * a[0].i[1] - a[1].i[2] + kx * a[2].i[1];
-                            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                            int64_t iy, ix;
+                            if (!ir_window_tap(&g, oy, ox, ky, kx, &iy, &ix))
                                 continue;
                             int64_t c = (o / og) * cg + ci;
                             y += (double)w->f[((o * cg + ci) * kh + ky) * kw + kx] *
@@ -87,7 +85,7 @@ static bool i_relu(IStep *s)
 static bool i_hardtanh(IStep *s)
 {
     const float *x = is_val(s, 0)->f;
-    float lo = (float)s->in->attr[0].f[0], hi = (float)s->in->attr[1].f[0];
+    float lo = (float)ir_hardtanh_lo(s->in), hi = (float)ir_hardtanh_hi(s->in);
     for (uint64_t j = 0; j < elems(s->ot); j++)
         s->out->f[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j];
     return true;
@@ -99,19 +97,18 @@ static bool i_maxpool(IStep *s)
 {
     const IrType *xt = is_type(s, 0);
     const IBuf *x = is_val(s, 0);
-    const IrAttr *a = s->in->attr;
-    int64_t C = xt->d[0], H = xt->d[1], W = xt->d[2], OH = s->ot->d[1], OW = s->ot->d[2];
+    IrWindow g = ir_window(s->it->m, s->in);
+    int64_t C = g.C, H = g.H, W = g.W, OH = g.OH, OW = g.OW;
     bool bits = xt->enc == IR_BITS;
     for (int64_t c = 0; c < C; c++)
         for (int64_t oy = 0; oy < OH; oy++)
             for (int64_t ox = 0; ox < OW; ox++) {
                 float best = -INFINITY;
                 uint8_t any = 0;
-                for (int64_t ky = 0; ky < a[0].i[0]; ky++)
-                    for (int64_t kx = 0; kx < a[0].i[1]; kx++) {
-                        int64_t iy = oy * a[1].i[0] - a[2].i[0] + ky;
-                        int64_t ix = ox * a[1].i[1] - a[2].i[2] + kx;
-                        if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                for (int64_t ky = 0; ky < g.kh; ky++)
+                    for (int64_t kx = 0; kx < g.kw; kx++) {
+                        int64_t iy, ix;
+                        if (!ir_window_tap(&g, oy, ox, ky, kx, &iy, &ix))
                             continue;
                         int64_t e = (c * H + iy) * W + ix;
                         if (bits)
@@ -135,16 +132,15 @@ static bool i_avgpool(IStep *s)
 {
     const IrType *xt = is_type(s, 0);
     const float *x = is_val(s, 0)->f;
-    const IrAttr *a = s->in->attr;
-    int64_t C = xt->d[0], H = xt->d[1], W = xt->d[2], OH = s->ot->d[1], OW = s->ot->d[2];
-    int64_t kh = a[0].i[0], kw = a[0].i[1];
+    IrWindow g = ir_window(s->it->m, s->in);
+    int64_t C = g.C, H = g.H, W = g.W, OH = g.OH, OW = g.OW, kh = g.kh, kw = g.kw;
     for (int64_t c = 0; c < C; c++)
         for (int64_t oy = 0; oy < OH; oy++)
             for (int64_t ox = 0; ox < OW; ox++) {
                 double sum = 0;
                 for (int64_t ky = 0; ky < kh; ky++)
                     for (int64_t kx = 0; kx < kw; kx++)
-                        sum += x[(c * H + oy * a[1].i[0] + ky) * W + ox * a[1].i[1] + kx];
+                        sum += x[(c * H + oy * g.sh + ky) * W + ox * g.sw + kx];
                 s->out->f[(c * OH + oy) * OW + ox] = (float)(sum / (double)(kh * kw));
             }
     return true;

@@ -52,7 +52,7 @@ bool interp_quant(IStep *s)
 {
     const float *x = is_val(s, 0)->f;
     uint64_t n = ir_type_elems(s->ot);
-    const IrAttr *w = &s->in->attr[0], *f = &s->in->attr[1];
+    const IrAttr *w = ir_quant_widths(s->in), *f = ir_quant_fracs(s->in);
     uint8_t *M = s->out->w ? s->out->w : malloc(n ? n : 1);
     if (!M)
         abort();
@@ -62,8 +62,8 @@ bool interp_quant(IStep *s)
         QDist d = {.n = w->n};
         for (int k = 0; k < w->n; k++)
             d.bits[k] = (int)w->i[k], d.frac[k] = f->f[k];
-        quant_assign_widths(x, (uint32_t)n, &d, (Selection)s->in->attr[2].i[0],
-                            (uint64_t)s->in->attr[3].i[0], M);
+        quant_assign_widths(x, (uint32_t)n, &d, (Selection)ir_quant_select(s->in),
+                            (uint64_t)ir_quant_seed(s->in), M);
     }
     if (s->ot->scale == IR_SC_STATIC)
         quant_static(s, x, M, n);
@@ -131,10 +131,9 @@ bool interp_bpop_conv2d(IStep *s)
 {
     const IrType *xt = is_type(s, 0);
     const IrConst *w = is_const(s, 1);
-    const IrAttr *a = s->in->attr;
-    int64_t C = xt->d[0], H = xt->d[1], W = xt->d[2], O = w->type.d[0], G = a[3].i[0];
-    int64_t cg = C / G, og = O / G, kh = w->type.d[2], kw = w->type.d[3];
-    int64_t OH = s->ot->d[2], OW = s->ot->d[3];
+    IrWindow g = ir_window(s->it->m, s->in);
+    int64_t H = g.H, W = g.W, O = g.O, cg = g.C / g.groups, og = O / g.groups;
+    int64_t kh = g.kh, kw = g.kw, OH = g.OH, OW = g.OW;
     uint64_t npos = (uint64_t)(O * OH * OW);
     int P = (int)s->ot->d[0];
     for (int64_t o = 0; o < O; o++)
@@ -144,9 +143,8 @@ bool interp_bpop_conv2d(IStep *s)
                 for (int64_t ci = 0; ci < cg; ci++)
                     for (int64_t ky = 0; ky < kh; ky++)
                         for (int64_t kx = 0; kx < kw; kx++) {
-                            int64_t iy = oy * a[0].i[0] - a[1].i[0] + ky * a[2].i[0];
-                            int64_t ix = ox * a[0].i[1] - a[1].i[2] + kx * a[2].i[1];
-                            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                            int64_t iy, ix;
+                            if (!ir_window_tap(&g, oy, ox, ky, kx, &iy, &ix))
                                 continue; // padding contributes nothing
                             int64_t c = (o / og) * cg + ci;
                             pair_add(s, w, (uint64_t)o, (uint64_t)((ci * kh + ky) * kw + kx),
@@ -189,7 +187,7 @@ bool interp_icomb(IStep *s)
     const IrType *st = is_type(s, 0);
     const int32_t *S = is_val(s, 0)->i;
     const IrConst *c = is_const(s, 1);
-    int64_t P = st->d[0], O = st->d[1], bound = s->in->attr[1].i[0];
+    int64_t P = st->d[0], O = st->d[1], bound = ir_icomb_bound(s->in);
     uint64_t npos = ir_type_elems(s->ot), per = npos / (uint64_t)O;
     for (uint64_t pos = 0; pos < npos; pos++) {
         const int32_t *k = c->i + (c->type.d[0] == 1 ? 0 : (int64_t)(pos / per)) * P;

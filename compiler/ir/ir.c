@@ -4,17 +4,36 @@
  * values and constants are kept unique here so the text form round-trips. */
 #include "ir.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ice.h"
+
 typedef struct OpInfo {
-    const char *name, *operands, *attrs;
+    const char *name, *operands;
 } OpInfo;
 
 static const OpInfo op_info[IR_OP_COUNT] = {
-#define X(e, name, operands, attrs) {name, operands, attrs},
+#define X(e, name, operands) {#name, operands},
         HB_IR_OPS(X)
 #undef X
 };
+
+/* The attribute schema, one row per HB_IR_ATTRS entry. */
+typedef struct AttrInfo {
+    IrOp op;
+    int pos;
+    const char *name;
+    char kind;
+} AttrInfo;
+
+static const AttrInfo attr_info[] = {
+#define A(e, op, k, name, T) {IR_OP_##e, k, #name, #T[0]},
+        HB_IR_ATTRS(A)
+#undef A
+};
+enum { N_ATTR_ROWS = sizeof attr_info / sizeof attr_info[0] };
 
 const char *ir_op_name(IrOp op)
 {
@@ -28,39 +47,37 @@ const char *ir_op_operands(IrOp op)
 
 int ir_op_nattrs(IrOp op)
 {
-    const char *s = op_info[op].attrs;
     int n = 0;
-    for (; *s; s++)
-        n += *s == ':';
+    for (int r = 0; r < N_ATTR_ROWS; r++)
+        n += attr_info[r].op == op;
     return n;
+}
+
+static IrAttrKind attr_kind(char c)
+{
+    switch (c) {
+    case 'i':
+        return IR_ATTR_INT;
+    case 'f':
+        return IR_ATTR_FLOAT;
+    case 'I':
+        return IR_ATTR_INTS;
+    case 'F':
+        return IR_ATTR_FLOATS;
+    default:
+        return IR_ATTR_SEL;
+    }
 }
 
 const char *ir_op_attr(IrOp op, int k, IrAttrKind *kind, char *buf, size_t len)
 {
-    const char *s = op_info[op].attrs;
-    for (int i = 0; i < k; i++)
-        s = strchr(s, ' ') + 1;
-    const char *colon = strchr(s, ':');
-    size_t n = (size_t)(colon - s) < len ? (size_t)(colon - s) : len - 1;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    switch (colon[1]) {
-    case 'i':
-        *kind = IR_ATTR_INT;
-        break;
-    case 'f':
-        *kind = IR_ATTR_FLOAT;
-        break;
-    case 'I':
-        *kind = IR_ATTR_INTS;
-        break;
-    case 'F':
-        *kind = IR_ATTR_FLOATS;
-        break;
-    default:
-        *kind = IR_ATTR_SEL;
-    }
-    return buf;
+    for (int r = 0; r < N_ATTR_ROWS; r++)
+        if (attr_info[r].op == op && attr_info[r].pos == k) {
+            *kind = attr_kind(attr_info[r].kind);
+            snprintf(buf, len, "%s", attr_info[r].name);
+            return buf;
+        }
+    HB_UNREACHABLE("op %s has no attribute %d", ir_op_name(op), k);
 }
 
 bool ir_op_lookup(const char *name, size_t len, IrOp *out)

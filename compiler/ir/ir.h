@@ -7,6 +7,7 @@
 #ifndef HB_IR_H
 #define HB_IR_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 #define IR_ACC_LIMIT (INT64_C(1) << 30) // proven bound on |icomb accumulator| (docs/ir.md)
 
 typedef enum IrOp {
-#define X(e, name, operands, attrs) IR_OP_##e,
+#define X(e, name, operands) IR_OP_##e,
     HB_IR_OPS(X)
 #undef X
             IR_OP_COUNT
@@ -125,6 +126,58 @@ typedef struct IrModule {
     HbVec(uint32_t) inputs;  // value indices of the input instructions, by index attr
     HbVec(uint32_t) outputs; // value indices, in output order
 } IrModule;
+
+/* ---- named attribute accessors, one per HB_IR_ATTRS row ----
+ * ir_conv2d_groups(in) is the value (int64_t for i and s, double for f, const IrAttr *
+ * for the lists I and F); ir_conv2d_groups_set(in) the IrAttr to fill. Both check the
+ * op in debug builds, so an accessor used on the wrong instruction fails at once. */
+#define IR_ATTR_CT_i     int64_t
+#define IR_ATTR_CT_s     int64_t
+#define IR_ATTR_CT_f     double
+#define IR_ATTR_CT_I     const IrAttr *
+#define IR_ATTR_CT_F     const IrAttr *
+#define IR_ATTR_GET_i(a) ((a)->i[0])
+#define IR_ATTR_GET_s(a) ((a)->i[0])
+#define IR_ATTR_GET_f(a) ((a)->f[0])
+#define IR_ATTR_GET_I(a) (a)
+#define IR_ATTR_GET_F(a) (a)
+#define A(E, op, k, name, T)                                        \
+    static inline IR_ATTR_CT_##T ir_##op##_##name(const IrInst *in) \
+    {                                                               \
+        assert(in->op == IR_OP_##E);                                \
+        return IR_ATTR_GET_##T(&in->attr[k]);                       \
+    }                                                               \
+    static inline IrAttr *ir_##op##_##name##_set(IrInst *in)        \
+    {                                                               \
+        assert(in->op == IR_OP_##E);                                \
+        return &in->attr[k];                                        \
+    }
+HB_IR_ATTRS(A)
+#undef A
+
+/* ---- window geometry: conv2d, bpop_conv2d, maxpool, avgpool ---- */
+typedef struct IrWindow {
+    int64_t C, H, W;        // input [C, H, W]
+    int64_t O, OH, OW;      // output channels (C for pools) and spatial size
+    int64_t kh, kw, sh, sw; // kernel, stride
+    int64_t dh, dw;         // dilation (1 for pools)
+    int64_t pt, pb, pl, pr; // zero padding top, bottom, left, right (0 for avgpool)
+    int64_t groups;         // 1 for pools
+} IrWindow;
+/* Output size along one axis: floor((h + p0 + p1 - d(k-1) - 1) / s) + 1, or 0 when the
+ * window does not fit. */
+int64_t ir_window_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d);
+/* The geometry of a windowed instruction (attributes already verified). */
+IrWindow ir_window(const IrModule *m, const IrInst *in);
+/* The input pixel (iy, ix) that tap (ky, kx) of output pixel (oy, ox) reads; false when
+ * it falls in the padding (it then contributes nothing). */
+static inline bool ir_window_tap(const IrWindow *w, int64_t oy, int64_t ox, int64_t ky, int64_t kx,
+                                 int64_t *iy, int64_t *ix)
+{
+    *iy = oy * w->sh - w->pt + ky * w->dh;
+    *ix = ox * w->sw - w->pl + kx * w->dw;
+    return *iy >= 0 && *iy < w->H && *ix >= 0 && *ix < w->W;
+}
 
 /* ---- the op table ---- */
 const char *ir_op_name(IrOp op);

@@ -1,38 +1,66 @@
 // SPDX-License-Identifier: MIT
 /* ir_ops.h: THE opcode table of the kernel IR. One X-macro row per op generates the
- * enum (ir.h), the names, the operand signatures and attribute schemas used by the
- * printer, the parser and the verifier, and the verifier and interpreter dispatch
- * tables. docs/ir.md is the prose specification of every row. */
+ * enum (ir.h), the names and operand signatures used by the printer, the parser and
+ * the verifier, and every per-op dispatch table (verifier, interpreter, backends); one
+ * row per attribute generates the attribute schemas and the named accessors (ir.h).
+ * docs/ir.md is the prose specification of every row. */
 #ifndef HB_IR_OPS_H
 #define HB_IR_OPS_H
 
-/* X(ENUM, "name", "operands", "attributes")
+/* X(ENUM, name, "operands"): `name` is the op's text-form name and the suffix of its
+ * handler in every dispatch table (v_NAME in the verifier, ...).
  * operands: one letter per operand, 'v' an SSA value, 'c' a constant, a trailing '*'
- *   repeats the previous letter zero or more times (concat: "vv*").
- * attributes: space-separated NAME:T, printed and parsed in this order, all required.
- *   T is i (integer), f (double), I (integer list), F (double list), s (selection name).
- */
-#define HB_IR_OPS(X)                                                          \
-    X(INPUT, "input", "", "index:i")                                          \
-    X(DENSE, "dense", "vcc", "")                                              \
-    X(CONV2D, "conv2d", "vcc", "stride:I pad:I dilation:I groups:i")          \
-    X(BATCHNORM, "batchnorm", "vcc", "")                                      \
-    X(RELU, "relu", "v", "")                                                  \
-    X(HARDTANH, "hardtanh", "v", "lo:f hi:f")                                 \
-    X(MAXPOOL, "maxpool", "v", "kernel:I stride:I pad:I")                     \
-    X(AVGPOOL, "avgpool", "v", "kernel:I stride:I")                           \
-    X(FLATTEN, "flatten", "v", "")                                            \
-    X(ADD, "add", "vv", "")                                                   \
-    X(CONCAT, "concat", "vv*", "")                                            \
-    X(SOFTMAX, "softmax", "v", "")                                            \
-    X(ARGMAX, "argmax", "v", "")                                              \
-    X(SIGN, "sign", "v", "")                                                  \
-    X(QUANT, "quant", "v", "widths:I fracs:F select:s seed:i")                \
-    X(DEQUANT, "dequant", "v", "")                                            \
-    X(BPOP_DENSE, "bpop_dense", "vc", "")                                     \
-    X(BPOP_CONV2D, "bpop_conv2d", "vc", "stride:I pad:I dilation:I groups:i") \
-    X(ICOMB, "icomb", "vc", "shift:i bound:i")                                \
-    X(FCOMB, "fcomb", "vvcc", "")                                             \
-    X(THRESHOLD, "threshold", "vcc", "")
+ *   repeats the previous letter zero or more times (concat: "vv*"). */
+#define HB_IR_OPS(X)                  \
+    X(INPUT, input, "")               \
+    X(DENSE, dense, "vcc")            \
+    X(CONV2D, conv2d, "vcc")          \
+    X(BATCHNORM, batchnorm, "vcc")    \
+    X(RELU, relu, "v")                \
+    X(HARDTANH, hardtanh, "v")        \
+    X(MAXPOOL, maxpool, "v")          \
+    X(AVGPOOL, avgpool, "v")          \
+    X(FLATTEN, flatten, "v")          \
+    X(ADD, add, "vv")                 \
+    X(CONCAT, concat, "vv*")          \
+    X(SOFTMAX, softmax, "v")          \
+    X(ARGMAX, argmax, "v")            \
+    X(SIGN, sign, "v")                \
+    X(QUANT, quant, "v")              \
+    X(DEQUANT, dequant, "v")          \
+    X(BPOP_DENSE, bpop_dense, "vc")   \
+    X(BPOP_CONV2D, bpop_conv2d, "vc") \
+    X(ICOMB, icomb, "vc")             \
+    X(FCOMB, fcomb, "vvcc")           \
+    X(THRESHOLD, threshold, "vcc")
+
+/* A(ENUM, op, position, name, T): attribute `name` of op ENUM, printed and parsed in
+ * position order (0, 1, ... with no gaps; check_ir tests it), all required.
+ * T is i (integer), f (double), I (integer list), F (double list), s (selection name).
+ * Each row generates the accessor ir_OP_NAME(inst) (ir.h); lowering writes through
+ * ir_OP_NAME_set(inst). */
+#define HB_IR_ATTRS(A)                          \
+    A(INPUT, input, 0, index, i)                \
+    A(CONV2D, conv2d, 0, stride, I)             \
+    A(CONV2D, conv2d, 1, pad, I)                \
+    A(CONV2D, conv2d, 2, dilation, I)           \
+    A(CONV2D, conv2d, 3, groups, i)             \
+    A(HARDTANH, hardtanh, 0, lo, f)             \
+    A(HARDTANH, hardtanh, 1, hi, f)             \
+    A(MAXPOOL, maxpool, 0, kernel, I)           \
+    A(MAXPOOL, maxpool, 1, stride, I)           \
+    A(MAXPOOL, maxpool, 2, pad, I)              \
+    A(AVGPOOL, avgpool, 0, kernel, I)           \
+    A(AVGPOOL, avgpool, 1, stride, I)           \
+    A(QUANT, quant, 0, widths, I)               \
+    A(QUANT, quant, 1, fracs, F)                \
+    A(QUANT, quant, 2, select, s)               \
+    A(QUANT, quant, 3, seed, i)                 \
+    A(BPOP_CONV2D, bpop_conv2d, 0, stride, I)   \
+    A(BPOP_CONV2D, bpop_conv2d, 1, pad, I)      \
+    A(BPOP_CONV2D, bpop_conv2d, 2, dilation, I) \
+    A(BPOP_CONV2D, bpop_conv2d, 3, groups, i)   \
+    A(ICOMB, icomb, 0, shift, i)                \
+    A(ICOMB, icomb, 1, bound, i)
 
 #endif

@@ -188,12 +188,6 @@ static void need_enc(Ver *v, int k, IrEnc e, bool *ok)
     }
 }
 
-static int64_t pool_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d)
-{
-    int64_t span = h + p0 + p1 - d * (k - 1) - 1;
-    return span < 0 ? 0 : span / s + 1;
-}
-
 static bool list_ok(Ver *v, int k, int n, int64_t lo)
 {
     const IrAttr *a = &v->in->attr[k];
@@ -221,8 +215,8 @@ static bool spatial_ok(Ver *v, const IrType *x, int64_t kh, int64_t kw, int at, 
     if (!list_ok(v, at, 2, 1) || !list_ok(v, at + 1, 4, 0) || (dil && !list_ok(v, at + 2, 2, 1)))
         return false;
     int64_t dh = dil ? a[at + 2].i[0] : 1, dw = dil ? a[at + 2].i[1] : 1;
-    *oh = pool_out(x->d[1], a[at + 1].i[0], a[at + 1].i[1], kh, a[at].i[0], dh);
-    *ow = pool_out(x->d[2], a[at + 1].i[2], a[at + 1].i[3], kw, a[at].i[1], dw);
+    *oh = ir_window_out(x->d[1], a[at + 1].i[0], a[at + 1].i[1], kh, a[at].i[0], dh);
+    *ow = ir_window_out(x->d[2], a[at + 1].i[2], a[at + 1].i[3], kw, a[at].i[1], dw);
     if (*oh < 1 || *ow < 1) {
         fail(v, v->in->span, "the %lldx%lld window does not fit the input %s", (long long)kh,
              (long long)kw, tstr(v, x));
@@ -261,7 +255,7 @@ static void conv_common(Ver *v, int64_t pairs)
     const IrType *x = arg(v, 0), *w = arg(v, 1);
     CHECK(x->rank == 3, "input must be [C, H, W], got %s", tstr(v, x));
     CHECK(w->rank == 4, "weights must be [O, C/groups, kh, kw], got %s", tstr(v, w));
-    int64_t g = v->in->attr[3].i[0];
+    int64_t g = v->in->op == IR_OP_CONV2D ? ir_conv2d_groups(v->in) : ir_bpop_conv2d_groups(v->in);
     CHECK(g >= 1 && x->d[0] % g == 0 && w->d[0] % g == 0,
           "groups=%lld must divide the %lld "
           "input and %lld output channels",
@@ -311,8 +305,8 @@ static void v_elementwise(Ver *v)
     CHECK(arg(v, 0)->rank >= 1, "input must not be a scalar");
     CHECK(ir_type_eq(res(v), arg(v, 0)), "result must be %s", tstr(v, arg(v, 0)));
     if (v->in->op == IR_OP_HARDTANH)
-        CHECK(v->in->attr[0].f[0] < v->in->attr[1].f[0] && isfinite(v->in->attr[0].f[0]) &&
-                      isfinite(v->in->attr[1].f[0]),
+        CHECK(ir_hardtanh_lo(v->in) < ir_hardtanh_hi(v->in) && isfinite(ir_hardtanh_lo(v->in)) &&
+                      isfinite(ir_hardtanh_hi(v->in)),
               "needs finite lo < hi");
 }
 
@@ -331,8 +325,8 @@ static void v_pool(Ver *v)
     if (!is_max) {
         if (!list_ok(v, 1, 2, 1))
             return;
-        oh = pool_out(x->d[1], 0, 0, kh, a[1].i[0], 1);
-        ow = pool_out(x->d[2], 0, 0, kw, a[1].i[1], 1);
+        oh = ir_window_out(x->d[1], 0, 0, kh, a[1].i[0], 1);
+        ow = ir_window_out(x->d[2], 0, 0, kw, a[1].i[1], 1);
         CHECK(oh >= 1 && ow >= 1, "the %lldx%lld window does not fit %s", (long long)kh,
               (long long)kw, tstr(v, x));
     } else {
@@ -418,7 +412,7 @@ static void v_quant(Ver *v)
     need_enc(v, 0, IR_F32, &ok);
     if (!ok)
         return;
-    const IrAttr *w = &v->in->attr[0], *f = &v->in->attr[1];
+    const IrAttr *w = ir_quant_widths(v->in), *f = ir_quant_fracs(v->in);
     CHECK(w->n >= 1 && w->n == f->n, "widths and fracs need the same number (>= 1) of entries");
     double sum = 0;
     for (int k = 0; k < w->n; k++) {
@@ -428,7 +422,7 @@ static void v_quant(Ver *v)
         sum += f->f[k];
     }
     CHECK(fabs(sum - 1) <= 1e-6, "fractions sum to %.9g, expected 1", sum);
-    CHECK(v->in->attr[2].i[0] >= SEL_MIDDLE_OUT && v->in->attr[2].i[0] <= SEL_MO_RESIDUAL,
+    CHECK(ir_quant_select(v->in) >= SEL_MIDDLE_OUT && ir_quant_select(v->in) <= SEL_MO_RESIDUAL,
           "unknown selection");
     const IrType *r = res(v);
     CHECK(r->enc == IR_BITS && same_shape(r, arg(v, 0)), "result must be bits of shape %s",
@@ -509,7 +503,7 @@ static void v_icomb(Ver *v)
           (long long)s->d[0], tstr(v, c));
     IrType want = ir_type_i32(s->rank - 1, s->d + 1);
     CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
-    int64_t shift = v->in->attr[0].i[0], bound = v->in->attr[1].i[0];
+    int64_t shift = ir_icomb_shift(v->in), bound = ir_icomb_bound(v->in);
     CHECK(shift >= -62 && shift <= 62, "shift %lld is out of range", (long long)shift);
     CHECK(bound >= 0 && bound <= IR_ACC_LIMIT, "bound %lld exceeds the accumulator limit 2^30",
           (long long)bound);
@@ -662,11 +656,11 @@ static void check_module(Ver *v)
         const IrInst *in = &m->insts.data[i];
         if (in->op != IR_OP_INPUT)
             continue;
-        if (in->attr[0].i[0] != next)
+        if (ir_input_index(in) != next)
             fail(v, in->span,
                  "input '%%%s' has index %lld, expected %lld (inputs are numbered "
                  "in order from 0)",
-                 m->values.data[in->result].name, (long long)in->attr[0].i[0], (long long)next);
+                 m->values.data[in->result].name, (long long)ir_input_index(in), (long long)next);
         next++;
     }
     if (next == 0)

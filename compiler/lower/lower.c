@@ -61,10 +61,15 @@ void low_bn_params(Low *L, const GNode *n, int64_t c, BnParams *bn)
 
 void low_conv_attrs(IrInst *in, const GNode *n)
 {
-    in->attr[0] = (IrAttr){.n = 2, .i = {n->sh, n->sw}};
-    in->attr[1] = (IrAttr){.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
-    in->attr[2] = (IrAttr){.n = 2, .i = {n->dh, n->dw}};
-    in->attr[3] = (IrAttr){.n = 1, .i = {n->groups}};
+    bool b = in->op == IR_OP_BPOP_CONV2D;
+    *(b ? ir_bpop_conv2d_stride_set(in) : ir_conv2d_stride_set(in)) =
+            (IrAttr){.n = 2, .i = {n->sh, n->sw}};
+    *(b ? ir_bpop_conv2d_pad_set(in) : ir_conv2d_pad_set(in)) =
+            (IrAttr){.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
+    *(b ? ir_bpop_conv2d_dilation_set(in) : ir_conv2d_dilation_set(in)) =
+            (IrAttr){.n = 2, .i = {n->dh, n->dw}};
+    *(b ? ir_bpop_conv2d_groups_set(in) : ir_conv2d_groups_set(in)) =
+            (IrAttr){.n = 1, .i = {n->groups}};
 }
 
 static IrType shape_f32(const Shape *s)
@@ -236,13 +241,14 @@ static bool low_quant(Low *L, uint32_t i)
                 L->cx, L->m, arena_printf(&L->cx->arena, "%s.beta", low_name(L, i)), 1, &k, beta);
     }
     IrInst *in = ir_emit(L->cx, L->m, IR_OP_QUANT, low_name(L, i), &t, (IrRef[]){ir_v(x)}, 1);
-    in->attr[0].n = in->attr[1].n = q->nshares;
+    IrAttr *widths = ir_quant_widths_set(in), *fracs = ir_quant_fracs_set(in);
+    widths->n = fracs->n = q->nshares;
     for (int k = 0; k < q->nshares; k++) {
-        in->attr[0].i[k] = q->share_bits[k];
-        in->attr[1].f[k] = q->share_frac[k];
+        widths->i[k] = q->share_bits[k];
+        fracs->f[k] = q->share_frac[k];
     }
-    in->attr[2].i[0] = q->select;
-    in->attr[3].i[0] = (int64_t)q->seed;
+    ir_quant_select_set(in)->i[0] = q->select;
+    ir_quant_seed_set(in)->i[0] = (int64_t)q->seed;
     L->val[i] = in->result;
     return true;
 }
@@ -261,10 +267,16 @@ static bool low_pool(Low *L, uint32_t i)
     t.d[1] = n->shape.d[1], t.d[2] = n->shape.d[2];
     IrInst *in = ir_emit(L->cx, L->m, n->op == GOP_MAXPOOL ? IR_OP_MAXPOOL : IR_OP_AVGPOOL,
                          low_name(L, i), &t, (IrRef[]){ir_v(x)}, 1);
-    in->attr[0] = (IrAttr){.n = 2, .i = {n->kh, n->kw}};
-    in->attr[1] = (IrAttr){.n = 2, .i = {n->sh, n->sw}};
-    if (n->op == GOP_MAXPOOL)
-        in->attr[2] = (IrAttr){.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
+    IrAttr kernel = {.n = 2, .i = {n->kh, n->kw}}, stride = {.n = 2, .i = {n->sh, n->sw}};
+    if (n->op == GOP_MAXPOOL) {
+        *ir_maxpool_kernel_set(in) = kernel;
+        *ir_maxpool_stride_set(in) = stride;
+        *ir_maxpool_pad_set(in) =
+                (IrAttr){.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
+    } else {
+        *ir_avgpool_kernel_set(in) = kernel;
+        *ir_avgpool_stride_set(in) = stride;
+    }
     L->val[i] = in->result;
     return true;
 }
@@ -308,8 +320,8 @@ static bool low_simple(Low *L, uint32_t i, IrOp op)
     IrType t = op == IR_OP_ARGMAX ? ir_type_i32(0, NULL) : shape_f32(&n->shape);
     IrInst *in = ir_emit(L->cx, L->m, op, low_name(L, i), &t, args, n->nin < 2 ? n->nin : 2);
     if (op == IR_OP_HARDTANH) {
-        in->attr[0].f[0] = n->lo;
-        in->attr[1].f[0] = n->hi;
+        ir_hardtanh_lo_set(in)->f[0] = n->lo;
+        ir_hardtanh_hi_set(in)->f[0] = n->hi;
     }
     L->val[i] = in->result;
     return true;
@@ -319,7 +331,7 @@ static bool low_input(Low *L, uint32_t i)
 {
     IrType t = shape_f32(&L->g->nodes[i].shape);
     IrInst *in = ir_emit(L->cx, L->m, IR_OP_INPUT, low_name(L, i), &t, NULL, 0);
-    in->attr[0].i[0] = L->m->inputs.len;
+    ir_input_index_set(in)->i[0] = L->m->inputs.len;
     hb_vec_push(&L->cx->arena, &L->m->inputs, in->result);
     L->val[i] = in->result;
     return true;

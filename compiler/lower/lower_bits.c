@@ -240,8 +240,8 @@ static bool fold(Low *L, uint32_t i, uint32_t pop, uint32_t x, uint32_t bn, uint
     IrRef args[2] = {ir_v(pop), ir_c(cc)};
     IrInst *in = ir_emit(L->cx, L->m, IR_OP_ICOMB, arena_printf(&L->cx->arena, "%s.acc", nm), &at,
                          args, 2);
-    in->attr[0].i[0] = c.shift;
-    in->attr[1].i[0] = c.bound;
+    ir_icomb_shift_set(in)->i[0] = c.shift;
+    ir_icomb_bound_set(in)->i[0] = c.bound;
     // The real numbers behind the integers, for the ideal evaluation (docs/ir.md §6).
     IrFold *rec = arena_calloc(&L->cx->arena, 1, sizeof *rec);
     rec->layer = n->name;

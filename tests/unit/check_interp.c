@@ -503,7 +503,7 @@ static double coef_error(const IrModule *m, const Interp *it, const IrInst *icom
     const int32_t *w = coef->i + (coef->type.d[0] == 1 ? 0 : o) * (uint64_t)P;
     double e = 0;
     for (int p = 0; p < P; p++)
-        e += fabs(ldexp((double)w[p], -(int)icomb->attr[0].i[0]) -
+        e += fabs(ldexp((double)w[p], -(int)ir_icomb_shift(icomb)) -
                   (double)al[p / kx] * (double)x->beta[p % kx]) *
              fabs((double)it->v[icomb->args[0].id].i[(uint64_t)p * npos + pos]);
     return e;
