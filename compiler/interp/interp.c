@@ -38,7 +38,6 @@ static bool i_dense(IStep *s)
  * (ci, ky, kx) ascending, in double, then + bias, rounded once. */
 static bool i_conv2d(IStep *s)
 {
-    const IrType *xt = is_type(s, 0);
     const float *x = is_val(s, 0)->f;
     const IrConst *w = is_const(s, 1), *b = is_const(s, 2);
     IrWindow g = ir_window(s->it->m, s->in);
@@ -130,7 +129,6 @@ static bool i_maxpool(IStep *s)
 /* Mean of the kh*kw window (no padding), summed in double (ky, kx ascending). */
 static bool i_avgpool(IStep *s)
 {
-    const IrType *xt = is_type(s, 0);
     const float *x = is_val(s, 0)->f;
     IrWindow g = ir_window(s->it->m, s->in);
     int64_t C = g.C, H = g.H, W = g.W, OH = g.OH, OW = g.OW, kh = g.kh, kw = g.kw;

@@ -129,7 +129,6 @@ bool interp_bpop_dense(IStep *s)
 
 bool interp_bpop_conv2d(IStep *s)
 {
-    const IrType *xt = is_type(s, 0);
     const IrConst *w = is_const(s, 1);
     IrWindow g = ir_window(s->it->m, s->in);
     int64_t H = g.H, W = g.W, O = g.O, cg = g.C / g.groups, og = O / g.groups;
