@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/* output.c: safe output files (output.h). The decision of how to write a path is made
+ * once, from lstat: regular or absent -> temporary + rename; symlink -> the same on
+ * the resolved target; device, FIFO, socket -> in place; directory -> error. */
+#include "output.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool fail(HbCx *cx, const char *path, const char *what)
+{
+    diag_file_error(cx, path, "%s: %s", what, strerror(errno));
+    return false;
+}
+
+/* A symlink's target (followed to the end); a dangling link gives the path it names. */
+static const char *resolve(HbCx *cx, const char *path)
+{
+    char buf[PATH_MAX];
+    if (realpath(path, buf))
+        return arena_strdup(&cx->arena, buf);
+    ssize_t n = readlink(path, buf, sizeof buf - 1);
+    if (n <= 0)
+        return path;
+    buf[n] = 0;
+    if (buf[0] == '/' || !strchr(path, '/'))
+        return arena_strdup(&cx->arena, buf);
+    const char *slash = strrchr(path, '/');
+    return arena_printf(&cx->arena, "%.*s/%s", (int)(slash - path), path, buf);
+}
+
+bool hb_out_begin(HbCx *cx, HbOut *o, const char *path, bool executable)
+{
+    *o = (HbOut){.final = path, .path = path, .executable = executable};
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        o->final = resolve(cx, path);
+        if (stat(o->final, &st) != 0)
+            st.st_mode = S_IFREG; // a dangling link: create its target
+    } else if (lstat(path, &st) != 0) {
+        st.st_mode = S_IFREG; // a new file
+    }
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return fail(cx, path, "cannot write the output");
+    }
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+        S_ISBLK(st.st_mode)) {
+        o->direct = true;
+        o->f = fopen(o->final, "wb");
+        return o->f ? true : fail(cx, path, "cannot write the output");
+    }
+    char *tmp = arena_printf(&cx->arena, "%s.tmp.XXXXXX", o->final);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return fail(cx, path, "cannot create a temporary file beside the output");
+    o->path = tmp;
+    o->f = fdopen(fd, "wb");
+    if (!o->f) {
+        close(fd);
+        unlink(tmp);
+        return fail(cx, path, "cannot write the output");
+    }
+    return true;
+}
+
+bool hb_out_close_stream(HbCx *cx, HbOut *o)
+{
+    if (!o->f)
+        return true;
+    bool ok = !ferror(o->f);
+    ok = fflush(o->f) == 0 && ok;
+    int saved = errno;
+    ok = fclose(o->f) == 0 && ok;
+    o->f = NULL;
+    if (!ok) {
+        if (!errno)
+            errno = saved ? saved : EIO;
+        return fail(cx, o->final, "cannot write the output");
+    }
+    return true;
+}
+
+bool hb_out_end(HbCx *cx, HbOut *o, bool ok)
+{
+    if (ok)
+        ok = hb_out_close_stream(cx, o);
+    else if (o->f) {
+        fclose(o->f);
+        o->f = NULL;
+    }
+    if (o->direct)
+        return ok;
+    if (ok) {
+        mode_t mask = umask(0);
+        umask(mask);
+        mode_t mode = (o->executable ? 0777 : 0666) & ~mask;
+        if (chmod(o->path, mode) != 0)
+            ok = fail(cx, o->final, "cannot set the output's mode");
+        else if (rename(o->path, o->final) != 0)
+            ok = fail(cx, o->final, "cannot move the output into place");
+    }
+    if (!ok)
+        unlink(o->path);
+    return ok;
+}
+
+bool hb_out_check_stream(HbCx *cx, FILE *f, const char *name)
+{
+    errno = 0;
+    if (fflush(f) == 0 && !ferror(f))
+        return true;
+    if (!errno)
+        errno = EIO;
+    return fail(cx, name, "write error");
+}
