@@ -2,6 +2,7 @@
 /* output.c: safe output files (output.h). The decision of how to write a path is made
  * once, from lstat: regular or absent -> temporary + rename; symlink -> the same on
  * the resolved target; device, FIFO, socket -> in place; directory -> error. */
+#define _XOPEN_SOURCE 700 // realpath, S_IFREG
 #include "output.h"
 
 #include <errno.h>
