@@ -421,7 +421,7 @@ static void v_quant(Ver *v)
         CHECK(f->f[k] >= 0 && f->f[k] <= 1, "fraction %d is %g, expected 0..1", k + 1, f->f[k]);
         sum += f->f[k];
     }
-    CHECK(fabs(sum - 1) <= 1e-6, "fractions sum to %.9g, expected 1", sum);
+    CHECK(fabs(sum - 1) <= HB_DIST_TOL, "fractions sum to %.9g, expected 1", sum);
     CHECK(ir_quant_select(v->in) >= SEL_MIDDLE_OUT && ir_quant_select(v->in) <= SEL_MO_RESIDUAL,
           "unknown selection");
     const IrType *r = res(v);

@@ -12,6 +12,10 @@
 
 #define HB_MAX_BITS   8 // widths are 1..8
 #define HB_MAX_SHARES 8 // at most one share per width
+/* A distribution's fractions must sum to 1 within this (0.01 percentage points, the
+ * language's rule), plus a hair for the rounding of the decimal shares: 33.33% * 3
+ * sums to 0.99990000000000001 or so. Sema, the quantizer and the IR verifier all use it. */
+#define HB_DIST_TOL (1e-4 + 1e-9)
 
 typedef enum QuantKind {
     QK_FLOAT, // unquantized

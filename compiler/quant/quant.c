@@ -135,7 +135,7 @@ static const char *check_dist(Arena *a, const QDist *d)
                                 d->frac[k]);
         sum += d->frac[k];
     }
-    if (fabs(sum - 1) > 1e-4)
+    if (fabs(sum - 1) > HB_DIST_TOL)
         return arena_printf(a, "bit distribution shares sum to %.4f%% (expected 100%%)", sum * 100);
     return NULL;
 }

@@ -74,13 +74,13 @@ static bool check_dist(Sema *s, const AstQspec *q, QuantSpec *out)
     }
     if (!ok)
         return false;
-    if (rest >= 0 && sum > 100 + 0.01) {
+    if (rest >= 0 && sum > 100 + 100 * HB_DIST_TOL) {
         Diag *d = diag_error(s->cx, q->kind_span, "shares before 'rest' sum to %g%%, over 100%%",
                              sum);
         diag_help(s->cx, d, "lower one of the shares so 'rest' is 0%% or more");
         return false;
     }
-    if (rest < 0 && fabs(sum - 100) > 0.01) {
+    if (rest < 0 && fabs(sum - 100) > 100 * HB_DIST_TOL) {
         char buf[200] = "";
         for (uint32_t i = 0; i < q->nshares; i++)
             snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%g%%", i ? " + " : "",
