@@ -156,6 +156,71 @@ START_TEST(test_verify_rejects)
 }
 END_TEST
 
+/* Verifier checks that IR text cannot reach (the parser refuses the input first, or
+ * resolves names itself) but a buggy lowering could: corrupt the parsed `small`
+ * module in memory. Values: 0 %x, 1 %s, 2 %p, 3 %a, 4 %t, 5 %q, 6 %r, 7 %f; constants:
+ * 0 @w, 1 @c, 2 @n, 3 @h; instructions in value order. */
+typedef struct Corrupt {
+    int what;
+    const char *msg;
+} Corrupt;
+
+static const Corrupt corrupt[] = {
+        {0, "sign '%s': rank 5 is outside 0..4"},
+        {1, "dequant '%r': dimension 0 of f32[0] is out of range"},
+        {2, "quant '%q': a bits type has 1..8 planes, not 9"},
+        {3, "constant @w: 2 words per row, expected 1"},
+        {4, "a bits constant carries no scale"},
+        {5, "sign '%s': operand 1 refers to nothing"},
+        {6, "instruction 1 is malformed"},
+        {7, "value %s is defined twice"},
+        {8, "constant @w is defined twice"},
+        {9, "quant '%q': unknown selection"},
+};
+
+START_TEST(test_verify_rejects_memory)
+{
+    IrModule *m = parse_str(small);
+    ck_assert_msg(m && ir_verify(hbt_cx, m, "t.ir"), "%s", hbt_diags());
+    switch (corrupt[_i].what) {
+    case 0:
+        m->values.data[1].type.rank = 5;
+        break;
+    case 1:
+        m->values.data[6].type.d[0] = 0;
+        break;
+    case 2:
+        m->values.data[5].type.bits = 9;
+        break;
+    case 3:
+        m->consts.data[0].wpr = 2;
+        break;
+    case 4:
+        m->consts.data[0].type.scale = IR_SC_UNIT;
+        break;
+    case 5:
+        m->insts.data[1].args[0].id = 999;
+        break;
+    case 6:
+        m->insts.data[1].op = IR_OP_COUNT;
+        break;
+    case 7:
+        m->values.data[2].name = "s";
+        break;
+    case 8:
+        m->consts.data[1].name = "w";
+        break;
+    case 9:
+        ir_quant_select_set(&m->insts.data[5])->i[0] = 99;
+        break;
+    }
+    ck_assert_msg(!ir_verify(hbt_cx, m, "t.ir"), "case %d accepted", _i);
+    const char *d = hbt_diags();
+    ck_assert_msg(strstr(d, corrupt[_i].msg), "case %d: expected '%s' in:\n%s", _i, corrupt[_i].msg,
+                  d);
+}
+END_TEST
+
 Suite *suite_ir(void)
 {
     Suite *s = suite_create("ir");
@@ -164,6 +229,7 @@ Suite *suite_ir(void)
     tcase_add_test(tc, test_roundtrip_small);
     tcase_add_test(tc, test_roundtrip_lowered);
     tcase_add_loop_test(tc, test_verify_rejects, 0, (int)(sizeof broken / sizeof *broken));
+    tcase_add_loop_test(tc, test_verify_rejects_memory, 0, (int)(sizeof corrupt / sizeof *corrupt));
     suite_add_tcase(s, tc);
     return s;
 }
