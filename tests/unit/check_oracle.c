@@ -455,6 +455,99 @@ START_TEST(test_dist_tolerance)
 }
 END_TEST
 
+/* ---- lowering: the integer coefficients (docs/ir.md §5) ---- */
+
+/* The worst |acc| of an icomb with coefficients k (rows 1 or O, P pairs) over the rows
+ * of its bpop's weights: sum_p |k_p| * popcount(weight mask m(p) of the row). */
+static int64_t worst_acc(const IrConst *w, const int64_t *k, int64_t krows, int P, int kx)
+{
+    uint64_t rows = (uint64_t)w->type.d[0], per = ir_type_elems(&w->type) / rows;
+    int64_t worst = 0;
+    for (uint64_t r = 0; r < rows; r++) {
+        int64_t sum = 0;
+        for (int p = 0; p < P; p++) {
+            uint64_t cnt = per;
+            if (w->masks) {
+                cnt = 0;
+                for (uint64_t j = 0; j < w->wpr; j++)
+                    cnt += (uint64_t)__builtin_popcountll(
+                            w->masks[((uint64_t)(p / kx) * rows + r) * w->wpr + j]);
+            }
+            int64_t c = k[(krows == 1 ? 0 : r) * (uint64_t)P + (uint64_t)p];
+            sum += (c < 0 ? -c : c) * (int64_t)cnt;
+        }
+        worst = sum > worst ? sum : worst;
+    }
+    return worst;
+}
+
+/* w_p = llround(alpha_m beta_n 2^f) with f the largest shift in [-30, 30] whose
+ * coefficients fit: at f + 1 some |w_p| or the worst |acc| would exceed 2^30. A single
+ * plane pair has w = 1, shift 0. */
+static void check_coefs(const IrModule *m)
+{
+    int checked = 0;
+    for (uint32_t i = 0; i < m->insts.len; i++) {
+        const IrInst *in = &m->insts.data[i];
+        if (in->op != IR_OP_ICOMB)
+            continue;
+        const IrInst *pop = &m->insts.data[m->values.data[in->args[0].id].def];
+        const IrType *xt = ir_arg_type(m, pop->args[0]);
+        const IrConst *w = &m->consts.data[pop->args[1].id], *c = &m->consts.data[in->args[1].id];
+        int kx = xt->bits, P = (int)c->type.d[1];
+        int64_t f = ir_icomb_shift(in), krows = c->type.d[0];
+        if (P == 1) {
+            ck_assert_int_eq(c->i[0], 1);
+            ck_assert_int_eq(f, 0);
+            continue;
+        }
+        const float *beta = m->consts.data[xt->scale_const].f, *al = in->fold->alpha;
+        ck_assert_int_eq(xt->scale, IR_SC_STATIC);
+        ck_assert_int_eq(krows, in->fold->rows);
+        int64_t *k = arena_calloc(&hbt_cx->arena, (size_t)(krows * P), sizeof(int64_t));
+        bool fits_next = f < 30;
+        for (int64_t r = 0; r < krows; r++)
+            for (int p = 0; p < P; p++) {
+                double ab = (double)al[r * in->fold->kw + p / kx] * (double)beta[p % kx];
+                ck_assert_int_eq(c->i[r * P + p], llround(ldexp(ab, (int)f)));
+                k[r * P + p] = llround(ldexp(ab, (int)f + 1));
+                fits_next &= fabs(ldexp(ab, (int)f + 1)) <= (double)IR_ACC_LIMIT;
+            }
+        ck_assert_msg(!fits_next || worst_acc(w, k, krows, P, kx) > IR_ACC_LIMIT,
+                      "shift %lld is not the largest that fits", (long long)f);
+        checked++;
+    }
+    ck_assert_int_gt(checked, 0);
+}
+
+START_TEST(test_coefficients)
+{
+    static const char *const wspec[] = {"bits 2", "bits 1:50% 3:50% scale per-channel",
+                                        "bits 1:70% 2:30%", "bits 3 scale per-channel"};
+    char src[1024];
+    snprintf(
+            src, sizeof src,
+            "hbnn 0.1\nnetwork c {\n    input x: f32[20]\n    fc1: dense(16) weights int 8\n"
+            "    bn1: batchnorm\n    q1: quant bits 2 scale static\n"
+            "    fc2: dense(12) weights %s\n    bn2: batchnorm\n    q2: quant bits 3 scale static\n"
+            "    fc3: dense(8) weights %s\n    bn3: batchnorm\n        sign\n"
+            "    fc4: dense(4) weights bits 1\n    output fc4\n}\n",
+            wspec[_i], wspec[(_i + 1) % 4]);
+    Graph *g = hbt_graph(src, NULL);
+    bind_any(g);
+    ck_assert_msg(quantize_graph(hbt_cx, g), "%s", hbt_diags());
+    static const float b2[2] = {0.75f, 0.3f}, b3[3] = {0.6f, 0.35f, 0.125f};
+    const float **sc = arena_calloc(&hbt_cx->arena, g->n, sizeof *sc);
+    for (uint32_t i = 0; i < g->n; i++)
+        if (g->nodes[i].op == GOP_QUANT)
+            sc[i] = g->nodes[i].aq.share_bits[0] == 2 ? b2 : b3;
+    LowerOptions lo = {.act_scales = sc};
+    IrModule *m = lower_graph(hbt_cx, g, &lo, NULL);
+    ck_assert_msg(m, "%s", hbt_diags());
+    check_coefs(m);
+}
+END_TEST
+
 Suite *suite_oracle(void)
 {
     Suite *s = suite_create("oracle");
@@ -465,6 +558,7 @@ Suite *suite_oracle(void)
     tcase_add_test(tc, test_relu_positive_zero);
     tcase_add_test(tc, test_threshold_boundary_pos);
     tcase_add_test(tc, test_threshold_boundary_neg);
+    tcase_add_loop_test(tc, test_coefficients, 0, 4);
     tcase_add_loop_test(tc, test_dist_tolerance, 0, (int)(sizeof dists / sizeof *dists));
     suite_add_tcase(s, tc);
     return s;
