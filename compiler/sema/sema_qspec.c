@@ -105,7 +105,9 @@ static bool check_dist(Sema *s, const AstQspec *q, QuantSpec *out)
             if (q->shares[i].bits != b)
                 continue;
             out->share_bits[k] = b;
-            out->share_frac[k] = (q->shares[i].rest ? 100 - sum : q->shares[i].percent) / 100;
+            // Within the tolerance the others may sum to a hair over 100: 'rest' is then 0.
+            out->share_frac[k] =
+                    (q->shares[i].rest ? fmax(0, 100 - sum) : q->shares[i].percent) / 100;
             k++;
         }
     }

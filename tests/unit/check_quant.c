@@ -497,6 +497,12 @@ START_TEST(test_bad_input)
     QuantSpec bad = spec3(70, 20, 20, SEL_MIDDLE_OUT);
     ck_assert(!quant_tensor(&hbt_cx->arena, T, 4, 1, &bad, &q, &err));
     ck_assert_ptr_nonnull(strstr(err, "sum to 110"));
+    // The tolerance is the language's 0.01 points (HB_DIST_TOL): 99.99% passes, 99.98% not.
+    QuantSpec near = spec3(70, 20, 10, SEL_MIDDLE_OUT), off = near;
+    near.share_frac[2] = 0.0999, off.share_frac[2] = 0.0998;
+    ck_assert_msg(quant_tensor(&hbt_cx->arena, T, 4, 1, &near, &q, &err), "%s", err);
+    ck_assert(!quant_tensor(&hbt_cx->arena, T, 4, 1, &off, &q, &err));
+    ck_assert_ptr_nonnull(strstr(err, "sum to 99.98"));
     QuantSpec order = {.kind = QK_BITS, .nshares = 2, .share_bits = {2, 1}, .share_frac = {.5, .5}};
     ck_assert(!quant_tensor(&hbt_cx->arena, T, 4, 1, &order, &q, &err));
     ck_assert_ptr_nonnull(strstr(err, "ascending"));
