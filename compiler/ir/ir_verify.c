@@ -563,19 +563,21 @@ static void v_threshold(Ver *v)
               "threshold %lld (%d) is outside +-(2^30 + 1)", (long long)j, thr->i[j]);
 }
 
+/* Ops that share a rule. Every op in ir_ops.h needs a v_NAME (or an alias here): the
+ * table below is generated from HB_IR_OPS, so a missing one is a build error. */
+#define v_relu        v_elementwise
+#define v_hardtanh    v_elementwise
+#define v_maxpool     v_pool
+#define v_avgpool     v_pool
+#define v_argmax      v_softmax
+#define v_bpop_dense  v_bpop
+#define v_bpop_conv2d v_bpop
+
 typedef void (*VerFn)(Ver *);
 static const VerFn ver_fns[IR_OP_COUNT] = {
-        [IR_OP_INPUT] = v_input,         [IR_OP_DENSE] = v_dense,
-        [IR_OP_CONV2D] = v_conv2d,       [IR_OP_BATCHNORM] = v_batchnorm,
-        [IR_OP_RELU] = v_elementwise,    [IR_OP_HARDTANH] = v_elementwise,
-        [IR_OP_MAXPOOL] = v_pool,        [IR_OP_AVGPOOL] = v_pool,
-        [IR_OP_FLATTEN] = v_flatten,     [IR_OP_ADD] = v_add,
-        [IR_OP_CONCAT] = v_concat,       [IR_OP_SOFTMAX] = v_softmax,
-        [IR_OP_ARGMAX] = v_softmax,      [IR_OP_SIGN] = v_sign,
-        [IR_OP_QUANT] = v_quant,         [IR_OP_DEQUANT] = v_dequant,
-        [IR_OP_BPOP_DENSE] = v_bpop,     [IR_OP_BPOP_CONV2D] = v_bpop,
-        [IR_OP_ICOMB] = v_icomb,         [IR_OP_FCOMB] = v_fcomb,
-        [IR_OP_THRESHOLD] = v_threshold,
+#define X(E, name, operands) [IR_OP_##E] = v_##name,
+        HB_IR_OPS(X)
+#undef X
 };
 
 /* ---- generic instruction rules: operand kinds, SSA order, attribute shapes ---- */
