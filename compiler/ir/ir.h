@@ -15,6 +15,7 @@
 #include "cx.h"
 #include "ir_ops.h"
 #include "qspec.h"
+#include "strmap.h"
 
 #define IR_MAX_RANK  4                  // i32[P, C, H, W] pair sums are the widest values
 #define IR_MAX_BITS  8                  // planes per bits value (HB_MAX_BITS)
@@ -118,8 +119,18 @@ typedef struct IrInst {
     const IrFold *fold; // lowering: icomb and threshold of a folded layer; else NULL
 } IrInst;
 
+/* Name -> index of the module's values and constants (ir.c). Caught up lazily with the
+ * vectors by ir_value_find / ir_const_find, so the parser may push values directly. */
+typedef struct IrNameIndex {
+    Arena *arena;
+    HbStrMap values, consts;
+    uint32_t nvalues, nconsts;           // entries indexed so far
+    HbStrMap value_suffix, const_suffix; // base name -> next ".N" to try (ir.c unique)
+} IrNameIndex;
+
 typedef struct IrModule {
     const char *name;
+    IrNameIndex *index;
     HbVec(IrInst) insts;
     HbVec(IrValue) values;
     HbVec(IrConst) consts;

@@ -640,19 +640,20 @@ static void check_inst(Ver *v, uint32_t idx)
     ver_fns[in->op](v);
 }
 
+/* Module-level rules. Duplicate names are found with a hash map: linear in the module. */
 static void check_module(Ver *v)
 {
     const IrModule *m = v->m;
+    HbStrMap seen = {0};
     for (uint32_t i = 0; i < m->values.len; i++)
-        for (uint32_t j = i + 1; j < m->values.len; j++)
-            if (strcmp(m->values.data[i].name, m->values.data[j].name) == 0)
-                fail(v, m->insts.data[m->values.data[j].def].span, "value %%%s is defined twice",
-                     m->values.data[j].name);
+        if (hb_strmap_put(&seen, &v->cx->arena, m->values.data[i].name, i) != i)
+            fail(v, m->insts.data[m->values.data[i].def].span, "value %%%s is defined twice",
+                 m->values.data[i].name);
+    seen = (HbStrMap){0};
     for (uint32_t i = 0; i < m->consts.len; i++)
-        for (uint32_t j = i + 1; j < m->consts.len; j++)
-            if (strcmp(m->consts.data[i].name, m->consts.data[j].name) == 0)
-                fail(v, m->consts.data[j].span, "constant @%s is defined twice",
-                     m->consts.data[j].name);
+        if (hb_strmap_put(&seen, &v->cx->arena, m->consts.data[i].name, i) != i)
+            fail(v, m->consts.data[i].span, "constant @%s is defined twice",
+                 m->consts.data[i].name);
     int64_t next = 0;
     for (uint32_t i = 0; i < m->insts.len; i++) {
         const IrInst *in = &m->insts.data[i];

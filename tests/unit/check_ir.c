@@ -156,6 +156,43 @@ START_TEST(test_verify_rejects)
 }
 END_TEST
 
+/* The text parser refuses duplicate names itself; the verifier's own check (a hash map,
+ * linear) is reached by renaming in memory. Lookups see the first of two equal names. */
+START_TEST(test_verify_duplicate_names)
+{
+    IrModule *m = parse_str(small);
+    ck_assert_msg(m && ir_verify(hbt_cx, m, "t.ir"), "%s", hbt_diags());
+    ck_assert_uint_eq(ir_const_find(m, "n"), 2);
+    ck_assert_uint_eq(ir_value_find(m, "q"), 5);
+    ck_assert_uint_eq(ir_value_find(m, "nope"), UINT32_MAX);
+    m->consts.data[3].name = m->consts.data[1].name; // @h -> @c
+    m->values.data[6].name = m->values.data[0].name; // %r -> %x
+    ck_assert(!ir_verify(hbt_cx, m, "t.ir"));
+    const char *d = hbt_diags();
+    ck_assert_msg(strstr(d, "constant @c is defined twice"), "%s", d);
+    ck_assert_msg(strstr(d, "value %x is defined twice"), "%s", d);
+    ck_assert_uint_eq(ir_value_find(m, "x"), 0);
+}
+END_TEST
+
+/* Many layers: names made unique by the builder stay distinct and findable (the name
+ * index keeps this linear; the old scan was quadratic). */
+START_TEST(test_many_names)
+{
+    IrModule *m = ir_module_new(hbt_cx, "big");
+    int64_t four = 4;
+    IrType t = ir_type_f32(1, &four);
+    enum { N = 5000 };
+    for (int k = 0; k < N; k++)
+        ir_const_f32(hbt_cx, m, "w", 1, &four, NULL),
+                ir_emit(hbt_cx, m, IR_OP_RELU, "r", &t, NULL, 0);
+    ck_assert_uint_eq(ir_const_find(m, "w"), 0);
+    ck_assert_uint_eq(ir_const_find(m, "w.2"), 1);
+    ck_assert_uint_eq(ir_value_find(m, "r.5000"), N - 1);
+    ck_assert_uint_eq(ir_value_find(m, "r.5001"), UINT32_MAX);
+}
+END_TEST
+
 Suite *suite_ir(void)
 {
     Suite *s = suite_create("ir");
@@ -164,6 +201,8 @@ Suite *suite_ir(void)
     tcase_add_test(tc, test_roundtrip_small);
     tcase_add_test(tc, test_roundtrip_lowered);
     tcase_add_loop_test(tc, test_verify_rejects, 0, (int)(sizeof broken / sizeof *broken));
+    tcase_add_test(tc, test_verify_duplicate_names);
+    tcase_add_test(tc, test_many_names);
     suite_add_tcase(s, tc);
     return s;
 }
