@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ice.h"
 #include "interp_internal.h"
 #include "quant.h"
 
@@ -193,13 +194,9 @@ bool i_icomb(IStep *s)
         int64_t acc = 0;
         for (int64_t p = 0; p < P; p++)
             acc += (int64_t)k[p] * S[(uint64_t)p * npos + pos];
-        if (acc > bound || acc < -bound) {
-            diag_file_error(s->it->cx, "interpreter",
-                            "internal error: icomb accumulator %lld "
-                            "exceeds its proven bound %lld",
-                            (long long)acc, (long long)bound);
-            return false;
-        }
+        HB_CHECK(acc <= bound && acc >= -bound,
+                 "icomb accumulator %lld exceeds its proven bound %lld", (long long)acc,
+                 (long long)bound);
         s->out->i[pos] = (int32_t)acc;
     }
     return true;

@@ -21,11 +21,13 @@ static inline const IrType *is_type(const IStep *s, int k)
 
 static inline IBuf *is_val(const IStep *s, int k)
 {
+    assert(!s->in->args[k].is_const); // the operand signature (verified) says so
     return &s->it->v[s->in->args[k].id];
 }
 
 static inline const IrConst *is_const(const IStep *s, int k)
 {
+    assert(s->in->args[k].is_const);
     return &s->it->m->consts.data[s->in->args[k].id];
 }
 

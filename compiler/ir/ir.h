@@ -245,5 +245,10 @@ IrModule *ir_parse(HbCx *cx, uint32_t file);
  * accumulator bounds). Reports each problem with diag_error at the instruction's span
  * (or file-level, prefixed with `what`, for lowered modules). Returns true if clean. */
 bool ir_verify(HbCx *cx, const IrModule *m, const char *what);
+/* For modules the compiler built (lowering): failing the verifier is a compiler bug,
+ * not an input error, so this prints the verifier's errors and exits through
+ * HB_UNREACHABLE ("internal error", exit 3). IR text from the user goes through
+ * ir_verify and stays an input error. */
+void ir_verify_built(HbCx *cx, const IrModule *m, const char *what);
 
 #endif

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ice.h"
 #include "ir.h"
 
 typedef struct Ver {
@@ -686,4 +687,12 @@ bool ir_verify(HbCx *cx, const IrModule *m, const char *what)
     for (uint32_t i = 0; i < m->insts.len; i++)
         check_inst(&v, i);
     return v.ok;
+}
+
+void ir_verify_built(HbCx *cx, const IrModule *m, const char *what)
+{
+    if (ir_verify(cx, m, what))
+        return;
+    diag_flush(cx); // the verifier's messages say what is wrong; then the one ICE exit
+    HB_UNREACHABLE("%s fails the IR verifier (errors above)", what);
 }
