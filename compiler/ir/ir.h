@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "cx.h"
+#include "geometry.h"
 #include "ir_ops.h"
 #include "qspec.h"
 #include "strmap.h"
@@ -175,10 +176,10 @@ typedef struct IrWindow {
     int64_t pt, pb, pl, pr; // zero padding top, bottom, left, right (0 for avgpool)
     int64_t groups;         // 1 for pools
 } IrWindow;
-/* Output size along one axis: floor((h + p0 + p1 - d(k-1) - 1) / s) + 1, or 0 when the
- * window does not fit. */
-int64_t ir_window_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d);
-/* The geometry of a windowed instruction (attributes already verified). */
+/* The geometry of a windowed instruction; OH and OW come from hb_window_out
+ * (geometry.h) and are 0 when the window does not fit. Needs the input [C, H, W], the
+ * weights [O, C/g, kh, kw] and list attributes of the right lengths (the verifier
+ * checks these before calling it). */
 IrWindow ir_window(const IrModule *m, const IrInst *in);
 /* The input pixel (iy, ix) that tap (ky, kx) of output pixel (oy, ox) reads; false when
  * it falls in the padding (it then contributes nothing). */

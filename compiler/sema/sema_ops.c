@@ -4,6 +4,7 @@
  * and the tensor names a parametric layer binds. Called per layer statement. */
 #include <string.h>
 
+#include "geometry.h"
 #include "sema_internal.h"
 
 #define MAX_ARGS 8
@@ -120,20 +121,13 @@ static bool need_rank(OpCx *o, int rank, const char *form)
     return false;
 }
 
-/* out = floor((H + pt + pb - d(k-1) - 1) / s) + 1 */
-static int64_t out_size(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d)
-{
-    int64_t span = h + p0 + p1 - d * (k - 1) - 1;
-    return span < 0 ? 0 : span / s + 1;
-}
-
 static bool spatial(OpCx *o, int64_t k[2], int64_t st[2], int64_t dil[2], int64_t pad[4])
 {
     GNode *n = &o->n;
     n->kh = k[0], n->kw = k[1], n->sh = st[0], n->sw = st[1], n->dh = dil[0], n->dw = dil[1];
     memcpy(n->pad, pad, sizeof n->pad);
-    int64_t oh = out_size(o->in->d[1], pad[0], pad[1], k[0], st[0], dil[0]);
-    int64_t ow = out_size(o->in->d[2], pad[2], pad[3], k[1], st[1], dil[1]);
+    int64_t oh = hb_window_out(o->in->d[1], pad[0], pad[1], k[0], st[0], dil[0]);
+    int64_t ow = hb_window_out(o->in->d[2], pad[2], pad[3], k[1], st[1], dil[1]);
     if (oh < 1 || ow < 1) {
         Diag *d = diag_error(o->s->cx, o->l->span,
                              "a %lldx%lld kernel does not fit the %lldx%lld input of %s",

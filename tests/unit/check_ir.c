@@ -156,6 +156,39 @@ START_TEST(test_verify_rejects)
 }
 END_TEST
 
+/* The one window formula (geometry.h) at its edges, and ir_window on a lowered network
+ * agreeing with the result types that sema's shapes gave lowering. */
+START_TEST(test_window_geometry)
+{
+    ck_assert_int_eq(hb_window_out(8, 0, 0, 3, 1, 1), 6);
+    ck_assert_int_eq(hb_window_out(8, 1, 1, 3, 2, 1), 4); // floor(7 / 2) + 1
+    ck_assert_int_eq(hb_window_out(5, 0, 0, 3, 1, 2), 1); // dilated 3x3 spans 5
+    ck_assert_int_eq(hb_window_out(4, 0, 0, 3, 1, 2), 0); // does not fit
+    ck_assert_int_eq(hb_window_out(4, 0, 0, 5, 1, 1), 0);
+    ck_assert_int_eq(hb_window_out(7, 0, 0, 2, 2, 1), 3); // the last column is dropped
+    Graph *g = hbt_graph("hbnn 0.1\nnetwork n {\n    input x: f32[2, 9, 7]\n"
+                         "    c1: conv2d(4, kernel=3, stride=2, pad=1, dilation=2) weights float\n"
+                         "        maxpool(2, stride=2, pad=1)\n        avgpool(2, stride=1)\n"
+                         "    output c1\n}\n",
+                         NULL);
+    bind_constant(g);
+    IrModule *m = lower_graph(hbt_cx, g, NULL, NULL);
+    ck_assert_msg(m, "%s", hbt_diags());
+    int windows = 0;
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op != IR_OP_CONV2D && in->op != IR_OP_MAXPOOL && in->op != IR_OP_AVGPOOL)
+            continue;
+        IrWindow w = ir_window(m, in);
+        const IrType *t = &m->values.data[in->result].type;
+        ck_assert_int_eq(w.OH, t->d[1]);
+        ck_assert_int_eq(w.OW, t->d[2]);
+        windows++;
+    }
+    ck_assert_int_eq(windows, 3);
+}
+END_TEST
+
 /* The text parser refuses duplicate names itself; the verifier's own check (a hash map,
  * linear) is reached by renaming in memory. Lookups see the first of two equal names. */
 START_TEST(test_verify_duplicate_names)
@@ -201,6 +234,7 @@ Suite *suite_ir(void)
     tcase_add_test(tc, test_roundtrip_small);
     tcase_add_test(tc, test_roundtrip_lowered);
     tcase_add_loop_test(tc, test_verify_rejects, 0, (int)(sizeof broken / sizeof *broken));
+    tcase_add_test(tc, test_window_geometry);
     tcase_add_test(tc, test_verify_duplicate_names);
     tcase_add_test(tc, test_many_names);
     suite_add_tcase(s, tc);
