@@ -56,7 +56,7 @@ bool i_quant(IStep *s)
     const IrAttr *w = ir_quant_widths(s->in), *f = ir_quant_fracs(s->in);
     uint8_t *M = s->out->w ? s->out->w : malloc(n ? n : 1);
     if (!M)
-        abort();
+        hb_out_of_memory(n);
     if (w->n == 1) {
         memset(M, (int)w->i[0], n);
     } else { // heterogeneous: Algorithm 1 on this example's tensor

@@ -18,3 +18,10 @@ void hb_internal_error(const char *file, int line, const char *fmt, ...)
     fprintf(stderr, " (at %s:%d)\nhbnnc: this is a bug in hbnnc, not in the input\n", file, line);
     exit(3);
 }
+
+void hb_out_of_memory(size_t bytes)
+{
+    fflush(stdout);
+    fprintf(stderr, "hbnnc: internal error: out of memory allocating %zu bytes\n", bytes);
+    exit(3);
+}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ice.h"
 #include "weights_internal.h"
 
 _Static_assert(NPY_MAX_RANK == W_MAX_RANK, "NpyArray holds any .npy shape");
@@ -56,7 +57,7 @@ bool npy_read_f32(HbCx *cx, const char *path, NpyArray *out, bool *io_error)
             cap = cap ? cap * 2 : 65536;
             unsigned char *nb = realloc(buf, cap);
             if (!nb)
-                break;
+                hb_out_of_memory(cap);
             buf = nb;
         }
         size_t got = fread(buf + len, 1, cap - len, fp);

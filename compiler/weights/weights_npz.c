@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ice.h"
 #include "weights_internal.h"
 
 #define ZLIB_CONST
@@ -570,15 +571,6 @@ static bool inflate_finish(WReader *r, const ZipMember *m, Inflater *f, int rc)
     return true;
 }
 
-/* Like the arena: running out of memory is not the file's fault, so it is not a
- * diagnostic (exit code 3, as the driver's internal errors). */
-static _Noreturn void oom_abort(uint64_t size)
-{
-    fprintf(stderr, "hbnnc: internal error: out of memory allocating %llu bytes\n",
-            (unsigned long long)size);
-    exit(3);
-}
-
 /* Inflate the .npy prefix, check the header against the declared size, then inflate
  * the rest into a buffer of exactly that size. */
 static bool inflate_member(WReader *r, const ZipMember *m, WTensor *t, Inflater *f,
@@ -587,7 +579,7 @@ static bool inflate_member(WReader *r, const ZipMember *m, WTensor *t, Inflater 
     uint64_t head = m->usize < NPY_PREFIX_MAX ? m->usize : NPY_PREFIX_MAX, got, off;
     *buf = malloc(head ? head : 1);
     if (!*buf)
-        oom_abort(m->usize);
+        hb_out_of_memory((size_t)m->usize);
     int rc = inflate_fill(f, *buf, head, &got);
     if (got < head)
         return inflate_failed(r, m, f, rc, got);
@@ -597,7 +589,7 @@ static bool inflate_member(WReader *r, const ZipMember *m, WTensor *t, Inflater 
         // Only now, with the size confirmed by the .npy header, is the memory spent.
         unsigned char *big = realloc(*buf, m->usize);
         if (!big)
-            oom_abort(m->usize);
+            hb_out_of_memory((size_t)m->usize);
         *buf = big;
         rc = inflate_fill(f, big + head, m->usize - head, &got);
         if (got < m->usize - head)

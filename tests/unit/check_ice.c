@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* check_ice.c: compiler bugs are not input errors. HB_CHECK and a lowered module that
- * fails the verifier end the process with "internal error" and exit code 3 (run in a
- * forked child whose stderr is captured); IR text from the user that fails the
- * verifier is an ordinary error (ir_verify returns false, the process goes on). */
+/* check_ice.c: compiler bugs are not input errors. HB_CHECK, a lowered module that
+ * fails the verifier and running out of memory end the process with "internal error"
+ * and exit code 3 (run in a forked child whose stderr is captured); IR text from the
+ * user that fails the verifier is an ordinary error (ir_verify returns false). */
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +11,7 @@
 
 #include "ice.h"
 #include "ir.h"
+#include "quant_internal.h"
 #include "test_util.h"
 
 /* Run fn in a child with stderr (and the context's diagnostics) sent to a pipe; return
@@ -54,6 +55,30 @@ START_TEST(test_hb_check_exits_3)
     ck_assert_msg(strstr(out, "hbnnc: internal error: a broken table invariant (2) (at "), "%s",
                   out);
     ck_assert_msg(strstr(out, "a bug in hbnnc, not in the input"), "%s", out);
+}
+END_TEST
+
+/* Every out-of-memory path ends in hb_out_of_memory: the arena and the quantizer's
+ * scratch allocator, asked for more than can exist. */
+static void arena_too_big(void)
+{
+    arena_calloc(&hbt_cx->arena, SIZE_MAX / 2, 4);
+}
+
+static void quant_too_big(void)
+{
+    quant_xmalloc(SIZE_MAX / 2, 4);
+}
+
+START_TEST(test_out_of_memory_exits_3)
+{
+    char out[1024];
+    void (*fns[])(void) = {arena_too_big, quant_too_big};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(run_child(fns[k], out, sizeof out), 3);
+        ck_assert_msg(strstr(out, "hbnnc: internal error: out of memory allocating "), "%d: %s", k,
+                      out);
+    }
 }
 END_TEST
 
@@ -101,6 +126,7 @@ Suite *suite_ice(void)
     tcase_add_checked_fixture(tc, hbt_setup, hbt_teardown);
     tcase_add_test(tc, test_hb_check_exits_3);
     tcase_add_test(tc, test_lowered_bad_ir_exits_3);
+    tcase_add_test(tc, test_out_of_memory_exits_3);
     tcase_add_test(tc, test_user_bad_ir_is_input_error);
     suite_add_tcase(s, tc);
     return s;
