@@ -413,8 +413,7 @@ static void v_quant(Ver *v)
         sum += f->f[k];
     }
     CHECK(fabs(sum - 1) <= 1e-6, "fractions sum to %.9g, expected 1", sum);
-    CHECK(ir_quant_select(v->in) >= SEL_MIDDLE_OUT && ir_quant_select(v->in) <= SEL_MO_RESIDUAL,
-          "unknown selection");
+    CHECK(ir_quant_select(v->in) >= 0 && ir_quant_select(v->in) < SEL_COUNT, "unknown selection");
     const IrType *r = res(v);
     CHECK(r->enc == IR_BITS && same_shape(r, arg(v, 0)), "result must be bits of shape %s",
           tstr(v, arg(v, 0)));

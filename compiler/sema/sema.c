@@ -248,7 +248,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
     // Unknown: suggest among built-ins and blocks (namespaced ones by full name).
     HbVec(const char *) cands = {0};
     for (int i = 0; i < sema_nbuiltins; i++)
-        hb_vec_push(&s->cx->arena, &cands, sema_builtin_names[i]);
+        hb_vec_push(&s->cx->arena, &cands, sema_builtin_name(i));
     for (uint32_t i = 0; i < s->blocks.len; i++) {
         const BlockSym *bs = &s->blocks.data[i];
         hb_vec_push(&s->cx->arena, &cands,

@@ -116,8 +116,8 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
 /* sema_names.c: the tensor names a parametric layer binds */
 void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n);
 const char *sema_rename(Sema *s, const char *label_path);
-extern const char *const sema_builtin_names[];
 extern const int sema_nbuiltins;
+const char *sema_builtin_name(int i); // 0 <= i < sema_nbuiltins, for suggestions
 
 /* sema_block.c: block calls and parameters */
 const BlockSym *sema_find_block(Sema *s, const AstPath *name);

@@ -40,10 +40,12 @@ static const Builtin builtins[] = {
 };
 #define NBUILTINS ((int)(sizeof builtins / sizeof builtins[0]))
 
-const char *const sema_builtin_names[] = {"conv2d",  "dwconv2d", "dense",    "batchnorm", "maxpool",
-                                          "avgpool", "relu",     "hardtanh", "sign",      "quant",
-                                          "flatten", "add",      "concat",   "softmax",   "argmax"};
 const int sema_nbuiltins = NBUILTINS;
+
+const char *sema_builtin_name(int i)
+{
+    return builtins[i].name;
+}
 
 static const Builtin *find_builtin(const char *name)
 {

@@ -139,6 +139,8 @@ static const Broken broken[] = {
         {"{\n    1\n}", "{\n    1 2\n}", "constant @c has more values than its type's 1"},
         {"%s : bits<1,unit>[4]", "%s : bits<2,unit>[4]", "unit scales are for 1-bit"},
         {"shift=0 bound=4", "bound=4", "icomb expects attribute 'shift' here"},
+        {"select=middle-out", "select=middle-in",
+         "expected a selection (middle-out, top-down, bottom-up, random, mo-residual)"},
 };
 
 START_TEST(test_verify_rejects)
