@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* explain.c: the --explain report (text table and JSON) over the checked Graph.
  * One row per layer; quantized layers get a second line saying where each setting
- * came from, so no default is silent (language.md 3.9). */
+ * came from, so no default is silent (docs/language.md §5, the defaults cascade). */
 #include "explain.h"
 
 #include <string.h>

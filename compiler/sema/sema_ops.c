@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* sema_ops.c: the built-in operations in sema: their argument lists, argument
- * evaluation and shape rules (language.md 3.4), the input they read (prev, from),
+ * evaluation and shape rules (docs/language.md §4), the input they read (prev, from),
  * and the tensor names a parametric layer binds. Called per layer statement. */
 #include <string.h>
 
@@ -329,7 +329,7 @@ static bool op_quant(OpCx *o, const AstQspec *q, QOrigin origin)
 {
     GNode *n = &o->n;
     if (n->op == GOP_SIGN) {
-        // sign = quant bits 1 with no scale (sign(0) = -1, design.md 2.2).
+        // sign = quant bits 1 with no scale (sign(0) = -1, docs/language.md §4).
         n->aq = (QuantSpec){.kind = QK_BITS,
                             .nshares = 1,
                             .share_bits = {1},

@@ -2,7 +2,7 @@
 /* sema_qspec.c: quantization specs in sema. Validates each written qspec once
  * (distribution rules, options) into a PartSpec, and resolves the defaults cascade
  * field by field for weights and activations, recording where each setting came
- * from (language.md 3.5: override > layer > defaults op > defaults > file > built-in). */
+ * from (docs/language.md §5: override > layer > defaults op > defaults > file > built-in). */
 #include <math.h>
 #include <string.h>
 
@@ -375,7 +375,7 @@ static QuantSpec merge(const Cand *c, int n, bool act)
         }
     }
     if (q.kind == QK_INT && !act) {
-        q.scale = SCALE_PER_CHANNEL; // int k is per-channel by definition (language.md 3.5)
+        q.scale = SCALE_PER_CHANNEL; // int k is per-channel by definition (docs/language.md §5)
         q.origin_scale = QO_BUILTIN;
     }
     return q;

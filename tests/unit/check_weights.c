@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* check_weights.c: unit tests for the weights readers (weights.h): one test per
- * safetensors rule of language.md §2.2 and per ZIP/.npy rule, each pinning its
+ * safetensors rule of docs/language.md §6 and per ZIP/.npy rule, each pinning its
  * message, plus exact float conversions and a round trip through NumPy. Every file
  * is built in the test by weights_build.c. */
 #include <math.h>
