@@ -6,6 +6,7 @@
 #define HB_SEMA_INTERNAL_H
 
 #include "sema.h"
+#include "strmap.h"
 
 #define SEMA_MAX_DEPTH 32 // block instances nested deeper than this are an error
 
@@ -76,6 +77,7 @@ typedef struct Sema {
     HbVec(PartSpec) specs; // validated qspecs, looked up by AST pointer
     HbVec(GNode) nodes;
     HbVec(LabelEntry) labels;
+    HbStrMap label_index; // path -> index in labels (the first entry for a path)
     const AstWeightsFile *weights;
     const AstOverride *override;
     bool *override_used;
@@ -86,6 +88,7 @@ typedef struct Sema {
 /* sema.c */
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n);
 const LabelEntry *sema_find_label(Sema *s, const char *path);
+void sema_add_label(Sema *s, LabelEntry e); // found by path from now on (the first wins)
 const char *sema_join(Sema *s, const char *a, const char *b);
 void sema_body(Sema *s, Scope *sc, const AstBody *body);
 
