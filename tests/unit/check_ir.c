@@ -91,21 +91,28 @@ static void bind_constant(Graph *g)
     ck_assert(quantize_graph(hbt_cx, g));
 }
 
-START_TEST(test_roundtrip_lowered)
+/* Check, bind (constant weights) and lower `src`; fails the test on any error. */
+static IrModule *lower_src(const char *src)
 {
-    Graph *g = hbt_graph("hbnn 0.1\nnetwork n {\n    input x: f32[2, 6, 6]\n"
-                         "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n"
-                         "    b1: batchnorm\n        sign\n        maxpool(2)\n"
-                         "    c2: conv2d(4, kernel=3, pad=1, groups=2) weights bits 1:70% 2:30%\n"
-                         "    b2: batchnorm\n        quant bits 2\n"
-                         "    c3: conv2d(3, kernel=1) weights bits 2\n"
-                         "        hardtanh(min=-0.5, max=0.25)\n        flatten\n"
-                         "    fc: dense(3) weights float\n        softmax\n        argmax\n"
-                         "    output fc\n}\n",
-                         NULL);
+    Graph *g = hbt_graph(src, NULL);
     bind_constant(g);
     IrModule *m = lower_graph(hbt_cx, g, NULL, NULL);
     ck_assert_msg(m, "%s", hbt_diags());
+    return m;
+}
+
+START_TEST(test_roundtrip_lowered)
+{
+    IrModule *m =
+            lower_src("hbnn 0.1\nnetwork n {\n    input x: f32[2, 6, 6]\n"
+                      "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n"
+                      "    b1: batchnorm\n        sign\n        maxpool(2)\n"
+                      "    c2: conv2d(4, kernel=3, pad=1, groups=2) weights bits 1:70% 2:30%\n"
+                      "    b2: batchnorm\n        quant bits 2\n"
+                      "    c3: conv2d(3, kernel=1) weights bits 2\n"
+                      "        hardtanh(min=-0.5, max=0.25)\n        flatten\n"
+                      "    fc: dense(3) weights float\n        softmax\n        argmax\n"
+                      "    output fc\n}\n");
     const char *a = print_str(m);
     IrModule *m2 = parse_str(a);
     ck_assert_msg(m2 && ir_verify(hbt_cx, m2, "t.ir"), "%s", hbt_diags());
@@ -168,14 +175,11 @@ START_TEST(test_window_geometry)
     ck_assert_int_eq(hb_window_out(4, 0, 0, 3, 1, 2), 0); // does not fit
     ck_assert_int_eq(hb_window_out(4, 0, 0, 5, 1, 1), 0);
     ck_assert_int_eq(hb_window_out(7, 0, 0, 2, 2, 1), 3); // the last column is dropped
-    Graph *g = hbt_graph("hbnn 0.1\nnetwork n {\n    input x: f32[2, 9, 7]\n"
-                         "    c1: conv2d(4, kernel=3, stride=2, pad=1, dilation=2) weights float\n"
-                         "        maxpool(2, stride=2, pad=1)\n        avgpool(2, stride=1)\n"
-                         "    output c1\n}\n",
-                         NULL);
-    bind_constant(g);
-    IrModule *m = lower_graph(hbt_cx, g, NULL, NULL);
-    ck_assert_msg(m, "%s", hbt_diags());
+    IrModule *m =
+            lower_src("hbnn 0.1\nnetwork n {\n    input x: f32[2, 9, 7]\n"
+                      "    c1: conv2d(4, kernel=3, stride=2, pad=1, dilation=2) weights float\n"
+                      "        maxpool(2, stride=2, pad=1)\n        avgpool(2, stride=1)\n"
+                      "    output c1\n}\n");
     int windows = 0;
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
