@@ -75,6 +75,7 @@ typedef struct Sema {
     HbVec(BlockSym) blocks;
     HbVec(const AstDefaults *) file_defaults;
     HbVec(PartSpec) specs; // validated qspecs, looked up by AST pointer
+    HbStrMap spec_index;   // AstQspec address -> index in specs
     HbVec(GNode) nodes;
     HbVec(LabelEntry) labels;
     HbStrMap label_index; // path -> index in labels (the first entry for a path)

@@ -267,16 +267,19 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
     return true;
 }
 
+/* Each written spec is validated once; later uses find it by its AST node (a map, so
+ * sema stays linear in the number of layers). */
 const PartSpec *sema_spec(Sema *s, const AstQspec *q, bool act)
 {
-    for (uint32_t i = 0; i < s->specs.len; i++)
-        if (s->specs.data[i].ast == q)
-            return &s->specs.data[i];
+    uint32_t seen = hb_addrmap_get(&s->spec_index, q);
+    if (seen != HB_STRMAP_NONE)
+        return &s->specs.data[seen];
     PartSpec p = {.ast = q};
     p.ok = check_kind(s, q, act, &p);
     for (uint32_t i = 0; i < q->nopts; i++)
         p.ok &= check_opt(s, q, &q->opts[i], act, &p);
     hb_vec_push(&s->cx->arena, &s->specs, p);
+    hb_addrmap_put(&s->spec_index, &s->cx->arena, q, s->specs.len - 1);
     return &s->specs.data[s->specs.len - 1];
 }
 
