@@ -18,20 +18,27 @@ static bool fail(HbCx *cx, const char *path, const char *what)
     return false;
 }
 
-/* A symlink's target (followed to the end); a dangling link gives the path it names. */
+/* A symlink's target, followed to the end. realpath does that when the chain ends in
+ * an existing file; a dangling chain is followed link by link (relative targets are
+ * relative to the link's directory) to the path that will be created. */
 static const char *resolve(HbCx *cx, const char *path)
 {
     char buf[PATH_MAX];
     if (realpath(path, buf))
         return arena_strdup(&cx->arena, buf);
-    ssize_t n = readlink(path, buf, sizeof buf - 1);
-    if (n <= 0)
-        return path;
-    buf[n] = 0;
-    if (buf[0] == '/' || !strchr(path, '/'))
-        return arena_strdup(&cx->arena, buf);
-    const char *slash = strrchr(path, '/');
-    return arena_printf(&cx->arena, "%.*s/%s", (int)(slash - path), path, buf);
+    const char *cur = path;
+    struct stat st;
+    for (int hops = 0; hops < 40 && lstat(cur, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+        ssize_t n = readlink(cur, buf, sizeof buf - 1);
+        if (n <= 0)
+            break;
+        buf[n] = 0;
+        const char *slash = strrchr(cur, '/');
+        cur = buf[0] == '/' || !slash
+                      ? arena_strdup(&cx->arena, buf)
+                      : arena_printf(&cx->arena, "%.*s/%s", (int)(slash - cur), cur, buf);
+    }
+    return cur;
 }
 
 bool hb_out_begin(HbCx *cx, HbOut *o, const char *path, bool executable)
@@ -73,14 +80,18 @@ bool hb_out_close_stream(HbCx *cx, HbOut *o)
 {
     if (!o->f)
         return true;
-    bool ok = !ferror(o->f);
-    ok = fflush(o->f) == 0 && ok;
-    int saved = errno;
-    ok = fclose(o->f) == 0 && ok;
+    // A failed fwrite sets the error flag; its errno is usually gone, but fflush
+    // retries the buffered bytes and fails again with the real cause (ENOSPC, EIO).
+    int err = ferror(o->f) ? EIO : 0;
+    errno = 0;
+    if (fflush(o->f) != 0)
+        err = errno ? errno : EIO;
+    errno = 0;
+    if (fclose(o->f) != 0 && !err)
+        err = errno ? errno : EIO;
     o->f = NULL;
-    if (!ok) {
-        if (!errno)
-            errno = saved ? saved : EIO;
+    if (err) {
+        errno = err;
         return fail(cx, o->final, "cannot write the output");
     }
     return true;
@@ -112,10 +123,12 @@ bool hb_out_end(HbCx *cx, HbOut *o, bool ok)
 
 bool hb_out_check_stream(HbCx *cx, FILE *f, const char *name)
 {
+    int err = ferror(f) ? EIO : 0;
     errno = 0;
-    if (fflush(f) == 0 && !ferror(f))
+    if (fflush(f) != 0)
+        err = errno ? errno : EIO;
+    if (!err)
         return true;
-    if (!errno)
-        errno = EIO;
+    errno = err;
     return fail(cx, name, "write error");
 }

@@ -151,6 +151,16 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
     return 0;
 }
 
+/* --help and --version: a write error (hbnnc --help > /dev/full) is exit 2. */
+static int print_and_exit(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("hbnnc: standard output: error: write error");
+        exit(EXIT_USAGE);
+    }
+    exit(EXIT_OK);
+}
+
 static int parse_args(DriverOptions *o, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -164,12 +174,12 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
-            exit(EXIT_OK);
+            return print_and_exit();
         } else if (strcmp(a, "--version") == 0) {
             char llvm[32];
             printf("hbnnc %s (hbnn language 0.1, LLVM %s)\n", HBNN_VERSION,
                    llvm_version_string(llvm, sizeof llvm));
-            exit(EXIT_OK);
+            return print_and_exit();
         } else if (strcmp(a, "--check") == 0) {
             o->check = true;
         } else if (strcmp(a, "--explain") == 0 || strcmp(a, "--explain=text") == 0) {

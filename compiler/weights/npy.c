@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "output.h"
+
 typedef struct NpyLex {
     HbCx *cx;
     const char *name;
@@ -233,39 +235,18 @@ bool npy_write_f32(HbCx *cx, const char *path, const float *data, int rank, cons
     while ((10 + n + 1) % 64)
         hdr[n++] = ' ';
     hdr[n++] = '\n';
-    const char *tmp = arena_printf(&cx->arena, "%s.tmp.XXXXXX", path);
-    char *t = arena_strdup(&cx->arena, tmp);
-    int fd = mkstemp(t);
-    FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    bool ok = fp != NULL;
-    if (ok) {
-        unsigned char pre[10] = {0x93,
-                                 'N',
-                                 'U',
-                                 'M',
-                                 'P',
-                                 'Y',
-                                 1,
-                                 0,
-                                 (unsigned char)(n & 255),
-                                 (unsigned char)(n >> 8)};
-        ok = fwrite(pre, 1, 10, fp) == 10 && fwrite(hdr, 1, (size_t)n, fp) == (size_t)n;
-        for (uint64_t j = 0; ok && j < count; j++) {
-            uint32_t u;
-            memcpy(&u, &data[j], 4);
-            unsigned char b[4] = {u & 255, (u >> 8) & 255, (u >> 16) & 255, u >> 24};
-            ok = fwrite(b, 1, 4, fp) == 4;
-        }
-        ok = (fclose(fp) == 0) && ok;
-    } else if (fd >= 0) {
-        close(fd);
+    HbOut out;
+    if (!hb_out_begin(cx, &out, path, false))
+        return false;
+    unsigned char pre[10] = {
+            0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 255), (unsigned char)(n >> 8)};
+    bool ok = fwrite(pre, 1, 10, out.f) == 10 && fwrite(hdr, 1, (size_t)n, out.f) == (size_t)n;
+    for (uint64_t j = 0; ok && j < count; j++) {
+        uint32_t u;
+        memcpy(&u, &data[j], 4);
+        unsigned char b[4] = {u & 255, (u >> 8) & 255, (u >> 16) & 255, u >> 24};
+        ok = fwrite(b, 1, 4, out.f) == 4;
     }
-    if (ok && rename(t, path) != 0)
-        ok = false;
-    if (!ok) {
-        diag_file_error(cx, path, "cannot write: %s", strerror(errno ? errno : EIO));
-        if (fd >= 0)
-            unlink(t);
-    }
-    return ok;
+    // A failed fwrite leaves the stream's error flag set: hb_out_end reports it.
+    return hb_out_end(cx, &out, true) && ok;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* npy.h: float32 NumPy .npy files for the interpreter's inputs (--run, --calibrate)
  * and outputs (-o OUT.npy). A focused reader with full validation of the header and
- * the data, and a writer that goes through a temporary file and a rename. */
+ * the data, and a writer that follows output.h. */
 #ifndef HB_NPY_H
 #define HB_NPY_H
 
@@ -27,8 +27,9 @@ bool npy_read_f32(HbCx *cx, const char *path, NpyArray *out, bool *io_error);
 /* The same over bytes in memory (tests); `name` is used in messages. */
 bool npy_parse_f32(HbCx *cx, const char *name, const unsigned char *buf, size_t len, NpyArray *out);
 
-/* Write a version 1.0 '<f4' file through PATH.tmp.XXXXXX + rename. Reports and
- * returns false on an I/O error. */
+/* Write a version 1.0 '<f4' file through the safe-output rules of output.h (a
+ * temporary file + rename, a device or FIFO in place). Reports and returns false on
+ * an I/O error. */
 bool npy_write_f32(HbCx *cx, const char *path, const float *data, int rank, const int64_t *shape);
 
 #endif
