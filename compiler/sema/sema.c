@@ -476,7 +476,7 @@ Graph *sema_check(HbCx *cx, const AstFile *main, const SemaOptions *opts)
     s.g->span = net->span;
     weights_info(&s);
     check_overrides(&s, net->name);
-    Scope top = {.path = "", .tprefix = "", .site = {0, 0, 0}};
+    Scope top = {.path = "", .tprefix = "", .params_path = "", .site = {0, 0, 0}};
     sema_body(&s, &top, &net->body);
     if (!top.has_in && diag_errors(cx) == 0)
         diag_error(cx, net->name_span, "network '%s' has no 'input'", net->name);

@@ -17,41 +17,8 @@
 #include "test_util.h"
 #include "weights_build.h"
 
-typedef struct TT {
-    const char *name;
-    const char *shape; // JSON array text, e.g. "[1, 8]"
-    const float *data;
-    size_t n;
-    const char *dtype; // NULL: F32
-} TT;
-
-/* Write a safetensors file holding `ts` (F32 unless a dtype says otherwise; I64 data is
- * written as n zero words) and return its path. */
-static const char *write_st(const char *file, const TT *ts, int nt)
-{
-    Arena *a = &hbt_cx->arena;
-    char json[4096] = "{";
-    WbBuf data = wb_new(a);
-    for (int i = 0; i < nt; i++) {
-        size_t begin = data.len;
-        bool i64 = ts[i].dtype && strcmp(ts[i].dtype, "I64") == 0;
-        for (size_t k = 0; k < ts[i].n; k++) {
-            if (i64)
-                wb_u64(&data, 0);
-            else
-                wb_f32(&data, ts[i].data[k]);
-        }
-        snprintf(json + strlen(json), sizeof json - strlen(json),
-                 "%s\"%s\": {\"dtype\": \"%s\", \"shape\": %s, \"data_offsets\": [%zu, %zu]}",
-                 i ? ", " : "", ts[i].name, ts[i].dtype ? ts[i].dtype : "F32", ts[i].shape, begin,
-                 data.len);
-    }
-    strcat(json, "}");
-    WbBuf f = wb_safetensors(a, json, data.data, data.len);
-    const char *path = hbt_tmp_path(file);
-    ck_assert(wb_write(path, &f));
-    return path;
-}
+typedef HbtTensor TT;
+#define write_st hbt_write_st
 
 static const float worked_T[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f, 0.375f, -0.5625f};
 
