@@ -43,11 +43,11 @@ typedef struct ParamVal {
 typedef struct Scope Scope;
 struct Scope {
     Scope *parent;
-    const char *path;       // label path of this instance ("s1"), "" for the network
-    const char *tprefix;    // tensor-name prefix of this instance (after params), "" for network
+    const char *path;        // label path of this instance ("s1"), "" for the network
+    const char *tprefix;     // tensor-name prefix of this instance (after params), "" for network
     const char *params_path; // label path of the innermost instance named by `params`, or ""
-    const AstBlock *block;  // NULL for the network body
-    const char *block_name; // "std.conv_bn_act" for messages
+    const AstBlock *block;   // NULL for the network body
+    const char *block_name;  // "std.conv_bn_act" for messages
     ParamVal *params;
     uint32_t nparams;
     uint32_t in_node;

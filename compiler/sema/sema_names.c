@@ -62,8 +62,8 @@ static bool roles_for(const GNode *n, bool roles[TR_COUNT])
 }
 
 /* params weight="a" bias="b": explicit names per role. */
-static void named(Sema *s, const Scope *sc, const AstClause *c, const GNode *n, const bool roles[TR_COUNT],
-                  const char *out[TR_COUNT])
+static void named(Sema *s, const Scope *sc, const AstClause *c, const GNode *n,
+                  const bool roles[TR_COUNT], const char *out[TR_COUNT])
 {
     for (uint32_t i = 0; i < c->nnamed; i++) {
         const AstNamedString *ns = &c->named[i];
@@ -125,8 +125,7 @@ void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n)
         if (explicit_names[r]) {
             n->tensor[r] = arena_printf(&s->cx->arena, "%s%s", gprefix, explicit_names[r]);
             n->tensor_named[r] = true; // named by the user: must exist
-        }
-        else if (base)
+        } else if (base)
             n->tensor[r] = arena_printf(&s->cx->arena, "%s%s.%s", gprefix, base,
                                         tensor_role_suffix((TensorRole)r));
         else

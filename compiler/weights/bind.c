@@ -64,8 +64,8 @@ static void missing(Binder *b, const GNode *n, TensorRole r)
     Diag *d = diag_error(b->cx, n->tensor_span, "no tensor named '%s' in %s", want,
                          b->wf->display_name);
     if (n->tensor_named[r])
-        diag_label(b->cx, d, n->tensor_span, "the %s of '%s' is named here",
-                   tensor_role_suffix(r), n->name);
+        diag_label(b->cx, d, n->tensor_span, "the %s of '%s' is named here", tensor_role_suffix(r),
+                   n->name);
     else if (n->label)
         diag_label(b->cx, d, n->tensor_span, "tensors of '%s' are named '%s.<%s>'", n->label,
                    n->label, tensor_role_suffix(r));
@@ -117,8 +117,7 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
     if (!t) {
         // bias=auto: no bias in the file means none; but a batch norm always has one,
         // and a name the user wrote must exist.
-        if (r == TR_BIAS && n->bias == BIAS_AUTO && n->op != GOP_BATCHNORM &&
-            !n->tensor_named[r])
+        if (r == TR_BIAS && n->bias == BIAS_AUTO && n->op != GOP_BATCHNORM && !n->tensor_named[r])
             return true;
         missing(b, n, r);
         return false;

@@ -40,8 +40,7 @@ const char *layout_keras_note(const GNode *n)
 
 /* torch[o][i][y][x] from keras[y][x][i][o] (conv; depthwise: o = c*m + j reads
  * keras[y][x][c][j]); torch[o][i] from keras[i][o] (dense). */
-const WTensor *layout_keras_to_torch(Arena *a, const GNode *n, const WTensor *t,
-                                     const Shape *torch)
+const WTensor *layout_keras_to_torch(Arena *a, const GNode *n, const WTensor *t, const Shape *torch)
 {
     WTensor *c = arena_alloc(a, sizeof *c);
     *c = *t;

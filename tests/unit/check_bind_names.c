@@ -54,12 +54,12 @@ END_TEST
 
 /* The torch tensors of a dense, a conv and a depthwise layer, and the same numbers
  * in Keras layout (written out here index by index, independently of bind_layout.c). */
-#define KERAS_SRC(layout)                                                      \
-    "hbnn 0.1\nweights \"w\" " layout "\nnetwork n {\n"                        \
-    "    input x: f32[2, 5, 5]\n"                                              \
-    "    c: conv2d(3, kernel=3x2, pad=valid, bias=false) weights bits 2\n"     \
+#define KERAS_SRC(layout)                                                                      \
+    "hbnn 0.1\nweights \"w\" " layout "\nnetwork n {\n"                                        \
+    "    input x: f32[2, 5, 5]\n"                                                              \
+    "    c: conv2d(3, kernel=3x2, pad=valid, bias=false) weights bits 2\n"                     \
     "    d: dwconv2d(kernel=2x2, pad=valid, multiplier=2, bias=false) weights bits 2 from x\n" \
-    "    flatten from c\n"                                                     \
+    "    flatten from c\n"                                                                     \
     "    f: dense(4) weights bits 1:50% 2:50%\n}\n"
 
 START_TEST(test_keras_layout_same_as_torch)
@@ -98,7 +98,8 @@ START_TEST(test_keras_layout_same_as_torch)
                          {"f.bias", "[4]", fb, 4, NULL}};
     Graph *gt = hbt_pipeline(KERAS_SRC(""), hbt_write_st("torch.safetensors", torch, 4));
     ck_assert_msg(gt, "%s", hbt_diags());
-    Graph *gk = hbt_pipeline(KERAS_SRC("layout keras"), hbt_write_st("keras.safetensors", keras, 4));
+    Graph *gk =
+            hbt_pipeline(KERAS_SRC("layout keras"), hbt_write_st("keras.safetensors", keras, 4));
     ck_assert_msg(gk, "%s", hbt_diags());
     const char *labels[] = {"c", "d", "f"};
     for (int k = 0; k < 3; k++) {
@@ -168,7 +169,8 @@ START_TEST(test_rename_longest_prefix)
                             hbt_write_st("rename.safetensors", t, n));
     ck_assert_msg(g, "%s", hbt_diags());
     ck_assert_str_eq(node(g, "l2b0.sc")->tensor[TR_WEIGHT], "layer2.0.downsample.0.weight");
-    ck_assert_str_eq(node(g, "l2b0.sb")->tensor[TR_RUNNING_VAR], "layer2.0.downsample.1.running_var");
+    ck_assert_str_eq(node(g, "l2b0.sb")->tensor[TR_RUNNING_VAR],
+                     "layer2.0.downsample.1.running_var");
     ck_assert_str_eq(node(g, "l2b0.c1")->tensor[TR_WEIGHT], "layer2.0.c1.weight");
     ck_assert_str_eq(hbt_diags(), "");
 }
