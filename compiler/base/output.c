@@ -47,8 +47,11 @@ bool hb_out_begin(HbCx *cx, HbOut *o, const char *path, bool executable)
     struct stat st;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         o->final = resolve(cx, path);
-        if (stat(o->final, &st) != 0)
+        if (stat(o->final, &st) != 0) {
+            if (errno != ENOENT) // a loop (ELOOP): never replace the link itself
+                return fail(cx, path, "cannot write the output");
             st.st_mode = S_IFREG; // a dangling link: create its target
+        }
     } else if (lstat(path, &st) != 0) {
         st.st_mode = S_IFREG; // a new file
     }

@@ -106,6 +106,25 @@ START_TEST(test_dangling_chain)
 }
 END_TEST
 
+START_TEST(test_symlink_loop)
+{
+    const char *dir = fresh_dir("out_loop");
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    ck_assert_int_eq(symlink("b", a), 0); // a -> b -> a
+    ck_assert_int_eq(symlink("a", b), 0);
+    HbOut o;
+    ck_assert(!hb_out_begin(hbt_cx, &o, a, false));
+    struct stat st;
+    ck_assert_int_eq(lstat(a, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    ck_assert_ptr_nonnull(strstr(hbt_diags(), "/a: error: cannot write the output: Too many "
+                                              "levels of symbolic links"));
+    ck_assert_int_eq(temps_in(dir), 0);
+}
+END_TEST
+
 /* A stream that fails at flush: a pipe whose reader is gone (EPIPE). */
 START_TEST(test_check_stream_error)
 {
@@ -129,6 +148,7 @@ Suite *suite_output(void)
     tcase_add_test(tc, test_executable_mode);
     tcase_add_test(tc, test_failure_keeps_old_file);
     tcase_add_test(tc, test_dangling_chain);
+    tcase_add_test(tc, test_symlink_loop);
     tcase_add_test(tc, test_check_stream_error);
     suite_add_tcase(s, tc);
     return s;
