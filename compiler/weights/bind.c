@@ -140,6 +140,18 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
     Shape want, keras;
     gnode_tensor_shape(b->g, n, r, &want);
     bool transpose = b->g->layout_keras && layout_keras_shape(n, r, &want, &keras);
+    const GNode *bn = transpose ? layout_keras_unsupported(b->g, n) : NULL;
+    if (bn) {
+        Diag *d = diag_error(b->cx, n->site,
+                             "layout keras: batchnorm '%s' sits between a flattened image and "
+                             "dense '%s'",
+                             bn->name, n->name);
+        diag_note(b->cx, d,
+                  "Keras flattens channels-last, so that batch norm's vectors are in (h, w, "
+                  "c) order; hbnnc reorders dense kernels but not those");
+        diag_help(b->cx, d, "move the batch norm before the flatten, or export in torch layout");
+        return false;
+    }
     if (!same_shape(t, transpose ? &keras : &want)) {
         wrong_shape(b, n, t, transpose ? &keras : &want);
         return false;
@@ -155,7 +167,7 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
             }
         }
     }
-    n->bound[r] = transpose ? layout_keras_to_torch(&b->cx->arena, n, t, &want) : t;
+    n->bound[r] = transpose ? layout_keras_to_torch(&b->cx->arena, b->g, n, t, &want) : t;
     return true;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* bind_layout.c: `weights "F" layout keras` for the binder (bind.c). Keras stores a
  * dense kernel as [in, out], a conv kernel as [kh, kw, in/groups, out] and a depthwise
- * kernel as [kh, kw, in, mult]; the binder checks that shape and hands everything after
- * it a torch-layout copy, so the quantizer and lowering see one layout. */
+ * kernel as [kh, kw, in, mult], and flattens images channels-last; the binder checks
+ * that shape and hands everything after it a torch-layout copy, so the quantizer and
+ * lowering see one layout. */
 #include "bind_layout.h"
 
 #include <string.h>
@@ -38,9 +39,41 @@ const char *layout_keras_note(const GNode *n)
                         : "keras conv kernels are [kh, kw, in/groups, out]";
 }
 
+/* The [C, H, W] image (H*W > 1) whose flatten feeds dense n, through parameter-free
+ * activations and batch norms; NULL if the input is a plain vector. *bn: the last batch
+ * norm on the way, if any. */
+static const Shape *flattened_image(const Graph *g, const GNode *n, const GNode **bn)
+{
+    *bn = NULL;
+    const GNode *cur = &g->nodes[n->in[0]];
+    for (;;) {
+        if (cur->op == GOP_BATCHNORM)
+            *bn = cur;
+        else if (cur->op != GOP_RELU && cur->op != GOP_HARDTANH && cur->op != GOP_SIGN &&
+                 cur->op != GOP_QUANT)
+            break;
+        cur = &g->nodes[cur->in[0]];
+    }
+    if (cur->op != GOP_FLATTEN)
+        return NULL;
+    const Shape *img = &g->nodes[cur->in[0]].shape;
+    return img->rank == 3 && img->d[1] * img->d[2] > 1 ? img : NULL;
+}
+
+const GNode *layout_keras_unsupported(const Graph *g, const GNode *n)
+{
+    const GNode *bn;
+    if (n->op != GOP_DENSE || !flattened_image(g, n, &bn))
+        return NULL;
+    return bn;
+}
+
 /* torch[o][i][y][x] from keras[y][x][i][o] (conv; depthwise: o = c*m + j reads
- * keras[y][x][c][j]); torch[o][i] from keras[i][o] (dense). */
-const WTensor *layout_keras_to_torch(Arena *a, const GNode *n, const WTensor *t, const Shape *torch)
+ * keras[y][x][c][j]); torch[o][i] from keras[i][o] (dense), where for a dense on a
+ * flattened [C, H, W] image torch's i = (c*H + h)*W + w is Keras's row (h*W + w)*C + c
+ * (Keras flattens channels-last). */
+const WTensor *layout_keras_to_torch(Arena *a, const Graph *g, const GNode *n, const WTensor *t,
+                                     const Shape *torch)
 {
     WTensor *c = arena_alloc(a, sizeof *c);
     *c = *t;
@@ -52,9 +85,12 @@ const WTensor *layout_keras_to_torch(Arena *a, const GNode *n, const WTensor *t,
     const float *k = t->data;
     if (n->op == GOP_DENSE) {
         uint64_t nout = (uint64_t)torch->d[0], nin = (uint64_t)torch->d[1];
+        const GNode *bn;
+        const Shape *img = flattened_image(g, n, &bn);
+        uint64_t C = img ? (uint64_t)img->d[0] : nin, HW = img ? nin / C : 1;
         for (uint64_t o = 0; o < nout; o++)
-            for (uint64_t i = 0; i < nin; i++)
-                out[o * nin + i] = k[i * nout + o];
+            for (uint64_t i = 0; i < nin; i++) // i = c*HW + p  <-  row p*C + c
+                out[o * nin + i] = k[((i % HW) * C + i / HW) * nout + o];
         return c;
     }
     uint64_t nout = (uint64_t)torch->d[0], ci = (uint64_t)torch->d[1];

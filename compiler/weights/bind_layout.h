@@ -13,8 +13,12 @@ bool layout_keras_shape(const GNode *n, TensorRole r, const Shape *torch, Shape 
 /* One line for shape messages: "keras conv kernels are [kh, kw, in/groups, out]". */
 const char *layout_keras_note(const GNode *n);
 /* A copy of Keras tensor t (already checked against layout_keras_shape) in torch
- * layout `torch`, in the arena. */
-const WTensor *layout_keras_to_torch(Arena *a, const GNode *n, const WTensor *t,
+ * layout `torch`, in the arena; a dense on a flattened image also gets its input
+ * features reordered from Keras's (h, w, c) to hbnnc's (c, h, w). */
+const WTensor *layout_keras_to_torch(Arena *a, const Graph *g, const GNode *n, const WTensor *t,
                                      const Shape *torch);
+/* A batch norm between a flattened image and dense n: its vectors would be in Keras's
+ * (h, w, c) order too, which the binder does not reorder; the binder refuses it. */
+const GNode *layout_keras_unsupported(const Graph *g, const GNode *n);
 
 #endif

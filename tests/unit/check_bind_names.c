@@ -60,12 +60,13 @@ END_TEST
     "    c: conv2d(3, kernel=3x2, pad=valid, bias=false) weights bits 2\n"                     \
     "    d: dwconv2d(kernel=2x2, pad=valid, multiplier=2, bias=false) weights bits 2 from x\n" \
     "    flatten from c\n"                                                                     \
-    "    f: dense(4) weights bits 1:50% 2:50%\n}\n"
+    "    f: dense(4) weights bits 1:50% 2:50%\n"                                               \
+    "    g: dense(2, bias=false) weights int 8\n}\n"
 
 START_TEST(test_keras_layout_same_as_torch)
 {
     float ct[3 * 2 * 3 * 2], ck[3 * 2 * 3 * 2], dt[4 * 1 * 2 * 2], dk[4 * 2 * 2], ft[4 * 36],
-            fk[36 * 4], fb[4] = {0.5f, -1, 2, 0};
+            fk[36 * 4], fb[4] = {0.5f, -1, 2, 0}, wgt[8], wgk[8];
     for (int o = 0; o < 3; o++)
         for (int i = 0; i < 2; i++)
             for (int y = 0; y < 3; y++)
@@ -83,26 +84,33 @@ START_TEST(test_keras_layout_same_as_torch)
                     dk[((y * 2 + x) * 2 + c) * 2 + j] = v;
                 }
     for (int o = 0; o < 4; o++)
-        for (int i = 0; i < 36; i++) {
+        for (int i = 0; i < 36; i++) { // c's output is [3, 3, 4]; Keras flattens (h, w, c)
             float v = (float)((o * 31 + i * 17) % 23) / 8 - 1.375f;
             ft[o * 36 + i] = v;
-            fk[i * 4 + o] = v;
+            fk[((i % 12) * 3 + i / 12) * 4 + o] = v;
+        }
+    for (int o = 0; o < 2; o++)
+        for (int i = 0; i < 4; i++) { // a dense on a vector: a plain transpose
+            wgt[o * 4 + i] = (float)(o * 4 + i) - 3.5f;
+            wgk[i * 2 + o] = (float)(o * 4 + i) - 3.5f;
         }
     HbtTensor torch[] = {{"c.weight", "[3, 2, 3, 2]", ct, 36, NULL},
                          {"d.weight", "[4, 1, 2, 2]", dt, 16, NULL},
                          {"f.weight", "[4, 36]", ft, 144, NULL},
-                         {"f.bias", "[4]", fb, 4, NULL}};
+                         {"f.bias", "[4]", fb, 4, NULL},
+                         {"g.weight", "[2, 4]", wgt, 8, NULL}};
     HbtTensor keras[] = {{"c.weight", "[3, 2, 2, 3]", ck, 36, NULL},
                          {"d.weight", "[2, 2, 2, 2]", dk, 16, NULL},
                          {"f.weight", "[36, 4]", fk, 144, NULL},
-                         {"f.bias", "[4]", fb, 4, NULL}};
-    Graph *gt = hbt_pipeline(KERAS_SRC(""), hbt_write_st("torch.safetensors", torch, 4));
+                         {"f.bias", "[4]", fb, 4, NULL},
+                         {"g.weight", "[4, 2]", wgk, 8, NULL}};
+    Graph *gt = hbt_pipeline(KERAS_SRC(""), hbt_write_st("torch.safetensors", torch, 5));
     ck_assert_msg(gt, "%s", hbt_diags());
     Graph *gk =
-            hbt_pipeline(KERAS_SRC("layout keras"), hbt_write_st("keras.safetensors", keras, 4));
+            hbt_pipeline(KERAS_SRC("layout keras"), hbt_write_st("keras.safetensors", keras, 5));
     ck_assert_msg(gk, "%s", hbt_diags());
-    const char *labels[] = {"c", "d", "f"};
-    for (int k = 0; k < 3; k++) {
+    const char *labels[] = {"c", "d", "f", "g"};
+    for (int k = 0; k < 4; k++) {
         const GNode *a = node(gt, labels[k]), *b = node(gk, labels[k]);
         const WTensor *wa = a->bound[TR_WEIGHT], *wb = b->bound[TR_WEIGHT];
         ck_assert_int_eq(wa->rank, wb->rank);
@@ -130,6 +138,27 @@ START_TEST(test_keras_wrong_shape)
     ck_assert_msg(strstr(d, "but layer c expects [3, 2, 2, 3]\n"), "%s", d);
     ck_assert_msg(strstr(d, "  note: keras conv kernels are [kh, kw, in/groups, out] (the weights "
                             "line says layout keras)"),
+                  "%s", d);
+}
+END_TEST
+
+/* Keras flattens channels-last: a batch norm on the flattened vector before a dense
+ * would need its vectors reordered too; refused with a clear error. */
+START_TEST(test_keras_bn_after_flatten_refused)
+{
+    float z[64] = {0};
+    HbtTensor t[] = {{"f.weight", "[8, 2]", z, 16, NULL},
+                     {"bn.weight", "[8]", z, 8, NULL},
+                     {"bn.bias", "[8]", z, 8, NULL},
+                     {"bn.running_mean", "[8]", z, 8, NULL},
+                     {"bn.running_var", "[8]", z, 8, NULL}};
+    ck_assert_ptr_null(hbt_pipeline("hbnn 0.1\nweights \"w\" layout keras\nnetwork n {\n"
+                                    "    input x: f32[2, 2, 2]\n    flatten\n    bn: batchnorm\n"
+                                    "    f: dense(2, bias=false) weights int 8\n}\n",
+                                    hbt_write_st("kbn.safetensors", t, 5)));
+    const char *d = hbt_diags();
+    ck_assert_msg(strstr(d, "test.hb:7:5: error: layout keras: batchnorm 'bn' sits between a "
+                            "flattened image and dense 'f'\n"),
                   "%s", d);
 }
 END_TEST
@@ -229,6 +258,7 @@ Suite *suite_bind_names(void)
     tcase_add_test(tc, test_batchnorm_bias_required);
     tcase_add_test(tc, test_keras_layout_same_as_torch);
     tcase_add_test(tc, test_keras_wrong_shape);
+    tcase_add_test(tc, test_keras_bn_after_flatten_refused);
     tcase_add_test(tc, test_rename_longest_prefix);
     tcase_add_test(tc, test_rename_errors_once);
     tcase_add_test(tc, test_params_relative_in_block);
