@@ -25,6 +25,7 @@ static const char usage[] =
         "                          (llvm, asm, obj, header: not implemented yet)\n"
         "  --run IN.npy            evaluate a float32 [batch, input...] array with the\n"
         "                          reference interpreter: one line of outputs per example\n"
+        "                          (float64 and float16 arrays are converted, with a note)\n"
         "  --run-ideal IN.npy      the same for the ideal network: layers folded into\n"
         "                          integer coefficients and thresholds are evaluated in\n"
         "                          double with the exact alpha_m*beta_n and BN/bias values\n"
