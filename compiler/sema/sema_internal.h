@@ -66,6 +66,10 @@ typedef struct LabelEntry {
     SrcSpan span;
 } LabelEntry;
 
+/* What happened to a rename entry: applied to some layer, or matched only layers under a
+ * block instance whose `params` prefix is more specific (so it did nothing). */
+enum { RENAME_UNUSED, RENAME_USED, RENAME_SHADOWED };
+
 typedef struct Sema {
     HbCx *cx;
     const SemaOptions *opts;
@@ -80,7 +84,7 @@ typedef struct Sema {
     const AstWeightsFile *weights;
     const AstOverride *override;
     bool *override_used;
-    bool *rename_used;
+    uint8_t *rename_used; // per rename entry: RENAME_UNUSED, _USED or _SHADOWED
     Graph *g;
 } Sema;
 

@@ -31,9 +31,14 @@ const char *sema_tensor_base(Sema *s, const Scope *sc, const char *label)
     const char *path = sema_join(s, sc->path, label);
     size_t key_len = 0;
     int r = rename_lookup(s, path, &key_len);
-    if (r < 0 || key_len <= strlen(sc->params_path)) // params on an instance is more specific
+    if (r >= 0 && key_len <= strlen(sc->params_path)) { // params on an instance wins
+        if (s->rename_used[r] == RENAME_UNUSED)
+            s->rename_used[r] = RENAME_SHADOWED;
+        r = -1;
+    }
+    if (r < 0)
         return sema_join(s, sc->tprefix, label);
-    s->rename_used[r] = true;
+    s->rename_used[r] = RENAME_USED;
     return arena_printf(&s->cx->arena, "%s%s", s->weights->renames[r].value, path + key_len);
 }
 
