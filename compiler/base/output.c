@@ -9,7 +9,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static bool fail(HbCx *cx, const char *path, const char *what)
@@ -41,6 +43,27 @@ static const char *resolve(HbCx *cx, const char *path)
     return cur;
 }
 
+/* A UNIX stream socket is written by connecting to it (whoever listens gets the bytes). */
+static FILE *open_socket(const char *path)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return NULL;
+    FILE *f = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
 bool hb_out_begin(HbCx *cx, HbOut *o, const char *path, bool executable)
 {
     *o = (HbOut){.final = path, .path = path, .executable = executable};
@@ -62,10 +85,14 @@ bool hb_out_begin(HbCx *cx, HbOut *o, const char *path, bool executable)
     if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
         S_ISBLK(st.st_mode)) {
         o->direct = true;
-        o->f = fopen(o->final, "wb");
+        o->f = S_ISSOCK(st.st_mode) ? open_socket(o->final) : fopen(o->final, "wb");
         return o->f ? true : fail(cx, path, "cannot write the output");
     }
-    char *tmp = arena_printf(&cx->arena, "%s.tmp.XXXXXX", o->final);
+    // A short hidden name beside the target: PATH.tmp... could pass NAME_MAX.
+    const char *slash = strrchr(o->final, '/');
+    char *tmp = slash ? arena_printf(&cx->arena, "%.*s/.hbnnc.tmp.XXXXXX", (int)(slash - o->final),
+                                     o->final)
+                      : arena_strdup(&cx->arena, ".hbnnc.tmp.XXXXXX");
     int fd = mkstemp(tmp);
     if (fd < 0)
         return fail(cx, path, "cannot create a temporary file beside the output");

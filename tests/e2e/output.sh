@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # output.sh HBNNC SCRATCH: -o follows the safe-output rules (compiler/base/output.h) for
 # every kind of path: a new path and a regular file get a temporary file + rename with
-# the umask's mode; a symlink keeps pointing at its (replaced) target; a FIFO and a
-# character device are written in place, never renamed over; a directory is refused;
+# the umask's mode; a symlink keeps pointing at its (replaced) target; a FIFO, a UNIX
+# socket and a character device are written in place, never renamed over; a directory is refused;
 # write errors (a full device, stdout on a full device) are exit 2. Device nodes and
 # FIFOs are made in the scratch directory, never under /dev.
 set -euo pipefail
@@ -69,6 +69,35 @@ run fifo
 wait "$reader"
 test -p fifo || die "the FIFO was replaced"
 cmp -s fifo.out new.npy || die "the FIFO reader got different bytes"
+no_temps && ok
+
+# A UNIX socket is written by connecting to it (a listener saves what it gets).
+/usr/bin/python3 - <<'EOF' &
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("sock")
+s.listen(1)
+open("sock.ready", "w").close()
+c, _ = s.accept()
+with open("sock.out", "wb") as f:
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        f.write(b)
+EOF
+listener=$!
+for _ in $(seq 100); do test -e sock.ready && break; sleep 0.1; done
+run sock
+wait "$listener"
+test -S sock || die "the socket was replaced"
+cmp -s sock.out new.npy || die "the socket listener got different bytes"
+no_temps && ok
+
+# A name of 250 characters: the temporary file's name must still fit (NAME_MAX 255).
+long=$(printf 'n%.0s' $(seq 246)).npy
+run "$long"
+cmp -s "$long" new.npy || die "the 250-character name was not written"
 no_temps && ok
 
 # A character device (made here, not under /dev) is written in place: a null device
