@@ -18,12 +18,18 @@ const char *sema_join(Sema *s, const char *a, const char *b)
     return arena_printf(&s->cx->arena, "%s.%s", a, b);
 }
 
+/* Labels are looked up for every reference and every new label: a hash map keeps
+ * sema linear in the number of layers. */
 const LabelEntry *sema_find_label(Sema *s, const char *path)
 {
-    for (uint32_t i = 0; i < s->labels.len; i++)
-        if (strcmp(s->labels.data[i].path, path) == 0)
-            return &s->labels.data[i];
-    return NULL;
+    uint32_t i = hb_strmap_get(&s->label_index, path);
+    return i == HB_STRMAP_NONE ? NULL : &s->labels.data[i];
+}
+
+void sema_add_label(Sema *s, LabelEntry e)
+{
+    hb_vec_push(&s->cx->arena, &s->labels, e);
+    hb_strmap_put(&s->label_index, &s->cx->arena, e.path, s->labels.len - 1);
 }
 
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n)
@@ -217,7 +223,7 @@ static void stmt_input(Sema *s, Scope *sc, const AstInput *in)
         n.shape.known = false;
     }
     uint32_t id = sema_add_node(s, sc, &n);
-    hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){in->name, id, in->name_span}));
+    sema_add_label(s, (LabelEntry){in->name, id, in->name_span});
     sc->in_node = id;
     sc->has_in = true;
 }
@@ -248,7 +254,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
     // Unknown: suggest among built-ins and blocks (namespaced ones by full name).
     HbVec(const char *) cands = {0};
     for (int i = 0; i < sema_nbuiltins; i++)
-        hb_vec_push(&s->cx->arena, &cands, sema_builtin_names[i]);
+        hb_vec_push(&s->cx->arena, &cands, sema_builtin_name(i));
     for (uint32_t i = 0; i < s->blocks.len; i++) {
         const BlockSym *bs = &s->blocks.data[i];
         hb_vec_push(&s->cx->arena, &cands,
@@ -270,7 +276,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
                .span = l->span};
     uint32_t id = sema_add_node(s, sc, &n);
     if (n.label)
-        hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){n.label, id, l->label_span}));
+        sema_add_label(s, (LabelEntry){n.label, id, l->label_span});
 }
 
 static void stmt_output(Sema *s, Scope *sc, const AstOutput *o)
@@ -396,11 +402,19 @@ static void report_unused_renames(Sema *s)
     if (!s->weights)
         return;
     for (uint32_t i = 0; i < s->weights->nrenames; i++) {
-        if (s->rename_used[i])
+        if (s->rename_used[i] == RENAME_USED)
             continue;
         const AstRename *r = &s->weights->renames[i];
-        diag_error(s->cx, r->path.span, "rename '%s' matches no layer",
-                   cx_span_text(s->cx, r->path.span));
+        const char *path = cx_span_text(s->cx, r->path.span);
+        if (s->rename_used[i] == RENAME_UNUSED) {
+            diag_error(s->cx, r->path.span, "rename '%s' matches no layer", path);
+            continue;
+        }
+        Diag *d = diag_error(s->cx, r->path.span,
+                             "rename '%s' renames nothing: a params prefix on a block instance "
+                             "at or inside '%s' is more specific",
+                             path, path);
+        diag_help(s->cx, d, "name a layer inside that instance, or drop the params prefix");
     }
 }
 
@@ -445,7 +459,7 @@ static void weights_info(Sema *s)
         g->weights_span = s->weights->file_span;
     }
     if (s->weights)
-        s->rename_used = arena_calloc(&s->cx->arena, s->weights->nrenames + 1, sizeof(bool));
+        s->rename_used = arena_calloc(&s->cx->arena, s->weights->nrenames + 1, 1);
     if (s->weights && s->weights->layout) {
         if (strcmp(s->weights->layout, "keras") == 0) {
             g->layout_keras = true;
@@ -476,7 +490,7 @@ Graph *sema_check(HbCx *cx, const AstFile *main, const SemaOptions *opts)
     s.g->span = net->span;
     weights_info(&s);
     check_overrides(&s, net->name);
-    Scope top = {.path = "", .tprefix = "", .site = {0, 0, 0}};
+    Scope top = {.path = "", .tprefix = "", .params_path = "", .site = {0, 0, 0}};
     sema_body(&s, &top, &net->body);
     if (!top.has_in && diag_errors(cx) == 0)
         diag_error(cx, net->name_span, "network '%s' has no 'input'", net->name);

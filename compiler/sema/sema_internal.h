@@ -6,6 +6,7 @@
 #define HB_SEMA_INTERNAL_H
 
 #include "sema.h"
+#include "strmap.h"
 
 #define SEMA_MAX_DEPTH 32 // block instances nested deeper than this are an error
 
@@ -43,10 +44,11 @@ typedef struct ParamVal {
 typedef struct Scope Scope;
 struct Scope {
     Scope *parent;
-    const char *path;       // label path of this instance ("s1"), "" for the network
-    const char *tprefix;    // tensor-name prefix of this instance (after params), "" for network
-    const AstBlock *block;  // NULL for the network body
-    const char *block_name; // "std.conv_bn_act" for messages
+    const char *path;        // label path of this instance ("s1"), "" for the network
+    const char *tprefix;     // tensor-name prefix of this instance (after params), "" for network
+    const char *params_path; // label path of the innermost instance named by `params`, or ""
+    const AstBlock *block;   // NULL for the network body
+    const char *block_name;  // "std.conv_bn_act" for messages
     ParamVal *params;
     uint32_t nparams;
     uint32_t in_node;
@@ -65,6 +67,10 @@ typedef struct LabelEntry {
     SrcSpan span;
 } LabelEntry;
 
+/* What happened to a rename entry: applied to some layer, or matched only layers under a
+ * block instance whose `params` prefix is more specific (so it did nothing). */
+enum { RENAME_UNUSED, RENAME_USED, RENAME_SHADOWED };
+
 typedef struct Sema {
     HbCx *cx;
     const SemaOptions *opts;
@@ -74,18 +80,21 @@ typedef struct Sema {
     HbVec(BlockSym) blocks;
     HbVec(const AstDefaults *) file_defaults;
     HbVec(PartSpec) specs; // validated qspecs, looked up by AST pointer
+    HbStrMap spec_index;   // AstQspec address -> index in specs
     HbVec(GNode) nodes;
     HbVec(LabelEntry) labels;
+    HbStrMap label_index; // path -> index in labels (the first entry for a path)
     const AstWeightsFile *weights;
     const AstOverride *override;
     bool *override_used;
-    bool *rename_used;
+    uint8_t *rename_used; // per rename entry: RENAME_UNUSED, _USED or _SHADOWED
     Graph *g;
 } Sema;
 
 /* sema.c */
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n);
 const LabelEntry *sema_find_label(Sema *s, const char *path);
+void sema_add_label(Sema *s, LabelEntry e); // found by path from now on (the first wins)
 const char *sema_join(Sema *s, const char *a, const char *b);
 void sema_body(Sema *s, Scope *sc, const AstBody *body);
 
@@ -115,9 +124,11 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
                       QOrigin origin);
 /* sema_names.c: the tensor names a parametric layer binds */
 void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n);
-const char *sema_rename(Sema *s, const char *label_path);
-extern const char *const sema_builtin_names[];
+/* The tensor-name base of `label` in scope sc: the longest matching rename entry when
+ * it is more specific than the innermost `params` prefix, else the scope's prefix. */
+const char *sema_tensor_base(Sema *s, const Scope *sc, const char *label);
 extern const int sema_nbuiltins;
+const char *sema_builtin_name(int i); // 0 <= i < sema_nbuiltins, for suggestions
 
 /* sema_block.c: block calls and parameters */
 const BlockSym *sema_find_block(Sema *s, const AstPath *name);
