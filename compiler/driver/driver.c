@@ -57,10 +57,22 @@ static int check_unimplemented(HbCx *cx, const DriverOptions *o)
 
 /* Weights: without a weights file, --check and --explain check everything but
  * binding and quantization (the explain report says so). */
+static bool needs_weights(const Graph *g)
+{
+    for (uint32_t i = 0; i < g->n; i++)
+        for (int r = 0; r < TR_COUNT; r++)
+            if (g->nodes[i].tensor[r])
+                return true;
+    return false;
+}
+
 static int bind_and_quantize(HbCx *cx, Graph *g)
 {
-    if (!g->weights_path)
+    if (!g->weights_path) {
+        // A network without weight tensors (pools, activations) needs no file.
+        g->bound = g->quantized = !needs_weights(g);
         return EXIT_OK;
+    }
     WStatus st;
     WFile *wf = weights_open_status(cx, g->weights_path, &st);
     if (!wf) {

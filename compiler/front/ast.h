@@ -206,14 +206,16 @@ typedef struct AstOutput {
 typedef struct AstStmt {
     AstStmtKind kind;
     SrcSpan span;
-    AstInput input;
-    AstOutput output;
-    AstDefaults defaults;
-    AstLayer layer;
+    union { // by kind (a union: bodies of 10^5 layers stay small)
+        AstInput input;
+        AstOutput output;
+        AstDefaults defaults;
+        AstLayer layer;
+    };
 } AstStmt;
 
 typedef struct AstBody {
-    AstStmt *stmts;
+    AstStmt **stmts; // pointers: a statement is built once, in place (ast.c)
     uint32_t n;
 } AstBody;
 

@@ -20,10 +20,16 @@ const char *sema_join(Sema *s, const char *a, const char *b)
 
 const LabelEntry *sema_find_label(Sema *s, const char *path)
 {
-    for (uint32_t i = 0; i < s->labels.len; i++)
-        if (strcmp(s->labels.data[i].path, path) == 0)
-            return &s->labels.data[i];
-    return NULL;
+    const uint32_t *i = strmap_get(&s->label_index, path);
+    return i ? &s->labels.data[*i] : NULL;
+}
+
+bool sema_add_label(Sema *s, const char *path, uint32_t node, SrcSpan span)
+{
+    if (!strmap_put(&s->cx->arena, &s->label_index, path, s->labels.len))
+        return false;
+    hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){path, node, span}));
+    return true;
 }
 
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n)
@@ -93,20 +99,19 @@ static void do_import(Sema *s, const AstFile *from, const AstImport *im)
 
 static void add_block(Sema *s, const AstBlock *b, const char *ns)
 {
-    for (uint32_t i = 0; i < s->blocks.len; i++) {
-        const BlockSym *o = &s->blocks.data[i];
-        bool same_ns = (!o->ns && !ns) || (o->ns && ns && strcmp(o->ns, ns) == 0);
-        if (same_ns && strcmp(o->ast->name, b->name) == 0) {
-            Diag *d = diag_error(s->cx, b->name_span, "block '%s' is defined twice", b->name);
-            diag_label(s->cx, d, o->ast->name_span, "first defined here");
-            return;
-        }
+    const char *key = ns ? arena_printf(&s->cx->arena, "%s.%s", ns, b->name) : b->name;
+    const uint32_t *prev = strmap_get(&s->block_index, key);
+    if (prev) {
+        Diag *d = diag_error(s->cx, b->name_span, "block '%s' is defined twice", b->name);
+        diag_label(s->cx, d, s->blocks.data[*prev].ast->name_span, "first defined here");
+        return;
     }
     if (!ns && sema_is_builtin(b->name)) {
         diag_error(s->cx, b->name_span, "block '%s' has the name of a built-in operation", b->name);
         return;
     }
     sema_check_block_def(s, b);
+    strmap_put(&s->cx->arena, &s->block_index, key, s->blocks.len);
     hb_vec_push(&s->cx->arena, &s->blocks, ((BlockSym){ns, b}));
 }
 
@@ -217,7 +222,7 @@ static void stmt_input(Sema *s, Scope *sc, const AstInput *in)
         n.shape.known = false;
     }
     uint32_t id = sema_add_node(s, sc, &n);
-    hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){in->name, id, in->name_span}));
+    sema_add_label(s, in->name, id, in->name_span);
     sc->in_node = id;
     sc->has_in = true;
 }
@@ -270,7 +275,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
                .span = l->span};
     uint32_t id = sema_add_node(s, sc, &n);
     if (n.label)
-        hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){n.label, id, l->label_span}));
+        sema_add_label(s, n.label, id, l->label_span);
 }
 
 static void stmt_output(Sema *s, Scope *sc, const AstOutput *o)
@@ -307,7 +312,7 @@ static void stmt_output(Sema *s, Scope *sc, const AstOutput *o)
 void sema_body(Sema *s, Scope *sc, const AstBody *body)
 {
     for (uint32_t i = 0; i < body->n; i++) {
-        const AstStmt *st = &body->stmts[i];
+        const AstStmt *st = body->stmts[i];
         switch (st->kind) {
         case AS_INPUT:
             stmt_input(s, sc, &st->input);
@@ -334,6 +339,22 @@ void sema_body(Sema *s, Scope *sc, const AstBody *body)
 
 /* ---- overrides (--quant FILE) ---- */
 
+/* Path -> first line, chained to the later lines with the same path (in order). */
+static void index_overrides(Sema *s)
+{
+    const AstOverride *o = s->override;
+    s->override_next = arena_calloc(&s->cx->arena, o->nlines + 1, sizeof(uint32_t));
+    for (uint32_t k = o->nlines; k-- > 0;) {
+        const char *key = cx_span_text(s->cx, o->lines[k].path.span);
+        uint32_t *first = strmap_get(&s->override_index, key);
+        s->override_next[k] = first ? *first : UINT32_MAX;
+        if (first)
+            *first = k;
+        else
+            strmap_put(&s->cx->arena, &s->override_index, key, k);
+    }
+}
+
 static void check_overrides(Sema *s, const char *netname)
 {
     const AstFile *f = s->opts->overrides;
@@ -357,6 +378,7 @@ static void check_overrides(Sema *s, const char *netname)
         }
         s->override = &it->override;
         s->override_used = arena_calloc(&s->cx->arena, it->override.nlines, sizeof(bool));
+        index_overrides(s);
         for (uint32_t k = 0; k < it->override.nlines; k++) {
             const AstOverrideLine *ol = &it->override.lines[k];
             for (uint32_t c = 0; c < ol->nclauses; c++) {

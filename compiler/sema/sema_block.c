@@ -46,15 +46,11 @@ const BlockSym *sema_find_block(Sema *s, const AstPath *name)
 {
     if (name->n > 2)
         return NULL;
-    const char *ns = name->n == 2 ? name->parts[0] : NULL;
-    const char *nm = name->parts[name->n - 1];
-    for (uint32_t i = 0; i < s->blocks.len; i++) {
-        const BlockSym *b = &s->blocks.data[i];
-        bool ns_ok = ns ? (b->ns && strcmp(b->ns, ns) == 0) : !b->ns;
-        if (ns_ok && strcmp(b->ast->name, nm) == 0)
-            return b;
-    }
-    return NULL;
+    const char *key = name->n == 2
+                              ? arena_printf(&s->cx->arena, "%s.%s", name->parts[0], name->parts[1])
+                              : name->parts[0];
+    const uint32_t *i = strmap_get(&s->block_index, key);
+    return i ? &s->blocks.data[*i] : NULL;
 }
 
 /* ---- binding one parameter ---- */
@@ -206,9 +202,53 @@ static bool recursion(Sema *s, const Scope *sc, const AstLayer *l, const BlockSy
     return false;
 }
 
+/* The layers one instance of b makes. The language has no conditionals, so this is
+ * known before expanding anything: a call is refused before it can run away. A block
+ * being counted counts 0 when reached again (recursion is reported at its call). */
+static uint64_t block_size(Sema *s, const AstBlock *b)
+{
+    const uint32_t *memo = ptrmap_get(&s->block_sizes, b);
+    if (memo)
+        return *memo == UINT32_MAX ? 0 : *memo;
+    ptrmap_put(&s->cx->arena, &s->block_sizes, b, UINT32_MAX);
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < b->body.n && n <= SEMA_MAX_NODES; i++) {
+        const AstStmt *st = b->body.stmts[i];
+        if (st->kind != AS_LAYER)
+            continue;
+        const AstLayer *l = &st->layer;
+        const BlockSym *callee = NULL;
+        if (l->op_kind == AOP_CALL && !(l->name.n == 1 && sema_is_builtin(l->name.parts[0])))
+            callee = sema_find_block(s, &l->name);
+        n += callee ? block_size(s, callee->ast) : 1;
+    }
+    if (n > SEMA_MAX_NODES)
+        n = SEMA_MAX_NODES + 1;
+    ptrmap_put(&s->cx->arena, &s->block_sizes, b, (uint32_t)n);
+    return n;
+}
+
+static bool too_big(Sema *s, const AstLayer *l, const BlockSym *b)
+{
+    if (s->too_big)
+        return true; // reported once; later calls would only repeat it
+    uint64_t n = block_size(s, b->ast);
+    if (s->nodes.len + n <= SEMA_MAX_NODES)
+        return false;
+    s->too_big = true;
+    Diag *d = diag_error(s->cx, l->name.span,
+                         "this call of '%s' makes the network larger than %d layers", b->ast->name,
+                         SEMA_MAX_NODES);
+    diag_note(s->cx, d, "one instance of '%s' has %s%llu layers; %u come before it", b->ast->name,
+              n > SEMA_MAX_NODES ? "more than " : "",
+              (unsigned long long)(n > SEMA_MAX_NODES ? SEMA_MAX_NODES : n), s->nodes.len);
+    diag_help(s->cx, d, "blocks that call blocks multiply their layers: check the nesting");
+    return true;
+}
+
 void sema_block_call(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b)
 {
-    if (recursion(s, sc, l, b))
+    if (recursion(s, sc, l, b) || too_big(s, l, b))
         return;
     const char *tprefix = NULL;
     uint32_t input;
@@ -242,8 +282,7 @@ void sema_block_call(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b)
             Diag *d = diag_error(s->cx, l->label_span, "label '%s' is used twice", l->label);
             diag_label(s->cx, d, prev->span, "first used here");
         } else {
-            hb_vec_push(&s->cx->arena, &s->labels,
-                        ((LabelEntry){full, child.prev_node, l->label_span}));
+            sema_add_label(s, full, child.prev_node, l->label_span);
         }
     }
 }

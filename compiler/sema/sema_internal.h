@@ -6,8 +6,10 @@
 #define HB_SEMA_INTERNAL_H
 
 #include "sema.h"
+#include "strmap.h"
 
-#define SEMA_MAX_DEPTH 32 // block instances nested deeper than this are an error
+#define SEMA_MAX_DEPTH 32      // block instances nested deeper than this are an error
+#define SEMA_MAX_NODES 1000000 // instantiated layers: more is an error at the block call
 
 typedef struct BlockSym {
     const char *ns; // namespace (`std`, an `as` alias) or NULL when merged
@@ -72,13 +74,20 @@ typedef struct Sema {
     HbVec(const AstFile *) files;     // main first, then imports
     HbVec(const char *) loaded_paths; // import cycle / duplicate detection
     HbVec(BlockSym) blocks;
+    StrMap block_index; // "ns.name" or "name" -> index in blocks
     HbVec(const AstDefaults *) file_defaults;
     HbVec(PartSpec) specs; // validated qspecs, looked up by AST pointer
+    PtrMap spec_index;     // AstQspec * -> index in specs
     HbVec(GNode) nodes;
     HbVec(LabelEntry) labels;
+    StrMap label_index; // label path -> index in labels
     const AstWeightsFile *weights;
     const AstOverride *override;
     bool *override_used;
+    StrMap override_index;   // override path -> its first line
+    uint32_t *override_next; // per line: the next line with the same path, or UINT32_MAX
+    PtrMap block_sizes;      // AstBlock * -> layers one instance makes (sema_block.c)
+    bool too_big;            // a call would pass SEMA_MAX_NODES (reported once)
     bool *rename_used;
     Graph *g;
 } Sema;
@@ -86,6 +95,8 @@ typedef struct Sema {
 /* sema.c */
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n);
 const LabelEntry *sema_find_label(Sema *s, const char *path);
+/* Register a label path; false (and nothing registered) if it is already taken. */
+bool sema_add_label(Sema *s, const char *path, uint32_t node, SrcSpan span);
 const char *sema_join(Sema *s, const char *a, const char *b);
 void sema_body(Sema *s, Scope *sc, const AstBody *body);
 

@@ -498,9 +498,8 @@ static void register_label(OpCx *o, uint32_t id)
         diag_label(o->s->cx, d, prev->span, "first used here");
         return;
     }
-    hb_vec_push(&o->s->cx->arena, &o->s->labels,
-                ((LabelEntry){o->n.label, id,
-                              span_valid(o->l->label_span) ? o->l->label_span : o->l->span}));
+    sema_add_label(o->s, o->n.label, id,
+                   span_valid(o->l->label_span) ? o->l->label_span : o->l->span);
 }
 
 void sema_builtin(Sema *s, Scope *sc, const AstLayer *l, const char *opname)

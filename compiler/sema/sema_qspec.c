@@ -269,13 +269,14 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
 
 const PartSpec *sema_spec(Sema *s, const AstQspec *q, bool act)
 {
-    for (uint32_t i = 0; i < s->specs.len; i++)
-        if (s->specs.data[i].ast == q)
-            return &s->specs.data[i];
+    const uint32_t *known = ptrmap_get(&s->spec_index, q);
+    if (known)
+        return &s->specs.data[*known];
     PartSpec p = {.ast = q};
     p.ok = check_kind(s, q, act, &p);
     for (uint32_t i = 0; i < q->nopts; i++)
         p.ok &= check_opt(s, q, &q->opts[i], act, &p);
+    ptrmap_put(&s->cx->arena, &s->spec_index, q, s->specs.len);
     hb_vec_push(&s->cx->arena, &s->specs, p);
     return &s->specs.data[s->specs.len - 1];
 }
@@ -395,10 +396,9 @@ static void push_override(Sema *s, Cand *c, int *n, const char *label)
 {
     if (!s->override || !label)
         return;
-    for (uint32_t k = 0; k < s->override->nlines; k++) {
+    const uint32_t *first = strmap_get(&s->override_index, label);
+    for (uint32_t k = first ? *first : UINT32_MAX; k != UINT32_MAX; k = s->override_next[k]) {
         const AstOverrideLine *ol = &s->override->lines[k];
-        if (strcmp(cx_span_text(s->cx, ol->path.span), label) != 0)
-            continue;
         s->override_used[k] = true;
         for (uint32_t i = ol->nclauses; i-- > 0;)
             if (ol->clauses[i].kind == ACL_WEIGHTS)
