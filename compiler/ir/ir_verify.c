@@ -308,6 +308,8 @@ static void v_elementwise(Ver *v)
         CHECK(ir_hardtanh_lo(v->in) < ir_hardtanh_hi(v->in) && isfinite(ir_hardtanh_lo(v->in)) &&
                       isfinite(ir_hardtanh_hi(v->in)),
               "needs finite lo < hi");
+    if (v->in->op == IR_OP_LEAKY_RELU)
+        CHECK(isfinite(ir_leaky_relu_slope(v->in)), "needs a finite slope");
 }
 
 static void v_pool(Ver *v)
@@ -318,24 +320,18 @@ static void v_pool(Ver *v)
     CHECK(x->enc == IR_F32 || (is_max && bits1), "input must be f32%s, got %s",
           is_max ? " or 1-bit unmasked bits" : "", tstr(v, x));
     CHECK(x->rank == 3, "input must be [C, H, W], got %s", tstr(v, x));
-    if (!list_ok(v, 0, 2, 1))
+    // kernel, stride, pad, ceil: the same positions for maxpool and avgpool
+    if (!list_ok(v, 0, 2, 1) || !list_ok(v, 1, 2, 1) || !list_ok(v, 2, 4, 0))
         return;
     const IrAttr *a = v->in->attr;
-    int64_t kh = a[0].i[0], kw = a[0].i[1], oh, ow;
-    if (!is_max) {
-        if (!list_ok(v, 1, 2, 1))
-            return;
-        oh = ir_window_out(x->d[1], 0, 0, kh, a[1].i[0], 1);
-        ow = ir_window_out(x->d[2], 0, 0, kw, a[1].i[1], 1);
-        CHECK(oh >= 1 && ow >= 1, "the %lldx%lld window does not fit %s", (long long)kh,
-              (long long)kw, tstr(v, x));
-    } else {
-        if (!spatial_ok(v, x, kh, kw, 1, false, &oh, &ow))
-            return;
-        CHECK(a[2].i[0] <= kh / 2 && a[2].i[1] <= kh / 2 && a[2].i[2] <= kw / 2 &&
-                      a[2].i[3] <= kw / 2,
-              "padding must be at most half the window");
-    }
+    int64_t kh = a[0].i[0], kw = a[0].i[1];
+    CHECK(a[3].i[0] == 0 || a[3].i[0] == 1, "ceil is 0 or 1, not %lld", (long long)a[3].i[0]);
+    CHECK(a[2].i[0] <= kh / 2 && a[2].i[1] <= kh / 2 && a[2].i[2] <= kw / 2 && a[2].i[3] <= kw / 2,
+          "padding must be at most half the window");
+    int64_t oh = ir_pool_out(x->d[1], a[2].i[0], a[2].i[1], kh, a[1].i[0], a[3].i[0]);
+    int64_t ow = ir_pool_out(x->d[2], a[2].i[2], a[2].i[3], kw, a[1].i[1], a[3].i[0]);
+    CHECK(oh >= 1 && ow >= 1, "the %lldx%lld window does not fit %s", (long long)kh, (long long)kw,
+          tstr(v, x));
     IrType want = *x;
     want.d[1] = oh, want.d[2] = ow;
     CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
@@ -360,6 +356,26 @@ static void v_add(Ver *v)
     CHECK(ir_type_eq(arg(v, 0), arg(v, 1)), "operands differ: %s and %s", tstr(v, arg(v, 0)),
           tstr(v, arg(v, 1)));
     CHECK(ir_type_eq(res(v), arg(v, 0)), "result must be %s", tstr(v, arg(v, 0)));
+}
+
+/* mul: equal ranks; along each dimension the sizes are equal or one of them is 1
+ * (broadcast: x [C,H,W] * s [C,1,1] for squeeze-excitation). */
+static void v_mul(Ver *v)
+{
+    bool ok = true;
+    need_enc(v, 0, IR_F32, &ok), need_enc(v, 1, IR_F32, &ok);
+    if (!ok)
+        return;
+    const IrType *a = arg(v, 0), *b = arg(v, 1);
+    CHECK(a->rank == b->rank && a->rank >= 1, "operands %s and %s need the same rank", tstr(v, a),
+          tstr(v, b));
+    IrType want = *a;
+    for (int i = 0; i < a->rank; i++) {
+        CHECK(a->d[i] == b->d[i] || a->d[i] == 1 || b->d[i] == 1,
+              "operands %s and %s do not broadcast (dimension %d)", tstr(v, a), tstr(v, b), i);
+        want.d[i] = a->d[i] > b->d[i] ? a->d[i] : b->d[i];
+    }
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_concat(Ver *v)
@@ -565,16 +581,31 @@ static void v_threshold(Ver *v)
 
 typedef void (*VerFn)(Ver *);
 static const VerFn ver_fns[IR_OP_COUNT] = {
-        [IR_OP_INPUT] = v_input,         [IR_OP_DENSE] = v_dense,
-        [IR_OP_CONV2D] = v_conv2d,       [IR_OP_BATCHNORM] = v_batchnorm,
-        [IR_OP_RELU] = v_elementwise,    [IR_OP_HARDTANH] = v_elementwise,
-        [IR_OP_MAXPOOL] = v_pool,        [IR_OP_AVGPOOL] = v_pool,
-        [IR_OP_FLATTEN] = v_flatten,     [IR_OP_ADD] = v_add,
-        [IR_OP_CONCAT] = v_concat,       [IR_OP_SOFTMAX] = v_softmax,
-        [IR_OP_ARGMAX] = v_softmax,      [IR_OP_SIGN] = v_sign,
-        [IR_OP_QUANT] = v_quant,         [IR_OP_DEQUANT] = v_dequant,
-        [IR_OP_BPOP_DENSE] = v_bpop,     [IR_OP_BPOP_CONV2D] = v_bpop,
-        [IR_OP_ICOMB] = v_icomb,         [IR_OP_FCOMB] = v_fcomb,
+        [IR_OP_INPUT] = v_input,
+        [IR_OP_DENSE] = v_dense,
+        [IR_OP_CONV2D] = v_conv2d,
+        [IR_OP_BATCHNORM] = v_batchnorm,
+        [IR_OP_RELU] = v_elementwise,
+        [IR_OP_HARDTANH] = v_elementwise,
+        [IR_OP_SIGMOID] = v_elementwise,
+        [IR_OP_TANH] = v_elementwise,
+        [IR_OP_LEAKY_RELU] = v_elementwise,
+        [IR_OP_GELU] = v_elementwise,
+        [IR_OP_MUL] = v_mul,
+        [IR_OP_MAXPOOL] = v_pool,
+        [IR_OP_AVGPOOL] = v_pool,
+        [IR_OP_FLATTEN] = v_flatten,
+        [IR_OP_ADD] = v_add,
+        [IR_OP_CONCAT] = v_concat,
+        [IR_OP_SOFTMAX] = v_softmax,
+        [IR_OP_ARGMAX] = v_softmax,
+        [IR_OP_SIGN] = v_sign,
+        [IR_OP_QUANT] = v_quant,
+        [IR_OP_DEQUANT] = v_dequant,
+        [IR_OP_BPOP_DENSE] = v_bpop,
+        [IR_OP_BPOP_CONV2D] = v_bpop,
+        [IR_OP_ICOMB] = v_icomb,
+        [IR_OP_FCOMB] = v_fcomb,
         [IR_OP_THRESHOLD] = v_threshold,
 };
 

@@ -268,15 +268,13 @@ static bool low_pool(Low *L, uint32_t i)
     IrInst *in = ir_emit(L->cx, L->m, n->op == GOP_MAXPOOL ? IR_OP_MAXPOOL : IR_OP_AVGPOOL,
                          low_name(L, i), &t, (IrRef[]){ir_v(x)}, 1);
     IrAttr kernel = {.n = 2, .i = {n->kh, n->kw}}, stride = {.n = 2, .i = {n->sh, n->sw}};
-    if (n->op == GOP_MAXPOOL) {
-        *ir_maxpool_kernel_set(in) = kernel;
-        *ir_maxpool_stride_set(in) = stride;
-        *ir_maxpool_pad_set(in) =
-                (IrAttr){.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
-    } else {
-        *ir_avgpool_kernel_set(in) = kernel;
-        *ir_avgpool_stride_set(in) = stride;
-    }
+    IrAttr pad = {.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
+    IrAttr ceil = {.n = 1, .i = {n->ceil}};
+    bool mx = n->op == GOP_MAXPOOL;
+    *(mx ? ir_maxpool_kernel_set(in) : ir_avgpool_kernel_set(in)) = kernel;
+    *(mx ? ir_maxpool_stride_set(in) : ir_avgpool_stride_set(in)) = stride;
+    *(mx ? ir_maxpool_pad_set(in) : ir_avgpool_pad_set(in)) = pad;
+    *(mx ? ir_maxpool_ceil_set(in) : ir_avgpool_ceil_set(in)) = ceil;
     L->val[i] = in->result;
     return true;
 }
@@ -323,6 +321,8 @@ static bool low_simple(Low *L, uint32_t i, IrOp op)
         ir_hardtanh_lo_set(in)->f[0] = n->lo;
         ir_hardtanh_hi_set(in)->f[0] = n->hi;
     }
+    if (op == IR_OP_LEAKY_RELU)
+        ir_leaky_relu_slope_set(in)->f[0] = n->lo;
     L->val[i] = in->result;
     return true;
 }
@@ -354,6 +354,19 @@ static bool low_node(Low *L, uint32_t i)
         return low_simple(L, i, IR_OP_RELU);
     case GOP_HARDTANH:
         return low_simple(L, i, IR_OP_HARDTANH);
+    case GOP_SIGMOID:
+        return low_simple(L, i, IR_OP_SIGMOID);
+    case GOP_TANH:
+        return low_simple(L, i, IR_OP_TANH);
+    case GOP_LEAKY_RELU:
+        return low_simple(L, i, IR_OP_LEAKY_RELU);
+    case GOP_GELU:
+        return low_simple(L, i, IR_OP_GELU);
+    case GOP_DROPOUT: // the identity at inference: no instruction
+        L->val[i] = in_val(L, &L->g->nodes[i], 0);
+        return true;
+    case GOP_MUL:
+        return low_simple(L, i, IR_OP_MUL);
     case GOP_SIGN:
         return low_sign(L, i);
     case GOP_QUANT:

@@ -8,7 +8,9 @@
 #include "sema_internal.h"
 
 static const char *const ptype_names[] = {"int", "float", "bool", "quant", "act", "pad"};
-static const char *const act_words[] = {"relu", "sign", "hardtanh"};
+static const char *const act_words[] = {"relu",    "sign", "hardtanh", "relu6",
+                                        "sigmoid", "tanh", "gelu"};
+#define NACT_WORDS ((int)(sizeof act_words / sizeof *act_words))
 
 PType sema_ptype(const char *name)
 {
@@ -88,18 +90,20 @@ static bool bind_act(Sema *s, const Scope *at, const AstExpr *e, ParamVal *pv)
         pv->expr = src->expr;
         return src->bound;
     }
-    for (int i = 0; w && i < 3; i++) {
+    for (int i = 0; w && i < NACT_WORDS; i++) {
         if (strcmp(w, act_words[i]) == 0) {
             pv->expr = e;
             return true;
         }
     }
     Diag *d = diag_error(s->cx, e->span, "parameter '%s' expects an activation", pv->param->name);
-    const char *sug = w ? diag_suggest(w, act_words, 3) : NULL;
+    const char *sug = w ? diag_suggest(w, act_words, NACT_WORDS) : NULL;
     if (sug)
         diag_help(s->cx, d, "did you mean '%s'?", sug);
     else
-        diag_note(s->cx, d, "an activation is relu, sign, hardtanh or quant <spec>");
+        diag_note(s->cx, d,
+                  "an activation is relu, sign, hardtanh, relu6, sigmoid, tanh, gelu or "
+                  "quant <spec>");
     return false;
 }
 
