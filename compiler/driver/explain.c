@@ -129,7 +129,7 @@ static void quant_detail(FILE *out, const GNode *n)
         }
     }
     scales_line(out, q);
-    fprintf(out, "      error %.3f", q->error);
+    fprintf(out, "      error %.3f = ||W^ - W|| / ||W||", q->error); // relative L2, in double
     if (q->kind == QK_BITS && q->chosen.n > 1)
         fprintf(out, " (group %s would give %.3f)",
                 n->wq.group == GROUP_CHANNEL ? "element" : "channel",

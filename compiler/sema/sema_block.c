@@ -194,10 +194,17 @@ static bool call_clauses(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *
 static bool recursion(Sema *s, const Scope *sc, const AstLayer *l, const BlockSym *b)
 {
     for (const Scope *x = sc; x; x = x->parent) {
-        if (x->block == b->ast) {
-            diag_error(s->cx, l->name.span, "block '%s' uses itself", b->ast->name);
-            return true;
-        }
+        if (x->block != b->ast)
+            continue;
+        // The chain of calls from the first instance of b back to b: "a -> b -> a".
+        const char *chain = b->ast->name;
+        for (const Scope *y = sc; y != x; y = y->parent)
+            chain = arena_printf(&s->cx->arena, "%s -> %s", y->block->name, chain);
+        chain = arena_printf(&s->cx->arena, "%s -> %s", b->ast->name, chain);
+        Diag *d =
+                diag_error(s->cx, l->name.span, "block '%s' uses itself: %s", b->ast->name, chain);
+        diag_note(s->cx, d, "blocks are expanded where they are called, so a cycle never ends");
+        return true;
     }
     if (sc->depth >= SEMA_MAX_DEPTH) {
         diag_error(s->cx, l->name.span, "blocks nest deeper than %d", SEMA_MAX_DEPTH);

@@ -96,9 +96,9 @@ static bool arg_int(OpCx *o, const char *name, int64_t def, int64_t lo, int64_t 
         return true;
     if (!sema_eval_int(o->s, o->sc, e, out))
         return false;
-    if (*out < lo || *out > (1 << 24)) {
-        diag_error(o->s->cx, e->span, "%s must be between %lld and %d, got %lld", name,
-                   (long long)lo, 1 << 24, (long long)*out);
+    if (*out < lo || *out > HB_MAX_DIM) {
+        diag_error(o->s->cx, e->span, "%s must be between %lld and %d (the limit), got %lld", name,
+                   (long long)lo, HB_MAX_DIM, (long long)*out);
         return false;
     }
     return true;
@@ -574,6 +574,26 @@ static bool run_op(OpCx *o)
     }
 }
 
+/* Tensor sizes the later stages can hold: checked here, at the layer, so --check
+ * reports them (an activation or a weight tensor over HB_MAX_ELEMS). */
+static bool sizes_ok(OpCx *o)
+{
+    const GNode *n = &o->n;
+    uint64_t out = shape_elems(&n->shape), w = 0;
+    if (n->op == GOP_CONV2D)
+        w = (uint64_t)n->out * (uint64_t)(o->in->d[0] / n->groups) * (uint64_t)(n->kh * n->kw);
+    else if (n->op == GOP_DENSE)
+        w = (uint64_t)n->out * (uint64_t)o->in->d[0];
+    if (out <= HB_MAX_ELEMS && w <= HB_MAX_ELEMS)
+        return true;
+    Diag *d = diag_error(o->s->cx, o->l->span, "%s of %s has %llu elements, over the limit of %llu",
+                         out > HB_MAX_ELEMS ? "the output" : "the weight tensor", o->b->name,
+                         (unsigned long long)(out > HB_MAX_ELEMS ? out : w),
+                         (unsigned long long)HB_MAX_ELEMS);
+    diag_note(o->s->cx, d, "hbnnc holds a tensor of at most 2^31 elements");
+    return false;
+}
+
 static void register_label(OpCx *o, uint32_t id)
 {
     if (!o->n.label)
@@ -618,7 +638,7 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
     check_clauses(&o);
     bool args_ok =
             o.b->refs || o.b->op == GOP_QUANT || sema_match_args(s, l, o.b->name, o.slots, nslots);
-    if (!(args_ok && have_in && run_op(&o)))
+    if (!(args_ok && have_in && run_op(&o) && sizes_ok(&o)))
         n->shape.known = false;
     if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
         n->wq = sema_resolve_weights(s, sc, n, l);

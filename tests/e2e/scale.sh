@@ -9,14 +9,14 @@ scratch=$2
 gen=$(cd "$(dirname "$0")/../../bench" && pwd)/gen_big.py
 rm -rf "$scratch" && mkdir -p "$scratch"
 python3 "$gen" flat 200000 > "$scratch/flat.hb"
-timeout 120 "$hbnnc" "$scratch/flat.hb" --check 2> "$scratch/flat.err"
-grep -q "nothing in network 'big' is quantized" "$scratch/flat.err"
+timeout 600 "$hbnnc" "$scratch/flat.hb" --check 2> "$scratch/flat.err"
+test ! -s "$scratch/flat.err" # every layer says `weights float`: not even a warning
 python3 "$gen" nested 16 > "$scratch/nested16.hb"
-timeout 120 "$hbnnc" "$scratch/nested16.hb" --emit ir > "$scratch/nested16.ir" 2> /dev/null
+timeout 600 "$hbnnc" "$scratch/nested16.hb" --emit ir > "$scratch/nested16.ir" 2> /dev/null
 test "$(grep -c ' relu ' "$scratch/nested16.ir")" -eq 65536
 python3 "$gen" nested 20 > "$scratch/nested20.hb"
 rc=0
-timeout 120 "$hbnnc" "$scratch/nested20.hb" --check 2> "$scratch/nested20.err" || rc=$?
+timeout 600 "$hbnnc" "$scratch/nested20.hb" --check 2> "$scratch/nested20.err" || rc=$?
 test "$rc" -eq 1
 grep -q "larger than 1000000 layers" "$scratch/nested20.err"
 echo "scale: ok"
