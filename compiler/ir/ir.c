@@ -164,18 +164,21 @@ IrModule *ir_module_new(HbCx *cx, const char *name)
 
 uint32_t ir_value_find(const IrModule *m, const char *name)
 {
-    for (uint32_t i = 0; i < m->values.len; i++)
-        if (strcmp(m->values.data[i].name, name) == 0)
-            return i;
-    return UINT32_MAX;
+    const uint32_t *i = strmap_get(&m->value_index, name);
+    return i ? *i : UINT32_MAX;
 }
 
 uint32_t ir_const_find(const IrModule *m, const char *name)
 {
-    for (uint32_t i = 0; i < m->consts.len; i++)
-        if (strcmp(m->consts.data[i].name, name) == 0)
-            return i;
-    return UINT32_MAX;
+    const uint32_t *i = strmap_get(&m->const_index, name);
+    return i ? *i : UINT32_MAX;
+}
+
+uint32_t ir_value_add(HbCx *cx, IrModule *m, const IrValue *v)
+{
+    strmap_put(&cx->arena, &m->value_index, v->name, m->values.len);
+    hb_vec_push(&cx->arena, &m->values, *v);
+    return m->values.len - 1;
 }
 
 /* `base`, or `base.2`, `base.3`, ...: the first that `taken` says is free. */
@@ -207,6 +210,7 @@ uint32_t ir_const_new(HbCx *cx, IrModule *m, const char *name, const IrType *t)
         if (t->masked)
             c.masks = arena_calloc(&cx->arena, words ? words : 1, sizeof(uint64_t));
     }
+    strmap_put(&cx->arena, &m->const_index, c.name, m->consts.len);
     hb_vec_push(&cx->arena, &m->consts, c);
     return m->consts.len - 1;
 }
@@ -235,8 +239,7 @@ IrInst *ir_emit(HbCx *cx, IrModule *m, IrOp op, const char *name, const IrType *
                 const IrRef *args, uint32_t nargs)
 {
     IrValue v = {.name = unique(cx, m, name, ir_value_find), .type = *t, .def = m->insts.len};
-    hb_vec_push(&cx->arena, &m->values, v);
-    IrInst in = {.op = op, .result = m->values.len - 1, .nargs = nargs};
+    IrInst in = {.op = op, .result = ir_value_add(cx, m, &v), .nargs = nargs};
     in.args = arena_calloc(&cx->arena, nargs ? nargs : 1, sizeof(IrRef));
     if (nargs)
         memcpy(in.args, args, nargs * sizeof(IrRef));

@@ -15,6 +15,7 @@
 #include "cx.h"
 #include "ir_ops.h"
 #include "qspec.h"
+#include "strmap.h"
 
 #define IR_MAX_RANK  4                  // i32[P, C, H, W] pair sums are the widest values
 #define IR_MAX_BITS  8                  // planes per bits value (HB_MAX_BITS)
@@ -123,6 +124,8 @@ typedef struct IrModule {
     HbVec(IrInst) insts;
     HbVec(IrValue) values;
     HbVec(IrConst) consts;
+    StrMap value_index;      // name -> index in values (ir_value_add keeps it)
+    StrMap const_index;      // name -> index in consts
     HbVec(uint32_t) inputs;  // value indices of the input instructions, by index attr
     HbVec(uint32_t) outputs; // value indices, in output order
 } IrModule;
@@ -227,6 +230,8 @@ static inline IrRef ir_c(uint32_t id)
 }
 /* Value / constant lookup by name (without the sigil); UINT32_MAX if absent. */
 uint32_t ir_value_find(const IrModule *m, const char *name);
+/* Append a value (its name must be free: see ir_value_find) and index its name. */
+uint32_t ir_value_add(HbCx *cx, IrModule *m, const IrValue *v);
 uint32_t ir_const_find(const IrModule *m, const char *name);
 static inline const IrType *ir_arg_type(const IrModule *m, IrRef r)
 {

@@ -330,9 +330,9 @@ static bool parse_inst(P *p)
         return err(p, &p->tok, "unknown op '%s'", tok_text(p));
     Tok optok = p->tok;
     next(p);
-    hb_vec_push(&p->cx->arena, &p->m->values, v);
-    IrInst in = {
-            .op = op, .result = p->m->values.len - 1, .span = {p->file, name.start - 1, optok.end}};
+    IrInst in = {.op = op,
+                 .result = ir_value_add(p->cx, p->m, &v),
+                 .span = {p->file, name.start - 1, optok.end}};
     for (uint32_t k = npend; k < p->pend.len; k++) // a static scale in the result type
         p->pend.data[k].value = in.result;
     if (!parse_operands(p, &in) || !parse_attrs(p, &in))

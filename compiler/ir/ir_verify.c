@@ -672,16 +672,18 @@ static void check_inst(Ver *v, uint32_t idx)
 static void check_module(Ver *v)
 {
     const IrModule *m = v->m;
-    for (uint32_t i = 0; i < m->values.len; i++)
-        for (uint32_t j = i + 1; j < m->values.len; j++)
-            if (strcmp(m->values.data[i].name, m->values.data[j].name) == 0)
-                fail(v, m->insts.data[m->values.data[j].def].span, "value %%%s is defined twice",
-                     m->values.data[j].name);
-    for (uint32_t i = 0; i < m->consts.len; i++)
-        for (uint32_t j = i + 1; j < m->consts.len; j++)
-            if (strcmp(m->consts.data[i].name, m->consts.data[j].name) == 0)
-                fail(v, m->consts.data[j].span, "constant @%s is defined twice",
-                     m->consts.data[j].name);
+    // Names are checked from the arrays (not the module's index): a hand-built module
+    // may have renamed a value. One hash set per kind, so this is linear.
+    StrMap seen = {0};
+    for (uint32_t j = 0; j < m->values.len; j++)
+        if (!strmap_put(&v->cx->arena, &seen, m->values.data[j].name, j))
+            fail(v, m->insts.data[m->values.data[j].def].span, "value %%%s is defined twice",
+                 m->values.data[j].name);
+    seen = (StrMap){0};
+    for (uint32_t j = 0; j < m->consts.len; j++)
+        if (!strmap_put(&v->cx->arena, &seen, m->consts.data[j].name, j))
+            fail(v, m->consts.data[j].span, "constant @%s is defined twice",
+                 m->consts.data[j].name);
     int64_t next = 0;
     for (uint32_t i = 0; i < m->insts.len; i++) {
         const IrInst *in = &m->insts.data[i];

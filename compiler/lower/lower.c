@@ -22,15 +22,15 @@ uint32_t low_f32(Low *L, uint32_t v, const char *name)
     const IrType *t = &L->m->values.data[v].type;
     if (t->enc != IR_BITS)
         return v;
-    for (uint32_t k = 0; k < L->deq_from.len; k++)
-        if (L->deq_from.data[k] == v)
-            return L->deq_to.data[k];
+    const void *key = (const void *)((uintptr_t)v + 1); // hashed: no scan per use
+    const uint32_t *known = ptrmap_get(&L->deq, key);
+    if (known)
+        return *known;
     IrType f = ir_type_f32(t->rank, t->d);
     IrRef a = ir_v(v);
     const char *nm = arena_printf(&L->cx->arena, "%s.f", name ? name : L->m->values.data[v].name);
     uint32_t r = ir_emit(L->cx, L->m, IR_OP_DEQUANT, nm, &f, &a, 1)->result;
-    hb_vec_push(&L->cx->arena, &L->deq_from, v);
-    hb_vec_push(&L->cx->arena, &L->deq_to, r);
+    ptrmap_put(&L->cx->arena, &L->deq, key, r);
     return r;
 }
 
