@@ -170,6 +170,8 @@ void explain_text(FILE *out, HbCx *cx, const Graph *g)
     fprintf(out, "network %s: %u layers\n", g->name, g->n);
     if (g->weights_path)
         fprintf(out, "weights: %s\n", g->weights_path);
+    else if (g->bound) // the driver binds a network without weight tensors to nothing
+        fprintf(out, "weights: none needed (no layer has weight tensors)\n");
     else
         fprintf(out, "weights: none given, so no binding or quantization (pass --weights FILE)\n");
     fprintf(out, "%4s  %-20s %-10s %-16s %s\n", "#", "layer", "op", "output", "quantization");
