@@ -93,18 +93,24 @@ typedef enum AstExprKind {
 struct AstExpr {
     AstExprKind kind;
     SrcSpan span;
-    int64_t ival;
-    double fval;
-    bool bval;
-    const char *name; // AE_IDENT
-    const char *sval; // AE_STRING
-    int64_t dims[2];  // AE_DIMS
-    char op;          // AE_BINOP: '+', '-', '*', '/'
-    AstExpr *lhs, *rhs;
-    AstExpr **items; // AE_LIST
-    uint32_t nitems;
-    AstQspec *qspec; // AE_QSPEC, AE_QUANT
-    AstPath path;    // AE_PATH
+    union {           // by kind: every reader checks kind first (48 bytes, not 152, per literal)
+        int64_t ival; // AE_INT
+        double fval;  // AE_NUMBER
+        bool bval;    // AE_BOOL
+        const char *name; // AE_IDENT
+        const char *sval; // AE_STRING
+        int64_t dims[2];  // AE_DIMS
+        struct {
+            char op;            // AE_BINOP: '+', '-', '*', '/'
+            AstExpr *lhs, *rhs; // AE_NEG: lhs only
+        };
+        struct {
+            AstExpr **items; // AE_LIST
+            uint32_t nitems;
+        };
+        AstQspec *qspec; // AE_QSPEC, AE_QUANT
+        AstPath path;    // AE_PATH
+    };
 };
 
 typedef struct AstArg {
