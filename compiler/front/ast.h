@@ -142,15 +142,25 @@ typedef enum AstFromKind { AF_PATH, AF_IN, AF_PREV } AstFromKind;
 typedef struct AstClause {
     AstClauseKind kind;
     SrcSpan span;
-    AstQspec *qspec;   // ACL_WEIGHTS
-    const char *param; // ACL_WEIGHTS_PARAM
-    SrcSpan param_span;
-    const char *prefix; // ACL_PARAMS_PREFIX
-    SrcSpan prefix_span;
-    AstNamedString *named; // ACL_PARAMS_NAMED
-    uint32_t nnamed;
-    AstFromKind from_kind; // ACL_FROM
-    AstPath from;          // AF_PATH
+    union {              // by kind: every reader checks kind first (56 bytes, not 120, a clause)
+        AstQspec *qspec; // ACL_WEIGHTS
+        struct {
+            const char *param; // ACL_WEIGHTS_PARAM
+            SrcSpan param_span;
+        };
+        struct {
+            const char *prefix; // ACL_PARAMS_PREFIX
+            SrcSpan prefix_span;
+        };
+        struct {
+            AstNamedString *named; // ACL_PARAMS_NAMED
+            uint32_t nnamed;
+        };
+        struct {
+            AstFromKind from_kind; // ACL_FROM
+            AstPath from;          // AF_PATH
+        };
+    };
 } AstClause;
 
 typedef enum AstOpKind {
