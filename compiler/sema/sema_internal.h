@@ -81,8 +81,10 @@ typedef struct Sema {
     HbVec(BlockSym) blocks;
     StrMap block_index; // "ns.name" or "name" -> index in blocks
     HbVec(const AstDefaults *) file_defaults;
-    HbVec(PartSpec) specs; // validated qspecs, looked up by AST pointer
-    PtrMap spec_index;     // AstQspec * -> index in specs
+    // Validated qspecs, looked up by AST pointer. Each lives in its own allocation: the
+    // cascade holds PartSpec pointers while more specs are added (the vector moves).
+    HbVec(PartSpec *) specs;
+    PtrMap spec_index; // AstQspec * -> index in specs
     HbVec(GNode) nodes;
     HbVec(LabelEntry) labels;
     StrMap label_index; // label path -> index in labels

@@ -271,14 +271,16 @@ const PartSpec *sema_spec(Sema *s, const AstQspec *q, bool act)
 {
     const uint32_t *known = ptrmap_get(&s->spec_index, q);
     if (known)
-        return &s->specs.data[*known];
+        return s->specs.data[*known];
     PartSpec p = {.ast = q};
     p.ok = check_kind(s, q, act, &p);
     for (uint32_t i = 0; i < q->nopts; i++)
         p.ok &= check_opt(s, q, &q->opts[i], act, &p);
+    PartSpec *stable = arena_alloc(&s->cx->arena, sizeof *stable);
+    *stable = p;
     ptrmap_put(&s->cx->arena, &s->spec_index, q, s->specs.len);
-    hb_vec_push(&s->cx->arena, &s->specs, p);
-    return &s->specs.data[s->specs.len - 1];
+    hb_vec_push(&s->cx->arena, &s->specs, stable);
+    return stable;
 }
 
 static const char *const weight_ops[] = {"conv2d", "dwconv2d", "dense"};
