@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "cx.h"
+#include "geometry.h"
 #include "ir_ops.h"
 #include "qspec.h"
 #include "strmap.h"
@@ -119,13 +120,21 @@ typedef struct IrInst {
     const IrFold *fold; // lowering: icomb and threshold of a folded layer; else NULL
 } IrInst;
 
+/* Name -> index of the module's values and constants (ir.c). Caught up lazily with the
+ * vectors by ir_value_find / ir_const_find, so the parser may push values directly. */
+typedef struct IrNameIndex {
+    Arena *arena;
+    HbStrMap values, consts;
+    uint32_t nvalues, nconsts;           // entries indexed so far
+    HbStrMap value_suffix, const_suffix; // base name -> next ".N" to try (ir.c unique)
+} IrNameIndex;
+
 typedef struct IrModule {
     const char *name;
+    IrNameIndex *index;
     HbVec(IrInst) insts;
     HbVec(IrValue) values;
     HbVec(IrConst) consts;
-    StrMap value_index;      // name -> index in values (ir_value_add keeps it)
-    StrMap const_index;      // name -> index in consts
     HbVec(uint32_t) inputs;  // value indices of the input instructions, by index attr
     HbVec(uint32_t) outputs; // value indices, in output order
 } IrModule;
@@ -168,17 +177,17 @@ typedef struct IrWindow {
     int64_t groups;         // 1 for pools
     bool ceil;              // pools: ceil_mode (output size rounds up)
 } IrWindow;
-/* Output size along one axis: floor((h + p0 + p1 - d(k-1) - 1) / s) + 1, or 0 when the
- * window does not fit. */
-int64_t ir_window_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d);
-/* A pool's output size: ir_window_out, or with `ceil` PyTorch's ceil_mode: rounded up,
+/* A pool's output size: hb_window_out, or with `ceil` PyTorch's ceil_mode: rounded up,
  * minus one if the last window would start past the input and its leading padding. */
 int64_t ir_pool_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, bool ceil);
 /* avgpool: the divisor of output pixel (oy, ox): the window's positions inside the
  * padded input (PyTorch's count_include_pad=True); a ceil_mode window that runs past
  * the padding counts only the part inside. */
 int64_t ir_avgpool_count(const IrWindow *w, int64_t oy, int64_t ox);
-/* The geometry of a windowed instruction (attributes already verified). */
+/* The geometry of a windowed instruction; OH and OW come from hb_window_out
+ * (geometry.h) and are 0 when the window does not fit. Needs the input [C, H, W], the
+ * weights [O, C/g, kh, kw] and list attributes of the right lengths (the verifier
+ * checks these before calling it). */
 IrWindow ir_window(const IrModule *m, const IrInst *in);
 /* The input pixel (iy, ix) that tap (ky, kx) of output pixel (oy, ox) reads; false when
  * it falls in the padding (it then contributes nothing). */
@@ -230,8 +239,6 @@ static inline IrRef ir_c(uint32_t id)
 }
 /* Value / constant lookup by name (without the sigil); UINT32_MAX if absent. */
 uint32_t ir_value_find(const IrModule *m, const char *name);
-/* Append a value (its name must be free: see ir_value_find) and index its name. */
-uint32_t ir_value_add(HbCx *cx, IrModule *m, const IrValue *v);
 uint32_t ir_const_find(const IrModule *m, const char *name);
 static inline const IrType *ir_arg_type(const IrModule *m, IrRef r)
 {
@@ -247,5 +254,10 @@ IrModule *ir_parse(HbCx *cx, uint32_t file);
  * accumulator bounds). Reports each problem with diag_error at the instruction's span
  * (or file-level, prefixed with `what`, for lowered modules). Returns true if clean. */
 bool ir_verify(HbCx *cx, const IrModule *m, const char *what);
+/* For modules the compiler built (lowering): failing the verifier is a compiler bug,
+ * not an input error, so this prints the verifier's errors and exits through
+ * HB_UNREACHABLE ("internal error", exit 3). IR text from the user goes through
+ * ir_verify and stays an input error. */
+void ir_verify_built(HbCx *cx, const IrModule *m, const char *what);
 
 #endif

@@ -248,15 +248,17 @@ static bool parse_attr_value(P *p, IrAttrKind kind, IrAttr *a)
     if (kind == IR_ATTR_FLOAT)
         return parse_double(p, &a->f[0]);
     if (kind == IR_ATTR_SEL) {
-        for (int s = SEL_MIDDLE_OUT; s <= SEL_MO_RESIDUAL; s++)
-            if (is(p, selection_name((Selection)s))) {
+        char all[160] = "";
+        for (int s = 0; s < SEL_COUNT; s++) {
+            if (is(p, selection_names[s])) {
                 a->i[0] = s;
                 next(p);
                 return true;
             }
-        return err(p, &p->tok,
-                   "expected a selection (middle-out, top-down, bottom-up, random, "
-                   "mo-residual)");
+            snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", s ? ", " : "",
+                     selection_names[s]);
+        }
+        return err(p, &p->tok, "expected a selection (%s)", all);
     }
     if (!expect(p, "["))
         return false;
@@ -330,9 +332,9 @@ static bool parse_inst(P *p)
         return err(p, &p->tok, "unknown op '%s'", tok_text(p));
     Tok optok = p->tok;
     next(p);
-    IrInst in = {.op = op,
-                 .result = ir_value_add(p->cx, p->m, &v),
-                 .span = {p->file, name.start - 1, optok.end}};
+    hb_vec_push(&p->cx->arena, &p->m->values, v);
+    IrInst in = {
+            .op = op, .result = p->m->values.len - 1, .span = {p->file, name.start - 1, optok.end}};
     for (uint32_t k = npend; k < p->pend.len; k++) // a static scale in the result type
         p->pend.data[k].value = in.result;
     if (!parse_operands(p, &in) || !parse_attrs(p, &in))

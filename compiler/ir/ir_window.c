@@ -1,21 +1,16 @@
 // SPDX-License-Identifier: MIT
 /* ir_window.c: the one definition of convolution and pooling window geometry (which
- * input pixel a kernel tap reads, how large the output is), shared by the verifier,
- * the interpreter, lowering and the backends so they cannot disagree at the edges. */
+ * input pixel a kernel tap reads, how large the output is: hb_window_out, which sema
+ * uses too), shared by the verifier, the interpreter, lowering and the backends so they
+ * cannot disagree at the edges. */
 #include "ice.h"
 #include "ir.h"
-
-int64_t ir_window_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d)
-{
-    int64_t span = h + p0 + p1 - d * (k - 1) - 1;
-    return span < 0 ? 0 : span / s + 1;
-}
 
 int64_t ir_pool_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, bool ceil)
 {
     int64_t span = h + p0 + p1 - k;
     if (!ceil || span < 0)
-        return ir_window_out(h, p0, p1, k, s, 1);
+        return hb_window_out(h, p0, p1, k, s, 1);
     int64_t out = (span + s - 1) / s + 1;
     if ((out - 1) * s >= h + p0) // torch: the last window must start inside
         out--;
@@ -72,8 +67,8 @@ IrWindow ir_window(const IrModule *m, const IrInst *in)
         w.OH = ir_pool_out(w.H, w.pt, w.pb, w.kh, w.sh, w.ceil);
         w.OW = ir_pool_out(w.W, w.pl, w.pr, w.kw, w.sw, w.ceil);
     } else {
-        w.OH = ir_window_out(w.H, w.pt, w.pb, w.kh, w.sh, w.dh);
-        w.OW = ir_window_out(w.W, w.pl, w.pr, w.kw, w.sw, w.dw);
+        w.OH = hb_window_out(w.H, w.pt, w.pb, w.kh, w.sh, w.dh);
+        w.OW = hb_window_out(w.W, w.pl, w.pr, w.kw, w.sw, w.dw);
     }
     return w;
 }

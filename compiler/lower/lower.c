@@ -23,14 +23,14 @@ uint32_t low_f32(Low *L, uint32_t v, const char *name)
     if (t->enc != IR_BITS)
         return v;
     const void *key = (const void *)((uintptr_t)v + 1); // hashed: no scan per use
-    const uint32_t *known = ptrmap_get(&L->deq, key);
-    if (known)
-        return *known;
+    uint32_t known = hb_addrmap_get(&L->deq, key);
+    if (known != HB_STRMAP_NONE)
+        return known;
     IrType f = ir_type_f32(t->rank, t->d);
     IrRef a = ir_v(v);
     const char *nm = arena_printf(&L->cx->arena, "%s.f", name ? name : L->m->values.data[v].name);
     uint32_t r = ir_emit(L->cx, L->m, IR_OP_DEQUANT, nm, &f, &a, 1)->result;
-    ptrmap_put(&L->cx->arena, &L->deq, key, r);
+    hb_addrmap_put(&L->deq, &L->cx->arena, key, r);
     return r;
 }
 
@@ -429,8 +429,7 @@ IrModule *lower_graph(HbCx *cx, const Graph *g, const LowerOptions *o, uint32_t 
     }
     if (diag_errors(cx) != before)
         return NULL;
-    if (!ir_verify(cx, L.m, "lowered IR"))
-        return NULL;
+    ir_verify_built(cx, L.m, "lowered IR");
     if (node_value)
         *node_value = L.val;
     return L.m;

@@ -48,8 +48,8 @@ typedef enum GOp {
 
 const char *gop_name(GOp op);
 
-#define HB_MAX_RANK 4
-#define HB_MAX_DIM   (1 << 24)          // one dimension, an op argument (channels, kernel)
+#define HB_MAX_RANK  4
+#define HB_MAX_DIM   (1 << 24)           // one dimension, an op argument (channels, kernel)
 #define HB_MAX_ELEMS (UINT64_C(1) << 31) // one tensor: an activation or a weight tensor
 
 /* A tensor shape without the batch dimension: [C, H, W] for images, [N] for vectors,

@@ -19,18 +19,18 @@ const char *sema_join(Sema *s, const char *a, const char *b)
     return arena_printf(&s->cx->arena, "%s.%s", a, b);
 }
 
+/* Labels are looked up for every reference and every new label: a hash map keeps
+ * sema linear in the number of layers. */
 const LabelEntry *sema_find_label(Sema *s, const char *path)
 {
-    const uint32_t *i = strmap_get(&s->label_index, path);
-    return i ? &s->labels.data[*i] : NULL;
+    uint32_t i = hb_strmap_get(&s->label_index, path);
+    return i == HB_STRMAP_NONE ? NULL : &s->labels.data[i];
 }
 
-bool sema_add_label(Sema *s, const char *path, uint32_t node, SrcSpan span)
+void sema_add_label(Sema *s, LabelEntry e)
 {
-    if (!strmap_put(&s->cx->arena, &s->label_index, path, s->labels.len))
-        return false;
-    hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){path, node, span}));
-    return true;
+    hb_vec_push(&s->cx->arena, &s->labels, e);
+    hb_strmap_put(&s->label_index, &s->cx->arena, e.path, s->labels.len - 1);
 }
 
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n)
@@ -101,10 +101,10 @@ static void do_import(Sema *s, const AstFile *from, const AstImport *im)
 static void add_block(Sema *s, const AstBlock *b, const char *ns)
 {
     const char *key = ns ? arena_printf(&s->cx->arena, "%s.%s", ns, b->name) : b->name;
-    const uint32_t *prev = strmap_get(&s->block_index, key);
-    if (prev) {
+    uint32_t prev = hb_strmap_get(&s->block_index, key);
+    if (prev != HB_STRMAP_NONE) {
         Diag *d = diag_error(s->cx, b->name_span, "block '%s' is defined twice", b->name);
-        diag_label(s->cx, d, s->blocks.data[*prev].ast->name_span, "first defined here");
+        diag_label(s->cx, d, s->blocks.data[prev].ast->name_span, "first defined here");
         return;
     }
     if (!ns && sema_is_builtin(b->name)) {
@@ -112,7 +112,7 @@ static void add_block(Sema *s, const AstBlock *b, const char *ns)
         return;
     }
     sema_check_block_def(s, b);
-    strmap_put(&s->cx->arena, &s->block_index, key, s->blocks.len);
+    hb_strmap_put(&s->block_index, &s->cx->arena, key, s->blocks.len);
     hb_vec_push(&s->cx->arena, &s->blocks, ((BlockSym){ns, b}));
 }
 
@@ -227,7 +227,7 @@ static void stmt_input(Sema *s, Scope *sc, const AstInput *in)
         n.shape.known = false;
     }
     uint32_t id = sema_add_node(s, sc, &n);
-    sema_add_label(s, in->name, id, in->name_span);
+    sema_add_label(s, (LabelEntry){in->name, id, in->name_span});
     sc->in_node = id;
     sc->has_in = true;
 }
@@ -296,7 +296,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
     // Unknown: suggest among built-ins and blocks (namespaced ones by full name).
     HbVec(const char *) cands = {0};
     for (int i = 0; i < sema_nbuiltins; i++)
-        hb_vec_push(&s->cx->arena, &cands, sema_builtin_names[i]);
+        hb_vec_push(&s->cx->arena, &cands, sema_builtin_name(i));
     for (uint32_t i = 0; i < s->blocks.len; i++) {
         const BlockSym *bs = &s->blocks.data[i];
         hb_vec_push(&s->cx->arena, &cands,
@@ -315,8 +315,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
     else if (strchr(whole, '-'))
         diag_help(s->cx, d, "write 'a - b' with spaces to subtract");
     if (!torch && !sug) { // a near miss gets only its suggestion; otherwise, the menu
-        diag_note(s->cx, d, "the built-in ops: %s",
-                  list_words(s, sema_builtin_names, sema_nbuiltins));
+        diag_note(s->cx, d, "the built-in ops: %s", list_words(s, cands.data, sema_nbuiltins));
         if (s->blocks.len)
             diag_note(s->cx, d, "the blocks: %s",
                       list_words(s, cands.data + sema_nbuiltins, (int)s->blocks.len));
@@ -328,7 +327,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
                .span = l->span};
     uint32_t id = sema_add_node(s, sc, &n);
     if (n.label)
-        sema_add_label(s, n.label, id, l->label_span);
+        sema_add_label(s, (LabelEntry){n.label, id, l->label_span});
 }
 
 static void stmt_output(Sema *s, Scope *sc, const AstOutput *o)
@@ -399,12 +398,9 @@ static void index_overrides(Sema *s)
     s->override_next = arena_calloc(&s->cx->arena, o->nlines + 1, sizeof(uint32_t));
     for (uint32_t k = o->nlines; k-- > 0;) {
         const char *key = cx_span_text(s->cx, o->lines[k].path.span);
-        uint32_t *first = strmap_get(&s->override_index, key);
-        s->override_next[k] = first ? *first : UINT32_MAX;
-        if (first)
-            *first = k;
-        else
-            strmap_put(&s->cx->arena, &s->override_index, key, k);
+        uint32_t first = hb_strmap_get(&s->override_index, key);
+        s->override_next[k] = first; // HB_STRMAP_NONE (UINT32_MAX) ends the chain
+        hb_strmap_set(&s->override_index, &s->cx->arena, key, k);
     }
 }
 

@@ -51,8 +51,8 @@ const BlockSym *sema_find_block(Sema *s, const AstPath *name)
     const char *key = name->n == 2
                               ? arena_printf(&s->cx->arena, "%s.%s", name->parts[0], name->parts[1])
                               : name->parts[0];
-    const uint32_t *i = strmap_get(&s->block_index, key);
-    return i ? &s->blocks.data[*i] : NULL;
+    uint32_t i = hb_strmap_get(&s->block_index, key);
+    return i == HB_STRMAP_NONE ? NULL : &s->blocks.data[i];
 }
 
 /* ---- binding one parameter ---- */
@@ -218,10 +218,10 @@ static bool recursion(Sema *s, const Scope *sc, const AstLayer *l, const BlockSy
  * being counted counts 0 when reached again (recursion is reported at its call). */
 static uint64_t block_size(Sema *s, const AstBlock *b)
 {
-    const uint32_t *memo = ptrmap_get(&s->block_sizes, b);
-    if (memo)
-        return *memo == UINT32_MAX ? 0 : *memo;
-    ptrmap_put(&s->cx->arena, &s->block_sizes, b, UINT32_MAX);
+    uint32_t memo = hb_addrmap_get(&s->block_sizes, b);
+    if (memo != HB_STRMAP_NONE)
+        return memo == SEMA_MAX_NODES + 2 ? 0 : memo; // being counted: a cycle
+    hb_addrmap_put(&s->block_sizes, &s->cx->arena, b, SEMA_MAX_NODES + 2);
     uint64_t n = 0;
     for (uint32_t i = 0; i < b->body.n && n <= SEMA_MAX_NODES; i++) {
         const AstStmt *st = b->body.stmts[i];
@@ -235,7 +235,7 @@ static uint64_t block_size(Sema *s, const AstBlock *b)
     }
     if (n > SEMA_MAX_NODES)
         n = SEMA_MAX_NODES + 1;
-    ptrmap_put(&s->cx->arena, &s->block_sizes, b, (uint32_t)n);
+    hb_strmap_set(&s->block_sizes, &s->cx->arena, (const char *)b, (uint32_t)n); // address map
     return n;
 }
 
@@ -293,7 +293,7 @@ void sema_block_call(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b)
             Diag *d = diag_error(s->cx, l->label_span, "label '%s' is used twice", l->label);
             diag_label(s->cx, d, prev->span, "first used here");
         } else {
-            sema_add_label(s, full, child.prev_node, l->label_span);
+            sema_add_label(s, (LabelEntry){full, child.prev_node, l->label_span});
         }
     }
 }

@@ -79,21 +79,21 @@ typedef struct Sema {
     HbVec(const AstFile *) files;     // main first, then imports
     HbVec(const char *) loaded_paths; // import cycle / duplicate detection
     HbVec(BlockSym) blocks;
-    StrMap block_index; // "ns.name" or "name" -> index in blocks
+    HbStrMap block_index; // "ns.name" or "name" -> index in blocks
     HbVec(const AstDefaults *) file_defaults;
     // Validated qspecs, looked up by AST pointer. Each lives in its own allocation: the
     // cascade holds PartSpec pointers while more specs are added (the vector moves).
     HbVec(PartSpec *) specs;
-    PtrMap spec_index; // AstQspec * -> index in specs
+    HbStrMap spec_index; // AstQspec address -> index in specs
     HbVec(GNode) nodes;
     HbVec(LabelEntry) labels;
-    StrMap label_index; // label path -> index in labels
+    HbStrMap label_index; // path -> index in labels (the first entry for a path)
     const AstWeightsFile *weights;
     const AstOverride *override;
     bool *override_used;
-    StrMap override_index;   // override path -> its first line
+    HbStrMap override_index; // override path -> its first line
     uint32_t *override_next; // per line: the next line with the same path, or UINT32_MAX
-    PtrMap block_sizes;      // AstBlock * -> layers one instance makes (sema_block.c)
+    HbStrMap block_sizes;    // AstBlock * -> layers one instance makes (sema_block.c)
     bool too_big;            // a call would pass SEMA_MAX_NODES (reported once)
     uint8_t *rename_used;    // per rename entry: RENAME_UNUSED, _USED or _SHADOWED
     Graph *g;
@@ -102,8 +102,7 @@ typedef struct Sema {
 /* sema.c */
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n);
 const LabelEntry *sema_find_label(Sema *s, const char *path);
-/* Register a label path; false (and nothing registered) if it is already taken. */
-bool sema_add_label(Sema *s, const char *path, uint32_t node, SrcSpan span);
+void sema_add_label(Sema *s, LabelEntry e); // found by path from now on (the first wins)
 const char *sema_join(Sema *s, const char *a, const char *b);
 void sema_body(Sema *s, Scope *sc, const AstBody *body);
 
@@ -136,8 +135,8 @@ void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n);
 /* The tensor-name base of `label` in scope sc: the longest matching rename entry when
  * it is more specific than the innermost `params` prefix, else the scope's prefix. */
 const char *sema_tensor_base(Sema *s, const Scope *sc, const char *label);
-extern const char *const sema_builtin_names[];
 extern const int sema_nbuiltins;
+const char *sema_builtin_name(int i); // 0 <= i < sema_nbuiltins, for suggestions
 
 /* sema_block.c: block calls and parameters */
 const BlockSym *sema_find_block(Sema *s, const AstPath *name);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* sema_ops.c: the built-in operations in sema: their argument lists, argument
- * evaluation and shape rules (language.md 3.4), the input they read (prev, from),
+ * evaluation and shape rules (docs/language.md §4), the input they read (prev, from),
  * and the tensor names a parametric layer binds. Called per layer statement. */
 #include <string.h>
 
+#include "geometry.h"
 #include "sema_internal.h"
 
 #define MAX_ARGS 8
@@ -46,13 +47,12 @@ static const Builtin builtins[] = {
 };
 #define NBUILTINS ((int)(sizeof builtins / sizeof builtins[0]))
 
-const char *const sema_builtin_names[] = {
-        "conv2d",  "dwconv2d",   "dense",   "batchnorm", "maxpool", "avgpool", "relu", "hardtanh",
-        "relu6",   "leaky_relu", "sigmoid", "tanh",      "gelu",    "dropout", "sign", "quant",
-        "flatten", "add",        "mul",     "concat",    "softmax", "argmax"};
-_Static_assert(sizeof sema_builtin_names / sizeof *sema_builtin_names == NBUILTINS,
-               "one name per built-in");
 const int sema_nbuiltins = NBUILTINS;
+
+const char *sema_builtin_name(int i)
+{
+    return builtins[i].name;
+}
 
 static const Builtin *find_builtin(const char *name)
 {
@@ -385,7 +385,7 @@ static bool op_quant(OpCx *o, const AstQspec *q, QOrigin origin)
 {
     GNode *n = &o->n;
     if (n->op == GOP_SIGN) {
-        // sign = quant bits 1 with no scale (sign(0) = -1, design.md 2.2).
+        // sign = quant bits 1 with no scale (sign(0) = -1, docs/language.md §4).
         n->aq = (QuantSpec){.kind = QK_BITS,
                             .nshares = 1,
                             .share_bits = {1},
@@ -604,8 +604,9 @@ static void register_label(OpCx *o, uint32_t id)
         diag_label(o->s->cx, d, prev->span, "first used here");
         return;
     }
-    sema_add_label(o->s, o->n.label, id,
-                   span_valid(o->l->label_span) ? o->l->label_span : o->l->span);
+    sema_add_label(o->s,
+                   (LabelEntry){o->n.label, id,
+                                span_valid(o->l->label_span) ? o->l->label_span : o->l->span});
 }
 
 void sema_builtin(Sema *s, Scope *sc, const AstLayer *l, const char *opname)

@@ -1,98 +1,86 @@
 // SPDX-License-Identifier: MIT
-/* strmap.c: open-addressing hash map from strings to indices (see strmap.h). The
- * table doubles at 50% load; the old table is left in the arena, so the total
- * memory is at most twice the final table. */
+/* strmap.c: the arena hash map of strmap.h. Growing rehashes into a table twice the
+ * size and abandons the old one to the arena, so n insertions cost O(n) time and
+ * memory overall. */
 #include "strmap.h"
 
+#include <assert.h>
 #include <string.h>
 
-uint32_t strmap_hash(const char *s, size_t n)
+/* FNV-1a over the string, or a multiplicative mix of the address. */
+static uint64_t hash(const HbStrMap *m, const char *s)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    if (m->by_address)
+        return ((uint64_t)(uintptr_t)s * UINT64_C(0x9E3779B97F4A7C15)) >> 32;
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
     return h;
 }
 
-static StrMapSlot *find(const StrMap *m, const char *key, size_t n, uint32_t h)
+static bool same(const HbStrMap *m, const char *a, const char *b)
 {
-    uint32_t mask = m->cap - 1;
-    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
-        StrMapSlot *s = &m->slots[i];
-        if (!s->key || (s->hash == h && strncmp(s->key, key, n) == 0 && s->key[n] == 0))
-            return s;
-    }
+    return m->by_address ? a == b : strcmp(a, b) == 0;
 }
 
-uint32_t *strmap_getn(const StrMap *m, const char *key, size_t n)
+/* The slot holding key, or the empty slot where it would go (cap > len). */
+static HbStrMapSlot *find(const HbStrMap *m, const char *key)
 {
-    if (!m->cap)
-        return NULL;
-    StrMapSlot *s = find(m, key, n, strmap_hash(key, n));
-    return s->key ? &s->value : NULL;
+    uint32_t mask = m->cap - 1, i = (uint32_t)hash(m, key) & mask;
+    while (m->slots[i].key && !same(m, m->slots[i].key, key))
+        i = (i + 1) & mask;
+    return &m->slots[i];
 }
 
-uint32_t *strmap_get(const StrMap *m, const char *key)
+uint32_t hb_strmap_get(const HbStrMap *m, const char *key)
 {
-    return strmap_getn(m, key, strlen(key));
+    if (m->cap == 0)
+        return HB_STRMAP_NONE;
+    const HbStrMapSlot *s = find(m, key);
+    return s->key ? s->val : HB_STRMAP_NONE;
 }
 
-static void grow(Arena *a, StrMap *m)
+static void grow(HbStrMap *m, Arena *a)
 {
-    StrMap bigger = {arena_calloc(a, m->cap ? m->cap * 2 : 64, sizeof(StrMapSlot)),
-                     m->cap ? m->cap * 2 : 64, m->len};
+    HbStrMap bigger = {.cap = m->cap ? 2 * m->cap : 16, .len = m->len, .by_address = m->by_address};
+    bigger.slots = arena_calloc(a, bigger.cap, sizeof *bigger.slots);
     for (uint32_t i = 0; i < m->cap; i++)
         if (m->slots[i].key)
-            *find(&bigger, m->slots[i].key, strlen(m->slots[i].key), m->slots[i].hash) =
-                    m->slots[i];
+            *find(&bigger, m->slots[i].key) = m->slots[i];
     *m = bigger;
 }
 
-bool strmap_put(Arena *a, StrMap *m, const char *key, uint32_t value)
+uint32_t hb_strmap_put(HbStrMap *m, Arena *a, const char *key, uint32_t val)
 {
     if (2 * (m->len + 1) > m->cap)
-        grow(a, m);
-    size_t n = strlen(key);
-    uint32_t h = strmap_hash(key, n);
-    StrMapSlot *s = find(m, key, n, h);
+        grow(m, a);
+    HbStrMapSlot *s = find(m, key);
     if (s->key)
-        return false;
-    *s = (StrMapSlot){key, h, value};
+        return s->val;
+    *s = (HbStrMapSlot){key, val};
     m->len++;
-    return true;
+    return val;
 }
 
-/* ---- pointer keys ---- */
-
-static PtrMapSlot *pfind(const PtrMap *m, const void *key)
+void hb_strmap_set(HbStrMap *m, Arena *a, const char *key, uint32_t val)
 {
-    uint64_t x = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ull;
-    uint32_t mask = m->cap - 1;
-    for (uint32_t i = (uint32_t)(x >> 32) & mask;; i = (i + 1) & mask)
-        if (!m->slots[i].key || m->slots[i].key == key)
-            return &m->slots[i];
-}
-
-uint32_t *ptrmap_get(const PtrMap *m, const void *key)
-{
-    if (!m->cap)
-        return NULL;
-    PtrMapSlot *s = pfind(m, key);
-    return s->key ? &s->value : NULL;
-}
-
-void ptrmap_put(Arena *a, PtrMap *m, const void *key, uint32_t value)
-{
-    if (2 * (m->len + 1) > m->cap) {
-        PtrMap bigger = {arena_calloc(a, m->cap ? m->cap * 2 : 64, sizeof(PtrMapSlot)),
-                         m->cap ? m->cap * 2 : 64, m->len};
-        for (uint32_t i = 0; i < m->cap; i++)
-            if (m->slots[i].key)
-                *pfind(&bigger, m->slots[i].key) = m->slots[i];
-        *m = bigger;
-    }
-    PtrMapSlot *s = pfind(m, key);
+    if (2 * (m->len + 1) > m->cap)
+        grow(m, a);
+    HbStrMapSlot *s = find(m, key);
     if (!s->key)
-        m->len++;
-    *s = (PtrMapSlot){key, value};
+        s->key = key, m->len++;
+    s->val = val;
+}
+
+uint32_t hb_addrmap_get(const HbStrMap *m, const void *key)
+{
+    assert(m->by_address || m->cap == 0);
+    return hb_strmap_get(m, key);
+}
+
+uint32_t hb_addrmap_put(HbStrMap *m, Arena *a, const void *key, uint32_t val)
+{
+    assert(m->by_address || m->cap == 0);
+    m->by_address = true;
+    return hb_strmap_put(m, a, key, val);
 }

@@ -1,48 +1,41 @@
 // SPDX-License-Identifier: MIT
-/* strmap.h: string -> uint32_t and pointer -> uint32_t hash maps in the arena (open addressing,
- * FNV-1a). Used wherever a pass looks names up per layer (labels, blocks, tensor names) so no pass
- * is quadratic in the number of layers. Keys are not copied: they must live as long as the map
- * (arena strings do). */
+/* strmap.h: a string -> uint32 hash map in an arena (open addressing, FNV-1a), so that
+ * name lookups (IR values and constants, duplicate-name checks) are O(1) and no pass is
+ * quadratic in the number of layers; also keyed by address (hb_addrmap_*). Keys are
+ * borrowed, not copied: they must outlive the map (arena strings do). */
 #ifndef HB_STRMAP_H
 #define HB_STRMAP_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
 
-typedef struct StrMapSlot {
+#define HB_STRMAP_NONE UINT32_MAX
+
+typedef struct HbStrMapSlot {
     const char *key; // NULL: empty
-    uint32_t hash;
-    uint32_t value;
-} StrMapSlot;
+    uint32_t val;
+} HbStrMapSlot;
 
-typedef struct StrMap {
-    StrMapSlot *slots;
-    uint32_t cap; // a power of two, or 0 before the first insert
-    uint32_t len;
-} StrMap;
+typedef struct HbStrMap {
+    HbStrMapSlot *slots;
+    uint32_t cap, len; // cap: 0 or a power of two, kept at least twice len
+    bool by_address;   // keys compared as pointers (the hb_addrmap_* calls)
+} HbStrMap;
 
-uint32_t strmap_hash(const char *s, size_t n);
-/* The value stored under key[0..n), or NULL. */
-uint32_t *strmap_getn(const StrMap *m, const char *key, size_t n);
-uint32_t *strmap_get(const StrMap *m, const char *key);
-/* Insert key -> value; if the key is present, keep the old value and return false. */
-bool strmap_put(Arena *a, StrMap *m, const char *key, uint32_t value);
+/* The value stored under key, or HB_STRMAP_NONE. */
+uint32_t hb_strmap_get(const HbStrMap *m, const char *key);
+/* Store key -> val unless key is present already; returns the value now stored under
+ * key (val, or the earlier one: compare to detect a duplicate). */
+uint32_t hb_strmap_put(HbStrMap *m, Arena *a, const char *key, uint32_t val);
 
-/* The same for pointer keys (an AST node -> its checked form). */
-typedef struct PtrMapSlot {
-    const void *key; // NULL: empty
-    uint32_t value;
-} PtrMapSlot;
+/* Store key -> val, replacing any earlier value (and keeping the earlier key). */
+void hb_strmap_set(HbStrMap *m, Arena *a, const char *key, uint32_t val);
 
-typedef struct PtrMap {
-    PtrMapSlot *slots;
-    uint32_t cap, len;
-} PtrMap;
-
-uint32_t *ptrmap_get(const PtrMap *m, const void *key);
-void ptrmap_put(Arena *a, PtrMap *m, const void *key, uint32_t value); // key not present
+/* The same map keyed by an object's address instead of a string (for example an AST
+ * node): a map is used only through hb_strmap_* or only through hb_addrmap_*. */
+uint32_t hb_addrmap_get(const HbStrMap *m, const void *key);
+uint32_t hb_addrmap_put(HbStrMap *m, Arena *a, const void *key, uint32_t val);
 
 #endif
