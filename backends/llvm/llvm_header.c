@@ -76,6 +76,8 @@ static char *shape_defs(Arena *a, char *s, const char *name, const char *io, uin
                          (unsigned long long)ir_type_elems(t), name, p, t->rank);
         for (int d = 0; d < t->rank; d++)
             s = arena_printf(a, "%s#define %s_%s_DIM%d %lld\n", s, name, p, d, (long long)t->d[d]);
+        if (io[0] == 'O') // an int32 output (a class index) instead of floats
+            s = arena_printf(a, "%s#define %s_%s_INT32 %d\n", s, name, p, t->enc == IR_I32);
     }
     return s;
 }

@@ -62,12 +62,12 @@ bool driver_generates(const DriverOptions *o)
 static int check_unimplemented(HbCx *cx, const DriverOptions *o)
 {
     const Backend *b = backend_find(o->target ? o->target : "cpu");
-    if (driver_generates(o) && !b->emit)
-        return not_yet(cx, arena_printf(&cx->arena, "--target %s (%s)", b->name, b->produces));
     if (emits_code(o->emit) && strcmp(b->name, "cpu") != 0) {
         diag_file_error(cx, NULL, "--emit llvm|asm|obj|header needs --target cpu");
         return EXIT_USAGE;
     }
+    if (driver_generates(o) && !b->emit)
+        return not_yet(cx, arena_printf(&cx->arena, "--target %s (%s)", b->name, b->produces));
     return EXIT_OK;
 }
 
