@@ -3,10 +3,10 @@
  * (docs/ir.md §4 pair sums), after cpu.md §4: output channels in vector lanes
  * (<8 x i64>, one 64-bit channel word of 8 output channels per vector; llvm.ctpop on it is
  * vpopcntq on AVX-512 VPOPCNTDQ), each activation word broadcast to all lanes, masks as
- * one extra AND, per-plane-pair accumulators combined once per block, direct
- * convolution over the packed input with exact padding (taps outside the input are
- * skipped, and the mask popcounts of the taps that were read are added from a
- * compile-time table). Weights are repacked at compile time into read-only data
+ * one extra AND (none when neither side is masked: S = valid - 2 popcount(c ^ d)), per-plane-pair
+ * accumulators combined once per block, direct convolution over the packed input with exact padding
+ * (taps outside the input are skipped, and the mask popcounts of the taps that were read are added
+ * from a compile-time table). Weights are repacked at compile time into read-only data
  * [Kw][G][O/8][tap][channel word][8]; the input is packed once per layer into channel
  * words [G][H][W][Kx][words] (a dense layer is a 1x1 convolution on N channels). */
 #include <stdlib.h>
@@ -132,6 +132,9 @@ typedef struct Kern {
     WKern w;
     LLVMTypeRef v8;
     LLVMValueRef xp, xm; // packed input
+    /* Neither weights nor input are masked: count popcount(c ^ d) with no mask (the
+     * padding bits are 0 in both) and S = popcount(valid) - 2 acc. */
+    bool nomask;
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS], pa[IR_MAX_BITS * IR_MAX_BITS];
 } Kern;
 
@@ -178,9 +181,14 @@ static void tap_words(G *g, Kern *k, LLVMValueRef pixbase, LLVMValueRef blk0)
     }
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef word = add(g, mul(g, addk(g, blk0, m * mstride), b->CW), w);
-        LLVMValueRef c = vload(g, k, k->w.c, word), mk = vload(g, k, k->w.mask, word);
+        LLVMValueRef c = vload(g, k, k->w.c, word);
+        LLVMValueRef mk = k->nomask ? NULL : vload(g, k, k->w.mask, word);
         for (int n = 0; n < b->kx; n++) {
             int p = m * b->kx + n;
+            if (k->nomask) {
+                vacc(g, k, k->acc[p], vpop(g, k, LLVMBuildXor(B, c, d[n], "")));
+                continue;
+            }
             LLVMValueRef A = dm[n] ? LLVMBuildAnd(B, mk, dm[n], "") : mk;
             LLVMValueRef x =
                     LLVMBuildAnd(B, LLVMBuildNot(B, LLVMBuildXor(B, c, d[n], ""), ""), A, "");
@@ -207,8 +215,9 @@ static void store_block(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVa
     LLVMValueRef S[IR_MAX_BITS * IR_MAX_BITS];
     for (int p = 0; p < P; p++) {
         LLVMValueRef a = LLVMBuildLoad2(B, k->v8, k->acc[p], "");
-        S[p] = LLVMBuildSub(B, LLVMBuildAdd(B, a, a, ""), LLVMBuildLoad2(B, k->v8, k->pa[p], ""),
-                            "");
+        LLVMValueRef pa = LLVMBuildLoad2(B, k->v8, k->pa[p], "");
+        a = LLVMBuildAdd(B, a, a, "");
+        S[p] = k->nomask ? LLVMBuildSub(B, pa, a, "") : LLVMBuildSub(B, a, pa, "");
     }
     for (int l = 0; l < LANES; l++) {
         LLVMValueRef oi = addk(g, mul(g, ob, LANES), l);
@@ -286,7 +295,7 @@ static void bpop(G *g, BGeo *b)
     b->kw_planes = c->type.bits;
     b->kx = xt->bits;
     g_alloc_value(g, g_out(g), g_outt(g));
-    Kern k = {.b = b, .v8 = LLVMVectorType(g->i64, LANES)};
+    Kern k = {.b = b, .v8 = LLVMVectorType(g->i64, LANES), .nomask = !xt->masked && !c->masks};
     k.w = repack(g, c, b);
     uint64_t words = (uint64_t)(b->G * b->H * b->W * b->kx * b->CW);
     k.xp = g_alloc(g, 8 * words);

@@ -29,10 +29,7 @@ LLVMValueRef g_f64(G *g, double v)
 
 LLVMValueRef g_alloc(G *g, uint64_t bytes)
 {
-    uint64_t at = g->ws_bytes;
-    g->ws_bytes += (bytes + 63) / 64 * 64;
-    if (!bytes)
-        g->ws_bytes += 64;
+    uint64_t at = g_plan_place(g, bytes);
     LLVMValueRef idx = g_i64(g, (int64_t)at);
     return LLVMBuildGEP2(g->eb, g->i8, g->ws, &idx, 1, "slot");
 }
@@ -210,6 +207,7 @@ const IrType *g_outt(G *g)
 void g_alloc_value(G *g, GVal *v, const IrType *t)
 {
     uint64_t n = ir_type_elems(t);
+    g->owner = g->in->result;
     v->p = g_alloc(g, t->enc == IR_BITS ? n : 4 * n);
     v->w = t->enc == IR_BITS && t->masked ? g_alloc(g, n) : NULL;
     if (t->enc != IR_BITS)
@@ -220,6 +218,7 @@ void g_alloc_value(G *g, GVal *v, const IrType *t)
         v->beta = g_alloc(g, 4 * IR_MAX_BITS);
     else
         v->beta = g->unit_beta;
+    g->owner = UINT32_MAX;
 }
 
 typedef void (*GenFn)(G *);
@@ -245,10 +244,14 @@ static void gen_example(G *g, LLVMValueRef fn)
     g_fn_begin(g, fn);
     g->ws = LLVMGetParam(fn, 0);
     g->ins = LLVMGetParam(fn, 1);
+    g_plan_begin(g);
+    g->owner = UINT32_MAX;
     for (uint32_t k = 0; k < g->m->insts.len; k++) {
         g->in = &g->m->insts.data[k];
         gen_fns[g->in->op](g);
+        g_plan_after(g, k);
     }
+    g_plan_end(g);
     gen_outputs(g, LLVMGetParam(fn, 2));
     LLVMBuildRetVoid(g->b);
     g_fn_end(g);

@@ -17,6 +17,8 @@ typedef struct GVal {
     LLVMValueRef beta; // bits: float[K] level scales (runtime: in the workspace)
 } GVal;
 
+typedef struct GPlan GPlan; // the workspace plan (llvm_plan.c)
+
 typedef struct G {
     HbCx *cx;
     const IrModule *m;
@@ -33,15 +35,24 @@ typedef struct G {
     LLVMValueRef *cst; // per IR constant: a private global (lazily made)
     LLVMValueRef unit_beta;
     uint64_t ws_bytes; // workspace size so far (per thread)
-    const IrInst *in;  // the instruction being generated
-    const char *info;  // what NAME_info() returns
+    GPlan *plan;
+    uint32_t owner;   // the value g_alloc is placing, or UINT32_MAX for scratch
+    const IrInst *in; // the instruction being generated
+    const char *info; // what NAME_info() returns
 } G;
 
 /* ---- helpers (llvm_gen.c) ---- */
 LLVMValueRef g_i32(G *g, int64_t v);
 LLVMValueRef g_i64(G *g, int64_t v);
 LLVMValueRef g_f64(G *g, double v);
-/* A pointer to `bytes` fresh bytes of the workspace (64-byte aligned). */
+/* Workspace planning (llvm_plan.c): begin/end around the example function; place
+ * returns the offset of a region for g->owner; after instruction k, free what died. */
+void g_plan_begin(G *g);
+void g_plan_end(G *g);
+uint64_t g_plan_place(G *g, uint64_t bytes);
+void g_plan_after(G *g, uint32_t k);
+/* A pointer to `bytes` bytes of the workspace (64-byte aligned) for the current op:
+ * scratch, or the storage of the value g_alloc_value is placing. */
 LLVMValueRef g_alloc(G *g, uint64_t bytes);
 /* The global holding constant k's data (f32/i32 elements; bits: the sign planes). */
 LLVMValueRef g_const(G *g, uint32_t k);
