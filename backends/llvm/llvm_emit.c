@@ -151,16 +151,21 @@ static bool spawn_wait(HbCx *cx, char **argv)
     return false;
 }
 
-/* cc -shared -o SO OBJ RUNTIME -lm -lpthread; CC may hold a command with arguments. */
-static bool link_so(HbCx *cx, const char *so, const char *obj, const char *runtime)
+/* cc -shared -o SO OBJ RUNTIME -lm -lpthread, with the soname FINAL's base name (so a
+ * program linked against it records that name, not a path); CC may hold a command with
+ * arguments. */
+static bool link_so(HbCx *cx, const char *so, const char *final, const char *obj,
+                    const char *runtime)
 {
+    const char *base = strrchr(final, '/') ? strrchr(final, '/') + 1 : final;
+    const char *soname = arena_printf(&cx->arena, "-Wl,-soname,%s", base);
     const char *cc = getenv("CC");
     char *words = arena_strdup(&cx->arena, cc && *cc ? cc : "cc");
     char *argv[64];
     int n = 0;
     for (char *s = strtok(words, " \t"); s && n < 50; s = strtok(NULL, " \t"))
         argv[n++] = s;
-    const char *rest[] = {"-shared", "-o", so, obj, runtime, "-lm", "-lpthread"};
+    const char *rest[] = {"-shared", soname, "-o", so, obj, runtime, "-lm", "-lpthread"};
     for (size_t k = 0; k < sizeof rest / sizeof *rest; k++)
         argv[n++] = (char *)rest[k];
     argv[n] = NULL;
@@ -200,7 +205,7 @@ static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o,
         return false;
     }
     ok = hb_out_close_stream(cx, &lib) && ok;
-    ok = ok && link_so(cx, lib.path, objpath, o->runtime);
+    ok = ok && link_so(cx, lib.path, so, objpath, o->runtime);
     unlink(objpath);
     ok = hb_out_end(cx, &lib, ok) && ok;
     return hb_out_end(cx, &hdr, ok) && ok;
