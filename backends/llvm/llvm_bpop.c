@@ -135,6 +135,7 @@ typedef struct Kern {
     /* Neither weights nor input are masked: count popcount(c ^ d) with no mask (the
      * padding bits are 0 in both) and S = popcount(valid) - 2 acc. */
     bool nomask;
+    LLVMValueRef ntap; // nomask: the valid elements read so far (cg per in-bounds tap)
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS], pa[IR_MAX_BITS * IR_MAX_BITS];
 } Kern;
 
@@ -200,6 +201,11 @@ static void tap_words(G *g, Kern *k, LLVMValueRef pixbase, LLVMValueRef blk0)
     g_loop_end(g, &lw);
     if (k->xm)
         return;
+    if (k->nomask) { // every channel of the tap is valid: count taps, not bits
+        LLVMValueRef n = LLVMBuildLoad2(B, g->i64, k->ntap, "");
+        LLVMBuildStore(B, addk(g, n, b->cg), k->ntap);
+        return;
+    }
     for (int m = 0; m < b->kw_planes; m++) // the mask popcounts of this tap
         for (int n = 0; n < b->kx; n++)
             vacc(g, k, k->pa[m * b->kx + n], vload(g, k, k->w.pc, addk(g, blk0, m * mstride)));
@@ -213,9 +219,10 @@ static void store_block(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVa
     int P = b->kw_planes * b->kx;
     int64_t npos = b->O * b->OH * b->OW;
     LLVMValueRef S[IR_MAX_BITS * IR_MAX_BITS];
+    LLVMValueRef valid = k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap, "")) : NULL;
     for (int p = 0; p < P; p++) {
         LLVMValueRef a = LLVMBuildLoad2(B, k->v8, k->acc[p], "");
-        LLVMValueRef pa = LLVMBuildLoad2(B, k->v8, k->pa[p], "");
+        LLVMValueRef pa = valid ? valid : LLVMBuildLoad2(B, k->v8, k->pa[p], "");
         a = LLVMBuildAdd(B, a, a, "");
         S[p] = k->nomask ? LLVMBuildSub(B, pa, a, "") : LLVMBuildSub(B, a, pa, "");
     }
@@ -260,8 +267,11 @@ static void kernel(G *g, Kern *k)
     LLVMValueRef zero = LLVMConstNull(k->v8);
     for (int p = 0; p < b->kw_planes * b->kx; p++) {
         LLVMBuildStore(B, zero, k->acc[p]);
-        LLVMBuildStore(B, zero, k->pa[p]);
+        if (!k->nomask)
+            LLVMBuildStore(B, zero, k->pa[p]);
     }
+    if (k->nomask)
+        LLVMBuildStore(B, g_i64(g, 0), k->ntap);
     LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, b->kh), "ky");
     LLVMValueRef kx = g_loop_begin(g, &lkx, g_i64(g, b->kw), "kx");
     LLVMValueRef iy = add(g, addk(g, mul(g, oy, b->sh), -b->pt), mul(g, ky, b->dh));
@@ -304,6 +314,7 @@ static void bpop(G *g, BGeo *b)
         k.acc[p] = g_var(g, k.v8, NULL);
         k.pa[p] = g_var(g, k.v8, NULL);
     }
+    k.ntap = g_var(g, g->i64, NULL);
     pack_input(g, b, g_arg(g, 0), xt, k.xp, k.xm);
     kernel(g, &k);
 }
