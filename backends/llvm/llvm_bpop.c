@@ -24,21 +24,6 @@ typedef struct BGeo {
     int kw_planes, kx;
 } BGeo;
 
-static LLVMValueRef mul(G *g, LLVMValueRef a, int64_t k)
-{
-    return LLVMBuildMul(B, a, g_i64(g, k), "");
-}
-
-static LLVMValueRef add(G *g, LLVMValueRef a, LLVMValueRef b)
-{
-    return LLVMBuildAdd(B, a, b, "");
-}
-
-static LLVMValueRef addk(G *g, LLVMValueRef a, int64_t k)
-{
-    return LLVMBuildAdd(B, a, g_i64(g, k), "");
-}
-
 /* The weight constant in the kernels' layout: sign planes and masks as 8-lane words,
  * and the popcount of each (plane, block, tap) mask per lane. */
 typedef struct WKern {
@@ -88,19 +73,19 @@ static void pack_input(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLV
     LLVMValueRef y = g_loop_begin(g, &ly, g_i64(g, b->H), "py");
     LLVMValueRef xx = g_loop_begin(g, &lx, g_i64(g, b->W), "px");
     LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, b->CW), "pw");
-    LLVMValueRef pix = add(g, mul(g, add(g, mul(g, grp, b->H), y), b->W), xx);
+    LLVMValueRef pix = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->H), y), b->W), xx);
     LLVMValueRef words[IR_MAX_BITS], masks[IR_MAX_BITS];
     for (int n = 0; n < b->kx; n++) {
         words[n] = g_var(g, g->i64, g_i64(g, 0));
         masks[n] = xm ? g_var(g, g->i64, g_i64(g, 0)) : NULL;
     }
     // channels w*64 .. min(64, cg - w*64) of this group
-    LLVMValueRef left = LLVMBuildSub(B, g_i64(g, b->cg), mul(g, w, 64), "");
+    LLVMValueRef left = LLVMBuildSub(B, g_i64(g, b->cg), g_mulk(g, w, 64), "");
     LLVMValueRef cnt = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, left, g_i64(g, 64), ""),
                                        left, g_i64(g, 64), "");
     LLVMValueRef bi = g_loop_begin(g, &lb, cnt, "pb");
-    LLVMValueRef ch = add(g, add(g, mul(g, grp, b->cg), mul(g, w, 64)), bi);
-    LLVMValueRef e = add(g, mul(g, add(g, mul(g, ch, b->H), y), b->W), xx);
+    LLVMValueRef ch = g_add(g, g_add(g, g_mulk(g, grp, b->cg), g_mulk(g, w, 64)), bi);
+    LLVMValueRef e = g_add(g, g_mulk(g, g_add(g, g_mulk(g, ch, b->H), y), b->W), xx);
     LLVMValueRef s = LLVMBuildZExt(B, g_load(g, g->i8, x->p, e), g->i64, "");
     LLVMValueRef wd = xt->masked ? LLVMBuildZExt(B, g_load(g, g->i8, x->w, e), g->i64, "") : NULL;
     for (int n = 0; n < b->kx; n++) {
@@ -116,7 +101,7 @@ static void pack_input(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLV
     }
     g_loop_end(g, &lb);
     for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef at = add(g, mul(g, addk(g, mul(g, pix, b->kx), n), b->CW), w);
+        LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, b->kx), n), b->CW), w);
         g_store(g, g->i64, xp, at, LLVMBuildLoad2(B, g->i64, words[n], ""));
         if (xm)
             g_store(g, g->i64, xm, at, LLVMBuildLoad2(B, g->i64, masks[n], ""));
@@ -149,7 +134,7 @@ static LLVMValueRef splat(G *g, const Kern *k, LLVMValueRef v)
 
 static LLVMValueRef vload(G *g, const Kern *k, LLVMValueRef base, LLVMValueRef word)
 {
-    LLVMValueRef p = g_gep(g, g->i64, base, mul(g, word, LANES));
+    LLVMValueRef p = g_gep(g, g->i64, base, g_mulk(g, word, LANES));
     LLVMValueRef v = LLVMBuildLoad2(B, k->v8, p, "");
     LLVMSetAlignment(v, 64);
     return v;
@@ -176,12 +161,12 @@ static void tap_words(G *g, Kern *k, LLVMValueRef pixbase, LLVMValueRef blk0)
     LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, b->CW), "w");
     LLVMValueRef d[IR_MAX_BITS], dm[IR_MAX_BITS];
     for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef at = add(g, addk(g, pixbase, n * b->CW), w);
+        LLVMValueRef at = g_add(g, g_addk(g, pixbase, n * b->CW), w);
         d[n] = splat(g, k, g_load(g, g->i64, k->xp, at));
         dm[n] = k->xm ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
     }
     for (int m = 0; m < b->kw_planes; m++) {
-        LLVMValueRef word = add(g, mul(g, addk(g, blk0, m * mstride), b->CW), w);
+        LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
         LLVMValueRef c = vload(g, k, k->w.c, word);
         LLVMValueRef mk = k->nomask ? NULL : vload(g, k, k->w.mask, word);
         for (int n = 0; n < b->kx; n++) {
@@ -203,12 +188,12 @@ static void tap_words(G *g, Kern *k, LLVMValueRef pixbase, LLVMValueRef blk0)
         return;
     if (k->nomask) { // every channel of the tap is valid: count taps, not bits
         LLVMValueRef n = LLVMBuildLoad2(B, g->i64, k->ntap, "");
-        LLVMBuildStore(B, addk(g, n, b->cg), k->ntap);
+        LLVMBuildStore(B, g_addk(g, n, b->cg), k->ntap);
         return;
     }
     for (int m = 0; m < b->kw_planes; m++) // the mask popcounts of this tap
         for (int n = 0; n < b->kx; n++)
-            vacc(g, k, k->pa[m * b->kx + n], vload(g, k, k->w.pc, addk(g, blk0, m * mstride)));
+            vacc(g, k, k->pa[m * b->kx + n], vload(g, k, k->w.pc, g_addk(g, blk0, m * mstride)));
 }
 
 /* S = 2 acc - popcount(A) per pair; lane l is output channel g og + ob 8 + l. */
@@ -227,7 +212,7 @@ static void store_block(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVa
         S[p] = k->nomask ? LLVMBuildSub(B, pa, a, "") : LLVMBuildSub(B, a, pa, "");
     }
     for (int l = 0; l < LANES; l++) {
-        LLVMValueRef oi = addk(g, mul(g, ob, LANES), l);
+        LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
         LLVMBasicBlockRef st = NULL, next = NULL;
         if (b->og % LANES) {
             st = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
@@ -235,11 +220,11 @@ static void store_block(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVa
             LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), st, next);
             LLVMPositionBuilderAtEnd(B, st);
         }
-        LLVMValueRef o = add(g, mul(g, grp, b->og), oi);
-        LLVMValueRef pos = add(g, mul(g, add(g, mul(g, o, b->OH), oy), b->OW), ox);
+        LLVMValueRef o = g_add(g, g_mulk(g, grp, b->og), oi);
+        LLVMValueRef pos = g_add(g, g_mulk(g, g_add(g, g_mulk(g, o, b->OH), oy), b->OW), ox);
         for (int p = 0; p < P; p++) {
             LLVMValueRef v = LLVMBuildExtractElement(B, S[p], g_i32(g, l), "");
-            g_store(g, g->i32, g_out(g)->p, addk(g, pos, p * npos),
+            g_store(g, g->i32, g_out(g)->p, g_addk(g, pos, p * npos),
                     LLVMBuildTrunc(B, v, g->i32, ""));
         }
         if (next) {
@@ -274,16 +259,16 @@ static void kernel(G *g, Kern *k)
         LLVMBuildStore(B, g_i64(g, 0), k->ntap);
     LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, b->kh), "ky");
     LLVMValueRef kx = g_loop_begin(g, &lkx, g_i64(g, b->kw), "kx");
-    LLVMValueRef iy = add(g, addk(g, mul(g, oy, b->sh), -b->pt), mul(g, ky, b->dh));
-    LLVMValueRef ix = add(g, addk(g, mul(g, ox, b->sw), -b->pl), mul(g, kx, b->dw));
+    LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
+    LLVMValueRef ix = g_add(g, g_addk(g, g_mulk(g, ox, b->sw), -b->pl), g_mulk(g, kx, b->dw));
     LLVMBasicBlockRef tap = LLVMAppendBasicBlockInContext(g->C, g->fn, "tap");
     LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "tap.skip");
     LLVMBuildCondBr(B, LLVMBuildAnd(B, inside(g, iy, b->H), inside(g, ix, b->W), ""), tap, skip);
     LLVMPositionBuilderAtEnd(B, tap);
-    LLVMValueRef pix = add(g, mul(g, add(g, mul(g, grp, b->H), iy), b->W), ix);
-    LLVMValueRef t = add(g, mul(g, ky, b->kw), kx);
-    LLVMValueRef blk0 = add(g, mul(g, add(g, mul(g, grp, b->OB), ob), b->T), t);
-    tap_words(g, k, mul(g, pix, b->kx * b->CW), blk0);
+    LLVMValueRef pix = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->H), iy), b->W), ix);
+    LLVMValueRef t = g_add(g, g_mulk(g, ky, b->kw), kx);
+    LLVMValueRef blk0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->OB), ob), b->T), t);
+    tap_words(g, k, g_mulk(g, pix, b->kx * b->CW), blk0);
     LLVMBuildBr(B, skip);
     LLVMPositionBuilderAtEnd(B, skip);
     g_loop_end(g, &lkx);

@@ -47,37 +47,47 @@ static LLVMValueRef global_data(G *g, const char *name, LLVMTypeRef et, LLVMValu
     return gv;
 }
 
-LLVMValueRef g_words(G *g, const char *name, const uint64_t *w, uint64_t n)
+/* A private constant array of n elements made by elem(data, k). */
+static LLVMValueRef const_array(G *g, const char *name, LLVMTypeRef et, const void *data,
+                                uint64_t n, LLVMValueRef (*elem)(G *, const void *, uint64_t))
 {
     LLVMValueRef *e = malloc((n ? n : 1) * sizeof *e);
     HB_CHECK(e, "out of memory");
     for (uint64_t k = 0; k < n; k++)
-        e[k] = LLVMConstInt(g->i64, w[k], 0);
-    LLVMValueRef gv = global_data(g, name, g->i64, e, n);
+        e[k] = elem(g, data, k);
+    LLVMValueRef gv = global_data(g, name, et, e, n);
     free(e);
     return gv;
+}
+
+static LLVMValueRef word_at(G *g, const void *d, uint64_t k)
+{
+    return LLVMConstInt(g->i64, ((const uint64_t *)d)[k], 0);
+}
+
+static LLVMValueRef int_at(G *g, const void *d, uint64_t k)
+{
+    return g_i32(g, ((const int32_t *)d)[k]);
+}
+
+static LLVMValueRef float_at(G *g, const void *d, uint64_t k)
+{
+    return LLVMConstReal(g->f32, (double)((const float *)d)[k]);
+}
+
+LLVMValueRef g_words(G *g, const char *name, const uint64_t *w, uint64_t n)
+{
+    return const_array(g, name, g->i64, w, n, word_at);
 }
 
 LLVMValueRef g_ints(G *g, const char *name, const int32_t *v, uint64_t n)
 {
-    LLVMValueRef *e = malloc((n ? n : 1) * sizeof *e);
-    HB_CHECK(e, "out of memory");
-    for (uint64_t k = 0; k < n; k++)
-        e[k] = g_i32(g, v[k]);
-    LLVMValueRef gv = global_data(g, name, g->i32, e, n);
-    free(e);
-    return gv;
+    return const_array(g, name, g->i32, v, n, int_at);
 }
 
 static LLVMValueRef g_floats(G *g, const char *name, const float *v, uint64_t n)
 {
-    LLVMValueRef *e = malloc((n ? n : 1) * sizeof *e);
-    HB_CHECK(e, "out of memory");
-    for (uint64_t k = 0; k < n; k++)
-        e[k] = LLVMConstReal(g->f32, (double)v[k]);
-    LLVMValueRef gv = global_data(g, name, g->f32, e, n);
-    free(e);
-    return gv;
+    return const_array(g, name, g->f32, v, n, float_at);
 }
 
 LLVMValueRef g_const(G *g, uint32_t k)
@@ -257,7 +267,7 @@ static void gen_example(G *g, LLVMValueRef fn)
     g_fn_end(g);
 }
 
-static void set_target_attrs(G *g, LLVMValueRef fn)
+static void set_fn_attrs(G *g, LLVMValueRef fn)
 {
     static const char nounwind[] = "nounwind";
     unsigned kind = LLVMGetEnumAttributeKindForName(nounwind, sizeof nounwind - 1);
@@ -269,7 +279,7 @@ static LLVMValueRef add_fn(G *g, const char *name, LLVMTypeRef ret, LLVMTypeRef 
 {
     LLVMValueRef fn = LLVMAddFunction(g->M, name, LLVMFunctionType(ret, ps, n, 0));
     LLVMSetLinkage(fn, exported ? LLVMExternalLinkage : LLVMInternalLinkage);
-    set_target_attrs(g, fn);
+    set_fn_attrs(g, fn);
     g_fn_begin(g, fn);
     return fn;
 }
@@ -352,7 +362,7 @@ void llvm_gen_module(G *g)
     LLVMValueRef ex = LLVMAddFunction(g->M, arena_printf(&g->cx->arena, "%s.example", cname),
                                       LLVMFunctionType(g->vd, ps, 3, 0));
     LLVMSetLinkage(ex, LLVMInternalLinkage);
-    set_target_attrs(g, ex);
+    set_fn_attrs(g, ex);
     gen_example(g, ex);
     gen_api(g, cname, ex, g->info);
     LLVMDisposeBuilder(g->b);

@@ -45,6 +45,19 @@ typedef struct G {
 LLVMValueRef g_i32(G *g, int64_t v);
 LLVMValueRef g_i64(G *g, int64_t v);
 LLVMValueRef g_f64(G *g, double v);
+/* i64 index arithmetic: a * k, a + b, a + k. */
+static inline LLVMValueRef g_mulk(G *g, LLVMValueRef a, int64_t k)
+{
+    return LLVMBuildMul(g->b, a, g_i64(g, k), "");
+}
+static inline LLVMValueRef g_add(G *g, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildAdd(g->b, a, b, "");
+}
+static inline LLVMValueRef g_addk(G *g, LLVMValueRef a, int64_t k)
+{
+    return LLVMBuildAdd(g->b, a, g_i64(g, k), "");
+}
 /* Workspace planning (llvm_plan.c): begin/end around the example function; place
  * returns the offset of a region for g->owner; after instruction k, free what died. */
 void g_plan_begin(G *g);

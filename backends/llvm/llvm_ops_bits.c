@@ -9,16 +9,6 @@
 
 #define B g->b
 
-static LLVMValueRef mul(G *g, LLVMValueRef a, int64_t k)
-{
-    return LLVMBuildMul(B, a, g_i64(g, k), "");
-}
-
-static LLVMValueRef add(G *g, LLVMValueRef a, LLVMValueRef b)
-{
-    return LLVMBuildAdd(B, a, b, "");
-}
-
 /* The width of element e of bits value x (an i64): its width byte, or the constant K. */
 static LLVMValueRef width_of(G *g, const GVal *x, const IrType *t, LLVMValueRef e)
 {
@@ -155,16 +145,16 @@ void gen_icomb(G *g)
     LLVMValueRef S = g_arg(g, 0)->p, coef = g_const(g, g->in->args[1].id);
     GLoop lo, lq;
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
-    LLVMValueRef row = c->type.d[0] == 1 ? g_i64(g, 0) : mul(g, o, P);
+    LLVMValueRef row = c->type.d[0] == 1 ? g_i64(g, 0) : g_mulk(g, o, P);
     LLVMValueRef k[IR_MAX_BITS * IR_MAX_BITS];
     for (int64_t p = 0; p < P; p++)
-        k[p] = LLVMBuildSExt(B, g_load(g, g->i32, coef, add(g, row, g_i64(g, p))), g->i64, "");
+        k[p] = LLVMBuildSExt(B, g_load(g, g->i32, coef, g_add(g, row, g_i64(g, p))), g->i64, "");
     LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
-    LLVMValueRef pos = add(g, mul(g, o, per), q), acc = g_i64(g, 0);
+    LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q), acc = g_i64(g, 0);
     for (int64_t p = 0; p < P; p++) {
-        LLVMValueRef s =
-                LLVMBuildSExt(B, g_load(g, g->i32, S, add(g, pos, g_i64(g, p * npos))), g->i64, "");
-        acc = add(g, acc, LLVMBuildMul(B, k[p], s, ""));
+        LLVMValueRef s = LLVMBuildSExt(B, g_load(g, g->i32, S, g_add(g, pos, g_i64(g, p * npos))),
+                                       g->i64, "");
+        acc = g_add(g, acc, LLVMBuildMul(B, k[p], s, ""));
     }
     g_store(g, g->i32, out->p, pos, LLVMBuildTrunc(B, acc, g->i32, ""));
     g_loop_end(g, &lq);
@@ -188,19 +178,19 @@ void gen_fcomb(G *g)
         bn[n] = LLVMBuildFPExt(B, g_load(g, g->f32, beta, g_i64(g, n)), g->f64, "");
     GLoop lo, lq;
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
-    LLVMValueRef row = al->type.d[0] == 1 ? g_i64(g, 0) : mul(g, o, kw);
+    LLVMValueRef row = al->type.d[0] == 1 ? g_i64(g, 0) : g_mulk(g, o, kw);
     LLVMValueRef ab[IR_MAX_BITS * IR_MAX_BITS];
     for (int m = 0; m < kw; m++) {
         LLVMValueRef a =
-                LLVMBuildFPExt(B, g_load(g, g->f32, alpha, add(g, row, g_i64(g, m))), g->f64, "");
+                LLVMBuildFPExt(B, g_load(g, g->f32, alpha, g_add(g, row, g_i64(g, m))), g->f64, "");
         for (int n = 0; n < kx; n++)
             ab[m * kx + n] = LLVMBuildFMul(B, a, bn[n], "");
     }
     LLVMValueRef b = LLVMBuildFPExt(B, g_load(g, g->f32, bias, o), g->f64, "");
     LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
-    LLVMValueRef pos = add(g, mul(g, o, per), q), y = g_f64(g, 0);
+    LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q), y = g_f64(g, 0);
     for (int p = 0; p < kw * kx; p++) {
-        LLVMValueRef s = g_load(g, g->i32, S, add(g, pos, g_i64(g, p * npos)));
+        LLVMValueRef s = g_load(g, g->i32, S, g_add(g, pos, g_i64(g, p * npos)));
         s = LLVMBuildSIToFP(B, s, g->f64, "");
         y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, ab[p], s, ""), "");
     }
@@ -224,19 +214,19 @@ void gen_threshold(G *g)
     GLoop lo, lq;
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
     LLVMValueRef isneg = LLVMBuildICmp(B, LLVMIntNE, g_load(g, g->i32, neg, o), g_i32(g, 0), "");
-    LLVMValueRef base = mul(g, o, nodes);
+    LLVMValueRef base = g_mulk(g, o, nodes);
     LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
-    LLVMValueRef pos = add(g, mul(g, o, per), q);
+    LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q);
     LLVMValueRef v = LLVMBuildSExt(B, g_load(g, g->i32, acc, pos), g->i64, "");
     v = LLVMBuildSelect(B, isneg, LLVMBuildNeg(B, v, ""), v, "");
     LLVMValueRef j = g_i64(g, 0), bits = LLVMConstInt(g->i8, 0, 0);
     for (int m = 0; m < k; m++) {
-        LLVMValueRef th = LLVMBuildSExt(B, g_load(g, g->i32, thr, add(g, base, j)), g->i64, "");
+        LLVMValueRef th = LLVMBuildSExt(B, g_load(g, g->i32, thr, g_add(g, base, j)), g->i64, "");
         LLVMValueRef bit = LLVMBuildICmp(B, LLVMIntSGE, v, th, "");
         LLVMValueRef b8 = LLVMBuildZExt(B, bit, g->i8, "");
         bits = LLVMBuildOr(B, bits, LLVMBuildShl(B, b8, LLVMConstInt(g->i8, (unsigned)m, 0), ""),
                            "");
-        j = add(g, add(g, mul(g, j, 2), g_i64(g, 1)), LLVMBuildZExt(B, bit, g->i64, ""));
+        j = g_add(g, g_add(g, g_mulk(g, j, 2), g_i64(g, 1)), LLVMBuildZExt(B, bit, g->i64, ""));
     }
     g_store(g, g->i8, out->p, pos, bits);
     g_loop_end(g, &lq);

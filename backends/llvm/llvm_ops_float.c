@@ -14,16 +14,6 @@ static LLVMValueRef cst(G *g, int k)
     return g_const(g, g->in->args[k].id);
 }
 
-static LLVMValueRef mul(G *g, LLVMValueRef a, int64_t k)
-{
-    return LLVMBuildMul(B, a, g_i64(g, k), "");
-}
-
-static LLVMValueRef add(G *g, LLVMValueRef a, LLVMValueRef b)
-{
-    return LLVMBuildAdd(B, a, b, "");
-}
-
 static LLVMValueRef fpext(G *g, LLVMValueRef f)
 {
     return LLVMBuildFPExt(B, f, g->f64, "");
@@ -51,7 +41,7 @@ void gen_dense(G *g)
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
     LLVMValueRef y = g_var(g, g->f64, g_f64(g, 0));
     LLVMValueRef j = g_loop_begin(g, &lj, g_i64(g, N), "j");
-    LLVMValueRef wv = fpext(g, g_load(g, g->f32, W, add(g, mul(g, o, N), j)));
+    LLVMValueRef wv = fpext(g, g_load(g, g->f32, W, g_add(g, g_mulk(g, o, N), j)));
     LLVMValueRef p = LLVMBuildFMul(B, wv, fpext(g, g_load(g, g->f32, x, j)), "");
     LLVMBuildStore(B, LLVMBuildFAdd(B, LLVMBuildLoad2(B, g->f64, y, ""), p, ""), y);
     g_loop_end(g, &lj);
@@ -65,7 +55,7 @@ void gen_dense(G *g)
 static LLVMValueRef tap(G *g, LLVMValueRef o, int64_t s, int64_t p, LLVMValueRef k, int64_t d,
                         int64_t size, LLVMValueRef *ok)
 {
-    LLVMValueRef i = add(g, add(g, mul(g, o, s), g_i64(g, -p)), mul(g, k, d));
+    LLVMValueRef i = g_add(g, g_add(g, g_mulk(g, o, s), g_i64(g, -p)), g_mulk(g, k, d));
     LLVMValueRef lo = LLVMBuildICmp(B, LLVMIntSGE, i, g_i64(g, 0), "");
     LLVMValueRef hi = LLVMBuildICmp(B, LLVMIntSLT, i, g_i64(g, size), "");
     *ok = *ok ? LLVMBuildAnd(B, *ok, LLVMBuildAnd(B, lo, hi, ""), "") : LLVMBuildAnd(B, lo, hi, "");
@@ -93,10 +83,11 @@ void gen_conv2d(G *g)
     LLVMValueRef ok = NULL;
     LLVMValueRef iy = tap(g, oy, w.sh, w.pt, ky, w.dh, w.H, &ok);
     LLVMValueRef ix = tap(g, ox, w.sw, w.pl, kx, w.dw, w.W, &ok);
-    LLVMValueRef c = add(g, mul(g, grp, cg), ci);
-    LLVMValueRef e = add(g, mul(g, add(g, mul(g, c, w.H), iy), w.W), ix);
+    LLVMValueRef c = g_add(g, g_mulk(g, grp, cg), ci);
+    LLVMValueRef e = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, w.H), iy), w.W), ix);
     e = LLVMBuildSelect(B, ok, e, g_i64(g, 0), "");
-    LLVMValueRef wi = add(g, mul(g, add(g, mul(g, add(g, mul(g, o, cg), ci), w.kh), ky), w.kw), kx);
+    LLVMValueRef wi = g_add(
+            g, g_mulk(g, g_add(g, g_mulk(g, g_add(g, g_mulk(g, o, cg), ci), w.kh), ky), w.kw), kx);
     LLVMValueRef p = LLVMBuildFMul(B, fpext(g, g_load(g, g->f32, W, wi)),
                                    fpext(g, g_load(g, g->f32, x, e)), "");
     LLVMValueRef cur = LLVMBuildLoad2(B, g->f64, y, "");
@@ -106,7 +97,7 @@ void gen_conv2d(G *g)
     g_loop_end(g, &lc);
     LLVMValueRef r = LLVMBuildFAdd(B, LLVMBuildLoad2(B, g->f64, y, ""),
                                    fpext(g, g_load(g, g->f32, bias, o)), "");
-    LLVMValueRef at = add(g, mul(g, add(g, mul(g, o, w.OH), oy), w.OW), ox);
+    LLVMValueRef at = g_add(g, g_mulk(g, g_add(g, g_mulk(g, o, w.OH), oy), w.OW), ox);
     g_store(g, g->f32, out->p, at, fptrunc(g, r));
     g_loop_end(g, &lx);
     g_loop_end(g, &ly);
@@ -125,7 +116,7 @@ void gen_batchnorm(G *g)
     LLVMValueRef c = g_loop_begin(g, &lc, g_i64(g, C), "c");
     LLVMValueRef a = fpext(g, g_load(g, g->f32, sc, c)), b = fpext(g, g_load(g, g->f32, sh, c));
     LLVMValueRef j = g_loop_begin(g, &lj, g_i64(g, per), "j");
-    LLVMValueRef e = add(g, mul(g, c, per), j);
+    LLVMValueRef e = g_add(g, g_mulk(g, c, per), j);
     LLVMValueRef z =
             LLVMBuildFAdd(B, LLVMBuildFMul(B, fpext(g, g_load(g, g->f32, x, e)), a, ""), b, "");
     g_store(g, g->f32, out->p, e, fptrunc(g, z));
@@ -194,7 +185,7 @@ void gen_maxpool(G *g)
     LLVMValueRef ok = NULL;
     LLVMValueRef iy = tap(g, oy, w.sh, w.pt, ky, w.dh, w.H, &ok);
     LLVMValueRef ix = tap(g, ox, w.sw, w.pl, kx, w.dw, w.W, &ok);
-    LLVMValueRef e = add(g, mul(g, add(g, mul(g, c, w.H), iy), w.W), ix);
+    LLVMValueRef e = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, w.H), iy), w.W), ix);
     e = LLVMBuildSelect(B, ok, e, g_i64(g, 0), "");
     LLVMValueRef v = g_load(g, et, x->p, e), cur = LLVMBuildLoad2(B, et, best, ""), nb;
     if (bits) {
@@ -206,7 +197,7 @@ void gen_maxpool(G *g)
     LLVMBuildStore(B, LLVMBuildSelect(B, ok, nb, cur, ""), best);
     g_loop_end(g, &lkx);
     g_loop_end(g, &lky);
-    LLVMValueRef at = add(g, mul(g, add(g, mul(g, c, w.OH), oy), w.OW), ox);
+    LLVMValueRef at = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, w.OH), oy), w.OW), ox);
     g_store(g, et, out->p, at, LLVMBuildLoad2(B, et, best, ""));
     g_loop_end(g, &lx);
     g_loop_end(g, &ly);
@@ -227,8 +218,8 @@ void gen_avgpool(G *g)
     LLVMValueRef sum = g_var(g, g->f64, g_f64(g, 0));
     LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, w.kh), "ky");
     LLVMValueRef kx = g_loop_begin(g, &lkx, g_i64(g, w.kw), "kx");
-    LLVMValueRef iy = add(g, mul(g, oy, w.sh), ky), ix = add(g, mul(g, ox, w.sw), kx);
-    LLVMValueRef e = add(g, mul(g, add(g, mul(g, c, w.H), iy), w.W), ix);
+    LLVMValueRef iy = g_add(g, g_mulk(g, oy, w.sh), ky), ix = g_add(g, g_mulk(g, ox, w.sw), kx);
+    LLVMValueRef e = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, w.H), iy), w.W), ix);
     LLVMBuildStore(B,
                    LLVMBuildFAdd(B, LLVMBuildLoad2(B, g->f64, sum, ""),
                                  fpext(g, g_load(g, g->f32, x, e)), ""),
@@ -237,7 +228,7 @@ void gen_avgpool(G *g)
     g_loop_end(g, &lky);
     LLVMValueRef r = LLVMBuildFDiv(B, LLVMBuildLoad2(B, g->f64, sum, ""),
                                    g_f64(g, (double)(w.kh * w.kw)), "");
-    LLVMValueRef at = add(g, mul(g, add(g, mul(g, c, w.OH), oy), w.OW), ox);
+    LLVMValueRef at = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, w.OH), oy), w.OW), ox);
     g_store(g, g->f32, out->p, at, fptrunc(g, r));
     g_loop_end(g, &lx);
     g_loop_end(g, &ly);
@@ -323,7 +314,7 @@ void gen_argmax(G *g)
     LLVMValueRef best = g_var(g, g->i64, g_i64(g, 0));
     GLoop l;
     LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, n - 1), "j");
-    j = add(g, j, g_i64(g, 1));
+    j = g_add(g, j, g_i64(g, 1));
     LLVMValueRef cur = LLVMBuildLoad2(B, g->i64, best, "");
     LLVMValueRef gt =
             LLVMBuildFCmp(B, LLVMRealOGT, g_load(g, g->f32, x, j), g_load(g, g->f32, x, cur), "");
