@@ -151,13 +151,13 @@ static bool spawn_wait(HbCx *cx, char **argv)
     return false;
 }
 
-/* cc -shared -o SO OBJ RUNTIME -lm -lpthread, with the soname FINAL's base name (so a
+/* cc -shared -o SO OBJ RUNTIME -lm -lpthread, with the soname NAME's base name (so a
  * program linked against it records that name, not a path); CC may hold a command with
  * arguments. */
-static bool link_so(HbCx *cx, const char *so, const char *final, const char *obj,
+static bool link_so(HbCx *cx, const char *so, const char *name, const char *obj,
                     const char *runtime)
 {
-    const char *base = strrchr(final, '/') ? strrchr(final, '/') + 1 : final;
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
     const char *soname = arena_printf(&cx->arena, "-Wl,-soname,%s", base);
     const char *cc = getenv("CC");
     char *words = arena_strdup(&cx->arena, cc && *cc ? cc : "cc");
@@ -173,39 +173,84 @@ static bool link_so(HbCx *cx, const char *so, const char *final, const char *obj
 }
 
 /* The shared library and its header: both complete, or neither. */
+/* A new empty file $TMPDIR/hbnnc-XXXXXX<suffix> (NULL after a diagnostic). */
+static char *temp_file(HbCx *cx, const char *suffix)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path = arena_printf(&cx->arena, "%s/hbnnc-XXXXXX%s", dir && *dir ? dir : "/tmp", suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
+    if (fd < 0) {
+        diag_file_error(cx, path, "cannot create a temporary file: %s", strerror(errno));
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+static bool write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, n, f) == n;
+    return fclose(f) == 0 && ok;
+}
+
+/* Append the file at `path` to the stream (a library for a device / FIFO / socket). */
+static bool copy_into(const char *path, FILE *to)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char buf[1 << 16];
+    size_t n;
+    bool ok = true;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = ok && fwrite(buf, 1, n, to) == n;
+    fclose(f);
+    return ok;
+}
+
+/* Link the object into the library `lib` is writing: the linker writes the temporary
+ * file, or (an output written in place) a file of its own that is then copied. */
+static bool link_into(HbCx *cx, HbOut *lib, const char *name, const char *objpath,
+                      const char *runtime)
+{
+    if (!lib->direct)
+        return hb_out_close_stream(cx, lib) && link_so(cx, lib->path, name, objpath, runtime);
+    char *tmp = temp_file(cx, ".so");
+    bool ok = tmp && link_so(cx, tmp, name, objpath, runtime) && copy_into(tmp, lib->f);
+    if (tmp)
+        unlink(tmp);
+    return ok;
+}
+
+/* The shared library and its header: both complete, or neither. */
 static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o,
                          LLVMMemoryBufferRef obj, const char *info)
 {
-    const char *so = o->output;
     if (!o->runtime || access(o->runtime, R_OK) != 0) {
         diag_file_error(cx, NULL, "cannot find the hbnnc runtime library '%s'",
                         o->runtime ? o->runtime : "libhbnn_rt.a");
         return false;
     }
-    const char *dir = getenv("TMPDIR");
-    char *objpath = arena_printf(&cx->arena, "%s/hbnnc-XXXXXX.o", dir && *dir ? dir : "/tmp");
-    int fd = mkstemps(objpath, 2);
-    if (fd < 0) {
-        diag_file_error(cx, objpath, "cannot create a temporary file: %s", strerror(errno));
+    char *objpath = temp_file(cx, ".o");
+    if (!objpath)
         return false;
-    }
-    size_t n = LLVMGetBufferSize(obj);
-    bool ok = write(fd, LLVMGetBufferStart(obj), n) == (ssize_t)n;
-    ok = close(fd) == 0 && ok;
+    bool ok = write_file(objpath, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
     HbOut hdr, lib;
     const char *htext = llvm_header_text(cx, m, llvm_c_name(cx, o->name), info);
-    if (!ok || !hb_out_begin(cx, &hdr, header_path(cx, so), false)) {
+    if (!ok || !hb_out_begin(cx, &hdr, header_path(cx, o->output), false)) {
         unlink(objpath);
         return false;
     }
     ok = fputs(htext, hdr.f) >= 0;
-    if (!hb_out_begin(cx, &lib, so, true)) {
+    if (!hb_out_begin(cx, &lib, o->output, true)) {
         hb_out_end(cx, &hdr, false);
         unlink(objpath);
         return false;
     }
-    ok = hb_out_close_stream(cx, &lib) && ok;
-    ok = ok && link_so(cx, lib.path, so, objpath, o->runtime);
+    ok = ok && link_into(cx, &lib, o->output, objpath, o->runtime);
     unlink(objpath);
     ok = hb_out_end(cx, &lib, ok) && ok;
     return hb_out_end(cx, &hdr, ok) && ok;

@@ -142,6 +142,15 @@ cmp "$s/digits.so" "$s/fail/keep.so"
 test ! -e "$s/fail/keep.h"
 pass=$((pass + 1))
 
+# A FIFO as the output: the library is linked aside and streamed into it.
+mkfifo "$s/lib.fifo"
+cat "$s/lib.fifo" > "$s/from_fifo.so" &
+"$hbnnc" "$root/examples/digits/digits.hb" -o "$s/lib.fifo"
+wait
+"$s/so_run" "$s/from_fifo.so" digits "$root/examples/digits/test_x.npy" 7 1 10 > "$s/fifo.got"
+same "$s/digits.want" "$s/fifo.got"
+pass=$((pass + 1))
+
 # --emit llvm / asm / header write those forms.
 "$hbnnc" "$root/examples/digits/digits.hb" --emit llvm -o "$s/d.ll"
 grep -q "define.*@digits_run" "$s/d.ll"
