@@ -20,7 +20,7 @@
 #include "sema.h"
 #include "test_util.h"
 
-/* ---- the worked example (algorithm.md §7) ---- */
+/* ---- the worked example (docs/algorithm.md §10) ---- */
 
 START_TEST(test_worked_example)
 {
