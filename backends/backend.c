@@ -9,7 +9,7 @@
 #include "llvm_backend.h"
 
 static const Backend backends[] = {
-        {"cpu", "a shared library with bit-plane kernels and its header (LLVM)", NULL},
+        {"cpu", "a shared library with bit-plane kernels and its header (LLVM)", llvm_emit},
         {"verilog", "synthesizable Verilog with a testbench", NULL},
 };
 

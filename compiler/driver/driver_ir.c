@@ -392,7 +392,7 @@ static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, con
 /* Calibrate, lower, and (--explain --calibrate) measure the gap. */
 static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
 {
-    if (o->emit != EMIT_IR && !o->run && !o->calibrate)
+    if (o->emit != EMIT_IR && !o->run && !o->calibrate && !driver_generates(o))
         return EXIT_OK;
     if (!g->bound || !g->quantized) {
         diag_file_error(cx, o->input,
@@ -401,7 +401,8 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
                         o->run && o->run_ideal ? "--run-ideal"
                         : o->run               ? "--run"
                         : o->calibrate         ? "--calibrate"
-                                               : "--emit ir");
+                        : o->emit == EMIT_IR   ? "--emit ir"
+                                               : "code generation");
         return EXIT_INPUT;
     }
     if (o->calibrate) {
@@ -434,6 +435,8 @@ int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
         return rc;
     if (o->emit == EMIT_IR)
         ir_print(o->out, st.m);
+    if (driver_generates(o))
+        return driver_codegen(cx, o, st.m);
     return o->run ? run_module(cx, o, st.m) : EXIT_OK;
 }
 
@@ -455,5 +458,7 @@ int driver_ir_file(HbCx *cx, const DriverOptions *o)
         return EXIT_INPUT;
     if (o->emit == EMIT_IR)
         ir_print(o->out, m);
+    if (driver_generates(o))
+        return driver_codegen(cx, o, m);
     return o->run ? run_module(cx, o, m) : EXIT_OK;
 }
