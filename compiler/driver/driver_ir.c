@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "backend.h"
 #include "explain.h"
 #include "interp.h"
 #include "lower.h"
@@ -425,6 +426,22 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
     return EXIT_OK;
 }
 
+/* Code generation (no --check/--explain/--emit/--run): the --target backend writes -o or
+ * its default. `explicit_only`: IR text generates only when --target is given. */
+static int generate(HbCx *cx, const DriverOptions *o, const IrModule *m, bool explicit_only)
+{
+    if (o->check || o->explain != EXPLAIN_NONE || o->emit != EMIT_NONE || o->run ||
+        (explicit_only && !o->target))
+        return EXIT_OK;
+    const Backend *b = backend_find(o->target ? o->target : "cpu");
+    if (!b->emit) {
+        diag_file_error(cx, NULL, "--target %s is not implemented yet", b->name);
+        return EXIT_USAGE;
+    }
+    BackendOptions bo = {.output = o->output, .name = m->name, .emit = BE_DEFAULT};
+    return b->emit(cx, m, &bo);
+}
+
 int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
 {
     Stages st = {0};
@@ -434,7 +451,7 @@ int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
         return rc;
     if (o->emit == EMIT_IR)
         ir_print(o->out, st.m);
-    return o->run ? run_module(cx, o, st.m) : EXIT_OK;
+    return o->run ? run_module(cx, o, st.m) : generate(cx, o, st.m, false);
 }
 
 bool driver_is_ir_file(const char *path)
@@ -455,5 +472,5 @@ int driver_ir_file(HbCx *cx, const DriverOptions *o)
         return EXIT_INPUT;
     if (o->emit == EMIT_IR)
         ir_print(o->out, m);
-    return o->run ? run_module(cx, o, m) : EXIT_OK;
+    return o->run ? run_module(cx, o, m) : generate(cx, o, m, true);
 }
