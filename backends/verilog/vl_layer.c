@@ -148,6 +148,19 @@ static const char *cmp_expr(Arena *a, const char *v, int64_t T, uint64_t B, int 
     return arena_printf(a, "($signed(%s) >= $signed(%d'd%llu))", v, wa, modw(T, wa));
 }
 
+/* Does any node of channel o's threshold tree compare (rather than give a constant)? */
+static bool thr_live(const VlPlan *p, const VlStage *s, uint64_t o, uint64_t B)
+{
+    const IrConst *thr = &p->m->consts.data[s->thr->args[2].id];
+    uint64_t nodes = (1ull << s->out.k) - 1;
+    for (uint64_t j = 0; j < nodes; j++) {
+        int64_t T = thr->i[o * nodes + j];
+        if (T <= (int64_t)B && T > -(int64_t)B)
+            return true;
+    }
+    return false;
+}
+
 static void write_threshold(FILE *f, Arena *a, const VlPlan *p, const VlStage *s, uint64_t pos,
                             uint64_t o, uint64_t B, int wa)
 {
@@ -157,7 +170,7 @@ static void write_threshold(FILE *f, Arena *a, const VlPlan *p, const VlStage *s
     uint64_t nodes = (1ull << K) - 1;
     unsigned long long u = (unsigned long long)pos;
     const char *v = arena_printf(a, "acc%llu", u);
-    if (neg->i[o]) {
+    if (neg->i[o] && thr_live(p, s, o, B)) {
         fprintf(f, "    wire [%d:0] nacc%llu = %d'd0 - acc%llu;\n", wa - 1, u, wa, u);
         v = arena_printf(a, "nacc%llu", u);
     }
@@ -206,6 +219,10 @@ static void write_mvu(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
         unsigned long long u = (unsigned long long)pos;
         int64_t k0 = 0;
         HbVec(char *) terms = {0};
+        if (s->thr && !thr_live(p, s, o, B)) { // every node a sentinel: constant bits
+            write_threshold(f, a, p, s, pos, o, B, wa);
+            continue;
+        }
         for (int q = 0; q < g.P; q++) {
             uint64_t cnt = pair_terms(NULL, p, s, &g, o, t, nt, q);
             int64_t c = s->comb ? coef_of(p, s, o, q) : 1;

@@ -7,10 +7,11 @@
 
 static const char *wire_desc(const VlPlan *p, const VlWire *w, Arena *a)
 {
+    if (w == &p->in && p->int_in)
+        return "element e as one byte at [8e +: 8]";
     if (w->is_bits)
         return arena_printf(a, "element e, plane n at bit e*%d + n (bit 1 = +1, plane 0 first)",
                             w->k);
-    (void)p;
     return "element e (row-major) as 32-bit two's complement at bits [32e +: 32]";
 }
 
@@ -27,6 +28,9 @@ static void json_wire(FILE *f, const VlPlan *p, const VlWire *w, Arena *a)
 static const char *head_desc(const VlPlan *p, Arena *a)
 {
     const IrInst *h = p->head;
+    if (p->int_in)
+        return p->int_in == 'u' ? "nothing: tdata carries the u8 integers"
+                                : "nothing: tdata carries the i8 integers (two's complement)";
     const IrType *t = &p->m->values.data[h->result].type;
     if (h->op == IR_OP_SIGN)
         return "bit = x > 0 (sign)";

@@ -57,7 +57,8 @@ static VlWire wire_of(const IrModule *m, uint32_t v)
 /* A float op where the network must be integer: the common refusal. */
 static bool p_float(PlanCx *c, const IrInst *in)
 {
-    if (arg_class(c, in, 0) == C_HOST && (in->op == IR_OP_FLATTEN)) {
+    if (arg_class(c, in, 0) == C_HOST && (in->op == IR_OP_FLATTEN || in->op == IR_OP_BATCHNORM)) {
+        // still on the host: an integer input's grid shift is matched by p_quantizer
         c->cls[in->result] = C_HOST;
         return true;
     }
@@ -115,12 +116,53 @@ static bool p_input(PlanCx *c, const IrInst *in)
     return true;
 }
 
+static bool all_equal(const float *v, uint64_t n, float x)
+{
+    for (uint64_t j = 0; j < n; j++)
+        if (v[j] != x)
+            return false;
+    return true;
+}
+
+/* The integer-input convention (docs/ir.md §5): input -> batchnorm (scale s, shift
+ * -127.5 s for u8 or 0.5 s for i8) -> quant static 8 planes, beta = s [64 .. 0.5].
+ * Returns 'u', 'i', or 0 if `q` (a quantizer of a host value) is not that. */
+static char int_input_kind(const IrModule *m, const IrInst *q)
+{
+    const IrInst *bn = &m->insts.data[m->values.data[q->args[0].id].def];
+    const IrType *t = &m->values.data[q->result].type;
+    if (q->op != IR_OP_QUANT || bn->op != IR_OP_BATCHNORM || t->bits != 8 ||
+        t->scale != IR_SC_STATIC || bn->args[0].is_const ||
+        m->insts.data[m->values.data[bn->args[0].id].def].op != IR_OP_INPUT)
+        return 0;
+    const IrConst *sc = &m->consts.data[bn->args[1].id], *sh = &m->consts.data[bn->args[2].id];
+    const float *beta = m->consts.data[t->scale_const].f;
+    uint64_t n = ir_type_elems(&sc->type);
+    double s = (double)sc->f[0];
+    for (int k = 0; k < 8; k++)
+        if (beta[k] != (float)(s * 64.0 / (double)(1 << k)))
+            return 0;
+    if (!all_equal(sc->f, n, sc->f[0]))
+        return 0;
+    if (all_equal(sh->f, n, (float)(-127.5 * s)))
+        return 'u';
+    return all_equal(sh->f, n, (float)(0.5 * s)) ? 'i' : 0;
+}
+
 /* sign / quant on the input: the host quantizes, the stream carries the bits. */
 static bool p_quantizer(PlanCx *c, const IrInst *in)
 {
     if (arg_class(c, in, 0) != C_HOST)
         return p_float(c, in);
-    const IrType *t = &c->p->m->values.data[in->result].type;
+    const IrModule *m = c->p->m;
+    const IrType *t = &m->values.data[in->result].type;
+    if (m->insts.data[m->values.data[in->args[0].id].def].op != IR_OP_INPUT &&
+        !(c->p->int_in = int_input_kind(m, in))) {
+        Diag *d = refuse(c, in, "'%s' (%s) quantizes float values computed from the input",
+                         ir_op_name(in->op));
+        diag_help(c->cx, d, "quantize the input itself, or declare it `u8[...] scale X`");
+        return false;
+    }
     if (c->p->head) {
         refuse(c, in, "'%s' (%s) quantizes the input a second time: the stream has one input",
                ir_op_name(in->op));

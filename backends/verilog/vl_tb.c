@@ -35,6 +35,14 @@ static void put_hex(FILE *f, const VlWire *w, const IBuf *b, uint8_t *bytes)
     fputc('\n', f);
 }
 
+/* An integer input's elements as bytes (element 0 in the low byte), MSB first. */
+static void put_bytes(FILE *f, const float *x, uint64_t n)
+{
+    for (uint64_t e = n; e-- > 0;)
+        fprintf(f, "%02x", (unsigned)((int)x[e] & 0xff));
+    fputc('\n', f);
+}
+
 /* How far the random inputs reach: past every level of the input quantizer. */
 static double input_range(const VlPlan *p)
 {
@@ -65,11 +73,15 @@ bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, FILE *in, FILE *out)
     double r = input_range(p);
     for (int v = 0; v < nvec; v++) {
         for (uint64_t j = 0; j < n; j++)
-            x[j] = (float)(r * ((double)(xorshift(&seed) >> 11) / 4503599627370496.0 - 1.0));
+            x[j] = p->int_in ? (float)((int)(xorshift(&seed) >> 56) - (p->int_in == 'i' ? 128 : 0))
+                             : (float)(r * ((double)(xorshift(&seed) >> 11) / 4503599627370496.0 - 1.0));
         const float *xs = x;
         if (!interp_example(it, &xs))
             return false;
-        put_hex(in, &p->in, &it->v[p->in.value], bytes);
+        if (p->int_in) // the bytes themselves: tdata is the integers
+            put_bytes(in, x, n);
+        else
+            put_hex(in, &p->in, &it->v[p->in.value], bytes);
         put_hex(out, &p->out, &it->v[p->out.value], bytes);
     }
     return true;

@@ -26,10 +26,20 @@ void vl_write_top(FILE *f, const VlPlan *p)
             "    output wire [%llu:0] m_axis_tdata,\n    output wire m_axis_tvalid,\n"
             "    input wire m_axis_tready,\n    output wire m_axis_tlast\n);\n",
             ob - 1);
-    fprintf(f,
-            "    wire [%llu:0] d0 = s_axis_tdata[%llu:0];\n    wire v0 = s_axis_tvalid;\n"
-            "    wire r0;\n    assign s_axis_tready = r0;\n",
-            iw - 1, iw - 1);
+    if (p->int_in) { // byte e = the integer; plane n = its bit 7 - n (i8: bit 7 inverted)
+        fprintf(f, "    wire [%llu:0] d0;\n", iw - 1);
+        for (uint64_t e = 0; e < p->in.elems; e++) {
+            unsigned long long b = 8 * (unsigned long long)e;
+            fprintf(f, "    assign d0[%llu:%llu] = {", b + 7, b);
+            for (int k = 0; k < 8; k++)
+                fprintf(f, "%s%ss_axis_tdata[%llu]", k ? ", " : "",
+                        k == 7 && p->int_in == 'i' ? "~" : "", b + (unsigned long long)k);
+            fprintf(f, "};\n");
+        }
+    } else {
+        fprintf(f, "    wire [%llu:0] d0 = s_axis_tdata[%llu:0];\n", iw - 1, iw - 1);
+    }
+    fprintf(f, "    wire v0 = s_axis_tvalid;\n    wire r0;\n    assign s_axis_tready = r0;\n");
     for (uint32_t i = 0; i < n; i++) {
         const VlStage *s = &p->stages.data[i];
         fprintf(f, "    wire [%llu:0] d%u;\n    wire v%u;\n    wire r%u;\n",

@@ -391,9 +391,15 @@ static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, con
 }
 
 /* Calibrate, lower, and (--explain --calibrate) measure the gap. */
+/* No --check/--explain/--emit/--run: the --target backend writes its output. */
+static bool generating(const DriverOptions *o)
+{
+    return !o->check && o->explain == EXPLAIN_NONE && o->emit == EMIT_NONE && !o->run;
+}
+
 static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
 {
-    if (o->emit != EMIT_IR && !o->run && !o->calibrate)
+    if (o->emit != EMIT_IR && !o->run && !o->calibrate && !generating(o))
         return EXIT_OK;
     if (!g->bound || !g->quantized) {
         diag_file_error(cx, o->input,
@@ -402,7 +408,8 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
                         o->run && o->run_ideal ? "--run-ideal"
                         : o->run               ? "--run"
                         : o->calibrate         ? "--calibrate"
-                                               : "--emit ir");
+                        : o->emit == EMIT_IR   ? "--emit ir"
+                                               : "code generation");
         return EXIT_INPUT;
     }
     if (o->calibrate) {
@@ -426,12 +433,11 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
     return EXIT_OK;
 }
 
-/* Code generation (no --check/--explain/--emit/--run): the --target backend writes -o or
- * its default. `explicit_only`: IR text generates only when --target is given. */
+/* Code generation: the --target backend writes -o or its default. `explicit_only`: IR
+ * text generates only when --target is given. */
 static int generate(HbCx *cx, const DriverOptions *o, const IrModule *m, bool explicit_only)
 {
-    if (o->check || o->explain != EXPLAIN_NONE || o->emit != EMIT_NONE || o->run ||
-        (explicit_only && !o->target))
+    if (!generating(o) || (explicit_only && !o->target))
         return EXIT_OK;
     const Backend *b = backend_find(o->target ? o->target : "cpu");
     if (!b->emit) {

@@ -66,6 +66,10 @@ typedef enum TensorRole {
     TR_COUNT
 } TensorRole;
 
+/* An input's element type: float, or integers whose real value is scale * the integer
+ * (lowered as exact residual bit planes: docs/ir.md §5). */
+typedef enum InputKind { IN_F32, IN_U8, IN_I8 } InputKind;
+
 typedef struct GNode {
     GOp op;
     const char *label;   // full label path ("s1.conv"), NULL if unlabelled
@@ -89,6 +93,8 @@ typedef struct GNode {
     BiasMode bias;  // conv2d/dense
     double eps;     // batchnorm
     double lo, hi;  // hardtanh
+    InputKind in_kind; // input: f32, or an integer input (docs/language.md)
+    double in_scale;   // input u8/i8: the real value is in_scale * the integer
     QuantSpec wq;   // conv2d/dense: the weights' resolved spec
     QuantSpec aq;   // quant/sign: the activation quantizer's resolved spec
 

@@ -2,8 +2,9 @@
 # verilog_ir.py SEED SPEC: a random integer-path network as IR text (docs/ir.md) on stdout,
 # for the Verilog backend's tests. SPEC, one word per stage, separated by '-':
 #   in:N or in:C,H,W     input, binarized by sign (in:...:q3 = static quant, 3 planes)
-#   d:O:K[:F2[:F3]]      dense unit, K weight planes; F2/F3 = fraction of elements with a
-#                        2nd/3rd plane (masked weights); thresholded to 1 bit (:t2 = 2 bits)
+#   d:O:K[:F2[:F3]]      dense unit, K weight planes; F2/F3 = fraction of elements with
+#                        exactly 2/3 planes (masked weights); thresholded to 1 bit (:t2 = 2
+#                        bits); :p = power-of-two coefficients 4:2:1 (area comparisons)
 #   c:O:K:k:s:p          conv unit (kernel k, stride s, pad p), 1 weight plane unless K > 1
 #   m:k:s                bit max-pool;  f  flatten
 #   end:fcomb | end:icomb | end:dequant   what the last unit gives (default fcomb)
@@ -92,7 +93,7 @@ for ui, w in enumerate(units):
             wshape, ex = [O, N], []
             taps = N
             out_shape = [O]
-            fr = [float(x) for x in f[3:] if not x.startswith('t')]
+            fr = [float(x) for x in f[3:] if x[0] not in 'tp']
             op = 'bpop_dense %%%s, @%s.w' % (cur, name)
         else:
             k, s, p = int(f[3]), int(f[4]), int(f[5])
@@ -114,6 +115,8 @@ for ui, w in enumerate(units):
             break
         rows = O if R.random() < .5 else 1
         coef = [[R.choice([1, 2, 3, 5, 8, 13, 64, 100]) * (1 if R.random() < .9 else -1) for _ in range(P)] for _ in range(rows)]
+        if 'p' in f:  # power-of-two plane scales (4:2:1), one row: for area comparisons
+            rows, coef = 1, [[2 ** (K - 1 - p // kx) for p in range(P)]]
         const(name + '.coef', 'i32', [rows, P], sum(coef, []))
         bound = 0
         for o in range(O):
