@@ -38,7 +38,7 @@ typedef struct VlPlan {
     Arena *arena;
     const char *name;   // the network's Verilog identifier
     const IrInst *head; // the sign / static quant the host applies to the input
-    char int_in; // 'u' / 'i': a u8 / i8 input (docs/ir.md §5): tdata carries the bytes
+    char int_in;        // 'u' / 'i': a u8 / i8 input (docs/ir.md §5): tdata carries the bytes
     VlWire in, out;     // the stream's payload
     HbVec(VlStage) stages;
     HbVec(const IrInst *) tail; // ops the host applies to the output, in order

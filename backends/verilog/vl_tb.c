@@ -74,7 +74,8 @@ bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, FILE *in, FILE *out)
     for (int v = 0; v < nvec; v++) {
         for (uint64_t j = 0; j < n; j++)
             x[j] = p->int_in ? (float)((int)(xorshift(&seed) >> 56) - (p->int_in == 'i' ? 128 : 0))
-                             : (float)(r * ((double)(xorshift(&seed) >> 11) / 4503599627370496.0 - 1.0));
+                             : (float)(r * ((double)(xorshift(&seed) >> 11) / 4503599627370496.0 -
+                                            1.0));
         const float *xs = x;
         if (!interp_example(it, &xs))
             return false;

@@ -50,7 +50,8 @@ float *low_bias(Low *L, const GNode *n, int64_t count)
     if (in && in->op == GOP_INPUT && in->in_kind != IN_F32) {
         // W x + b = W x' + (b + c sum_j W_oj): every tap is inside (no padding: checked)
         const float *w = n->qw && n->qw->recon ? n->qw->recon : n->bound[TR_WEIGHT]->data;
-        uint64_t per = shape_elems(&in->shape) / (uint64_t)(n->op == GOP_CONV2D ? in->shape.d[0] : 1);
+        uint64_t per =
+                shape_elems(&in->shape) / (uint64_t)(n->op == GOP_CONV2D ? in->shape.d[0] : 1);
         if (n->op == GOP_CONV2D)
             per = (uint64_t)((in->shape.d[0] / n->groups) * n->kh * n->kw);
         double c = int_input_offset(in);
@@ -357,10 +358,12 @@ static bool low_int_input(Low *L, uint32_t i, uint32_t x)
 {
     const GNode *n = &L->g->nodes[i], *u = &L->g->nodes[L->user[i]];
     bool ok = L->nuses[i] == 1 && !L->is_output[i] &&
-              (u->op == GOP_DENSE || (u->op == GOP_CONV2D && !(u->pad[0] | u->pad[1] | u->pad[2] | u->pad[3])));
+              (u->op == GOP_DENSE ||
+               (u->op == GOP_CONV2D && !(u->pad[0] | u->pad[1] | u->pad[2] | u->pad[3])));
     if (!ok) {
-        Diag *d = diag_error(L->cx, n->span, "the integer input '%s' must feed exactly one dense "
-                                             "or unpadded conv2d layer",
+        Diag *d = diag_error(L->cx, n->span,
+                             "the integer input '%s' must feed exactly one dense "
+                             "or unpadded conv2d layer",
                              n->name);
         diag_help(L->cx, d, "read it with one dense layer or a conv2d with pad=0, or make it f32");
         return false;
@@ -382,10 +385,12 @@ static bool low_int_input(Low *L, uint32_t i, uint32_t x)
                      ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.shift", nm), 1,
                                        &c, shift))};
     IrType t = shape_f32(&n->shape);
-    x = ir_emit(L->cx, L->m, IR_OP_BATCHNORM, arena_printf(&L->cx->arena, "%s.grid", nm), &t, args, 3)
+    x = ir_emit(L->cx, L->m, IR_OP_BATCHNORM, arena_printf(&L->cx->arena, "%s.grid", nm), &t, args,
+                3)
                 ->result;
     t.enc = IR_BITS, t.bits = 8, t.scale = IR_SC_STATIC;
-    t.scale_const = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.beta", nm), 1, &k, beta);
+    t.scale_const =
+            ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.beta", nm), 1, &k, beta);
     IrInst *q = ir_emit(L->cx, L->m, IR_OP_QUANT, arena_printf(&L->cx->arena, "%s.bits", nm), &t,
                         (IrRef[]){ir_v(x)}, 1);
     IrAttr *widths = ir_quant_widths_set(q), *fracs = ir_quant_fracs_set(q);

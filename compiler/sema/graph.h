@@ -83,20 +83,20 @@ typedef struct GNode {
     Shape shape; // output shape
 
     // Attributes, by op.
-    int64_t out;    // conv2d/dense: output channels / features
-    int64_t kh, kw; // conv2d, pools: kernel
-    int64_t sh, sw; // conv2d, pools: stride
-    int64_t dh, dw; // conv2d: dilation
-    int64_t pad[4]; // conv2d, maxpool: top, bottom, left, right
-    int64_t groups; // conv2d
-    bool global;    // avgpool(global)
-    BiasMode bias;  // conv2d/dense
-    double eps;     // batchnorm
-    double lo, hi;  // hardtanh
+    int64_t out;       // conv2d/dense: output channels / features
+    int64_t kh, kw;    // conv2d, pools: kernel
+    int64_t sh, sw;    // conv2d, pools: stride
+    int64_t dh, dw;    // conv2d: dilation
+    int64_t pad[4];    // conv2d, maxpool: top, bottom, left, right
+    int64_t groups;    // conv2d
+    bool global;       // avgpool(global)
+    BiasMode bias;     // conv2d/dense
+    double eps;        // batchnorm
+    double lo, hi;     // hardtanh
     InputKind in_kind; // input: f32, or an integer input (docs/language.md)
     double in_scale;   // input u8/i8: the real value is in_scale * the integer
-    QuantSpec wq;   // conv2d/dense: the weights' resolved spec
-    QuantSpec aq;   // quant/sign: the activation quantizer's resolved spec
+    QuantSpec wq;      // conv2d/dense: the weights' resolved spec
+    QuantSpec aq;      // quant/sign: the activation quantizer's resolved spec
 
     // Binding: the tensor names this node wants from the weights file.
     const char *tensor[TR_COUNT]; // NULL: role not used by this op

@@ -191,7 +191,9 @@ static void stmt_input(Sema *s, Scope *sc, const AstInput *in)
     }
     GNode n = {.op = GOP_INPUT, .label = in->name, .written = "input", .span = in->span};
     n.shape.known = true;
-    n.in_kind = strcmp(in->dtype, "u8") == 0 ? IN_U8 : strcmp(in->dtype, "i8") == 0 ? IN_I8 : IN_F32;
+    n.in_kind = strcmp(in->dtype, "u8") == 0   ? IN_U8
+                : strcmp(in->dtype, "i8") == 0 ? IN_I8
+                                               : IN_F32;
     if (n.in_kind == IN_F32 && strcmp(in->dtype, "f32") != 0) {
         Diag *d = diag_error(s->cx, in->dtype_span, "unsupported input type '%s'", in->dtype);
         diag_help(s->cx, d, "inputs are 'f32', or 'u8' / 'i8' with a scale");
