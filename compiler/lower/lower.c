@@ -50,10 +50,9 @@ float *low_bias(Low *L, const GNode *n, int64_t count)
     if (in && in->op == GOP_INPUT && in->in_kind != IN_F32) {
         // W x + b = W x' + (b + c sum_j W_oj): every tap is inside (no padding: checked)
         const float *w = n->qw && n->qw->recon ? n->qw->recon : n->bound[TR_WEIGHT]->data;
-        uint64_t per =
-                shape_elems(&in->shape) / (uint64_t)(n->op == GOP_CONV2D ? in->shape.d[0] : 1);
-        if (n->op == GOP_CONV2D)
-            per = (uint64_t)((in->shape.d[0] / n->groups) * n->kh * n->kw);
+        uint64_t per = n->op == GOP_CONV2D
+                               ? (uint64_t)((in->shape.d[0] / n->groups) * n->kh * n->kw)
+                               : shape_elems(&in->shape); // weights per output row
         double c = int_input_offset(in);
         for (int64_t o = 0; o < count; o++) {
             double s = 0;
