@@ -31,7 +31,8 @@ for spec in "${specs[@]}"; do
     (cd out$n && verilator --lint-only -Wall --top-module rnd${n}_top $design) ||
         { echo "FAIL: lint of $spec"; fail=1; }
     r1=$(cd out$n && iverilog -g2005 -o sim *.v && vvp -n sim | grep 'passed,')
-    (cd out$n && verilator --binary -j 2 --top-module tb_rnd$n *.v > verilator.log 2>&1) ||
+    (cd out$n && verilator --binary -j 2 -MAKEFLAGS OPT_FAST=-O0 -MAKEFLAGS OPT_SLOW=-O0 \
+        -MAKEFLAGS OPT_GLOBAL=-O0 --top-module tb_rnd$n *.v > verilator.log 2>&1) ||
         { echo "FAIL: verilator build of $spec"; cat out$n/verilator.log; fail=1; }
     r2=$(cd out$n && ./obj_dir/Vtb_rnd$n | grep 'passed,' || true)
     echo "$spec: iverilog: $r1; verilator: $r2"
