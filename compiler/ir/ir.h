@@ -141,16 +141,16 @@ typedef struct IrModule {
 #define IR_ATTR_GET_f(a) ((a)->f[0])
 #define IR_ATTR_GET_I(a) (a)
 #define IR_ATTR_GET_F(a) (a)
-#define A(E, op, k, name, T)                                        \
-    static inline IR_ATTR_CT_##T ir_##op##_##name(const IrInst *in) \
-    {                                                               \
-        assert(in->op == IR_OP_##E);                                \
-        return IR_ATTR_GET_##T(&in->attr[k]);                       \
-    }                                                               \
-    static inline IrAttr *ir_##op##_##name##_set(IrInst *in)        \
-    {                                                               \
-        assert(in->op == IR_OP_##E);                                \
-        return &in->attr[k];                                        \
+#define A(E, opname, k, name, T)                                        \
+    static inline IR_ATTR_CT_##T ir_##opname##_##name(const IrInst *in) \
+    {                                                                   \
+        assert(in->op == IR_OP_##E);                                    \
+        return IR_ATTR_GET_##T(&in->attr[k]);                           \
+    }                                                                   \
+    static inline IrAttr *ir_##opname##_##name##_set(IrInst *in)        \
+    {                                                                   \
+        assert(in->op == IR_OP_##E);                                    \
+        return &in->attr[k];                                            \
     }
 HB_IR_ATTRS(A)
 #undef A

@@ -11,7 +11,7 @@ hbnnc=$1
 scratch=$2
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in iverilog vvp verilator; do
-    command -v $tool > /dev/null || { echo "SKIP: $tool not installed (scripts/setup)"; exit 0; }
+    command -v $tool > /dev/null || { echo "SKIP: $tool not installed (scripts/setup)"; exit 77; }
 done
 rm -rf "$scratch" && mkdir -p "$scratch" && cd "$scratch"
 specs=(

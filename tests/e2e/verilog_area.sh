@@ -8,7 +8,7 @@ set -euo pipefail
 hbnnc=$1
 scratch=$2
 here=$(cd "$(dirname "$0")" && pwd)
-command -v yosys > /dev/null || { echo "SKIP: yosys not installed (scripts/setup)"; exit 0; }
+command -v yosys > /dev/null || { echo "SKIP: yosys not installed (scripts/setup)"; exit 77; }
 rm -rf "$scratch" && mkdir -p "$scratch" && cd "$scratch"
 luts() { # SPEC -> SB_LUT4 of the layer module
     python3 "$here/verilog_ir.py" 11 "$1" > net.ir
