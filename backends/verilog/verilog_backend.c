@@ -121,15 +121,6 @@ static bool replaceable(HbCx *cx, const char *dir, const char *name, bool *exist
     return false;
 }
 
-static const char *verilog_ident(HbCx *cx, const char *s)
-{
-    char *n = arena_printf(&cx->arena, "%s%s", (*s >= '0' && *s <= '9') ? "n" : "", s);
-    for (char *q = n; *q; q++)
-        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
-            *q = '_';
-    return n;
-}
-
 int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
 {
     if (o->emit != BE_DEFAULT) {
@@ -139,7 +130,7 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
         return 2;
     }
     VlPlan p;
-    const char *name = verilog_ident(cx, o->name ? o->name : m->name);
+    const char *name = vl_ident(cx, o->name ? o->name : m->name);
     if (!vl_plan(cx, m, name, &p))
         return 1;
     p.arena = &cx->arena;

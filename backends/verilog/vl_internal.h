@@ -47,6 +47,8 @@ typedef struct VlPlan {
 /* Cut `m` into head, stages and tail; reports every problem (naming the layer) and
  * returns false if the network cannot reach hardware. */
 bool vl_plan(HbCx *cx, const IrModule *m, const char *name, VlPlan *p);
+/* `s` as a Verilog identifier (letters, digits, '_'; no leading digit). */
+const char *vl_ident(HbCx *cx, const char *s);
 /* The layer name of an instruction: its value name up to the first '.'. */
 const char *vl_layer_name(HbCx *cx, const IrModule *m, const IrInst *in);
 

@@ -19,6 +19,15 @@ typedef struct PlanCx {
     bool cut;      // the tail started: no hardware after it
 } PlanCx;
 
+const char *vl_ident(HbCx *cx, const char *s)
+{
+    char *n = arena_printf(&cx->arena, "%s%s", (*s >= '0' && *s <= '9') ? "n" : "", s);
+    for (char *q = n; *q; q++)
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+            *q = '_';
+    return n;
+}
+
 const char *vl_layer_name(HbCx *cx, const IrModule *m, const IrInst *in)
 {
     const char *v = m->values.data[in->result].name;
@@ -200,7 +209,9 @@ static bool chain_arg(PlanCx *c, const IrInst *in)
                ir_op_name(in->op));
         return false;
     }
-    return p_float(c, in) && false;
+    refuse(c, in, "layer '%s' (%s) reads float values: only integer paths reach hardware",
+           ir_op_name(in->op));
+    return false;
 }
 
 static VlStage *new_stage(PlanCx *c, VlKind kind, const IrInst *in)
@@ -208,11 +219,7 @@ static VlStage *new_stage(PlanCx *c, VlKind kind, const IrInst *in)
     VlStage s = {.kind = kind, .in = c->cur};
     s.layer = vl_layer_name(c->cx, c->p->m, in);
     s.name = arena_printf(&c->cx->arena, "%s_l%u_", c->p->name, c->p->stages.len);
-    char *n = arena_printf(&c->cx->arena, "%s%s", s.name, s.layer);
-    for (char *q = n; *q; q++)
-        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
-            *q = '_';
-    s.name = n;
+    s.name = vl_ident(c->cx, arena_printf(&c->cx->arena, "%s%s", s.name, s.layer));
     hb_vec_push(&c->cx->arena, &c->p->stages, s);
     return &c->p->stages.data[c->p->stages.len - 1];
 }
