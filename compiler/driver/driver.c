@@ -84,7 +84,7 @@ bool driver_generates(const DriverOptions *o)
     if (o->emit != EMIT_NONE || o->run)
         return false;
     if (driver_is_ir_file(o->input)) // IR text alone is only verified
-        return o->output != NULL;
+        return o->output != NULL || o->target != NULL;
     return (!o->check && o->explain == EXPLAIN_NONE) || o->output;
 }
 
@@ -136,7 +136,7 @@ int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m)
                          .cpu = o->cpu ? o->cpu : "native",
                          .opt_level = o->opt ? o->opt[0] - '0' : 3,
                          .runtime = o->runtime ? o->runtime : find_runtime(cx)};
-    if (!bo.output && bo.emit == BE_DEFAULT)
+    if (!bo.output && bo.emit == BE_DEFAULT && strcmp(b->name, "cpu") == 0)
         bo.output = arena_printf(&cx->arena, "%s.so", m->name);
     return b->emit(cx, m, &bo);
 }

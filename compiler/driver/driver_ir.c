@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "backend.h"
 #include "explain.h"
 #include "interp.h"
 #include "lower.h"
@@ -426,6 +427,8 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
     return EXIT_OK;
 }
 
+/* Code generation: the --target backend writes -o or its default. `explicit_only`: IR
+ * text generates only when --target is given. */
 int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
 {
     Stages st = {0};
