@@ -153,7 +153,7 @@ for ui, w in enumerate(units):
         k, s = int(f[1]), int(f[2])
         C, H, W = shape
         shape = [C, (H - k) // s + 1, (W - k) // s + 1]
-        lines.append('%%%s : bits<1,unit>[%s] = maxpool %%%s kernel=[%d,%d] stride=[%d,%d] pad=[0,0,0,0]' % (name, ', '.join(map(str, shape)), cur, k, k, s, s))
+        lines.append('%%%s : bits<1,unit>[%s] = maxpool %%%s kernel=[%d,%d] stride=[%d,%d] pad=[0,0,0,0] ceil=0' % (name, ', '.join(map(str, shape)), cur, k, k, s, s))
         cur = name
     elif f[0] == 'f':
         N = 1
