@@ -21,6 +21,8 @@ counts and scales (which ./eval checks against hbnnc --explain=json).
         [--only NAME,...] [--epochs E] [--out DIR]
     /usr/bin/python3 examples/digits/train.py --study --quick [--hbnnc PATH]
         (smoke test: two configurations, 2 epochs, into a temporary folder)
+    /usr/bin/python3 examples/digits/train.py --study --hw
+        (study/mlp_hw.safetensors for mlp_hw.hb, from the shipped 1, 1.4, 2-bit MLPs)
 """
 
 import argparse
@@ -260,6 +262,21 @@ def run_study(models, tags, seeds, epochs, out, quick=False):
     return 0
 
 
+HW_TWINS = [("b1", "b1"), ("b14", "b1.4"), ("b2", "b2")]   # block label, study tag
+
+
+def write_hw(out):
+    """study/mlp_hw.safetensors: the shipped mlp_b1, mlp_b1.4 and mlp_b2 weights in one
+    file, under the block labels mlp_hw.hb gives them (b1., b14., b2.)."""
+    sd = {}
+    for label, tag in HW_TWINS:
+        _, t = base.read_safetensors(os.path.join(out, "mlp_%s.safetensors" % tag))
+        sd.update({label + "." + k: v for k, v in t.items()})
+    base.write_safetensors(os.path.join(out, "mlp_hw.safetensors"), sd)
+    print("wrote mlp_hw.safetensors (%d tensors)" % len(sd))
+    return 0
+
+
 def quick(hbnnc):
     """Smoke test: 2 epochs of two configurations, then hbnnc (if given) must print the
     same widths and scales and run the test split."""
@@ -297,10 +314,13 @@ def main(argv):
     ap.add_argument("--epochs", type=int, default=EPOCHS)
     ap.add_argument("--out", default=STUDY)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--hw", action="store_true", help="write study/mlp_hw.safetensors")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     torch.use_deterministic_algorithms(True)
     if a.quick:
         return quick(a.hbnnc)
+    if a.hw:
+        return write_hw(a.out)
     tags = a.only.split(",") if a.only else [t[0] for t in CONFIGS]
     return run_study(a.model.split(","), tags, a.seeds, a.epochs, a.out)
