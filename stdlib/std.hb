@@ -34,13 +34,16 @@ block residual(ch: int, act: act = sign, w: quant = inherit) {
 }
 
 # ResNet basic unit that changes resolution and/or width, with a projection shortcut.
-block residual_down(ch: int, stride: int = 2, act: act = sign, w: quant = inherit) {
+# The 1x1 shortcut conv is quantized by `wsc` (default int 8: it carries the whole
+# signal of the block, so it stays wide unless you say otherwise, e.g. wsc = bits 2).
+block residual_down(ch: int, stride: int = 2, act: act = sign, w: quant = inherit,
+                    wsc: quant = int 8) {
     c1: conv2d(ch, kernel=3x3, stride=stride, pad=1, bias=false)  weights w
     b1: batchnorm
         act
     c2: conv2d(ch, kernel=3x3, pad=1, bias=false)                 weights w
     b2: batchnorm
-    sc: conv2d(ch, kernel=1x1, stride=stride, bias=false) from in  weights int 8
+    sc: conv2d(ch, kernel=1x1, stride=stride, bias=false) from in  weights wsc
     sb: batchnorm
         add(b2, sb)
         act

@@ -25,7 +25,7 @@ static Diag *diag_new(HbCx *cx, DiagLevel level, SrcSpan span, const char *file,
             memset(&cx->dummy_diag, 0, sizeof cx->dummy_diag);
             return &cx->dummy_diag;
         }
-    } else {
+    } else if (level == DIAG_WARNING) {
         cx->nwarnings++;
     }
     Diag *d = arena_alloc(&cx->arena, sizeof *d);
@@ -80,6 +80,15 @@ Diag *diag_file_warning(HbCx *cx, const char *file, const char *fmt, ...)
     return d;
 }
 
+Diag *diag_file_info(HbCx *cx, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    Diag *d = diag_new(cx, DIAG_NOTE, no_span, file, fmt, ap);
+    va_end(ap);
+    return d;
+}
+
 void diag_label(HbCx *cx, Diag *d, SrcSpan span, const char *fmt, ...)
 {
     if (d == &cx->dummy_diag || d->nlabels == DIAG_MAX_LABELS)
@@ -130,13 +139,16 @@ int diag_warnings(const HbCx *cx)
 
 static const char *level_name(DiagLevel l)
 {
-    return l == DIAG_ERROR ? "error" : "warning";
+    return l == DIAG_ERROR ? "error" : l == DIAG_WARNING ? "warning" : "note";
 }
 
 static void put_level(HbCx *cx, DiagLevel l)
 {
     if (cx->opts.color)
-        fprintf(cx->diag_out, l == DIAG_ERROR ? "\033[1;31m%s\033[0m" : "\033[1;35m%s\033[0m",
+        fprintf(cx->diag_out,
+                l == DIAG_ERROR     ? "\033[1;31m%s\033[0m"
+                : l == DIAG_WARNING ? "\033[1;35m%s\033[0m"
+                                    : "\033[1;36m%s\033[0m",
                 level_name(l));
     else
         fputs(level_name(l), cx->diag_out);

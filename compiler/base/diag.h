@@ -12,7 +12,7 @@
 
 typedef struct HbCx HbCx;
 
-typedef enum DiagLevel { DIAG_ERROR, DIAG_WARNING } DiagLevel;
+typedef enum DiagLevel { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagLevel;
 
 typedef enum DiagFormat { DIAG_HUMAN, DIAG_PLAIN } DiagFormat;
 
@@ -50,6 +50,10 @@ Diag *diag_warning(HbCx *cx, SrcSpan span, const char *fmt, ...)
 Diag *diag_file_error(HbCx *cx, const char *file, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 Diag *diag_file_warning(HbCx *cx, const char *file, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Information about a file that is neither wrong nor suspicious ("converted float64 to
+ * float32"): "hbnnc: FILE: note: message"; not counted, not promoted by -Werror. */
+Diag *diag_file_info(HbCx *cx, const char *file, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 /* Text printed under a span in the excerpt. The first label with the primary span

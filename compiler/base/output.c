@@ -9,7 +9,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static bool fail(HbCx *cx, const char *path, const char *what)
@@ -18,20 +20,48 @@ static bool fail(HbCx *cx, const char *path, const char *what)
     return false;
 }
 
-/* A symlink's target (followed to the end); a dangling link gives the path it names. */
+/* A symlink's target, followed to the end. realpath does that when the chain ends in
+ * an existing file; a dangling chain is followed link by link (relative targets are
+ * relative to the link's directory) to the path that will be created. */
 static const char *resolve(HbCx *cx, const char *path)
 {
     char buf[PATH_MAX];
     if (realpath(path, buf))
         return arena_strdup(&cx->arena, buf);
-    ssize_t n = readlink(path, buf, sizeof buf - 1);
-    if (n <= 0)
-        return path;
-    buf[n] = 0;
-    if (buf[0] == '/' || !strchr(path, '/'))
-        return arena_strdup(&cx->arena, buf);
-    const char *slash = strrchr(path, '/');
-    return arena_printf(&cx->arena, "%.*s/%s", (int)(slash - path), path, buf);
+    const char *cur = path;
+    struct stat st;
+    for (int hops = 0; hops < 40 && lstat(cur, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+        ssize_t n = readlink(cur, buf, sizeof buf - 1);
+        if (n <= 0)
+            break;
+        buf[n] = 0;
+        const char *slash = strrchr(cur, '/');
+        cur = buf[0] == '/' || !slash
+                      ? arena_strdup(&cx->arena, buf)
+                      : arena_printf(&cx->arena, "%.*s/%s", (int)(slash - cur), cur, buf);
+    }
+    return cur;
+}
+
+/* A UNIX stream socket is written by connecting to it (whoever listens gets the bytes). */
+static FILE *open_socket(const char *path)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return NULL;
+    FILE *f = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
 }
 
 bool hb_out_begin(HbCx *cx, HbOut *o, const char *path, bool executable)
@@ -40,8 +70,11 @@ bool hb_out_begin(HbCx *cx, HbOut *o, const char *path, bool executable)
     struct stat st;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         o->final = resolve(cx, path);
-        if (stat(o->final, &st) != 0)
+        if (stat(o->final, &st) != 0) {
+            if (errno != ENOENT) // a loop (ELOOP): never replace the link itself
+                return fail(cx, path, "cannot write the output");
             st.st_mode = S_IFREG; // a dangling link: create its target
+        }
     } else if (lstat(path, &st) != 0) {
         st.st_mode = S_IFREG; // a new file
     }
@@ -52,10 +85,14 @@ bool hb_out_begin(HbCx *cx, HbOut *o, const char *path, bool executable)
     if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
         S_ISBLK(st.st_mode)) {
         o->direct = true;
-        o->f = fopen(o->final, "wb");
+        o->f = S_ISSOCK(st.st_mode) ? open_socket(o->final) : fopen(o->final, "wb");
         return o->f ? true : fail(cx, path, "cannot write the output");
     }
-    char *tmp = arena_printf(&cx->arena, "%s.tmp.XXXXXX", o->final);
+    // A short hidden name beside the target: PATH.tmp... could pass NAME_MAX.
+    const char *slash = strrchr(o->final, '/');
+    char *tmp = slash ? arena_printf(&cx->arena, "%.*s/.hbnnc.tmp.XXXXXX", (int)(slash - o->final),
+                                     o->final)
+                      : arena_strdup(&cx->arena, ".hbnnc.tmp.XXXXXX");
     int fd = mkstemp(tmp);
     if (fd < 0)
         return fail(cx, path, "cannot create a temporary file beside the output");
@@ -73,14 +110,18 @@ bool hb_out_close_stream(HbCx *cx, HbOut *o)
 {
     if (!o->f)
         return true;
-    bool ok = !ferror(o->f);
-    ok = fflush(o->f) == 0 && ok;
-    int saved = errno;
-    ok = fclose(o->f) == 0 && ok;
+    // A failed fwrite sets the error flag; its errno is usually gone, but fflush
+    // retries the buffered bytes and fails again with the real cause (ENOSPC, EIO).
+    int err = ferror(o->f) ? EIO : 0;
+    errno = 0;
+    if (fflush(o->f) != 0)
+        err = errno ? errno : EIO;
+    errno = 0;
+    if (fclose(o->f) != 0 && !err)
+        err = errno ? errno : EIO;
     o->f = NULL;
-    if (!ok) {
-        if (!errno)
-            errno = saved ? saved : EIO;
+    if (err) {
+        errno = err;
         return fail(cx, o->final, "cannot write the output");
     }
     return true;
@@ -112,10 +153,12 @@ bool hb_out_end(HbCx *cx, HbOut *o, bool ok)
 
 bool hb_out_check_stream(HbCx *cx, FILE *f, const char *name)
 {
+    int err = ferror(f) ? EIO : 0;
     errno = 0;
-    if (fflush(f) == 0 && !ferror(f))
+    if (fflush(f) != 0)
+        err = errno ? errno : EIO;
+    if (!err)
         return true;
-    if (!errno)
-        errno = EIO;
+    errno = err;
     return fail(cx, name, "write error");
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* output.h: the one way hbnnc writes an output file (-o, --emit, backends). A new path
- * or a regular file is written to a temporary file in the same directory and renamed
- * over it only when everything succeeded, with the mode the umask gives; through a
- * symlink, the file it points to is replaced and the link stays; a character device,
- * FIFO or socket is written directly and never renamed over. Every write, flush and
+ * or a regular file is written to a temporary file in the same directory
+ * (.hbnnc.tmp.XXXXXX) and renamed over it only when everything succeeded, with the mode
+ * the umask gives; through a symlink, the file it points to is replaced and the link
+ * stays; a character or block device or a FIFO is opened and written directly, a UNIX
+ * socket is connected to and written, and none of them is ever renamed over. Every write, flush and
  * close error is reported ("hbnnc: PATH: error: ...") and fails the output. */
 #ifndef HB_OUTPUT_H
 #define HB_OUTPUT_H

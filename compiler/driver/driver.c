@@ -13,6 +13,7 @@
 #include "bind.h"
 #include "driver_ir.h"
 #include "explain.h"
+#include "output.h"
 #include "sema.h"
 
 static int not_yet(HbCx *cx, const char *what)
@@ -113,6 +114,10 @@ int driver_run(const DriverOptions *o)
     HbCx cx;
     cx_init(&cx, &o->cx);
     int rc = run(&cx, o);
+    // --explain, --emit and --run print to o->out: a full disk or a closed pipe there
+    // is an I/O error (exit 2), not a silent truncation.
+    if (o->out && !hb_out_check_stream(&cx, o->out, "standard output") && rc != EXIT_INTERNAL)
+        rc = EXIT_USAGE;
     diag_flush(&cx);
     if (rc == EXIT_OK && diag_errors(&cx))
         rc = EXIT_INPUT;

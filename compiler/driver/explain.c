@@ -254,18 +254,21 @@ static void json_qspec(FILE *out, HbCx *cx, const GNode *n, const QuantSpec *q)
     fputc('}', out);
 }
 
-static void json_scales(FILE *out, const QTensor *q)
+static void json_scales(FILE *out, const QTensor *q, ScaleGran gran)
 {
     const float *sc = q->kind == QK_INT ? q->iscales : q->scales;
     uint32_t rows = q->kind == QK_INT ? 1 : q->scale_rows;
     int per_row = q->kind == QK_INT ? (int)q->channels : q->maxbits;
+    // Per-channel residual scales are always a list of rows (one row for a one-channel
+    // tensor too), so a reader sees one shape per granularity.
+    bool nested = q->kind == QK_BITS && gran == SCALE_PER_CHANNEL;
     fprintf(out, ", \"scales\": [");
     for (uint32_t r = 0; sc && r < rows; r++) {
-        if (rows > 1)
+        if (nested)
             fprintf(out, "%s[", r ? ", " : "");
         for (int m = 0; m < per_row; m++)
             fprintf(out, "%s%.9g", m ? ", " : "", (double)sc[r * (uint32_t)per_row + (uint32_t)m]);
-        if (rows > 1)
+        if (nested)
             fputc(']', out);
     }
     fputc(']', out);
@@ -296,7 +299,7 @@ static void json_quant(FILE *out, const GNode *n)
         fprintf(out, ", \"error_element\": %.6g, \"error_channel\": %.6g", q->error_element,
                 q->error_channel);
     }
-    json_scales(out, q);
+    json_scales(out, q, n->wq.scale);
     fprintf(out,
             ", \"error\": %.6g, \"bytes\": {\"signs\": %llu, \"mask\": %llu, "
             "\"mask_entropy\": %llu, \"scales\": %llu, \"total\": %llu}",

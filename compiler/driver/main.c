@@ -25,6 +25,7 @@ static const char usage[] =
         "                          (llvm, asm, obj, header: not implemented yet)\n"
         "  --run IN.npy            evaluate a float32 [batch, input...] array with the\n"
         "                          reference interpreter: one line of outputs per example\n"
+        "                          (float64 and float16 arrays are converted, with a note)\n"
         "  --run-ideal IN.npy      the same for the ideal network: layers folded into\n"
         "                          integer coefficients and thresholds are evaluated in\n"
         "                          double with the exact alpha_m*beta_n and BN/bias values\n"
@@ -151,6 +152,16 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
     return 0;
 }
 
+/* --help and --version: a write error (hbnnc --help > /dev/full) is exit 2. */
+static int print_and_exit(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("hbnnc: standard output: error: write error");
+        exit(EXIT_USAGE);
+    }
+    exit(EXIT_OK);
+}
+
 static int parse_args(DriverOptions *o, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -164,12 +175,12 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
-            exit(EXIT_OK);
+            return print_and_exit();
         } else if (strcmp(a, "--version") == 0) {
             char llvm[32];
             printf("hbnnc %s (hbnn language 0.1, LLVM %s)\n", HBNN_VERSION,
                    llvm_version_string(llvm, sizeof llvm));
-            exit(EXIT_OK);
+            return print_and_exit();
         } else if (strcmp(a, "--check") == 0) {
             o->check = true;
         } else if (strcmp(a, "--explain") == 0 || strcmp(a, "--explain=text") == 0) {

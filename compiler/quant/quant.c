@@ -327,7 +327,9 @@ static const char *quant_bits(Arena *a, const float *T, double norm2, const Quan
     int pick = 0;
     for (int i = 0; i < nc; i++) {
         run_bits(&job, &cand[i], spec->group, i == 0 ? &best : &cur, nc == 1 ? q->recon : NULL);
-        if (i > 0 && cur.error < best.error) { // strict: ties keep the earlier candidate
+        // A later candidate wins only when its error is lower by more than a relative
+        // 1e-9: float rounding (a level with mu ~ 1e-8) must not buy a whole extra width.
+        if (i > 0 && best.error - cur.error > 1e-9 * best.error) {
             QRun t = best;
             best = cur;
             cur = t;

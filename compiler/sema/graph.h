@@ -95,6 +95,7 @@ typedef struct GNode {
     // Binding: the tensor names this node wants from the weights file.
     const char *tensor[TR_COUNT]; // NULL: role not used by this op
     SrcSpan tensor_span;          // where the name came from (label, params, rename)
+    bool tensor_named[TR_COUNT];  // named by `params role="..."`: missing is an error
 
     // Filled by bind.c (weights file -> nodes) and quantize.c; NULL before that or
     // when the role is absent (bias=auto with no bias in the file).

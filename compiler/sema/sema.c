@@ -396,11 +396,19 @@ static void report_unused_renames(Sema *s)
     if (!s->weights)
         return;
     for (uint32_t i = 0; i < s->weights->nrenames; i++) {
-        if (s->rename_used[i])
+        if (s->rename_used[i] == RENAME_USED)
             continue;
         const AstRename *r = &s->weights->renames[i];
-        diag_error(s->cx, r->path.span, "rename '%s' matches no layer",
-                   cx_span_text(s->cx, r->path.span));
+        const char *path = cx_span_text(s->cx, r->path.span);
+        if (s->rename_used[i] == RENAME_UNUSED) {
+            diag_error(s->cx, r->path.span, "rename '%s' matches no layer", path);
+            continue;
+        }
+        Diag *d = diag_error(s->cx, r->path.span,
+                             "rename '%s' renames nothing: a params prefix on a block instance "
+                             "at or inside '%s' is more specific",
+                             path, path);
+        diag_help(s->cx, d, "name a layer inside that instance, or drop the params prefix");
     }
 }
 
@@ -445,7 +453,7 @@ static void weights_info(Sema *s)
         g->weights_span = s->weights->file_span;
     }
     if (s->weights)
-        s->rename_used = arena_calloc(&s->cx->arena, s->weights->nrenames + 1, sizeof(bool));
+        s->rename_used = arena_calloc(&s->cx->arena, s->weights->nrenames + 1, 1);
     if (s->weights && s->weights->layout) {
         if (strcmp(s->weights->layout, "keras") == 0) {
             g->layout_keras = true;
@@ -476,7 +484,7 @@ Graph *sema_check(HbCx *cx, const AstFile *main, const SemaOptions *opts)
     s.g->span = net->span;
     weights_info(&s);
     check_overrides(&s, net->name);
-    Scope top = {.path = "", .tprefix = "", .site = {0, 0, 0}};
+    Scope top = {.path = "", .tprefix = "", .params_path = "", .site = {0, 0, 0}};
     sema_body(&s, &top, &net->body);
     if (!top.has_in && diag_errors(cx) == 0)
         diag_error(cx, net->name_span, "network '%s' has no 'input'", net->name);

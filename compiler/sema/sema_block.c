@@ -220,13 +220,13 @@ void sema_block_call(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b)
     if (!ok)
         return; // the instance's layers would only repeat the error
     child.path = l->label ? sema_join(s, sc->path, l->label) : sc->path;
-    if (tprefix)
-        child.tprefix = tprefix;
-    else if (!l->label)
-        child.tprefix = sc->tprefix;
-    else
-        child.tprefix = strcmp(sc->tprefix, sc->path) == 0 ? sema_rename(s, child.path)
-                                                           : sema_join(s, sc->tprefix, l->label);
+    child.params_path = sc->params_path;
+    if (tprefix) { // params "X" on an instance: relative to the enclosing instance
+        child.tprefix = sema_join(s, sc->tprefix, tprefix);
+        child.params_path = child.path;
+    } else {
+        child.tprefix = l->label ? sema_tensor_base(s, sc, l->label) : sc->tprefix;
+    }
     child.in_node = child.prev_node = input;
     child.has_in = child.has_prev = true;
     child.site = span_valid(sc->site) ? sc->site : l->span;

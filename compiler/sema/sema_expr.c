@@ -303,6 +303,35 @@ bool sema_eval_ref(Sema *s, Scope *sc, const AstExpr *e, uint32_t *node)
     return true;
 }
 
+static bool is_activation(GOp op)
+{
+    return op == GOP_RELU || op == GOP_HARDTANH || op == GOP_SIGN || op == GOP_QUANT;
+}
+
+/* `from L` where L's value went on through an unlabelled activation or quantizer (the
+ * statement right after L reads it): the user almost always meant the activated value,
+ * which has no name yet. Labelling the activation gives it one and silences this. */
+static void warn_skipped_activation(Sema *s, const AstClause *c, uint32_t node)
+{
+    if (node + 1 >= s->nodes.len)
+        return;
+    const GNode *a = &s->nodes.data[node + 1];
+    if (!is_activation(a->op) || a->label || a->nin != 1 || a->in[0] != node)
+        return;
+    const char *name = cx_span_text(s->cx, c->from.span);
+    const char *last = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
+    uint32_t line = src_pos(cx_file(s->cx, a->span.file), a->span.start).line;
+    Diag *d = diag_warning(s->cx, c->from.span,
+                           "'from %s' skips the unlabelled %s that follows it (line %u)", name,
+                           a->written, line);
+    diag_label(s->cx, d, c->from.span, "the value before the %s", a->written);
+    diag_help(s->cx, d,
+              "to read the activated value, label it ('%s_act: %s' on line %u) and write "
+              "'from %s_act'; if the value before the %s is meant, labelling the %s silences "
+              "this",
+              last, a->written, line, last, a->written, a->written);
+}
+
 /* `from path | in | prev`: the same lookup as a reference argument. */
 bool sema_eval_from(Sema *s, Scope *sc, const AstClause *c, uint32_t *node)
 {
@@ -311,5 +340,9 @@ bool sema_eval_from(Sema *s, Scope *sc, const AstClause *c, uint32_t *node)
                                                    : AE_PATH,
                  .span = c->from_kind == AF_PATH ? c->from.span : c->span,
                  .path = c->from};
-    return sema_eval_ref(s, sc, &e, node);
+    if (!sema_eval_ref(s, sc, &e, node))
+        return false;
+    if (c->from_kind == AF_PATH)
+        warn_skipped_activation(s, c, *node);
+    return true;
 }

@@ -43,10 +43,11 @@ typedef struct ParamVal {
 typedef struct Scope Scope;
 struct Scope {
     Scope *parent;
-    const char *path;       // label path of this instance ("s1"), "" for the network
-    const char *tprefix;    // tensor-name prefix of this instance (after params), "" for network
-    const AstBlock *block;  // NULL for the network body
-    const char *block_name; // "std.conv_bn_act" for messages
+    const char *path;        // label path of this instance ("s1"), "" for the network
+    const char *tprefix;     // tensor-name prefix of this instance (after params), "" for network
+    const char *params_path; // label path of the innermost instance named by `params`, or ""
+    const AstBlock *block;   // NULL for the network body
+    const char *block_name;  // "std.conv_bn_act" for messages
     ParamVal *params;
     uint32_t nparams;
     uint32_t in_node;
@@ -65,6 +66,10 @@ typedef struct LabelEntry {
     SrcSpan span;
 } LabelEntry;
 
+/* What happened to a rename entry: applied to some layer, or matched only layers under a
+ * block instance whose `params` prefix is more specific (so it did nothing). */
+enum { RENAME_UNUSED, RENAME_USED, RENAME_SHADOWED };
+
 typedef struct Sema {
     HbCx *cx;
     const SemaOptions *opts;
@@ -79,7 +84,7 @@ typedef struct Sema {
     const AstWeightsFile *weights;
     const AstOverride *override;
     bool *override_used;
-    bool *rename_used;
+    uint8_t *rename_used; // per rename entry: RENAME_UNUSED, _USED or _SHADOWED
     Graph *g;
 } Sema;
 
@@ -115,7 +120,9 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
                       QOrigin origin);
 /* sema_names.c: the tensor names a parametric layer binds */
 void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n);
-const char *sema_rename(Sema *s, const char *label_path);
+/* The tensor-name base of `label` in scope sc: the longest matching rename entry when
+ * it is more specific than the innermost `params` prefix, else the scope's prefix. */
+const char *sema_tensor_base(Sema *s, const Scope *sc, const char *label);
 extern const char *const sema_builtin_names[];
 extern const int sema_nbuiltins;
 

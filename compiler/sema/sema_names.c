@@ -7,14 +7,14 @@
 
 #include "sema_internal.h"
 
-const char *sema_rename(Sema *s, const char *path)
+/* The index of the longest rename entry whose label path is `path` or a prefix of it
+ * (by whole components), -1 if none; *key_len is its length. */
+static int rename_lookup(Sema *s, const char *path, size_t *key_len)
 {
     const AstWeightsFile *w = s->weights;
-    if (!w)
-        return path;
     int best = -1;
     size_t best_len = 0;
-    for (uint32_t i = 0; i < w->nrenames; i++) {
+    for (uint32_t i = 0; w && i < w->nrenames; i++) {
         const char *key = cx_span_text(s->cx, w->renames[i].path.span);
         size_t k = strlen(key);
         if (strncmp(path, key, k) == 0 && (path[k] == 0 || path[k] == '.') && k > best_len) {
@@ -22,10 +22,24 @@ const char *sema_rename(Sema *s, const char *path)
             best_len = k;
         }
     }
-    if (best < 0)
-        return path;
-    s->rename_used[best] = true;
-    return arena_printf(&s->cx->arena, "%s%s", w->renames[best].value, path + best_len);
+    *key_len = best_len;
+    return best;
+}
+
+const char *sema_tensor_base(Sema *s, const Scope *sc, const char *label)
+{
+    const char *path = sema_join(s, sc->path, label);
+    size_t key_len = 0;
+    int r = rename_lookup(s, path, &key_len);
+    if (r >= 0 && key_len <= strlen(sc->params_path)) { // params on an instance wins
+        if (s->rename_used[r] == RENAME_UNUSED)
+            s->rename_used[r] = RENAME_SHADOWED;
+        r = -1;
+    }
+    if (r < 0)
+        return sema_join(s, sc->tprefix, label);
+    s->rename_used[r] = RENAME_USED;
+    return arena_printf(&s->cx->arena, "%s%s", s->weights->renames[r].value, path + key_len);
 }
 
 static int role_of(const char *name)
@@ -53,8 +67,8 @@ static bool roles_for(const GNode *n, bool roles[TR_COUNT])
 }
 
 /* params weight="a" bias="b": explicit names per role. */
-static void named(Sema *s, const AstClause *c, const GNode *n, const bool roles[TR_COUNT],
-                  const char *out[TR_COUNT])
+static void named(Sema *s, const Scope *sc, const AstClause *c, const GNode *n,
+                  const bool roles[TR_COUNT], const char *out[TR_COUNT])
 {
     for (uint32_t i = 0; i < c->nnamed; i++) {
         const AstNamedString *ns = &c->named[i];
@@ -72,7 +86,7 @@ static void named(Sema *s, const AstClause *c, const GNode *n, const bool roles[
                 diag_help(s->cx, d, "did you mean '%s'?", sug);
             continue;
         }
-        out[r] = ns->value;
+        out[r] = sema_join(s, sc->tprefix, ns->value); // relative to the block instance
     }
 }
 
@@ -94,16 +108,15 @@ void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n)
     for (uint32_t i = 0; i < l->nclauses; i++) {
         const AstClause *c = &l->clauses[i];
         if (c->kind == ACL_PARAMS_PREFIX) {
-            base = c->prefix;
+            base = sema_join(s, sc->tprefix, c->prefix); // relative to the block instance
             n->tensor_span = c->prefix_span;
         } else if (c->kind == ACL_PARAMS_NAMED) {
-            named(s, c, n, roles, explicit_names);
+            named(s, sc, c, n, roles, explicit_names);
             n->tensor_span = c->span;
         }
     }
     if (!base && l->label)
-        base = strcmp(sc->tprefix, sc->path) == 0 ? sema_rename(s, sema_join(s, sc->path, l->label))
-                                                  : sema_join(s, sc->tprefix, l->label);
+        base = sema_tensor_base(s, sc, l->label);
     const char *gprefix = s->weights && s->weights->prefix ? s->weights->prefix : "";
     if (scales) { // optional: unlabelled quantizers need --calibrate
         if (base)
@@ -114,9 +127,10 @@ void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n)
     for (int r = 0; r < TR_COUNT; r++) {
         if (!roles[r])
             continue;
-        if (explicit_names[r])
+        if (explicit_names[r]) {
             n->tensor[r] = arena_printf(&s->cx->arena, "%s%s", gprefix, explicit_names[r]);
-        else if (base)
+            n->tensor_named[r] = true; // named by the user: must exist
+        } else if (base)
             n->tensor[r] = arena_printf(&s->cx->arena, "%s%s.%s", gprefix, base,
                                         tensor_role_suffix((TensorRole)r));
         else

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind_layout.h"
 #include "quant.h"
 
 typedef struct Binder {
@@ -62,11 +63,17 @@ static void missing(Binder *b, const GNode *n, TensorRole r)
     const char *want = n->tensor[r];
     Diag *d = diag_error(b->cx, n->tensor_span, "no tensor named '%s' in %s", want,
                          b->wf->display_name);
-    if (n->label)
+    if (n->tensor_named[r])
+        diag_label(b->cx, d, n->tensor_span, "the %s of '%s' is named here", tensor_role_suffix(r),
+                   n->name);
+    else if (n->label)
         diag_label(b->cx, d, n->tensor_span, "tensors of '%s' are named '%s.<%s>'", n->label,
                    n->label, tensor_role_suffix(r));
     similar_names(b, d, want);
-    if (r == TR_BIAS && n->bias == BIAS_TRUE)
+    if (n->tensor_named[r])
+        diag_help(b->cx, d, "fix the name in  params %s=\"...\"  (a name given there must exist)",
+                  tensor_role_suffix(r));
+    else if (r == TR_BIAS && n->bias == BIAS_TRUE)
         diag_help(b->cx, d,
                   "the layer says bias=true; write bias=auto to bind a bias only when "
                   "the file has one");
@@ -95,7 +102,9 @@ static void wrong_shape(Binder *b, const GNode *n, const WTensor *t, const Shape
     const GNode *src = &b->g->nodes[n->in[0]];
     diag_note(b->cx, d, "the input to %s has shape %s (from '%s', line %u)", n->name,
               shape_str(&src->shape, sh, sizeof sh), src->name, line_of(b->cx, src->site));
-    if (n->op == GOP_CONV2D && t->rank == 4)
+    if (b->g->layout_keras && want->rank >= 2)
+        diag_note(b->cx, d, "%s (the weights line says layout keras)", layout_keras_note(n));
+    else if (n->op == GOP_CONV2D && t->rank == 4)
         diag_note(b->cx, d, "torch conv weights are [out, in/groups, kh, kw]");
     else if (n->op == GOP_DENSE && t->rank == 2)
         diag_note(b->cx, d, "torch linear weights are [out, in]");
@@ -106,8 +115,10 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
     GNode *n = &b->g->nodes[idx];
     WTensor *t = weights_find(b->wf, n->tensor[r]);
     if (!t) {
-        if (r == TR_BIAS && n->bias == BIAS_AUTO)
-            return true; // bias=auto: no bias in the file means none
+        // bias=auto: no bias in the file means none; but a batch norm always has one,
+        // and a name the user wrote must exist.
+        if (r == TR_BIAS && n->bias == BIAS_AUTO && n->op != GOP_BATCHNORM && !n->tensor_named[r])
+            return true;
         missing(b, n, r);
         return false;
     }
@@ -126,10 +137,23 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
         diag_note(b->cx, d, "weights must be F32, F16, BF16 or F64");
         return false;
     }
-    Shape want;
+    Shape want, keras;
     gnode_tensor_shape(b->g, n, r, &want);
-    if (!same_shape(t, &want)) {
-        wrong_shape(b, n, t, &want);
+    bool transpose = b->g->layout_keras && layout_keras_shape(n, r, &want, &keras);
+    const GNode *bn = transpose ? layout_keras_unsupported(b->g, n) : NULL;
+    if (bn) {
+        Diag *d = diag_error(b->cx, n->site,
+                             "layout keras: batchnorm '%s' sits between a flattened image and "
+                             "dense '%s'",
+                             bn->name, n->name);
+        diag_note(b->cx, d,
+                  "Keras flattens channels-last, so that batch norm's vectors are in (h, w, "
+                  "c) order; hbnnc reorders dense kernels but not those");
+        diag_help(b->cx, d, "move the batch norm before the flatten, or export in torch layout");
+        return false;
+    }
+    if (!same_shape(t, transpose ? &keras : &want)) {
+        wrong_shape(b, n, t, transpose ? &keras : &want);
         return false;
     }
     if (r == TR_RUNNING_VAR) {
@@ -143,7 +167,7 @@ static bool bind_role(Binder *b, uint32_t idx, TensorRole r)
             }
         }
     }
-    n->bound[r] = t;
+    n->bound[r] = transpose ? layout_keras_to_torch(&b->cx->arena, b->g, n, t, &want) : t;
     return true;
 }
 

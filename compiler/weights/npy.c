@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "output.h"
+#include "weights.h"
+
 typedef struct NpyLex {
     HbCx *cx;
     const char *name;
@@ -88,6 +91,32 @@ static bool shape(NpyLex *x, NpyArray *a)
     return true;
 }
 
+/* '<f4' as is; '<f8' and '<f2' are converted (NpyArray.converted_from); integer and
+ * boolean arrays get their own message, since "expected float32" alone does not say
+ * that a conversion is needed. */
+static bool descr(NpyLex *x, const char *val, NpyArray *a)
+{
+    static const char *const floats[] = {"<f4", "<f8", "<f2"};
+    static const int sizes[] = {4, 8, 2};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(val, floats[i]) == 0) {
+            a->elem_size = sizes[i];
+            return true;
+        }
+    }
+    if (strchr("<>|=", val[0]) && val[1] && strchr("iub", val[1])) {
+        Diag *d = diag_file_error(x->cx, x->name,
+                                  "the array holds %s (descr '%s'); inputs are floating-point",
+                                  val[1] == 'b' ? "booleans" : "integers", val);
+        diag_help(x->cx, d, "save it as float32: np.save(PATH, x.astype(np.float32))");
+        return false;
+    }
+    return bad(x,
+               "expected little-endian float data (descr '<f4', '<f8' or '<f2'), found descr "
+               "'%s'",
+               val);
+}
+
 static bool entry(NpyLex *x, NpyArray *a, unsigned *seen)
 {
     char key[32], val[32];
@@ -97,9 +126,7 @@ static bool entry(NpyLex *x, NpyArray *a, unsigned *seen)
         *seen |= 1;
         if (!str(x, val, sizeof val))
             return false;
-        if (strcmp(val, "<f4") != 0)
-            return bad(x, "expected float32 data (descr '<f4'), found descr '%s'", val);
-        return true;
+        return descr(x, val, a);
     }
     if (strcmp(key, "fortran_order") == 0 && !(*seen & 2)) {
         *seen |= 2;
@@ -140,6 +167,21 @@ static bool header(NpyLex *x, NpyArray *a)
     return true;
 }
 
+static const char *dtype_name(const NpyArray *a)
+{
+    return a->elem_size == 8 ? "float64" : a->elem_size == 2 ? "float16" : "float32";
+}
+
+static double f64_at(const unsigned char *p)
+{
+    uint64_t u = 0;
+    for (int i = 7; i >= 0; i--)
+        u = u << 8 | p[i];
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+
 static uint32_t le32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -165,21 +207,28 @@ bool npy_parse_f32(HbCx *cx, const char *name, const unsigned char *buf, size_t 
     if (!header(&x, out))
         return false;
     size_t data = off + hl;
-    if ((uint64_t)(len - data) != out->n * 4) {
-        diag_file_error(cx, name, "the data block has %zu bytes; shape needs %llu (float32)",
-                        len - data, (unsigned long long)out->n * 4);
+    uint64_t es = (uint64_t)out->elem_size;
+    if ((uint64_t)(len - data) != out->n * es) {
+        diag_file_error(cx, name, "the data block has %zu bytes; shape needs %llu (%s)", len - data,
+                        (unsigned long long)(out->n * es), dtype_name(out));
         return false;
     }
     out->data = arena_calloc(&cx->arena, out->n ? out->n : 1, sizeof(float));
-    for (uint64_t j = 0; j < out->n; j++) {
-        uint32_t u = le32(buf + data + 4 * j);
-        memcpy(&out->data[j], &u, 4);
-        if (!isfinite(out->data[j])) {
-            diag_file_error(cx, name, "element %llu is %s (inputs must be finite)",
-                            (unsigned long long)j, isnan(out->data[j]) ? "NaN" : "infinite");
-            return false;
-        }
+    WDtype dt = es == 8 ? WD_F64 : es == 2 ? WD_F16 : WD_F32;
+    uint64_t badi = weights_convert_f32(dt, buf + data, out->n, out->data);
+    if (badi < out->n) {
+        double v = es == 8 ? f64_at(buf + data + 8 * badi) : (double)out->data[badi];
+        diag_file_error(cx, name, "element %llu is %s (inputs must be finite%s)",
+                        (unsigned long long)badi,
+                        isnan(v)   ? "NaN"
+                        : isinf(v) ? "infinite"
+                                   : "beyond the float32 range",
+                        es == 8 ? " and fit in float32" : "");
+        return false;
     }
+    if (es != 4) // once per file: the interpreter computes in float32
+        diag_file_info(cx, name, "%s input converted to float32%s", dtype_name(out),
+                       es == 8 ? " (rounded to nearest)" : " (exactly)");
     return true;
 }
 
@@ -233,39 +282,18 @@ bool npy_write_f32(HbCx *cx, const char *path, const float *data, int rank, cons
     while ((10 + n + 1) % 64)
         hdr[n++] = ' ';
     hdr[n++] = '\n';
-    const char *tmp = arena_printf(&cx->arena, "%s.tmp.XXXXXX", path);
-    char *t = arena_strdup(&cx->arena, tmp);
-    int fd = mkstemp(t);
-    FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    bool ok = fp != NULL;
-    if (ok) {
-        unsigned char pre[10] = {0x93,
-                                 'N',
-                                 'U',
-                                 'M',
-                                 'P',
-                                 'Y',
-                                 1,
-                                 0,
-                                 (unsigned char)(n & 255),
-                                 (unsigned char)(n >> 8)};
-        ok = fwrite(pre, 1, 10, fp) == 10 && fwrite(hdr, 1, (size_t)n, fp) == (size_t)n;
-        for (uint64_t j = 0; ok && j < count; j++) {
-            uint32_t u;
-            memcpy(&u, &data[j], 4);
-            unsigned char b[4] = {u & 255, (u >> 8) & 255, (u >> 16) & 255, u >> 24};
-            ok = fwrite(b, 1, 4, fp) == 4;
-        }
-        ok = (fclose(fp) == 0) && ok;
-    } else if (fd >= 0) {
-        close(fd);
+    HbOut out;
+    if (!hb_out_begin(cx, &out, path, false))
+        return false;
+    unsigned char pre[10] = {
+            0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 255), (unsigned char)(n >> 8)};
+    bool ok = fwrite(pre, 1, 10, out.f) == 10 && fwrite(hdr, 1, (size_t)n, out.f) == (size_t)n;
+    for (uint64_t j = 0; ok && j < count; j++) {
+        uint32_t u;
+        memcpy(&u, &data[j], 4);
+        unsigned char b[4] = {u & 255, (u >> 8) & 255, (u >> 16) & 255, u >> 24};
+        ok = fwrite(b, 1, 4, out.f) == 4;
     }
-    if (ok && rename(t, path) != 0)
-        ok = false;
-    if (!ok) {
-        diag_file_error(cx, path, "cannot write: %s", strerror(errno ? errno : EIO));
-        if (fd >= 0)
-            unlink(t);
-    }
-    return ok;
+    // A failed fwrite leaves the stream's error flag set: hb_out_end reports it.
+    return hb_out_end(cx, &out, true) && ok;
 }

@@ -285,6 +285,20 @@ static void report_bad_value(WReader *r, const WTensor *t, const unsigned char *
                  where, v, (double)FLT_MAX);
 }
 
+uint64_t weights_convert_f32(WDtype dt, const unsigned char *raw, uint64_t n, float *out)
+{
+    switch (dt) {
+    case WD_F16:
+        return conv_f16(out, raw, n);
+    case WD_BF16:
+        return conv_bf16(out, raw, n);
+    case WD_F64:
+        return conv_f64(out, raw, n);
+    default:
+        return conv_f32(out, raw, n);
+    }
+}
+
 bool w_convert(WReader *r, WTensor *t, const unsigned char *raw)
 {
     uint64_t (*conv)(float *, const unsigned char *, uint64_t);

@@ -75,6 +75,11 @@ WTensor *weights_find(const WFile *f, const char *name);
 
 /* "[128, 64]" ("[]" for a scalar), in the arena: for the binder's shape messages. */
 const char *weights_shape_str(Arena *a, const int64_t *shape, int rank);
+/* Convert n little-endian elements of dtype (F32, F16, BF16 or F64) to float32 in out.
+ * Returns the index of the first element that is NaN, infinite or beyond the float32
+ * range, or n when all are fine. For the .npy inputs of --run and --calibrate. */
+uint64_t weights_convert_f32(WDtype dt, const unsigned char *raw, uint64_t n, float *out);
+
 /* "safetensors" or "npz". */
 const char *weights_format_name(WFormat f);
 

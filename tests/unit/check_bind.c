@@ -17,41 +17,8 @@
 #include "test_util.h"
 #include "weights_build.h"
 
-typedef struct TT {
-    const char *name;
-    const char *shape; // JSON array text, e.g. "[1, 8]"
-    const float *data;
-    size_t n;
-    const char *dtype; // NULL: F32
-} TT;
-
-/* Write a safetensors file holding `ts` (F32 unless a dtype says otherwise; I64 data is
- * written as n zero words) and return its path. */
-static const char *write_st(const char *file, const TT *ts, int nt)
-{
-    Arena *a = &hbt_cx->arena;
-    char json[4096] = "{";
-    WbBuf data = wb_new(a);
-    for (int i = 0; i < nt; i++) {
-        size_t begin = data.len;
-        bool i64 = ts[i].dtype && strcmp(ts[i].dtype, "I64") == 0;
-        for (size_t k = 0; k < ts[i].n; k++) {
-            if (i64)
-                wb_u64(&data, 0);
-            else
-                wb_f32(&data, ts[i].data[k]);
-        }
-        snprintf(json + strlen(json), sizeof json - strlen(json),
-                 "%s\"%s\": {\"dtype\": \"%s\", \"shape\": %s, \"data_offsets\": [%zu, %zu]}",
-                 i ? ", " : "", ts[i].name, ts[i].dtype ? ts[i].dtype : "F32", ts[i].shape, begin,
-                 data.len);
-    }
-    strcat(json, "}");
-    WbBuf f = wb_safetensors(a, json, data.data, data.len);
-    const char *path = hbt_tmp_path(file);
-    ck_assert(wb_write(path, &f));
-    return path;
-}
+typedef HbtTensor TT;
+#define write_st hbt_write_st
 
 static const float worked_T[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f, 0.375f, -0.5625f};
 
@@ -106,6 +73,68 @@ START_TEST(test_worked_example_driver)
     ck_assert_ptr_nonnull(strstr(buf, "\"error\": 0.211263"));
     ck_assert_ptr_nonnull(strstr(buf, "\"select\": \"middle-out\", \"group\": \"element\""));
     free(buf);
+}
+END_TEST
+
+/* --explain=json for `src` with weights `st`, in the arena. */
+static const char *explain_json(const char *name, const char *src, const char *st)
+{
+    const char *hb = hbt_tmp_path(name);
+    FILE *fp = fopen(hb, "w");
+    fprintf(fp, "%s", src);
+    fclose(fp);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    DriverOptions o = {.input = hb,
+                       .weights = st,
+                       .explain = EXPLAIN_JSON,
+                       .out = out,
+                       .cx = {.diag_format = DIAG_PLAIN, .stdlib_dir = HBNN_SOURCE_STDLIB}};
+    ck_assert_int_eq(driver_run(&o), 0);
+    fclose(out);
+    const char *r = arena_strdup(&hbt_cx->arena, buf);
+    free(buf);
+    return r;
+}
+
+/* Per-channel scales are a list of rows whatever the number of rows (one here). */
+START_TEST(test_json_scales_shape)
+{
+    static const float w1[3] = {1.0f, 0.5f, -0.25f}, w2[6] = {1, 0.5f, -0.25f, 2, -1, 0.5f};
+    TT t[] = {{"a.weight", "[1, 3]", w1, 3, NULL},
+              {"b.weight", "[2, 3]", w2, 6, NULL},
+              {"c.weight", "[1, 3]", w1, 3, NULL}};
+    const char *j = explain_json(
+            "scales.hb",
+            "hbnn 0.1\nnetwork n {\n    input x: f32[3]\n"
+            "    a: dense(1, bias=false) weights bits 1 scale per-channel\n"
+            "    b: dense(2, bias=false) from x weights bits 1 scale per-channel\n"
+            "    c: dense(1, bias=false) from x weights bits 1\n    output a, b, c\n}\n",
+            write_st("scales.safetensors", t, 3));
+    ck_assert_msg(strstr(j, "\"scales\": [[0.583333313]]"), "%s", j);
+    ck_assert_msg(strstr(j, "\"scales\": [[0.583333313], [1.16666663]]"), "%s", j);
+    ck_assert_msg(strstr(j, "\"scales\": [0.583333313]"), "%s", j);
+}
+END_TEST
+
+/* bits avg: a later candidate must beat the best by more than a relative 1e-9 (here
+ * 1:80% 3:20% is "better" only by float rounding, with mu3 = 2.2e-8). */
+START_TEST(test_avg_no_rounding_level)
+{
+    static const float w[3] = {1.0f, 0.9f, 0.1f};
+    TT t[] = {{"fc.weight", "[1, 3]", w, 3, NULL}};
+    Graph *g = hbt_pipeline("hbnn 0.1\nnetwork n {\n    input x: f32[3]\n"
+                            "    fc: dense(1, bias=false) weights bits avg 1.4\n}\n",
+                            write_st("avg.safetensors", t, 1));
+    ck_assert_msg(g, "%s", hbt_diags());
+    const QTensor *q = g->nodes[1].qw;
+    ck_assert_int_eq(q->chosen.n, 2);
+    ck_assert_int_eq(q->chosen.bits[0], 1);
+    ck_assert_int_eq(q->chosen.bits[1], 2);
+    ck_assert(q->chosen.frac[0] == 0.6 && q->chosen.frac[1] == 0.4);
+    ck_assert_int_eq(q->maxbits, 2);
+    ck_assert_uint_eq(q->counts[3], 0);
 }
 END_TEST
 
@@ -252,6 +281,8 @@ Suite *suite_bind(void)
     tcase_add_test(tc, test_worked_example);
     tcase_add_test(tc, test_worked_example_driver);
     tcase_add_test(tc, test_all_zero_and_bits8);
+    tcase_add_test(tc, test_json_scales_shape);
+    tcase_add_test(tc, test_avg_no_rounding_level);
     tcase_add_test(tc, test_share_rounds_to_zero);
     tcase_add_test(tc, test_missing_tensor_suggests);
     tcase_add_test(tc, test_shape_mismatch);

@@ -246,7 +246,14 @@ START_TEST(test_import_std)
                         "    r:  std.residual(32, act=relu)\n"
                         "    d:  std.residual_down(64)\n"
                         "    c:  std.conv_bn_act(8, act=quant bits 2, w=int 4)\n"
+                        "    e:  std.residual_down(16, stride=1, wsc=bits 2)\n"
                         "}\n");
+    // residual_down's shortcut: int 8 by default, else its `wsc` argument.
+    ck_assert_int_eq(node(g, "d.sc")->wq.int_bits, 8);
+    ck_assert_int_eq(node(g, "d.sc")->wq.origin_kind, QO_BLOCK_ARG);
+    ck_assert_int_eq(node(g, "e.sc")->wq.kind, QK_BITS);
+    ck_assert_int_eq(node(g, "e.sc")->wq.share_bits[0], 2);
+    ck_assert_int_eq(node(g, "e.c1")->wq.origin_kind, QO_DEFAULTS_NET);
     assert_shape(node(g, "b1.pw"), 3, 32, 8, 8);
     assert_shape(node(g, "d.c2"), 3, 64, 4, 4);
     assert_shape(node(g, "d.sc"), 3, 64, 4, 4);

@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "bind.h"
+#include "weights_build.h"
 
 HbCx *hbt_cx;
 static HbCx the_cx;
@@ -69,4 +70,30 @@ Graph *hbt_pipeline(const char *src, const char *weights)
     if (!wf || !bind_graph(hbt_cx, g, wf) || !quantize_graph(hbt_cx, g))
         return NULL;
     return g;
+}
+
+const char *hbt_write_st(const char *file, const HbtTensor *ts, int nt)
+{
+    Arena *a = &hbt_cx->arena;
+    char json[8192] = "{";
+    WbBuf data = wb_new(a);
+    for (int i = 0; i < nt; i++) {
+        size_t begin = data.len;
+        bool i64 = ts[i].dtype && strcmp(ts[i].dtype, "I64") == 0;
+        for (size_t k = 0; k < ts[i].n; k++) {
+            if (i64)
+                wb_u64(&data, 0);
+            else
+                wb_f32(&data, ts[i].data[k]);
+        }
+        snprintf(json + strlen(json), sizeof json - strlen(json),
+                 "%s\"%s\": {\"dtype\": \"%s\", \"shape\": %s, \"data_offsets\": [%zu, %zu]}",
+                 i ? ", " : "", ts[i].name, ts[i].dtype ? ts[i].dtype : "F32", ts[i].shape, begin,
+                 data.len);
+    }
+    strcat(json, "}");
+    WbBuf f = wb_safetensors(a, json, data.data, data.len);
+    const char *path = hbt_tmp_path(file);
+    ck_assert(wb_write(path, &f));
+    return path;
 }

@@ -25,4 +25,16 @@ Graph *hbt_pipeline(const char *src, const char *weights);
 /* Scratch path under the build tree for files a test writes (weights, outputs). */
 const char *hbt_tmp_path(const char *name);
 
+/* A tensor for hbt_write_st. */
+typedef struct HbtTensor {
+    const char *name;
+    const char *shape; // JSON array text, e.g. "[1, 8]"
+    const float *data;
+    size_t n;
+    const char *dtype; // NULL: F32
+} HbtTensor;
+/* Write a safetensors file `file` (under the scratch directory) holding `ts` (F32
+ * unless a dtype says otherwise; I64 data is written as n zero words); its path. */
+const char *hbt_write_st(const char *file, const HbtTensor *ts, int nt);
+
 #endif
