@@ -3,7 +3,7 @@
 # are the standard deviation over the seeds.
 set terminal @term
 set output out
-set multiplot layout 1,2 title "8x8 digits: test accuracy vs average weight bits (mean ± sample sd over the seeds: MLP 6, CNN 3)"
+set multiplot layout 1,2 title "8x8 digits: test accuracy vs average weight bits (mean ± sample sd over the seeds: MLP 6, CNN 5)"
 set xrange [0.9:3.2]
 set yrange [*:*]
 set xlabel "average weight bits (sign activations unless noted)"
