@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* parser.y: the .hb grammar (language.md 3.3), LALR(1) with no conflicts (fix them by
+/* parser.y: the .hb grammar (docs/language.md §7), LALR(1) with no conflicts (fix them by
  * rewriting rules, never by raising %expect). Each action is one ast_* call (ast.c);
  * tokens come through the wrapper hb_yylex in parse.c; spans are byte offsets. The
  * `error` alternatives resync at the next statement or item, so one run reports all. */

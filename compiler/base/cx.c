@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ice.h"
+
 void cx_init(HbCx *cx, const HbOptions *opts)
 {
     memset(cx, 0, sizeof *cx);
@@ -59,11 +61,8 @@ uint32_t cx_load_file(HbCx *cx, const char *path, const char *name)
     // readable stream of bytes below 64 MiB (a .hb file that large is a mistake).
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
-    if (!buf) {
-        fclose(fp);
-        errno = ENOMEM;
-        return 0;
-    }
+    if (!buf)
+        hb_out_of_memory(cap);
     for (;;) {
         if (len == cap) {
             if (cap >= (64u << 20)) {
@@ -74,12 +73,8 @@ uint32_t cx_load_file(HbCx *cx, const char *path, const char *name)
             }
             cap *= 2;
             char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(fp);
-                errno = ENOMEM;
-                return 0;
-            }
+            if (!nb)
+                hb_out_of_memory(cap);
             buf = nb;
         }
         size_t got = fread(buf + len, 1, cap - len, fp);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* explain.c: the --explain report (text table and JSON) over the checked Graph.
  * One row per layer; quantized layers get a second line saying where each setting
- * came from, so no default is silent (language.md 3.9). */
+ * came from, so no default is silent (docs/language.md §5, the defaults cascade). */
 #include "explain.h"
 
 #include <string.h>
@@ -30,16 +30,6 @@ const char *qspec_kind_str(HbCx *cx, const QuantSpec *q)
     return arena_strdup(&cx->arena, buf);
 }
 
-static const char *scale_name(ScaleGran g)
-{
-    return g == SCALE_PER_CHANNEL ? "per-channel" : "per-tensor";
-}
-
-static const char *group_name(Grouping g)
-{
-    return g == GROUP_CHANNEL ? "channel" : "element";
-}
-
 static const char *select_str(HbCx *cx, const QuantSpec *q)
 {
     if (q->select == SEL_RANDOM)
@@ -61,11 +51,11 @@ static void settings_line(FILE *out, HbCx *cx, const GNode *n, bool act)
     if (q->kind == QK_BITS && heterogeneous(q))
         fprintf(out, ", select %s (%s)", select_str(cx, q), qorigin_name(q->origin_select));
     if (!act && q->kind != QK_FLOAT)
-        fprintf(out, ", scale %s (%s)", scale_name(q->scale), qorigin_name(q->origin_scale));
+        fprintf(out, ", scale %s (%s)", scale_gran_name(q->scale), qorigin_name(q->origin_scale));
     if (!act && heterogeneous(q))
-        fprintf(out, ", group %s (%s)", group_name(q->group), qorigin_name(q->origin_group));
+        fprintf(out, ", group %s (%s)", grouping_name(q->group), qorigin_name(q->origin_group));
     if (act && n->op == GOP_QUANT && q->kind != QK_FLOAT)
-        fprintf(out, ", scale %s (%s)", q->act_scale == ACT_SCALE_STATIC ? "static" : "runtime",
+        fprintf(out, ", scale %s (%s)", act_scale_name(q->act_scale),
                 qorigin_name(q->origin_scale));
     fputc('\n', out);
 }
@@ -132,7 +122,7 @@ static void quant_detail(FILE *out, const GNode *n)
     fprintf(out, "      error %.3f", q->error);
     if (q->kind == QK_BITS && q->chosen.n > 1)
         fprintf(out, " (group %s would give %.3f)",
-                n->wq.group == GROUP_CHANNEL ? "element" : "channel",
+                grouping_name(n->wq.group == GROUP_CHANNEL ? GROUP_ELEMENT : GROUP_CHANNEL),
                 n->wq.group == GROUP_CHANNEL ? q->error_element : q->error_channel);
     fputc('\n', out);
     const QBytes *b = &q->bytes;
@@ -241,15 +231,14 @@ static void json_qspec(FILE *out, HbCx *cx, const GNode *n, const QuantSpec *q)
         return;
     }
     if (n->op == GOP_QUANT) {
-        fprintf(out, ", \"scale\": \"%s\"}",
-                q->act_scale == ACT_SCALE_STATIC ? "static" : "runtime");
+        fprintf(out, ", \"scale\": \"%s\"}", act_scale_name(q->act_scale));
         return;
     }
     if (q->kind == QK_BITS) {
         fprintf(out, ", \"select\": ");
         explain_json_str(out, select_str(cx, q));
-        fprintf(out, ", \"scale\": \"%s\", \"group\": \"%s\"", scale_name(q->scale),
-                group_name(q->group));
+        fprintf(out, ", \"scale\": \"%s\", \"group\": \"%s\"", scale_gran_name(q->scale),
+                grouping_name(q->group));
     }
     fputc('}', out);
 }
@@ -292,7 +281,7 @@ static void json_quant(FILE *out, const GNode *n)
     fprintf(out, ", \"avg_bits\": %.6g", q->avg_bits);
     if (q->kind == QK_BITS) {
         fprintf(out, ", \"select\": \"%s\", \"group\": \"%s\", \"distribution\": {",
-                selection_name(n->wq.select), group_name(n->wq.group));
+                selection_name(n->wq.select), grouping_name(n->wq.group));
         for (int k = 0; k < q->chosen.n; k++)
             fprintf(out, "%s\"%d\": %.6g", k ? ", " : "", q->chosen.bits[k], q->chosen.frac[k]);
         fputc('}', out);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* parse.c: parse_file() runs the flex scanner (grammar/lexer.l) and the bison parser
  * (grammar/parser.y) over one source file, through a token wrapper that folds newlines
- * and joins continuation lines (language.md 3.2). Also the scanner's helpers (literals,
+ * and joins continuation lines (docs/language.md §1). Also the scanner's helpers (literals,
  * brackets, lexical errors) and the wording of syntax errors. */
 #include <math.h>
 #include <stdlib.h>
@@ -193,7 +193,7 @@ static int scan(HbParse *p, LexToken *t)
     return t->kind;
 }
 
-// A line starting with one of these continues the previous line (language.md 3.2).
+// A line starting with one of these continues the previous line (docs/language.md §1).
 static bool is_continuation(int kind)
 {
     return kind == TOK_WEIGHTS || kind == TOK_PARAMS || kind == TOK_FROM || kind == TOK_SELECT ||

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* interp.c: the reference interpreter's driver and its float ops (docs/ir.md §4).
  * Every float op accumulates in double in the documented order and rounds once to
- * float; no SIMD, no reordering. Dispatch goes through a table indexed by IrOp, so
- * adding an op to ir_ops.h without an evaluator fails to compile (a missing entry). */
+ * float; no SIMD, no reordering. Dispatch goes through a table generated
+ * from ir_ops.h (i_fns), so every op has an evaluator. */
 #include <math.h>
 #include <string.h>
 
@@ -210,29 +210,13 @@ static bool i_argmax(IStep *s)
     return true;
 }
 
+/* Generated from HB_IR_OPS: an op added to ir_ops.h without an i_NAME evaluator here or
+ * in interp_bits.c is a build error ("'i_NAME' undeclared"), never a NULL call. */
 typedef bool (*IFn)(IStep *);
 static const IFn i_fns[IR_OP_COUNT] = {
-        [IR_OP_INPUT] = i_input,
-        [IR_OP_DENSE] = i_dense,
-        [IR_OP_CONV2D] = i_conv2d,
-        [IR_OP_BATCHNORM] = i_batchnorm,
-        [IR_OP_RELU] = i_relu,
-        [IR_OP_HARDTANH] = i_hardtanh,
-        [IR_OP_MAXPOOL] = i_maxpool,
-        [IR_OP_AVGPOOL] = i_avgpool,
-        [IR_OP_FLATTEN] = i_flatten,
-        [IR_OP_ADD] = i_add,
-        [IR_OP_CONCAT] = i_concat,
-        [IR_OP_SOFTMAX] = i_softmax,
-        [IR_OP_ARGMAX] = i_argmax,
-        [IR_OP_SIGN] = interp_sign,
-        [IR_OP_QUANT] = interp_quant,
-        [IR_OP_DEQUANT] = interp_dequant,
-        [IR_OP_BPOP_DENSE] = interp_bpop_dense,
-        [IR_OP_BPOP_CONV2D] = interp_bpop_conv2d,
-        [IR_OP_ICOMB] = interp_icomb,
-        [IR_OP_FCOMB] = interp_fcomb,
-        [IR_OP_THRESHOLD] = interp_threshold,
+#define X(E, name, operands) [IR_OP_##E] = i_##name,
+        HB_IR_OPS(X)
+#undef X
 };
 
 bool interp_has_ideal(const IrModule *m)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ice.h"
 #include "interp_internal.h"
 #include "quant.h"
 
@@ -20,7 +21,7 @@ void interp_scales(const Interp *it, const IrType *t, IBuf *b)
 }
 
 /* sign(x) = +1 iff x > 0 (sign(0) = -1, NaN -> -1). */
-bool interp_sign(IStep *s)
+bool i_sign(IStep *s)
 {
     const float *x = is_val(s, 0)->f;
     uint64_t n = ir_type_elems(s->ot);
@@ -48,14 +49,14 @@ static void quant_static(IStep *s, const float *x, const uint8_t *M, uint64_t n)
     memcpy(s->out->beta, beta, s->ot->bits * sizeof(float));
 }
 
-bool interp_quant(IStep *s)
+bool i_quant(IStep *s)
 {
     const float *x = is_val(s, 0)->f;
     uint64_t n = ir_type_elems(s->ot);
     const IrAttr *w = ir_quant_widths(s->in), *f = ir_quant_fracs(s->in);
     uint8_t *M = s->out->w ? s->out->w : malloc(n ? n : 1);
     if (!M)
-        abort();
+        hb_out_of_memory(n);
     if (w->n == 1) {
         memset(M, (int)w->i[0], n);
     } else { // heterogeneous: Algorithm 1 on this example's tensor
@@ -75,7 +76,7 @@ bool interp_quant(IStep *s)
 }
 
 /* x^_j = sum_{n < width_j} beta_n * (+-1), in double in level order, rounded once. */
-bool interp_dequant(IStep *s)
+bool i_dequant(IStep *s)
 {
     const IrType *t = is_type(s, 0);
     const IBuf *x = is_val(s, 0);
@@ -113,7 +114,7 @@ static void store_pairs(IStep *s, const int64_t *acc, int P, uint64_t pos, uint6
         s->out->i[(uint64_t)p * npos + pos] = (int32_t)acc[p];
 }
 
-bool interp_bpop_dense(IStep *s)
+bool i_bpop_dense(IStep *s)
 {
     const IrConst *w = is_const(s, 1);
     uint64_t O = (uint64_t)w->type.d[0], N = (uint64_t)w->type.d[1];
@@ -127,7 +128,7 @@ bool interp_bpop_dense(IStep *s)
     return true;
 }
 
-bool interp_bpop_conv2d(IStep *s)
+bool i_bpop_conv2d(IStep *s)
 {
     const IrConst *w = is_const(s, 1);
     IrWindow g = ir_window(s->it->m, s->in);
@@ -179,7 +180,7 @@ static void icomb_ideal(IStep *s)
 }
 
 /* acc = sum_p coef[row][p] * S_p in 64 bits; the verifier proved |acc| <= bound. */
-bool interp_icomb(IStep *s)
+bool i_icomb(IStep *s)
 {
     if (s->it->mode == INTERP_IDEAL && s->in->fold)
         icomb_ideal(s);
@@ -193,13 +194,9 @@ bool interp_icomb(IStep *s)
         int64_t acc = 0;
         for (int64_t p = 0; p < P; p++)
             acc += (int64_t)k[p] * S[(uint64_t)p * npos + pos];
-        if (acc > bound || acc < -bound) {
-            diag_file_error(s->it->cx, "interpreter",
-                            "internal error: icomb accumulator %lld "
-                            "exceeds its proven bound %lld",
-                            (long long)acc, (long long)bound);
-            return false;
-        }
+        HB_CHECK(acc <= bound && acc >= -bound,
+                 "icomb accumulator %lld exceeds its proven bound %lld", (long long)acc,
+                 (long long)bound);
         s->out->i[pos] = (int32_t)acc;
     }
     return true;
@@ -207,7 +204,7 @@ bool interp_icomb(IStep *s)
 
 /* y = sum_m sum_n (alpha_m * beta_n) * S_mn + bias, in double (m outer, n inner),
  * rounded once to float. */
-bool interp_fcomb(IStep *s)
+bool i_fcomb(IStep *s)
 {
     const IrType *st = is_type(s, 0), *xt = is_type(s, 1);
     const int32_t *S = is_val(s, 0)->i;
@@ -252,7 +249,7 @@ static void threshold_ideal(IStep *s)
 
 /* Walk the channel's threshold tree: v = (neg ? -acc : acc); at heap node j the level's
  * bit is [v >= thr[j]], and the walk goes to 2j+1 (bit 0) or 2j+2 (bit 1). */
-bool interp_threshold(IStep *s)
+bool i_threshold(IStep *s)
 {
     if (s->it->mode == INTERP_IDEAL && s->in->fold && is_val(s, 0)->d) {
         threshold_ideal(s);

@@ -21,11 +21,13 @@ static inline const IrType *is_type(const IStep *s, int k)
 
 static inline IBuf *is_val(const IStep *s, int k)
 {
+    assert(!s->in->args[k].is_const); // the operand signature (verified) says so
     return &s->it->v[s->in->args[k].id];
 }
 
 static inline const IrConst *is_const(const IStep *s, int k)
 {
+    assert(s->in->args[k].is_const);
     return &s->it->m->consts.data[s->in->args[k].id];
 }
 
@@ -48,13 +50,13 @@ static inline int is_cbit(const IrConst *c, bool mask, int p, uint64_t r, uint64
 /* The level scales of a bits value of type t held in b (static, unit or runtime). */
 void interp_scales(const Interp *it, const IrType *t, IBuf *b);
 
-bool interp_sign(IStep *s);
-bool interp_quant(IStep *s);
-bool interp_dequant(IStep *s);
-bool interp_bpop_dense(IStep *s);
-bool interp_bpop_conv2d(IStep *s);
-bool interp_icomb(IStep *s);
-bool interp_fcomb(IStep *s);
-bool interp_threshold(IStep *s);
+bool i_sign(IStep *s);
+bool i_quant(IStep *s);
+bool i_dequant(IStep *s);
+bool i_bpop_dense(IStep *s);
+bool i_bpop_conv2d(IStep *s);
+bool i_icomb(IStep *s);
+bool i_fcomb(IStep *s);
+bool i_threshold(IStep *s);
 
 #endif

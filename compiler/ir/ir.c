@@ -159,41 +159,54 @@ IrModule *ir_module_new(HbCx *cx, const char *name)
 {
     IrModule *m = arena_alloc(&cx->arena, sizeof *m);
     m->name = arena_strdup(&cx->arena, name ? name : "net");
+    m->index = arena_alloc(&cx->arena, sizeof *m->index);
+    m->index->arena = &cx->arena;
     return m;
+}
+
+/* Index the values and constants added since the last lookup (the first of two equal
+ * names wins, as a scan in order would find it). */
+static IrNameIndex *catch_up(const IrModule *m)
+{
+    IrNameIndex *x = m->index;
+    HB_CHECK(x, "module %s was not made by ir_module_new", m->name);
+    for (; x->nvalues < m->values.len; x->nvalues++)
+        hb_strmap_put(&x->values, x->arena, m->values.data[x->nvalues].name, x->nvalues);
+    for (; x->nconsts < m->consts.len; x->nconsts++)
+        hb_strmap_put(&x->consts, x->arena, m->consts.data[x->nconsts].name, x->nconsts);
+    return x;
 }
 
 uint32_t ir_value_find(const IrModule *m, const char *name)
 {
-    for (uint32_t i = 0; i < m->values.len; i++)
-        if (strcmp(m->values.data[i].name, name) == 0)
-            return i;
-    return UINT32_MAX;
+    return hb_strmap_get(&catch_up(m)->values, name);
 }
 
 uint32_t ir_const_find(const IrModule *m, const char *name)
 {
-    for (uint32_t i = 0; i < m->consts.len; i++)
-        if (strcmp(m->consts.data[i].name, name) == 0)
-            return i;
-    return UINT32_MAX;
+    return hb_strmap_get(&catch_up(m)->consts, name);
 }
 
-/* `base`, or `base.2`, `base.3`, ...: the first that `taken` says is free. */
-static const char *unique(HbCx *cx, const IrModule *m, const char *base,
-                          uint32_t (*taken)(const IrModule *, const char *))
+/* `base`, or `base.2`, `base.3`, ...: the first that is free. The next suffix to try
+ * is remembered per base, so n equal bases cost O(n), not O(n^2). */
+static const char *unique(HbCx *cx, const IrModule *m, const char *base, bool is_const)
 {
+    uint32_t (*taken)(const IrModule *, const char *) = is_const ? ir_const_find : ir_value_find;
     if (taken(m, base) == UINT32_MAX)
         return arena_strdup(&cx->arena, base);
-    for (int k = 2;; k++) {
-        const char *s = arena_printf(&cx->arena, "%s.%d", base, k);
-        if (taken(m, s) == UINT32_MAX)
-            return s;
-    }
+    HbStrMap *next = is_const ? &m->index->const_suffix : &m->index->value_suffix;
+    uint32_t slot = hb_strmap_get(next, base), k = slot == HB_STRMAP_NONE ? 2 : slot;
+    const char *s;
+    while (taken(m, s = arena_printf(&cx->arena, "%s.%u", base, k)) != UINT32_MAX)
+        k++;
+    hb_strmap_set(next, &cx->arena, slot == HB_STRMAP_NONE ? arena_strdup(&cx->arena, base) : base,
+                  k + 1);
+    return s;
 }
 
 uint32_t ir_const_new(HbCx *cx, IrModule *m, const char *name, const IrType *t)
 {
-    IrConst c = {.name = unique(cx, m, name, ir_const_find), .type = *t};
+    IrConst c = {.name = unique(cx, m, name, true), .type = *t};
     uint64_t n = ir_type_elems(t);
     if (t->enc == IR_F32)
         c.f = arena_calloc(&cx->arena, n ? n : 1, sizeof(float));
@@ -234,7 +247,7 @@ uint32_t ir_const_i32(HbCx *cx, IrModule *m, const char *name, int rank, const i
 IrInst *ir_emit(HbCx *cx, IrModule *m, IrOp op, const char *name, const IrType *t,
                 const IrRef *args, uint32_t nargs)
 {
-    IrValue v = {.name = unique(cx, m, name, ir_value_find), .type = *t, .def = m->insts.len};
+    IrValue v = {.name = unique(cx, m, name, false), .type = *t, .def = m->insts.len};
     hb_vec_push(&cx->arena, &m->values, v);
     IrInst in = {.op = op, .result = m->values.len - 1, .nargs = nargs};
     in.args = arena_calloc(&cx->arena, nargs ? nargs : 1, sizeof(IrRef));

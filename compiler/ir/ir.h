@@ -13,8 +13,10 @@
 #include <stdio.h>
 
 #include "cx.h"
+#include "geometry.h"
 #include "ir_ops.h"
 #include "qspec.h"
+#include "strmap.h"
 
 #define IR_MAX_RANK  4                  // i32[P, C, H, W] pair sums are the widest values
 #define IR_MAX_BITS  8                  // planes per bits value (HB_MAX_BITS)
@@ -118,8 +120,18 @@ typedef struct IrInst {
     const IrFold *fold; // lowering: icomb and threshold of a folded layer; else NULL
 } IrInst;
 
+/* Name -> index of the module's values and constants (ir.c). Caught up lazily with the
+ * vectors by ir_value_find / ir_const_find, so the parser may push values directly. */
+typedef struct IrNameIndex {
+    Arena *arena;
+    HbStrMap values, consts;
+    uint32_t nvalues, nconsts;           // entries indexed so far
+    HbStrMap value_suffix, const_suffix; // base name -> next ".N" to try (ir.c unique)
+} IrNameIndex;
+
 typedef struct IrModule {
     const char *name;
+    IrNameIndex *index;
     HbVec(IrInst) insts;
     HbVec(IrValue) values;
     HbVec(IrConst) consts;
@@ -164,10 +176,10 @@ typedef struct IrWindow {
     int64_t pt, pb, pl, pr; // zero padding top, bottom, left, right (0 for avgpool)
     int64_t groups;         // 1 for pools
 } IrWindow;
-/* Output size along one axis: floor((h + p0 + p1 - d(k-1) - 1) / s) + 1, or 0 when the
- * window does not fit. */
-int64_t ir_window_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d);
-/* The geometry of a windowed instruction (attributes already verified). */
+/* The geometry of a windowed instruction; OH and OW come from hb_window_out
+ * (geometry.h) and are 0 when the window does not fit. Needs the input [C, H, W], the
+ * weights [O, C/g, kh, kw] and list attributes of the right lengths (the verifier
+ * checks these before calling it). */
 IrWindow ir_window(const IrModule *m, const IrInst *in);
 /* The input pixel (iy, ix) that tap (ky, kx) of output pixel (oy, ox) reads; false when
  * it falls in the padding (it then contributes nothing). */
@@ -234,5 +246,10 @@ IrModule *ir_parse(HbCx *cx, uint32_t file);
  * accumulator bounds). Reports each problem with diag_error at the instruction's span
  * (or file-level, prefixed with `what`, for lowered modules). Returns true if clean. */
 bool ir_verify(HbCx *cx, const IrModule *m, const char *what);
+/* For modules the compiler built (lowering): failing the verifier is a compiler bug,
+ * not an input error, so this prints the verifier's errors and exits through
+ * HB_UNREACHABLE ("internal error", exit 3). IR text from the user goes through
+ * ir_verify and stays an input error. */
+void ir_verify_built(HbCx *cx, const IrModule *m, const char *what);
 
 #endif

@@ -248,15 +248,17 @@ static bool parse_attr_value(P *p, IrAttrKind kind, IrAttr *a)
     if (kind == IR_ATTR_FLOAT)
         return parse_double(p, &a->f[0]);
     if (kind == IR_ATTR_SEL) {
-        for (int s = SEL_MIDDLE_OUT; s <= SEL_MO_RESIDUAL; s++)
-            if (is(p, selection_name((Selection)s))) {
+        char all[160] = "";
+        for (int s = 0; s < SEL_COUNT; s++) {
+            if (is(p, selection_names[s])) {
                 a->i[0] = s;
                 next(p);
                 return true;
             }
-        return err(p, &p->tok,
-                   "expected a selection (middle-out, top-down, bottom-up, random, "
-                   "mo-residual)");
+            snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", s ? ", " : "",
+                     selection_names[s]);
+        }
+        return err(p, &p->tok, "expected a selection (%s)", all);
     }
     if (!expect(p, "["))
         return false;

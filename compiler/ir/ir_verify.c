@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ice.h"
 #include "ir.h"
 
 typedef struct Ver {
@@ -188,12 +189,9 @@ static void need_enc(Ver *v, int k, IrEnc e, bool *ok)
     }
 }
 
-static bool list_ok(Ver *v, int k, int n, int64_t lo)
+/* A list attribute (read through its named accessor) of n entries in lo..2^24. */
+static bool list_ok(Ver *v, const IrAttr *a, const char *name, int n, int64_t lo)
 {
-    const IrAttr *a = &v->in->attr[k];
-    char name[32];
-    IrAttrKind kind;
-    ir_op_attr(v->in->op, k, &kind, name, sizeof name);
     if (a->n != n) {
         fail(v, v->in->span, "attribute %s needs %d entries, got %d", name, n, a->n);
         return false;
@@ -207,22 +205,15 @@ static bool list_ok(Ver *v, int k, int n, int64_t lo)
     return true;
 }
 
-/* The spatial output of a conv or pool with kernel kh x kw, attributes at `at`. */
-static bool spatial_ok(Ver *v, const IrType *x, int64_t kh, int64_t kw, int at, bool dil,
-                       int64_t *oh, int64_t *ow)
+/* The window of a conv or pool whose list attributes are checked: ir_window's output
+ * size (the one formula) must be at least 1x1. */
+static bool window_ok(Ver *v, const char *fmt, IrWindow *w)
 {
-    const IrAttr *a = v->in->attr;
-    if (!list_ok(v, at, 2, 1) || !list_ok(v, at + 1, 4, 0) || (dil && !list_ok(v, at + 2, 2, 1)))
-        return false;
-    int64_t dh = dil ? a[at + 2].i[0] : 1, dw = dil ? a[at + 2].i[1] : 1;
-    *oh = ir_window_out(x->d[1], a[at + 1].i[0], a[at + 1].i[1], kh, a[at].i[0], dh);
-    *ow = ir_window_out(x->d[2], a[at + 1].i[2], a[at + 1].i[3], kw, a[at].i[1], dw);
-    if (*oh < 1 || *ow < 1) {
-        fail(v, v->in->span, "the %lldx%lld window does not fit the input %s", (long long)kh,
-             (long long)kw, tstr(v, x));
-        return false;
-    }
-    return true;
+    *w = ir_window(v->m, v->in);
+    if (w->OH >= 1 && w->OW >= 1)
+        return true;
+    fail(v, v->in->span, fmt, (long long)w->kh, (long long)w->kw, tstr(v, arg(v, 0)));
+    return false;
 }
 
 static void v_input(Ver *v)
@@ -255,17 +246,22 @@ static void conv_common(Ver *v, int64_t pairs)
     const IrType *x = arg(v, 0), *w = arg(v, 1);
     CHECK(x->rank == 3, "input must be [C, H, W], got %s", tstr(v, x));
     CHECK(w->rank == 4, "weights must be [O, C/groups, kh, kw], got %s", tstr(v, w));
-    int64_t g = v->in->op == IR_OP_CONV2D ? ir_conv2d_groups(v->in) : ir_bpop_conv2d_groups(v->in);
-    CHECK(g >= 1 && x->d[0] % g == 0 && w->d[0] % g == 0,
+    int64_t gr = v->in->op == IR_OP_CONV2D ? ir_conv2d_groups(v->in) : ir_bpop_conv2d_groups(v->in);
+    CHECK(gr >= 1 && x->d[0] % gr == 0 && w->d[0] % gr == 0,
           "groups=%lld must divide the %lld "
           "input and %lld output channels",
-          (long long)g, (long long)x->d[0], (long long)w->d[0]);
-    CHECK(w->d[1] == x->d[0] / g, "weights have %lld input channels per group, expected %lld",
-          (long long)w->d[1], (long long)(x->d[0] / g));
-    int64_t oh, ow;
-    if (!spatial_ok(v, x, w->d[2], w->d[3], 0, true, &oh, &ow))
+          (long long)gr, (long long)x->d[0], (long long)w->d[0]);
+    CHECK(w->d[1] == x->d[0] / gr, "weights have %lld input channels per group, expected %lld",
+          (long long)w->d[1], (long long)(x->d[0] / gr));
+    bool b = v->in->op == IR_OP_BPOP_CONV2D;
+    IrWindow g;
+    if (!list_ok(v, b ? ir_bpop_conv2d_stride(v->in) : ir_conv2d_stride(v->in), "stride", 2, 1) ||
+        !list_ok(v, b ? ir_bpop_conv2d_pad(v->in) : ir_conv2d_pad(v->in), "pad", 4, 0) ||
+        !list_ok(v, b ? ir_bpop_conv2d_dilation(v->in) : ir_conv2d_dilation(v->in), "dilation", 2,
+                 1) ||
+        !window_ok(v, "the %lldx%lld window does not fit the input %s", &g))
         return;
-    int64_t d[4] = {pairs, w->d[0], oh, ow};
+    int64_t d[4] = {pairs, g.O, g.OH, g.OW};
     IrType want = ir_type_f32(pairs ? 4 : 3, pairs ? d : d + 1);
     want.enc = pairs ? IR_I32 : IR_F32;
     CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
@@ -318,26 +314,21 @@ static void v_pool(Ver *v)
     CHECK(x->enc == IR_F32 || (is_max && bits1), "input must be f32%s, got %s",
           is_max ? " or 1-bit unmasked bits" : "", tstr(v, x));
     CHECK(x->rank == 3, "input must be [C, H, W], got %s", tstr(v, x));
-    if (!list_ok(v, 0, 2, 1))
+    const IrAttr *kernel = is_max ? ir_maxpool_kernel(v->in) : ir_avgpool_kernel(v->in);
+    const IrAttr *stride = is_max ? ir_maxpool_stride(v->in) : ir_avgpool_stride(v->in);
+    if (!list_ok(v, kernel, "kernel", 2, 1) || !list_ok(v, stride, "stride", 2, 1) ||
+        (is_max && !list_ok(v, ir_maxpool_pad(v->in), "pad", 4, 0)))
         return;
-    const IrAttr *a = v->in->attr;
-    int64_t kh = a[0].i[0], kw = a[0].i[1], oh, ow;
-    if (!is_max) {
-        if (!list_ok(v, 1, 2, 1))
-            return;
-        oh = ir_window_out(x->d[1], 0, 0, kh, a[1].i[0], 1);
-        ow = ir_window_out(x->d[2], 0, 0, kw, a[1].i[1], 1);
-        CHECK(oh >= 1 && ow >= 1, "the %lldx%lld window does not fit %s", (long long)kh,
-              (long long)kw, tstr(v, x));
-    } else {
-        if (!spatial_ok(v, x, kh, kw, 1, false, &oh, &ow))
-            return;
-        CHECK(a[2].i[0] <= kh / 2 && a[2].i[1] <= kh / 2 && a[2].i[2] <= kw / 2 &&
-                      a[2].i[3] <= kw / 2,
-              "padding must be at most half the window");
-    }
+    IrWindow g;
+    if (!window_ok(v,
+                   is_max ? "the %lldx%lld window does not fit the input %s"
+                          : "the %lldx%lld window does not fit %s",
+                   &g))
+        return;
+    CHECK(g.pt <= g.kh / 2 && g.pb <= g.kh / 2 && g.pl <= g.kw / 2 && g.pr <= g.kw / 2,
+          "padding must be at most half the window");
     IrType want = *x;
-    want.d[1] = oh, want.d[2] = ow;
+    want.d[1] = g.OH, want.d[2] = g.OW;
     CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
@@ -421,9 +412,8 @@ static void v_quant(Ver *v)
         CHECK(f->f[k] >= 0 && f->f[k] <= 1, "fraction %d is %g, expected 0..1", k + 1, f->f[k]);
         sum += f->f[k];
     }
-    CHECK(fabs(sum - 1) <= 1e-6, "fractions sum to %.9g, expected 1", sum);
-    CHECK(ir_quant_select(v->in) >= SEL_MIDDLE_OUT && ir_quant_select(v->in) <= SEL_MO_RESIDUAL,
-          "unknown selection");
+    CHECK(fabs(sum - 1) <= HB_DIST_TOL, "fractions sum to %.9g, expected 1", sum);
+    CHECK(ir_quant_select(v->in) >= 0 && ir_quant_select(v->in) < SEL_COUNT, "unknown selection");
     const IrType *r = res(v);
     CHECK(r->enc == IR_BITS && same_shape(r, arg(v, 0)), "result must be bits of shape %s",
           tstr(v, arg(v, 0)));
@@ -563,19 +553,21 @@ static void v_threshold(Ver *v)
               "threshold %lld (%d) is outside +-(2^30 + 1)", (long long)j, thr->i[j]);
 }
 
+/* Ops that share a rule. Every op in ir_ops.h needs a v_NAME (or an alias here): the
+ * table below is generated from HB_IR_OPS, so a missing one is a build error. */
+#define v_relu        v_elementwise
+#define v_hardtanh    v_elementwise
+#define v_maxpool     v_pool
+#define v_avgpool     v_pool
+#define v_argmax      v_softmax
+#define v_bpop_dense  v_bpop
+#define v_bpop_conv2d v_bpop
+
 typedef void (*VerFn)(Ver *);
 static const VerFn ver_fns[IR_OP_COUNT] = {
-        [IR_OP_INPUT] = v_input,         [IR_OP_DENSE] = v_dense,
-        [IR_OP_CONV2D] = v_conv2d,       [IR_OP_BATCHNORM] = v_batchnorm,
-        [IR_OP_RELU] = v_elementwise,    [IR_OP_HARDTANH] = v_elementwise,
-        [IR_OP_MAXPOOL] = v_pool,        [IR_OP_AVGPOOL] = v_pool,
-        [IR_OP_FLATTEN] = v_flatten,     [IR_OP_ADD] = v_add,
-        [IR_OP_CONCAT] = v_concat,       [IR_OP_SOFTMAX] = v_softmax,
-        [IR_OP_ARGMAX] = v_softmax,      [IR_OP_SIGN] = v_sign,
-        [IR_OP_QUANT] = v_quant,         [IR_OP_DEQUANT] = v_dequant,
-        [IR_OP_BPOP_DENSE] = v_bpop,     [IR_OP_BPOP_CONV2D] = v_bpop,
-        [IR_OP_ICOMB] = v_icomb,         [IR_OP_FCOMB] = v_fcomb,
-        [IR_OP_THRESHOLD] = v_threshold,
+#define X(E, name, operands) [IR_OP_##E] = v_##name,
+        HB_IR_OPS(X)
+#undef X
 };
 
 /* ---- generic instruction rules: operand kinds, SSA order, attribute shapes ---- */
@@ -638,19 +630,20 @@ static void check_inst(Ver *v, uint32_t idx)
     ver_fns[in->op](v);
 }
 
+/* Module-level rules. Duplicate names are found with a hash map: linear in the module. */
 static void check_module(Ver *v)
 {
     const IrModule *m = v->m;
+    HbStrMap seen = {0};
     for (uint32_t i = 0; i < m->values.len; i++)
-        for (uint32_t j = i + 1; j < m->values.len; j++)
-            if (strcmp(m->values.data[i].name, m->values.data[j].name) == 0)
-                fail(v, m->insts.data[m->values.data[j].def].span, "value %%%s is defined twice",
-                     m->values.data[j].name);
+        if (hb_strmap_put(&seen, &v->cx->arena, m->values.data[i].name, i) != i)
+            fail(v, m->insts.data[m->values.data[i].def].span, "value %%%s is defined twice",
+                 m->values.data[i].name);
+    seen = (HbStrMap){0};
     for (uint32_t i = 0; i < m->consts.len; i++)
-        for (uint32_t j = i + 1; j < m->consts.len; j++)
-            if (strcmp(m->consts.data[i].name, m->consts.data[j].name) == 0)
-                fail(v, m->consts.data[j].span, "constant @%s is defined twice",
-                     m->consts.data[j].name);
+        if (hb_strmap_put(&seen, &v->cx->arena, m->consts.data[i].name, i) != i)
+            fail(v, m->consts.data[i].span, "constant @%s is defined twice",
+                 m->consts.data[i].name);
     int64_t next = 0;
     for (uint32_t i = 0; i < m->insts.len; i++) {
         const IrInst *in = &m->insts.data[i];
@@ -683,4 +676,12 @@ bool ir_verify(HbCx *cx, const IrModule *m, const char *what)
     for (uint32_t i = 0; i < m->insts.len; i++)
         check_inst(&v, i);
     return v.ok;
+}
+
+void ir_verify_built(HbCx *cx, const IrModule *m, const char *what)
+{
+    if (ir_verify(cx, m, what))
+        return;
+    diag_flush(cx); // the verifier's messages say what is wrong; then the one ICE exit
+    HB_UNREACHABLE("%s fails the IR verifier (errors above)", what);
 }

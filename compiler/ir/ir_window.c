@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* ir_window.c: the one definition of convolution and pooling window geometry (which
- * input pixel a kernel tap reads, how large the output is), shared by the verifier,
- * the interpreter, lowering and the backends so they cannot disagree at the edges. */
+ * input pixel a kernel tap reads, how large the output is: hb_window_out, which sema
+ * uses too), shared by the verifier, the interpreter, lowering and the backends so they
+ * cannot disagree at the edges. */
 #include "ice.h"
 #include "ir.h"
-
-int64_t ir_window_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d)
-{
-    int64_t span = h + p0 + p1 - d * (k - 1) - 1;
-    return span < 0 ? 0 : span / s + 1;
-}
 
 IrWindow ir_window(const IrModule *m, const IrInst *in)
 {
@@ -44,7 +39,7 @@ IrWindow ir_window(const IrModule *m, const IrInst *in)
         w.pt = pad->i[0], w.pb = pad->i[1], w.pl = pad->i[2], w.pr = pad->i[3];
     if (dil)
         w.dh = dil->i[0], w.dw = dil->i[1];
-    w.OH = ir_window_out(w.H, w.pt, w.pb, w.kh, w.sh, w.dh);
-    w.OW = ir_window_out(w.W, w.pl, w.pr, w.kw, w.sw, w.dw);
+    w.OH = hb_window_out(w.H, w.pt, w.pb, w.kh, w.sh, w.dh);
+    w.OW = hb_window_out(w.W, w.pl, w.pr, w.kw, w.sw, w.dw);
     return w;
 }

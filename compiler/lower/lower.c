@@ -416,8 +416,7 @@ IrModule *lower_graph(HbCx *cx, const Graph *g, const LowerOptions *o, uint32_t 
     }
     if (diag_errors(cx) != before)
         return NULL;
-    if (!ir_verify(cx, L.m, "lowered IR"))
-        return NULL;
+    ir_verify_built(cx, L.m, "lowered IR");
     if (node_value)
         *node_value = L.val;
     return L.m;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* lower.h: lowering a bound and quantized Graph to the kernel IR (design.md §3):
+/* lower.h: lowering a bound and quantized Graph to the kernel IR (docs/ir.md §5):
  * bit-plane layers become per-plane-pair popcounts with integer coefficients, bias
  * and batch-norm fold into per-channel integer thresholds, everything else keeps a
  * float path. Then the reference interpreter (interp.c) or a backend takes over. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* lower_bits.c: bit-plane layers (design.md §3, docs/ir.md §5). A conv2d/dense with
+/* lower_bits.c: bit-plane layers (docs/ir.md §5). A conv2d/dense with
  * QK_BITS weights on a bits input becomes bpop (exact per-plane-pair sums S_mn), then
  * either icomb + threshold, when a batchnorm and a sign / static quant follow (integer
  * coefficients, one shift per layer, thresholds folded from bias and BN, and an IrFold

@@ -1,42 +1,39 @@
 // SPDX-License-Identifier: MIT
-/* qspec.c: names for the resolved quantization spec's enums, as --explain prints them
- * (selection names are spelled as in the .hb language). */
+/* qspec.c: the name tables of the resolved quantization spec's enums, generated from
+ * the X-macros in qspec.h (selection names are spelled as in the .hb language). */
 #include "qspec.h"
+
+#define X(e, s) s,
+const char *const selection_names[SEL_COUNT] = {HB_SELECTIONS(X)};
+const char *const scale_gran_names[SCALE_COUNT] = {HB_SCALE_GRANS(X)};
+const char *const grouping_names[GROUP_COUNT] = {HB_GROUPINGS(X)};
+const char *const act_scale_names[ACT_SCALE_COUNT] = {HB_ACT_SCALES(X)};
+const char *const qorigin_names[QO_COUNT] = {HB_QORIGINS(X)};
+#undef X
+
+#define NAME(table, count, v) ((unsigned)(v) < (count) ? (table)[v] : "?")
 
 const char *qorigin_name(QOrigin o)
 {
-    switch (o) {
-    case QO_BUILTIN:
-        return "built-in default";
-    case QO_LAYER:
-        return "layer";
-    case QO_BLOCK_ARG:
-        return "block argument";
-    case QO_OVERRIDE:
-        return "override file";
-    case QO_DEFAULTS_OP:
-        return "op defaults";
-    case QO_DEFAULTS_NET:
-        return "network defaults";
-    case QO_DEFAULTS_FILE:
-        return "file defaults";
-    }
-    return "?";
+    return NAME(qorigin_names, QO_COUNT, o);
 }
 
 const char *selection_name(Selection s)
 {
-    switch (s) {
-    case SEL_MIDDLE_OUT:
-        return "middle-out";
-    case SEL_TOP_DOWN:
-        return "top-down";
-    case SEL_BOTTOM_UP:
-        return "bottom-up";
-    case SEL_RANDOM:
-        return "random";
-    case SEL_MO_RESIDUAL:
-        return "mo-residual";
-    }
-    return "?";
+    return NAME(selection_names, SEL_COUNT, s);
+}
+
+const char *scale_gran_name(ScaleGran g)
+{
+    return NAME(scale_gran_names, SCALE_COUNT, g);
+}
+
+const char *grouping_name(Grouping g)
+{
+    return NAME(grouping_names, GROUP_COUNT, g);
+}
+
+const char *act_scale_name(ActScale a)
+{
+    return NAME(act_scale_names, ACT_SCALE_COUNT, a);
 }

@@ -12,6 +12,10 @@
 
 #define HB_MAX_BITS   8 // widths are 1..8
 #define HB_MAX_SHARES 8 // at most one share per width
+/* A distribution's fractions must sum to 1 within this (0.01 percentage points, the
+ * language's rule), plus a hair for the rounding of the decimal shares: 33.33% * 3
+ * sums to 0.99990000000000001 or so. Sema, the quantizer and the IR verifier all use it. */
+#define HB_DIST_TOL (1e-4 + 1e-9)
 
 typedef enum QuantKind {
     QK_FLOAT, // unquantized
@@ -19,28 +23,76 @@ typedef enum QuantKind {
     QK_INT,   // uniform symmetric integer, narrow range, round half to even
 } QuantKind;
 
-typedef enum Selection {
-    SEL_MIDDLE_OUT,  // the paper's middle-out, reading A (algorithm.md 2.4)
-    SEL_TOP_DOWN,    // larger |T| get fewer bits
-    SEL_BOTTOM_UP,   // smaller |T| get fewer bits
-    SEL_RANDOM,      // fixed pseudo-random permutation from `seed`
-    SEL_MO_RESIDUAL, // extension (reading C): residual-aware middle-out, opt-in
-} Selection;
+/* The spec's named settings, one X-macro each: X(ENUM, "name") generates the enum and
+ * the name table (qspec.c), which sema matches against the source words, --explain
+ * and the IR text print, and the IR parser reads. Names are spelled as in the .hb
+ * language (docs/language.md). */
+#define HB_SELECTIONS(X)                                                       \
+    X(MIDDLE_OUT, "middle-out")   /* the paper's middle-out, reading A */      \
+    X(TOP_DOWN, "top-down")       /* larger |T| get fewer bits */              \
+    X(BOTTOM_UP, "bottom-up")     /* smaller |T| get fewer bits */             \
+    X(RANDOM, "random")           /* fixed pseudo-random permutation (seed) */ \
+    X(MO_RESIDUAL, "mo-residual") /* extension (reading C), opt-in */
 
-typedef enum ScaleGran { SCALE_PER_TENSOR, SCALE_PER_CHANNEL } ScaleGran;
-typedef enum Grouping { GROUP_ELEMENT, GROUP_CHANNEL } Grouping;
-typedef enum ActScale { ACT_SCALE_RUNTIME, ACT_SCALE_STATIC } ActScale;
+#define HB_SCALE_GRANS(X)       \
+    X(PER_TENSOR, "per-tensor") \
+    X(PER_CHANNEL, "per-channel")
+
+#define HB_GROUPINGS(X)   \
+    X(ELEMENT, "element") \
+    X(CHANNEL, "channel")
+
+#define HB_ACT_SCALES(X)  \
+    X(RUNTIME, "runtime") \
+    X(STATIC, "static")
 
 /* Where a resolved setting came from, for --explain. */
+#define HB_QORIGINS(X)                                                                 \
+    X(BUILTIN, "built-in default")      /* nothing said */                             \
+    X(LAYER, "layer")                   /* a clause on the layer itself */             \
+    X(BLOCK_ARG, "block argument")      /* a quant parameter of a block */             \
+    X(OVERRIDE, "override file")        /* an --quant override file entry */           \
+    X(DEFAULTS_OP, "op defaults")       /* `defaults conv2d { ... }` in the network */ \
+    X(DEFAULTS_NET, "network defaults") /* `defaults { ... }` in the network */        \
+    X(DEFAULTS_FILE, "file defaults")   /* file-level `defaults { ... }` */
+
+typedef enum Selection {
+#define X(e, s) SEL_##e,
+    HB_SELECTIONS(X)
+#undef X
+            SEL_COUNT
+} Selection;
+typedef enum ScaleGran {
+#define X(e, s) SCALE_##e,
+    HB_SCALE_GRANS(X)
+#undef X
+            SCALE_COUNT
+} ScaleGran;
+typedef enum Grouping {
+#define X(e, s) GROUP_##e,
+    HB_GROUPINGS(X)
+#undef X
+            GROUP_COUNT
+} Grouping;
+typedef enum ActScale {
+#define X(e, s) ACT_SCALE_##e,
+    HB_ACT_SCALES(X)
+#undef X
+            ACT_SCALE_COUNT
+} ActScale;
 typedef enum QOrigin {
-    QO_BUILTIN,       // nothing said: the built-in default
-    QO_LAYER,         // a clause on the layer itself
-    QO_BLOCK_ARG,     // a quant parameter of a block, passed by the caller
-    QO_OVERRIDE,      // an --quant override file entry
-    QO_DEFAULTS_OP,   // `defaults conv2d { ... }` in the network
-    QO_DEFAULTS_NET,  // `defaults { ... }` in the network
-    QO_DEFAULTS_FILE, // file-level `defaults { ... }`
+#define X(e, s) QO_##e,
+    HB_QORIGINS(X)
+#undef X
+            QO_COUNT
 } QOrigin;
+
+/* The name tables, indexed by the enums. */
+extern const char *const selection_names[SEL_COUNT];
+extern const char *const scale_gran_names[SCALE_COUNT];
+extern const char *const grouping_names[GROUP_COUNT];
+extern const char *const act_scale_names[ACT_SCALE_COUNT];
+extern const char *const qorigin_names[QO_COUNT];
 
 typedef struct QuantSpec {
     QuantKind kind;
@@ -62,7 +114,11 @@ typedef struct QuantSpec {
     SrcSpan span; // where the kind was written (invalid for built-in)
 } QuantSpec;
 
+/* Names with a range check ("?" for a value outside the enum). */
 const char *qorigin_name(QOrigin o);
 const char *selection_name(Selection s);
+const char *scale_gran_name(ScaleGran g);
+const char *grouping_name(Grouping g);
+const char *act_scale_name(ActScale a);
 
 #endif

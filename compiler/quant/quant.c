@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ice.h"
 #include "quant_internal.h"
 
 /* One candidate quantization in work buffers: widths, signs and scales; the
@@ -135,7 +136,7 @@ static const char *check_dist(Arena *a, const QDist *d)
                                 d->frac[k]);
         sum += d->frac[k];
     }
-    if (fabs(sum - 1) > 1e-4)
+    if (fabs(sum - 1) > HB_DIST_TOL)
         return arena_printf(a, "bit distribution shares sum to %.4f%% (expected 100%%)", sum * 100);
     return NULL;
 }
@@ -403,7 +404,7 @@ bool quant_tensor(Arena *a, const float *T, uint64_t n, uint32_t channels, const
         out->bytes.total = 4 * n;
         break;
     default:
-        *err = "unknown quantization kind";
+        HB_UNREACHABLE("quant_tensor: quantization kind %d", (int)spec->kind);
     }
     return *err == NULL;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* quant.h: the weight quantizer. Turns a float tensor plus its resolved QuantSpec into
  * per-element widths, packed sign planes, masks and float scales (HBNN residual
- * binarization, algorithm.md §2.4), or into integers (int k). Sits between the weights
+ * binarization, docs/algorithm.md §3), or into integers (int k). Sits between the weights
  * binder and lowering; pure computation, no diagnostics (the caller reports). */
 #ifndef HB_QUANT_H
 #define HB_QUANT_H
@@ -20,7 +20,7 @@ typedef struct QDist {
     double frac[HB_MAX_SHARES];
 } QDist;
 
-/* Storage in bytes (design.md §5 "model size").
+/* Storage in bytes (docs/algorithm.md §8).
  * QK_BITS: signs = ceil(sum_j M_j / 8); mask_code = ceil(U * ceil(log2 W) / 8) with W the
  * number of widths actually present and U = n (group element) or channels (group
  * channel), 0 when homogeneous; mask_entropy = ceil(U * H / 8) with H the entropy of the
@@ -89,7 +89,7 @@ typedef struct QTensor {
  *   per row as above.
  * bits avg X: the 5%-grid mixes of 1/2/3 bits with mean X +- 0.005, enumerated with the
  *   3-bit share ascending, are all quantized; the lowest error wins, ties to the earlier.
- * QK_INT: quant_int_group per output channel, always (language.md §3.5: `int k` has
+ * QK_INT: quant_int_group per output channel, always (docs/language.md §5: `int k` has
  *   per-channel scales); spec->scale is not used. */
 bool quant_tensor(Arena *a, const float *T, uint64_t n, uint32_t channels, const QuantSpec *spec,
                   QTensor *out, const char **err);
@@ -109,7 +109,7 @@ uint64_t hb_rng_below(uint64_t *state, uint64_t bound);
  * for i = n-1 down to 1: j = hb_rng_below(state, i + 1); swap(order[i], order[j]). */
 void hb_rng_permutation(uint64_t *state, uint32_t *order, uint32_t n);
 
-/* Cumulative round-half-up counts (algorithm.md §2.4): for k < d->n - 1,
+/* Cumulative round-half-up counts (docs/algorithm.md §3): for k < d->n - 1,
  * end_k = floor(n * (frac_0 + ... + frac_k) + 0.5), clamped to [end_{k-1}, n]; the last
  * share takes the rest. A product within 1e-9 + n * 1e-14 below a half counts as the
  * half: 35% of 90 is 31.499999999999996 in double and must still round up to 32. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* quant_binarize.c: Eq. 5, masked residual binarization (algorithm.md §2.1), given the
+/* quant_binarize.c: Eq. 5, masked residual binarization (docs/algorithm.md §2), given the
  * widths M from quant_select.c, plus the reconstruction error. sign(0) = -1 and the
  * residual is taken against the float32 scales, so every backend agrees bit for bit. */
 #include <math.h>

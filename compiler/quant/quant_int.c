@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* quant_int.c: `int k`, uniform symmetric integer quantization with the ONNX/TF
- * conventions of language.md §3.5: zero point 0, narrow range [-(2^(k-1)-1), 2^(k-1)-1],
+ * conventions of docs/language.md §5: zero point 0, narrow range [-(2^(k-1)-1), 2^(k-1)-1],
  * round half to even, one scale per output channel. */
 #include <math.h>
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ice.h"
 #include "quant_internal.h"
 
 #if defined(__linux__)
@@ -16,19 +17,13 @@
 #define HEADER 64                 // keeps the payload 64-byte aligned
 #define BIG    (size_t)(4u << 20) // mapping threshold
 
-static void die(size_t bytes)
-{
-    fprintf(stderr, "hbnnc: internal error: out of memory allocating %zu bytes\n", bytes);
-    exit(3);
-}
-
 /* Returns the mapping (header included) or NULL when mappings are unavailable. */
 static unsigned char *map_big(size_t total)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
-        die(total);
+        hb_out_of_memory(total);
     (void)madvise(p, total, MADV_HUGEPAGE); // advice only: fine if THP is off
     return p;
 #else
@@ -40,12 +35,12 @@ static unsigned char *map_big(size_t total)
 void *quant_xmalloc(size_t n, size_t size)
 {
     if (size && n > (SIZE_MAX - HEADER) / size)
-        die(SIZE_MAX);
+        hb_out_of_memory(SIZE_MAX);
     size_t total = n * size + HEADER;
     unsigned char *p = total >= BIG ? map_big(total) : NULL;
     size_t tag = p ? total : 0; // 0: from malloc
     if (!p && !(p = malloc(total)))
-        die(total);
+        hb_out_of_memory(total);
     *(size_t *)p = tag;
     return p + HEADER;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* quant_select.c: which element gets which width (Algorithm 1, algorithm.md §2.4).
+/* quant_select.c: which element gets which width (Algorithm 1, docs/algorithm.md §3).
  * Orders for middle-out / top-down / bottom-up / random, the cumulative round-half-up
  * counts, reading C (mo-residual) and the per-channel grouping. Sorting is an O(n)
  * stable LSD radix sort on key bit patterns, so 10M weights sort in well under a second. */

@@ -18,12 +18,18 @@ const char *sema_join(Sema *s, const char *a, const char *b)
     return arena_printf(&s->cx->arena, "%s.%s", a, b);
 }
 
+/* Labels are looked up for every reference and every new label: a hash map keeps
+ * sema linear in the number of layers. */
 const LabelEntry *sema_find_label(Sema *s, const char *path)
 {
-    for (uint32_t i = 0; i < s->labels.len; i++)
-        if (strcmp(s->labels.data[i].path, path) == 0)
-            return &s->labels.data[i];
-    return NULL;
+    uint32_t i = hb_strmap_get(&s->label_index, path);
+    return i == HB_STRMAP_NONE ? NULL : &s->labels.data[i];
+}
+
+void sema_add_label(Sema *s, LabelEntry e)
+{
+    hb_vec_push(&s->cx->arena, &s->labels, e);
+    hb_strmap_put(&s->label_index, &s->cx->arena, e.path, s->labels.len - 1);
 }
 
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n)
@@ -217,7 +223,7 @@ static void stmt_input(Sema *s, Scope *sc, const AstInput *in)
         n.shape.known = false;
     }
     uint32_t id = sema_add_node(s, sc, &n);
-    hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){in->name, id, in->name_span}));
+    sema_add_label(s, (LabelEntry){in->name, id, in->name_span});
     sc->in_node = id;
     sc->has_in = true;
 }
@@ -248,7 +254,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
     // Unknown: suggest among built-ins and blocks (namespaced ones by full name).
     HbVec(const char *) cands = {0};
     for (int i = 0; i < sema_nbuiltins; i++)
-        hb_vec_push(&s->cx->arena, &cands, sema_builtin_names[i]);
+        hb_vec_push(&s->cx->arena, &cands, sema_builtin_name(i));
     for (uint32_t i = 0; i < s->blocks.len; i++) {
         const BlockSym *bs = &s->blocks.data[i];
         hb_vec_push(&s->cx->arena, &cands,
@@ -270,7 +276,7 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
                .span = l->span};
     uint32_t id = sema_add_node(s, sc, &n);
     if (n.label)
-        hb_vec_push(&s->cx->arena, &s->labels, ((LabelEntry){n.label, id, l->label_span}));
+        sema_add_label(s, (LabelEntry){n.label, id, l->label_span});
 }
 
 static void stmt_output(Sema *s, Scope *sc, const AstOutput *o)

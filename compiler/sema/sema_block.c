@@ -242,8 +242,7 @@ void sema_block_call(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b)
             Diag *d = diag_error(s->cx, l->label_span, "label '%s' is used twice", l->label);
             diag_label(s->cx, d, prev->span, "first used here");
         } else {
-            hb_vec_push(&s->cx->arena, &s->labels,
-                        ((LabelEntry){full, child.prev_node, l->label_span}));
+            sema_add_label(s, (LabelEntry){full, child.prev_node, l->label_span});
         }
     }
 }

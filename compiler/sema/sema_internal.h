@@ -6,6 +6,7 @@
 #define HB_SEMA_INTERNAL_H
 
 #include "sema.h"
+#include "strmap.h"
 
 #define SEMA_MAX_DEPTH 32 // block instances nested deeper than this are an error
 
@@ -79,8 +80,10 @@ typedef struct Sema {
     HbVec(BlockSym) blocks;
     HbVec(const AstDefaults *) file_defaults;
     HbVec(PartSpec) specs; // validated qspecs, looked up by AST pointer
+    HbStrMap spec_index;   // AstQspec address -> index in specs
     HbVec(GNode) nodes;
     HbVec(LabelEntry) labels;
+    HbStrMap label_index; // path -> index in labels (the first entry for a path)
     const AstWeightsFile *weights;
     const AstOverride *override;
     bool *override_used;
@@ -91,6 +94,7 @@ typedef struct Sema {
 /* sema.c */
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n);
 const LabelEntry *sema_find_label(Sema *s, const char *path);
+void sema_add_label(Sema *s, LabelEntry e); // found by path from now on (the first wins)
 const char *sema_join(Sema *s, const char *a, const char *b);
 void sema_body(Sema *s, Scope *sc, const AstBody *body);
 
@@ -123,8 +127,8 @@ void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n);
 /* The tensor-name base of `label` in scope sc: the longest matching rename entry when
  * it is more specific than the innermost `params` prefix, else the scope's prefix. */
 const char *sema_tensor_base(Sema *s, const Scope *sc, const char *label);
-extern const char *const sema_builtin_names[];
 extern const int sema_nbuiltins;
+const char *sema_builtin_name(int i); // 0 <= i < sema_nbuiltins, for suggestions
 
 /* sema_block.c: block calls and parameters */
 const BlockSym *sema_find_block(Sema *s, const AstPath *name);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* sema_ops.c: the built-in operations in sema: their argument lists, argument
- * evaluation and shape rules (language.md 3.4), the input they read (prev, from),
+ * evaluation and shape rules (docs/language.md §4), the input they read (prev, from),
  * and the tensor names a parametric layer binds. Called per layer statement. */
 #include <string.h>
 
+#include "geometry.h"
 #include "sema_internal.h"
 
 #define MAX_ARGS 8
@@ -39,10 +40,12 @@ static const Builtin builtins[] = {
 };
 #define NBUILTINS ((int)(sizeof builtins / sizeof builtins[0]))
 
-const char *const sema_builtin_names[] = {"conv2d",  "dwconv2d", "dense",    "batchnorm", "maxpool",
-                                          "avgpool", "relu",     "hardtanh", "sign",      "quant",
-                                          "flatten", "add",      "concat",   "softmax",   "argmax"};
 const int sema_nbuiltins = NBUILTINS;
+
+const char *sema_builtin_name(int i)
+{
+    return builtins[i].name;
+}
 
 static const Builtin *find_builtin(const char *name)
 {
@@ -120,20 +123,13 @@ static bool need_rank(OpCx *o, int rank, const char *form)
     return false;
 }
 
-/* out = floor((H + pt + pb - d(k-1) - 1) / s) + 1 */
-static int64_t out_size(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d)
-{
-    int64_t span = h + p0 + p1 - d * (k - 1) - 1;
-    return span < 0 ? 0 : span / s + 1;
-}
-
 static bool spatial(OpCx *o, int64_t k[2], int64_t st[2], int64_t dil[2], int64_t pad[4])
 {
     GNode *n = &o->n;
     n->kh = k[0], n->kw = k[1], n->sh = st[0], n->sw = st[1], n->dh = dil[0], n->dw = dil[1];
     memcpy(n->pad, pad, sizeof n->pad);
-    int64_t oh = out_size(o->in->d[1], pad[0], pad[1], k[0], st[0], dil[0]);
-    int64_t ow = out_size(o->in->d[2], pad[2], pad[3], k[1], st[1], dil[1]);
+    int64_t oh = hb_window_out(o->in->d[1], pad[0], pad[1], k[0], st[0], dil[0]);
+    int64_t ow = hb_window_out(o->in->d[2], pad[2], pad[3], k[1], st[1], dil[1]);
     if (oh < 1 || ow < 1) {
         Diag *d = diag_error(o->s->cx, o->l->span,
                              "a %lldx%lld kernel does not fit the %lldx%lld input of %s",
@@ -333,7 +329,7 @@ static bool op_quant(OpCx *o, const AstQspec *q, QOrigin origin)
 {
     GNode *n = &o->n;
     if (n->op == GOP_SIGN) {
-        // sign = quant bits 1 with no scale (sign(0) = -1, design.md 2.2).
+        // sign = quant bits 1 with no scale (sign(0) = -1, docs/language.md §4).
         n->aq = (QuantSpec){.kind = QK_BITS,
                             .nshares = 1,
                             .share_bits = {1},
@@ -498,9 +494,9 @@ static void register_label(OpCx *o, uint32_t id)
         diag_label(o->s->cx, d, prev->span, "first used here");
         return;
     }
-    hb_vec_push(&o->s->cx->arena, &o->s->labels,
-                ((LabelEntry){o->n.label, id,
-                              span_valid(o->l->label_span) ? o->l->label_span : o->l->span}));
+    sema_add_label(o->s,
+                   (LabelEntry){o->n.label, id,
+                                span_valid(o->l->label_span) ? o->l->label_span : o->l->span});
 }
 
 void sema_builtin(Sema *s, Scope *sc, const AstLayer *l, const char *opname)

@@ -2,16 +2,11 @@
 /* sema_qspec.c: quantization specs in sema. Validates each written qspec once
  * (distribution rules, options) into a PartSpec, and resolves the defaults cascade
  * field by field for weights and activations, recording where each setting came
- * from (language.md 3.5: override > layer > defaults op > defaults > file > built-in). */
+ * from (docs/language.md §5: override > layer > defaults op > defaults > file > built-in). */
 #include <math.h>
 #include <string.h>
 
 #include "sema_internal.h"
-
-static const char *const select_words[] = {"middle-out", "top-down", "bottom-up", "random",
-                                           "mo-residual"};
-static const char *const scale_words[] = {"per-tensor", "per-channel", "static", "runtime"};
-static const char *const group_words[] = {"element", "channel"};
 
 static int word_index(const char *w, const char *const *words, int n)
 {
@@ -74,13 +69,13 @@ static bool check_dist(Sema *s, const AstQspec *q, QuantSpec *out)
     }
     if (!ok)
         return false;
-    if (rest >= 0 && sum > 100 + 0.01) {
+    if (rest >= 0 && sum > 100 + 100 * HB_DIST_TOL) {
         Diag *d = diag_error(s->cx, q->kind_span, "shares before 'rest' sum to %g%%, over 100%%",
                              sum);
         diag_help(s->cx, d, "lower one of the shares so 'rest' is 0%% or more");
         return false;
     }
-    if (rest < 0 && fabs(sum - 100) > 0.01) {
+    if (rest < 0 && fabs(sum - 100) > 100 * HB_DIST_TOL) {
         char buf[200] = "";
         for (uint32_t i = 0; i < q->nshares; i++)
             snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%g%%", i ? " + " : "",
@@ -105,7 +100,9 @@ static bool check_dist(Sema *s, const AstQspec *q, QuantSpec *out)
             if (q->shares[i].bits != b)
                 continue;
             out->share_bits[k] = b;
-            out->share_frac[k] = (q->shares[i].rest ? 100 - sum : q->shares[i].percent) / 100;
+            // Within the tolerance the others may sum to a hair over 100: 'rest' is then 0.
+            out->share_frac[k] =
+                    (q->shares[i].rest ? fmax(0, 100 - sum) : q->shares[i].percent) / 100;
             k++;
         }
     }
@@ -191,9 +188,9 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
         return false;
     }
     if (o->kind == AQO_SELECT) {
-        int i = word_index(o->value, select_words, 5);
+        int i = word_index(o->value, selection_names, SEL_COUNT);
         if (i < 0) {
-            bad_word(s, o, "selection", select_words, 5);
+            bad_word(s, o, "selection", selection_names, SEL_COUNT);
             return false;
         }
         if ((i == SEL_RANDOM) != o->has_seed) {
@@ -212,9 +209,9 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
         return true;
     }
     if (o->kind == AQO_GROUP) {
-        int i = word_index(o->value, group_words, 2);
+        int i = word_index(o->value, grouping_names, GROUP_COUNT);
         if (i < 0) {
-            bad_word(s, o, "grouping", group_words, 2);
+            bad_word(s, o, "grouping", grouping_names, GROUP_COUNT);
             return false;
         }
         if (act) {
@@ -229,12 +226,17 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
         p->q.group = (Grouping)i;
         return true;
     }
-    int i = word_index(o->value, scale_words, 4);
+    // `scale` takes a weight granularity or an activation scale kind.
+    enum { NSCALE = SCALE_COUNT + ACT_SCALE_COUNT };
+    const char *scale_words[NSCALE];
+    for (int k = 0; k < NSCALE; k++)
+        scale_words[k] = k < SCALE_COUNT ? scale_gran_names[k] : act_scale_names[k - SCALE_COUNT];
+    int i = word_index(o->value, scale_words, NSCALE);
     if (i < 0) {
-        bad_word(s, o, "scale", scale_words, 4);
+        bad_word(s, o, "scale", scale_words, NSCALE);
         return false;
     }
-    if (i >= 2) { // static | runtime
+    if (i >= SCALE_COUNT) { // static | runtime
         if (!act) {
             diag_error(s->cx, o->span,
                        "'scale %s' applies to activation quantizers; weight "
@@ -247,7 +249,7 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
             return false;
         }
         p->has_act_scale = true;
-        p->q.act_scale = i == 2 ? ACT_SCALE_STATIC : ACT_SCALE_RUNTIME;
+        p->q.act_scale = (ActScale)(i - SCALE_COUNT);
         return true;
     }
     if (act && i == SCALE_PER_CHANNEL) {
@@ -267,16 +269,19 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
     return true;
 }
 
+/* Each written spec is validated once; later uses find it by its AST node (a map, so
+ * sema stays linear in the number of layers). */
 const PartSpec *sema_spec(Sema *s, const AstQspec *q, bool act)
 {
-    for (uint32_t i = 0; i < s->specs.len; i++)
-        if (s->specs.data[i].ast == q)
-            return &s->specs.data[i];
+    uint32_t seen = hb_addrmap_get(&s->spec_index, q);
+    if (seen != HB_STRMAP_NONE)
+        return &s->specs.data[seen];
     PartSpec p = {.ast = q};
     p.ok = check_kind(s, q, act, &p);
     for (uint32_t i = 0; i < q->nopts; i++)
         p.ok &= check_opt(s, q, &q->opts[i], act, &p);
     hb_vec_push(&s->cx->arena, &s->specs, p);
+    hb_addrmap_put(&s->spec_index, &s->cx->arena, q, s->specs.len - 1);
     return &s->specs.data[s->specs.len - 1];
 }
 
@@ -375,7 +380,7 @@ static QuantSpec merge(const Cand *c, int n, bool act)
         }
     }
     if (q.kind == QK_INT && !act) {
-        q.scale = SCALE_PER_CHANNEL; // int k is per-channel by definition (language.md 3.5)
+        q.scale = SCALE_PER_CHANNEL; // int k is per-channel by definition (docs/language.md §5)
         q.origin_scale = QO_BUILTIN;
     }
     return q;

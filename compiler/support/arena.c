@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ice.h"
+
 #define CHUNK_SIZE (64 * 1024)
 #define ALIGN      16
 
@@ -16,12 +18,6 @@ struct ArenaChunk {
     size_t used, size;
     _Alignas(ALIGN) unsigned char data[];
 };
-
-static void oom(size_t size)
-{
-    fprintf(stderr, "hbnnc: internal error: out of memory allocating %zu bytes\n", size);
-    exit(3);
-}
 
 void arena_init(Arena *a)
 {
@@ -46,10 +42,10 @@ void arena_destroy(Arena *a)
 static ArenaChunk *chunk_new(size_t size)
 {
     if (size > SIZE_MAX - sizeof(ArenaChunk))
-        oom(size);
+        hb_out_of_memory(size);
     ArenaChunk *c = calloc(1, sizeof(ArenaChunk) + size);
     if (!c)
-        oom(size);
+        hb_out_of_memory(size);
     c->used = 0;
     c->size = size;
     return c;
@@ -58,7 +54,7 @@ static ArenaChunk *chunk_new(size_t size)
 void *arena_alloc(Arena *a, size_t size)
 {
     if (size > SIZE_MAX - ALIGN)
-        oom(size);
+        hb_out_of_memory(size);
     size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (need == 0)
         need = ALIGN;
@@ -92,7 +88,7 @@ void *arena_alloc(Arena *a, size_t size)
 void *arena_calloc(Arena *a, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
-        oom(SIZE_MAX);
+        hb_out_of_memory(SIZE_MAX);
     return arena_alloc(a, n * size);
 }
 
@@ -135,7 +131,7 @@ void *hb_vec_grow(Arena *a, void *data, uint32_t *cap, size_t elem)
 {
     uint32_t ncap = *cap ? *cap * 2 : 8;
     if (ncap < *cap)
-        oom(SIZE_MAX);
+        hb_out_of_memory(SIZE_MAX);
     void *p = arena_calloc(a, ncap, elem);
     if (data)
         memcpy(p, data, (size_t)*cap * elem);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* ice.c: the one exit for compiler bugs (ice.h): a message naming the place, then
- * exit code 3, never a silent wrong answer or an input-error exit code. */
+ * exit code 3, never a silent wrong answer or an input-error exit code. _Exit, not exit:
+ * the state is broken, so no exit handlers run (nor LeakSanitizer's report of the arena
+ * that a normal exit would have freed). */
 #include "ice.h"
 
 #include <stdarg.h>
@@ -16,5 +18,14 @@ void hb_internal_error(const char *file, int line, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, " (at %s:%d)\nhbnnc: this is a bug in hbnnc, not in the input\n", file, line);
-    exit(3);
+    fflush(stderr);
+    _Exit(3);
+}
+
+void hb_out_of_memory(size_t bytes)
+{
+    fflush(stdout);
+    fprintf(stderr, "hbnnc: internal error: out of memory allocating %zu bytes\n", bytes);
+    fflush(stderr);
+    _Exit(3);
 }

@@ -6,6 +6,8 @@
 #ifndef HB_ICE_H
 #define HB_ICE_H
 
+#include <stddef.h>
+
 #if defined(__GNUC__)
 #define HB_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
@@ -13,6 +15,11 @@
 #endif
 
 _Noreturn void hb_internal_error(const char *file, int line, const char *fmt, ...) HB_PRINTF(3, 4);
+
+/* The one out-of-memory exit (arena, quantizer scratch, readers' buffers): running out
+ * of memory is not the input's fault, so it is not a diagnostic. Prints "hbnnc: internal
+ * error: out of memory allocating N bytes" and exits with code 3. */
+_Noreturn void hb_out_of_memory(size_t bytes);
 
 #define HB_CHECK(cond, ...)                                     \
     do {                                                        \

@@ -2,7 +2,7 @@
 /* bind.c: attaches weights-file tensors to the Graph's parametric nodes by name
  * (and a static quantizer's optional L.scales), checking existence, dtype, shape and
  * single ownership; after sema, before the quantizer. Messages name the file, the tensor and the
- * layer (language.md 3.8). */
+ * layer (docs/language.md §6). */
 #include "bind.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* bind.h: binding a checked Graph to a weights file (language.md 3.6), then
+/* bind.h: binding a checked Graph to a weights file (docs/language.md §6), then
  * quantizing every conv2d/dense weight tensor (quant.h). The steps between sema and
  * lowering; both report through cx and return false on any error. */
 #ifndef HB_BIND_H

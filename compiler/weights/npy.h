@@ -10,7 +10,7 @@
 
 #include "cx.h"
 
-#define NPY_MAX_RANK 8
+#define NPY_MAX_RANK 8 // = W_MAX_RANK (weights.h)
 
 typedef struct NpyArray {
     int rank;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* weights.h: the trained-weights readers, between sema and the binder. A safetensors
  * or NumPy .npz file (chosen by content) is mapped, checked against every rule of
- * language.md §2.2/§2.3, converted to float32 in cx->arena and unmapped before
+ * docs/language.md §6, converted to float32 in cx->arena and unmapped before
  * weights_open() returns. Code: weights.c, weights_safetensors.c, weights_npz.c. */
 #ifndef HB_WEIGHTS_H
 #define HB_WEIGHTS_H

@@ -76,6 +76,16 @@ static inline uint64_t w_le64(const unsigned char *p)
     return (uint64_t)w_le32(p) | (uint64_t)w_le32(p + 4) << 32;
 }
 
+#define NPY_HEADER_CAP 10000 // NumPy's own limit (literal_eval is unsafe on more)
+#define NPY_PREFIX_MAX (12 + NPY_HEADER_CAP)
+
+/* The .npy header (npy_header.c) of a `total`-byte file or member whose first
+ * min(total, NPY_PREFIX_MAX) bytes are at p: fills t's dtype, dtype_name, rank, shape
+ * and nelem, checks that the data is exactly nelem x item size bytes, and sets
+ * *data_off to where it starts. Errors name t (t->name NULL: the file). */
+bool w_npy_header(WReader *r, WTensor *t, const unsigned char *p, uint64_t total,
+                  uint64_t *data_off);
+
 /* The readers: fill r->file->tensors / n, or report and return false. */
 bool w_read_safetensors(WReader *r);
 bool w_read_npz(WReader *r);

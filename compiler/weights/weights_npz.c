@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ice.h"
 #include "weights_internal.h"
 
 #define ZLIB_CONST
@@ -25,14 +26,9 @@
 #define CENTRAL_LEN 46 // central directory header without name/extra/comment
 #define LOCAL_LEN   30 // local header without name/extra
 
-#define NPY_HEADER_CAP 10000 // NumPy's own limit (literal_eval is unsafe on more)
-#define NPY_PREFIX_MAX (12 + NPY_HEADER_CAP)
 /* Deflate cannot expand data more than about 1032:1 (a 258-byte match per 2 bits);
  * a member that claims more is lying about its size. */
 #define DEFLATE_MAX_RATIO 1032
-
-#define RULE_NPY \
-    "npy rule: the header is a dict {'descr': ..., 'fortran_order': ..., 'shape': (...)}"
 
 typedef struct ZipDir {
     uint64_t count;          // members
@@ -466,301 +462,6 @@ static ZipMember *zip_directory(WReader *r, const ZipDir *d)
     return zip_layout(r, d, ms, n) && zip_unique(r, f->tensors, n) ? ms : NULL;
 }
 
-/* ---- .npy ---- */
-
-typedef struct NpyLex {
-    WReader *r;
-    const WTensor *t;
-    const char *s; // the header dict text
-    size_t n, i;
-} NpyLex;
-
-static bool npy_fail(NpyLex *x, const char *what)
-{
-    Diag *d = w_terror(x->r, x->t->name, ".npy header: %s at header byte %zu (%s)", what, x->i,
-                       RULE_NPY);
-    diag_note(x->r->cx, d, "the header is: %s", w_printable(x->r, x->s, x->n, true));
-    return false;
-}
-
-static void npy_ws(NpyLex *x)
-{
-    while (x->i < x->n && strchr(" \t\r\n", x->s[x->i]) && x->s[x->i])
-        x->i++;
-}
-
-static bool npy_eat(NpyLex *x, char c)
-{
-    npy_ws(x);
-    if (x->i < x->n && x->s[x->i] == c) {
-        x->i++;
-        return true;
-    }
-    return false;
-}
-
-/* 'text' or "text" without escapes (no valid header needs one). */
-static bool npy_string(NpyLex *x, char *out, size_t cap)
-{
-    npy_ws(x);
-    if (x->i >= x->n || (x->s[x->i] != '\'' && x->s[x->i] != '"'))
-        return npy_fail(x, "expected a quoted string");
-    char q = x->s[x->i++];
-    size_t k = 0;
-    while (x->i < x->n && x->s[x->i] != q) {
-        char c = x->s[x->i];
-        if (c == '\\' || (unsigned char)c < 0x20 || (unsigned char)c >= 0x7f || k + 1 >= cap)
-            return npy_fail(x, "unexpected character in a string");
-        out[k++] = c;
-        x->i++;
-    }
-    if (x->i >= x->n)
-        return npy_fail(x, "unterminated string");
-    x->i++;
-    out[k] = 0;
-    return true;
-}
-
-static bool npy_word(NpyLex *x, const char *w)
-{
-    size_t n = strlen(w);
-    if (x->n - x->i >= n && memcmp(x->s + x->i, w, n) == 0) {
-        x->i += n;
-        return true;
-    }
-    return false;
-}
-
-static bool npy_bool(NpyLex *x, bool *out)
-{
-    npy_ws(x);
-    if (npy_word(x, "True"))
-        *out = true;
-    else if (npy_word(x, "False"))
-        *out = false;
-    else
-        return npy_fail(x, "expected True or False");
-    return true;
-}
-
-static bool npy_int(NpyLex *x, int64_t *out)
-{
-    npy_ws(x);
-    uint64_t v = 0;
-    size_t start = x->i;
-    while (x->i < x->n && x->s[x->i] >= '0' && x->s[x->i] <= '9') {
-        v = v * 10 + (uint64_t)(x->s[x->i++] - '0');
-        if (v > INT64_MAX)
-            return npy_fail(x, "dimension too large");
-    }
-    if (x->i == start)
-        return npy_fail(x, "expected a non-negative integer");
-    if (x->i < x->n && x->s[x->i] == 'L') // Python 2 writers
-        x->i++;
-    *out = (int64_t)v;
-    return true;
-}
-
-/* (d0, d1, ...) with Python's tuple rules: () and (5,) and (5, 6) but not (5). */
-static bool npy_shape(NpyLex *x, WTensor *t)
-{
-    if (!npy_eat(x, '('))
-        return npy_fail(x, "expected a shape tuple '('");
-    t->rank = 0;
-    bool comma = false;
-    while (!npy_eat(x, ')')) {
-        if (t->rank == W_MAX_RANK)
-            return npy_fail(x, "more than 8 dimensions");
-        if (!npy_int(x, &t->shape[t->rank++]))
-            return false;
-        comma = npy_eat(x, ',');
-        if (!comma && !npy_eat(x, ')'))
-            return npy_fail(x, "expected ',' or ')' in the shape");
-        if (!comma)
-            break;
-    }
-    if (t->rank == 1 && !comma)
-        return npy_fail(x, "a 1-element shape is written (N,)");
-    return true;
-}
-
-typedef struct NpyDict {
-    char descr[32];
-    bool fortran;
-    unsigned seen; // bit per key
-} NpyDict;
-
-static bool npy_entry(NpyLex *x, NpyDict *d, WTensor *t)
-{
-    static const char *const keys[] = {"descr", "fortran_order", "shape"};
-    char key[32];
-    npy_ws(x);
-    size_t at = x->i;
-    if (!npy_string(x, key, sizeof key))
-        return false;
-    int k = 0;
-    while (k < 3 && strcmp(key, keys[k]) != 0)
-        k++;
-    if (k == 3 || (d->seen & (1u << k))) {
-        x->i = at; // point at the key
-        return npy_fail(x, k == 3 ? "unknown key (expected 'descr', 'fortran_order' and 'shape')"
-                                  : "duplicate key");
-    }
-    d->seen |= 1u << k;
-    if (!npy_eat(x, ':'))
-        return npy_fail(x, "expected ':'");
-    npy_ws(x);
-    if (k == 0 && x->i < x->n && x->s[x->i] == '[') {
-        w_terror(x->r, t->name, "structured dtypes (a list 'descr') are not supported");
-        return false;
-    }
-    return k == 0   ? npy_string(x, d->descr, sizeof d->descr)
-           : k == 1 ? npy_bool(x, &d->fortran)
-                    : npy_shape(x, t);
-}
-
-static bool npy_dict(NpyLex *x, NpyDict *d, WTensor *t)
-{
-    if (!npy_eat(x, '{'))
-        return npy_fail(x, "expected '{'");
-    while (!npy_eat(x, '}')) {
-        if (!npy_entry(x, d, t))
-            return false;
-        if (!npy_eat(x, ',')) {
-            if (npy_eat(x, '}'))
-                break;
-            return npy_fail(x, "expected ',' or '}'");
-        }
-    }
-    if (d->seen != 7)
-        return npy_fail(x, "missing key ('descr', 'fortran_order' and 'shape' are required)");
-    npy_ws(x);
-    if (x->i != x->n)
-        return npy_fail(x, "unexpected text after the dict");
-    return true;
-}
-
-/* descr like '<f4': byte order, kind, item size. Sets t->dtype; returns the item size
- * or 0 after reporting. */
-static unsigned npy_descr(WReader *r, WTensor *t, const char *s)
-{
-    t->dtype_name = arena_strdup(&r->cx->arena, s);
-    if (strchr(s, 'O')) {
-        w_terror(r, t->name,
-                 "dtype '%s' is an object array, which .npy stores as a Python "
-                 "pickle; hbnnc never loads pickles (npy rule: no object arrays)",
-                 t->dtype_name);
-        return 0;
-    }
-    char order = *s && strchr("<>|=", *s) ? *s++ : 0;
-    char kind = *s ? *s++ : 0;
-    unsigned size = 0;
-    while (*s >= '0' && *s <= '9' && size < 1000)
-        size = size * 10 + (unsigned)(*s++ - '0');
-    if (!order || !kind || !strchr("biufc", kind) || *s || size == 0 || size > 64) {
-        w_terror(r, t->name,
-                 "dtype '%s' is not supported (hbnnc rule: .npy arrays hold bool, "
-                 "integer or float numbers)",
-                 t->dtype_name);
-        return 0;
-    }
-    if ((order == '>' || order == '=') && size > 1) {
-        w_terror(r, t->name,
-                 "dtype '%s' is %s; hbnnc reads little-endian data (save with "
-                 "arr.astype('<%c%u'))",
-                 t->dtype_name, order == '>' ? "big-endian" : "in unspecified byte order", kind,
-                 size);
-        return 0;
-    }
-    t->dtype = kind == 'f' && size == 4   ? WD_F32
-               : kind == 'f' && size == 2 ? WD_F16
-               : kind == 'f' && size == 8 ? WD_F64
-               : kind == 'i' && size == 8 ? WD_I64
-                                          : WD_OTHER;
-    return size;
-}
-
-/* The prefix: magic, version, header length. Returns the header offset or 0. */
-static size_t npy_prefix(WReader *r, const WTensor *t, const unsigned char *p, uint64_t total,
-                         size_t *hlen)
-{
-    if (total < 10 || memcmp(p, "\x93NUMPY", 6) != 0) {
-        w_terror(r, t->name,
-                 "the member does not start with the .npy magic \\x93NUMPY (npy "
-                 "rule: magic, version, header length, header)");
-        return 0;
-    }
-    unsigned major = p[6], minor = p[7];
-    if ((major < 1 || major > 3 || minor != 0) || (major > 1 && total < 12)) {
-        w_terror(r, t->name,
-                 "unsupported .npy format version %u.%u (npy rule: versions 1.0, "
-                 "2.0 and 3.0)",
-                 major, minor);
-        return 0;
-    }
-    size_t pre = major == 1 ? 10 : 12;
-    uint64_t n = major == 1 ? w_le16(p + 8) : w_le32(p + 8);
-    if (n > NPY_HEADER_CAP) {
-        w_terror(r, t->name,
-                 ".npy header is %llu bytes, over the limit of %d (npy rule: "
-                 "headers are at most %d bytes, as in NumPy)",
-                 (unsigned long long)n, NPY_HEADER_CAP, NPY_HEADER_CAP);
-        return 0;
-    }
-    if (n > total - pre) {
-        w_terror(r, t->name,
-                 ".npy header of %llu bytes runs past the end of the %llu-byte "
-                 "member (npy rule: the header fits in the file)",
-                 (unsigned long long)n, (unsigned long long)total);
-        return 0;
-    }
-    *hlen = (size_t)n;
-    return pre;
-}
-
-/* Parse the .npy header of a `total`-byte member whose first min(total,
- * NPY_PREFIX_MAX) bytes are at p. Fills t; *data_off is where the elements start.
- * The data must be exactly nelem x itemsize bytes. */
-static bool npy_header(WReader *r, WTensor *t, const unsigned char *p, uint64_t total,
-                       uint64_t *data_off)
-{
-    size_t hlen, pre = npy_prefix(r, t, p, total, &hlen);
-    if (!pre)
-        return false;
-    NpyLex x = {r, t, (const char *)p + pre, hlen, 0};
-    NpyDict d = {{0}, false, 0};
-    if (!npy_dict(&x, &d, t))
-        return false;
-    unsigned item = npy_descr(r, t, d.descr);
-    if (!item)
-        return false;
-    if (d.fortran) {
-        w_terror(r, t->name,
-                 "Fortran-order arrays are not supported; save with "
-                 "np.ascontiguousarray");
-        return false;
-    }
-    uint64_t n = 1, bytes = 0;
-    bool overflow = false;
-    for (int i = 0; i < t->rank && !overflow; i++)
-        overflow = !w_mul_ok(n, (uint64_t)t->shape[i], &n);
-    overflow = overflow || !w_mul_ok(n, item, &bytes);
-    *data_off = pre + hlen;
-    uint64_t have = total - *data_off;
-    if (overflow || bytes != have) {
-        w_terror(r, t->name,
-                 "the .npy data is %llu bytes, but shape %s x '%s' needs %s bytes "
-                 "(npy rule: data = elements x item size)",
-                 (unsigned long long)have, weights_shape_str(&r->cx->arena, t->shape, t->rank),
-                 t->dtype_name,
-                 overflow ? "more than 2^64"
-                          : arena_printf(&r->cx->arena, "%llu", (unsigned long long)bytes));
-        return false;
-    }
-    t->nelem = n;
-    return true;
-}
-
 /* ---- members ---- */
 
 static bool check_crc(WReader *r, const ZipMember *m, const unsigned char *p, uint64_t n)
@@ -790,7 +491,7 @@ static bool load_stored(WReader *r, const ZipMember *m, WTensor *t)
     }
     const unsigned char *p = r->buf + m->data_off;
     uint64_t off;
-    return check_crc(r, m, p, m->usize) && npy_header(r, t, p, m->usize, &off) &&
+    return check_crc(r, m, p, m->usize) && w_npy_header(r, t, p, m->usize, &off) &&
            w_convert(r, t, p + off);
 }
 
@@ -870,15 +571,6 @@ static bool inflate_finish(WReader *r, const ZipMember *m, Inflater *f, int rc)
     return true;
 }
 
-/* Like the arena: running out of memory is not the file's fault, so it is not a
- * diagnostic (exit code 3, as the driver's internal errors). */
-static _Noreturn void oom_abort(uint64_t size)
-{
-    fprintf(stderr, "hbnnc: internal error: out of memory allocating %llu bytes\n",
-            (unsigned long long)size);
-    exit(3);
-}
-
 /* Inflate the .npy prefix, check the header against the declared size, then inflate
  * the rest into a buffer of exactly that size. */
 static bool inflate_member(WReader *r, const ZipMember *m, WTensor *t, Inflater *f,
@@ -887,17 +579,17 @@ static bool inflate_member(WReader *r, const ZipMember *m, WTensor *t, Inflater 
     uint64_t head = m->usize < NPY_PREFIX_MAX ? m->usize : NPY_PREFIX_MAX, got, off;
     *buf = malloc(head ? head : 1);
     if (!*buf)
-        oom_abort(m->usize);
+        hb_out_of_memory((size_t)m->usize);
     int rc = inflate_fill(f, *buf, head, &got);
     if (got < head)
         return inflate_failed(r, m, f, rc, got);
-    if (!npy_header(r, t, *buf, m->usize, &off))
+    if (!w_npy_header(r, t, *buf, m->usize, &off))
         return false;
     if (head < m->usize) {
         // Only now, with the size confirmed by the .npy header, is the memory spent.
         unsigned char *big = realloc(*buf, m->usize);
         if (!big)
-            oom_abort(m->usize);
+            hb_out_of_memory((size_t)m->usize);
         *buf = big;
         rc = inflate_fill(f, big + head, m->usize - head, &got);
         if (got < m->usize - head)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* weights_safetensors.c: the safetensors reader. Applies the rules of language.md §2.2
+/* weights_safetensors.c: the safetensors reader. Applies the rules of docs/language.md §6
  * in order (header bounds, UTF-8, '{', JSON without duplicate keys, metadata, exact
  * entries, overflow-checked sizes, exact tiling, full coverage of the file), then
  * converts the float tensors (weights.c). Each message names the rule it enforces. */

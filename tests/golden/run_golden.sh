@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run_golden.sh HBNNC DIR [--update]: golden tests for one directory.
+# run_golden.sh HBNNC DIR [--update] [CASE...]: golden tests for one directory (every
+# case, or only the named ones: ctest runs one case per entry so that -j spreads them).
 # Each case is NAME.hb (run as: hbnnc NAME.hb $(cat DIR/ARGS)) or NAME.args (one
 # line of arguments). The expected stdout+stderr, followed by "[exit N]", is in
 # NAME.out. Cases run from inside DIR so paths in messages stay short and stable.
@@ -7,14 +8,22 @@
 set -u
 hbnnc=$1
 dir=$2
-update=${3:-}
+shift 2
+update=""
+only=()
+for a in "$@"; do
+    if [ "$a" = "--update" ]; then update=1; else only+=("$a"); fi
+done
 cd "$dir" || exit 2
 default_args=""
 [ -f ARGS ] && default_args=$(cat ARGS)
 pass=0
 fail=0
 shopt -s nullglob
-for case in *.hb *.args; do
+cases=(*.hb *.args)
+[ ${#only[@]} -gt 0 ] && cases=("${only[@]}")
+for case in "${cases[@]}"; do
+    [ -f "$case" ] || { echo "FAIL $dir/$case: no such case"; fail=$((fail + 1)); continue; }
     name=${case%.*}
     if [ "${case##*.}" = "args" ]; then
         args=$(cat "$case")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* check_bind.c: end-to-end tests of binding and quantizing a network: a .hb source
  * plus a safetensors file written by the test, through sema, the weights reader, the
- * binder and the quantizer (the algorithm.md 7 worked example exactly, edge cases,
+ * binder and the quantizer (the docs/algorithm.md §10 worked example exactly, edge cases,
  * and every binding error with its message). */
 #include <math.h>
 #include <stdio.h>

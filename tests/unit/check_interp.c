@@ -61,7 +61,7 @@ static void bind_random(Graph *g, uint64_t seed)
     ck_assert_msg(quantize_graph(hbt_cx, g), "quantize: %s", hbt_diags());
 }
 
-/* ---- the worked example (algorithm.md §7) ---- */
+/* ---- the worked example (docs/algorithm.md §10) ---- */
 
 START_TEST(test_worked_example)
 {

@@ -91,21 +91,28 @@ static void bind_constant(Graph *g)
     ck_assert(quantize_graph(hbt_cx, g));
 }
 
-START_TEST(test_roundtrip_lowered)
+/* Check, bind (constant weights) and lower `src`; fails the test on any error. */
+static IrModule *lower_src(const char *src)
 {
-    Graph *g = hbt_graph("hbnn 0.1\nnetwork n {\n    input x: f32[2, 6, 6]\n"
-                         "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n"
-                         "    b1: batchnorm\n        sign\n        maxpool(2)\n"
-                         "    c2: conv2d(4, kernel=3, pad=1, groups=2) weights bits 1:70% 2:30%\n"
-                         "    b2: batchnorm\n        quant bits 2\n"
-                         "    c3: conv2d(3, kernel=1) weights bits 2\n"
-                         "        hardtanh(min=-0.5, max=0.25)\n        flatten\n"
-                         "    fc: dense(3) weights float\n        softmax\n        argmax\n"
-                         "    output fc\n}\n",
-                         NULL);
+    Graph *g = hbt_graph(src, NULL);
     bind_constant(g);
     IrModule *m = lower_graph(hbt_cx, g, NULL, NULL);
     ck_assert_msg(m, "%s", hbt_diags());
+    return m;
+}
+
+START_TEST(test_roundtrip_lowered)
+{
+    IrModule *m =
+            lower_src("hbnn 0.1\nnetwork n {\n    input x: f32[2, 6, 6]\n"
+                      "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n"
+                      "    b1: batchnorm\n        sign\n        maxpool(2)\n"
+                      "    c2: conv2d(4, kernel=3, pad=1, groups=2) weights bits 1:70% 2:30%\n"
+                      "    b2: batchnorm\n        quant bits 2\n"
+                      "    c3: conv2d(3, kernel=1) weights bits 2\n"
+                      "        hardtanh(min=-0.5, max=0.25)\n        flatten\n"
+                      "    fc: dense(3) weights float\n        softmax\n        argmax\n"
+                      "    output fc\n}\n");
     const char *a = print_str(m);
     IrModule *m2 = parse_str(a);
     ck_assert_msg(m2 && ir_verify(hbt_cx, m2, "t.ir"), "%s", hbt_diags());
@@ -139,6 +146,8 @@ static const Broken broken[] = {
         {"{\n    1\n}", "{\n    1 2\n}", "constant @c has more values than its type's 1"},
         {"%s : bits<1,unit>[4]", "%s : bits<2,unit>[4]", "unit scales are for 1-bit"},
         {"shift=0 bound=4", "bound=4", "icomb expects attribute 'shift' here"},
+        {"select=middle-out", "select=middle-in",
+         "expected a selection (middle-out, top-down, bottom-up, random, mo-residual)"},
 };
 
 START_TEST(test_verify_rejects)
@@ -156,6 +165,138 @@ START_TEST(test_verify_rejects)
 }
 END_TEST
 
+/* Verifier checks that IR text cannot reach (the parser refuses the input first, or
+ * resolves names itself) but a buggy lowering could: corrupt the parsed `small`
+ * module in memory. Values: 0 %x, 1 %s, 2 %p, 3 %a, 4 %t, 5 %q, 6 %r, 7 %f; constants:
+ * 0 @w, 1 @c, 2 @n, 3 @h; instructions in value order. */
+typedef struct Corrupt {
+    int what;
+    const char *msg;
+} Corrupt;
+
+static const Corrupt corrupt[] = {
+        {0, "sign '%s': rank 5 is outside 0..4"},
+        {1, "dequant '%r': dimension 0 of f32[0] is out of range"},
+        {2, "quant '%q': a bits type has 1..8 planes, not 9"},
+        {3, "constant @w: 2 words per row, expected 1"},
+        {4, "a bits constant carries no scale"},
+        {5, "sign '%s': operand 1 refers to nothing"},
+        {6, "instruction 1 is malformed"},
+        {7, "value %s is defined twice"},
+        {8, "constant @w is defined twice"},
+        {9, "quant '%q': unknown selection"},
+};
+
+START_TEST(test_verify_rejects_memory)
+{
+    IrModule *m = parse_str(small);
+    ck_assert_msg(m && ir_verify(hbt_cx, m, "t.ir"), "%s", hbt_diags());
+    switch (corrupt[_i].what) {
+    case 0:
+        m->values.data[1].type.rank = 5;
+        break;
+    case 1:
+        m->values.data[6].type.d[0] = 0;
+        break;
+    case 2:
+        m->values.data[5].type.bits = 9;
+        break;
+    case 3:
+        m->consts.data[0].wpr = 2;
+        break;
+    case 4:
+        m->consts.data[0].type.scale = IR_SC_UNIT;
+        break;
+    case 5:
+        m->insts.data[1].args[0].id = 999;
+        break;
+    case 6:
+        m->insts.data[1].op = IR_OP_COUNT;
+        break;
+    case 7:
+        m->values.data[2].name = "s";
+        break;
+    case 8:
+        m->consts.data[1].name = "w";
+        break;
+    case 9:
+        ir_quant_select_set(&m->insts.data[5])->i[0] = 99;
+        break;
+    }
+    ck_assert_msg(!ir_verify(hbt_cx, m, "t.ir"), "case %d accepted", _i);
+    const char *d = hbt_diags();
+    ck_assert_msg(strstr(d, corrupt[_i].msg), "case %d: expected '%s' in:\n%s", _i, corrupt[_i].msg,
+                  d);
+}
+END_TEST
+
+/* The one window formula (geometry.h) at its edges, and ir_window on a lowered network
+ * agreeing with the result types that sema's shapes gave lowering. */
+START_TEST(test_window_geometry)
+{
+    ck_assert_int_eq(hb_window_out(8, 0, 0, 3, 1, 1), 6);
+    ck_assert_int_eq(hb_window_out(8, 1, 1, 3, 2, 1), 4); // floor(7 / 2) + 1
+    ck_assert_int_eq(hb_window_out(5, 0, 0, 3, 1, 2), 1); // dilated 3x3 spans 5
+    ck_assert_int_eq(hb_window_out(4, 0, 0, 3, 1, 2), 0); // does not fit
+    ck_assert_int_eq(hb_window_out(4, 0, 0, 5, 1, 1), 0);
+    ck_assert_int_eq(hb_window_out(7, 0, 0, 2, 2, 1), 3); // the last column is dropped
+    IrModule *m =
+            lower_src("hbnn 0.1\nnetwork n {\n    input x: f32[2, 9, 7]\n"
+                      "    c1: conv2d(4, kernel=3, stride=2, pad=1, dilation=2) weights float\n"
+                      "        maxpool(2, stride=2, pad=1)\n        avgpool(2, stride=1)\n"
+                      "    output c1\n}\n");
+    int windows = 0;
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op != IR_OP_CONV2D && in->op != IR_OP_MAXPOOL && in->op != IR_OP_AVGPOOL)
+            continue;
+        IrWindow w = ir_window(m, in);
+        const IrType *t = &m->values.data[in->result].type;
+        ck_assert_int_eq(w.OH, t->d[1]);
+        ck_assert_int_eq(w.OW, t->d[2]);
+        windows++;
+    }
+    ck_assert_int_eq(windows, 3);
+}
+END_TEST
+
+/* The text parser refuses duplicate names itself; the verifier's own check (a hash map,
+ * linear) is reached by renaming in memory. Lookups see the first of two equal names. */
+START_TEST(test_verify_duplicate_names)
+{
+    IrModule *m = parse_str(small);
+    ck_assert_msg(m && ir_verify(hbt_cx, m, "t.ir"), "%s", hbt_diags());
+    ck_assert_uint_eq(ir_const_find(m, "n"), 2);
+    ck_assert_uint_eq(ir_value_find(m, "q"), 5);
+    ck_assert_uint_eq(ir_value_find(m, "nope"), UINT32_MAX);
+    m->consts.data[3].name = m->consts.data[1].name; // @h -> @c
+    m->values.data[6].name = m->values.data[0].name; // %r -> %x
+    ck_assert(!ir_verify(hbt_cx, m, "t.ir"));
+    const char *d = hbt_diags();
+    ck_assert_msg(strstr(d, "constant @c is defined twice"), "%s", d);
+    ck_assert_msg(strstr(d, "value %x is defined twice"), "%s", d);
+    ck_assert_uint_eq(ir_value_find(m, "x"), 0);
+}
+END_TEST
+
+/* Many layers: names made unique by the builder stay distinct and findable (the name
+ * index keeps this linear; the old scan was quadratic). */
+START_TEST(test_many_names)
+{
+    IrModule *m = ir_module_new(hbt_cx, "big");
+    int64_t four = 4;
+    IrType t = ir_type_f32(1, &four);
+    enum { N = 5000 };
+    for (int k = 0; k < N; k++)
+        ir_const_f32(hbt_cx, m, "w", 1, &four, NULL),
+                ir_emit(hbt_cx, m, IR_OP_RELU, "r", &t, NULL, 0);
+    ck_assert_uint_eq(ir_const_find(m, "w"), 0);
+    ck_assert_uint_eq(ir_const_find(m, "w.2"), 1);
+    ck_assert_uint_eq(ir_value_find(m, "r.5000"), N - 1);
+    ck_assert_uint_eq(ir_value_find(m, "r.5001"), UINT32_MAX);
+}
+END_TEST
+
 Suite *suite_ir(void)
 {
     Suite *s = suite_create("ir");
@@ -164,6 +305,10 @@ Suite *suite_ir(void)
     tcase_add_test(tc, test_roundtrip_small);
     tcase_add_test(tc, test_roundtrip_lowered);
     tcase_add_loop_test(tc, test_verify_rejects, 0, (int)(sizeof broken / sizeof *broken));
+    tcase_add_loop_test(tc, test_verify_rejects_memory, 0, (int)(sizeof corrupt / sizeof *corrupt));
+    tcase_add_test(tc, test_window_geometry);
+    tcase_add_test(tc, test_verify_duplicate_names);
+    tcase_add_test(tc, test_many_names);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -97,13 +97,13 @@ START_TEST(test_bad_floats)
     ck_assert(!parse("<f2", h.data, h.len, "(1,)", &a));
     ck_assert(!parse("<f8", z, 12, "(2,)", &a));
     ck_assert_str_eq(hbt_diags(),
-                     "hbnnc: in.npy: error: expected little-endian float data (descr '<f4', "
-                     "'<f8' or '<f2'), found descr '>f4'\n"
+                     "hbnnc: in.npy: error: dtype '>f4' is big-endian; hbnnc reads "
+                     "little-endian data (save with arr.astype('<f4'))\n"
                      "hbnnc: in.npy: error: element 1 is beyond the float32 range (inputs must "
                      "be finite and fit in float32)\n"
                      "hbnnc: in.npy: error: element 0 is NaN (inputs must be finite)\n"
-                     "hbnnc: in.npy: error: the data block has 12 bytes; shape needs 16 "
-                     "(float64)\n");
+                     "hbnnc: in.npy: error: the .npy data is 12 bytes, but shape [2] x '<f8' "
+                     "needs 16 bytes (npy rule: data = elements x item size)\n");
 }
 END_TEST
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* check_parser.c: unit tests for the grammar (grammar/parser.y), the AST it builds
- * (ast.c constructors, spans) and ast_print. Includes the examples of language.md
- * section 4 and the std.hb sketch of section 3.7, and pins the exact text of syntax
+ * (ast.c constructors, spans) and ast_print. Includes examples in the style of
+ * docs/language.md and a sketch of stdlib/std.hb, and pins the exact text of syntax
  * errors, error recovery (several errors in one run) and the partial tree. */
 #include <stdio.h>
 #include <stdlib.h>

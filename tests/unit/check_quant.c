@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* check_quant.c: unit tests for the weight quantizer (quant.h): the worked example of
- * algorithm.md §7 bit for bit, the Fig. 2a table on 10^6 Gaussian values for every
+ * docs/algorithm.md §10 bit for bit, the Fig. 2a table on 10^6 Gaussian values for every
  * selection, the edge cases, per-channel scales, group channel, bits avg, int k. */
 #include <math.h>
 #include <stdlib.h>
@@ -82,7 +82,7 @@ static int plane_bit(const uint64_t *p, const QTensor *q, uint64_t c, uint64_t j
     return (int)((p[c * q->words_per_channel + j / 64] >> (j % 64)) & 1);
 }
 
-/* ---- algorithm.md §7 ---- */
+/* ---- docs/algorithm.md §10 ---- */
 
 static const float EX[8] = {0.625f, -1.5f, 0.125f, -0.5f, 1.625f, -0.6875f, 0.375f, -0.5625f};
 
@@ -170,7 +170,7 @@ START_TEST(test_worked_example_pieces)
 }
 END_TEST
 
-/* ---- Fig. 2a (algorithm.md §2.3) ---- */
+/* ---- Fig. 2a (docs/algorithm.md §9) ---- */
 
 static const int COMPS[9][3] = {{90, 10, 0},  {90, 0, 10},  {70, 30, 0},  {70, 20, 10}, {50, 50, 0},
                                 {60, 20, 20}, {50, 30, 20}, {40, 40, 20}, {40, 30, 30}};
@@ -497,6 +497,12 @@ START_TEST(test_bad_input)
     QuantSpec bad = spec3(70, 20, 20, SEL_MIDDLE_OUT);
     ck_assert(!quant_tensor(&hbt_cx->arena, T, 4, 1, &bad, &q, &err));
     ck_assert_ptr_nonnull(strstr(err, "sum to 110"));
+    // The tolerance is the language's 0.01 points (HB_DIST_TOL): 99.99% passes, 99.98% not.
+    QuantSpec near = spec3(70, 20, 10, SEL_MIDDLE_OUT), off = near;
+    near.share_frac[2] = 0.0999, off.share_frac[2] = 0.0998;
+    ck_assert_msg(quant_tensor(&hbt_cx->arena, T, 4, 1, &near, &q, &err), "%s", err);
+    ck_assert(!quant_tensor(&hbt_cx->arena, T, 4, 1, &off, &q, &err));
+    ck_assert_ptr_nonnull(strstr(err, "sum to 99.98"));
     QuantSpec order = {.kind = QK_BITS, .nshares = 2, .share_bits = {2, 1}, .share_frac = {.5, .5}};
     ck_assert(!quant_tensor(&hbt_cx->arena, T, 4, 1, &order, &q, &err));
     ck_assert_ptr_nonnull(strstr(err, "ascending"));

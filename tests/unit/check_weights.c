@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* check_weights.c: unit tests for the weights readers (weights.h): one test per
- * safetensors rule of language.md §2.2 and per ZIP/.npy rule, each pinning its
+ * safetensors rule of docs/language.md §6 and per ZIP/.npy rule, each pinning its
  * message, plus exact float conversions and a round trip through NumPy. Every file
  * is built in the test by weights_build.c. */
 #include <math.h>
@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include "npy.h"
 #include "test_util.h"
 #include "weights.h"
 #include "weights_build.h"
@@ -1069,6 +1070,39 @@ END_TEST
 
 /* ---- .npy contents ---- */
 
+/* A standalone float32 .npy (--run inputs) goes through the same header parser as an
+ * .npz member: the same rules and messages, about the file instead of a tensor. */
+START_TEST(test_npy_input_shared_parser)
+{
+    float v[6] = {1, 2, 3, 4, 5, 6};
+    WbBuf ok = wb_npy(&hbt_cx->arena, 2,
+                      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", v, sizeof v);
+    NpyArray a;
+    ck_assert_msg(npy_parse_f32(hbt_cx, "in.npy", ok.data, ok.len, &a), "%s", hbt_diags());
+    ck_assert_int_eq(a.rank, 2);
+    ck_assert_int_eq(a.shape[1], 3);
+    ck_assert_uint_eq(a.n, 6);
+    ck_assert(a.data[5] == 6.0f);
+    WbBuf c8 = wb_npy(&hbt_cx->arena, 1,
+                      "{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }", v, sizeof v);
+    WbBuf bad = wb_npy(&hbt_cx->arena, 1, "{'descr': '<f4', 'shape': (2,), 'shape': (2,)}", v, 8);
+    WbBuf tuple = wb_npy(&hbt_cx->arena, 1,
+                         "{'descr': '<f4', 'fortran_order': False, 'shape': (2), }", v, 8);
+    ck_assert(!npy_parse_f32(hbt_cx, "c8.npy", c8.data, c8.len, &a));
+    ck_assert(!npy_parse_f32(hbt_cx, "bad.npy", bad.data, bad.len, &a));
+    ck_assert(!npy_parse_f32(hbt_cx, "tuple.npy", tuple.data, tuple.len, &a));
+    const char *d = hbt_diags();
+    ck_assert_msg(strstr(d, "hbnnc: c8.npy: error: expected little-endian float data (descr "
+                            "'<f4', '<f8' or '<f2'), found descr '<c8'\n"),
+                  "%s", d);
+    ck_assert_msg(strstr(d, "hbnnc: bad.npy: error: .npy header: duplicate key at header byte 32"),
+                  "%s", d);
+    ck_assert_msg(
+            strstr(d, "hbnnc: tuple.npy: error: .npy header: a 1-element shape is written (N,)"),
+            "%s", d);
+}
+END_TEST
+
 START_TEST(test_npz_fortran)
 {
     ck_assert_str_eq(npy_fail("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", 16),
@@ -1448,6 +1482,7 @@ Suite *suite_weights(void)
     tcase_add_test(nz, test_npz_overlap);
     tcase_add_test(nz, test_npz_junk_before_directory);
     tcase_add_test(nz, test_npz_stray_local_header);
+    tcase_add_test(nz, test_npy_input_shared_parser);
     tcase_add_test(nz, test_npz_fortran);
     tcase_add_test(nz, test_npz_big_endian);
     tcase_add_test(nz, test_npz_object);
