@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ice.h"
 
@@ -52,11 +53,32 @@ uint32_t cx_add_source(HbCx *cx, const char *name, const char *text, uint32_t le
     return cx->files.len - 1;
 }
 
+/* Editors' conventions the lexer need not know: a UTF-8 byte order mark is dropped,
+ * and a lone CR (classic Mac line ends) becomes LF (same length, so offsets hold);
+ * CRLF is left to the lexer. Returns the new length. */
+static size_t normalise_text(char *buf, size_t len)
+{
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(buf, buf + 3, len - 3);
+        len -= 3;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] == '\r' && (i + 1 == len || buf[i + 1] != '\n'))
+            buf[i] = '\n';
+    return len;
+}
+
 uint32_t cx_load_file(HbCx *cx, const char *path, const char *name)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return 0;
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) { // fread would say EIO or EISDIR
+        fclose(fp);
+        errno = EISDIR;
+        return 0;
+    }
     // Source files are small; read them whole. Refuse anything that is not a regular
     // readable stream of bytes below 64 MiB (a .hb file that large is a mistake).
     size_t cap = 4096, len = 0;
@@ -89,6 +111,7 @@ uint32_t cx_load_file(HbCx *cx, const char *path, const char *name)
         errno = EIO;
         return 0;
     }
+    len = normalise_text(buf, len);
     uint32_t id = cx_add_source(cx, name ? name : path, buf, (uint32_t)len);
     free(buf);
     SrcFile *f = cx->files.data[id];

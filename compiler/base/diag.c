@@ -154,6 +154,33 @@ static void put_level(HbCx *cx, DiagLevel l)
         fputs(level_name(l), cx->diag_out);
 }
 
+/* One byte of text that reaches the terminal. Control characters are shown as their
+ * Unicode control pictures (ESC as U+241B, one column, so carets stay aligned) and the
+ * C1 controls (U+0080..U+009F, which some terminals obey) as U+FFFD: a file, a tensor
+ * name or an argument cannot move the cursor or change colours. Returns the bytes of
+ * `s` consumed. */
+static size_t put_safe(FILE *out, const unsigned char *s)
+{
+    if (s[0] < 0x20 || s[0] == 0x7f) {
+        fputc(0xE2, out), fputc(0x90, out);
+        fputc(s[0] == 0x7f ? 0xA1 : 0x80 + s[0], out);
+        return 1;
+    }
+    if (s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) {
+        fputs("\xEF\xBF\xBD", out);
+        return 2;
+    }
+    fputc(s[0], out);
+    return 1;
+}
+
+static void put_text(FILE *out, const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    while (*s)
+        s += put_safe(out, s);
+}
+
 /* Print one source line with tabs expanded, so carets line up under it. */
 static void put_source_line(HbCx *cx, const SrcFile *f, uint32_t line)
 {
@@ -161,16 +188,17 @@ static void put_source_line(HbCx *cx, const SrcFile *f, uint32_t line)
     src_line(f, line, &start, &len);
     fprintf(cx->diag_out, "%5u | ", line);
     uint32_t col = 0;
-    for (uint32_t i = 0; i < len; i++) {
-        char c = f->text[start + i];
-        if (c == '\t') {
+    for (uint32_t i = 0; i < len;) {
+        const unsigned char *c = (const unsigned char *)f->text + start + i;
+        if (*c == '\t') {
             do
                 fputc(' ', cx->diag_out);
             while (++col % 8);
+            i++;
         } else {
-            fputc(c, cx->diag_out);
-            if (((unsigned char)c & 0xC0) != 0x80)
+            if ((*c & 0xC0) != 0x80)
                 col++;
+            i += (uint32_t)put_safe(cx->diag_out, c);
         }
     }
     fputc('\n', cx->diag_out);
@@ -190,8 +218,10 @@ static void put_underline(HbCx *cx, const SrcFile *f, SrcSpan s, const char *tex
     fprintf(cx->diag_out, "      | %*s", (int)(a.col - 1), "");
     for (uint32_t i = 0; i < width; i++)
         fputc('^', cx->diag_out);
-    if (text && *text)
-        fprintf(cx->diag_out, " %s", text);
+    if (text && *text) {
+        fputc(' ', cx->diag_out);
+        put_text(cx->diag_out, text);
+    }
     fputc('\n', cx->diag_out);
 }
 
@@ -201,12 +231,19 @@ static void render(HbCx *cx, const Diag *d)
     const SrcFile *f = span_valid(d->span) ? cx_file(cx, d->span.file) : NULL;
     if (f) {
         SrcPos p = src_pos(f, d->span.start);
-        fprintf(out, "%s:%u:%u: ", f->name, p.line, p.col);
+        put_text(out, f->name);
+        fprintf(out, ":%u:%u: ", p.line, p.col);
     } else {
-        fprintf(out, "hbnnc: %s%s", d->file_name ? d->file_name : "", d->file_name ? ": " : "");
+        fputs("hbnnc: ", out);
+        if (d->file_name) {
+            put_text(out, d->file_name);
+            fputs(": ", out);
+        }
     }
     put_level(cx, d->level);
-    fprintf(out, ": %s%s\n", d->msg, d->promoted ? " [-Werror]" : "");
+    fputs(": ", out);
+    put_text(out, d->msg);
+    fprintf(out, "%s\n", d->promoted ? " [-Werror]" : "");
     if (f && cx->opts.diag_format == DIAG_HUMAN) {
         SrcPos p = src_pos(f, d->span.start);
         put_source_line(cx, f, p.line);
@@ -235,8 +272,11 @@ static void render(HbCx *cx, const Diag *d)
             put_underline(cx, lf, l->span, l->text);
         }
     }
-    for (int i = 0; i < d->nnotes; i++)
-        fprintf(out, "  %s\n", d->notes[i]);
+    for (int i = 0; i < d->nnotes; i++) {
+        fputs("  ", out);
+        put_text(out, d->notes[i]);
+        fputc('\n', out);
+    }
 }
 
 void diag_flush(HbCx *cx)

@@ -13,6 +13,7 @@
 #include "bind.h"
 #include "driver_ir.h"
 #include "explain.h"
+#include "magic.h"
 #include "output.h"
 #include "sema.h"
 
@@ -24,11 +25,39 @@ static int not_yet(HbCx *cx, const char *what)
     return EXIT_USAGE;
 }
 
+/* A binary file given where a .hb source belongs: say what it is. */
+static bool not_source(HbCx *cx, uint32_t id)
+{
+    const SrcFile *f = cx_file(cx, id);
+    const char *kind;
+    MagicKind mk = magic_detect((const unsigned char *)f->text, f->len, &kind);
+    if (mk == MAGIC_NONE)
+        return false;
+    Diag *d = diag_file_error(cx, f->path, "this is %s, not a .hb source file", kind);
+    bool torch = mk == MAGIC_TORCH_PICKLE || mk == MAGIC_TORCH_ZIP;
+    bool weights = torch || mk == MAGIC_SAFETENSORS || mk == MAGIC_ZIP || mk == MAGIC_NPY;
+    if (weights)
+        diag_help(cx, d,
+                  "the .hb file describes the network in text (docs/language.md); weights "
+                  "go on its 'weights' line or in --weights FILE, and arrays to run in "
+                  "--run FILE.npy");
+    if (torch)
+        diag_help(cx, d, "%s", magic_torch_help);
+    return true;
+}
+
 static const AstFile *load_and_parse(HbCx *cx, const char *path, int *rc)
 {
     uint32_t id = cx_load_file(cx, path, NULL);
     if (!id) {
-        diag_file_error(cx, path, "cannot read: %s", strerror(errno));
+        Diag *d = diag_file_error(cx, path, "cannot read: %s", strerror(errno));
+        if (errno == EISDIR)
+            diag_help(cx, d, "hbnnc compiles one .hb file: give its path");
+        diag_flush(cx);
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    if (not_source(cx, id)) {
         diag_flush(cx);
         *rc = EXIT_USAGE;
         return NULL;
@@ -58,10 +87,22 @@ static int check_unimplemented(HbCx *cx, const DriverOptions *o)
 
 /* Weights: without a weights file, --check and --explain check everything but
  * binding and quantization (the explain report says so). */
+static bool needs_weights(const Graph *g)
+{
+    for (uint32_t i = 0; i < g->n; i++)
+        for (int r = 0; r < TR_COUNT; r++)
+            if (g->nodes[i].tensor[r])
+                return true;
+    return false;
+}
+
 static int bind_and_quantize(HbCx *cx, Graph *g)
 {
-    if (!g->weights_path)
+    if (!g->weights_path) {
+        // A network without weight tensors (pools, activations) needs no file.
+        g->bound = g->quantized = !needs_weights(g);
         return EXIT_OK;
+    }
     WStatus st;
     WFile *wf = weights_open_status(cx, g->weights_path, &st);
     if (!wf) {
@@ -77,6 +118,32 @@ static int bind_and_quantize(HbCx *cx, Graph *g)
     bool ok = bind_graph(cx, g, wf) && quantize_graph(cx, g);
     diag_flush(cx);
     return ok && !diag_errors(cx) ? EXIT_OK : EXIT_INPUT;
+}
+
+/* A `quant ... scale static` with no source for its scales (no --calibrate, no
+ * LABEL.scales tensor): lowering refuses it (an error when code is generated or run);
+ * --check and --explain say so up front, as a warning. */
+static void warn_static_scales(HbCx *cx, const DriverOptions *o, const Graph *g)
+{
+    if (o->calibrate || o->run || (!o->check && o->explain == EXPLAIN_NONE))
+        return;
+    for (uint32_t i = 0; i < g->n; i++) {
+        const GNode *n = &g->nodes[i];
+        if (n->op != GOP_QUANT || n->aq.kind != QK_BITS || n->aq.act_scale != ACT_SCALE_STATIC ||
+            n->scales_bound)
+            continue;
+        Diag *d =
+                diag_warning(cx, n->span, "'%s' has static scales but nothing gives them", n->name);
+        int k = n->aq.nshares ? n->aq.share_bits[n->aq.nshares - 1] : 0;
+        if (n->scales_tensor)
+            diag_note(cx, d, "no weights-file tensor '%s' (float32, shape [%d]) was found",
+                      n->scales_tensor, k);
+        diag_help(cx, d,
+                  "compile with --calibrate INPUTS.npy, %s, or write 'scale runtime'; code "
+                  "generation and --run refuse it as it is",
+                  n->scales_tensor ? "add that tensor"
+                                   : "label the quantizer and add a tensor LABEL.scales");
+    }
 }
 
 static int run(HbCx *cx, const DriverOptions *o)
@@ -103,6 +170,7 @@ static int run(HbCx *cx, const DriverOptions *o)
         return EXIT_INPUT;
     if ((rc = bind_and_quantize(cx, g)))
         return rc;
+    warn_static_scales(cx, o, g);
     if (o->explain == EXPLAIN_TEXT)
         explain_text(o->out, cx, g);
     // lower; --emit ir, --run, --run-ideal; the rest of --explain (and all of its JSON)

@@ -119,7 +119,7 @@ static void quant_detail(FILE *out, const GNode *n)
         }
     }
     scales_line(out, q);
-    fprintf(out, "      error %.3f", q->error);
+    fprintf(out, "      error %.3f = ||W^ - W|| / ||W||", q->error); // relative L2, in double
     if (q->kind == QK_BITS && q->chosen.n > 1)
         fprintf(out, " (group %s would give %.3f)",
                 grouping_name(n->wq.group == GROUP_CHANNEL ? GROUP_ELEMENT : GROUP_CHANNEL),
@@ -160,6 +160,8 @@ void explain_text(FILE *out, HbCx *cx, const Graph *g)
     fprintf(out, "network %s: %u layers\n", g->name, g->n);
     if (g->weights_path)
         fprintf(out, "weights: %s\n", g->weights_path);
+    else if (g->bound) // the driver binds a network without weight tensors to nothing
+        fprintf(out, "weights: none needed (no layer has weight tensors)\n");
     else
         fprintf(out, "weights: none given, so no binding or quantization (pass --weights FILE)\n");
     fprintf(out, "%4s  %-20s %-10s %-16s %s\n", "#", "layer", "op", "output", "quantization");

@@ -41,7 +41,8 @@ static const char usage[] =
         "  --network NAME          which network, when the file has several\n"
         "  --stdlib DIR            where 'import std' finds std.hb\n"
         "  --diag-format human|plain\n"
-        "                          diagnostics with source excerpts (default) or one line each\n"
+        "                          diagnostics with source excerpts (default), or without:\n"
+        "                          the file:line:col line plus indented note:/help: lines\n"
         "  --color=auto|always|never\n"
         "  -Werror                 treat warnings as errors\n"
         "  --version               print the version and exit\n"
@@ -187,6 +188,8 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
             o->explain = EXPLAIN_TEXT;
         } else if (strcmp(a, "--explain=json") == 0) {
             o->explain = EXPLAIN_JSON;
+        } else if (strncmp(a, "--explain=", 10) == 0) {
+            return usage_error("unknown --explain format '%s' (text or json)", a + 10);
         } else if (strcmp(a, "-Werror") == 0) {
             o->cx.werror = true;
         } else if (a[0] == '-' && a[1]) {

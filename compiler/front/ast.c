@@ -3,6 +3,7 @@
  * per action; see lex.h), and ast_print, the stable dump behind `--emit ast`.
  * Nodes are built in cx->arena; lists grow in place as the parser reduces them. No
  * checking happens here beyond what only the parser can see (the version line). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,7 @@ static void *grow(HbCx *cx, void *data, uint32_t n, size_t elem)
 {
     if (n & (n - 1))
         return data;
-    void *p = arena_calloc(&cx->arena, n ? 2 * (size_t)n : 1, elem);
-    if (n)
-        memcpy(p, data, n * elem);
-    return p;
+    return arena_grow(&cx->arena, n ? data : NULL, n * elem, (n ? 2 * (size_t)n : 1) * elem);
 }
 
 #define PUSH(cx, arr, n, x)                            \
@@ -324,9 +322,18 @@ AstClause *ast_clause_from(HbCx *cx, SrcSpan s, AstFromKind kind, AstPath *path)
     return c;
 }
 
+/* A layer is born inside the statement that will hold it (ast_stmt_layer), so a
+ * body of 10^5 layers does not keep a second copy of each. */
+static AstLayer *layer_new(HbCx *cx)
+{
+    AstStmt *st = NEW(cx, AstStmt);
+    st->kind = AS_LAYER;
+    return &st->layer;
+}
+
 AstLayer *ast_layer_quant(HbCx *cx, SrcSpan s, AstQspec *q)
 {
-    AstLayer *l = NEW(cx, AstLayer);
+    AstLayer *l = layer_new(cx);
     l->op_kind = AOP_QUANT;
     l->qspec = q;
     l->span = s;
@@ -335,7 +342,7 @@ AstLayer *ast_layer_quant(HbCx *cx, SrcSpan s, AstQspec *q)
 
 AstLayer *ast_layer_call(HbCx *cx, SrcSpan s, AstPath *name)
 {
-    AstLayer *l = NEW(cx, AstLayer);
+    AstLayer *l = layer_new(cx);
     l->op_kind = AOP_CALL;
     l->name = *name;
     l->span = s;
@@ -471,8 +478,9 @@ AstStmt *ast_stmt_defaults(HbCx *cx, SrcSpan s, AstDefaults *d)
 
 AstStmt *ast_stmt_layer(HbCx *cx, SrcSpan s, AstLayer *l)
 {
-    AstStmt *st = stmt_new(cx, s, AS_LAYER);
-    st->layer = *l;
+    (void)cx;
+    AstStmt *st = (AstStmt *)(void *)((char *)l - offsetof(AstStmt, layer)); // see layer_new
+    st->span = s;
     st->layer.span = s;
     return st;
 }
@@ -485,7 +493,7 @@ AstBody *ast_body_new(HbCx *cx)
 AstBody *ast_body_add(HbCx *cx, AstBody *b, AstStmt *st)
 {
     if (st)
-        PUSH(cx, b->stmts, b->n, *st);
+        PUSH(cx, b->stmts, b->n, st);
     return b;
 }
 
@@ -970,7 +978,7 @@ static void put_body(FILE *out, const AstBody *b, int indent)
 {
     for (uint32_t i = 0; i < b->n; i++) {
         put_newline(out, indent);
-        put_stmt(out, &b->stmts[i], indent);
+        put_stmt(out, b->stmts[i], indent);
     }
 }
 

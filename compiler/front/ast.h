@@ -93,18 +93,24 @@ typedef enum AstExprKind {
 struct AstExpr {
     AstExprKind kind;
     SrcSpan span;
-    int64_t ival;
-    double fval;
-    bool bval;
-    const char *name; // AE_IDENT
-    const char *sval; // AE_STRING
-    int64_t dims[2];  // AE_DIMS
-    char op;          // AE_BINOP: '+', '-', '*', '/'
-    AstExpr *lhs, *rhs;
-    AstExpr **items; // AE_LIST
-    uint32_t nitems;
-    AstQspec *qspec; // AE_QSPEC, AE_QUANT
-    AstPath path;    // AE_PATH
+    union {           // by kind: every reader checks kind first (48 bytes, not 152, per literal)
+        int64_t ival; // AE_INT
+        double fval;  // AE_NUMBER
+        bool bval;    // AE_BOOL
+        const char *name; // AE_IDENT
+        const char *sval; // AE_STRING
+        int64_t dims[2];  // AE_DIMS
+        struct {
+            char op;            // AE_BINOP: '+', '-', '*', '/'
+            AstExpr *lhs, *rhs; // AE_NEG: lhs only
+        };
+        struct {
+            AstExpr **items; // AE_LIST
+            uint32_t nitems;
+        };
+        AstQspec *qspec; // AE_QSPEC, AE_QUANT
+        AstPath path;    // AE_PATH
+    };
 };
 
 typedef struct AstArg {
@@ -136,15 +142,25 @@ typedef enum AstFromKind { AF_PATH, AF_IN, AF_PREV } AstFromKind;
 typedef struct AstClause {
     AstClauseKind kind;
     SrcSpan span;
-    AstQspec *qspec;   // ACL_WEIGHTS
-    const char *param; // ACL_WEIGHTS_PARAM
-    SrcSpan param_span;
-    const char *prefix; // ACL_PARAMS_PREFIX
-    SrcSpan prefix_span;
-    AstNamedString *named; // ACL_PARAMS_NAMED
-    uint32_t nnamed;
-    AstFromKind from_kind; // ACL_FROM
-    AstPath from;          // AF_PATH
+    union {              // by kind: every reader checks kind first (56 bytes, not 120, a clause)
+        AstQspec *qspec; // ACL_WEIGHTS
+        struct {
+            const char *param; // ACL_WEIGHTS_PARAM
+            SrcSpan param_span;
+        };
+        struct {
+            const char *prefix; // ACL_PARAMS_PREFIX
+            SrcSpan prefix_span;
+        };
+        struct {
+            AstNamedString *named; // ACL_PARAMS_NAMED
+            uint32_t nnamed;
+        };
+        struct {
+            AstFromKind from_kind; // ACL_FROM
+            AstPath from;          // AF_PATH
+        };
+    };
 } AstClause;
 
 typedef enum AstOpKind {
@@ -206,14 +222,16 @@ typedef struct AstOutput {
 typedef struct AstStmt {
     AstStmtKind kind;
     SrcSpan span;
-    AstInput input;
-    AstOutput output;
-    AstDefaults defaults;
-    AstLayer layer;
+    union { // by kind (a union: bodies of 10^5 layers stay small)
+        AstInput input;
+        AstOutput output;
+        AstDefaults defaults;
+        AstLayer layer;
+    };
 } AstStmt;
 
 typedef struct AstBody {
-    AstStmt *stmts;
+    AstStmt **stmts; // pointers: a statement is built once, in place (ast.c)
     uint32_t n;
 } AstBody;
 

@@ -90,6 +90,43 @@ static bool i_hardtanh(IStep *s)
     return true;
 }
 
+/* sigmoid, tanh and gelu (erf form): in double, rounded once. */
+static bool i_sigmoid(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    for (uint64_t j = 0; j < elems(s->ot); j++)
+        s->out->f[j] = (float)(1.0 / (1.0 + exp(-(double)x[j])));
+    return true;
+}
+
+static bool i_tanh(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    for (uint64_t j = 0; j < elems(s->ot); j++)
+        s->out->f[j] = (float)tanh((double)x[j]);
+    return true;
+}
+
+static bool i_gelu(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    for (uint64_t j = 0; j < elems(s->ot); j++) {
+        double v = x[j];
+        s->out->f[j] = (float)(0.5 * v * (1.0 + erf(v / sqrt(2.0))));
+    }
+    return true;
+}
+
+/* x > 0 ? x : x * slope (the product in double, rounded once). */
+static bool i_leaky_relu(IStep *s)
+{
+    const float *x = is_val(s, 0)->f;
+    double slope = ir_leaky_relu_slope(s->in);
+    for (uint64_t j = 0; j < elems(s->ot); j++)
+        s->out->f[j] = x[j] > 0 ? x[j] : (float)((double)x[j] * slope);
+    return true;
+}
+
 /* Max over the valid window positions (padding excluded). Bits (1 plane, +1 = 1):
  * the max of +-1 values is their OR. */
 static bool i_maxpool(IStep *s)
@@ -126,20 +163,25 @@ static bool i_maxpool(IStep *s)
     return true;
 }
 
-/* Mean of the kh*kw window (no padding), summed in double (ky, kx ascending). */
+/* The window's inputs summed in double (ky, kx ascending; padding adds 0), divided by
+ * ir_avgpool_count (padding counted, as torch's count_include_pad=True), rounded once. */
 static bool i_avgpool(IStep *s)
 {
     const float *x = is_val(s, 0)->f;
     IrWindow g = ir_window(s->it->m, s->in);
-    int64_t C = g.C, H = g.H, W = g.W, OH = g.OH, OW = g.OW, kh = g.kh, kw = g.kw;
+    int64_t C = g.C, H = g.H, W = g.W, OH = g.OH, OW = g.OW;
     for (int64_t c = 0; c < C; c++)
         for (int64_t oy = 0; oy < OH; oy++)
             for (int64_t ox = 0; ox < OW; ox++) {
                 double sum = 0;
-                for (int64_t ky = 0; ky < kh; ky++)
-                    for (int64_t kx = 0; kx < kw; kx++)
-                        sum += x[(c * H + oy * g.sh + ky) * W + ox * g.sw + kx];
-                s->out->f[(c * OH + oy) * OW + ox] = (float)(sum / (double)(kh * kw));
+                for (int64_t ky = 0; ky < g.kh; ky++)
+                    for (int64_t kx = 0; kx < g.kw; kx++) {
+                        int64_t iy, ix;
+                        if (ir_window_tap(&g, oy, ox, ky, kx, &iy, &ix))
+                            sum += x[(c * H + iy) * W + ix];
+                    }
+                s->out->f[(c * OH + oy) * OW + ox] =
+                        (float)(sum / (double)ir_avgpool_count(&g, oy, ox));
             }
     return true;
 }
@@ -179,6 +221,26 @@ static bool i_add(IStep *s)
     const float *a = is_val(s, 0)->f, *b = is_val(s, 1)->f;
     for (uint64_t j = 0; j < elems(s->ot); j++)
         s->out->f[j] = a[j] + b[j];
+    return true;
+}
+
+/* a * b in float (one rounding); a dimension of size 1 in either operand broadcasts. */
+static bool i_mul(IStep *s)
+{
+    const IrType *at = is_type(s, 0), *bt = is_type(s, 1);
+    const float *a = is_val(s, 0)->f, *b = is_val(s, 1)->f;
+    int r = s->ot->rank;
+    int64_t idx[IR_MAX_RANK] = {0};
+    for (uint64_t j = 0; j < elems(s->ot); j++) {
+        int64_t ja = 0, jb = 0;
+        for (int i = 0; i < r; i++) {
+            ja = ja * at->d[i] + (at->d[i] == 1 ? 0 : idx[i]);
+            jb = jb * bt->d[i] + (bt->d[i] == 1 ? 0 : idx[i]);
+        }
+        s->out->f[j] = a[ja] * b[jb];
+        for (int i = r - 1; i >= 0 && ++idx[i] == s->ot->d[i]; i--) // next index, row-major
+            idx[i] = 0;
+    }
     return true;
 }
 

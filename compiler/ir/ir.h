@@ -173,9 +173,17 @@ typedef struct IrWindow {
     int64_t O, OH, OW;      // output channels (C for pools) and spatial size
     int64_t kh, kw, sh, sw; // kernel, stride
     int64_t dh, dw;         // dilation (1 for pools)
-    int64_t pt, pb, pl, pr; // zero padding top, bottom, left, right (0 for avgpool)
+    int64_t pt, pb, pl, pr; // zero padding top, bottom, left, right
     int64_t groups;         // 1 for pools
+    bool ceil;              // pools: ceil_mode (output size rounds up)
 } IrWindow;
+/* A pool's output size: hb_window_out, or with `ceil` PyTorch's ceil_mode: rounded up,
+ * minus one if the last window would start past the input and its leading padding. */
+int64_t ir_pool_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, bool ceil);
+/* avgpool: the divisor of output pixel (oy, ox): the window's positions inside the
+ * padded input (PyTorch's count_include_pad=True); a ceil_mode window that runs past
+ * the padding counts only the part inside. */
+int64_t ir_avgpool_count(const IrWindow *w, int64_t oy, int64_t ox);
 /* The geometry of a windowed instruction; OH and OW come from hb_window_out
  * (geometry.h) and are 0 when the window does not fit. Needs the input [C, H, W], the
  * weights [O, C/g, kh, kw] and list attributes of the right lengths (the verifier

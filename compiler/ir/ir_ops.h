@@ -18,10 +18,15 @@
     X(BATCHNORM, batchnorm, "vcc")    \
     X(RELU, relu, "v")                \
     X(HARDTANH, hardtanh, "v")        \
+    X(SIGMOID, sigmoid, "v")          \
+    X(TANH, tanh, "v")                \
+    X(LEAKY_RELU, leaky_relu, "v")    \
+    X(GELU, gelu, "v")                \
     X(MAXPOOL, maxpool, "v")          \
     X(AVGPOOL, avgpool, "v")          \
     X(FLATTEN, flatten, "v")          \
     X(ADD, add, "vv")                 \
+    X(MUL, mul, "vv")                 \
     X(CONCAT, concat, "vv*")          \
     X(SOFTMAX, softmax, "v")          \
     X(ARGMAX, argmax, "v")            \
@@ -47,11 +52,15 @@
     A(CONV2D, conv2d, 3, groups, i)             \
     A(HARDTANH, hardtanh, 0, lo, f)             \
     A(HARDTANH, hardtanh, 1, hi, f)             \
+    A(LEAKY_RELU, leaky_relu, 0, slope, f)      \
     A(MAXPOOL, maxpool, 0, kernel, I)           \
     A(MAXPOOL, maxpool, 1, stride, I)           \
     A(MAXPOOL, maxpool, 2, pad, I)              \
+    A(MAXPOOL, maxpool, 3, ceil, i)             \
     A(AVGPOOL, avgpool, 0, kernel, I)           \
     A(AVGPOOL, avgpool, 1, stride, I)           \
+    A(AVGPOOL, avgpool, 2, pad, I)              \
+    A(AVGPOOL, avgpool, 3, ceil, i)             \
     A(QUANT, quant, 0, widths, I)               \
     A(QUANT, quant, 1, fracs, F)                \
     A(QUANT, quant, 2, select, s)               \

@@ -304,6 +304,8 @@ static void v_elementwise(Ver *v)
         CHECK(ir_hardtanh_lo(v->in) < ir_hardtanh_hi(v->in) && isfinite(ir_hardtanh_lo(v->in)) &&
                       isfinite(ir_hardtanh_hi(v->in)),
               "needs finite lo < hi");
+    if (v->in->op == IR_OP_LEAKY_RELU)
+        CHECK(isfinite(ir_leaky_relu_slope(v->in)), "needs a finite slope");
 }
 
 static void v_pool(Ver *v)
@@ -314,11 +316,15 @@ static void v_pool(Ver *v)
     CHECK(x->enc == IR_F32 || (is_max && bits1), "input must be f32%s, got %s",
           is_max ? " or 1-bit unmasked bits" : "", tstr(v, x));
     CHECK(x->rank == 3, "input must be [C, H, W], got %s", tstr(v, x));
+    // kernel, stride, pad, ceil: the same attributes for maxpool and avgpool
     const IrAttr *kernel = is_max ? ir_maxpool_kernel(v->in) : ir_avgpool_kernel(v->in);
     const IrAttr *stride = is_max ? ir_maxpool_stride(v->in) : ir_avgpool_stride(v->in);
+    const IrAttr *pad = is_max ? ir_maxpool_pad(v->in) : ir_avgpool_pad(v->in);
+    int64_t ceil_mode = is_max ? ir_maxpool_ceil(v->in) : ir_avgpool_ceil(v->in);
     if (!list_ok(v, kernel, "kernel", 2, 1) || !list_ok(v, stride, "stride", 2, 1) ||
-        (is_max && !list_ok(v, ir_maxpool_pad(v->in), "pad", 4, 0)))
+        !list_ok(v, pad, "pad", 4, 0))
         return;
+    CHECK(ceil_mode == 0 || ceil_mode == 1, "ceil is 0 or 1, not %lld", (long long)ceil_mode);
     IrWindow g;
     if (!window_ok(v,
                    is_max ? "the %lldx%lld window does not fit the input %s"
@@ -351,6 +357,26 @@ static void v_add(Ver *v)
     CHECK(ir_type_eq(arg(v, 0), arg(v, 1)), "operands differ: %s and %s", tstr(v, arg(v, 0)),
           tstr(v, arg(v, 1)));
     CHECK(ir_type_eq(res(v), arg(v, 0)), "result must be %s", tstr(v, arg(v, 0)));
+}
+
+/* mul: equal ranks; along each dimension the sizes are equal or one of them is 1
+ * (broadcast: x [C,H,W] * s [C,1,1] for squeeze-excitation). */
+static void v_mul(Ver *v)
+{
+    bool ok = true;
+    need_enc(v, 0, IR_F32, &ok), need_enc(v, 1, IR_F32, &ok);
+    if (!ok)
+        return;
+    const IrType *a = arg(v, 0), *b = arg(v, 1);
+    CHECK(a->rank == b->rank && a->rank >= 1, "operands %s and %s need the same rank", tstr(v, a),
+          tstr(v, b));
+    IrType want = *a;
+    for (int i = 0; i < a->rank; i++) {
+        CHECK(a->d[i] == b->d[i] || a->d[i] == 1 || b->d[i] == 1,
+              "operands %s and %s do not broadcast (dimension %d)", tstr(v, a), tstr(v, b), i);
+        want.d[i] = a->d[i] > b->d[i] ? a->d[i] : b->d[i];
+    }
+    CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
 }
 
 static void v_concat(Ver *v)
@@ -557,6 +583,10 @@ static void v_threshold(Ver *v)
  * table below is generated from HB_IR_OPS, so a missing one is a build error. */
 #define v_relu        v_elementwise
 #define v_hardtanh    v_elementwise
+#define v_sigmoid     v_elementwise
+#define v_tanh        v_elementwise
+#define v_leaky_relu  v_elementwise
+#define v_gelu        v_elementwise
 #define v_maxpool     v_pool
 #define v_avgpool     v_pool
 #define v_argmax      v_softmax

@@ -6,6 +6,28 @@
 #include "ice.h"
 #include "ir.h"
 
+int64_t ir_pool_out(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, bool ceil)
+{
+    int64_t span = h + p0 + p1 - k;
+    if (!ceil || span < 0)
+        return hb_window_out(h, p0, p1, k, s, 1);
+    int64_t out = (span + s - 1) / s + 1;
+    if ((out - 1) * s >= h + p0) // torch: the last window must start inside
+        out--;
+    return out;
+}
+
+int64_t ir_avgpool_count(const IrWindow *w, int64_t oy, int64_t ox)
+{
+    int64_t y0 = oy * w->sh - w->pt, x0 = ox * w->sw - w->pl;
+    int64_t y1 = y0 + w->kh, x1 = x0 + w->kw;
+    if (y1 > w->H + w->pb)
+        y1 = w->H + w->pb;
+    if (x1 > w->W + w->pr)
+        x1 = w->W + w->pr;
+    return (y1 - y0) * (x1 - x0);
+}
+
 IrWindow ir_window(const IrModule *m, const IrInst *in)
 {
     const IrType *x = ir_arg_type(m, in->args[0]);
@@ -26,10 +48,12 @@ IrWindow ir_window(const IrModule *m, const IrInst *in)
     case IR_OP_MAXPOOL:
         w.O = w.C, w.kh = ir_maxpool_kernel(in)->i[0], w.kw = ir_maxpool_kernel(in)->i[1];
         stride = ir_maxpool_stride(in), pad = ir_maxpool_pad(in);
+        w.ceil = ir_maxpool_ceil(in) != 0;
         break;
     case IR_OP_AVGPOOL:
         w.O = w.C, w.kh = ir_avgpool_kernel(in)->i[0], w.kw = ir_avgpool_kernel(in)->i[1];
-        stride = ir_avgpool_stride(in);
+        stride = ir_avgpool_stride(in), pad = ir_avgpool_pad(in);
+        w.ceil = ir_avgpool_ceil(in) != 0;
         break;
     default:
         HB_UNREACHABLE("ir_window on %s", ir_op_name(in->op));
@@ -39,7 +63,12 @@ IrWindow ir_window(const IrModule *m, const IrInst *in)
         w.pt = pad->i[0], w.pb = pad->i[1], w.pl = pad->i[2], w.pr = pad->i[3];
     if (dil)
         w.dh = dil->i[0], w.dw = dil->i[1];
-    w.OH = hb_window_out(w.H, w.pt, w.pb, w.kh, w.sh, w.dh);
-    w.OW = hb_window_out(w.W, w.pl, w.pr, w.kw, w.sw, w.dw);
+    if (in->op == IR_OP_MAXPOOL || in->op == IR_OP_AVGPOOL) {
+        w.OH = ir_pool_out(w.H, w.pt, w.pb, w.kh, w.sh, w.ceil);
+        w.OW = ir_pool_out(w.W, w.pl, w.pr, w.kw, w.sw, w.ceil);
+    } else {
+        w.OH = hb_window_out(w.H, w.pt, w.pb, w.kh, w.sh, w.dh);
+        w.OW = hb_window_out(w.W, w.pl, w.pr, w.kw, w.sw, w.dw);
+    }
     return w;
 }

@@ -22,15 +22,15 @@ uint32_t low_f32(Low *L, uint32_t v, const char *name)
     const IrType *t = &L->m->values.data[v].type;
     if (t->enc != IR_BITS)
         return v;
-    for (uint32_t k = 0; k < L->deq_from.len; k++)
-        if (L->deq_from.data[k] == v)
-            return L->deq_to.data[k];
+    const void *key = (const void *)((uintptr_t)v + 1); // hashed: no scan per use
+    uint32_t known = hb_addrmap_get(&L->deq, key);
+    if (known != HB_STRMAP_NONE)
+        return known;
     IrType f = ir_type_f32(t->rank, t->d);
     IrRef a = ir_v(v);
     const char *nm = arena_printf(&L->cx->arena, "%s.f", name ? name : L->m->values.data[v].name);
     uint32_t r = ir_emit(L->cx, L->m, IR_OP_DEQUANT, nm, &f, &a, 1)->result;
-    hb_vec_push(&L->cx->arena, &L->deq_from, v);
-    hb_vec_push(&L->cx->arena, &L->deq_to, r);
+    hb_addrmap_put(&L->deq, &L->cx->arena, key, r);
     return r;
 }
 
@@ -268,15 +268,13 @@ static bool low_pool(Low *L, uint32_t i)
     IrInst *in = ir_emit(L->cx, L->m, n->op == GOP_MAXPOOL ? IR_OP_MAXPOOL : IR_OP_AVGPOOL,
                          low_name(L, i), &t, (IrRef[]){ir_v(x)}, 1);
     IrAttr kernel = {.n = 2, .i = {n->kh, n->kw}}, stride = {.n = 2, .i = {n->sh, n->sw}};
-    if (n->op == GOP_MAXPOOL) {
-        *ir_maxpool_kernel_set(in) = kernel;
-        *ir_maxpool_stride_set(in) = stride;
-        *ir_maxpool_pad_set(in) =
-                (IrAttr){.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
-    } else {
-        *ir_avgpool_kernel_set(in) = kernel;
-        *ir_avgpool_stride_set(in) = stride;
-    }
+    IrAttr pad = {.n = 4, .i = {n->pad[0], n->pad[1], n->pad[2], n->pad[3]}};
+    IrAttr ceil = {.n = 1, .i = {n->ceil}};
+    bool mx = n->op == GOP_MAXPOOL;
+    *(mx ? ir_maxpool_kernel_set(in) : ir_avgpool_kernel_set(in)) = kernel;
+    *(mx ? ir_maxpool_stride_set(in) : ir_avgpool_stride_set(in)) = stride;
+    *(mx ? ir_maxpool_pad_set(in) : ir_avgpool_pad_set(in)) = pad;
+    *(mx ? ir_maxpool_ceil_set(in) : ir_avgpool_ceil_set(in)) = ceil;
     L->val[i] = in->result;
     return true;
 }
@@ -323,6 +321,8 @@ static bool low_simple(Low *L, uint32_t i, IrOp op)
         ir_hardtanh_lo_set(in)->f[0] = n->lo;
         ir_hardtanh_hi_set(in)->f[0] = n->hi;
     }
+    if (op == IR_OP_LEAKY_RELU)
+        ir_leaky_relu_slope_set(in)->f[0] = n->lo;
     L->val[i] = in->result;
     return true;
 }
@@ -354,6 +354,19 @@ static bool low_node(Low *L, uint32_t i)
         return low_simple(L, i, IR_OP_RELU);
     case GOP_HARDTANH:
         return low_simple(L, i, IR_OP_HARDTANH);
+    case GOP_SIGMOID:
+        return low_simple(L, i, IR_OP_SIGMOID);
+    case GOP_TANH:
+        return low_simple(L, i, IR_OP_TANH);
+    case GOP_LEAKY_RELU:
+        return low_simple(L, i, IR_OP_LEAKY_RELU);
+    case GOP_GELU:
+        return low_simple(L, i, IR_OP_GELU);
+    case GOP_DROPOUT: // the identity at inference: no instruction
+        L->val[i] = in_val(L, &L->g->nodes[i], 0);
+        return true;
+    case GOP_MUL:
+        return low_simple(L, i, IR_OP_MUL);
     case GOP_SIGN:
         return low_sign(L, i);
     case GOP_QUANT:

@@ -21,7 +21,7 @@ typedef struct Low {
     uint32_t *user;  // graph node -> its last consumer (meaningful when nuses == 1)
     bool *is_output; // graph node -> listed in `output`
     bool *done;      // graph node -> lowered (or folded into an earlier layer)
-    HbVec(uint32_t) deq_from, deq_to; // bits value -> its dequantized f32 value
+    HbStrMap deq;    // bits value v (the address key v + 1) -> its dequantized f32 value
 } Low;
 
 /* The f32 form of value `v`: itself, or a (cached) dequant of a bits value. */

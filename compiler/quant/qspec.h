@@ -17,7 +17,11 @@
  * sums to 0.99990000000000001 or so. Sema, the quantizer and the IR verifier all use it. */
 #define HB_DIST_TOL (1e-4 + 1e-9)
 
-typedef enum QuantKind {
+/* The enums below are stored in a byte (GCC/Clang `packed`): a QuantSpec is part of
+ * every graph node, so its size is paid per layer (bench/README.md, scale). */
+#define HB_SMALL_ENUM __attribute__((packed))
+
+typedef enum HB_SMALL_ENUM QuantKind {
     QK_FLOAT, // unquantized
     QK_BITS,  // residual binarization, homogeneous or heterogeneous (HBNN)
     QK_INT,   // uniform symmetric integer, narrow range, round half to even
@@ -56,31 +60,31 @@ typedef enum QuantKind {
     X(DEFAULTS_NET, "network defaults") /* `defaults { ... }` in the network */        \
     X(DEFAULTS_FILE, "file defaults")   /* file-level `defaults { ... }` */
 
-typedef enum Selection {
+typedef enum HB_SMALL_ENUM Selection {
 #define X(e, s) SEL_##e,
     HB_SELECTIONS(X)
 #undef X
             SEL_COUNT
 } Selection;
-typedef enum ScaleGran {
+typedef enum HB_SMALL_ENUM ScaleGran {
 #define X(e, s) SCALE_##e,
     HB_SCALE_GRANS(X)
 #undef X
             SCALE_COUNT
 } ScaleGran;
-typedef enum Grouping {
+typedef enum HB_SMALL_ENUM Grouping {
 #define X(e, s) GROUP_##e,
     HB_GROUPINGS(X)
 #undef X
             GROUP_COUNT
 } Grouping;
-typedef enum ActScale {
+typedef enum HB_SMALL_ENUM ActScale {
 #define X(e, s) ACT_SCALE_##e,
     HB_ACT_SCALES(X)
 #undef X
             ACT_SCALE_COUNT
 } ActScale;
-typedef enum QOrigin {
+typedef enum HB_SMALL_ENUM QOrigin {
 #define X(e, s) QO_##e,
     HB_QORIGINS(X)
 #undef X
@@ -95,23 +99,24 @@ extern const char *const act_scale_names[ACT_SCALE_COUNT];
 extern const char *const qorigin_names[QO_COUNT];
 
 typedef struct QuantSpec {
-    QuantKind kind;
     /* QK_BITS: the distribution, widths strictly ascending, fractions summing to 1.
      * Homogeneous `bits k` is one share (k, 1.0). When avg_search is set the shares
-     * are chosen by the quantizer (bits avg X) and nshares is 0 here. */
-    int nshares;
-    int share_bits[HB_MAX_SHARES];
+     * are chosen by the quantizer (bits avg X) and nshares is 0 here. (Fields are
+     * ordered widest first: no padding.) */
     double share_frac[HB_MAX_SHARES];
-    bool avg_search;
     double avg;
-    int int_bits; // QK_INT: k in int k (2..16)
-    Selection select;
     uint64_t seed; // SEL_RANDOM
+    int nshares;
+    int int_bits; // QK_INT: k in int k (2..16)
+    SrcSpan span; // where the kind was written (invalid for built-in)
+    uint8_t share_bits[HB_MAX_SHARES];
+    QuantKind kind;
+    bool avg_search;
+    Selection select;
     ScaleGran scale;
     Grouping group;
     ActScale act_scale; // activation quantizers only
     QOrigin origin_kind, origin_select, origin_scale, origin_group;
-    SrcSpan span; // where the kind was written (invalid for built-in)
 } QuantSpec;
 
 /* Names with a range check ("?" for a value outside the enum). */

@@ -14,22 +14,29 @@
 #include "source.h"
 
 /* X(ENUM, "name"): the built-in operations. dwconv2d becomes GOP_CONV2D with
- * groups = channels (GNode.written says what the user wrote). */
-#define HB_GRAPH_OPS(X)       \
-    X(INPUT, "input")         \
-    X(CONV2D, "conv2d")       \
-    X(DENSE, "dense")         \
-    X(BATCHNORM, "batchnorm") \
-    X(MAXPOOL, "maxpool")     \
-    X(AVGPOOL, "avgpool")     \
-    X(RELU, "relu")           \
-    X(HARDTANH, "hardtanh")   \
-    X(SIGN, "sign")           \
-    X(QUANT, "quant")         \
-    X(FLATTEN, "flatten")     \
-    X(ADD, "add")             \
-    X(CONCAT, "concat")       \
-    X(SOFTMAX, "softmax")     \
+ * groups = channels, relu6 GOP_HARDTANH with [0, 6] (GNode.written says what the user
+ * wrote). dropout is the identity at inference (lowering drops it). */
+#define HB_GRAPH_OPS(X)         \
+    X(INPUT, "input")           \
+    X(CONV2D, "conv2d")         \
+    X(DENSE, "dense")           \
+    X(BATCHNORM, "batchnorm")   \
+    X(MAXPOOL, "maxpool")       \
+    X(AVGPOOL, "avgpool")       \
+    X(RELU, "relu")             \
+    X(HARDTANH, "hardtanh")     \
+    X(SIGMOID, "sigmoid")       \
+    X(TANH, "tanh")             \
+    X(LEAKY_RELU, "leaky_relu") \
+    X(GELU, "gelu")             \
+    X(DROPOUT, "dropout")       \
+    X(SIGN, "sign")             \
+    X(QUANT, "quant")           \
+    X(FLATTEN, "flatten")       \
+    X(ADD, "add")               \
+    X(MUL, "mul")               \
+    X(CONCAT, "concat")         \
+    X(SOFTMAX, "softmax")       \
     X(ARGMAX, "argmax")
 
 typedef enum GOp {
@@ -41,7 +48,9 @@ typedef enum GOp {
 
 const char *gop_name(GOp op);
 
-#define HB_MAX_RANK 4
+#define HB_MAX_RANK  4
+#define HB_MAX_DIM   (1 << 24)           // one dimension, an op argument (channels, kernel)
+#define HB_MAX_ELEMS (UINT64_C(1) << 31) // one tensor: an activation or a weight tensor
 
 /* A tensor shape without the batch dimension: [C, H, W] for images, [N] for vectors,
  * [] (rank 0) for argmax's class index. */
@@ -79,18 +88,21 @@ typedef struct GNode {
     Shape shape; // output shape
 
     // Attributes, by op.
-    int64_t out;    // conv2d/dense: output channels / features
-    int64_t kh, kw; // conv2d, pools: kernel
-    int64_t sh, sw; // conv2d, pools: stride
-    int64_t dh, dw; // conv2d: dilation
-    int64_t pad[4]; // conv2d, maxpool: top, bottom, left, right
-    int64_t groups; // conv2d
-    bool global;    // avgpool(global)
-    BiasMode bias;  // conv2d/dense
-    double eps;     // batchnorm
-    double lo, hi;  // hardtanh
-    QuantSpec wq;   // conv2d/dense: the weights' resolved spec
-    QuantSpec aq;   // quant/sign: the activation quantizer's resolved spec
+    int64_t out;      // conv2d/dense: output channels / features
+    int64_t kh, kw;   // conv2d, pools: kernel
+    int64_t sh, sw;   // conv2d, pools: stride
+    int64_t dh, dw;   // conv2d: dilation
+    int64_t pad[4];   // conv2d, pools: top, bottom, left, right
+    int64_t groups;   // conv2d
+    bool global;      // avgpool(global)
+    bool ceil;        // pools: ceil_mode
+    BiasMode bias;    // conv2d/dense
+    double eps;       // batchnorm
+    double lo, hi;    // hardtanh; leaky_relu: lo is the negative slope; dropout: lo = p
+    union {           // one or the other (a node has weights or is a quantizer): saves
+        QuantSpec wq; // 176 bytes a node. conv2d/dense: the weights' resolved spec
+        QuantSpec aq; // quant/sign: the activation quantizer's resolved spec
+    };
 
     // Binding: the tensor names this node wants from the weights file.
     const char *tensor[TR_COUNT]; // NULL: role not used by this op

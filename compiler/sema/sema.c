@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sema_internal.h"
 
@@ -99,20 +100,19 @@ static void do_import(Sema *s, const AstFile *from, const AstImport *im)
 
 static void add_block(Sema *s, const AstBlock *b, const char *ns)
 {
-    for (uint32_t i = 0; i < s->blocks.len; i++) {
-        const BlockSym *o = &s->blocks.data[i];
-        bool same_ns = (!o->ns && !ns) || (o->ns && ns && strcmp(o->ns, ns) == 0);
-        if (same_ns && strcmp(o->ast->name, b->name) == 0) {
-            Diag *d = diag_error(s->cx, b->name_span, "block '%s' is defined twice", b->name);
-            diag_label(s->cx, d, o->ast->name_span, "first defined here");
-            return;
-        }
+    const char *key = ns ? arena_printf(&s->cx->arena, "%s.%s", ns, b->name) : b->name;
+    uint32_t prev = hb_strmap_get(&s->block_index, key);
+    if (prev != HB_STRMAP_NONE) {
+        Diag *d = diag_error(s->cx, b->name_span, "block '%s' is defined twice", b->name);
+        diag_label(s->cx, d, s->blocks.data[prev].ast->name_span, "first defined here");
+        return;
     }
     if (!ns && sema_is_builtin(b->name)) {
         diag_error(s->cx, b->name_span, "block '%s' has the name of a built-in operation", b->name);
         return;
     }
     sema_check_block_def(s, b);
+    hb_strmap_put(&s->block_index, &s->cx->arena, key, s->blocks.len);
     hb_vec_push(&s->cx->arena, &s->blocks, ((BlockSym){ns, b}));
 }
 
@@ -210,7 +210,11 @@ static void stmt_input(Sema *s, Scope *sc, const AstInput *in)
     n.shape.rank = (int)(in->ndims > 3 ? 3 : in->ndims);
     for (int i = 0; i < n.shape.rank; i++) {
         const AstExpr *e = in->dims[i];
-        if (e->kind != AE_INT || e->ival <= 0 || e->ival > (1 << 24)) {
+        if (e->kind == AE_INT && e->ival > HB_MAX_DIM) {
+            diag_error(s->cx, e->span, "input dimension %lld is over the limit of %d (2^24)",
+                       (long long)e->ival, HB_MAX_DIM);
+            n.shape.known = false;
+        } else if (e->kind != AE_INT || e->ival <= 0) {
             diag_error(s->cx, e->span, "input dimension must be a positive integer literal");
             n.shape.known = false;
         } else {
@@ -226,6 +230,44 @@ static void stmt_input(Sema *s, Scope *sc, const AstInput *in)
     sema_add_label(s, (LabelEntry){in->name, id, in->name_span});
     sc->in_node = id;
     sc->has_in = true;
+}
+
+/* "a, b, c" (at most 24 words, then ", ..."). */
+static const char *list_words(Sema *s, const char *const *w, int n)
+{
+    const char *out = "";
+    for (int i = 0; i < n && i < 24; i++)
+        out = arena_printf(&s->cx->arena, "%s%s%s", out, i ? ", " : "", w[i]);
+    return n > 24 ? arena_printf(&s->cx->arena, "%s, ...", out) : out;
+}
+
+/* torch.nn module names people write by habit, and what they are called here. */
+static const char *torch_name(const char *w)
+{
+    static const char *const map[][2] = {
+            {"Linear", "dense"},
+            {"Conv2d", "conv2d"},
+            {"BatchNorm2d", "batchnorm"},
+            {"BatchNorm1d", "batchnorm"},
+            {"MaxPool2d", "maxpool"},
+            {"AvgPool2d", "avgpool"},
+            {"AdaptiveAvgPool2d", "avgpool(global)"},
+            {"Flatten", "flatten"},
+            {"ReLU", "relu"},
+            {"ReLU6", "relu6"},
+            {"LeakyReLU", "leaky_relu"},
+            {"Hardtanh", "hardtanh"},
+            {"Sigmoid", "sigmoid"},
+            {"Tanh", "tanh"},
+            {"GELU", "gelu"},
+            {"Dropout", "dropout"},
+            {"Softmax", "softmax"},
+            {"Identity", "(nothing: leave it out)"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcasecmp(w, map[i][0]) == 0 && strcmp(w, map[i][1]) != 0)
+            return map[i][1];
+    return NULL;
 }
 
 static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
@@ -265,10 +307,19 @@ static void stmt_layer(Sema *s, Scope *sc, const AstLayer *l)
     Diag *d = diag_error(s->cx, l->name.span, "unknown operation '%s'", whole);
     diag_label(s->cx, d, l->name.span, "not a built-in op, block, or imported name");
     const char *sug = diag_suggest(whole, cands.data, (int)cands.len);
-    if (sug)
+    const char *torch = torch_name(whole);
+    if (torch)
+        diag_help(s->cx, d, "PyTorch's %s is '%s' here", whole, torch);
+    else if (sug)
         diag_help(s->cx, d, "did you mean '%s'?", sug);
     else if (strchr(whole, '-'))
         diag_help(s->cx, d, "write 'a - b' with spaces to subtract");
+    if (!torch && !sug) { // a near miss gets only its suggestion; otherwise, the menu
+        diag_note(s->cx, d, "the built-in ops: %s", list_words(s, cands.data, sema_nbuiltins));
+        if (s->blocks.len)
+            diag_note(s->cx, d, "the blocks: %s",
+                      list_words(s, cands.data + sema_nbuiltins, (int)s->blocks.len));
+    }
     // Keep going with an unknown-shaped node so later references still resolve.
     GNode n = {.op = GOP_RELU,
                .label = l->label ? sema_join(s, sc->path, l->label) : NULL,
@@ -313,7 +364,7 @@ static void stmt_output(Sema *s, Scope *sc, const AstOutput *o)
 void sema_body(Sema *s, Scope *sc, const AstBody *body)
 {
     for (uint32_t i = 0; i < body->n; i++) {
-        const AstStmt *st = &body->stmts[i];
+        const AstStmt *st = body->stmts[i];
         switch (st->kind) {
         case AS_INPUT:
             stmt_input(s, sc, &st->input);
@@ -340,6 +391,19 @@ void sema_body(Sema *s, Scope *sc, const AstBody *body)
 
 /* ---- overrides (--quant FILE) ---- */
 
+/* Path -> first line, chained to the later lines with the same path (in order). */
+static void index_overrides(Sema *s)
+{
+    const AstOverride *o = s->override;
+    s->override_next = arena_calloc(&s->cx->arena, o->nlines + 1, sizeof(uint32_t));
+    for (uint32_t k = o->nlines; k-- > 0;) {
+        const char *key = cx_span_text(s->cx, o->lines[k].path.span);
+        uint32_t first = hb_strmap_get(&s->override_index, key);
+        s->override_next[k] = first; // HB_STRMAP_NONE (UINT32_MAX) ends the chain
+        hb_strmap_set(&s->override_index, &s->cx->arena, key, k);
+    }
+}
+
 static void check_overrides(Sema *s, const char *netname)
 {
     const AstFile *f = s->opts->overrides;
@@ -363,6 +427,7 @@ static void check_overrides(Sema *s, const char *netname)
         }
         s->override = &it->override;
         s->override_used = arena_calloc(&s->cx->arena, it->override.nlines, sizeof(bool));
+        index_overrides(s);
         for (uint32_t k = 0; k < it->override.nlines; k++) {
             const AstOverrideLine *ol = &it->override.lines[k];
             for (uint32_t c = 0; c < ol->nclauses; c++) {
@@ -430,14 +495,19 @@ static void finish_graph(Sema *s, const AstNetwork *net)
     }
     if (g->n <= 1 && diag_errors(s->cx) == 0)
         diag_error(s->cx, net->name_span, "network '%s' has no layers", net->name);
-    bool any_q = false;
+    // Warn only when float weights are what nobody asked for: a layer left to the
+    // built-in default. `weights float` everywhere (a float baseline) is deliberate.
+    bool any_q = false, defaulted = false;
     for (uint32_t i = 0; i < g->n; i++) {
         const GNode *n = &g->nodes[i];
-        if (((n->op == GOP_CONV2D || n->op == GOP_DENSE) && n->wq.kind != QK_FLOAT) ||
-            n->op == GOP_SIGN || (n->op == GOP_QUANT && n->aq.kind != QK_FLOAT))
+        bool weighted = n->op == GOP_CONV2D || n->op == GOP_DENSE;
+        if ((weighted && n->wq.kind != QK_FLOAT) || n->op == GOP_SIGN ||
+            (n->op == GOP_QUANT && n->aq.kind != QK_FLOAT))
             any_q = true;
+        if (weighted && n->wq.origin_kind == QO_BUILTIN)
+            defaulted = true;
     }
-    if (!any_q && g->n > 1 && diag_errors(s->cx) == 0) {
+    if (!any_q && defaulted && diag_errors(s->cx) == 0) {
         Diag *d = diag_warning(s->cx, net->name_span, "nothing in network '%s' is quantized",
                                net->name);
         diag_help(s->cx, d,

@@ -8,7 +8,9 @@
 #include "sema_internal.h"
 
 static const char *const ptype_names[] = {"int", "float", "bool", "quant", "act", "pad"};
-static const char *const act_words[] = {"relu", "sign", "hardtanh"};
+static const char *const act_words[] = {"relu",    "sign", "hardtanh", "relu6",
+                                        "sigmoid", "tanh", "gelu"};
+#define NACT_WORDS ((int)(sizeof act_words / sizeof *act_words))
 
 PType sema_ptype(const char *name)
 {
@@ -46,15 +48,11 @@ const BlockSym *sema_find_block(Sema *s, const AstPath *name)
 {
     if (name->n > 2)
         return NULL;
-    const char *ns = name->n == 2 ? name->parts[0] : NULL;
-    const char *nm = name->parts[name->n - 1];
-    for (uint32_t i = 0; i < s->blocks.len; i++) {
-        const BlockSym *b = &s->blocks.data[i];
-        bool ns_ok = ns ? (b->ns && strcmp(b->ns, ns) == 0) : !b->ns;
-        if (ns_ok && strcmp(b->ast->name, nm) == 0)
-            return b;
-    }
-    return NULL;
+    const char *key = name->n == 2
+                              ? arena_printf(&s->cx->arena, "%s.%s", name->parts[0], name->parts[1])
+                              : name->parts[0];
+    uint32_t i = hb_strmap_get(&s->block_index, key);
+    return i == HB_STRMAP_NONE ? NULL : &s->blocks.data[i];
 }
 
 /* ---- binding one parameter ---- */
@@ -92,18 +90,20 @@ static bool bind_act(Sema *s, const Scope *at, const AstExpr *e, ParamVal *pv)
         pv->expr = src->expr;
         return src->bound;
     }
-    for (int i = 0; w && i < 3; i++) {
+    for (int i = 0; w && i < NACT_WORDS; i++) {
         if (strcmp(w, act_words[i]) == 0) {
             pv->expr = e;
             return true;
         }
     }
     Diag *d = diag_error(s->cx, e->span, "parameter '%s' expects an activation", pv->param->name);
-    const char *sug = w ? diag_suggest(w, act_words, 3) : NULL;
+    const char *sug = w ? diag_suggest(w, act_words, NACT_WORDS) : NULL;
     if (sug)
         diag_help(s->cx, d, "did you mean '%s'?", sug);
     else
-        diag_note(s->cx, d, "an activation is relu, sign, hardtanh or quant <spec>");
+        diag_note(s->cx, d,
+                  "an activation is relu, sign, hardtanh, relu6, sigmoid, tanh, gelu or "
+                  "quant <spec>");
     return false;
 }
 
@@ -194,10 +194,17 @@ static bool call_clauses(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *
 static bool recursion(Sema *s, const Scope *sc, const AstLayer *l, const BlockSym *b)
 {
     for (const Scope *x = sc; x; x = x->parent) {
-        if (x->block == b->ast) {
-            diag_error(s->cx, l->name.span, "block '%s' uses itself", b->ast->name);
-            return true;
-        }
+        if (x->block != b->ast)
+            continue;
+        // The chain of calls from the first instance of b back to b: "a -> b -> a".
+        const char *chain = b->ast->name;
+        for (const Scope *y = sc; y != x; y = y->parent)
+            chain = arena_printf(&s->cx->arena, "%s -> %s", y->block->name, chain);
+        chain = arena_printf(&s->cx->arena, "%s -> %s", b->ast->name, chain);
+        Diag *d =
+                diag_error(s->cx, l->name.span, "block '%s' uses itself: %s", b->ast->name, chain);
+        diag_note(s->cx, d, "blocks are expanded where they are called, so a cycle never ends");
+        return true;
     }
     if (sc->depth >= SEMA_MAX_DEPTH) {
         diag_error(s->cx, l->name.span, "blocks nest deeper than %d", SEMA_MAX_DEPTH);
@@ -206,9 +213,53 @@ static bool recursion(Sema *s, const Scope *sc, const AstLayer *l, const BlockSy
     return false;
 }
 
+/* The layers one instance of b makes. The language has no conditionals, so this is
+ * known before expanding anything: a call is refused before it can run away. A block
+ * being counted counts 0 when reached again (recursion is reported at its call). */
+static uint64_t block_size(Sema *s, const AstBlock *b)
+{
+    uint32_t memo = hb_addrmap_get(&s->block_sizes, b);
+    if (memo != HB_STRMAP_NONE)
+        return memo == SEMA_MAX_NODES + 2 ? 0 : memo; // being counted: a cycle
+    hb_addrmap_put(&s->block_sizes, &s->cx->arena, b, SEMA_MAX_NODES + 2);
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < b->body.n && n <= SEMA_MAX_NODES; i++) {
+        const AstStmt *st = b->body.stmts[i];
+        if (st->kind != AS_LAYER)
+            continue;
+        const AstLayer *l = &st->layer;
+        const BlockSym *callee = NULL;
+        if (l->op_kind == AOP_CALL && !(l->name.n == 1 && sema_is_builtin(l->name.parts[0])))
+            callee = sema_find_block(s, &l->name);
+        n += callee ? block_size(s, callee->ast) : 1;
+    }
+    if (n > SEMA_MAX_NODES)
+        n = SEMA_MAX_NODES + 1;
+    hb_strmap_set(&s->block_sizes, &s->cx->arena, (const char *)b, (uint32_t)n); // address map
+    return n;
+}
+
+static bool too_big(Sema *s, const AstLayer *l, const BlockSym *b)
+{
+    if (s->too_big)
+        return true; // reported once; later calls would only repeat it
+    uint64_t n = block_size(s, b->ast);
+    if (s->nodes.len + n <= SEMA_MAX_NODES)
+        return false;
+    s->too_big = true;
+    Diag *d = diag_error(s->cx, l->name.span,
+                         "this call of '%s' makes the network larger than %d layers", b->ast->name,
+                         SEMA_MAX_NODES);
+    diag_note(s->cx, d, "one instance of '%s' has %s%llu layers; %u come before it", b->ast->name,
+              n > SEMA_MAX_NODES ? "more than " : "",
+              (unsigned long long)(n > SEMA_MAX_NODES ? SEMA_MAX_NODES : n), s->nodes.len);
+    diag_help(s->cx, d, "blocks that call blocks multiply their layers: check the nesting");
+    return true;
+}
+
 void sema_block_call(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *b)
 {
-    if (recursion(s, sc, l, b))
+    if (recursion(s, sc, l, b) || too_big(s, l, b))
         return;
     const char *tprefix = NULL;
     uint32_t input;

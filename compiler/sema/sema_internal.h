@@ -8,7 +8,8 @@
 #include "sema.h"
 #include "strmap.h"
 
-#define SEMA_MAX_DEPTH 32 // block instances nested deeper than this are an error
+#define SEMA_MAX_DEPTH 32      // block instances nested deeper than this are an error
+#define SEMA_MAX_NODES 1000000 // instantiated layers: more is an error at the block call
 
 typedef struct BlockSym {
     const char *ns; // namespace (`std`, an `as` alias) or NULL when merged
@@ -78,16 +79,23 @@ typedef struct Sema {
     HbVec(const AstFile *) files;     // main first, then imports
     HbVec(const char *) loaded_paths; // import cycle / duplicate detection
     HbVec(BlockSym) blocks;
+    HbStrMap block_index; // "ns.name" or "name" -> index in blocks
     HbVec(const AstDefaults *) file_defaults;
-    HbVec(PartSpec) specs; // validated qspecs, looked up by AST pointer
-    HbStrMap spec_index;   // AstQspec address -> index in specs
+    // Validated qspecs, looked up by AST pointer. Each lives in its own allocation: the
+    // cascade holds PartSpec pointers while more specs are added (the vector moves).
+    HbVec(PartSpec *) specs;
+    HbStrMap spec_index; // AstQspec address -> index in specs
     HbVec(GNode) nodes;
     HbVec(LabelEntry) labels;
     HbStrMap label_index; // path -> index in labels (the first entry for a path)
     const AstWeightsFile *weights;
     const AstOverride *override;
     bool *override_used;
-    uint8_t *rename_used; // per rename entry: RENAME_UNUSED, _USED or _SHADOWED
+    HbStrMap override_index; // override path -> its first line
+    uint32_t *override_next; // per line: the next line with the same path, or UINT32_MAX
+    HbStrMap block_sizes;    // AstBlock * -> layers one instance makes (sema_block.c)
+    bool too_big;            // a call would pass SEMA_MAX_NODES (reported once)
+    uint8_t *rename_used;    // per rename entry: RENAME_UNUSED, _USED or _SHADOWED
     Graph *g;
 } Sema;
 

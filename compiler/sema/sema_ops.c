@@ -26,14 +26,21 @@ static const Builtin builtins[] = {
         {"dwconv2d", GOP_CONV2D, {"kernel", "stride", "pad", "multiplier", "bias"}, 0, false},
         {"dense", GOP_DENSE, {"out", "bias"}, 1, false},
         {"batchnorm", GOP_BATCHNORM, {"eps"}, 0, false},
-        {"maxpool", GOP_MAXPOOL, {"kernel", "stride", "pad"}, 1, false},
-        {"avgpool", GOP_AVGPOOL, {"kernel", "stride"}, 1, false},
+        {"maxpool", GOP_MAXPOOL, {"kernel", "stride", "pad", "ceil_mode"}, 1, false},
+        {"avgpool", GOP_AVGPOOL, {"kernel", "stride", "pad", "ceil_mode"}, 1, false},
         {"relu", GOP_RELU, {0}, 0, false},
         {"hardtanh", GOP_HARDTANH, {"min", "max"}, 0, false},
+        {"relu6", GOP_HARDTANH, {0}, 0, false},
+        {"leaky_relu", GOP_LEAKY_RELU, {"slope"}, 0, false},
+        {"sigmoid", GOP_SIGMOID, {0}, 0, false},
+        {"tanh", GOP_TANH, {0}, 0, false},
+        {"gelu", GOP_GELU, {0}, 0, false},
+        {"dropout", GOP_DROPOUT, {"p"}, 0, false},
         {"sign", GOP_SIGN, {0}, 0, false},
         {"quant", GOP_QUANT, {0}, 0, false},
         {"flatten", GOP_FLATTEN, {0}, 0, false},
         {"add", GOP_ADD, {0}, 0, true},
+        {"mul", GOP_MUL, {0}, 0, true},
         {"concat", GOP_CONCAT, {0}, 0, true},
         {"softmax", GOP_SOFTMAX, {0}, 0, false},
         {"argmax", GOP_ARGMAX, {0}, 0, false},
@@ -89,9 +96,9 @@ static bool arg_int(OpCx *o, const char *name, int64_t def, int64_t lo, int64_t 
         return true;
     if (!sema_eval_int(o->s, o->sc, e, out))
         return false;
-    if (*out < lo || *out > (1 << 24)) {
-        diag_error(o->s->cx, e->span, "%s must be between %lld and %d, got %lld", name,
-                   (long long)lo, 1 << 24, (long long)*out);
+    if (*out < lo || *out > HB_MAX_DIM) {
+        diag_error(o->s->cx, e->span, "%s must be between %lld and %d (the limit), got %lld", name,
+                   (long long)lo, HB_MAX_DIM, (long long)*out);
         return false;
     }
     return true;
@@ -123,13 +130,34 @@ static bool need_rank(OpCx *o, int rank, const char *form)
     return false;
 }
 
+/* out = floor((H + pt + pb - d(k-1) - 1) / s) + 1 */
+static int64_t out_size(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, int64_t d)
+{
+    int64_t span = h + p0 + p1 - d * (k - 1) - 1;
+    return span < 0 ? 0 : span / s + 1;
+}
+
+/* Pools with ceil_mode (torch): rounded up, minus one if the last window would start
+ * past the input and its leading padding (the IR's ir_pool_out is the same rule). */
+static int64_t pool_size(int64_t h, int64_t p0, int64_t p1, int64_t k, int64_t s, bool ceil)
+{
+    int64_t span = h + p0 + p1 - k;
+    if (!ceil || span < 0)
+        return out_size(h, p0, p1, k, s, 1);
+    int64_t out = (span + s - 1) / s + 1;
+    return (out - 1) * s >= h + p0 ? out - 1 : out;
+}
+
 static bool spatial(OpCx *o, int64_t k[2], int64_t st[2], int64_t dil[2], int64_t pad[4])
 {
     GNode *n = &o->n;
     n->kh = k[0], n->kw = k[1], n->sh = st[0], n->sw = st[1], n->dh = dil[0], n->dw = dil[1];
     memcpy(n->pad, pad, sizeof n->pad);
-    int64_t oh = hb_window_out(o->in->d[1], pad[0], pad[1], k[0], st[0], dil[0]);
-    int64_t ow = hb_window_out(o->in->d[2], pad[2], pad[3], k[1], st[1], dil[1]);
+    bool pool = n->op == GOP_MAXPOOL || n->op == GOP_AVGPOOL;
+    int64_t oh = pool ? pool_size(o->in->d[1], pad[0], pad[1], k[0], st[0], n->ceil)
+                      : out_size(o->in->d[1], pad[0], pad[1], k[0], st[0], dil[0]);
+    int64_t ow = pool ? pool_size(o->in->d[2], pad[2], pad[3], k[1], st[1], n->ceil)
+                      : out_size(o->in->d[2], pad[2], pad[3], k[1], st[1], dil[1]);
     if (oh < 1 || ow < 1) {
         Diag *d = diag_error(o->s->cx, o->l->span,
                              "a %lldx%lld kernel does not fit the %lldx%lld input of %s",
@@ -226,9 +254,15 @@ static bool op_pool(OpCx *o)
 {
     GNode *n = &o->n;
     const AstExpr *ke = arg(o, "kernel");
+    const AstExpr *ce = arg(o, "ceil_mode");
+    if (ce && !sema_eval_bool(o->s, o->sc, ce, &n->ceil))
+        return false;
     if (n->op == GOP_AVGPOOL && ke && sema_expr_ident(ke) && strcmp(ke->name, "global") == 0) {
-        if (arg(o, "stride")) {
-            diag_error(o->s->cx, arg(o, "stride")->span, "avgpool(global) takes no stride");
+        const AstExpr *extra = arg(o, "stride") ? arg(o, "stride")
+                               : arg(o, "pad")  ? arg(o, "pad")
+                                                : ce;
+        if (extra) {
+            diag_error(o->s->cx, extra->span, "avgpool(global) takes no stride, pad or ceil_mode");
             return false;
         }
         n->global = true;
@@ -265,6 +299,8 @@ static bool op_pool(OpCx *o)
 static bool op_hardtanh(OpCx *o)
 {
     o->n.lo = -1, o->n.hi = 1;
+    if (strcmp(o->b->name, "relu6") == 0) // torch's ReLU6 is hardtanh(0, 6)
+        o->n.lo = 0, o->n.hi = 6;
     if (arg(o, "min") && !sema_eval_float(o->s, o->sc, arg(o, "min"), &o->n.lo))
         return false;
     if (arg(o, "max") && !sema_eval_float(o->s, o->sc, arg(o, "max"), &o->n.hi))
@@ -275,6 +311,26 @@ static bool op_hardtanh(OpCx *o)
         return false;
     }
     o->n.shape = *o->in;
+    return o->in->known;
+}
+
+/* leaky_relu(slope=0.01), dropout(p=0.5): one float argument each, kept in n.lo. */
+static bool op_float_arg(OpCx *o, const char *name, double def, double lo, double hi)
+{
+    double v = def;
+    const AstExpr *e = arg(o, name);
+    if (e && !sema_eval_float(o->s, o->sc, e, &v))
+        return false;
+    if (!(v >= lo && v < hi)) {
+        diag_error(o->s->cx, e->span, "%s must be in [%g, %g), got %g", name, lo, hi, v);
+        return false;
+    }
+    o->n.lo = v;
+    o->n.shape = *o->in;
+    if (o->in->known && o->in->rank == 0) {
+        diag_error(o->s->cx, o->l->span, "%s cannot follow argmax (a class index)", o->b->name);
+        return false;
+    }
     return o->in->known;
 }
 
@@ -364,12 +420,13 @@ static bool refs_args(OpCx *o, uint32_t **ids, uint32_t *nids)
         }
         ok &= sema_eval_ref(o->s, o->sc, l->args[i].value, &(*ids)[(*nids)++]);
     }
-    bool is_add = o->n.op == GOP_ADD;
-    if (ok && (is_add ? l->nargs != 2 : l->nargs < 2)) {
-        diag_error(o->s->cx, l->span,
-                   is_add ? "add takes exactly two inputs, got %u"
-                          : "concat takes two or more inputs, got %u",
-                   l->nargs);
+    bool two = o->n.op != GOP_CONCAT;
+    if (ok && (two ? l->nargs != 2 : l->nargs < 2)) {
+        if (two)
+            diag_error(o->s->cx, l->span, "%s takes exactly two inputs, got %u", o->b->name,
+                       l->nargs);
+        else
+            diag_error(o->s->cx, l->span, "concat takes two or more inputs, got %u", l->nargs);
         ok = false;
     }
     return ok;
@@ -384,6 +441,32 @@ static const char *from_desc(OpCx *o, uint32_t id)
                         shape_str(&src->shape, buf, sizeof buf), src->name, p.line);
 }
 
+/* mul(a, b): equal ranks, each dimension equal or 1 in one of them (x [C,H,W] times a
+ * squeeze-excitation gate [C,1,1]); the result takes the larger size. */
+static bool mul_shape(OpCx *o)
+{
+    GNode *n = &o->n;
+    const Shape *a = &o->s->nodes.data[n->in[0]].shape, *b = &o->s->nodes.data[n->in[1]].shape;
+    bool ok = a->rank == b->rank && a->rank > 0;
+    Shape out = *a;
+    for (int k = 0; ok && k < a->rank; k++) {
+        ok = a->d[k] == b->d[k] || a->d[k] == 1 || b->d[k] == 1;
+        out.d[k] = a->d[k] > b->d[k] ? a->d[k] : b->d[k];
+    }
+    if (!ok) {
+        Diag *d = diag_error(o->s->cx, o->l->args[1].span,
+                             "cannot multiply tensors of shape %s and %s", shp(o, a), shp(o, b));
+        diag_label(o->s->cx, d, o->l->args[1].span, "%s", from_desc(o, n->in[1]));
+        diag_label(o->s->cx, d, o->l->args[0].span, "%s", from_desc(o, n->in[0]));
+        diag_help(o->s->cx, d,
+                  "mul needs the same rank, and each dimension equal or 1 in one of them "
+                  "(e.g. [C, H, W] and [C, 1, 1])");
+        return false;
+    }
+    n->shape = out;
+    return true;
+}
+
 static bool op_multi(OpCx *o)
 {
     GNode *n = &o->n;
@@ -393,6 +476,8 @@ static bool op_multi(OpCx *o)
     for (uint32_t i = 0; i < n->nin; i++)
         if (!o->s->nodes.data[n->in[i]].shape.known)
             return false;
+    if (n->op == GOP_MUL)
+        return mul_shape(o);
     Shape out = *a;
     for (uint32_t i = 1; i < n->nin; i++) {
         const Shape *b = &o->s->nodes.data[n->in[i]].shape;
@@ -473,15 +558,40 @@ static bool run_op(OpCx *o)
         return op_pool(o);
     case GOP_HARDTANH:
         return op_hardtanh(o);
+    case GOP_LEAKY_RELU:
+        return op_float_arg(o, "slope", 0.01, -1e6, 1e6);
+    case GOP_DROPOUT:
+        return op_float_arg(o, "p", 0.5, 0, 1);
     case GOP_QUANT:
     case GOP_SIGN:
         return op_quant(o, o->act_q, o->act_origin);
     case GOP_ADD:
+    case GOP_MUL:
     case GOP_CONCAT:
         return op_multi(o);
     default:
         return op_unary(o);
     }
+}
+
+/* Tensor sizes the later stages can hold: checked here, at the layer, so --check
+ * reports them (an activation or a weight tensor over HB_MAX_ELEMS). */
+static bool sizes_ok(OpCx *o)
+{
+    const GNode *n = &o->n;
+    uint64_t out = shape_elems(&n->shape), w = 0;
+    if (n->op == GOP_CONV2D)
+        w = (uint64_t)n->out * (uint64_t)(o->in->d[0] / n->groups) * (uint64_t)(n->kh * n->kw);
+    else if (n->op == GOP_DENSE)
+        w = (uint64_t)n->out * (uint64_t)o->in->d[0];
+    if (out <= HB_MAX_ELEMS && w <= HB_MAX_ELEMS)
+        return true;
+    Diag *d = diag_error(o->s->cx, o->l->span, "%s of %s has %llu elements, over the limit of %llu",
+                         out > HB_MAX_ELEMS ? "the output" : "the weight tensor", o->b->name,
+                         (unsigned long long)(out > HB_MAX_ELEMS ? out : w),
+                         (unsigned long long)HB_MAX_ELEMS);
+    diag_note(o->s->cx, d, "hbnnc holds a tensor of at most 2^31 elements");
+    return false;
 }
 
 static void register_label(OpCx *o, uint32_t id)
@@ -529,7 +639,7 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
     check_clauses(&o);
     bool args_ok =
             o.b->refs || o.b->op == GOP_QUANT || sema_match_args(s, l, o.b->name, o.slots, nslots);
-    if (!(args_ok && have_in && run_op(&o)))
+    if (!(args_ok && have_in && run_op(&o) && sizes_ok(&o)))
         n->shape.known = false;
     if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
         n->wq = sema_resolve_weights(s, sc, n, l);

@@ -273,16 +273,18 @@ static bool check_opt(Sema *s, const AstQspec *q, const AstQopt *o, bool act, Pa
  * sema stays linear in the number of layers). */
 const PartSpec *sema_spec(Sema *s, const AstQspec *q, bool act)
 {
-    uint32_t seen = hb_addrmap_get(&s->spec_index, q);
-    if (seen != HB_STRMAP_NONE)
-        return &s->specs.data[seen];
+    uint32_t known = hb_addrmap_get(&s->spec_index, q);
+    if (known != HB_STRMAP_NONE)
+        return s->specs.data[known];
     PartSpec p = {.ast = q};
     p.ok = check_kind(s, q, act, &p);
     for (uint32_t i = 0; i < q->nopts; i++)
         p.ok &= check_opt(s, q, &q->opts[i], act, &p);
-    hb_vec_push(&s->cx->arena, &s->specs, p);
-    hb_addrmap_put(&s->spec_index, &s->cx->arena, q, s->specs.len - 1);
-    return &s->specs.data[s->specs.len - 1];
+    PartSpec *stable = arena_alloc(&s->cx->arena, sizeof *stable);
+    *stable = p;
+    hb_addrmap_put(&s->spec_index, &s->cx->arena, q, s->specs.len);
+    hb_vec_push(&s->cx->arena, &s->specs, stable);
+    return stable;
 }
 
 static const char *const weight_ops[] = {"conv2d", "dwconv2d", "dense"};
@@ -400,10 +402,9 @@ static void push_override(Sema *s, Cand *c, int *n, const char *label)
 {
     if (!s->override || !label)
         return;
-    for (uint32_t k = 0; k < s->override->nlines; k++) {
+    for (uint32_t k = hb_strmap_get(&s->override_index, label); k != HB_STRMAP_NONE;
+         k = s->override_next[k]) {
         const AstOverrideLine *ol = &s->override->lines[k];
-        if (strcmp(cx_span_text(s->cx, ol->path.span), label) != 0)
-            continue;
         s->override_used[k] = true;
         for (uint32_t i = ol->nclauses; i-- > 0;)
             if (ol->clauses[i].kind == ACL_WEIGHTS)

@@ -127,14 +127,43 @@ char *arena_printf(Arena *a, const char *fmt, ...)
     return p;
 }
 
+/* A block of `old` bytes at p grown to `size`. A big block has a chunk of
+ * its own (arena_alloc), which is realloc'ed in place of the copy: growing a vector of
+ * 10^6 nodes then leaves no abandoned copies behind (and the C library can move the
+ * pages instead of copying them). The tail is left as realloc gives it, untouched, so
+ * the doubling slack costs no memory until it is used. */
+void *arena_grow(Arena *a, void *p, size_t old, size_t size)
+{
+    size_t need_old = (old + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (!p || need_old <= CHUNK_SIZE / 4 || size <= old) {
+        void *q = arena_alloc(a, size);
+        if (p)
+            memcpy(q, p, old < size ? old : size);
+        return q;
+    }
+    ArenaChunk **link = &a->head;
+    while (*link && (*link)->data != (unsigned char *)p)
+        link = &(*link)->next;
+    if (!*link || (*link)->used != need_old) // shares its chunk: copy
+        return memcpy(arena_alloc(a, size), p, old);
+    size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (need > SIZE_MAX - sizeof(ArenaChunk))
+        hb_out_of_memory(size);
+    ArenaChunk *c = realloc(*link, sizeof(ArenaChunk) + need);
+    if (!c)
+        hb_out_of_memory(size);
+    c->used = c->size = need;
+    a->total += need - need_old;
+    *link = c;
+    return c->data;
+}
+
 void *hb_vec_grow(Arena *a, void *data, uint32_t *cap, size_t elem)
 {
     uint32_t ncap = *cap ? *cap * 2 : 8;
-    if (ncap < *cap)
+    if (ncap < *cap || (size_t)ncap > SIZE_MAX / elem)
         hb_out_of_memory(SIZE_MAX);
-    void *p = arena_calloc(a, ncap, elem);
-    if (data)
-        memcpy(p, data, (size_t)*cap * elem);
+    void *p = arena_grow(a, data, (size_t)*cap * elem, (size_t)ncap * elem);
     *cap = ncap;
     return p;
 }

@@ -37,6 +37,10 @@ char *arena_vprintf(Arena *a, const char *fmt, va_list ap);
         uint32_t len, cap; \
     }
 
+/* p (a block of `old` bytes from this arena, or NULL) grown to `size` bytes; the bytes
+ * past `old` are unspecified (vectors write them before reading). p must not be used
+ * afterwards. Big blocks grow in place. */
+void *arena_grow(Arena *a, void *p, size_t old, size_t size);
 void *hb_vec_grow(Arena *a, void *data, uint32_t *cap, size_t elem);
 
 #define hb_vec_push(arena, v, x)                                                        \

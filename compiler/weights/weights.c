@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "magic.h"
 #include "weights_internal.h"
 
 /* ---- errors and names ---- */
@@ -381,8 +382,21 @@ WFile *weights_open_mem(HbCx *cx, const char *display_name, const unsigned char 
     f->display_name = arena_strdup(&cx->arena, display_name);
     WReader r = {.cx = cx, .name = f->display_name, .buf = buf, .len = len, .file = f};
     bool ok;
+    const char *kind;
+    MagicKind mk = magic_detect(buf, len, &kind);
     if (len == 0) {
         w_error(&r, "file is empty (0 bytes), expected a safetensors or .npz weights file");
+        ok = false;
+    } else if (mk == MAGIC_TORCH_PICKLE || mk == MAGIC_TORCH_ZIP) {
+        Diag *d = w_error(&r,
+                          "this is %s; hbnnc does not read pickles (loading one runs "
+                          "code from the file)",
+                          kind);
+        diag_help(cx, d, "%s", magic_torch_help);
+        ok = false;
+    } else if (mk == MAGIC_OTHER) {
+        Diag *d = w_error(&r, "this is %s, not a weights file", kind);
+        diag_help(cx, d, "hbnnc reads safetensors and .npz (NumPy) weights files");
         ok = false;
     } else if (is_npy(buf, len)) {
         w_error(&r, "this is a single .npy array, not a weights file: hbnnc reads safetensors "

@@ -58,7 +58,7 @@ static const char *text(SrcSpan s)
 static const AstStmt *stmt(const AstBody *b, uint32_t i)
 {
     ck_assert_uint_lt(i, b->n);
-    return &b->stmts[i];
+    return b->stmts[i];
 }
 
 /* ---- the examples from language.md ---- */

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""gen_big.py: generate large .hb files for the scale benchmarks and tests.
+
+  gen_big.py flat N      N labelled layers in one network (dense + relu pairs,
+                         every 100th layer reads an earlier one with `from`)
+  gen_big.py nested D    D nested blocks, each calling the one below twice
+                         (2^D instances of the innermost block)
+Writes the .hb text to stdout. Used by tests/e2e/scale.sh and bench/README.md.
+"""
+import sys
+
+
+def flat(n):
+    out = ["hbnn 0.1", "network big {", "    input x: f32[16]"]
+    for i in range(n):
+        if i % 2 == 0:
+            src = f" from l{i - 100}" if i >= 100 and i % 100 == 0 else ""
+            out.append(f"    l{i}: dense(16) weights float{src}")
+        else:
+            out.append(f"    l{i}: relu")
+    out.append(f"    output l{n - 1}")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def nested(depth):
+    out = ["hbnn 0.1", "block b0() {", "    c: relu", "}"]
+    for d in range(1, depth + 1):
+        out += [f"block b{d}() {{", f"    x: b{d - 1}()", f"    y: b{d - 1}()", "}"]
+    out += ["network deep {", "    input x: f32[4]", f"    top: b{depth}()", "}"]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("flat", "nested"):
+        sys.exit(__doc__)
+    kind, n = sys.argv[1], int(sys.argv[2])
+    sys.stdout.write(flat(n) if kind == "flat" else nested(n))

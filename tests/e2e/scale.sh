@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# scale.sh HBNNC SCRATCH: large inputs finish (issue 9 item 4). 200,000 labelled
+# layers and 2^16 nested block instances are checked; a file of 2^20 instances is
+# refused at its block call. Timings are in bench/README.md, not asserted here; the
+# `timeout` only turns a quadratic regression (minutes) into a failure.
+set -euo pipefail
+hbnnc=$1
+scratch=$2
+gen=$(cd "$(dirname "$0")/../../bench" && pwd)/gen_big.py
+rm -rf "$scratch" && mkdir -p "$scratch"
+python3 "$gen" flat 200000 > "$scratch/flat.hb"
+timeout 600 "$hbnnc" "$scratch/flat.hb" --check 2> "$scratch/flat.err"
+test ! -s "$scratch/flat.err" # every layer says `weights float`: not even a warning
+python3 "$gen" nested 16 > "$scratch/nested16.hb"
+timeout 600 "$hbnnc" "$scratch/nested16.hb" --emit ir > "$scratch/nested16.ir" 2> /dev/null
+test "$(grep -c ' relu ' "$scratch/nested16.ir")" -eq 65536
+python3 "$gen" nested 20 > "$scratch/nested20.hb"
+rc=0
+timeout 600 "$hbnnc" "$scratch/nested20.hb" --check 2> "$scratch/nested20.err" || rc=$?
+test "$rc" -eq 1
+grep -q "larger than 1000000 layers" "$scratch/nested20.err"
+echo "scale: ok"

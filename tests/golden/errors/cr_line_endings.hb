@@ -1,0 +1,1 @@
+hbnn 0.1# CR-only line ends (classic Mac) are line ends: the error is on line 5network n {    input x: f32[4]    r: relux}
