@@ -7,10 +7,11 @@
 #include <string.h>
 
 #include "llvm_backend.h"
+#include "verilog_backend.h"
 
 static const Backend backends[] = {
-        {"cpu", "a shared library with bit-plane kernels and its header (LLVM)", NULL},
-        {"verilog", "synthesizable Verilog with a testbench", NULL},
+        {"cpu", "a shared library with bit-plane kernels and its header (LLVM)", llvm_emit},
+        {"verilog", "synthesizable Verilog with a testbench", verilog_emit},
 };
 
 const Backend *backend_find(const char *name)

@@ -265,6 +265,8 @@ body_sep
 
 stmt
     : input ']'                     { $$ = ast_stmt_input(cx, @$, $1); }
+    | input ']' SCALE NUMBER        { $$ = ast_stmt_input(cx, @$, ast_input_scale(cx, $1, @4, $4)); }
+    | input ']' SCALE INT           { $$ = ast_stmt_input(cx, @$, ast_input_scale(cx, $1, @4, (double)$4)); }
     | output                        { $$ = ast_stmt_output(cx, @$, $1); }
     | defaults                      { $$ = ast_stmt_defaults(cx, @$, $1); }
     | layer                         { $$ = ast_stmt_layer(cx, @$, $1); }

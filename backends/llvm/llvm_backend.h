@@ -6,4 +6,8 @@
 
 #include "backend.h"
 
+/* --target cpu: write what o->emit asks for (the .so and its header by default).
+ * Returns an exit code: 0, or 2 after a diagnostic (output, linker, target). */
+int llvm_emit(HbCx *cx, const IrModule *m, const BackendOptions *o);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ast.h"
 #include "backend.h"
@@ -71,18 +72,73 @@ static const AstFile *load_and_parse(HbCx *cx, const char *path, int *rc)
     return f;
 }
 
-/* Options that name work later stages will do: refuse them up front. */
+static bool emits_code(EmitKind e)
+{
+    return e == EMIT_LLVM || e == EMIT_ASM || e == EMIT_OBJ || e == EMIT_HEADER;
+}
+
+bool driver_generates(const DriverOptions *o)
+{
+    if (emits_code(o->emit))
+        return true;
+    if (o->emit != EMIT_NONE || o->run)
+        return false;
+    if (driver_is_ir_file(o->input)) // IR text alone is only verified
+        return o->output != NULL || o->target != NULL;
+    return (!o->check && o->explain == EXPLAIN_NONE) || o->output;
+}
+
+/* Options that name work a backend does not do yet: refuse them up front. */
 static int check_unimplemented(HbCx *cx, const DriverOptions *o)
 {
-    if (o->emit != EMIT_NONE && o->emit != EMIT_AST && o->emit != EMIT_IR)
-        return not_yet(cx, "--emit llvm|asm|obj|header");
-    bool generates = !o->check && o->explain == EXPLAIN_NONE && o->emit == EMIT_NONE && !o->run;
-    if (generates || (o->output && !o->run)) { // with --run, -o names the outputs' .npy
-        const Backend *b = backend_find(o->target ? o->target : "cpu");
-        if (!b->emit)
-            return not_yet(cx, arena_printf(&cx->arena, "--target %s (%s)", b->name, b->produces));
+    const Backend *b = backend_find(o->target ? o->target : "cpu");
+    if (emits_code(o->emit) && strcmp(b->name, "cpu") != 0) {
+        diag_file_error(cx, NULL, "--emit llvm|asm|obj|header needs --target cpu");
+        return EXIT_USAGE;
     }
+    if (driver_generates(o) && !b->emit)
+        return not_yet(cx, arena_printf(&cx->arena, "--target %s (%s)", b->name, b->produces));
     return EXIT_OK;
+}
+
+/* The runtime archive: beside the running binary's prefix (lib/hbnnc), else the
+ * configured install directory, else the build tree. */
+static const char *find_runtime(HbCx *cx)
+{
+    char exe[2048];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            const char *p = arena_printf(&cx->arena, "%s/../lib/hbnnc/libhbnn_rt.a", exe);
+            if (access(p, R_OK) == 0)
+                return p;
+        }
+    }
+    if (access(HBNN_INSTALL_RUNTIME, R_OK) == 0)
+        return HBNN_INSTALL_RUNTIME;
+    return HBNN_BUILD_RUNTIME;
+}
+
+int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m)
+{
+    const Backend *b = backend_find(o->target ? o->target : "cpu");
+    static const BackendEmit kinds[] = {[EMIT_NONE] = BE_DEFAULT,
+                                        [EMIT_LLVM] = BE_LLVM,
+                                        [EMIT_ASM] = BE_ASM,
+                                        [EMIT_OBJ] = BE_OBJ,
+                                        [EMIT_HEADER] = BE_HEADER};
+    BackendOptions bo = {.output = o->output,
+                         .name = m->name,
+                         .emit = kinds[o->emit],
+                         .cpu = o->cpu ? o->cpu : "native",
+                         .opt_level = o->opt ? o->opt[0] - '0' : 3,
+                         .runtime = o->runtime ? o->runtime : find_runtime(cx)};
+    if (!bo.output && bo.emit == BE_DEFAULT && strcmp(b->name, "cpu") == 0)
+        bo.output = arena_printf(&cx->arena, "%s.so", m->name);
+    return b->emit(cx, m, &bo);
 }
 
 /* Weights: without a weights file, --check and --explain check everything but
@@ -148,11 +204,11 @@ static void warn_static_scales(HbCx *cx, const DriverOptions *o, const Graph *g)
 
 static int run(HbCx *cx, const DriverOptions *o)
 {
-    if (driver_is_ir_file(o->input)) // IR text: parse, verify, --emit ir / --run
-        return driver_ir_file(cx, o);
     int rc = check_unimplemented(cx, o);
     if (rc)
         return rc;
+    if (driver_is_ir_file(o->input)) // IR text: parse, verify, --emit ir / --run, codegen
+        return driver_ir_file(cx, o);
     const AstFile *main = load_and_parse(cx, o->input, &rc);
     if (!main)
         return rc;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "cx.h"
+#include "ir.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
@@ -33,6 +34,9 @@ typedef struct DriverOptions {
     const char *calibrate; // --calibrate IN.npy
     bool run_ideal;        // --run-ideal: evaluate the ideal network (docs/ir.md §6)
     bool check;
+    const char *cpu;     // --cpu NAME (cpu target): "native" (default), x86-64-v3, ...
+    const char *opt;     // -O0..3: "0".."3"; NULL means 3
+    const char *runtime; // the cpu target's runtime archive; NULL: found beside hbnnc
     EmitKind emit;
     ExplainKind explain;
     HbOptions cx;
@@ -40,5 +44,10 @@ typedef struct DriverOptions {
 } DriverOptions;
 
 int driver_run(const DriverOptions *o);
+
+/* Does this invocation generate code (a library, --emit llvm|asm|obj|header)? */
+bool driver_generates(const DriverOptions *o);
+/* Hand the verified module to the --target backend. Returns an exit code. */
+int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m);
 
 #endif

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "backend.h"
 #include "explain.h"
 #include "interp.h"
 #include "lower.h"
@@ -392,7 +393,7 @@ static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, con
 /* Calibrate, lower, and (--explain --calibrate) measure the gap. */
 static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
 {
-    if (o->emit != EMIT_IR && !o->run && !o->calibrate)
+    if (o->emit != EMIT_IR && !o->run && !o->calibrate && !driver_generates(o))
         return EXIT_OK;
     if (!g->bound || !g->quantized) {
         diag_file_error(cx, o->input,
@@ -401,7 +402,8 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
                         o->run && o->run_ideal ? "--run-ideal"
                         : o->run               ? "--run"
                         : o->calibrate         ? "--calibrate"
-                                               : "--emit ir");
+                        : o->emit == EMIT_IR   ? "--emit ir"
+                                               : "code generation");
         return EXIT_INPUT;
     }
     if (o->calibrate) {
@@ -425,6 +427,8 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
     return EXIT_OK;
 }
 
+/* Code generation: the --target backend writes -o or its default. `explicit_only`: IR
+ * text generates only when --target is given. */
 int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
 {
     Stages st = {0};
@@ -434,6 +438,8 @@ int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
         return rc;
     if (o->emit == EMIT_IR)
         ir_print(o->out, st.m);
+    if (driver_generates(o))
+        return driver_codegen(cx, o, st.m);
     return o->run ? run_module(cx, o, st.m) : EXIT_OK;
 }
 
@@ -455,5 +461,7 @@ int driver_ir_file(HbCx *cx, const DriverOptions *o)
         return EXIT_INPUT;
     if (o->emit == EMIT_IR)
         ir_print(o->out, m);
+    if (driver_generates(o))
+        return driver_codegen(cx, o, m);
     return o->run ? run_module(cx, o, m) : EXIT_OK;
 }

@@ -21,20 +21,27 @@ static const char usage[] =
         "  --check                 parse, check, bind and quantize; write nothing\n"
         "  --explain[=text|json]   per-layer shapes, bit specs and where each came from,\n"
         "                          realised widths, scales, error and storage\n"
-        "  --emit ast|ir           print the syntax tree or the lowered IR\n"
-        "                          (llvm, asm, obj, header: not implemented yet)\n"
+        "  --emit KIND             ast or ir: print the syntax tree or the lowered IR;\n"
+        "                          llvm, asm, obj, header (--target cpu): write that form\n"
+        "                          of the library to -o FILE (default stdout)\n"
         "  --run IN.npy            evaluate a float32 [batch, input...] array with the\n"
         "                          reference interpreter: one line of outputs per example\n"
         "                          (float64 and float16 arrays are converted, with a note)\n"
         "  --run-ideal IN.npy      the same for the ideal network: layers folded into\n"
         "                          integer coefficients and thresholds are evaluated in\n"
         "                          double with the exact alpha_m*beta_n and BN/bias values\n"
-        "  -o FILE                 with --run or --run-ideal: write the outputs as float32\n"
-        "                          .npy; code generation (.so): not implemented yet\n"
+        "  -o FILE                 the shared library to write (default NAME.so) and its\n"
+        "                          header FILE.h with .so replaced; with --run or\n"
+        "                          --run-ideal: write the outputs as float32 .npy\n"
         "  --calibrate IN.npy      static activation scales: the mean over these inputs\n"
         "                          (wins over LABEL.scales tensors in the weights file);\n"
         "                          with --explain, also the ideal-vs-integer gap on them\n"
-        "  --target cpu|verilog    code generation target (not implemented yet)\n"
+        "  --target cpu|verilog    code generation target (default cpu; verilog: not\n"
+        "                          implemented yet)\n"
+        "  --cpu NAME              cpu target: native (default: this machine's CPU and\n"
+        "                          features), x86-64-v2, x86-64-v3, x86-64-v4 or any LLVM\n"
+        "                          CPU name\n"
+        "  -O0, -O1, -O2, -O3      LLVM optimization level (default -O3)\n"
         "  --weights FILE          weights file (.safetensors or .npz); wins over the\n"
         "                          'weights' line in the source\n"
         "  --quant FILE            an override file of 'override NETWORK { ... }' lines\n"
@@ -118,7 +125,8 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
 {
     static const char *const names[] = {"-o",        "--target",      "--weights",   "--quant",
                                         "--network", "--run",         "--calibrate", "--stdlib",
-                                        "--emit",    "--diag-format", "--color",     "--run-ideal"};
+                                        "--emit",    "--diag-format", "--color",     "--run-ideal",
+                                        "--cpu"};
     *matched = false;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         const char *v = value(argc, argv, i, names[k]);
@@ -138,6 +146,8 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
             *slots[k] = v;
         } else if (k == 8) {
             return parse_emit(o, v);
+        } else if (k == 12) {
+            o->cpu = v;
         } else if (k == 9) {
             if (strcmp(v, "plain") && strcmp(v, "human"))
                 return usage_error("--diag-format is 'human' or 'plain', not '%s'", v);
@@ -190,6 +200,8 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
             o->explain = EXPLAIN_JSON;
         } else if (strncmp(a, "--explain=", 10) == 0) {
             return usage_error("unknown --explain format '%s' (text or json)", a + 10);
+        } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+            o->opt = a + 2;
         } else if (strcmp(a, "-Werror") == 0) {
             o->cx.werror = true;
         } else if (a[0] == '-' && a[1]) {

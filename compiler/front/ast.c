@@ -397,6 +397,15 @@ AstInput *ast_input(HbCx *cx, const char *name, SrcSpan ns, const char *dtype, S
     return ast_input_add_dim(cx, in, dim);
 }
 
+AstInput *ast_input_scale(HbCx *cx, AstInput *in, SrcSpan s, double scale)
+{
+    (void)cx;
+    in->has_scale = true;
+    in->scale = scale;
+    in->scale_span = s;
+    return in;
+}
+
 AstInput *ast_input_add_dim(HbCx *cx, AstInput *in, AstExpr *dim)
 {
     PUSH(cx, in->dims, in->ndims, dim);
@@ -948,7 +957,10 @@ static void put_input(FILE *out, const AstInput *in)
             fputc(' ', out);
         put_expr(out, in->dims[i]);
     }
-    fputs("])", out);
+    if (in->has_scale)
+        fprintf(out, "] scale %.17g)", in->scale);
+    else
+        fputs("])", out);
 }
 
 static void put_stmt(FILE *out, const AstStmt *st, int indent)

@@ -206,8 +206,11 @@ typedef enum AstStmtKind { AS_INPUT, AS_OUTPUT, AS_DEFAULTS, AS_LAYER } AstStmtK
 typedef struct AstInput {
     const char *name;
     SrcSpan name_span;
-    const char *dtype; // "f32"
+    const char *dtype; // "f32", or "u8" / "i8" (integer inputs, with a scale)
     SrcSpan dtype_span;
+    bool has_scale; // `scale X` after the dimensions: the real value is X * the integer
+    double scale;
+    SrcSpan scale_span;
     AstExpr **dims; // AE_INT or AE_IDENT
     uint32_t ndims;
     SrcSpan span;

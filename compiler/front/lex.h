@@ -145,6 +145,7 @@ AstLayer *ast_layer_add_clause(HbCx *cx, AstLayer *l, SrcSpan s, AstClause *c);
 AstInput *ast_input(HbCx *cx, const char *name, SrcSpan ns, const char *dtype, SrcSpan ds,
                     AstExpr *dim);
 AstInput *ast_input_add_dim(HbCx *cx, AstInput *in, AstExpr *dim);
+AstInput *ast_input_scale(HbCx *cx, AstInput *in, SrcSpan s, double scale);
 AstOutput *ast_output(HbCx *cx, AstPath *p);
 AstOutput *ast_output_add(HbCx *cx, AstOutput *o, AstPath *p);
 

@@ -34,12 +34,33 @@ uint32_t low_f32(Low *L, uint32_t v, const char *name)
     return r;
 }
 
+/* The offset an integer input's bit planes leave out: x = x' + c (low_int_input). */
+static double int_input_offset(const GNode *in)
+{
+    return in->in_kind == IN_U8 ? 127.5 * in->in_scale : -0.5 * in->in_scale;
+}
+
 float *low_bias(Low *L, const GNode *n, int64_t count)
 {
     float *b = arena_calloc(&L->cx->arena, (size_t)count, sizeof(float));
     const WTensor *t = n->bound[TR_BIAS];
     if (t && t->data && (int64_t)t->nelem == count)
         memcpy(b, t->data, (size_t)count * sizeof(float));
+    const GNode *in = n->nin ? &L->g->nodes[n->in[0]] : NULL;
+    if (in && in->op == GOP_INPUT && in->in_kind != IN_F32) {
+        // W x + b = W x' + (b + c sum_j W_oj): every tap is inside (no padding: checked)
+        const float *w = n->qw && n->qw->recon ? n->qw->recon : n->bound[TR_WEIGHT]->data;
+        uint64_t per = n->op == GOP_CONV2D
+                               ? (uint64_t)((in->shape.d[0] / n->groups) * n->kh * n->kw)
+                               : shape_elems(&in->shape); // weights per output row
+        double c = int_input_offset(in);
+        for (int64_t o = 0; o < count; o++) {
+            double s = 0;
+            for (uint64_t j = 0; j < per; j++)
+                s += (double)w[(uint64_t)o * per + j];
+            b[o] = (float)((double)b[o] + c * s);
+        }
+    }
     return b;
 }
 
@@ -327,6 +348,59 @@ static bool low_simple(Low *L, uint32_t i, IrOp op)
     return true;
 }
 
+/* An integer input (u8 / i8, scale s) reads the integers as floats, puts them on the
+ * half-integer grid x' = s (u - 127.5) (i8: s (v + 0.5)) with one batchnorm, and splits
+ * them into 8 exact static residual planes, beta = s [64, 32, ..., 0.5]: plane n is bit
+ * 7 - n of u (of v ^ 0x80). The offset c = x - x' returns in the bias of the one layer
+ * that reads the input (low_bias), so the first layer runs on integers exactly. */
+static bool low_int_input(Low *L, uint32_t i, uint32_t x)
+{
+    const GNode *n = &L->g->nodes[i], *u = &L->g->nodes[L->user[i]];
+    bool ok = L->nuses[i] == 1 && !L->is_output[i] &&
+              (u->op == GOP_DENSE ||
+               (u->op == GOP_CONV2D && !(u->pad[0] | u->pad[1] | u->pad[2] | u->pad[3])));
+    if (!ok) {
+        Diag *d = diag_error(L->cx, n->span,
+                             "the integer input '%s' must feed exactly one dense "
+                             "or unpadded conv2d layer",
+                             n->name);
+        diag_help(L->cx, d, "read it with one dense layer or a conv2d with pad=0, or make it f32");
+        return false;
+    }
+    const char *nm = low_name(L, i);
+    int64_t c = n->shape.d[0], k = 8;
+    float *scale = arena_calloc(&L->cx->arena, (size_t)c, sizeof(float));
+    float *shift = arena_calloc(&L->cx->arena, (size_t)c, sizeof(float));
+    float beta[8];
+    for (int64_t j = 0; j < c; j++) {
+        scale[j] = (float)n->in_scale;
+        shift[j] = (float)(n->in_kind == IN_U8 ? -127.5 * n->in_scale : 0.5 * n->in_scale);
+    }
+    for (int j = 0; j < 8; j++)
+        beta[j] = (float)(n->in_scale * 64.0 / (double)(1 << j));
+    IrRef args[3] = {ir_v(x),
+                     ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.scale", nm), 1,
+                                       &c, scale)),
+                     ir_c(ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.shift", nm), 1,
+                                       &c, shift))};
+    IrType t = shape_f32(&n->shape);
+    x = ir_emit(L->cx, L->m, IR_OP_BATCHNORM, arena_printf(&L->cx->arena, "%s.grid", nm), &t, args,
+                3)
+                ->result;
+    t.enc = IR_BITS, t.bits = 8, t.scale = IR_SC_STATIC;
+    t.scale_const =
+            ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.beta", nm), 1, &k, beta);
+    IrInst *q = ir_emit(L->cx, L->m, IR_OP_QUANT, arena_printf(&L->cx->arena, "%s.bits", nm), &t,
+                        (IrRef[]){ir_v(x)}, 1);
+    IrAttr *widths = ir_quant_widths_set(q), *fracs = ir_quant_fracs_set(q);
+    widths->n = fracs->n = 1;
+    widths->i[0] = 8;
+    fracs->f[0] = 1;
+    ir_quant_select_set(q)->i[0] = SEL_MIDDLE_OUT;
+    L->val[i] = q->result;
+    return true;
+}
+
 static bool low_input(Low *L, uint32_t i)
 {
     IrType t = shape_f32(&L->g->nodes[i].shape);
@@ -334,6 +408,8 @@ static bool low_input(Low *L, uint32_t i)
     ir_input_index_set(in)->i[0] = L->m->inputs.len;
     hb_vec_push(&L->cx->arena, &L->m->inputs, in->result);
     L->val[i] = in->result;
+    if (L->g->nodes[i].in_kind != IN_F32)
+        return low_int_input(L, i, in->result);
     return true;
 }
 

@@ -75,6 +75,10 @@ typedef enum TensorRole {
     TR_COUNT
 } TensorRole;
 
+/* An input's element type: float, or integers whose real value is scale * the integer
+ * (lowered as exact residual bit planes: docs/ir.md §5). */
+typedef enum InputKind { IN_F32, IN_U8, IN_I8 } InputKind;
+
 typedef struct GNode {
     GOp op;
     const char *label;   // full label path ("s1.conv"), NULL if unlabelled
@@ -88,20 +92,22 @@ typedef struct GNode {
     Shape shape; // output shape
 
     // Attributes, by op.
-    int64_t out;      // conv2d/dense: output channels / features
-    int64_t kh, kw;   // conv2d, pools: kernel
-    int64_t sh, sw;   // conv2d, pools: stride
-    int64_t dh, dw;   // conv2d: dilation
-    int64_t pad[4];   // conv2d, pools: top, bottom, left, right
-    int64_t groups;   // conv2d
-    bool global;      // avgpool(global)
-    bool ceil;        // pools: ceil_mode
-    BiasMode bias;    // conv2d/dense
-    double eps;       // batchnorm
-    double lo, hi;    // hardtanh; leaky_relu: lo is the negative slope; dropout: lo = p
-    union {           // one or the other (a node has weights or is a quantizer): saves
-        QuantSpec wq; // 176 bytes a node. conv2d/dense: the weights' resolved spec
-        QuantSpec aq; // quant/sign: the activation quantizer's resolved spec
+    int64_t out;       // conv2d/dense: output channels / features
+    int64_t kh, kw;    // conv2d, pools: kernel
+    int64_t sh, sw;    // conv2d, pools: stride
+    int64_t dh, dw;    // conv2d: dilation
+    int64_t pad[4];    // conv2d, pools: top, bottom, left, right
+    int64_t groups;    // conv2d
+    bool global;       // avgpool(global)
+    bool ceil;         // pools: ceil_mode
+    BiasMode bias;     // conv2d/dense
+    double eps;        // batchnorm
+    double lo, hi;     // hardtanh; leaky_relu: lo is the negative slope; dropout: lo = p
+    InputKind in_kind; // input: f32, or an integer input (docs/language.md)
+    double in_scale;   // input u8/i8: the real value is in_scale * the integer
+    union {            // one or the other (a node has weights or is a quantizer): saves
+        QuantSpec wq;  // 176 bytes a node. conv2d/dense: the weights' resolved spec
+        QuantSpec aq;  // quant/sign: the activation quantizer's resolved spec
     };
 
     // Binding: the tensor names this node wants from the weights file.

@@ -197,11 +197,24 @@ static void stmt_input(Sema *s, Scope *sc, const AstInput *in)
     }
     GNode n = {.op = GOP_INPUT, .label = in->name, .written = "input", .span = in->span};
     n.shape.known = true;
-    if (strcmp(in->dtype, "f32") != 0) {
+    n.in_kind = strcmp(in->dtype, "u8") == 0   ? IN_U8
+                : strcmp(in->dtype, "i8") == 0 ? IN_I8
+                                               : IN_F32;
+    if (n.in_kind == IN_F32 && strcmp(in->dtype, "f32") != 0) {
         Diag *d = diag_error(s->cx, in->dtype_span, "unsupported input type '%s'", in->dtype);
-        diag_help(s->cx, d, "inputs are 'f32' for now");
+        diag_help(s->cx, d, "inputs are 'f32', or 'u8' / 'i8' with a scale");
         n.shape.known = false;
+    } else if (n.in_kind == IN_F32 && in->has_scale) {
+        Diag *d = diag_error(s->cx, in->scale_span, "a scale is for integer inputs only");
+        diag_help(s->cx, d, "write 'u8[...] scale X' or 'i8[...] scale X', or drop the scale");
+    } else if (n.in_kind != IN_F32 && !in->has_scale) {
+        Diag *d = diag_error(s->cx, in->span, "an integer input needs a scale");
+        diag_help(s->cx, d, "write '%s[...] scale X': the real value is X times the integer",
+                  in->dtype);
+    } else if (n.in_kind != IN_F32 && !(in->scale > 0 && in->scale < 1e30)) {
+        diag_error(s->cx, in->scale_span, "the input scale must be a positive finite number");
     }
+    n.in_scale = in->scale;
     if (in->ndims == 0 || in->ndims > 3) {
         diag_error(s->cx, in->span, "an input has 1 to 3 dimensions ([N] or [C, H, W]), not %u",
                    in->ndims);

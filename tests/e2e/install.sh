@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install.sh HBNNC SCRATCH: `cmake --install` puts hbnnc, std.hb and the runtime header
-# where a user expects them, and the installed binary finds its standard library even
-# after the tree is moved.
+# where a user expects them, and the installed binary finds its standard library and the
+# runtime archive of the libraries it generates even after the tree is moved.
 set -euo pipefail
 hbnnc=$1
 scratch=$2
@@ -12,8 +12,12 @@ cmake --install "$build" --prefix "$scratch/prefix" > /dev/null
 test -x "$scratch/prefix/bin/hbnnc"
 test -f "$scratch/prefix/share/hbnnc/std.hb"
 test -f "$scratch/prefix/include/hbnn_runtime.h"
+test -f "$scratch/prefix/lib/hbnnc/libhbnn_rt.a"
 mv "$scratch/prefix" "$scratch/moved"
 "$scratch/moved/bin/hbnnc" "$src/examples/mobilenet/mobilenet.hb" --check
+# The moved binary links libraries with its own runtime archive.
+"$scratch/moved/bin/hbnnc" "$src/examples/digits/digits.hb" -o "$scratch/digits.so"
+test -f "$scratch/digits.so" && test -f "$scratch/digits.h"
 # The std.hb it used is the installed one: break the copy and the check must fail.
 echo "this is not hbnn" > "$scratch/moved/share/hbnnc/std.hb"
 if "$scratch/moved/bin/hbnnc" "$src/examples/mobilenet/mobilenet.hb" --check 2> "$scratch/err"; then

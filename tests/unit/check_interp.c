@@ -16,50 +16,9 @@
 #include "interp.h"
 #include "lower.h"
 #include "quant.h"
+#include "random_nets.h"
 #include "sema.h"
 #include "test_util.h"
-
-static double urand(uint64_t *s)
-{
-    return (double)(hb_rng_next(s) >> 11) / 9007199254740992.0;
-}
-
-/* Give every tensor role the node uses random data (weights N(0,1)-ish, BN scales
- * including negative and zero ones, positive variances), then quantize. */
-static void bind_random(Graph *g, uint64_t seed)
-{
-    uint64_t s = seed;
-    for (uint32_t i = 0; i < g->n; i++) {
-        GNode *n = &g->nodes[i];
-        for (int r = 0; r < TR_COUNT; r++) {
-            Shape sh;
-            if (!gnode_tensor_shape(g, n, (TensorRole)r, &sh))
-                continue;
-            WTensor *t = arena_alloc(&hbt_cx->arena, sizeof *t);
-            t->name = n->tensor[r];
-            t->dtype = WD_F32;
-            t->rank = sh.rank;
-            for (int k = 0; k < sh.rank; k++)
-                t->shape[k] = sh.d[k];
-            t->nelem = shape_elems(&sh);
-            float *d = arena_calloc(&hbt_cx->arena, t->nelem, sizeof(float));
-            for (uint64_t j = 0; j < t->nelem; j++) {
-                double u = urand(&s) * 2 - 1;
-                if (n->op == GOP_BATCHNORM && r == TR_RUNNING_VAR)
-                    u = 0.2 + urand(&s);
-                else if (n->op == GOP_BATCHNORM && r == TR_WEIGHT)
-                    u = j % 7 == 3 ? 0.0 : u; // zero and (half the time) negative scales
-                else if (n->op == GOP_BATCHNORM)
-                    u *= 0.3;
-                d[j] = (float)u;
-            }
-            t->data = d;
-            n->bound[r] = t;
-        }
-    }
-    g->bound = true;
-    ck_assert_msg(quantize_graph(hbt_cx, g), "quantize: %s", hbt_diags());
-}
 
 /* ---- the worked example (docs/algorithm.md §10) ---- */
 
@@ -345,28 +304,12 @@ static int compare_node(Slow *S, uint32_t i, double tol)
     return near;
 }
 
-/* Static scales for every `scale static` quantizer: decreasing random betas. */
-static const float *const *static_scales(const Graph *g, uint64_t seed)
-{
-    const float **sc = arena_calloc(&hbt_cx->arena, g->n, sizeof *sc);
-    uint64_t s = seed;
-    for (uint32_t i = 0; i < g->n; i++) {
-        if (g->nodes[i].op != GOP_QUANT || g->nodes[i].aq.act_scale != ACT_SCALE_STATIC)
-            continue;
-        float *b = arena_calloc(&hbt_cx->arena, IR_MAX_BITS, sizeof(float));
-        for (int k = 0; k < IR_MAX_BITS; k++)
-            b[k] = (float)((0.3 + urand(&s)) / (1 << k));
-        sc[i] = b;
-    }
-    return sc;
-}
-
 static int check_network(const char *src, uint64_t seed, int batch)
 {
     Graph *g = hbt_graph(src, NULL);
-    bind_random(g, seed);
+    hbt_bind_random(g, seed);
     uint32_t *nv;
-    LowerOptions lo = {.act_scales = static_scales(g, seed)};
+    LowerOptions lo = {.act_scales = hbt_static_scales(g, seed)};
     IrModule *m = lower_graph(hbt_cx, g, &lo, &nv);
     ck_assert_msg(m, "lowering: %s", hbt_diags());
     Interp *it = interp_new(hbt_cx, m);
@@ -376,7 +319,7 @@ static int check_network(const char *src, uint64_t seed, int batch)
     int near = 0;
     for (int b = 0; b < batch; b++) {
         for (uint64_t j = 0; j < nin; j++)
-            in[j] = (float)(urand(&s) * 2 - 1);
+            in[j] = (float)(hbt_urand(&s) * 2 - 1);
         const float *x = in;
         ck_assert(interp_example(it, &x));
         Slow S = {.g = g, .m = m, .it = it, .nv = nv, .scales = lo.act_scales};
@@ -393,92 +336,27 @@ static int check_network(const char *src, uint64_t seed, int batch)
     return near;
 }
 
-/* Template networks; %s slots take weight specs, %d slots shapes. */
-static const char *const mlp =
-        "hbnn 0.1\nnetwork r {\n    input x: f32[37]\n"
-        "    fc1: dense(70) weights int 8\n    bn1: batchnorm\n         sign\n"
-        "    fc2: dense(65) weights %s\n    bn2: batchnorm\n         sign\n"
-        "    fc3: dense(33) weights %s\n    bn3: batchnorm\n         quant %s\n"
-        "    fc4: dense(20, bias=false) weights %s\n    bn4: batchnorm\n         sign\n"
-        "    fc5: dense(10) weights %s\n    output fc5\n}\n";
-
-static const char *const cnn =
-        "hbnn 0.1\nnetwork r {\n    input x: f32[4, 9, 8]\n"
-        "    c1: conv2d(8, kernel=3, pad=1) weights int 8\n    b1: batchnorm\n         sign\n"
-        "    c2: conv2d(8, kernel=%s, stride=%d, pad=%s, groups=%d) weights %s\n"
-        "    b2: batchnorm\n    a2: sign\n"
-        "    p2: maxpool(2, stride=2, pad=%d)\n"
-        "    c3: conv2d(6, kernel=3, pad=1, bias=false) weights %s\n    b3: batchnorm\n"
-        "         quant %s\n"
-        "    c4: conv2d(4, kernel=1) weights %s\n"
-        "    s1: conv2d(4, kernel=1) from p2 weights bits 1\n    sb: batchnorm\n"
-        "        add(c4, sb)\n         relu\n"
-        "    p3: avgpool(global)\n"
-        "        flatten\n    fc: dense(5) weights %s\n    output fc\n}\n";
-
-static const char *const cat =
-        "hbnn 0.1\nnetwork r {\n    input x: f32[3, 6, 6]\n"
-        "    c1: conv2d(4, kernel=3, pad=1) weights int 8\n    b1: batchnorm\n    a1: sign\n"
-        "    c2: conv2d(4, kernel=3, pad=1) weights %s\n    b2: batchnorm\n    a2: sign\n"
-        "    c3: conv2d(4, kernel=3, pad=1) from a1 weights %s\n    b3: batchnorm\n    a3: sign\n"
-        "    j: concat(a2, a3)\n"
-        "    c4: conv2d(8, kernel=3, stride=2, pad=[0, 1, 1, 0], groups=2) weights %s\n"
-        "    b4: batchnorm\n    a4: sign\n        maxpool(3, stride=1, pad=1)\n"
-        "        flatten\n    fc: dense(3) weights %s\n    output fc\n}\n";
-
-static const char *const wspecs[] = {"bits 1",
-                                     "bits 2",
-                                     "bits 3",
-                                     "bits 1:70% 2:20% 3:10%",
-                                     "bits 1:50% 2:50% scale per-channel",
-                                     "bits 1:60% 3:40% select random(7)",
-                                     "int 4",
-                                     "float"};
-static const char *const aspecs[] = {"bits 2",
-                                     "bits 1",
-                                     "bits 3",
-                                     "bits 1:50% 2:50%",
-                                     "bits 2 scale static",
-                                     "bits 1:70% 2:20% 3:10% select top-down",
-                                     "bits 3 scale static",
-                                     "bits 1 scale static"};
-#define NW ((int)(sizeof wspecs / sizeof *wspecs))
-#define NA ((int)(sizeof aspecs / sizeof *aspecs))
-
 START_TEST(test_random_mlp)
 {
-    char src[1024];
-    int i = _i;
-    snprintf(src, sizeof src, mlp, wspecs[i % NW], wspecs[(i + 3) % 4], aspecs[i % NA],
-             wspecs[(i + 1) % NW], wspecs[(i + 2) % NW]);
-    int near = check_network(src, 1000 + (uint64_t)i, 6);
-    ck_assert_int_le(near, 3);
+    char src[2048];
+    uint64_t seed = hbt_random_net(0, _i, src, sizeof src);
+    ck_assert_int_le(check_network(src, seed, 6), 3);
 }
 END_TEST
 
 START_TEST(test_random_cnn)
 {
-    static const char *const kern[] = {"3", "1", "3x1", "2"};
-    static const char *const pads[] = {"1", "0", "[1, 0, 0, 0]", "[0, 1, 1, 0]"};
-    static const int groups[] = {1, 2, 4, 8};
     char src[2048];
-    int i = _i;
-    snprintf(src, sizeof src, cnn, kern[i % 4], 1 + i % 2, pads[(i / 2) % 4], groups[i % 4],
-             wspecs[i % 6], i % 2, wspecs[(i + 2) % 6], aspecs[i % NA], wspecs[(i + 4) % 6],
-             wspecs[(i + 1) % NW]);
-    int near = check_network(src, 2000 + (uint64_t)i, 3);
-    ck_assert_int_le(near, 3);
+    uint64_t seed = hbt_random_net(1, _i, src, sizeof src);
+    ck_assert_int_le(check_network(src, seed, 3), 3);
 }
 END_TEST
 
 START_TEST(test_random_concat)
 {
     char src[2048];
-    int i = _i;
-    snprintf(src, sizeof src, cat, wspecs[i % 6], wspecs[(i + 1) % 6], wspecs[(i + 3) % 6],
-             wspecs[i % NW]);
-    int near = check_network(src, 3000 + (uint64_t)i, 3);
-    ck_assert_int_le(near, 3);
+    uint64_t seed = hbt_random_net(2, _i, src, sizeof src);
+    ck_assert_int_le(check_network(src, seed, 3), 3);
 }
 END_TEST
 
@@ -518,9 +396,9 @@ static double coef_error(const IrModule *m, const Interp *it, const IrInst *icom
 static int check_ideal_network(const char *src, uint64_t seed, int batch, bool exact)
 {
     Graph *g = hbt_graph(src, NULL);
-    bind_random(g, seed);
+    hbt_bind_random(g, seed);
     uint32_t *nv;
-    LowerOptions lo = {.act_scales = static_scales(g, seed)};
+    LowerOptions lo = {.act_scales = hbt_static_scales(g, seed)};
     IrModule *m = lower_graph(hbt_cx, g, &lo, &nv);
     ck_assert_msg(m, "lowering: %s", hbt_diags());
     ck_assert(interp_has_ideal(m));
@@ -546,7 +424,7 @@ static int check_ideal_network(const char *src, uint64_t seed, int batch, bool e
     int differ_total = 0;
     for (int b = 0; b < batch; b++) {
         for (uint64_t j = 0; j < nin; j++)
-            in[j] = (float)(urand(&s) * 2 - 1);
+            in[j] = (float)(hbt_urand(&s) * 2 - 1);
         const float *x = in;
         ck_assert(interp_example(ii, &x));
         ck_assert(interp_example(id, &x));
@@ -606,14 +484,14 @@ START_TEST(test_ideal_w1a1)
     char src[2048];
     int i = _i;
     if (i < 4) {
-        snprintf(src, sizeof src, mlp, "bits 1", "bits 1", "bits 1 scale static", "bits 1",
-                 wspecs[i % NW]);
+        snprintf(src, sizeof src, hbt_mlp, "bits 1", "bits 1", "bits 1 scale static", "bits 1",
+                 hbt_wspecs[i % HBT_NW]);
     } else {
         static const char *const kern[] = {"3", "1", "3x1", "2"};
         static const char *const pads[] = {"1", "0", "[1, 0, 0, 0]", "[0, 1, 1, 0]"};
-        snprintf(src, sizeof src, cnn, kern[i % 4], 1 + i % 2, pads[i % 4], 1 << (i % 4),
+        snprintf(src, sizeof src, hbt_cnn, kern[i % 4], 1 + i % 2, pads[i % 4], 1 << (i % 4),
                  "bits 1 scale per-channel", i % 2, "bits 1", "bits 1 scale static", "bits 1",
-                 wspecs[i % NW]);
+                 hbt_wspecs[i % HBT_NW]);
     }
     check_ideal_network(src, 5000 + (uint64_t)i, 6, true);
 }
@@ -630,11 +508,11 @@ START_TEST(test_ideal_random)
     char src[2048];
     int i = _i;
     if (i < 6) {
-        snprintf(src, sizeof src, mlp, multi[i % 5], multi[(i + 1) % 5], stat[i % 3],
-                 multi[(i + 2) % 5], wspecs[i % NW]);
+        snprintf(src, sizeof src, hbt_mlp, multi[i % 5], multi[(i + 1) % 5], stat[i % 3],
+                 multi[(i + 2) % 5], hbt_wspecs[i % HBT_NW]);
     } else {
-        snprintf(src, sizeof src, cnn, "3", 1 + i % 2, "1", 1 << (i % 3), multi[i % 5], i % 2,
-                 multi[(i + 3) % 5], stat[i % 3], multi[(i + 1) % 5], wspecs[i % NW]);
+        snprintf(src, sizeof src, hbt_cnn, "3", 1 + i % 2, "1", 1 << (i % 3), multi[i % 5], i % 2,
+                 multi[(i + 3) % 5], stat[i % 3], multi[(i + 1) % 5], hbt_wspecs[i % HBT_NW]);
     }
     int differ = check_ideal_network(src, 6000 + (uint64_t)i, 6, false);
     ck_assert_int_le(differ, 3);

@@ -75,10 +75,47 @@ static const Oracle cases[] = {
          6,
          {-0.5f, -0.5f, 0, 0.125f, 0.25f, 0.25f},
          0},
+        // x = [-2, -0.5, 0, 0.5, 3]; expected values from Python's math (double) rounded
+        // once to float32: 1/(1+exp(-x)), tanh(x), x(1+erf(x/sqrt 2))/2, x > 0 ? x : 0.1x.
+        {"sigmoid_tanh_gelu_leaky",
+         HDR "%x : f32[5] = input index=0\n%a : f32[5] = sigmoid %x\n%b : f32[5] = tanh %x\n"
+             "%c : f32[5] = gelu %x\n%d : f32[5] = leaky_relu %x slope=0.1\n"
+             "%y : f32[20] = concat %a, %b, %c, %d\noutput %y\n",
+         5,
+         {-2, -0.5f, 0, 0.5f, 3},
+         20,
+         {0.119202919f,   0.377540678f,   0.5f, 0.622459352f, 0.952574134f,
+          -0.964027584f,  -0.462117165f,  0,    0.462117165f, 0.995054781f,
+          -0.0455002636f, -0.154268771f,  0,    0.345731229f, 2.99595022f,
+          -0.200000003f,  -0.0500000007f, 0,    0.5f,         3},
+         2e-7},
+        // mul broadcasts a [C,1,1] factor (here each channel's max) over [C,H,W].
+        {"mul_broadcast",
+         HDR "%x : f32[2, 1, 2] = input index=0\n"
+             "%s : f32[2, 1, 1] = maxpool %x kernel=[1,2] stride=[1,2] pad=[0,0,0,0] ceil=0\n"
+             "%y : f32[2, 1, 2] = mul %x, %s\noutput %y\n",
+         4,
+         {1, 3, -2, 0.5f},
+         4,
+         {3, 9, -1, 0.25f},
+         0},
+        // ceil mode on 4x4 = 1..16, kernel 3, stride 2: OH = 2, the second window row and
+        // column hang past the input. maxpool: max of the inside part; avgpool (no
+        // padding): sum of the inside part / its size (9, 6, 6, 4 positions).
+        {"pool_ceil",
+         HDR "%x : f32[1, 4, 4] = input index=0\n"
+             "%m : f32[1, 2, 2] = maxpool %x kernel=[3,3] stride=[2,2] pad=[0,0,0,0] ceil=1\n"
+             "%a : f32[1, 2, 2] = avgpool %x kernel=[3,3] stride=[2,2] pad=[0,0,0,0] ceil=1\n"
+             "%y : f32[2, 2, 2] = concat %m, %a\noutput %y\n",
+         16,
+         {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+         8,
+         {11, 12, 15, 16, 6, 7.5f, 12, 13.5f},
+         0},
         // Windows that reach into the padding see only negative values: padding is not 0.
         {"maxpool_pad",
          HDR "%x : f32[2, 3, 3] = input index=0\n"
-             "%y : f32[2, 2, 2] = maxpool %x kernel=[2,2] stride=[2,2] pad=[1,0,1,0]\n"
+             "%y : f32[2, 2, 2] = maxpool %x kernel=[2,2] stride=[2,2] pad=[1,0,1,0] ceil=0\n"
              "output %y\n",
          18,
          {-1, -2, -3, -4, -5, -6, -7, -8, -9, 9, 1, 2, 3, 4, 5, 6, 7, -8},
@@ -88,7 +125,7 @@ static const Oracle cases[] = {
         // 3x3 "same" pooling, padding 1 on every side, stride 1.
         {"maxpool_same",
          HDR "%x : f32[1, 2, 3] = input index=0\n"
-             "%y : f32[1, 2, 3] = maxpool %x kernel=[3,3] stride=[1,1] pad=[1,1,1,1]\n"
+             "%y : f32[1, 2, 3] = maxpool %x kernel=[3,3] stride=[1,1] pad=[1,1,1,1] ceil=0\n"
              "output %y\n",
          6,
          {-1, -6, -5, -3, -4, -2},
@@ -97,7 +134,8 @@ static const Oracle cases[] = {
          0},
         {"avgpool",
          HDR "%x : f32[1, 3, 4] = input index=0\n"
-             "%y : f32[1, 2, 2] = avgpool %x kernel=[2,3] stride=[1,1]\noutput %y\n",
+             "%y : f32[1, 2, 2] = avgpool %x kernel=[2,3] stride=[1,1] pad=[0,0,0,0] "
+             "ceil=0\noutput %y\n",
          12,
          {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
          4,
@@ -105,7 +143,8 @@ static const Oracle cases[] = {
          0},
         {"avgpool_stride",
          HDR "%x : f32[1, 3, 4] = input index=0\n"
-             "%y : f32[1, 2, 2] = avgpool %x kernel=[2,2] stride=[1,2]\noutput %y\n",
+             "%y : f32[1, 2, 2] = avgpool %x kernel=[2,2] stride=[1,2] pad=[0,0,0,0] "
+             "ceil=0\noutput %y\n",
          12,
          {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
          4,
@@ -114,7 +153,7 @@ static const Oracle cases[] = {
         {"flatten_add_concat",
          HDR "%x : f32[2, 2, 1] = input index=0\n%f : f32[4] = flatten %x\n"
              "%a : f32[4] = add %f, %f\n"
-             "%y0 : f32[2, 1, 1] = maxpool %x kernel=[2,1] stride=[2,1] pad=[1,0,0,0]\n"
+             "%y0 : f32[2, 1, 1] = maxpool %x kernel=[2,1] stride=[2,1] pad=[1,0,0,0] ceil=0\n"
              "%y : f32[2, 1, 1] = relu %y0\n%yf : f32[2] = flatten %y\n"
              "%c : f32[10] = concat %f, %a, %yf\noutput %c\n",
          4,
@@ -177,9 +216,10 @@ static const Oracle cases[] = {
          0},
         // Bits max-pool is an OR over the in-bounds window; the padding is not +1.
         {"maxpool_bits",
-         HDR "%x : f32[1, 3, 3] = input index=0\n%s : bits<1,unit>[1, 3, 3] = sign %x\n"
-             "%p : bits<1,unit>[1, 2, 2] = maxpool %s kernel=[2,2] stride=[2,2] pad=[1,0,1,0]\n"
-             "%d : f32[1, 2, 2] = dequant %p\n%y : f32[4] = flatten %d\noutput %y\n",
+         HDR
+         "%x : f32[1, 3, 3] = input index=0\n%s : bits<1,unit>[1, 3, 3] = sign %x\n"
+         "%p : bits<1,unit>[1, 2, 2] = maxpool %s kernel=[2,2] stride=[2,2] pad=[1,0,1,0] ceil=0\n"
+         "%d : f32[1, 2, 2] = dequant %p\n%y : f32[4] = flatten %d\noutput %y\n",
          9,
          {-1, -2, -3, 4, -5, -6, -7, -8, 9},
          4,

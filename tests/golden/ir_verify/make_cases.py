@@ -99,19 +99,19 @@ CASES = [
     ("hardtanh_infinite", "ok_float.ir", "hardtanh with an infinite bound",
      [("lo=-1 hi=1", "lo=-1 hi=1e999")]),
     ("pool_encoding", "ok_bits.ir", "avgpool on bits",
-     [("%sf : f32", "%ap : f32[2, 2, 2] = avgpool %s kernel=[2,2] stride=[1,1]\n%sf : f32")]),
+     [("%sf : f32", "%ap : f32[2, 2, 2] = avgpool %s kernel=[2,2] stride=[1,1] pad=[0,0,0,0] ceil=0\n%sf : f32")]),
     ("maxpool_multibit", "ok_bits.ir", "maxpool on 2-bit values",
      [("%sf : f32", "%mq : bits<2,static @beta>[2, 2, 2] = maxpool %q kernel=[2,2] stride=[1,1] "
        "pad=[0,0,0,0]\n%sf : f32")]),
     ("pool_rank", "ok_float.ir", "maxpool on a vector",
-     [("%s : f32[4] = add", "%mq : f32[4] = maxpool %f kernel=[1,1] stride=[1,1] pad=[0,0,0,0]\n"
+     [("%s : f32[4] = add", "%mq : f32[4] = maxpool %f kernel=[1,1] stride=[1,1] pad=[0,0,0,0] ceil=0\n"
        "%s : f32[4] = add")]),
     ("avgpool_fit", "ok_float.ir", "an avgpool window larger than the input",
      [("avgpool %m kernel=[2,2]", "avgpool %m kernel=[3,3]")]),
     ("maxpool_pad_half", "ok_float.ir", "max-pool padding over half the window",
      [("pad=[1,0,1,0]", "pad=[2,0,1,0]")]),
     ("pool_result", "ok_float.ir", "an avgpool result of the wrong shape (unused)",
-     [("%j : f32", "%a2 : f32[2, 2, 2] = avgpool %m kernel=[2,2] stride=[2,2]\n%j : f32")]),
+     [("%j : f32", "%a2 : f32[2, 2, 2] = avgpool %m kernel=[2,2] stride=[2,2] pad=[0,0,0,0] ceil=0\n%j : f32")]),
     ("flatten_input", "ok_bits.ir", "flatten of pair sums",
      [("%ac : i32[2]", "%pf : i32[8] = flatten %pd\n%ac : i32[2]")]),
     ("flatten_result", "ok_float.ir", "a flatten result of the wrong size (unused)",

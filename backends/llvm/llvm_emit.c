@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/* llvm_emit.c: the CPU backend's entry point (--target cpu). Builds the module
+ * (llvm_gen.c), optimizes it with the new pass manager (default<O0..3>), emits it for the
+ * chosen CPU as a position-independent object (--cpu native: the host's name and
+ * feature string), and links it with the runtime archive into NAME.so with the system
+ * linker driver (cc -shared, or $CC), plus the header NAME.h beside it. Every file goes
+ * through a temporary and a rename (output.h): a failed compile leaves nothing. */
+#include <errno.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "llvm_backend.h"
+#include "llvm_gen.h"
+#include "output.h"
+
+extern char **environ;
+
+typedef struct Target {
+    LLVMTargetMachineRef tm;
+    char *triple, *cpu, *features; // LLVM messages (LLVMDisposeMessage)
+} Target;
+
+static bool make_target(HbCx *cx, const BackendOptions *o, Target *t)
+{
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+    t->triple = LLVMGetDefaultTargetTriple();
+    const char *cpu = o->cpu && *o->cpu ? o->cpu : "native";
+    bool native = strcmp(cpu, "native") == 0;
+    t->cpu = native ? LLVMGetHostCPUName() : LLVMCreateMessage(cpu);
+    t->features = native ? LLVMGetHostCPUFeatures() : LLVMCreateMessage("");
+    LLVMTargetRef target;
+    char *err = NULL;
+    if (LLVMGetTargetFromTriple(t->triple, &target, &err)) {
+        diag_file_error(cx, NULL, "no LLVM target for '%s': %s", t->triple, err);
+        LLVMDisposeMessage(err);
+        return false;
+    }
+    static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
+                                                 LLVMCodeGenLevelDefault,
+                                                 LLVMCodeGenLevelAggressive};
+    int lv = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
+    t->tm = LLVMCreateTargetMachine(target, t->triple, t->cpu, t->features, levels[lv],
+                                    LLVMRelocPIC, LLVMCodeModelDefault);
+    return t->tm != NULL;
+}
+
+static void free_target(Target *t)
+{
+    if (t->tm)
+        LLVMDisposeTargetMachine(t->tm);
+    LLVMDisposeMessage(t->triple);
+    LLVMDisposeMessage(t->cpu);
+    LLVMDisposeMessage(t->features);
+}
+
+/* Every function gets the target CPU and features (what clang does), so the
+ * optimizer's cost models see the real vector width. */
+static void tag_functions(LLVMContextRef C, LLVMModuleRef M, const Target *t)
+{
+    for (LLVMValueRef f = LLVMGetFirstFunction(M); f; f = LLVMGetNextFunction(f)) {
+        if (LLVMIsDeclaration(f))
+            continue;
+        LLVMAddAttributeAtIndex(
+                f, LLVMAttributeFunctionIndex,
+                LLVMCreateStringAttribute(C, "target-cpu", 10, t->cpu, (unsigned)strlen(t->cpu)));
+        if (*t->features)
+            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+                                    LLVMCreateStringAttribute(C, "target-features", 15, t->features,
+                                                              (unsigned)strlen(t->features)));
+    }
+}
+
+static bool optimize(HbCx *cx, LLVMModuleRef M, const Target *t, int level)
+{
+    char passes[32];
+    snprintf(passes, sizeof passes, "default<O%d>", level < 0 ? 0 : level > 3 ? 3 : level);
+    LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef e = LLVMRunPasses(M, passes, t->tm, po);
+    LLVMDisposePassBuilderOptions(po);
+    if (e) {
+        char *msg = LLVMGetErrorMessage(e);
+        diag_file_error(cx, NULL, "internal error: LLVM passes failed: %s", msg);
+        LLVMDisposeErrorMessage(msg);
+        return false;
+    }
+    return true;
+}
+
+/* Write bytes to `path` (NULL: stdout) through output.h. */
+static bool write_bytes(HbCx *cx, const char *path, const void *data, size_t n)
+{
+    if (!path) {
+        fwrite(data, 1, n, stdout);
+        return hb_out_check_stream(cx, stdout, "standard output");
+    }
+    HbOut out;
+    if (!hb_out_begin(cx, &out, path, false))
+        return false;
+    bool ok = fwrite(data, 1, n, out.f) == n;
+    return hb_out_end(cx, &out, ok);
+}
+
+static bool emit_machine(HbCx *cx, LLVMModuleRef M, const Target *t, LLVMCodeGenFileType kind,
+                         LLVMMemoryBufferRef *buf)
+{
+    char *err = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(t->tm, M, kind, &err, buf)) {
+        diag_file_error(cx, NULL, "internal error: LLVM code generation failed: %s", err);
+        LLVMDisposeMessage(err);
+        return false;
+    }
+    return true;
+}
+
+/* "net.so" -> "net.h"; any other name gets ".h" appended. */
+static const char *header_path(HbCx *cx, const char *so)
+{
+    size_t n = strlen(so);
+    if (n > 3 && strcmp(so + n - 3, ".so") == 0)
+        return arena_printf(&cx->arena, "%.*s.h", (int)(n - 3), so);
+    return arena_printf(&cx->arena, "%s.h", so);
+}
+
+/* Run argv (no shell) and wait; true if it exited with 0. */
+static bool spawn_wait(HbCx *cx, char **argv)
+{
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    if (rc) {
+        diag_file_error(cx, NULL, "cannot run the linker '%s': %s", argv[0], strerror(rc));
+        return false;
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return true;
+    diag_file_error(cx, NULL, "the linker '%s' failed (exit status %d)", argv[0],
+                    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return false;
+}
+
+/* cc -shared -o SO OBJ RUNTIME -lm -lpthread, with the soname NAME's base name (so a
+ * program linked against it records that name, not a path); CC may hold a command with
+ * arguments. */
+static bool link_so(HbCx *cx, const char *so, const char *name, const char *obj,
+                    const char *runtime)
+{
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    const char *soname = arena_printf(&cx->arena, "-Wl,-soname,%s", base);
+    const char *cc = getenv("CC");
+    char *words = arena_strdup(&cx->arena, cc && *cc ? cc : "cc");
+    char *argv[64];
+    int n = 0;
+    for (char *s = strtok(words, " \t"); s && n < 50; s = strtok(NULL, " \t"))
+        argv[n++] = s;
+    const char *rest[] = {"-shared", soname, "-o", so, obj, runtime, "-lm", "-lpthread"};
+    for (size_t k = 0; k < sizeof rest / sizeof *rest; k++)
+        argv[n++] = (char *)rest[k];
+    argv[n] = NULL;
+    return spawn_wait(cx, argv);
+}
+
+/* The shared library and its header: both complete, or neither. */
+/* A new empty file $TMPDIR/hbnnc-XXXXXX<suffix> (NULL after a diagnostic). */
+static char *temp_file(HbCx *cx, const char *suffix)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path = arena_printf(&cx->arena, "%s/hbnnc-XXXXXX%s", dir && *dir ? dir : "/tmp", suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
+    if (fd < 0) {
+        diag_file_error(cx, path, "cannot create a temporary file: %s", strerror(errno));
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+static bool write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, n, f) == n;
+    return fclose(f) == 0 && ok;
+}
+
+/* Append the file at `path` to the stream (a library for a device / FIFO / socket). */
+static bool copy_into(const char *path, FILE *to)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char buf[1 << 16];
+    size_t n;
+    bool ok = true;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = ok && fwrite(buf, 1, n, to) == n;
+    fclose(f);
+    return ok;
+}
+
+/* Link the object into the library `lib` is writing: the linker writes the temporary
+ * file, or (an output written in place) a file of its own that is then copied. */
+static bool link_into(HbCx *cx, HbOut *lib, const char *name, const char *objpath,
+                      const char *runtime)
+{
+    if (!lib->direct)
+        return hb_out_close_stream(cx, lib) && link_so(cx, lib->path, name, objpath, runtime);
+    char *tmp = temp_file(cx, ".so");
+    bool ok = tmp && link_so(cx, tmp, name, objpath, runtime) && copy_into(tmp, lib->f);
+    if (tmp)
+        unlink(tmp);
+    return ok;
+}
+
+/* The shared library and its header: both complete, or neither. */
+static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o,
+                         LLVMMemoryBufferRef obj, const char *info)
+{
+    if (!o->runtime || access(o->runtime, R_OK) != 0) {
+        diag_file_error(cx, NULL, "cannot find the hbnnc runtime library '%s'",
+                        o->runtime ? o->runtime : "libhbnn_rt.a");
+        return false;
+    }
+    char *objpath = temp_file(cx, ".o");
+    if (!objpath)
+        return false;
+    bool ok = write_file(objpath, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
+    HbOut hdr, lib;
+    const char *htext = llvm_header_text(cx, m, llvm_c_name(cx, o->name), info);
+    if (!ok || !hb_out_begin(cx, &hdr, header_path(cx, o->output), false)) {
+        unlink(objpath);
+        return false;
+    }
+    ok = fputs(htext, hdr.f) >= 0;
+    if (!hb_out_begin(cx, &lib, o->output, true)) {
+        hb_out_end(cx, &hdr, false);
+        unlink(objpath);
+        return false;
+    }
+    ok = ok && link_into(cx, &lib, o->output, objpath, o->runtime);
+    unlink(objpath);
+    ok = hb_out_end(cx, &lib, ok) && ok;
+    return hb_out_end(cx, &hdr, ok) && ok;
+}
+
+static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Target *t)
+{
+    const char *cname = llvm_c_name(cx, o->name);
+    const char *info = llvm_info_text(cx, m, o, t->cpu);
+    if (o->emit == BE_HEADER) {
+        const char *h = llvm_header_text(cx, m, cname, info);
+        return write_bytes(cx, o->output, h, strlen(h));
+    }
+    LLVMContextRef C = LLVMContextCreate();
+    LLVMModuleRef M = LLVMModuleCreateWithNameInContext(cname, C);
+    LLVMSetSourceFileName(M, cname, strlen(cname));
+    LLVMSetTarget(M, t->triple);
+    LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(t->tm);
+    LLVMSetModuleDataLayout(M, dl);
+    G g = {.cx = cx, .m = m, .o = o, .C = C, .M = M, .info = info};
+    llvm_gen_module(&g);
+    tag_functions(C, M, t);
+    bool ok = optimize(cx, M, t, o->opt_level);
+    LLVMMemoryBufferRef buf = NULL;
+    if (ok && o->emit == BE_LLVM) {
+        char *text = LLVMPrintModuleToString(M);
+        ok = write_bytes(cx, o->output, text, strlen(text));
+        LLVMDisposeMessage(text);
+    } else if (ok && o->emit == BE_ASM) {
+        ok = emit_machine(cx, M, t, LLVMAssemblyFile, &buf) &&
+             write_bytes(cx, o->output, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
+    } else if (ok && o->emit == BE_OBJ) {
+        ok = emit_machine(cx, M, t, LLVMObjectFile, &buf) &&
+             write_bytes(cx, o->output, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
+    } else if (ok) {
+        ok = emit_machine(cx, M, t, LLVMObjectFile, &buf) && emit_library(cx, m, o, buf, info);
+    }
+    if (buf)
+        LLVMDisposeMemoryBuffer(buf);
+    LLVMDisposeTargetData(dl);
+    LLVMDisposeModule(M);
+    LLVMContextDispose(C);
+    return ok;
+}
+
+int llvm_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
+{
+    Target t = {0};
+    bool ok = make_target(cx, o, &t) && emit_all(cx, m, o, &t);
+    free_target(&t);
+    diag_flush(cx);
+    return ok ? 0 : 2; // driver.h EXIT_USAGE: output, linker or target failures
+}

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/* llvm_gen.c: the CPU backend's module builder. One LLVM module per network: every IR
+ * value gets a fixed slot of the per-thread workspace (planned here, allocated once by
+ * NAME_create), the per-example function runs the ops in order through the gen_NAME
+ * table generated from HB_IR_OPS, and the ABI functions wrap the runtime (runtime/hbrt.c). */
+#include "llvm_gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+
+#include "ice.h"
+
+LLVMValueRef g_i32(G *g, int64_t v)
+{
+    return LLVMConstInt(g->i32, (unsigned long long)v, 1);
+}
+
+LLVMValueRef g_i64(G *g, int64_t v)
+{
+    return LLVMConstInt(g->i64, (unsigned long long)v, 1);
+}
+
+LLVMValueRef g_f64(G *g, double v)
+{
+    return LLVMConstReal(g->f64, v);
+}
+
+LLVMValueRef g_alloc(G *g, uint64_t bytes)
+{
+    uint64_t at = g_plan_place(g, bytes);
+    LLVMValueRef idx = g_i64(g, (int64_t)at);
+    return LLVMBuildGEP2(g->eb, g->i8, g->ws, &idx, 1, "slot");
+}
+
+static LLVMValueRef global_data(G *g, const char *name, LLVMTypeRef et, LLVMValueRef *elems,
+                                uint64_t n)
+{
+    LLVMValueRef init = LLVMConstArray2(et, elems, n);
+    LLVMValueRef gv = LLVMAddGlobal(g->M, LLVMTypeOf(init), name);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+    LLVMSetAlignment(gv, 64);
+    return gv;
+}
+
+/* A private constant array of n elements made by elem(data, k). */
+static LLVMValueRef const_array(G *g, const char *name, LLVMTypeRef et, const void *data,
+                                uint64_t n, LLVMValueRef (*elem)(G *, const void *, uint64_t))
+{
+    LLVMValueRef *e = malloc((n ? n : 1) * sizeof *e);
+    HB_CHECK(e, "out of memory");
+    for (uint64_t k = 0; k < n; k++)
+        e[k] = elem(g, data, k);
+    LLVMValueRef gv = global_data(g, name, et, e, n);
+    free(e);
+    return gv;
+}
+
+static LLVMValueRef word_at(G *g, const void *d, uint64_t k)
+{
+    return LLVMConstInt(g->i64, ((const uint64_t *)d)[k], 0);
+}
+
+static LLVMValueRef int_at(G *g, const void *d, uint64_t k)
+{
+    return g_i32(g, ((const int32_t *)d)[k]);
+}
+
+static LLVMValueRef float_at(G *g, const void *d, uint64_t k)
+{
+    return LLVMConstReal(g->f32, (double)((const float *)d)[k]);
+}
+
+LLVMValueRef g_words(G *g, const char *name, const uint64_t *w, uint64_t n)
+{
+    return const_array(g, name, g->i64, w, n, word_at);
+}
+
+LLVMValueRef g_ints(G *g, const char *name, const int32_t *v, uint64_t n)
+{
+    return const_array(g, name, g->i32, v, n, int_at);
+}
+
+static LLVMValueRef g_floats(G *g, const char *name, const float *v, uint64_t n)
+{
+    return const_array(g, name, g->f32, v, n, float_at);
+}
+
+LLVMValueRef g_const(G *g, uint32_t k)
+{
+    if (g->cst[k])
+        return g->cst[k];
+    const IrConst *c = &g->m->consts.data[k];
+    uint64_t n = ir_type_elems(&c->type);
+    const char *name = arena_printf(&g->cx->arena, "c.%s", c->name);
+    if (c->type.enc == IR_F32)
+        g->cst[k] = g_floats(g, name, c->f, n);
+    else if (c->type.enc == IR_I32)
+        g->cst[k] = g_ints(g, name, c->i, n);
+    else
+        g->cst[k] = g_words(g, name, c->planes,
+                            (uint64_t)c->type.bits * (uint64_t)c->type.d[0] * c->wpr);
+    return g->cst[k];
+}
+
+LLVMValueRef g_gep(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i)
+{
+    return LLVMBuildGEP2(g->b, t, p, &i, 1, "");
+}
+
+LLVMValueRef g_load(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i)
+{
+    return LLVMBuildLoad2(g->b, t, g_gep(g, t, p, i), "");
+}
+
+void g_store(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i, LLVMValueRef v)
+{
+    LLVMBuildStore(g->b, v, g_gep(g, t, p, i));
+}
+
+void g_memset0(G *g, LLVMValueRef p, uint64_t bytes)
+{
+    LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), g_i64(g, (int64_t)bytes), 1);
+}
+
+void g_memcpy(G *g, LLVMValueRef dst, LLVMValueRef src, uint64_t bytes)
+{
+    LLVMBuildMemCpy(g->b, dst, 1, src, 1, g_i64(g, (int64_t)bytes));
+}
+
+LLVMValueRef g_loop_begin(G *g, GLoop *l, LLVMValueRef n, const char *name)
+{
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+    l->head = LLVMAppendBasicBlockInContext(g->C, g->fn, name);
+    l->body = LLVMAppendBasicBlockInContext(g->C, g->fn, "body");
+    l->exit = LLVMAppendBasicBlockInContext(g->C, g->fn, "exit");
+    LLVMBuildBr(g->b, l->head);
+    LLVMPositionBuilderAtEnd(g->b, l->head);
+    l->i = LLVMBuildPhi(g->b, g->i64, name);
+    LLVMValueRef zero = g_i64(g, 0);
+    LLVMAddIncoming(l->i, &zero, &pre, 1);
+    LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, l->i, n, ""), l->body, l->exit);
+    LLVMPositionBuilderAtEnd(g->b, l->body);
+    return l->i;
+}
+
+void g_loop_end(G *g, GLoop *l)
+{
+    LLVMValueRef next = LLVMBuildAdd(g->b, l->i, g_i64(g, 1), "");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(g->b);
+    LLVMAddIncoming(l->i, &next, &from, 1);
+    LLVMBuildBr(g->b, l->head);
+    LLVMPositionBuilderAtEnd(g->b, l->exit);
+}
+
+/* Every function has an entry block for stack slots and workspace addresses (so they
+ * dominate every use) that falls through to the code. */
+void g_fn_begin(G *g, LLVMValueRef fn)
+{
+    g->fn = fn;
+    LLVMPositionBuilderAtEnd(g->eb, LLVMAppendBasicBlockInContext(g->C, fn, "entry"));
+    LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->C, fn, "start"));
+}
+
+void g_fn_end(G *g)
+{
+    LLVMBuildBr(g->eb, LLVMGetNextBasicBlock(LLVMGetEntryBasicBlock(g->fn)));
+}
+
+LLVMValueRef g_var(G *g, LLVMTypeRef t, LLVMValueRef init)
+{
+    LLVMValueRef a = LLVMBuildAlloca(g->eb, t, "v");
+    if (init)
+        LLVMBuildStore(g->b, init, a);
+    return a;
+}
+
+LLVMValueRef g_call(G *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, unsigned np,
+                    LLVMValueRef *args)
+{
+    LLVMTypeRef ft = LLVMFunctionType(ret, params, np, 0);
+    LLVMValueRef f = LLVMGetNamedFunction(g->M, name);
+    if (!f)
+        f = LLVMAddFunction(g->M, name, ft);
+    return LLVMBuildCall2(g->b, ft, f, args, np, "");
+}
+
+GVal *g_arg(G *g, int k)
+{
+    return &g->val[g->in->args[k].id];
+}
+
+const IrType *g_argt(G *g, int k)
+{
+    return ir_arg_type(g->m, g->in->args[k]);
+}
+
+const IrConst *g_argc(G *g, int k)
+{
+    return &g->m->consts.data[g->in->args[k].id];
+}
+
+GVal *g_out(G *g)
+{
+    return &g->val[g->in->result];
+}
+
+const IrType *g_outt(G *g)
+{
+    return &g->m->values.data[g->in->result].type;
+}
+
+void g_alloc_value(G *g, GVal *v, const IrType *t)
+{
+    uint64_t n = ir_type_elems(t);
+    g->owner = g->in->result;
+    v->p = g_alloc(g, t->enc == IR_BITS ? n : 4 * n);
+    v->w = t->enc == IR_BITS && t->masked ? g_alloc(g, n) : NULL;
+    if (t->enc != IR_BITS)
+        v->beta = NULL;
+    else if (t->scale == IR_SC_STATIC)
+        v->beta = g_const(g, t->scale_const);
+    else if (t->scale == IR_SC_RUNTIME)
+        v->beta = g_alloc(g, 4 * IR_MAX_BITS);
+    else
+        v->beta = g->unit_beta;
+    g->owner = UINT32_MAX;
+}
+
+typedef void (*GenFn)(G *);
+static const GenFn gen_fns[IR_OP_COUNT] = {
+#define X(e, name, operands) [IR_OP_##e] = gen_##name,
+        HB_IR_OPS(X)
+#undef X
+};
+
+/* Copy output k to outs[k] (floats, or int32 for an i32 output). */
+static void gen_outputs(G *g, LLVMValueRef outs)
+{
+    for (uint32_t k = 0; k < g->m->outputs.len; k++) {
+        uint32_t v = g->m->outputs.data[k];
+        uint64_t n = ir_type_elems(&g->m->values.data[v].type);
+        LLVMValueRef dst = g_load(g, g->ptr, outs, g_i64(g, k));
+        g_memcpy(g, dst, g->val[v].p, 4 * n);
+    }
+}
+
+static void gen_example(G *g, LLVMValueRef fn)
+{
+    g_fn_begin(g, fn);
+    g->ws = LLVMGetParam(fn, 0);
+    g->ins = LLVMGetParam(fn, 1);
+    g_plan_begin(g);
+    g->owner = UINT32_MAX;
+    for (uint32_t k = 0; k < g->m->insts.len; k++) {
+        g->in = &g->m->insts.data[k];
+        gen_fns[g->in->op](g);
+        g_plan_after(g, k);
+    }
+    g_plan_end(g);
+    gen_outputs(g, LLVMGetParam(fn, 2));
+    LLVMBuildRetVoid(g->b);
+    g_fn_end(g);
+}
+
+static void set_fn_attrs(G *g, LLVMValueRef fn)
+{
+    static const char nounwind[] = "nounwind";
+    unsigned kind = LLVMGetEnumAttributeKindForName(nounwind, sizeof nounwind - 1);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, kind, 0));
+}
+
+static LLVMValueRef add_fn(G *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *ps, unsigned n,
+                           bool exported)
+{
+    LLVMValueRef fn = LLVMAddFunction(g->M, name, LLVMFunctionType(ret, ps, n, 0));
+    LLVMSetLinkage(fn, exported ? LLVMExternalLinkage : LLVMInternalLinkage);
+    set_fn_attrs(g, fn);
+    g_fn_begin(g, fn);
+    return fn;
+}
+
+static LLVMValueRef elems_table(G *g, const char *name, const uint32_t *vals, uint32_t n)
+{
+    uint64_t w[64];
+    HB_CHECK(n <= 64, "too many inputs or outputs");
+    for (uint32_t k = 0; k < n; k++)
+        w[k] = ir_type_elems(&g->m->values.data[vals[k]].type);
+    return g_words(g, name, w, n);
+}
+
+/* NAME_create / NAME_run_n / NAME_run / NAME_destroy / NAME_info around the runtime. */
+static void gen_api(G *g, const char *cname, LLVMValueRef example, const char *info)
+{
+    Arena *a = &g->cx->arena;
+    LLVMTypeRef p = g->ptr, i32 = g->i32;
+    LLVMValueRef fn = add_fn(g, arena_printf(a, "%s_create", cname), p, &i32, 1, true);
+    LLVMValueRef cargs[] = {LLVMGetParam(fn, 0), g_i64(g, (int64_t)g->ws_bytes)};
+    LLVMBuildRet(g->b, g_call(g, "hbrt_create", p, (LLVMTypeRef[]){i32, g->i64}, 2, cargs));
+    g_fn_end(g);
+
+    LLVMValueRef ine = elems_table(g, "in.elems", g->m->inputs.data, g->m->inputs.len);
+    LLVMValueRef oute = elems_table(g, "out.elems", g->m->outputs.data, g->m->outputs.len);
+    LLVMTypeRef rn[] = {p, p, p, i32};
+    fn = add_fn(g, arena_printf(a, "%s_run_n", cname), i32, rn, 4, true);
+    LLVMValueRef rargs[] = {LLVMGetParam(fn, 0), example, g_i32(g, g->m->inputs.len),
+                            LLVMGetParam(fn, 1), ine,     g_i32(g, g->m->outputs.len),
+                            LLVMGetParam(fn, 2), oute,    LLVMGetParam(fn, 3)};
+    LLVMTypeRef rt[] = {p, p, i32, p, p, i32, p, p, i32};
+    LLVMValueRef run_n = fn;
+    LLVMBuildRet(g->b, g_call(g, "hbrt_run", i32, rt, 9, rargs));
+    g_fn_end(g);
+
+    if (g->m->inputs.len == 1 && g->m->outputs.len == 1) {
+        fn = add_fn(g, arena_printf(a, "%s_run", cname), i32, rn, 4, true);
+        LLVMValueRef in = g_var(g, p, LLVMGetParam(fn, 1));
+        LLVMValueRef out = g_var(g, p, LLVMGetParam(fn, 2));
+        LLVMValueRef args[] = {LLVMGetParam(fn, 0), in, out, LLVMGetParam(fn, 3)};
+        LLVMBuildRet(g->b,
+                     LLVMBuildCall2(g->b, LLVMFunctionType(i32, rn, 4, 0), run_n, args, 4, ""));
+        g_fn_end(g);
+    }
+    fn = add_fn(g, arena_printf(a, "%s_destroy", cname), g->vd, &p, 1, true);
+    LLVMValueRef d = LLVMGetParam(fn, 0);
+    g_call(g, "hbrt_destroy", g->vd, &p, 1, &d);
+    LLVMBuildRetVoid(g->b);
+    g_fn_end(g);
+
+    fn = add_fn(g, arena_printf(a, "%s_info", cname), p, NULL, 0, true);
+    LLVMValueRef s = LLVMConstStringInContext(g->C, info, (unsigned)strlen(info), 0);
+    LLVMValueRef gs = LLVMAddGlobal(g->M, LLVMTypeOf(s), "info");
+    LLVMSetInitializer(gs, s);
+    LLVMSetGlobalConstant(gs, 1);
+    LLVMSetLinkage(gs, LLVMPrivateLinkage);
+    LLVMBuildRet(g->b, gs);
+    g_fn_end(g);
+}
+
+void llvm_gen_module(G *g)
+{
+    g->i1 = LLVMInt1TypeInContext(g->C);
+    g->i8 = LLVMInt8TypeInContext(g->C);
+    g->i32 = LLVMInt32TypeInContext(g->C);
+    g->i64 = LLVMInt64TypeInContext(g->C);
+    g->f32 = LLVMFloatTypeInContext(g->C);
+    g->f64 = LLVMDoubleTypeInContext(g->C);
+    g->ptr = LLVMPointerTypeInContext(g->C, 0);
+    g->vd = LLVMVoidTypeInContext(g->C);
+    g->b = LLVMCreateBuilderInContext(g->C);
+    g->eb = LLVMCreateBuilderInContext(g->C);
+    g->val = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->val);
+    g->cst = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst);
+    float one = 1.0f;
+    g->unit_beta = g_floats(g, "unit.beta", &one, 1);
+
+    const char *cname = llvm_c_name(g->cx, g->o->name);
+    LLVMTypeRef ps[] = {g->ptr, g->ptr, g->ptr};
+    LLVMValueRef ex = LLVMAddFunction(g->M, arena_printf(&g->cx->arena, "%s.example", cname),
+                                      LLVMFunctionType(g->vd, ps, 3, 0));
+    LLVMSetLinkage(ex, LLVMInternalLinkage);
+    set_fn_attrs(g, ex);
+    gen_example(g, ex);
+    gen_api(g, cname, ex, g->info);
+    LLVMDisposeBuilder(g->b);
+    LLVMDisposeBuilder(g->eb);
+
+    char *msg = NULL;
+    bool bad = LLVMVerifyModule(g->M, LLVMReturnStatusAction, &msg);
+    HB_CHECK(!bad, "the generated LLVM module does not verify: %s", msg);
+    LLVMDisposeMessage(msg);
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/* llvm_gen.h: what the CPU backend's code generator shares between its files: the
+ * generation state (one LLVM module per network), loop and constant helpers, and the
+ * per-op generators gen_NAME (one per HB_IR_OPS row, llvm_ops_float.c / llvm_ops_bits.c).
+ * Internal to backends/llvm/: llvm-c types never leave this folder. */
+#ifndef HB_LLVM_GEN_H
+#define HB_LLVM_GEN_H
+
+#include <llvm-c/Core.h>
+
+#include "backend.h"
+
+/* One value's storage inside the per-thread workspace (or an alias of another's). */
+typedef struct GVal {
+    LLVMValueRef p;    // f32 / i32 elements, or the sign bytes of a bits value
+    LLVMValueRef w;    // masked bits: one width byte per element
+    LLVMValueRef beta; // bits: float[K] level scales (runtime: in the workspace)
+} GVal;
+
+typedef struct GPlan GPlan; // the workspace plan (llvm_plan.c)
+
+typedef struct G {
+    HbCx *cx;
+    const IrModule *m;
+    const BackendOptions *o;
+    LLVMContextRef C;
+    LLVMModuleRef M;
+    LLVMBuilderRef b;  // the code
+    LLVMBuilderRef eb; // the entry block: stack slots, workspace addresses
+    LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, vd;
+    LLVMValueRef fn;   // the per-example function being generated
+    LLVMValueRef ws;   // its workspace argument
+    LLVMValueRef ins;  // its input pointer array argument
+    GVal *val;         // per IR value
+    LLVMValueRef *cst; // per IR constant: a private global (lazily made)
+    LLVMValueRef unit_beta;
+    uint64_t ws_bytes; // workspace size so far (per thread)
+    GPlan *plan;
+    uint32_t owner;   // the value g_alloc is placing, or UINT32_MAX for scratch
+    const IrInst *in; // the instruction being generated
+    const char *info; // what NAME_info() returns
+} G;
+
+/* ---- helpers (llvm_gen.c) ---- */
+LLVMValueRef g_i32(G *g, int64_t v);
+LLVMValueRef g_i64(G *g, int64_t v);
+LLVMValueRef g_f64(G *g, double v);
+/* i64 index arithmetic: a * k, a + b, a + k. */
+static inline LLVMValueRef g_mulk(G *g, LLVMValueRef a, int64_t k)
+{
+    return LLVMBuildMul(g->b, a, g_i64(g, k), "");
+}
+static inline LLVMValueRef g_add(G *g, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildAdd(g->b, a, b, "");
+}
+static inline LLVMValueRef g_addk(G *g, LLVMValueRef a, int64_t k)
+{
+    return LLVMBuildAdd(g->b, a, g_i64(g, k), "");
+}
+/* Workspace planning (llvm_plan.c): begin/end around the example function; place
+ * returns the offset of a region for g->owner; after instruction k, free what died. */
+void g_plan_begin(G *g);
+void g_plan_end(G *g);
+uint64_t g_plan_place(G *g, uint64_t bytes);
+void g_plan_after(G *g, uint32_t k);
+/* A pointer to `bytes` bytes of the workspace (64-byte aligned) for the current op:
+ * scratch, or the storage of the value g_alloc_value is placing. */
+LLVMValueRef g_alloc(G *g, uint64_t bytes);
+/* The global holding constant k's data (f32/i32 elements; bits: the sign planes). */
+LLVMValueRef g_const(G *g, uint32_t k);
+/* A private constant global of n i64 / i32 words. */
+LLVMValueRef g_words(G *g, const char *name, const uint64_t *w, uint64_t n);
+LLVMValueRef g_ints(G *g, const char *name, const int32_t *v, uint64_t n);
+/* Element access: load/store element `i` (an i64) of a typed array at p. */
+LLVMValueRef g_load(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i);
+void g_store(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i, LLVMValueRef v);
+LLVMValueRef g_gep(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i);
+void g_memset0(G *g, LLVMValueRef p, uint64_t bytes);
+void g_memcpy(G *g, LLVMValueRef dst, LLVMValueRef src, uint64_t bytes);
+/* A counted loop for (i = 0; i < n; i++): g_loop_begin returns i (an i64); the body is
+ * generated between begin and end. */
+typedef struct GLoop {
+    LLVMBasicBlockRef head, body, exit;
+    LLVMValueRef i;
+} GLoop;
+LLVMValueRef g_loop_begin(G *g, GLoop *l, LLVMValueRef n, const char *name);
+void g_loop_end(G *g, GLoop *l);
+void g_fn_begin(G *g, LLVMValueRef fn);
+void g_fn_end(G *g);
+/* A stack slot (in the entry block, promoted to a register by mem2reg). */
+LLVMValueRef g_var(G *g, LLVMTypeRef t, LLVMValueRef init);
+LLVMValueRef g_call(G *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, unsigned np,
+                    LLVMValueRef *args);
+/* Operand k of the current instruction: its storage, type, constant. */
+GVal *g_arg(G *g, int k);
+const IrType *g_argt(G *g, int k);
+const IrConst *g_argc(G *g, int k);
+GVal *g_out(G *g);
+const IrType *g_outt(G *g);
+/* Storage for a value of type t (the result of the current instruction). */
+void g_alloc_value(G *g, GVal *v, const IrType *t);
+
+/* ---- per-op generators: one per HB_IR_OPS row ---- */
+#define X(e, name, operands) void gen_##name(G *g);
+HB_IR_OPS(X)
+#undef X
+
+/* ---- the module around the network (llvm_gen.c) and its emission (llvm_emit.c) ---- */
+/* Build and verify the module for `m` (a module that does not verify is an internal
+ * error). */
+void llvm_gen_module(G *g);
+/* The C header text for the ABI (llvm_header.c), arena-allocated. */
+const char *llvm_header_text(HbCx *cx, const IrModule *m, const char *name, const char *info);
+/* The identifier prefix: the network's name with every non-identifier byte as '_'. */
+const char *llvm_c_name(HbCx *cx, const char *name);
+/* The text NAME_info() returns (hbnnc version, CPU, per-layer bits). */
+const char *llvm_info_text(HbCx *cx, const IrModule *m, const BackendOptions *o, const char *cpu);
+
+#endif

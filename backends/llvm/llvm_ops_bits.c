@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/* llvm_ops_bits.c: the bit-plane ops of the CPU backend (docs/ir.md §4), bit for bit
+ * the interpreter's (compiler/interp/interp_bits.c). Bits values keep the
+ * interpreter's layout between ops (one sign byte per element, bit n = plane n, and a
+ * width byte when masked); the bpop kernels that pack them are in llvm_bpop.c. */
+#include <string.h>
+
+#include "llvm_gen.h"
+
+#define B g->b
+
+/* The width of element e of bits value x (an i64): its width byte, or the constant K. */
+static LLVMValueRef width_of(G *g, const GVal *x, const IrType *t, LLVMValueRef e)
+{
+    if (!t->masked)
+        return g_i64(g, t->bits);
+    return LLVMBuildZExt(B, g_load(g, g->i8, x->w, e), g->i64, "");
+}
+
+/* sign(x) = +1 iff x > 0 (0 and NaN give -1). */
+void gen_sign(G *g)
+{
+    GVal *out = g_out(g);
+    g_alloc_value(g, out, g_outt(g));
+    LLVMValueRef x = g_arg(g, 0)->p;
+    GLoop l;
+    LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)ir_type_elems(g_outt(g))), "j");
+    LLVMValueRef pos =
+            LLVMBuildFCmp(B, LLVMRealOGT, g_load(g, g->f32, x, j), LLVMConstReal(g->f32, 0), "");
+    g_store(g, g->i8, out->p, j, LLVMBuildZExt(B, pos, g->i8, ""));
+    g_loop_end(g, &l);
+}
+
+/* Algorithm 1 on this example (heterogeneous widths): the runtime's copy of
+ * quant_assign_widths(). */
+static void assign_widths(G *g, LLVMValueRef x, uint64_t n, LLVMValueRef M)
+{
+    const IrAttr *w = ir_quant_widths(g->in), *f = ir_quant_fracs(g->in);
+    int32_t bits[IR_MAX_LIST];
+    uint64_t fr[IR_MAX_LIST];
+    for (int k = 0; k < w->n; k++) {
+        bits[k] = (int32_t)w->i[k];
+        memcpy(&fr[k], &f->f[k], 8);
+    }
+    LLVMValueRef gb = g_ints(g, "q.bits", bits, (uint64_t)w->n);
+    LLVMValueRef gf = g_words(g, "q.fracs", fr, (uint64_t)w->n);
+    LLVMTypeRef ps[] = {g->ptr, g->i32, g->i32, g->ptr, g->ptr, g->i32, g->i64, g->ptr};
+    LLVMValueRef args[] = {x,
+                           g_i32(g, (int64_t)n),
+                           g_i32(g, w->n),
+                           gb,
+                           gf,
+                           g_i32(g, ir_quant_select(g->in)),
+                           g_i64(g, ir_quant_seed(g->in)),
+                           M};
+    g_call(g, "hbrt_assign_widths", g->vd, ps, 8, args);
+}
+
+/* Static scales: E = x (double); for level m < width: bit = [E > 0], E -= +-beta_m. */
+static void quant_static(G *g, LLVMValueRef x, LLVMValueRef M, uint64_t n)
+{
+    const IrType *t = g_outt(g);
+    const float *beta = g->m->consts.data[t->scale_const].f;
+    GVal *out = g_out(g);
+    GLoop l;
+    LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)n), "j");
+    LLVMValueRef e = LLVMBuildFPExt(B, g_load(g, g->f32, x, j), g->f64, "");
+    LLVMValueRef mj = M ? LLVMBuildZExt(B, g_load(g, g->i8, M, j), g->i64, "") : NULL;
+    LLVMValueRef bits = LLVMConstInt(g->i8, 0, 0);
+    for (int m = 0; m < t->bits; m++) {
+        LLVMValueRef act =
+                mj ? LLVMBuildICmp(B, LLVMIntSGT, mj, g_i64(g, m), "") : LLVMConstInt(g->i1, 1, 0);
+        LLVMValueRef pos = LLVMBuildFCmp(B, LLVMRealOGT, e, g_f64(g, 0), "");
+        LLVMValueRef bit = LLVMBuildZExt(B, LLVMBuildAnd(B, act, pos, ""), g->i8, "");
+        bits = LLVMBuildOr(B, bits, LLVMBuildShl(B, bit, LLVMConstInt(g->i8, (unsigned)m, 0), ""),
+                           "");
+        LLVMValueRef d =
+                LLVMBuildSelect(B, pos, g_f64(g, (double)beta[m]), g_f64(g, -(double)beta[m]), "");
+        e = LLVMBuildSelect(B, act, LLVMBuildFSub(B, e, d, ""), e, "");
+    }
+    g_store(g, g->i8, out->p, j, bits);
+    g_loop_end(g, &l);
+}
+
+void gen_quant(G *g)
+{
+    const IrType *t = g_outt(g);
+    uint64_t n = ir_type_elems(t);
+    const IrAttr *w = ir_quant_widths(g->in);
+    GVal *out = g_out(g);
+    g_alloc_value(g, out, t);
+    LLVMValueRef x = g_arg(g, 0)->p;
+    bool runtime = t->scale == IR_SC_RUNTIME;
+    LLVMValueRef M = out->w;
+    if (!M && (w->n > 1 || runtime))
+        M = g_alloc(g, n);
+    LLVMValueRef E = runtime ? g_alloc(g, 8 * n) : NULL;
+    if (w->n > 1)
+        assign_widths(g, x, n, M);
+    else if (M)
+        LLVMBuildMemSet(B, M, LLVMConstInt(g->i8, (unsigned long long)w->i[0], 0),
+                        g_i64(g, (int64_t)n), 1);
+    if (!runtime) {
+        quant_static(g, x, M, n);
+        return;
+    }
+    // Eq. 5 per example: the runtime's copy of quant_binarize_work().
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->ptr, g->i32, g->ptr, g->ptr, g->ptr};
+    LLVMValueRef args[] = {x, g_i64(g, (int64_t)n), M, g_i32(g, t->bits), out->beta, out->p, E};
+    g_call(g, "hbrt_binarize", g->vd, ps, 7, args);
+}
+
+/* x^_j = sum_{m < width_j} +-beta_m in double, level order, rounded once. */
+void gen_dequant(G *g)
+{
+    const IrType *xt = g_argt(g, 0);
+    GVal *out = g_out(g), *x = g_arg(g, 0);
+    g_alloc_value(g, out, g_outt(g));
+    LLVMValueRef beta[IR_MAX_BITS];
+    for (int m = 0; m < xt->bits; m++)
+        beta[m] = LLVMBuildFPExt(B, g_load(g, g->f32, x->beta, g_i64(g, m)), g->f64, "");
+    GLoop l;
+    LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)ir_type_elems(xt)), "j");
+    LLVMValueRef s = g_load(g, g->i8, x->p, j), wj = width_of(g, x, xt, j);
+    LLVMValueRef acc = g_f64(g, 0);
+    for (int m = 0; m < xt->bits; m++) {
+        LLVMValueRef bit = LLVMBuildTrunc(
+                B, LLVMBuildLShr(B, s, LLVMConstInt(g->i8, (unsigned)m, 0), ""), g->i1, "");
+        LLVMValueRef v = LLVMBuildSelect(B, bit, beta[m], LLVMBuildFNeg(B, beta[m], ""), "");
+        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntSGT, wj, g_i64(g, m), "");
+        acc = LLVMBuildSelect(B, act, LLVMBuildFAdd(B, acc, v, ""), acc, "");
+    }
+    g_store(g, g->f32, out->p, j, LLVMBuildFPTrunc(B, acc, g->f32, ""));
+    g_loop_end(g, &l);
+}
+
+/* acc = sum_p coef[row(o)][p] * S_p, exact in 64 bits (|acc| <= bound <= 2^30). */
+void gen_icomb(G *g)
+{
+    const IrType *st = g_argt(g, 0);
+    const IrConst *c = g_argc(g, 1);
+    int64_t P = st->d[0], O = st->d[1], npos = (int64_t)ir_type_elems(g_outt(g)), per = npos / O;
+    GVal *out = g_out(g);
+    g_alloc_value(g, out, g_outt(g));
+    LLVMValueRef S = g_arg(g, 0)->p, coef = g_const(g, g->in->args[1].id);
+    GLoop lo, lq;
+    LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
+    LLVMValueRef row = c->type.d[0] == 1 ? g_i64(g, 0) : g_mulk(g, o, P);
+    LLVMValueRef k[IR_MAX_BITS * IR_MAX_BITS];
+    for (int64_t p = 0; p < P; p++)
+        k[p] = LLVMBuildSExt(B, g_load(g, g->i32, coef, g_add(g, row, g_i64(g, p))), g->i64, "");
+    LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
+    LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q), acc = g_i64(g, 0);
+    for (int64_t p = 0; p < P; p++) {
+        LLVMValueRef s = LLVMBuildSExt(B, g_load(g, g->i32, S, g_add(g, pos, g_i64(g, p * npos))),
+                                       g->i64, "");
+        acc = g_add(g, acc, LLVMBuildMul(B, k[p], s, ""));
+    }
+    g_store(g, g->i32, out->p, pos, LLVMBuildTrunc(B, acc, g->i32, ""));
+    g_loop_end(g, &lq);
+    g_loop_end(g, &lo);
+}
+
+/* y = sum_m sum_n (alpha_m * beta_n) * S_mn + b in double (m outer, n inner), rounded
+ * once; beta from the bits value the bpop read. */
+void gen_fcomb(G *g)
+{
+    const IrType *st = g_argt(g, 0), *xt = g_argt(g, 1);
+    const IrConst *al = g_argc(g, 2);
+    int kx = xt->bits, kw = (int)(st->d[0] / kx);
+    int64_t O = st->d[1], npos = (int64_t)ir_type_elems(g_outt(g)), per = npos / O;
+    GVal *out = g_out(g);
+    g_alloc_value(g, out, g_outt(g));
+    LLVMValueRef S = g_arg(g, 0)->p, beta = g_arg(g, 1)->beta;
+    LLVMValueRef alpha = g_const(g, g->in->args[2].id), bias = g_const(g, g->in->args[3].id);
+    LLVMValueRef bn[IR_MAX_BITS];
+    for (int n = 0; n < kx; n++)
+        bn[n] = LLVMBuildFPExt(B, g_load(g, g->f32, beta, g_i64(g, n)), g->f64, "");
+    GLoop lo, lq;
+    LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
+    LLVMValueRef row = al->type.d[0] == 1 ? g_i64(g, 0) : g_mulk(g, o, kw);
+    LLVMValueRef ab[IR_MAX_BITS * IR_MAX_BITS];
+    for (int m = 0; m < kw; m++) {
+        LLVMValueRef a =
+                LLVMBuildFPExt(B, g_load(g, g->f32, alpha, g_add(g, row, g_i64(g, m))), g->f64, "");
+        for (int n = 0; n < kx; n++)
+            ab[m * kx + n] = LLVMBuildFMul(B, a, bn[n], "");
+    }
+    LLVMValueRef b = LLVMBuildFPExt(B, g_load(g, g->f32, bias, o), g->f64, "");
+    LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
+    LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q), y = g_f64(g, 0);
+    for (int p = 0; p < kw * kx; p++) {
+        LLVMValueRef s = g_load(g, g->i32, S, g_add(g, pos, g_i64(g, p * npos)));
+        s = LLVMBuildSIToFP(B, s, g->f64, "");
+        y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, ab[p], s, ""), "");
+    }
+    y = LLVMBuildFAdd(B, y, b, "");
+    g_store(g, g->f32, out->p, pos, LLVMBuildFPTrunc(B, y, g->f32, ""));
+    g_loop_end(g, &lq);
+    g_loop_end(g, &lo);
+}
+
+/* v = neg ? -acc : acc; level m: bit = [v >= thr[o][j]], j = 2j + 1 + bit. */
+void gen_threshold(G *g)
+{
+    const IrType *t = g_outt(g);
+    int k = t->bits;
+    int64_t nodes = ((int64_t)1 << k) - 1, O = t->d[0];
+    int64_t npos = (int64_t)ir_type_elems(t), per = npos / O;
+    GVal *out = g_out(g);
+    g_alloc_value(g, out, t);
+    LLVMValueRef acc = g_arg(g, 0)->p;
+    LLVMValueRef neg = g_const(g, g->in->args[1].id), thr = g_const(g, g->in->args[2].id);
+    GLoop lo, lq;
+    LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
+    LLVMValueRef isneg = LLVMBuildICmp(B, LLVMIntNE, g_load(g, g->i32, neg, o), g_i32(g, 0), "");
+    LLVMValueRef base = g_mulk(g, o, nodes);
+    LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
+    LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q);
+    LLVMValueRef v = LLVMBuildSExt(B, g_load(g, g->i32, acc, pos), g->i64, "");
+    v = LLVMBuildSelect(B, isneg, LLVMBuildNeg(B, v, ""), v, "");
+    LLVMValueRef j = g_i64(g, 0), bits = LLVMConstInt(g->i8, 0, 0);
+    for (int m = 0; m < k; m++) {
+        LLVMValueRef th = LLVMBuildSExt(B, g_load(g, g->i32, thr, g_add(g, base, j)), g->i64, "");
+        LLVMValueRef bit = LLVMBuildICmp(B, LLVMIntSGE, v, th, "");
+        LLVMValueRef b8 = LLVMBuildZExt(B, bit, g->i8, "");
+        bits = LLVMBuildOr(B, bits, LLVMBuildShl(B, b8, LLVMConstInt(g->i8, (unsigned)m, 0), ""),
+                           "");
+        j = g_add(g, g_add(g, g_mulk(g, j, 2), g_i64(g, 1)), LLVMBuildZExt(B, bit, g->i64, ""));
+    }
+    g_store(g, g->i8, out->p, pos, bits);
+    g_loop_end(g, &lq);
+    g_loop_end(g, &lo);
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/* llvm_plan.c: the per-thread workspace plan of a generated library. Every value and
+ * every op's scratch buffer gets a 64-byte aligned region of one workspace, allocated
+ * once by NAME_create; a value's region is reused once its last reader has run
+ * (activations share memory by liveness). A flatten result shares its operand's
+ * region, so the operand lives as long as either. First fit over a free list kept
+ * sorted and coalesced; the plan is computed while the ops are generated, in order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ice.h"
+#include "llvm_gen.h"
+
+typedef struct Region {
+    uint64_t off, size;
+    uint32_t owner; // the value (its root), or UINT32_MAX for an op's scratch
+} Region;
+
+struct GPlan {
+    uint32_t *root; // per value: whose storage it uses (flatten aliases), else itself
+    uint32_t *last; // per root: the last instruction reading it (UINT32_MAX: an output)
+    Region *live;
+    uint32_t nlive, caplive;
+    Region *free; // sorted by offset, coalesced
+    uint32_t nfree, capfree;
+};
+
+static void *grow(void *p, uint32_t *cap, size_t size)
+{
+    *cap = *cap ? *cap * 2 : 16;
+    void *q = realloc(p, *cap * size);
+    HB_CHECK(q, "out of memory");
+    return q;
+}
+
+void g_plan_begin(G *g)
+{
+    const IrModule *m = g->m;
+    GPlan *p = calloc(1, sizeof *p);
+    HB_CHECK(p, "out of memory");
+    uint32_t nv = m->values.len + 1;
+    p->root = calloc(nv, sizeof *p->root);
+    p->last = calloc(nv, sizeof *p->last);
+    HB_CHECK(p->root && p->last, "out of memory");
+    for (uint32_t v = 0; v < m->values.len; v++) {
+        p->root[v] = v;
+        p->last[v] = m->values.data[v].def;
+    }
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op == IR_OP_FLATTEN)
+            p->root[in->result] = p->root[in->args[0].id];
+        for (uint32_t a = 0; a < in->nargs; a++)
+            if (!in->args[a].is_const && p->last[p->root[in->args[a].id]] < k)
+                p->last[p->root[in->args[a].id]] = k;
+        if (p->last[p->root[in->result]] < k)
+            p->last[p->root[in->result]] = k;
+    }
+    for (uint32_t k = 0; k < m->outputs.len; k++)
+        p->last[p->root[m->outputs.data[k]]] = UINT32_MAX;
+    g->plan = p;
+}
+
+void g_plan_end(G *g)
+{
+    GPlan *p = g->plan;
+    free(p->root);
+    free(p->last);
+    free(p->live);
+    free(p->free);
+    free(p);
+    g->plan = NULL;
+}
+
+uint64_t g_plan_place(G *g, uint64_t bytes)
+{
+    GPlan *p = g->plan;
+    uint64_t size = bytes ? (bytes + 63) / 64 * 64 : 64, off = UINT64_MAX;
+    for (uint32_t k = 0; k < p->nfree && off == UINT64_MAX; k++) {
+        if (p->free[k].size < size)
+            continue;
+        off = p->free[k].off;
+        p->free[k].off += size;
+        p->free[k].size -= size;
+        if (!p->free[k].size) {
+            memmove(&p->free[k], &p->free[k + 1], (p->nfree - k - 1) * sizeof *p->free);
+            p->nfree--;
+        }
+    }
+    if (off == UINT64_MAX) {
+        off = g->ws_bytes;
+        g->ws_bytes += size;
+    }
+    if (p->nlive == p->caplive)
+        p->live = grow(p->live, &p->caplive, sizeof *p->live);
+    uint32_t owner = g->owner == UINT32_MAX ? UINT32_MAX : p->root[g->owner];
+    p->live[p->nlive++] = (Region){off, size, owner};
+    return off;
+}
+
+static void release(GPlan *p, Region r)
+{
+    uint32_t k = 0;
+    while (k < p->nfree && p->free[k].off < r.off)
+        k++;
+    if (k > 0 && p->free[k - 1].off + p->free[k - 1].size == r.off) { // merge below
+        p->free[k - 1].size += r.size;
+        if (k < p->nfree && r.off + r.size == p->free[k].off) {
+            p->free[k - 1].size += p->free[k].size;
+            memmove(&p->free[k], &p->free[k + 1], (p->nfree - k - 1) * sizeof *p->free);
+            p->nfree--;
+        }
+        return;
+    }
+    if (k < p->nfree && r.off + r.size == p->free[k].off) { // merge above
+        p->free[k].off = r.off;
+        p->free[k].size += r.size;
+        return;
+    }
+    if (p->nfree == p->capfree)
+        p->free = grow(p->free, &p->capfree, sizeof *p->free);
+    memmove(&p->free[k + 1], &p->free[k], (p->nfree - k) * sizeof *p->free);
+    p->free[k] = r;
+    p->nfree++;
+}
+
+void g_plan_after(G *g, uint32_t k)
+{
+    GPlan *p = g->plan;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < p->nlive; i++) {
+        Region r = p->live[i];
+        if (r.owner == UINT32_MAX || p->last[r.owner] <= k)
+            release(p, r);
+        else
+            p->live[kept++] = r;
+    }
+    p->nlive = kept;
+}

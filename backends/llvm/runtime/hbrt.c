@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/* hbrt.c: the small C runtime linked into every shared library hbnnc generates
+ * (--target cpu): contexts with their per-thread workspaces and worker threads (made once in
+ * NAME_create), the batch split across the threads (fork-join), and the
+ * per-example activation quantizer of the `quant` op, from the quant library's sources
+ * (compiled into the same archive). Built with hidden visibility: nothing here is
+ * exported from the generated library. Depends on libc, libm and libpthread only. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant_internal.h"
+
+#define HBRT_ERR_NULL_CTX -1
+#define HBRT_ERR_NULL_ARG -2
+#define HBRT_ERR_BATCH    -3
+
+typedef void (*hbrt_example)(void *ws, const float *const *in, void *const *out);
+
+#define HBRT_MAX_THREADS 256
+#define HBRT_MAX_IO      64
+
+typedef struct Job {
+    hbrt_example fn;
+    unsigned char *ws;
+    int nin, nout;
+    const float *const *in;
+    const uint64_t *in_elems;
+    void *const *out;
+    const uint64_t *out_elems;
+    int64_t first, end; // examples [first, end)
+} Job;
+
+/* A context: the workspaces of its threads and a fork-join pool of threads - 1
+ * workers started once by hbrt_create (the caller's thread is worker 0). A run bumps
+ * `gen`; worker k runs jobs[k] if k < active and counts `pending` down. */
+typedef struct hbrt_ctx {
+    int threads;
+    size_t ws_bytes;
+    unsigned char *ws; // threads * ws_bytes, 64-byte aligned
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    unsigned gen;
+    int active, pending;
+    bool quit;
+    Job jobs[HBRT_MAX_THREADS];
+    pthread_t tid[HBRT_MAX_THREADS];
+    struct Worker {
+        struct hbrt_ctx *c;
+        int k;
+    } workers[HBRT_MAX_THREADS];
+} hbrt_ctx;
+
+/* The prototypes the generated code calls (it declares them itself). */
+void *hbrt_create(int threads, uint64_t ws_bytes);
+void hbrt_destroy(void *ctx);
+int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const uint64_t *in_elems,
+             int nout, void *const *out, const uint64_t *out_elems, int batch);
+void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
+                        const double *fracs, int32_t sel, uint64_t seed, uint8_t *M);
+void hbrt_binarize(const float *x, uint64_t n, const uint8_t *M, int32_t k, float *beta,
+                   uint8_t *signs, double *work);
+
+static void job_run(const Job *j)
+{
+    const float *in[HBRT_MAX_IO];
+    void *out[HBRT_MAX_IO];
+    for (int64_t b = j->first; b < j->end; b++) {
+        for (int k = 0; k < j->nin; k++)
+            in[k] = j->in[k] + (size_t)b * j->in_elems[k];
+        for (int k = 0; k < j->nout; k++)
+            out[k] = (char *)j->out[k] + (size_t)b * j->out_elems[k] * 4;
+        j->fn(j->ws, in, out);
+    }
+}
+
+static void *worker(void *arg)
+{
+    struct Worker *w = arg;
+    hbrt_ctx *c = w->c;
+    unsigned seen = 0;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->quit && c->gen == seen)
+            pthread_cond_wait(&c->go, &c->mu);
+        if (c->quit)
+            break;
+        seen = c->gen;
+        if (w->k >= c->active)
+            continue;
+        pthread_mutex_unlock(&c->mu);
+        job_run(&c->jobs[w->k]);
+        pthread_mutex_lock(&c->mu);
+        if (--c->pending == 0)
+            pthread_cond_signal(&c->done);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+void *hbrt_create(int threads, uint64_t ws_bytes)
+{
+    if (threads <= 0)
+        threads = 1;
+    if (threads > HBRT_MAX_THREADS)
+        threads = HBRT_MAX_THREADS;
+    hbrt_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->ws_bytes = (size_t)(ws_bytes + 63) / 64 * 64;
+    size_t total = c->ws_bytes * (size_t)threads;
+    if (posix_memalign((void **)&c->ws, 64, total ? total : 64)) {
+        free(c);
+        return NULL;
+    }
+    memset(c->ws, 0, total);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->go, NULL);
+    pthread_cond_init(&c->done, NULL);
+    c->threads = 1;
+    for (int k = 1; k < threads; k++) { // a thread that cannot start: fewer threads
+        c->workers[k] = (struct Worker){c, k};
+        if (pthread_create(&c->tid[k], NULL, worker, &c->workers[k]) != 0)
+            break;
+        c->threads = k + 1;
+    }
+    return c;
+}
+
+void hbrt_destroy(void *ctx)
+{
+    hbrt_ctx *c = ctx;
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->quit = true;
+    pthread_cond_broadcast(&c->go);
+    pthread_mutex_unlock(&c->mu);
+    for (int k = 1; k < c->threads; k++)
+        pthread_join(c->tid[k], NULL);
+    pthread_cond_destroy(&c->go);
+    pthread_cond_destroy(&c->done);
+    pthread_mutex_destroy(&c->mu);
+    free(c->ws);
+    free(c);
+}
+
+/* The batch in contiguous slices, one per thread. */
+int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const uint64_t *in_elems,
+             int nout, void *const *out, const uint64_t *out_elems, int batch)
+{
+    hbrt_ctx *c = ctx;
+    if (!c)
+        return HBRT_ERR_NULL_CTX;
+    if (!in || !out)
+        return HBRT_ERR_NULL_ARG;
+    for (int k = 0; k < nin; k++)
+        if (!in[k])
+            return HBRT_ERR_NULL_ARG;
+    for (int k = 0; k < nout; k++)
+        if (!out[k])
+            return HBRT_ERR_NULL_ARG;
+    if (batch < 0)
+        return HBRT_ERR_BATCH;
+    int t = c->threads < batch ? c->threads : batch;
+    if (t <= 0)
+        return 0;
+    pthread_mutex_lock(&c->mu);
+    for (int k = 0; k < t; k++)
+        c->jobs[k] = (Job){.fn = fn,
+                           .ws = c->ws + (size_t)k * c->ws_bytes,
+                           .nin = nin,
+                           .nout = nout,
+                           .in = in,
+                           .in_elems = in_elems,
+                           .out = out,
+                           .out_elems = out_elems,
+                           .first = (int64_t)batch * k / t,
+                           .end = (int64_t)batch * (k + 1) / t};
+    c->active = t;
+    c->pending = t - 1;
+    if (t > 1) {
+        c->gen++;
+        pthread_cond_broadcast(&c->go);
+    }
+    pthread_mutex_unlock(&c->mu);
+    job_run(&c->jobs[0]);
+    pthread_mutex_lock(&c->mu);
+    while (c->pending > 0)
+        pthread_cond_wait(&c->done, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    return 0;
+}
+
+void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
+                        const double *fracs, int32_t sel, uint64_t seed, uint8_t *M)
+{
+    QDist d = {.n = nd};
+    for (int k = 0; k < nd; k++)
+        d.bits[k] = bits[k], d.frac[k] = fracs[k];
+    quant_assign_widths(x, n, &d, (Selection)sel, seed, M);
+}
+
+void hbrt_binarize(const float *x, uint64_t n, const uint8_t *M, int32_t k, float *beta,
+                   uint8_t *signs, double *work)
+{
+    quant_binarize_work(x, n, M, k, beta, signs, work);
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/* vl_internal.h: what the Verilog backend's files share. vl_plan.c cuts the IR into the
+ * host head (the input quantizer), a chain of hardware stages and the host tail (the
+ * final float combine); vl_layer.c / vl_top.c / vl_tb.c write the files; vl_dir.c
+ * writes the directory as a whole. */
+#ifndef HB_VL_INTERNAL_H
+#define HB_VL_INTERNAL_H
+
+#include "verilog_backend.h"
+
+typedef enum VlKind {
+    VL_MVU,  // bpop [+ icomb [+ threshold]]: a matrix-vector unit, fully unrolled
+    VL_POOL, // maxpool on 1-bit values: OR over the window
+} VlKind;
+
+/* How a value sits on a wire: bits values as element e, plane n at bit e*K + n;
+ * i32 values as 32-bit two's complement at [32e +: 32]. */
+typedef struct VlWire {
+    uint32_t value; // the IR value
+    bool is_bits;
+    int k;          // planes (bits)
+    uint64_t elems; // elements
+    uint64_t width; // bits on the wire
+} VlWire;
+
+typedef struct VlStage {
+    VlKind kind;
+    const char *name;               // Verilog module name (NAME_layer)
+    const char *layer;              // the layer, for messages and reports
+    const IrInst *pop, *comb, *thr; // VL_MVU (comb, thr may be NULL)
+    const IrInst *pool;             // VL_POOL
+    VlWire in, out;
+    uint64_t pairs; // present (element, plane) pairs, all rows
+} VlStage;
+
+typedef struct VlPlan {
+    const IrModule *m;
+    Arena *arena;
+    const char *name;   // the network's Verilog identifier
+    const IrInst *head; // the sign / static quant the host applies to the input
+    char int_in;        // 'u' / 'i': a u8 / i8 input (docs/ir.md §5): tdata carries the bytes
+    VlWire in, out;     // the stream's payload
+    HbVec(VlStage) stages;
+    HbVec(const IrInst *) tail; // ops the host applies to the output, in order
+} VlPlan;
+
+/* Cut `m` into head, stages and tail; reports every problem (naming the layer) and
+ * returns false if the network cannot reach hardware. */
+bool vl_plan(HbCx *cx, const IrModule *m, const char *name, VlPlan *p);
+/* `s` as a Verilog identifier (letters, digits, '_'; no leading digit). */
+const char *vl_ident(HbCx *cx, const char *s);
+/* The layer name of an instruction: its value name up to the first '.'. */
+const char *vl_layer_name(HbCx *cx, const IrModule *m, const IrInst *in);
+
+/* File writers: each writes one complete file to `f`. */
+void vl_write_layer(FILE *f, Arena *a, const VlPlan *p, const VlStage *s);
+void vl_write_top(FILE *f, const VlPlan *p);
+void vl_write_manifest_json(FILE *f, const VlPlan *p, int nvec);
+void vl_write_manifest_md(FILE *f, const VlPlan *p, int nvec);
+void vl_write_tb(FILE *f, const VlPlan *p, int nvec);
+/* vectors/in.hex and out.hex from the reference interpreter on seeded random inputs. */
+bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, FILE *in, FILE *out);
+
+/* Stream payload width rounded up to whole bytes. */
+static inline uint64_t vl_bytes8(uint64_t w)
+{
+    return (w + 7) / 8 * 8;
+}
+
+#endif

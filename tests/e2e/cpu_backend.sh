@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# cpu_backend.sh HBNNC SCRATCH: the CPU backend end to end (issue 10). The digits
+# example, the IR test networks (tests/golden/ir/worked.hb, tests/golden/ir_verify/ok.ir
+# with two outputs) compiled to shared libraries for every ISA tier (--cpu x86-64-v2,
+# v3, v4, native) at -O0 and -O3 and run through dlopen (cpu/so_run.c) with batch 1 and
+# 7, 1 and 2 threads, must equal `hbnnc --run`: integers bit for bit, floats within
+# 1e-5 relative. Then: the header compiles as C99 and C++, API misuse returns the
+# documented codes (under ASan), the library needs only libc/libm/libpthread, the native
+# object uses vpopcntq, rebuilds are byte-identical and a failed link leaves nothing.
+set -euo pipefail
+hbnnc=$1
+s=$2
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+rm -rf "$s" && mkdir -p "$s"
+cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+pass=0
+
+# Compare two --run style outputs: integers exactly, floats within 1e-5 relative.
+same() {
+    paste -d '\n' "$1" "$2" | awk '
+        NR % 2 == 1 { n = split($0, a, " "); next }
+        { m = split($0, b, " "); if (m != n) { print "FAIL: line " NR/2 ": " n " vs " m " values"; bad = 1; exit 1 }
+          for (i = 1; i <= n; i++) {
+              if (a[i] ~ /^-?[0-9]+$/ && b[i] ~ /^-?[0-9]+$/) { if (a[i] != b[i]) { print "FAIL: line " NR/2 " int " a[i] " vs " b[i]; bad = 1 } ; continue }
+              d = a[i] - b[i]; if (d < 0) d = -d; x = a[i] < 0 ? -a[i] : a[i]; y = b[i] < 0 ? -b[i] : b[i]
+              if (y > x) x = y
+              if (d > 1e-5 * x) { print "FAIL: line " NR/2 " value " i ": " a[i] " vs " b[i]; bad = 1 } } }
+        END { exit bad }'
+    test "$(wc -l < "$1")" -eq "$(wc -l < "$2")"
+}
+
+# outspec LIB.h NAME: the runner's per-output "ELEMS" or "ELEMSi" arguments.
+outspec() {
+    local n k=0 spec=""
+    n=$(sed -n "s/^#define $2_N_OUTPUTS \([0-9]*\)/\1/p" "$1")
+    while [ "$k" -lt "$n" ]; do
+        e=$(sed -n "s/^#define $2_OUT${k}_ELEMS \([0-9]*\)/\1/p" "$1")
+        i=$(sed -n "s/^#define $2_OUT${k}_INT32 \([0-9]*\)/\1/p" "$1")
+        [ "$i" = 1 ] && e="${e}i"
+        spec="$spec $e"
+        k=$((k + 1))
+    done
+    echo "$spec"
+}
+
+# check SRC NAME IN.npy [hbnnc args...]: every tier, -O0/-O3, batch 1/7, 1/2 threads.
+check() {
+    local src=$1 name=$2 in=$3
+    shift 3
+    "$hbnnc" "$src" "$@" --run "$in" > "$s/$name.want"
+    for cpu in x86-64-v2 x86-64-v3 x86-64-v4 native; do
+        for opt in 0 3; do
+            "$hbnnc" "$src" "$@" --cpu "$cpu" -O$opt -o "$s/$name.so"
+            for bt in "1 1" "7 2"; do
+                # shellcheck disable=SC2046
+                "$s/so_run" "$s/$name.so" "$name" "$in" $bt $(outspec "$s/$name.h" "$name") \
+                    > "$s/$name.got"
+                if ! same "$s/$name.want" "$s/$name.got"; then
+                    echo "FAIL: $name --cpu $cpu -O$opt batch/threads $bt"
+                    exit 1
+                fi
+            done
+        done
+    done
+    pass=$((pass + 1))
+}
+
+check "$root/examples/digits/digits.hb" digits "$root/examples/digits/test_x.npy"
+check "$root/tests/golden/ir/worked.hb" worked "$root/tests/golden/ir/onehot.npy"
+"$s/so_run" --rand-npy 9 4 7 "$s/ok_in.npy"
+check "$root/tests/golden/ir_verify/ok.ir" t "$s/ok_in.npy"
+# The ops PyTorch users write (float paths: sigmoid, tanh, gelu, leaky_relu, ceil-mode and
+# padded pools, mul broadcasting in a squeeze-excitation block).
+for net in activations:activations pools:pools squeeze_excitation:se; do
+    check "$root/tests/e2e/ops/${net%:*}.hb" "${net#*:}" "$root/tests/e2e/ops/${net%:*}.in.npy"
+done
+
+# The header: C99 and C++ with every warning; the API's error codes under ASan.
+"$hbnnc" "$root/examples/digits/digits.hb" -o "$s/digits.so"
+cc -std=c99 -Wall -Wextra -Wpedantic -Werror -fsanitize=address -I"$s" \
+    -o "$s/api_misuse" "$here/cpu/api_misuse.c" "$s/digits.so" -Wl,-rpath,"$s"
+c++ -Wall -Wextra -Werror -x c++ -I"$s" -o "$s/api_misuse_cxx" "$here/cpu/api_misuse.c" -x none \
+    "$s/digits.so" -Wl,-rpath,"$s"
+"$s/api_misuse"
+"$s/api_misuse_cxx"
+pass=$((pass + 1))
+
+# The examples' C and Python (ctypes) programs classify 354 of the 360 test images, as
+# the interpreter does (digits.sh pins its predictions).
+cc -std=c99 -O2 -Wall -Wextra -Werror -I"$s" -o "$s/run_digits" "$root/examples/digits/run_digits.c" \
+    "$s/digits.so" -Wl,-rpath,"$s"
+"$s/run_digits" "$root/examples/digits/test_x.npy" "$root/examples/digits/test_y.npy" 2 > "$s/c.txt"
+grep -q "354 / 360" "$s/c.txt"
+for py in /usr/bin/python3 python3; do
+    command -v "$py" > /dev/null || continue
+    "$py" "$root/examples/digits/run_digits.py" "$s/digits.so" "$root/examples/digits/test_x.npy" \
+        "$root/examples/digits/test_y.npy" 2 > "$s/py.txt"
+    grep -q "354 / 360" "$s/py.txt"
+done
+pass=$((pass + 1))
+
+# Only libc, libm, libpthread (and the dynamic loader).
+if readelf -d "$s/digits.so" | grep NEEDED | grep -v -E '\[(libc|libm|libpthread)\.so\.[0-9]+\]'; then
+    echo "FAIL: unexpected library dependency"
+    exit 1
+fi
+pass=$((pass + 1))
+
+# The native object uses AVX-512 VPOPCNTDQ when this machine has it.
+if grep -q "avx512_\?vpopcntdq" /proc/cpuinfo; then
+    "$hbnnc" "$root/examples/digits/digits.hb" --emit obj -o "$s/native.o"
+    objdump -d "$s/native.o" > "$s/native.dis"
+    grep -q vpopcntq "$s/native.dis" || { echo "FAIL: no vpopcntq in the native object"; exit 1; }
+    pass=$((pass + 1))
+fi
+
+# Byte-identical rebuilds (.so, header, object, assembly), from another directory too.
+mkdir -p "$s/again"
+"$hbnnc" "$root/examples/digits/digits.hb" -o "$s/again/digits.so"
+cmp "$s/digits.so" "$s/again/digits.so"
+cmp "$s/digits.h" "$s/again/digits.h"
+"$hbnnc" "$root/examples/digits/digits.hb" --emit obj -o "$s/again/native.o"
+"$hbnnc" "$root/examples/digits/digits.hb" --emit obj -o "$s/again/native2.o"
+cmp "$s/again/native.o" "$s/again/native2.o"
+if strings "$s/digits.so" | grep -q -e "$s" -e "$root"; then
+    echo "FAIL: a build path in the library"
+    exit 1
+fi
+pass=$((pass + 1))
+
+# A failed link leaves no output (and an existing one untouched).
+if CC=false "$hbnnc" "$root/examples/digits/digits.hb" -o "$s/fail/x.so" 2> /dev/null; then
+    echo "FAIL: a failing linker was not reported"
+    exit 1
+fi
+mkdir -p "$s/fail"
+if CC=false "$hbnnc" "$root/examples/digits/digits.hb" -o "$s/fail/x.so" 2> "$s/fail.err"; then
+    echo "FAIL: a failing linker was not reported"
+    exit 1
+fi
+grep -q "linker" "$s/fail.err"
+test -z "$(ls -A "$s/fail")" || { echo "FAIL: partial output left:"; ls "$s/fail"; exit 1; }
+cp "$s/digits.so" "$s/fail/keep.so"
+CC=false "$hbnnc" "$root/examples/digits/digits.hb" -o "$s/fail/keep.so" 2> /dev/null && exit 1
+cmp "$s/digits.so" "$s/fail/keep.so"
+test ! -e "$s/fail/keep.h"
+pass=$((pass + 1))
+
+# A FIFO as the output: the library is linked aside and streamed into it.
+mkfifo "$s/lib.fifo"
+cat "$s/lib.fifo" > "$s/from_fifo.so" &
+"$hbnnc" "$root/examples/digits/digits.hb" -o "$s/lib.fifo"
+wait
+"$s/so_run" "$s/from_fifo.so" digits "$root/examples/digits/test_x.npy" 7 1 10 > "$s/fifo.got"
+same "$s/digits.want" "$s/fifo.got"
+pass=$((pass + 1))
+
+# --emit llvm / asm / header write those forms.
+"$hbnnc" "$root/examples/digits/digits.hb" --emit llvm -o "$s/d.ll"
+grep -q "define.*@digits_run" "$s/d.ll"
+"$hbnnc" "$root/examples/digits/digits.hb" --emit asm -o "$s/d.s"
+grep -q "digits_create" "$s/d.s"
+"$hbnnc" "$root/examples/digits/digits.hb" --emit header > "$s/d.h"
+grep -q "digits_ctx \*digits_create(int threads);" "$s/d.h"
+pass=$((pass + 1))
+echo "cpu_backend: $pass passed, 0 failed"
