@@ -8,11 +8,9 @@ hbnn 0.1
 # The weights file holds all three models under the block labels b1, b14, b2
 # (train.py --study --hw writes it from the three shipped .safetensors).
 #
-# Integer input: the pixels are the integers 0..16 and the networks were trained on
-# pixels / 16. Until the u8 input type is on main this file uses the float input (the
-# caller divides by 16, as for test_x.npy); with it, change each `input` line to
-#     input x: u8[64] scale 0.0625
-# and feed the raw pixels (u8) instead: no retraining, the values are the same.
+# Integer input: the raw pixels 0..16 (u8); the networks were trained on pixels / 16,
+# which is exactly the input scale, so the values are the same (no retraining). With it
+# every layer but fc3's final combination is integer.
 
 weights "mlp_hw.safetensors"
 
@@ -27,19 +25,19 @@ block mlp(w: quant) {
 }
 
 network hw14 {
-    input x: f32[64]
+    input x: u8[64] scale 0.0625
     b14: mlp(bits 1:70% 2:20% 3:10%)
     output b14
 }
 
 network hw1 {
-    input x: f32[64]
+    input x: u8[64] scale 0.0625
     b1: mlp(bits 1)
     output b1
 }
 
 network hw2 {
-    input x: f32[64]
+    input x: u8[64] scale 0.0625
     b2: mlp(bits 2)
     output b2
 }
