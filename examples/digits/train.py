@@ -28,6 +28,9 @@ end.  The middle-out key uses mu1 = mean|W| in double, unrounded.  Mask and scal
 recomputed from the current float weights on every forward pass, so quantizing the
 final exported float weights once reproduces the model's last forward pass.
 
+With --study (and its options, see study.py) it trains the accuracy-versus-bits study
+instead (issue 12): an MLP and a CNN at 1..3 bits and several selections, into study/.
+
 Outputs (next to this file):
     digits.safetensors   float master weights (F32) + num_batches_tracked (I64)
     test_x.npy           float32 [360, 64]   pixels / 16
@@ -499,4 +502,8 @@ def main():
 
 
 if __name__ == "__main__":
+    if "--study" in sys.argv[1:]:         # the accuracy-versus-bits study (study.py)
+        sys.path.insert(0, HERE)
+        import study
+        sys.exit(study.main(sys.argv[1:]))
     sys.exit(main())
