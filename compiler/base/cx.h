@@ -17,6 +17,7 @@ typedef struct HbOptions {
     bool werror;
     bool color;             // ANSI colour in human diagnostics
     const char *stdlib_dir; // where std.hb lives (import std)
+    uint32_t max_layers;    // instantiated layers allowed; 0: the default 10^6 (fuzzers: fewer)
 } HbOptions;
 
 struct HbCx {

@@ -244,12 +244,15 @@ static bool too_big(Sema *s, const AstLayer *l, const BlockSym *b)
     if (s->too_big)
         return true; // reported once; later calls would only repeat it
     uint64_t n = block_size(s, b->ast);
-    if (s->nodes.len + n <= SEMA_MAX_NODES)
+    uint32_t cap = s->cx->opts.max_layers && s->cx->opts.max_layers < SEMA_MAX_NODES
+                           ? s->cx->opts.max_layers
+                           : SEMA_MAX_NODES;
+    if (s->nodes.len + n <= cap)
         return false;
     s->too_big = true;
     Diag *d = diag_error(s->cx, l->name.span,
-                         "this call of '%s' makes the network larger than %d layers", b->ast->name,
-                         SEMA_MAX_NODES);
+                         "this call of '%s' makes the network larger than %u layers", b->ast->name,
+                         cap);
     diag_note(s->cx, d, "one instance of '%s' has %s%llu layers; %u come before it", b->ast->name,
               n > SEMA_MAX_NODES ? "more than " : "",
               (unsigned long long)(n > SEMA_MAX_NODES ? SEMA_MAX_NODES : n), s->nodes.len);

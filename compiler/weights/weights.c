@@ -37,6 +37,8 @@ Diag *w_terror(WReader *r, const char *tname, const char *fmt, ...)
     const char *msg = arena_vprintf(&r->cx->arena, fmt, ap);
     va_end(ap);
     r->nerr++;
+    if (!tname) // a standalone .npy file (--run, --calibrate): no tensor name to show
+        return diag_file_error(r->cx, r->name, "%s", msg);
     return diag_file_error(r->cx, r->name, "tensor '%s': %s",
                            w_quote(r, tname, strlen(tname), false), msg);
 }
