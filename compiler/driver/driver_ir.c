@@ -128,7 +128,7 @@ static int calibrate(HbCx *cx, const DriverOptions *o, const Graph *g, float ***
     *scales = arena_calloc(&cx->arena, g->n, sizeof(float *));
     for (uint32_t i = 0; i < g->n; i++) {
         const GNode *n = &g->nodes[i];
-        if (n->op != GOP_QUANT || n->aq.kind != QK_BITS || n->aq.act_scale != ACT_SCALE_STATIC)
+        if (n->op != GOP_QUANT || n->aq->kind != QK_BITS || n->aq->act_scale != ACT_SCALE_STATIC)
             continue;
         (*scales)[i] = arena_calloc(&cx->arena, IR_MAX_BITS, sizeof(float));
         for (int k = 0; k < IR_MAX_BITS; k++)
@@ -247,7 +247,7 @@ static const float *scales_of(const Graph *g, const Stages *st, uint32_t i, bool
 {
     const GNode *n = &g->nodes[i];
     *calibrated = false;
-    if (n->op != GOP_QUANT || n->aq.kind != QK_BITS || n->aq.act_scale != ACT_SCALE_STATIC)
+    if (n->op != GOP_QUANT || n->aq->kind != QK_BITS || n->aq->act_scale != ACT_SCALE_STATIC)
         return NULL;
     if (st->scales && st->scales[i]) {
         *calibrated = true;
@@ -268,7 +268,7 @@ static void text_scales(const DriverOptions *o, const Graph *g, const Stages *st
         any = true;
         const GNode *n = &g->nodes[i];
         fprintf(o->out, "  %-20s", n->name);
-        for (int k = 0; k < n->aq.share_bits[n->aq.nshares - 1]; k++)
+        for (int k = 0; k < n->aq->share_bits[n->aq->nshares - 1]; k++)
             fprintf(o->out, " beta%d=%.9g", k + 1, (double)b[k]);
         if (cal && n->scales_bound)
             fprintf(o->out,
@@ -332,7 +332,7 @@ static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const 
         any = true;
         explain_json_str(out, n->name);
         fprintf(out, ", \"beta\": [");
-        for (int k = 0; k < n->aq.share_bits[n->aq.nshares - 1]; k++)
+        for (int k = 0; k < n->aq->share_bits[n->aq->nshares - 1]; k++)
             fprintf(out, "%s%.9g", k ? ", " : "", (double)b[k]);
         fprintf(out, "], \"source\": \"%s\"", cal ? "calibrated" : "weights file");
         if (cal)
