@@ -17,13 +17,15 @@
 #define HBRT_ERR_NULL_ARG -2
 #define HBRT_ERR_BATCH    -3
 
-typedef void (*hbrt_example)(void *ws, const float *const *in, void *const *out);
+/* Runs nb (1..the library's block size) consecutive examples. */
+typedef void (*hbrt_example)(void *ws, const float *const *in, void *const *out, int64_t nb);
 
 #define HBRT_MAX_THREADS 256
 #define HBRT_MAX_IO      64
 
 typedef struct Job {
     hbrt_example fn;
+    int block; // examples per call of fn
     unsigned char *ws;
     int nin, nout;
     const float *const *in;
@@ -56,8 +58,9 @@ typedef struct hbrt_ctx {
 /* The prototypes the generated code calls (it declares them itself). */
 void *hbrt_create(int threads, uint64_t ws_bytes);
 void hbrt_destroy(void *ctx);
-int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const uint64_t *in_elems,
-             int nout, void *const *out, const uint64_t *out_elems, int batch);
+int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const *in,
+             const uint64_t *in_elems, int nout, void *const *out, const uint64_t *out_elems,
+             int batch);
 void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
                         const double *fracs, int32_t sel, uint64_t seed, uint8_t *M);
 void hbrt_binarize(const float *x, uint64_t n, const uint8_t *M, int32_t k, float *beta,
@@ -67,12 +70,13 @@ static void job_run(const Job *j)
 {
     const float *in[HBRT_MAX_IO];
     void *out[HBRT_MAX_IO];
-    for (int64_t b = j->first; b < j->end; b++) {
+    for (int64_t b = j->first; b < j->end; b += j->block) {
+        int64_t nb = j->end - b < j->block ? j->end - b : j->block;
         for (int k = 0; k < j->nin; k++)
             in[k] = j->in[k] + (size_t)b * j->in_elems[k];
         for (int k = 0; k < j->nout; k++)
             out[k] = (char *)j->out[k] + (size_t)b * j->out_elems[k] * 4;
-        j->fn(j->ws, in, out);
+        j->fn(j->ws, in, out, nb);
     }
 }
 
@@ -148,8 +152,9 @@ void hbrt_destroy(void *ctx)
 }
 
 /* The batch in contiguous slices, one per thread. */
-int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const uint64_t *in_elems,
-             int nout, void *const *out, const uint64_t *out_elems, int batch)
+int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const *in,
+             const uint64_t *in_elems, int nout, void *const *out, const uint64_t *out_elems,
+             int batch)
 {
     hbrt_ctx *c = ctx;
     if (!c)
@@ -170,6 +175,7 @@ int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const 
     pthread_mutex_lock(&c->mu);
     for (int k = 0; k < t; k++)
         c->jobs[k] = (Job){.fn = fn,
+                           .block = block,
                            .ws = c->ws + (size_t)k * c->ws_bytes,
                            .nin = nin,
                            .nout = nout,
