@@ -48,12 +48,27 @@ static const char known_cpus[] =
         " skylake-avx512 skylake_avx512 slm tigerlake tremont westmere winchip-c6 winchip2 "
         "x86-64 x86-64-v2 x86-64-v3 x86-64-v4 yonah znver1 znver2 znver3 znver4 znver5 ";
 
-static bool known_cpu(const char *cpu)
+/* Reject a --cpu name LLVM does not know (with a suggestion); true if known. */
+static bool check_cpu(HbCx *cx, const char *cpu)
 {
-    size_t n = strlen(cpu);
-    for (const char *p = known_cpus; (p = strstr(p, cpu)) != NULL; p += n)
-        if ((p == known_cpus || p[-1] == ' ') && p[n] == ' ')
+    const char *names[256];
+    int n = 0;
+    char *list = arena_printf(&cx->arena, "%s", known_cpus);
+    for (char *p = list, *sp; n < 256 && (sp = strchr(p, ' ')) != NULL; p = sp + 1) {
+        *sp = 0;
+        names[n++] = p;
+    }
+    for (int k = 0; k < n; k++)
+        if (strcmp(names[k], cpu) == 0)
             return true;
+    Diag *d = diag_file_error(cx, NULL, "unknown CPU '%s' for --cpu", cpu);
+    const char *near = diag_suggest(cpu, names, n);
+    if (near)
+        diag_help(cx, d, "did you mean '%s'?", near);
+    diag_note(cx, d,
+              "--cpu takes native, x86-64-v2, x86-64-v3, x86-64-v4 or an LLVM x86 CPU name "
+              "(znver4, skylake-avx512, haswell, ...)");
+    diag_help(cx, d, "`llc-19 -mtriple=x86_64 -mcpu=help` lists every name");
     return false;
 }
 
@@ -66,14 +81,7 @@ static bool make_target(HbCx *cx, const BackendOptions *o, Target *t)
     t->triple = LLVMGetDefaultTargetTriple();
     const char *cpu = o->cpu && *o->cpu ? o->cpu : "native";
     bool native = strcmp(cpu, "native") == 0;
-    if (!native && (!*cpu || strchr(cpu, ' ') || !known_cpu(cpu))) {
-        diag_file_error(cx, NULL,
-                        "unknown CPU '%s' for --cpu\n"
-                        "note: use native, x86-64-v2, x86-64-v3, x86-64-v4 or an LLVM CPU name "
-                        "such as znver4, skylake-avx512, haswell\n"
-                        "help: `llc-19 -mtriple=x86_64 -mcpu=help` lists every name",
-                        cpu);
-        t->triple = LLVMCreateMessage("");
+    if (!native && !check_cpu(cx, cpu)) {
         t->cpu = LLVMCreateMessage("");
         t->features = LLVMCreateMessage("");
         return false;
