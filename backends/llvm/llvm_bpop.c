@@ -552,21 +552,65 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
     store_tile(g, k, grp, ob, t0, pos0);
 }
 
-/* Every tile of one output row (conv) or of the block (dense: OH = 1). */
+/* The tile accumulators: stack slots of the function being generated. */
+static void kern_vars(G *g, Kern *k)
+{
+    for (int i = 0; i < k->P * MAXE; i++) {
+        k->acc[i] = g_var(g, k->v8, NULL);
+        k->pa[i] = g_var(g, k->v8, NULL);
+        k->acc8[i] = k->bytes ? g_var(g, k->v64b, NULL) : NULL;
+        k->pa8[i] = k->bytes ? g_var(g, k->v64b, NULL) : NULL;
+    }
+    for (int e = 0; e < MAXE; e++)
+        k->ntap[e] = g_var(g, g->i64, NULL);
+}
+
+/* Every tile (group, output row, column tile, 8-channel block; conv: OH rows; dense: one
+ * row of the block's examples) in an outlined function run on ranges of that index
+ * space by hbrt_par: split across the threads when they are idle (batch < threads). */
 static void kernel(G *g, Kern *k, int64_t OH)
 {
     const BGeo *b = k->b;
-    GLoop lg, ly, lt, lb;
-    LLVMValueRef grp = g_loop_begin(g, &lg, g_i64(g, b->G), "grp");
-    LLVMValueRef oy = g_loop_begin(g, &ly, g_i64(g, OH), "oy");
+    LLVMTypeRef fields[] = {g->ptr, g->ptr, g->ptr, g->i64};
+    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 4, 0);
+    LLVMValueRef args = g_var(g, st, NULL);
+    LLVMValueRef vals[] = {k->xp, k->xm ? k->xm : LLVMConstNull(g->ptr), k->out, k->OW};
+    for (unsigned f = 0; f < 4; f++)
+        LLVMBuildStore(B, vals[f], LLVMBuildStructGEP2(B, st, args, f, ""));
     LLVMValueRef nt = LLVMBuildUDiv(B, g_addk(g, k->OW, k->E - 1), g_i64(g, k->E), "");
-    LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, nt, "t"), k->E);
-    LLVMValueRef ob = g_loop_begin(g, &lb, g_i64(g, b->OB), "ob");
-    tile(g, k, grp, oy, t0, ob, LLVMBuildMul(B, oy, k->OW, ""));
-    g_loop_end(g, &lb);
-    g_loop_end(g, &lt);
-    g_loop_end(g, &ly);
-    g_loop_end(g, &lg);
+    LLVMValueRef n = g_mulk(g, nt, b->G * OH * b->OB);
+
+    GFnSave sv;
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
+    LLVMTypeRef ft = LLVMFunctionType(g->vd, ps, 3, 0);
+    LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "bpop.%u", g->in->result), ft);
+    Kern in = *k;
+    LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
+    LLVMValueRef *dst[] = {&in.xp, &in.xm, &in.out, &in.OW};
+    for (unsigned f = 0; f < 4; f++)
+        *dst[f] = LLVMBuildLoad2(B, fields[f], LLVMBuildStructGEP2(B, st, a, f, ""), "");
+    in.xm = k->xm ? in.xm : NULL;
+    if (!LLVMIsConstant(k->W)) // dense: the block's examples are the input's columns too
+        in.W = in.OW;
+    kern_vars(g, &in);
+    LLVMValueRef ntl = LLVMBuildUDiv(B, g_addk(g, in.OW, k->E - 1), g_i64(g, k->E), "");
+    GLoop li;
+    LLVMValueRef cnt = LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, "");
+    LLVMValueRef i = g_add(g, lo, g_loop_begin(g, &li, cnt, "i"));
+    LLVMValueRef ob = LLVMBuildURem(B, i, g_i64(g, b->OB), "");
+    LLVMValueRef r = LLVMBuildUDiv(B, i, g_i64(g, b->OB), "");
+    LLVMValueRef t0 = g_mulk(g, LLVMBuildURem(B, r, ntl, ""), k->E);
+    r = LLVMBuildUDiv(B, r, ntl, "");
+    LLVMValueRef oy = LLVMBuildURem(B, r, g_i64(g, OH), "");
+    LLVMValueRef grp = LLVMBuildUDiv(B, r, g_i64(g, OH), "");
+    tile(g, &in, grp, oy, t0, ob, LLVMBuildMul(B, oy, in.OW, ""));
+    g_loop_end(g, &li);
+    LLVMBuildRetVoid(B);
+    g_fn_pop(g, &sv);
+
+    LLVMValueRef cargs[] = {g->par, fn, args, n};
+    LLVMTypeRef cps[] = {g->ptr, g->ptr, g->ptr, g->i64};
+    g_call(g, "hbrt_par", g->vd, cps, 4, cargs);
 }
 
 /* Columns per tile: as many as the tier's registers hold accumulators for (all plane
@@ -608,14 +652,6 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
     if (k->xm)
         g_memset0(g, g_gep(g, g->i64, k->xm, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
     k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
-    for (int i = 0; i < k->P * MAXE; i++) {
-        k->acc[i] = g_var(g, k->v8, NULL);
-        k->pa[i] = g_var(g, k->v8, NULL);
-        k->acc8[i] = k->bytes ? g_var(g, k->v64b, NULL) : NULL;
-        k->pa8[i] = k->bytes ? g_var(g, k->v64b, NULL) : NULL;
-    }
-    for (int e = 0; e < MAXE; e++)
-        k->ntap[e] = g_var(g, g->i64, NULL);
 }
 
 /* A dense layer runs once per block of examples: the columns are the examples. */

@@ -312,6 +312,7 @@ static void gen_example(G *g, LLVMValueRef fn)
     g->ws = LLVMGetParam(fn, 0);
     g->ins = LLVMGetParam(fn, 1);
     g->nb = LLVMGetParam(fn, 3);
+    g->par = LLVMGetParam(fn, 4);
     g_plan_begin(g);
     g->owner = UINT32_MAX;
     for (uint32_t k = 0; k < g->m->insts.len; k++) {
@@ -339,6 +340,26 @@ static void set_fn_attrs(G *g, LLVMValueRef fn)
     static const char nounwind[] = "nounwind";
     unsigned kind = LLVMGetEnumAttributeKindForName(nounwind, sizeof nounwind - 1);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, kind, 0));
+}
+
+LLVMValueRef g_fn_push(G *g, GFnSave *s, const char *name, LLVMTypeRef ft)
+{
+    *s = (GFnSave){g->fn, g->ws, LLVMGetInsertBlock(g->b), LLVMGetInsertBlock(g->eb)};
+    LLVMValueRef fn = LLVMAddFunction(g->M, name, ft);
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    set_fn_attrs(g, fn);
+    g_fn_begin(g, fn);
+    g->ws = NULL;
+    return fn;
+}
+
+void g_fn_pop(G *g, const GFnSave *s)
+{
+    g_fn_end(g);
+    g->fn = s->fn;
+    g->ws = s->ws;
+    LLVMPositionBuilderAtEnd(g->b, s->b);
+    LLVMPositionBuilderAtEnd(g->eb, s->eb);
 }
 
 static LLVMValueRef add_fn(G *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *ps, unsigned n,
@@ -434,9 +455,9 @@ void llvm_gen_module(G *g)
     g->unit_beta = g_floats(g, "unit.beta", &one, 1);
 
     const char *cname = llvm_c_name(g->cx, g->o->name);
-    LLVMTypeRef ps[] = {g->ptr, g->ptr, g->ptr, g->i64};
+    LLVMTypeRef ps[] = {g->ptr, g->ptr, g->ptr, g->i64, g->ptr};
     LLVMValueRef ex = LLVMAddFunction(g->M, arena_printf(&g->cx->arena, "%s.example", cname),
-                                      LLVMFunctionType(g->vd, ps, 4, 0));
+                                      LLVMFunctionType(g->vd, ps, 5, 0));
     LLVMSetLinkage(ex, LLVMInternalLinkage);
     set_fn_attrs(g, ex);
     gen_example(g, ex);

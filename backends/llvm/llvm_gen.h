@@ -52,8 +52,9 @@ typedef struct G {
      * (bpop_dense) which gets ex == NULL and handles the nb examples itself. */
     int nbmax;
     GTier tier;
-    LLVMValueRef nb; // the block's example count (i64, 1..nbmax)
-    LLVMValueRef ex; // the current example within the block, or NULL
+    LLVMValueRef nb;  // the block's example count (i64, 1..nbmax)
+    LLVMValueRef ex;  // the current example within the block, or NULL
+    LLVMValueRef par; // the runtime context when an op may split its work across threads
     struct GBase *base;
 } G;
 
@@ -112,6 +113,15 @@ LLVMValueRef g_loop_begin(G *g, GLoop *l, LLVMValueRef n, const char *name);
 void g_loop_end(G *g, GLoop *l);
 void g_fn_begin(G *g, LLVMValueRef fn);
 void g_fn_end(G *g);
+/* A function generated in the middle of another (an outlined kernel that threads run
+ * on ranges): push saves the current function's state and begins `name` (internal);
+ * after its ret, pop ends it and returns to the saved function. */
+typedef struct GFnSave {
+    LLVMValueRef fn, ws;
+    LLVMBasicBlockRef b, eb;
+} GFnSave;
+LLVMValueRef g_fn_push(G *g, GFnSave *s, const char *name, LLVMTypeRef ft);
+void g_fn_pop(G *g, const GFnSave *s);
 /* A stack slot (in the entry block, promoted to a register by mem2reg). */
 LLVMValueRef g_var(G *g, LLVMTypeRef t, LLVMValueRef init);
 LLVMValueRef g_call(G *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, unsigned np,

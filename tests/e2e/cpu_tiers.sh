@@ -2,8 +2,8 @@
 # cpu_tiers.sh HBNNC SCRATCH: the CPU backend's popcount tiers (issue 10). Each forced
 # --cpu emits its tier's instructions (x86-64-v2: scalar popcnt; v3: vpshufb + vpsadbw on
 # ymm; v4: the same on zmm; native on a VPOPCNTDQ machine: vpopcntq), and every tier runs
-# full example blocks (8) and their tails bit-exactly (batch 19, 1 and 2 threads) against
-# `hbnnc --run`. An unknown --cpu name is an error that says how to list the valid ones.
+# full example blocks (8) and their tails (batch 19, 1 and 2 threads) and one example
+# split across 2 threads (batch 1) bit-exactly against `hbnnc --run`. An unknown --cpu name is an error that says how to list the valid ones.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -43,10 +43,11 @@ for net in "$digits:digits:$root/examples/digits/test_x.npy" \
         "$hbnnc" "$src" --cpu "$cpu" -o "$s/$name.so"
         outs=$(sed -n "s/^#define ${name}_OUT0_ELEMS \([0-9]*\)/\1/p" "$s/$name.h")
         grep -q "^#define ${name}_OUT0_INT32 1" "$s/$name.h" && outs="${outs}i"
-        for t in 1 2; do
-            "$s/so_run" "$s/$name.so" "$name" "$in" 19 "$t" "$outs" > "$s/$name.got"
+        for bt in "19 1" "19 2" "1 2"; do
+            # shellcheck disable=SC2086
+            "$s/so_run" "$s/$name.so" "$name" "$in" $bt "$outs" > "$s/$name.got"
             cmp -s "$s/$name.want" "$s/$name.got" ||
-                { echo "FAIL: $name --cpu $cpu batch 19, $t threads"; exit 1; }
+                { echo "FAIL: $name --cpu $cpu batch/threads $bt"; exit 1; }
         done
     done
 done
