@@ -136,67 +136,80 @@ static Timing timing(double *t, int n)
     return (Timing){t[0], t[n / 2]};
 }
 
-/* Compile the case with nk bpops and time NAME_run_n on `batch` examples. */
-static Timing time_layer(int64_t C, int64_t H, int64_t O, int k, int batch, int wb, int ab, int nk,
-                         int threads)
+/* A compiled case with nk bpops, loaded, with its buffers for `batch` examples. */
+typedef struct Lib {
+    char so[32];
+    void *h, *ctx;
+    RunNFn run;
+    DestroyFn destroy;
+    float *in;
+    int32_t *out;
+    uint64_t nout;
+    int batch;
+} Lib;
+
+static void lib_open(Lib *l, int64_t C, int64_t H, int64_t O, int k, int batch, int wb, int ab,
+                     int nk, int threads)
 {
     HbCx cx;
     HbOptions ho = {0};
     cx_init(&cx, &ho);
     IrModule *m = layer(&cx, C, H, O, k, wb, ab, nk);
-    char so[] = "/tmp/bench_cpu_XXXXXX.so";
-    int fd = mkstemps(so, 3);
+    snprintf(l->so, sizeof l->so, "/tmp/bench_cpu_XXXXXX.so");
+    int fd = mkstemps(l->so, 3);
     if (!m || fd < 0) {
         fprintf(stderr, "bench_cpu: cannot build the case\n");
         exit(1);
     }
-    BackendOptions bo = {.output = so,
+    close(fd);
+    BackendOptions bo = {.output = l->so,
                          .name = "bench",
                          .cpu = "native",
                          .opt_level = 3,
                          .runtime = HBNN_BUILD_RUNTIME};
     if (backend_find("cpu")->emit(&cx, m, &bo) != 0)
         exit(1);
-    void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
+    l->h = dlopen(l->so, RTLD_NOW | RTLD_LOCAL);
+    if (!l->h) {
         fprintf(stderr, "bench_cpu: %s\n", dlerror());
         exit(1);
     }
     CreateFn create;
-    RunNFn run;
-    DestroyFn destroy;
-    sym(h, "bench_create", &create);
-    sym(h, "bench_run_n", &run);
-    sym(h, "bench_destroy", &destroy);
+    sym(l->h, "bench_create", &create);
+    sym(l->h, "bench_run_n", &l->run);
+    sym(l->h, "bench_destroy", &l->destroy);
     uint64_t nin = ir_type_elems(&m->values.data[m->inputs.data[0]].type) * (uint64_t)batch;
-    uint64_t nout = ir_type_elems(&m->values.data[m->outputs.data[0]].type) * (uint64_t)batch;
-    float *in = malloc(nin * sizeof *in);
-    int32_t *out = malloc(nout * (size_t)nk * sizeof *out);
+    l->nout = ir_type_elems(&m->values.data[m->outputs.data[0]].type) * (uint64_t)batch;
+    l->in = malloc(nin * sizeof *l->in);
+    l->out = malloc(l->nout * (size_t)nk * sizeof *l->out);
     uint64_t s = 7;
     for (uint64_t j = 0; j < nin; j++)
-        in[j] = (float)((double)(rng(&s) >> 11) / 9007199254740992.0 * 2 - 1);
-    void *ctx = create(threads);
-    const float *ins[1] = {in};
-    void *outs[2] = {out, out + nout};
-    double t[15];
-    run(ctx, ins, outs, batch); // warm up
-    for (int r = 0; r < 15; r++) {
-        double t0 = now();
-        run(ctx, ins, outs, batch);
-        t[r] = now() - t0;
-    }
-    destroy(ctx);
-    dlclose(h);
-    unlink(so);
-    char hdr[sizeof so];
-    memcpy(hdr, so, sizeof so);
+        l->in[j] = (float)((double)(rng(&s) >> 11) / 9007199254740992.0 * 2 - 1);
+    l->ctx = create(threads);
+    l->batch = batch;
+    cx_destroy(&cx);
+}
+
+static double lib_run(Lib *l)
+{
+    const float *ins[1] = {l->in};
+    void *outs[2] = {l->out, l->out + l->nout};
+    double t0 = now();
+    l->run(l->ctx, ins, outs, l->batch);
+    return now() - t0;
+}
+
+static void lib_close(Lib *l)
+{
+    l->destroy(l->ctx);
+    dlclose(l->h);
+    unlink(l->so);
+    char hdr[sizeof l->so];
+    memcpy(hdr, l->so, sizeof hdr);
     memcpy(hdr + strlen(hdr) - 2, "h", 2);
     unlink(hdr);
-    close(fd);
-    free(in);
-    free(out);
-    cx_destroy(&cx);
-    return timing(t, 15);
+    free(l->in);
+    free(l->out);
 }
 
 /* The popcount bound: binops/s of a 3 x 8 tile (3 weight vectors of 8 channels, 8
@@ -305,8 +318,19 @@ static void run_case(Bench *bn, const char *label, int64_t C, int64_t H, int64_t
 {
     double bd = popcount_bound();
     bn->bound = bd > bn->bound ? bd : bn->bound;
-    Timing one = time_layer(C, H, O, k, batch, wb, ab, 1, bn->threads);
-    Timing two = time_layer(C, H, O, k, batch, wb, ab, 2, bn->threads);
+    Lib l1, l2;
+    lib_open(&l1, C, H, O, k, batch, wb, ab, 1, bn->threads);
+    lib_open(&l2, C, H, O, k, batch, wb, ab, 2, bn->threads);
+    double t1[15], t2[15];
+    lib_run(&l1); // warm up
+    lib_run(&l2);
+    for (int r = 0; r < 15; r++) { // alternated, so both see the same load
+        t1[r] = lib_run(&l1);
+        t2[r] = lib_run(&l2);
+    }
+    lib_close(&l1);
+    lib_close(&l2);
+    Timing one = timing(t1, 15), two = timing(t2, 15);
     double kern = two.best - one.best;
     double M = (double)O, K = (double)(C * k * k), N = (double)(H * H * batch);
     double ops = M * K * N * wb * ab;

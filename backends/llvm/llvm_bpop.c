@@ -565,9 +565,10 @@ static void kern_vars(G *g, Kern *k)
         k->ntap[e] = g_var(g, g->i64, NULL);
 }
 
-/* Every tile (group, output row, column tile, 8-channel block; conv: OH rows; dense: one
- * row of the block's examples) in an outlined function run on ranges of that index
- * space by hbrt_par: split across the threads when they are idle (batch < threads). */
+/* Every tile (group, output row, column tile, 8-channel block; dense: one row of the
+ * block's examples) in an outlined function that hbrt_par runs on ranges of output rows
+ * (conv) or of 8-channel blocks (dense): split across the threads when they are idle
+ * (batch < threads), with no division per tile. */
 static void kernel(G *g, Kern *k, int64_t OH)
 {
     const BGeo *b = k->b;
@@ -577,8 +578,9 @@ static void kernel(G *g, Kern *k, int64_t OH)
     LLVMValueRef vals[] = {k->xp, k->xm ? k->xm : LLVMConstNull(g->ptr), k->out, k->OW};
     for (unsigned f = 0; f < 4; f++)
         LLVMBuildStore(B, vals[f], LLVMBuildStructGEP2(B, st, args, f, ""));
-    LLVMValueRef nt = LLVMBuildUDiv(B, g_addk(g, k->OW, k->E - 1), g_i64(g, k->E), "");
-    LLVMValueRef n = g_mulk(g, nt, b->G * OH * b->OB);
+    // units split across threads: output rows (conv), or 8-channel blocks (dense)
+    bool rows = LLVMIsConstant(k->W);
+    LLVMValueRef n = g_i64(g, rows ? b->G * OH : b->OB);
 
     GFnSave sv;
     LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
@@ -590,20 +592,23 @@ static void kernel(G *g, Kern *k, int64_t OH)
     for (unsigned f = 0; f < 4; f++)
         *dst[f] = LLVMBuildLoad2(B, fields[f], LLVMBuildStructGEP2(B, st, a, f, ""), "");
     in.xm = k->xm ? in.xm : NULL;
-    if (!LLVMIsConstant(k->W)) // dense: the block's examples are the input's columns too
+    if (rows)
+        in.OW = k->OW; // conv: constants
+    else               // dense: the block's examples are the input's columns too
         in.W = in.OW;
     kern_vars(g, &in);
-    LLVMValueRef ntl = LLVMBuildUDiv(B, g_addk(g, in.OW, k->E - 1), g_i64(g, k->E), "");
-    GLoop li;
+    LLVMValueRef nt = LLVMBuildUDiv(B, g_addk(g, in.OW, k->E - 1), g_i64(g, k->E), "");
+    GLoop li, lt, lb;
     LLVMValueRef cnt = LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, "");
     LLVMValueRef i = g_add(g, lo, g_loop_begin(g, &li, cnt, "i"));
-    LLVMValueRef ob = LLVMBuildURem(B, i, g_i64(g, b->OB), "");
-    LLVMValueRef r = LLVMBuildUDiv(B, i, g_i64(g, b->OB), "");
-    LLVMValueRef t0 = g_mulk(g, LLVMBuildURem(B, r, ntl, ""), k->E);
-    r = LLVMBuildUDiv(B, r, ntl, "");
-    LLVMValueRef oy = LLVMBuildURem(B, r, g_i64(g, OH), "");
-    LLVMValueRef grp = LLVMBuildUDiv(B, r, g_i64(g, OH), "");
+    LLVMValueRef oy = rows ? LLVMBuildURem(B, i, g_i64(g, OH), "") : g_i64(g, 0);
+    LLVMValueRef grp = rows ? LLVMBuildUDiv(B, i, g_i64(g, OH), "") : g_i64(g, 0);
+    LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, nt, "t"), k->E);
+    LLVMValueRef ob = rows ? g_loop_begin(g, &lb, g_i64(g, b->OB), "ob") : i;
     tile(g, &in, grp, oy, t0, ob, LLVMBuildMul(B, oy, in.OW, ""));
+    if (rows)
+        g_loop_end(g, &lb);
+    g_loop_end(g, &lt);
     g_loop_end(g, &li);
     LLVMBuildRetVoid(B);
     g_fn_pop(g, &sv);
