@@ -17,7 +17,8 @@ typedef struct GVal {
     LLVMValueRef beta; // bits: float[K] level scales (runtime: in the workspace)
 } GVal;
 
-typedef struct GPlan GPlan; // the workspace plan (llvm_plan.c)
+typedef struct GPlan GPlan;       // the workspace plan (llvm_plan.c)
+typedef struct Int8Plan Int8Plan; // int8 kernels (llvm_int8.h)
 
 typedef struct G {
     HbCx *cx;
@@ -39,6 +40,7 @@ typedef struct G {
     uint32_t owner;   // the value g_alloc is placing, or UINT32_MAX for scratch
     const IrInst *in; // the instruction being generated
     const char *info; // what NAME_info() returns
+    Int8Plan **int8;  // per instruction: the bpop layers run as int8 kernels (llvm_cost.c)
 } G;
 
 /* ---- helpers (llvm_gen.c) ---- */
