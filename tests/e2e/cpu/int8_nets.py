@@ -15,8 +15,8 @@ R = random.Random(seed)
 
 
 def npy(path, shape, vals):
-    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join(
-        "%d, " % d for d in shape)
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(
+        "%d" % d for d in shape)
     h += " " * (63 - (10 + len(h)) % 64) + "\n"
     with open(path, "wb") as f:
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
