@@ -244,17 +244,14 @@ static void kernel(G *g, I8 *k)
     int px = k->OW >= TILE ? TILE : k->OW >= 4 ? (int)k->OW : 1;
     int ks = px == 1 ? k->ks : 1;
     int64_t full = k->OW / px;
-    GLoop lg, ly, lt, lr;
+    GLoop lg, ly, lt;
     LLVMValueRef grp = g_loop_begin(g, &lg, g_i64(g, k->G), "og");
     LLVMValueRef oy = g_loop_begin(g, &ly, g_i64(g, k->OH), "oy");
     LLVMValueRef tx = g_loop_begin(g, &lt, g_i64(g, full), "ot");
     tile(g, k, grp, oy, g_mulk(g, tx, px), px, ks);
     g_loop_end(g, &lt);
-    if (k->OW % px) {
-        LLVMValueRef r = g_loop_begin(g, &lr, g_i64(g, k->OW % px), "or");
-        tile(g, k, grp, oy, g_addk(g, r, full * px), 1, 1);
-        g_loop_end(g, &lr);
-    }
+    if (k->OW % px) // the row's last pixels: one narrower tile
+        tile(g, k, grp, oy, g_i64(g, full * px), (int)(k->OW % px), 1);
     g_loop_end(g, &ly);
     g_loop_end(g, &lg);
 }

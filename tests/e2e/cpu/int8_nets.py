@@ -5,7 +5,9 @@ some with per-element widths) -> bpop_conv2d (Kw weight planes, some masked) -> 
 with coefficients g_o * u_om * v_n (weight levels x activation levels) -> threshold ->
 flatten -> bpop_dense -> icomb, both icomb results as outputs; plus one network whose
 coefficients do not factor (int8 must be refused). Writes NAME.ir and NAME.npy (a
-float32 [5, C, H, W] batch) per network and prints the names. Standard library only."""
+float32 [5, C, H, W] batch) per network and prints the names. Standard library only.
+  int8_nets.py OUTDIR SEED --layer NAME C H W O K PAD KW KX: one such layer alone
+  (input -> quant -> bpop_conv2d -> icomb -> output), for bench/bench_int8.sh."""
 import random
 import struct
 import sys
@@ -116,6 +118,30 @@ def net(name, C, H, W, O, k, stride, pad, dil, groups, kx, xmasked, kw, wmasked,
         [R.uniform(-1, 1) for _ in range(5 * C * H * W)])
     print(name)
 
+
+def layer(name, C, H, W, O, k, pad, kw, kx):
+    OH, OW = H + 2 * pad - k + 1, W + 2 * pad - k + 1
+    wt, cnt = weights("w", O, C * k * k, kw, False)
+    wt = wt.replace("[%d, %d]" % (O, C * k * k), "[%d, %d, %d, %d]" % (O, C, k, k))
+    ct, bound, _ = coefs("c", O, kw, kx, cnt, False)
+    beta = " ".join("%.9g" % (0.5 / (1 << n)) for n in range(kx))
+    ir = ("hbir 1 network %s\n\n" % name +
+          "%%x : f32[%d, %d, %d] = input index=0\n" % (C, H, W) +
+          "%%q : bits<%d,static @beta>[%d, %d, %d] = quant %%x widths=[%d] fracs=[1] "
+          "select=middle-out seed=0\n" % (kx, C, H, W, kx) +
+          "%%p : i32[%d, %d, %d, %d] = bpop_conv2d %%q, @w stride=[1,1] pad=[%d,%d,%d,%d] "
+          "dilation=[1,1] groups=1\n" % (kw * kx, O, OH, OW, pad, pad, pad, pad) +
+          "%%a : i32[%d, %d, %d] = icomb %%p, @c shift=0 bound=%d\noutput %%a\n\n" % (
+              O, OH, OW, bound) +
+          "const @beta : f32[%d] = { %s }\n" % (kx, beta) + wt + ct)
+    with open("%s/%s.ir" % (out, name), "w") as f:
+        f.write(ir)
+    npy("%s/%s.npy" % (out, name), (1, C, H, W), [R.uniform(-1, 1) for _ in range(C * H * W)])
+
+
+if len(sys.argv) > 3 and sys.argv[3] == "--layer":
+    layer(sys.argv[4], *map(int, sys.argv[5:13]))
+    sys.exit(0)
 
 # name, C, H, W, O, k, stride, pad, dilation, groups, Kx, x masked, Kw, w masked, O2, Kw2
 net("w2a2", 16, 9, 11, 24, 3, 1, 1, 1, 1, 2, False, 2, False, 10, 2)
