@@ -323,6 +323,8 @@ static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, Stages
 {
     FILE *out = o->out;
     explain_json_begin(out, cx, g);
+    if (st->m && !explain_kernels(cx, o, st->m, false)) // before the members tests read last
+        st->kernels_failed = true;
     bool any = false, cal;
     for (uint32_t i = 0; i < g->n; i++) {
         const float *b = scales_of(g, st, i, &cal);
@@ -376,8 +378,6 @@ static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, Stages
         }
         fprintf(out, "]}");
     }
-    if (st->m && !explain_kernels(cx, o, st->m, false))
-        st->kernels_failed = true;
     explain_json_end(out);
 }
 
@@ -388,11 +388,11 @@ static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, Sta
     if (o->explain == EXPLAIN_JSON) {
         json_extras(cx, o, g, st);
     } else if (o->explain == EXPLAIN_TEXT) {
+        if (st->m && !explain_kernels(cx, o, st->m, false))
+            st->kernels_failed = true;
         text_scales(o, g, st);
         if (st->gap)
             text_gap(o, st->gap);
-        if (st->m && !explain_kernels(cx, o, st->m, false))
-            st->kernels_failed = true;
     }
 }
 

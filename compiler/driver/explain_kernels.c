@@ -37,8 +37,6 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         else
             fprintf(out, "not eligible -> bit-serial (%s)\n", c->why);
     }
-    if (!n)
-        fprintf(out, "  no bit-plane layers\n");
 }
 
 static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint32_t n,
@@ -79,6 +77,8 @@ bool explain_kernels(HbCx *cx, const DriverOptions *o, const IrModule *m, bool w
     uint32_t n = 0;
     const char *isa = "";
     bool ok = b->kernels(cx, m, &bo, &ch, &n, &isa);
+    if (!n) // no bit-plane layers: nothing to choose
+        return ok;
     if (o->explain == EXPLAIN_TEXT) {
         text(o->out, o, ch, n, isa);
         return ok;
