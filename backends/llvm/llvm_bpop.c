@@ -16,6 +16,7 @@
 
 #include "ice.h"
 #include "llvm_gen.h"
+#include "llvm_int8.h"
 
 #define B     g->b
 #define LANES 8
@@ -662,6 +663,10 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
 /* A dense layer runs once per block of examples: the columns are the examples. */
 void gen_bpop_dense(G *g)
 {
+    if (g->int8 && g->int8[g->in - g->m->insts.data]) { // llvm_int8.c
+        gen_int8_bpop(g, g->int8[g->in - g->m->insts.data]);
+        return;
+    }
     const IrConst *c = g_argc(g, 1);
     int64_t O = c->type.d[0], N = c->type.d[1];
     BGeo b = {.C = N,
@@ -703,6 +708,10 @@ void gen_bpop_dense(G *g)
 
 void gen_bpop_conv2d(G *g)
 {
+    if (g->int8 && g->int8[g->in - g->m->insts.data]) { // llvm_int8.c
+        gen_int8_bpop(g, g->int8[g->in - g->m->insts.data]);
+        return;
+    }
     IrWindow w = ir_window(g->m, g->in);
     BGeo b = {.C = w.C,
               .H = w.H,

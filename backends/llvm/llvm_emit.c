@@ -18,6 +18,7 @@
 
 #include "llvm_backend.h"
 #include "llvm_gen.h"
+#include "llvm_int8.h"
 #include "output.h"
 #include "stage_time.h"
 
@@ -366,13 +367,23 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
         const char *h = llvm_header_text(cx, m, cname, info);
         return write_bytes(cx, o->output, h, strlen(h));
     }
+    Int8Plan **int8;
+    if (!llvm_int8_plan(cx, m, o, &int8))
+        return false;
     LLVMContextRef C = LLVMContextCreate();
     LLVMModuleRef M = LLVMModuleCreateWithNameInContext(cname, C);
     LLVMSetSourceFileName(M, cname, strlen(cname));
     LLVMSetTarget(M, t->triple);
     LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(t->tm);
     LLVMSetModuleDataLayout(M, dl);
-    G g = {.cx = cx, .m = m, .o = o, .C = C, .M = M, .info = info, .tier = probe_tier(t)};
+    G g = {.cx = cx,
+           .m = m,
+           .o = o,
+           .C = C,
+           .M = M,
+           .info = info,
+           .tier = probe_tier(t),
+           .int8 = int8};
     cx_stage(cx, "llvm ir");
     llvm_gen_module(&g);
     tag_functions(C, M, t);

@@ -283,8 +283,8 @@ static void gen_input_block(G *g)
                  .sp = 4 * ir_type_elems(g_outt(g))};
 }
 
-/* One instruction: a blocked op once for the block, any other op in a loop over the
- * block's examples (no loop when a block is one example). */
+/* One instruction: a blocked op (a bit-serial bpop_dense) once for the block, any other
+ * op in a loop over the block's examples (no loop when a block is one example). */
 static void gen_inst(G *g)
 {
     const IrInst *in = g->in;
@@ -292,7 +292,9 @@ static void gen_inst(G *g)
         gen_input_block(g);
         return;
     }
-    bool loop = g->nbmax > 1 && in->op != IR_OP_BPOP_DENSE;
+    // A bpop_dense run as an int8 kernel (llvm_int8.c) is an ordinary per-example op.
+    bool blocked = in->op == IR_OP_BPOP_DENSE && !(g->int8 && g->int8[in - g->m->insts.data]);
+    bool loop = g->nbmax > 1 && !blocked;
     GLoop le;
     g->ex = loop ? g_loop_begin(g, &le, g->nb, "ex") : NULL;
     for (uint32_t a = 0; a < in->nargs; a++)

@@ -17,7 +17,8 @@ typedef struct GVal {
     LLVMValueRef beta; // bits: float[K] level scales (runtime: in the workspace)
 } GVal;
 
-typedef struct GPlan GPlan; // the workspace plan (llvm_plan.c)
+typedef struct GPlan GPlan;       // the workspace plan (llvm_plan.c)
+typedef struct Int8Plan Int8Plan; // int8 kernels (llvm_int8.h)
 
 /* The popcount tier of the target, probed from what its target machine emits
  * (llvm_emit.c): vpopcntq (AVX-512 VPOPCNTDQ), byte popcounts on zmm (AVX-512BW) or ymm
@@ -56,6 +57,7 @@ typedef struct G {
     LLVMValueRef ex;  // the current example within the block, or NULL
     LLVMValueRef par; // the runtime context when an op may split its work across threads
     struct GBase *base;
+    Int8Plan **int8;  // per instruction: the bpop layers run as int8 kernels (llvm_cost.c)
 } G;
 
 /* Copy 0 of a value and the byte distance between the copies of its p, w, beta. */
