@@ -24,9 +24,10 @@ typedef struct BackendOptions {
     const char *output; // the path to write (a file, or a directory for verilog)
     const char *name;   // the C / Verilog identifier prefix (the network's name)
     BackendEmit emit;
-    const char *cpu;     // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
-    int opt_level;       // -O0..3
-    const char *runtime; // cpu: the runtime archive linked into every library (libhbnn_rt.a)
+    const char *cpu;         // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
+    int opt_level;           // -O0..3
+    const char *runtime;     // cpu: the runtime archive linked into every library (libhbnn_rt.a)
+    long long target_cycles; // verilog: --fold auto --target-cycles N (0: no auto folding)
 } BackendOptions;
 
 typedef struct Backend {
