@@ -105,9 +105,11 @@ typedef struct GNode {
     double lo, hi;     // hardtanh; leaky_relu: lo is the negative slope; dropout: lo = p
     InputKind in_kind; // input: f32, or an integer input (docs/language.md)
     double in_scale;   // input u8/i8: the real value is in_scale * the integer
-    union {            // one or the other (a node has weights or is a quantizer): saves
-        QuantSpec wq;  // 176 bytes a node. conv2d/dense: the weights' resolved spec
-        QuantSpec aq;  // quant/sign: the activation quantizer's resolved spec
+    int64_t fold_pe;   // dense: `fold pe=P simd=S` (0, 0: none; docs/fpga.md)
+    int64_t fold_simd;
+    union {           // one or the other (a node has weights or is a quantizer): saves
+        QuantSpec wq; // 176 bytes a node. conv2d/dense: the weights' resolved spec
+        QuantSpec aq; // quant/sign: the activation quantizer's resolved spec
     };
 
     // Binding: the tensor names this node wants from the weights file.
