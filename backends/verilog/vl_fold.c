@@ -83,8 +83,8 @@ static Fold fold_of(const VlPlan *p, const VlStage *s)
             B = b > B ? b : B;
         }
         f.wa = bits_for(B) + 2;
-        if (f.wa < 2)
-            f.wa = 2;
+        if (f.wa < bits_for(f.S) + 2) // room for {0, pc} and {0, pc, 0} (no 0-width zeros)
+            f.wa = bits_for(f.S) + 2;
     } else {
         f.wa = 32;
     }
