@@ -290,8 +290,10 @@ void vl_write_layer(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
             "`timescale 1ns / 1ps\n// %s: layer '%s' of network '%s' (hbnnc --target verilog; "
             "generated).\n",
             s->name, s->layer, p->m->name);
-    fprintf(f, "// in: %llu bits (%s), out: %llu bits (%s); one frame per beat, %llu cycles.\n", iw,
-            p->m->values.data[s->in.value].name, ow, p->m->values.data[s->out.value].name,
+    fprintf(f,
+            "// in: %llu bits (%s), out: %llu bits (%s); one frame per beat, %llu cycle(s) per "
+            "frame.\n",
+            iw, p->m->values.data[s->in.value].name, ow, p->m->values.data[s->out.value].name,
             (unsigned long long)vl_fold_cycles(p, s));
     fprintf(f, "module %s (\n    input wire aclk,\n    input wire aresetn,\n", s->name);
     fprintf(f,
