@@ -28,10 +28,11 @@ typedef struct BackendOptions {
     const char *output; // the path to write (a file, or a directory for verilog)
     const char *name;   // the C / Verilog identifier prefix (the network's name)
     BackendEmit emit;
-    const char *cpu;      // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
-    int opt_level;        // -O0..3
-    const char *runtime;  // cpu: the runtime archive linked into every library (libhbnn_rt.a)
-    BackendKernel kernel; // --kernel auto|bitserial|int8
+    const char *cpu;         // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
+    int opt_level;           // -O0..3
+    const char *runtime;     // cpu: the runtime archive linked into every library (libhbnn_rt.a)
+    BackendKernel kernel;    // --kernel auto|bitserial|int8
+    long long target_cycles; // verilog: --fold auto --target-cycles N (0: no auto folding)
 } BackendOptions;
 
 /* The kernel chosen for one bpop instruction, with the cost model's estimates

@@ -77,7 +77,7 @@ typedef SrcSpan HB_YYLTYPE;
 %token FROM "'from'" BITS "'bits'" AVG "'avg'" REST "'rest'" KW_INT "'int'"
 %token KW_FLOAT "'float'" INHERIT "'inherit'" SELECT "'select'" SCALE "'scale'"
 %token GROUP "'group'" QUANT "'quant'" ACTS "'acts'" IN "'in'" PREV "'prev'"
-%token TRUE "'true'" FALSE "'false'"
+%token TRUE "'true'" FALSE "'false'" FOLD "'fold'"
 
 %type <item> item
 %type <import> import import_target
@@ -97,7 +97,7 @@ typedef SrcSpan HB_YYLTYPE;
 %type <output> output
 %type <layer> layer op call_open call_args
 %type <arg> arg
-%type <clause> clause named
+%type <clause> clause named fold
 %type <path> path dotted
 %type <expr> value list_open list_items expr term factor dim
 %type <qspec> qspec qkind dist
@@ -323,9 +323,15 @@ clause
     | WEIGHTS IDENT                 { $$ = ast_clause_weights_param(cx, @$, $2, @2); }
     | PARAMS STRING                 { $$ = ast_clause_prefix(cx, @$, $2, @2); }
     | named
+    | fold
     | FROM path                     { $$ = ast_clause_from(cx, @$, AF_PATH, $2); }
     | FROM IN                       { $$ = ast_clause_from(cx, @$, AF_IN, NULL); }
     | FROM PREV                     { $$ = ast_clause_from(cx, @$, AF_PREV, NULL); }
+    ;
+
+fold
+    : FOLD IDENT '=' INT            { $$ = ast_clause_fold(cx, NULL, @$, $2, @2, $4, @4); }
+    | fold IDENT '=' INT            { $$ = ast_clause_fold(cx, $1, @$, $2, @2, $4, @4); }
     ;
 
 named

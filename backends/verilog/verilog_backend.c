@@ -61,6 +61,14 @@ static void write_files(Emit *e)
             vl_write_layer(f, &e->cx->arena, p, s);
             file_end(e, &o, true);
         }
+        if (s->pe && (f = file_begin(e, &o, arena_printf(&e->cx->arena, "%s_w.hex", s->name)))) {
+            vl_write_fold_wrom(f, p, s);
+            file_end(e, &o, true);
+        }
+        if (s->pe && (f = file_begin(e, &o, arena_printf(&e->cx->arena, "%s_n.hex", s->name)))) {
+            vl_write_fold_nrom(f, p, s);
+            file_end(e, &o, true);
+        }
     }
     if ((f = file_begin(e, &o, arena_printf(&e->cx->arena, "%s_top.v", p->name)))) {
         vl_write_top(f, p);
@@ -133,6 +141,8 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     const char *name = vl_ident(cx, o->name ? o->name : m->name);
     if (!vl_plan(cx, m, name, &p))
         return 1;
+    if (o->target_cycles > 0)
+        vl_fold_auto(&p, (uint64_t)o->target_cycles);
     p.arena = &cx->arena;
     char *dir = arena_strdup(
             &cx->arena, o->output ? o->output : arena_printf(&cx->arena, "%s_verilog", m->name));

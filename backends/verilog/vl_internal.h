@@ -30,7 +30,8 @@ typedef struct VlStage {
     const IrInst *pop, *comb, *thr; // VL_MVU (comb, thr may be NULL)
     const IrInst *pool;             // VL_POOL
     VlWire in, out;
-    uint64_t pairs; // present (element, plane) pairs, all rows
+    uint64_t pairs;   // present (element, plane) pairs, all rows
+    int64_t pe, simd; // folding (dense units): 0, 0 = fully unrolled (vl_fold.c)
 } VlStage;
 
 typedef struct VlPlan {
@@ -60,6 +61,20 @@ void vl_write_manifest_md(FILE *f, const VlPlan *p, int nvec);
 void vl_write_tb(FILE *f, const VlPlan *p, int nvec);
 /* vectors/in.hex and out.hex from the reference interpreter on seeded random inputs. */
 bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, FILE *in, FILE *out);
+
+/* vl_fold.c: folded dense units (s->pe > 0): the module body (after the ports), the two
+ * ROM images (NAME_w.hex weights, NAME_n.hex per-neuron constants), cycles per frame
+ * (1 for an unrolled stage), and --fold auto's choice for every unfolded dense unit. */
+void vl_write_fold_body(FILE *f, const VlPlan *p, const VlStage *s);
+void vl_write_fold_wrom(FILE *f, const VlPlan *p, const VlStage *s);
+void vl_write_fold_nrom(FILE *f, const VlPlan *p, const VlStage *s);
+uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s);
+uint64_t vl_stage_latency(const VlPlan *p, const VlStage *s); // accepted .. out valid
+uint64_t vl_frame_cycles(const VlPlan *p); // the slowest stage: the initiation interval
+uint64_t vl_latency(const VlPlan *p);      // sum over stages
+void vl_fold_auto(VlPlan *p, uint64_t target_cycles);
+/* pcN(v): the popcount functions for the widths N marked in used[1..max]. */
+void vl_write_popcount_fns(FILE *f, const bool *used, uint64_t max);
 
 /* Stream payload width rounded up to whole bytes. */
 static inline uint64_t vl_bytes8(uint64_t w)

@@ -98,7 +98,7 @@ static int32_t coef_of(const VlPlan *p, const VlStage *s, uint64_t o, int pair)
     return c->i[(c->type.d[0] == 1 ? 0 : o) * P + (uint64_t)pair];
 }
 
-static void write_popcount_fns(FILE *f, const bool *used, uint64_t max)
+void vl_write_popcount_fns(FILE *f, const bool *used, uint64_t max)
 {
     for (uint64_t n = 1; n <= max; n++) {
         if (!used[n])
@@ -213,7 +213,7 @@ static void write_mvu(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
         for (int q = 0; q < g.P; q++)
             used[pair_terms(NULL, p, s, &g, o, t, nt, q)] = true;
     }
-    write_popcount_fns(f, used, g.ntap);
+    vl_write_popcount_fns(f, used, g.ntap);
     for (uint64_t pos = 0; pos < g.npos; pos++) {
         uint64_t o = pos / (g.OH * g.OW), nt = taps_of(p, s, o, pos / g.OW % g.OH, pos % g.OW, t);
         unsigned long long u = (unsigned long long)pos;
@@ -290,8 +290,11 @@ void vl_write_layer(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
             "`timescale 1ns / 1ps\n// %s: layer '%s' of network '%s' (hbnnc --target verilog; "
             "generated).\n",
             s->name, s->layer, p->m->name);
-    fprintf(f, "// in: %llu bits (%s), out: %llu bits (%s); one frame per beat, 1 cycle.\n", iw,
-            p->m->values.data[s->in.value].name, ow, p->m->values.data[s->out.value].name);
+    fprintf(f,
+            "// in: %llu bits (%s), out: %llu bits (%s); one frame per beat, %llu cycle(s) per "
+            "frame.\n",
+            iw, p->m->values.data[s->in.value].name, ow, p->m->values.data[s->out.value].name,
+            (unsigned long long)vl_fold_cycles(p, s));
     fprintf(f, "module %s (\n    input wire aclk,\n    input wire aresetn,\n", s->name);
     fprintf(f,
             "    /* verilator lint_off UNUSEDSIGNAL */\n"
@@ -302,6 +305,11 @@ void vl_write_layer(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
             "    output reg [%llu:0] m_tdata,\n    output reg m_tvalid,\n"
             "    input wire m_tready\n);\n",
             ow - 1);
+    if (s->pe) { // folded: its own control and output register
+        vl_write_fold_body(f, p, s);
+        fprintf(f, "endmodule\n");
+        return;
+    }
     fprintf(f,
             "    /* verilator lint_off UNUSEDSIGNAL */\n    wire [%llu:0] x = s_tdata;\n"
             "    /* verilator lint_on UNUSEDSIGNAL */\n    wire [%llu:0] y;\n",

@@ -73,7 +73,8 @@ void vl_write_manifest_json(FILE *f, const VlPlan *p, int nvec)
                "\"m_axis_tdata/tvalid/tready/tlast\", \"beats_per_frame\": 1, \"tlast\": "
                "\"1 on every output beat\", \"padding\": \"tdata rounded up to whole bytes; "
                "output padding driven 0, input padding ignored\"},\n");
-    fprintf(f, "  \"latency_cycles\": %u,\n  \"cycles_per_frame\": 1,\n", p->stages.len);
+    fprintf(f, "  \"latency_cycles\": %llu,\n  \"cycles_per_frame\": %llu,\n",
+            (unsigned long long)vl_latency(p), (unsigned long long)vl_frame_cycles(p));
     fprintf(f, "  \"host_before\": \"%s\",\n", head_desc(p, p->arena));
     fprintf(f, "  \"input\": ");
     json_wire(f, p, &p->in, p->arena);
@@ -88,9 +89,12 @@ void vl_write_manifest_json(FILE *f, const VlPlan *p, int nvec)
         const VlStage *s = &p->stages.data[i];
         fprintf(f,
                 "    {\"module\": \"%s\", \"layer\": \"%s\", \"kind\": \"%s\", \"fold\": "
-                "\"unrolled\", \"cycles_per_frame\": 1, \"latency_cycles\": 1, "
+                "\"%s\", \"pe\": %lld, \"simd\": %lld, \"cycles_per_frame\": %llu, "
+                "\"latency_cycles\": %llu, "
                 "\"present_pairs\": %llu, \"in_bits\": %llu, \"out_bits\": %llu}%s\n",
-                s->name, s->layer, stage_kind(s), (unsigned long long)unit_pairs(p, s),
+                s->name, s->layer, stage_kind(s), s->pe ? "folded" : "unrolled", (long long)s->pe,
+                (long long)s->simd, (unsigned long long)vl_fold_cycles(p, s),
+                (unsigned long long)vl_stage_latency(p, s), (unsigned long long)unit_pairs(p, s),
                 (unsigned long long)s->in.width, (unsigned long long)s->out.width,
                 i + 1 < p->stages.len ? "," : "");
     }
@@ -122,16 +126,20 @@ void vl_write_manifest_md(FILE *f, const VlPlan *p, int nvec)
                 p->m->values.data[p->tail.data[i]->result].name);
     fprintf(f, "%s\n", p->tail.len ? " (docs/ir.md §4)." : " nothing.");
     fprintf(f,
-            "- **Latency**: %u cycles; **throughput**: 1 frame per cycle (every layer is "
-            "fully unrolled).\n\n",
-            p->stages.len);
+            "- **Latency**: %llu cycles; **throughput**: 1 frame per %llu cycles (the slowest "
+            "layer; unrolled layers take 1, a folded one NF x SF + 3).\n\n",
+            (unsigned long long)vl_latency(p), (unsigned long long)vl_frame_cycles(p));
     fprintf(f, "| module | layer | kind | fold | cycles/frame | present pairs | in bits | out "
                "bits |\n|---|---|---|---|---|---|---|---|\n");
     for (uint32_t i = 0; i < p->stages.len; i++) {
         const VlStage *s = &p->stages.data[i];
-        fprintf(f, "| %s | %s | %s | unrolled | 1 | %llu | %llu | %llu |\n", s->name, s->layer,
-                stage_kind(s), (unsigned long long)unit_pairs(p, s),
-                (unsigned long long)s->in.width, (unsigned long long)s->out.width);
+        const char *fold = s->pe ? arena_printf(p->arena, "pe=%lld simd=%lld", (long long)s->pe,
+                                                (long long)s->simd)
+                                 : "unrolled";
+        fprintf(f, "| %s | %s | %s | %s | %llu | %llu | %llu | %llu |\n", s->name, s->layer,
+                stage_kind(s), fold, (unsigned long long)vl_fold_cycles(p, s),
+                (unsigned long long)unit_pairs(p, s), (unsigned long long)s->in.width,
+                (unsigned long long)s->out.width);
     }
     fprintf(f,
             "\nTestbench: `tb_%s.v` with %d vectors (`vectors/in.hex`, `vectors/out.hex`, "

@@ -243,6 +243,8 @@ static bool p_bpop(PlanCx *c, const IrInst *in)
     }
     VlStage *s = new_stage(c, VL_MVU, in);
     s->pop = in;
+    if (in->op == IR_OP_BPOP_DENSE) // `fold pe=.. simd=..` (0, 0: unrolled)
+        s->pe = ir_bpop_dense_pe(in), s->simd = ir_bpop_dense_simd(in);
     advance(c, s, in);
     return true;
 }

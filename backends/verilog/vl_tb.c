@@ -180,7 +180,7 @@ void vl_write_tb(FILE *f, const VlPlan *p, int nvec)
             "                $display(\"%%0d passed, %%0d failed\", passed, failed);\n"
             "                $finish;\n"
             "            end\n"
-            "            if (cycle > 2000 + 50 * NV) begin\n"
+            "            if (cycle > 2000 + %llu * NV) begin\n"
             "                $display(\"timeout after %%0d cycles: %%0d of %%0d frames\", cycle, "
             "got, NV);\n"
             "                $display(\"%%0d passed, %%0d failed\", passed, failed + NV - "
@@ -189,5 +189,5 @@ void vl_write_tb(FILE *f, const VlPlan *p, int nvec)
             "            end\n"
             "        end\n"
             "    end\nendmodule\n",
-            feed);
+            feed, 50 + 4 * (unsigned long long)vl_frame_cycles(p));
 }

@@ -6,6 +6,7 @@
 #include "driver.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -97,6 +98,14 @@ static int check_unimplemented(HbCx *cx, const DriverOptions *o)
         diag_file_error(cx, NULL, "--emit llvm|asm|obj|header needs --target cpu");
         return EXIT_USAGE;
     }
+    if ((o->fold || o->target_cycles) && strcmp(b->name, "verilog") != 0) {
+        diag_file_error(cx, NULL, "--fold and --target-cycles need --target verilog");
+        return EXIT_USAGE;
+    }
+    if ((o->fold != NULL) != (o->target_cycles != NULL)) {
+        diag_file_error(cx, NULL, "--fold auto and --target-cycles N go together");
+        return EXIT_USAGE;
+    }
     if (driver_generates(o) && !b->emit)
         return not_yet(cx, arena_printf(&cx->arena, "--target %s (%s)", b->name, b->produces));
     return EXIT_OK;
@@ -137,7 +146,8 @@ int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m)
                          .cpu = o->cpu ? o->cpu : "native",
                          .opt_level = o->opt ? o->opt[0] - '0' : 3,
                          .runtime = o->runtime ? o->runtime : find_runtime(cx),
-                         .kernel = o->kernel};
+                         .kernel = o->kernel,
+                         .target_cycles = o->target_cycles ? atoll(o->target_cycles) : 0};
     if (!bo.output && bo.emit == BE_DEFAULT && strcmp(b->name, "cpu") == 0)
         bo.output = arena_printf(&cx->arena, "%s.so", m->name);
     cx_stage(cx, arena_printf(&cx->arena, "%s backend", b->name));

@@ -35,10 +35,12 @@ typedef struct DriverOptions {
     const char *calibrate; // --calibrate IN.npy
     bool run_ideal;        // --run-ideal: evaluate the ideal network (docs/ir.md §6)
     bool check;
-    const char *cpu;      // --cpu NAME (cpu target): "native" (default), x86-64-v3, ...
-    const char *opt;      // -O0..3: "0".."3"; NULL means 3
-    const char *runtime;  // the cpu target's runtime archive; NULL: found beside hbnnc
-    BackendKernel kernel; // --kernel auto|bitserial|int8 (cpu target)
+    const char *cpu;           // --cpu NAME (cpu target): "native" (default), x86-64-v3, ...
+    const char *opt;           // -O0..3: "0".."3"; NULL means 3
+    const char *runtime;       // the cpu target's runtime archive; NULL: found beside hbnnc
+    BackendKernel kernel;      // --kernel auto|bitserial|int8 (cpu target)
+    const char *fold;          // --fold auto (verilog target), or NULL
+    const char *target_cycles; // --target-cycles N (with --fold auto)
     EmitKind emit;
     ExplainKind explain;
     HbOptions cx;

@@ -10,8 +10,8 @@
 
 /* Can --explain lower `g` without an error (weights bound, static scales known)? */
 bool explain_kernels_can_lower(const DriverOptions *o, const Graph *g);
-/* Print the plan for `m` if it has bpop layers (text section, or `, "kernels": {...}` inside a JSON object,
- * or, with `whole`, a JSON object of its own). False after an error diagnostic. */
+/* Print the plan for `m` if it has bpop layers (text section, or `, "kernels": {...}` inside a JSON
+ * object, or, with `whole`, a JSON object of its own). False after an error diagnostic. */
 bool explain_kernels(HbCx *cx, const DriverOptions *o, const IrModule *m, bool whole);
 
 #endif

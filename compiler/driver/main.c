@@ -38,6 +38,10 @@ static const char usage[] =
         "                          with --explain, also the ideal-vs-integer gap on them\n"
         "  --target cpu|verilog    code generation target (default cpu: NAME.so + NAME.h;\n"
         "                          verilog: a directory NAME_verilog/ of Verilog-2005)\n"
+        "  --fold auto --target-cycles N\n"
+        "                          verilog target: fold every dense layer without a\n"
+        "                          `fold` clause to the smallest PE x SIMD that takes at\n"
+        "                          most N cycles per frame\n"
         "  --cpu NAME              cpu target: native (default: this machine's CPU and\n"
         "                          features), x86-64-v2, x86-64-v3, x86-64-v4 or any LLVM\n"
         "                          CPU name\n"
@@ -129,10 +133,10 @@ static const char *value(int argc, char **argv, int *i, const char *name)
 
 static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool *matched)
 {
-    static const char *const names[] = {"-o",        "--target",      "--weights",   "--quant",
-                                        "--network", "--run",         "--calibrate", "--stdlib",
-                                        "--emit",    "--diag-format", "--color",     "--run-ideal",
-                                        "--cpu",     "--kernel"};
+    static const char *const names[] = {
+            "-o",          "--target", "--weights", "--quant",        "--network", "--run",
+            "--calibrate", "--stdlib", "--emit",    "--diag-format",  "--color",   "--run-ideal",
+            "--cpu",       "--kernel", "--fold",    "--target-cycles"};
     *matched = false;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         const char *v = value(argc, argv, i, names[k]);
@@ -162,6 +166,19 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
             if (kk == 3)
                 return usage_error("--kernel is auto, bitserial or int8, not '%s'", v);
             o->kernel = (BackendKernel)kk;
+        } else if (k == 14) {
+            if (strcmp(v, "auto") != 0)
+                return usage_error("--fold is 'auto' (per-layer folds are `fold pe=P simd=S` in "
+                                   "the .hb), not '%s'",
+                                   v);
+            o->fold = v;
+        } else if (k == 15) {
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            if (*end || n < 1)
+                return usage_error("--target-cycles needs a positive number of cycles, not '%s'",
+                                   v);
+            o->target_cycles = v;
         } else if (k == 9) {
             if (strcmp(v, "plain") && strcmp(v, "human"))
                 return usage_error("--diag-format is 'human' or 'plain', not '%s'", v);

@@ -313,6 +313,17 @@ AstClause *ast_clause_add_named(HbCx *cx, AstClause *c, SrcSpan s, const char *n
     return c;
 }
 
+AstClause *ast_clause_fold(HbCx *cx, AstClause *c, SrcSpan s, const char *name, SrcSpan ns,
+                           int64_t value, SrcSpan vs)
+{
+    if (!c)
+        c = clause_new(cx, s, ACL_FOLD);
+    AstFoldArg a = {.name = name, .name_span = ns, .value = value, .value_span = vs};
+    PUSH(cx, c->fold, c->nfold, a);
+    c->span = s;
+    return c;
+}
+
 AstClause *ast_clause_from(HbCx *cx, SrcSpan s, AstFromKind kind, AstPath *path)
 {
     AstClause *c = clause_new(cx, s, ACL_FROM);
@@ -883,6 +894,11 @@ static void put_clause(FILE *out, const AstClause *c)
             fprintf(out, " %s=", c->named[i].name);
             put_string(out, c->named[i].value);
         }
+        break;
+    case ACL_FOLD:
+        fputs("(fold", out);
+        for (uint32_t i = 0; i < c->nfold; i++)
+            fprintf(out, " %s=%lld", c->fold[i].name, (long long)c->fold[i].value);
         break;
     case ACL_FROM:
         fputs("(from ", out);

@@ -128,6 +128,7 @@ typedef enum AstClauseKind {
     ACL_PARAMS_PREFIX, // params "features.0"
     ACL_PARAMS_NAMED,  // params weight="a" bias="b"
     ACL_FROM,          // from path | in | prev
+    ACL_FOLD,          // fold pe=P simd=S (hardware folding of a dense layer)
 } AstClauseKind;
 
 typedef struct AstNamedString {
@@ -136,6 +137,13 @@ typedef struct AstNamedString {
     const char *value;
     SrcSpan value_span;
 } AstNamedString;
+
+typedef struct AstFoldArg {
+    const char *name; // pe, simd (checked by sema)
+    SrcSpan name_span;
+    int64_t value;
+    SrcSpan value_span;
+} AstFoldArg;
 
 typedef enum AstFromKind { AF_PATH, AF_IN, AF_PREV } AstFromKind;
 
@@ -155,6 +163,10 @@ typedef struct AstClause {
         struct {
             AstNamedString *named; // ACL_PARAMS_NAMED
             uint32_t nnamed;
+        };
+        struct {
+            AstFoldArg *fold; // ACL_FOLD
+            uint32_t nfold;
         };
         struct {
             AstFromKind from_kind; // ACL_FROM

@@ -132,6 +132,8 @@ AstClause *ast_clause_named(HbCx *cx, SrcSpan s, const char *name, SrcSpan ns, c
                             SrcSpan vs);
 AstClause *ast_clause_add_named(HbCx *cx, AstClause *c, SrcSpan s, const char *name, SrcSpan ns,
                                 const char *value, SrcSpan vs);
+AstClause *ast_clause_fold(HbCx *cx, AstClause *c, SrcSpan s, const char *name, SrcSpan ns,
+                           int64_t value, SrcSpan vs); // c NULL: a new clause
 AstClause *ast_clause_from(HbCx *cx, SrcSpan s, AstFromKind kind, AstPath *path);
 
 AstLayer *ast_layer_quant(HbCx *cx, SrcSpan s, AstQspec *q);

@@ -197,7 +197,7 @@ static int scan(HbParse *p, LexToken *t)
 static bool is_continuation(int kind)
 {
     return kind == TOK_WEIGHTS || kind == TOK_PARAMS || kind == TOK_FROM || kind == TOK_SELECT ||
-           kind == TOK_SCALE || kind == TOK_GROUP;
+           kind == TOK_SCALE || kind == TOK_GROUP || kind == TOK_FOLD;
 }
 
 /* `nl` is a NEWLINE just scanned. Swallow the newlines after it (blank and comment
@@ -325,7 +325,7 @@ static const Phrase phrases[] = {
         {"an operation", false, {NULL}, {"identifier", "'quant'"}},
         {"a quantization spec", false, {NULL}, {"'bits'", "'int'", "'float'", "'inherit'"}},
         {"a quantization option", true, {NULL}, {"'select'", "'scale'", "'group'"}},
-        {"a clause", true, {NULL}, {"'weights'", "'params'", "'from'"}},
+        {"a clause", true, {NULL}, {"'weights'", "'params'", "'from'", "'fold'"}},
 };
 
 enum { MAX_LISTED = 5 };

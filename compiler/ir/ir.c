@@ -64,6 +64,8 @@ static IrAttrKind attr_kind(char c)
         return IR_ATTR_INTS;
     case 'F':
         return IR_ATTR_FLOATS;
+    case 'o':
+        return IR_ATTR_OPT;
     default:
         return IR_ATTR_SEL;
     }

@@ -81,7 +81,8 @@ typedef enum IrAttrKind {
     IR_ATTR_FLOAT,
     IR_ATTR_INTS,
     IR_ATTR_FLOATS,
-    IR_ATTR_SEL
+    IR_ATTR_SEL,
+    IR_ATTR_OPT, // optional integer (0 = absent, not printed)
 } IrAttrKind;
 
 typedef struct IrAttr {
@@ -145,11 +146,13 @@ typedef struct IrModule {
  * op in debug builds, so an accessor used on the wrong instruction fails at once. */
 #define IR_ATTR_CT_i     int64_t
 #define IR_ATTR_CT_s     int64_t
+#define IR_ATTR_CT_o     int64_t
 #define IR_ATTR_CT_f     double
 #define IR_ATTR_CT_I     const IrAttr *
 #define IR_ATTR_CT_F     const IrAttr *
 #define IR_ATTR_GET_i(a) ((a)->i[0])
 #define IR_ATTR_GET_s(a) ((a)->i[0])
+#define IR_ATTR_GET_o(a) ((a)->i[0])
 #define IR_ATTR_GET_f(a) ((a)->f[0])
 #define IR_ATTR_GET_I(a) (a)
 #define IR_ATTR_GET_F(a) (a)

@@ -40,8 +40,9 @@
     X(THRESHOLD, threshold, "vcc")
 
 /* A(ENUM, op, position, name, T): attribute `name` of op ENUM, printed and parsed in
- * position order (0, 1, ... with no gaps; check_ir tests it), all required.
- * T is i (integer), f (double), I (integer list), F (double list), s (selection name).
+ * position order (0, 1, ... with no gaps; check_ir tests it), all required but o.
+ * T is i (integer), f (double), I (integer list), F (double list), s (selection name),
+ * o (optional integer: 0 when absent, and not printed when 0, so old IR text still parses).
  * Each row generates the accessor ir_OP_NAME(inst) (ir.h); lowering writes through
  * ir_OP_NAME_set(inst). */
 #define HB_IR_ATTRS(A)                          \
@@ -65,6 +66,8 @@
     A(QUANT, quant, 1, fracs, F)                \
     A(QUANT, quant, 2, select, s)               \
     A(QUANT, quant, 3, seed, i)                 \
+    A(BPOP_DENSE, bpop_dense, 0, pe, o)         \
+    A(BPOP_DENSE, bpop_dense, 1, simd, o)       \
     A(BPOP_CONV2D, bpop_conv2d, 0, stride, I)   \
     A(BPOP_CONV2D, bpop_conv2d, 1, pad, I)      \
     A(BPOP_CONV2D, bpop_conv2d, 2, dilation, I) \

@@ -243,7 +243,7 @@ static bool parse_type(P *p, IrType *t)
 static bool parse_attr_value(P *p, IrAttrKind kind, IrAttr *a)
 {
     a->n = 1;
-    if (kind == IR_ATTR_INT)
+    if (kind == IR_ATTR_INT || kind == IR_ATTR_OPT)
         return parse_int(p, INT64_MIN, INT64_MAX, &a->i[0]);
     if (kind == IR_ATTR_FLOAT)
         return parse_double(p, &a->f[0]);
@@ -285,6 +285,10 @@ static bool parse_attrs(P *p, IrInst *in)
         char name[32];
         IrAttrKind kind;
         ir_op_attr(in->op, k, &kind, name, sizeof name);
+        if (kind == IR_ATTR_OPT && !is(p, name)) {
+            in->attr[k] = (IrAttr){.n = 1}; // absent: 0
+            continue;
+        }
         if (!is(p, name))
             return err(p, &p->tok, "%s expects attribute '%s' here", ir_op_name(in->op), name);
         next(p);

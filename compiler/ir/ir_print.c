@@ -32,6 +32,7 @@ static void print_attr(FILE *out, IrAttrKind k, const IrAttr *a)
 {
     switch (k) {
     case IR_ATTR_INT:
+    case IR_ATTR_OPT:
         fprintf(out, "%lld", (long long)a->i[0]);
         break;
     case IR_ATTR_FLOAT:
@@ -71,7 +72,10 @@ static void print_inst(FILE *out, const IrModule *m, const IrInst *in)
     for (int k = 0; k < na; k++) {
         char name[32];
         IrAttrKind kind;
-        fprintf(out, " %s=", ir_op_attr(in->op, k, &kind, name, sizeof name));
+        ir_op_attr(in->op, k, &kind, name, sizeof name);
+        if (kind == IR_ATTR_OPT && in->attr[k].i[0] == 0)
+            continue; // absent
+        fprintf(out, " %s=", name);
         print_attr(out, kind, &in->attr[k]);
     }
     fputc('\n', out);

@@ -477,6 +477,11 @@ static void v_bpop(Ver *v)
           (long long)w->d[0], (long long)n, tstr(v, w));
     IrType want = ir_type_i32(2, d);
     CHECK(ir_type_eq(res(v), &want), "result must be %s, got %s", tstr(v, &want), tstr(v, res(v)));
+    // folding (docs/fpga.md): absent (0, 0), or pe divides the rows and simd the inputs
+    int64_t pe = ir_bpop_dense_pe(v->in), simd = ir_bpop_dense_simd(v->in);
+    CHECK((pe == 0 && simd == 0) || (pe >= 1 && simd >= 1 && w->d[0] % pe == 0 && n % simd == 0),
+          "fold pe=%lld simd=%lld must be both absent, or pe a divisor of %lld and simd of %lld",
+          (long long)pe, (long long)simd, (long long)w->d[0], (long long)n);
 }
 
 /* The worst case of |sum_p coef[r][p] * S_p| for the bpop that made S: |S_mn| is at

@@ -105,11 +105,15 @@ typedef struct GNode {
     union {         // the scalar attributes of ops that have no window (a node is one op)
         double eps; // batchnorm
         struct {
-            double lo, hi; // hardtanh; leaky_relu: lo is the negative slope
+            double lo, hi; // hardtanh; leaky_relu: lo is the negative slope; dropout: lo = p
         };
         struct {
             InputKind in_kind; // input: f32, or an integer input (docs/language.md)
             double in_scale;   // input u8/i8: the real value is in_scale * the integer
+        };
+        struct {
+            uint32_t fold_pe; // dense: `fold pe=P simd=S` (0, 0: none; docs/fpga.md)
+            uint32_t fold_simd;
         };
     };
     union {                  // one or the other (a node has weights or is a quantizer).

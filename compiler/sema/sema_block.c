@@ -186,6 +186,10 @@ static bool call_clauses(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *
             ok = false;
         } else if (c->kind == ACL_FROM) {
             ok &= sema_eval_from(s, sc, c, input);
+        } else if (c->kind == ACL_FOLD) {
+            diag_error(s->cx, c->span,
+                       "fold applies to dense layers, not to a block call: fold the dense "
+                       "layers inside the block"); // reported; the call still expands
         }
     }
     return ok;

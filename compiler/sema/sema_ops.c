@@ -542,8 +542,65 @@ static void check_clauses(OpCx *o)
             else if (o->n.op == GOP_QUANT || o->n.op == GOP_SIGN)
                 diag_help(o->s->cx, d, "an activation quantizer's spec follows 'quant' directly");
         }
+        if (c->kind == ACL_FOLD && o->n.op != GOP_DENSE) {
+            Diag *d = diag_error(o->s->cx, c->span, "fold applies to dense layers, not %s",
+                                 o->b->name);
+            diag_note(o->s->cx, d, "the Verilog backend unrolls the other layers (docs/fpga.md)");
+        }
         if ((c->kind == ACL_PARAMS_PREFIX || c->kind == ACL_PARAMS_NAMED) && !params)
             diag_error(o->s->cx, c->span, "%s has no tensors to name with 'params'", o->b->name);
+    }
+}
+
+/* `fold pe=P simd=S` must fit the layer: P divides the outputs, S the inputs. */
+static bool fold_value(OpCx *o, const AstFoldArg *a, int64_t n, const char *what)
+{
+    if (a->value >= 1 && n % a->value == 0)
+        return true;
+    Diag *d = diag_error(o->s->cx, a->value_span, "%s=%lld does not divide the layer's %lld %s",
+                         a->name, (long long)a->value, (long long)n, what);
+    char list[160] = "";
+    int k = 0;
+    for (int64_t v = 1; v <= n && k < 12; v++)
+        if (n % v == 0)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lld", k++ ? ", " : "",
+                     (long long)v);
+    diag_help(o->s->cx, d, "%s must be a divisor of %lld: %s%s", a->name, (long long)n, list,
+              k == 12 ? ", ..." : "");
+    return false;
+}
+
+static void fold_clause(OpCx *o)
+{
+    GNode *n = &o->n;
+    for (uint32_t i = 0; i < o->l->nclauses; i++) {
+        const AstClause *c = &o->l->clauses[i];
+        if (c->kind != ACL_FOLD)
+            continue;
+        if (n->fold_pe) {
+            diag_error(o->s->cx, c->span, "a second fold clause on this layer");
+            return;
+        }
+        n->fold_pe = n->fold_simd = 1;
+        bool seen[2] = {false, false};
+        for (uint32_t k = 0; k < c->nfold; k++) {
+            const AstFoldArg *a = &c->fold[k];
+            int which = strcmp(a->name, "pe") == 0 ? 0 : strcmp(a->name, "simd") == 0 ? 1 : -1;
+            if (which < 0) {
+                Diag *d =
+                        diag_error(o->s->cx, a->name_span, "unknown fold parameter '%s'", a->name);
+                diag_help(o->s->cx, d,
+                          "fold takes pe=P (output neurons in parallel) and simd=S (input "
+                          "elements per cycle)");
+            } else if (seen[which]) {
+                diag_error(o->s->cx, a->name_span, "fold parameter '%s' given twice", a->name);
+            } else if (fold_value(o, a, which ? o->in->d[0] : n->out,
+                                  which ? "inputs" : "outputs")) {
+                *(which ? &n->fold_simd : &n->fold_pe) = a->value;
+            }
+            if (which >= 0)
+                seen[which] = true;
+        }
     }
 }
 
@@ -645,6 +702,8 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
             o.b->refs || o.b->op == GOP_QUANT || sema_match_args(s, l, o.b->name, o.slots, nslots);
     if (!(args_ok && have_in && run_op(&o) && sizes_ok(&o)))
         n->shape.known = false;
+    else if (n->op == GOP_DENSE)
+        fold_clause(&o);
     if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
         n->wq = sema_keep_spec(s, sema_resolve_weights(s, sc, n, l));
     sema_tensor_names(s, sc, l, n);

@@ -20,6 +20,10 @@ specs=(
     'in:2,6,6-c:4:1:3:1:1-m:2:2-f-d:5:2:0.5'
     'in:2,5,5:q2-c:3:2:3:2:0-f-d:4:1-end:icomb'
     'in:40-d:16:3:0.2:0.1-d:10:1-end:fcomb'
+    # folded units (vl_fold.c): weight / constant ROMs, PE x SIMD, every kind of output
+    'in:24:q3-d:12:2:0.4:F3x6-d:6:3:0.2:0.1:t2:F2x4-end:dequant'
+    'in:2,6,6-c:4:1:3:1:1-m:2:2-f-d:6:2:0.5:F2x4-d:4:1:F1x6-end:fcomb'
+    'in:40-d:16:3:0.2:0.1:F4x10-d:10:2:F5x4-end:icomb'
 )
 fail=0
 n=0
@@ -38,6 +42,19 @@ for spec in "${specs[@]}"; do
     echo "$spec: iverilog: $r1; verilator: $r2"
     [ "$r1" = "64 passed, 0 failed" ] && [ "$r2" = "64 passed, 0 failed" ] || fail=1
 done
+# Folding survives the IR text; --fold auto picks the smallest PE x SIMD under the target.
+"$hbnnc" net6.ir --emit ir | grep -q 'bpop_dense %a0, @l1.w pe=3 simd=6' ||
+    { echo "FAIL: pe/simd not in the IR text"; fail=1; }
+"$hbnnc" net1.ir --target verilog --fold auto --target-cycles 40 -o auto
+grep -q '"fold": "folded", "pe": 1, "simd": 4, "cycles_per_frame": 35' auto/rnd1_manifest.json ||
+    { echo "FAIL: --fold auto"; cat auto/rnd1_manifest.json; fail=1; }
+r=$(cd auto && iverilog -g2005 -o sim *.v && vvp -n sim | grep 'passed,')
+[ "$r" = "64 passed, 0 failed" ] || { echo "FAIL: --fold auto simulation: $r"; fail=1; }
+if "$hbnnc" net1.ir --target verilog --fold auto -o bad 2> auto.txt; then fail=1; fi
+grep -q "go together" auto.txt || { echo "FAIL: --fold without --target-cycles"; fail=1; }
+sed 's/pe=3 simd=6/pe=5 simd=6/' net6.ir > bad.ir
+if "$hbnnc" bad.ir --target verilog -o bad 2> bad.txt; then fail=1; fi
+grep -q "pe a divisor of 12" bad.txt || { echo "FAIL: a bad fold in IR text"; cat bad.txt; fail=1; }
 # A rebuild gives the same bytes; a wrong vector is caught.
 "$hbnnc" net1.ir --target verilog -o again
 "$hbnnc" net1.ir --target verilog -o again2

@@ -4,7 +4,8 @@
 #   in:N or in:C,H,W     input, binarized by sign (in:...:q3 = static quant, 3 planes)
 #   d:O:K[:F2[:F3]]      dense unit, K weight planes; F2/F3 = fraction of elements with
 #                        exactly 2/3 planes (masked weights); thresholded to 1 bit (:t2 = 2
-#                        bits); :p = power-of-two coefficients 4:2:1 (area comparisons)
+#                        bits); :p = power-of-two coefficients 4:2:1 (area comparisons);
+#                        :F4x8 = folded, pe=4 simd=8
 #   c:O:K:k:s:p          conv unit (kernel k, stride s, pad p), 1 weight plane unless K > 1
 #   m:k:s                bit max-pool;  f  flatten
 #   end:fcomb | end:icomb | end:dequant   what the last unit gives (default fcomb)
@@ -93,8 +94,11 @@ for ui, w in enumerate(units):
             wshape, ex = [O, N], []
             taps = N
             out_shape = [O]
-            fr = [float(x) for x in f[3:] if x[0] not in 'tp']
+            fr = [float(x) for x in f[3:] if x[0] not in 'tpF']
             op = 'bpop_dense %%%s, @%s.w' % (cur, name)
+            for x in f[3:]:
+                if x[0] == 'F':
+                    op += ' pe=%s simd=%s' % tuple(x[1:].split('x'))
         else:
             k, s, p = int(f[3]), int(f[4]), int(f[5])
             C, H, W = shape

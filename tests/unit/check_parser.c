@@ -749,7 +749,7 @@ START_TEST(test_err_junk_after_statement)
     ck_assert_str_eq(
             errors("network n {\n    fc1: dense(128) 42\n    fc2: dense(10) weights int 8 "
                    "foo\n}\n"),
-            "test.hb:2:21: error: expected 'weights', 'params', 'from', '}' or newline, "
+            "test.hb:2:21: error: expected a clause, '}' or newline, "
             "found integer 42\n"
             "test.hb:3:34: error: expected a clause, a quantization option, '}' or newline, "
             "found identifier 'foo'\n");

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: MIT
+/* vl_fold.c: a folded dense matrix-vector unit (FINN's MVAU): PE output neurons in
+ * parallel, SIMD input elements per cycle, NF = O/PE neuron folds x SF = K/SIMD input
+ * folds. Weights (and masks: a masked pair is a 0 bit, it adds nothing) come from a
+ * `$readmemh` ROM NAME_w.hex, one PE x planes x SIMD word per (nf, sf); the per-neuron
+ * constants (the accumulator's start -sum c*count, the threshold tree, the negation
+ * flag, per-row coefficients) from NAME_n.hex, one word per nf. Both ROMs are read
+ * synchronously, so yosys maps them to block RAM. Also: the auto fold choice. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vl_internal.h"
+
+/* Everything about one folded unit's layout. */
+typedef struct Fold {
+    const IrConst *w, *coef, *neg, *thr;
+    uint64_t O, K, P, S, NF, SF, D;
+    int kx, kw, Q, nslot, ko, nodes, wa;
+    bool masked, rowcoef;
+    uint64_t WW, NW; // ROM word widths
+} Fold;
+
+static int bits_for(uint64_t v)
+{
+    int b = 0;
+    while (v >> b)
+        b++;
+    return b;
+}
+
+static int ubits(uint64_t max) // width of a counter 0..max (at least 1)
+{
+    return max ? bits_for(max) : 1;
+}
+
+static bool wbit(const IrConst *w, bool mask, int m, uint64_t r, uint64_t j)
+{
+    if (mask && !w->type.masked)
+        return true;
+    const uint64_t *a = mask ? w->masks : w->planes;
+    return (a[((uint64_t)m * (uint64_t)w->type.d[0] + r) * w->wpr + j / 64] >> (j % 64)) & 1;
+}
+
+static uint64_t row_count(const Fold *f, uint64_t o, int m) // present elements of plane m
+{
+    uint64_t n = 0;
+    for (uint64_t j = 0; j < f->K; j++)
+        n += wbit(f->w, true, m, o, j);
+    return n;
+}
+
+static int64_t coef(const Fold *f, uint64_t o, int q)
+{
+    return f->coef ? f->coef->i[(f->rowcoef ? o : 0) * (uint64_t)f->Q + (uint64_t)q] : 1;
+}
+
+static Fold fold_of(const VlPlan *p, const VlStage *s)
+{
+    const IrModule *m = p->m;
+    Fold f = {.w = &m->consts.data[s->pop->args[1].id], .kx = s->in.k};
+    f.O = (uint64_t)f.w->type.d[0];
+    f.K = (uint64_t)f.w->type.d[1];
+    f.kw = f.w->type.bits;
+    f.masked = f.w->type.masked;
+    f.Q = f.kw * f.kx;
+    f.P = (uint64_t)s->pe, f.S = (uint64_t)s->simd;
+    f.NF = f.O / f.P, f.SF = f.K / f.S, f.D = f.NF * f.SF;
+    f.coef = s->comb ? &m->consts.data[s->comb->args[1].id] : NULL;
+    f.rowcoef = f.coef && f.coef->type.d[0] != 1;
+    f.nslot = s->comb ? 1 : f.Q;
+    if (s->thr) {
+        f.neg = &m->consts.data[s->thr->args[1].id];
+        f.thr = &m->consts.data[s->thr->args[2].id];
+        f.ko = s->out.k;
+        f.nodes = (1 << f.ko) - 1;
+        uint64_t B = 0;
+        for (uint64_t o = 0; o < f.O; o++) {
+            uint64_t b = 0;
+            for (int q = 0; q < f.Q; q++) {
+                int64_t c = coef(&f, o, q);
+                b += (uint64_t)(c < 0 ? -c : c) * row_count(&f, o, q / f.kx);
+            }
+            B = b > B ? b : B;
+        }
+        f.wa = bits_for(B) + 2;
+        if (f.wa < bits_for(f.S) + 2) // room for {0, pc} and {0, pc, 0} (no 0-width zeros)
+            f.wa = bits_for(f.S) + 2;
+    } else {
+        f.wa = 32;
+    }
+    f.WW = f.P * (uint64_t)f.kw * f.S * (f.masked ? 2 : 1);
+    f.NW = f.P * ((uint64_t)f.nslot * (uint64_t)f.wa + (f.rowcoef ? (uint64_t)f.Q * f.wa : 0) +
+                  (s->thr ? 1 + (uint64_t)f.nodes * (uint64_t)f.wa : 0));
+    return f;
+}
+
+static uint64_t fold_bound(const Fold *f) // the largest |acc|, for clamping thresholds
+{
+    return f->wa >= 2 ? (1ull << (f->wa - 2)) - 1 : 0;
+}
+
+uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s)
+{
+    if (!s->pe)
+        return 1;
+    const IrConst *w = &p->m->consts.data[s->pop->args[1].id];
+    uint64_t O = (uint64_t)w->type.d[0], K = (uint64_t)w->type.d[1];
+    return (O / (uint64_t)s->pe) * (K / (uint64_t)s->simd) + 3;
+}
+
+uint64_t vl_stage_latency(const VlPlan *p, const VlStage *s)
+{
+    return s->pe ? vl_fold_cycles(p, s) - 1 : 1; // accept .. m_tvalid
+}
+
+uint64_t vl_frame_cycles(const VlPlan *p)
+{
+    uint64_t c = 1;
+    for (uint32_t i = 0; i < p->stages.len; i++) {
+        uint64_t k = vl_fold_cycles(p, &p->stages.data[i]);
+        c = k > c ? k : c;
+    }
+    return c;
+}
+
+uint64_t vl_latency(const VlPlan *p)
+{
+    uint64_t c = 0;
+    for (uint32_t i = 0; i < p->stages.len; i++)
+        c += vl_stage_latency(p, &p->stages.data[i]);
+    return c;
+}
+
+/* ---- ROM images ---- */
+
+typedef struct Word {
+    uint8_t *b;
+    uint64_t n, at;
+} Word;
+
+static void put(Word *w, uint64_t v, uint64_t nbits)
+{
+    for (uint64_t i = 0; i < nbits; i++, w->at++)
+        if (i < 64 && ((v >> i) & 1))
+            w->b[w->at / 8] |= (uint8_t)(1u << (w->at % 8));
+}
+
+static void hex_line(FILE *out, const Word *w)
+{
+    for (uint64_t d = (w->n + 3) / 4; d-- > 0;)
+        fputc("0123456789abcdef"[(w->b[d / 2] >> (4 * (d % 2))) & 15], out);
+    fputc('\n', out);
+}
+
+static uint64_t modw(int64_t v, int w)
+{
+    return (uint64_t)v & (w >= 64 ? ~0ull : ((1ull << w) - 1));
+}
+
+void vl_write_fold_wrom(FILE *out, const VlPlan *p, const VlStage *s)
+{
+    Fold f = fold_of(p, s);
+    Word w = {.b = calloc(f.WW / 8 + 2, 1), .n = f.WW};
+    if (!w.b)
+        abort();
+    for (uint64_t nf = 0; nf < f.NF; nf++)
+        for (uint64_t sf = 0; sf < f.SF; sf++) {
+            memset(w.b, 0, f.WW / 8 + 2);
+            w.at = 0;
+            for (uint64_t pe = 0; pe < f.P; pe++)
+                for (int m = 0; m < f.kw; m++)
+                    for (int k = 0; k < (f.masked ? 2 : 1); k++)
+                        for (uint64_t i = 0; i < f.S; i++) {
+                            uint64_t o = nf * f.P + pe, j = sf * f.S + i;
+                            put(&w, wbit(f.w, k == 1, m, o, j) && wbit(f.w, true, m, o, j), 1);
+                        }
+            hex_line(out, &w);
+        }
+    free(w.b);
+}
+
+void vl_write_fold_nrom(FILE *out, const VlPlan *p, const VlStage *s)
+{
+    Fold f = fold_of(p, s);
+    Word w = {.b = calloc(f.NW / 8 + 2, 1), .n = f.NW};
+    if (!w.b)
+        abort();
+    int64_t B = (int64_t)fold_bound(&f);
+    for (uint64_t nf = 0; nf < f.NF; nf++) {
+        memset(w.b, 0, f.NW / 8 + 2);
+        w.at = 0;
+        for (uint64_t pe = 0; pe < f.P; pe++) {
+            uint64_t o = nf * f.P + pe;
+            int64_t k0 = 0; // acc = sum c (2 pc - cnt): the -c*cnt part, gathered
+            for (int q = 0; q < f.Q; q++) {
+                int64_t c = coef(&f, o, q) * (int64_t)row_count(&f, o, q / f.kx);
+                if (f.nslot == 1)
+                    k0 -= c;
+                else
+                    put(&w, modw(-c, f.wa), (uint64_t)f.wa);
+            }
+            if (f.nslot == 1)
+                put(&w, modw(k0, f.wa), (uint64_t)f.wa);
+            for (int q = 0; f.rowcoef && q < f.Q; q++)
+                put(&w, modw(2 * coef(&f, o, q), f.wa), (uint64_t)f.wa);
+            if (!f.thr)
+                continue;
+            put(&w, f.neg->i[o] != 0, 1);
+            for (int j = 0; j < f.nodes; j++) { // |v| <= B: clamp the sentinels
+                int64_t T = f.thr->i[o * (uint64_t)f.nodes + (uint64_t)j];
+                T = T > B + 1 ? B + 1 : T < -B ? -B : T;
+                put(&w, modw(T, f.wa), (uint64_t)f.wa);
+            }
+        }
+        hex_line(out, &w);
+    }
+    free(w.b);
+}
+
+/* ---- the module body ---- */
+
+static void write_decls(FILE *o, const VlPlan *p, const VlStage *s, const Fold *f)
+{
+    unsigned long long iw = s->in.width, ow = s->out.width;
+    int aw = ubits(f->D - 1), nw = ubits(f->NF - 1), sw = ubits(f->SF - 1);
+    fprintf(o, "    // folded: PE=%llu SIMD=%llu, %llu x %llu folds; weights in %s_w.hex\n",
+            (unsigned long long)f->P, (unsigned long long)f->S, (unsigned long long)f->NF,
+            (unsigned long long)f->SF, s->name);
+    fprintf(o, "    reg [%llu:0] wrom [0:%llu];\n    reg [%llu:0] nrom [0:%llu];\n",
+            (unsigned long long)f->WW - 1, (unsigned long long)f->D - 1,
+            (unsigned long long)f->NW - 1, (unsigned long long)f->NF - 1);
+    fprintf(o,
+            "    initial begin\n        $readmemh(\"%s_w.hex\", wrom);\n"
+            "        $readmemh(\"%s_n.hex\", nrom);\n    end\n",
+            s->name, s->name);
+    fprintf(o, "    reg [%llu:0] wq;\n    reg [%llu:0] nq;\n", (unsigned long long)f->WW - 1,
+            (unsigned long long)f->NW - 1);
+    fprintf(o, "    reg [%llu:0] xbuf;\n    reg [%llu:0] ybuf;\n", iw - 1, ow - 1);
+    fprintf(o, "    reg busy, run, vld1, done;\n");
+    fprintf(o, "    reg [%d:0] addr;\n    reg [%d:0] nf, nf1;\n    reg [%d:0] sf, sf1;\n", aw - 1,
+            nw - 1, sw - 1);
+    fprintf(o, "    always @(posedge aclk) begin // synchronous reads: block RAM\n"
+               "        wq <= wrom[addr];\n        nq <= nrom[nf];\n    end\n");
+    (void)p;
+}
+
+/* xs: this fold's SIMD input elements, all planes. */
+static void write_slice(FILE *o, const VlStage *s, const Fold *f)
+{
+    unsigned long long xw = f->S * (uint64_t)f->kx;
+    if (f->SF == 1) {
+        fprintf(o, "    wire [%llu:0] xs = xbuf;\n", xw - 1);
+        return;
+    }
+    fprintf(o, "    reg [%llu:0] xs;\n    always @* begin\n        case (sf1)\n", xw - 1);
+    for (uint64_t k = 0; k < f->SF; k++)
+        fprintf(o, "        %d'd%llu: xs = xbuf[%llu:%llu];\n", ubits(f->SF - 1),
+                (unsigned long long)k, (k + 1) * xw - 1, k * xw);
+    fprintf(o, "        default: xs = {%llu{1'b0}};\n        endcase\n    end\n", xw);
+    (void)s;
+}
+
+/* Per PE: the popcounts of present xnor terms, summed with coefficients into slot sums. */
+static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
+{
+    int wa = f->wa, pw = bits_for(f->S);
+    unsigned long long u = (unsigned long long)pe;
+    uint64_t wbase = pe * (uint64_t)f->kw * f->S * (f->masked ? 2 : 1);
+    uint64_t kbase = *nbase, cbase = kbase + (uint64_t)f->nslot * (uint64_t)wa;
+    for (int q = 0; q < f->Q; q++) {
+        int m = q / f->kx, n = q % f->kx;
+        uint64_t wo = wbase + (uint64_t)m * f->S * (f->masked ? 2 : 1);
+        fprintf(o, "    wire [%llu:0] xn%llu_%d = {", (unsigned long long)f->S - 1, u, q);
+        for (uint64_t i = f->S; i-- > 0;)
+            fprintf(o, "%sxs[%llu]", i + 1 < f->S ? ", " : "",
+                    (unsigned long long)(i * (uint64_t)f->kx + (uint64_t)n));
+        fprintf(o, "};\n");
+        fprintf(o, "    wire [%llu:0] t%llu_%d = ~(wq[%llu:%llu] ^ xn%llu_%d)",
+                (unsigned long long)f->S - 1, u, q, (unsigned long long)(wo + f->S - 1),
+                (unsigned long long)wo, u, q);
+        if (f->masked)
+            fprintf(o, " & wq[%llu:%llu]", (unsigned long long)(wo + 2 * f->S - 1),
+                    (unsigned long long)(wo + f->S));
+        fprintf(o, ";\n    wire [%d:0] p%llu_%d = pc%llu(t%llu_%d);\n", pw - 1, u, q,
+                (unsigned long long)f->S, u, q);
+    }
+    for (int k = 0; k < f->nslot; k++) {
+        fprintf(o, "    wire [%d:0] sum%llu_%d = %d'd0", wa - 1, u, k, wa);
+        for (int q = (f->nslot == 1 ? 0 : k); q < (f->nslot == 1 ? f->Q : k + 1); q++) {
+            if (f->nslot > 1 || !f->coef) {
+                fprintf(o, " + {%d'd0, p%llu_%d, 1'b0}", wa - pw - 1, u, q);
+                continue;
+            }
+            if (f->rowcoef) {
+                fprintf(o, "\n        + nq[%llu:%llu] * {%d'd0, p%llu_%d}",
+                        (unsigned long long)(cbase + (uint64_t)q * (uint64_t)wa + (uint64_t)wa - 1),
+                        (unsigned long long)(cbase + (uint64_t)q * (uint64_t)wa), wa - pw, u, q);
+                continue;
+            }
+            int64_t c = coef(f, 0, q);
+            if (c == 0)
+                continue;
+            fprintf(o, "\n        + %d'd%llu * {%d'd0, p%llu_%d}", wa,
+                    (unsigned long long)modw(2 * c, wa), wa - pw, u, q);
+        }
+        fprintf(o, ";\n");
+        unsigned long long k0 = kbase + (unsigned long long)k * (unsigned long long)wa;
+        fprintf(o, "    reg [%d:0] acc%llu_%d;\n", wa - 1, u, k);
+        fprintf(o,
+                "    wire [%d:0] nxt%llu_%d = (sf1 == %d'd0 ? nq[%llu:%llu] : acc%llu_%d) + "
+                "sum%llu_%d;\n",
+                wa - 1, u, k, ubits(f->SF - 1), k0 + (unsigned long long)wa - 1, k0, u, k, u, k);
+    }
+    *nbase = cbase + (f->rowcoef ? (uint64_t)f->Q * (uint64_t)wa : 0);
+}
+
+/* Per PE: the threshold tree on the finished accumulator -> the neuron's output bits. */
+static void write_pe_thr(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
+{
+    int wa = f->wa;
+    unsigned long long u = (unsigned long long)pe, b = *nbase;
+    fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - nxt%llu_0 : nxt%llu_0;\n", wa - 1, u, b,
+            wa, u, u);
+    for (int j = 0; j < f->nodes; j++) {
+        unsigned long long lo = b + 1 + (unsigned long long)j * (unsigned long long)wa;
+        fprintf(o, "    wire ge%llu_%d = $signed(v%llu) >= $signed(nq[%llu:%llu]);\n", u, j, u,
+                lo + (unsigned long long)wa - 1, lo);
+    }
+    for (int m = 0; m < f->ko; m++) { // node j = 2 j + 1 + bit, b_0 the MSB of the index
+        uint64_t n = 1ull << m;
+        if (m == 0) {
+            fprintf(o, "    wire b%llu_0 = ge%llu_0;\n", u, u);
+            continue;
+        }
+        fprintf(o, "    wire [%llu:0] c%llu_%d = {", (unsigned long long)n - 1, u, m);
+        for (uint64_t pre = n; pre-- > 0;) {
+            uint64_t j = 0;
+            for (int i = 0; i < m; i++)
+                j = 2 * j + 1 + ((pre >> (m - 1 - i)) & 1);
+            fprintf(o, "%sge%llu_%llu", pre + 1 < n ? ", " : "", u, (unsigned long long)j);
+        }
+        fprintf(o, "};\n    wire b%llu_%d = c%llu_%d[{", u, m, u, m);
+        for (int i = 0; i < m; i++)
+            fprintf(o, "%sb%llu_%d", i ? ", " : "", u, i);
+        fprintf(o, "}];\n");
+    }
+    *nbase += 1 + (uint64_t)f->nodes * (uint64_t)wa;
+}
+
+/* The finished neurons of one fold, as the slice shifted into ybuf (neuron order). */
+static void write_shift(FILE *o, const VlStage *s, const Fold *f)
+{
+    unsigned long long ow = s->out.width;
+    if (s->thr || f->nslot == 1) {
+        int per = s->thr ? f->ko : 32;
+        unsigned long long sl = f->P * (uint64_t)per;
+        fprintf(o, "    wire [%llu:0] ynew = {", sl - 1);
+        for (uint64_t pe = f->P; pe-- > 0;) {
+            if (!s->thr) {
+                fprintf(o, "%snxt%llu_0", pe + 1 < f->P ? ", " : "", (unsigned long long)pe);
+                continue;
+            }
+            for (int m = f->ko; m-- > 0;)
+                fprintf(o, "%sb%llu_%d", pe + 1 < f->P || m + 1 < f->ko ? ", " : "",
+                        (unsigned long long)pe, m);
+        }
+        fprintf(o, "};\n");
+        if (sl == ow)
+            fprintf(o, "    wire [%llu:0] yshift = ynew;\n", ow - 1);
+        else
+            fprintf(o, "    wire [%llu:0] yshift = {ynew, ybuf[%llu:%llu]};\n", ow - 1, ow - 1, sl);
+        return;
+    }
+    // pair sums: y[32 (q O + o)], one shift register per pair q
+    unsigned long long sl = f->P * 32ull, seg = f->O * 32ull;
+    fprintf(o, "    wire [%llu:0] yshift = {", ow - 1);
+    int n = 0;
+    for (int q = f->Q; q-- > 0;) {
+        for (uint64_t pe = f->P; pe-- > 0;)
+            fprintf(o, "%snxt%llu_%d", n++ ? ", " : "", (unsigned long long)pe, q);
+        if (sl < seg)
+            fprintf(o, ", ybuf[%llu:%llu]", (unsigned long long)q * seg + seg - 1,
+                    (unsigned long long)q * seg + sl);
+    }
+    fprintf(o, "};\n");
+}
+
+static void write_control(FILE *o, const VlStage *s, const Fold *f)
+{
+    int aw = ubits(f->D - 1), nw = ubits(f->NF - 1), sw = ubits(f->SF - 1);
+    fprintf(o, "    assign s_tready = !busy;\n    always @(posedge aclk) begin\n");
+    fprintf(o,
+            "        if (!aresetn) begin\n"
+            "            busy <= 1'b0; run <= 1'b0; vld1 <= 1'b0; done <= 1'b0;\n"
+            "            m_tvalid <= 1'b0; addr <= %d'd0; nf <= %d'd0; sf <= %d'd0;\n"
+            "        end else begin\n",
+            aw, nw, sw);
+    fprintf(o, "            if (s_tvalid && !busy) begin // a frame in: start the folds\n"
+               "                xbuf <= s_tdata; busy <= 1'b1; run <= 1'b1;\n"
+               "            end\n");
+    fprintf(o, "            vld1 <= run; nf1 <= nf; sf1 <= sf;\n");
+    fprintf(o,
+            "            if (run) begin // issue ROM address (nf, sf)\n"
+            "                addr <= (addr == %d'd%llu) ? %d'd0 : addr + %d'd1;\n"
+            "                if (sf == %d'd%llu) begin\n"
+            "                    sf <= %d'd0;\n"
+            "                    nf <= (nf == %d'd%llu) ? %d'd0 : nf + %d'd1;\n"
+            "                    if (nf == %d'd%llu) run <= 1'b0;\n"
+            "                end else\n"
+            "                    sf <= sf + %d'd1;\n"
+            "            end\n",
+            aw, (unsigned long long)f->D - 1, aw, aw, sw, (unsigned long long)f->SF - 1, sw, nw,
+            (unsigned long long)f->NF - 1, nw, nw, nw, (unsigned long long)f->NF - 1, sw);
+    fprintf(o, "            if (vld1) begin // accumulate; a neuron fold ends: shift it in\n");
+    for (uint64_t pe = 0; pe < f->P; pe++)
+        for (int k = 0; k < f->nslot; k++)
+            fprintf(o, "                acc%llu_%d <= nxt%llu_%d;\n", (unsigned long long)pe, k,
+                    (unsigned long long)pe, k);
+    fprintf(o,
+            "                if (sf1 == %d'd%llu) begin\n"
+            "                    ybuf <= yshift;\n"
+            "                    if (nf1 == %d'd%llu) done <= 1'b1;\n"
+            "                end\n            end\n",
+            sw, (unsigned long long)f->SF - 1, nw, (unsigned long long)f->NF - 1);
+    fprintf(o, "            if (done && (!m_tvalid || m_tready)) begin // out: the next frame may "
+               "come\n"
+               "                m_tdata <= ybuf; m_tvalid <= 1'b1; done <= 1'b0; busy <= "
+               "1'b0;\n"
+               "            end else if (m_tready)\n"
+               "                m_tvalid <= 1'b0;\n"
+               "        end\n    end\n");
+    (void)s;
+}
+
+void vl_write_fold_body(FILE *o, const VlPlan *p, const VlStage *s)
+{
+    Fold f = fold_of(p, s);
+    bool *used = calloc(f.S + 2, sizeof *used);
+    if (!used)
+        abort();
+    used[f.S] = true;
+    vl_write_popcount_fns(o, used, f.S);
+    free(used);
+    write_decls(o, p, s, &f);
+    write_slice(o, s, &f);
+    uint64_t nbase = 0;
+    for (uint64_t pe = 0; pe < f.P; pe++) {
+        write_pe(o, &f, pe, &nbase);
+        if (s->thr)
+            write_pe_thr(o, &f, pe, &nbase);
+    }
+    write_shift(o, s, &f);
+    write_control(o, s, &f);
+}
+
+/* --fold auto: the smallest PE x SIMD (ties: the wider SIMD) whose cycles per frame meet
+ * the target; a layer no fold can bring under it stays unrolled (1 cycle). */
+void vl_fold_auto(VlPlan *p, uint64_t target)
+{
+    for (uint32_t i = 0; i < p->stages.len; i++) {
+        VlStage *s = &p->stages.data[i];
+        if (s->kind != VL_MVU || s->pop->op != IR_OP_BPOP_DENSE || s->pe)
+            continue;
+        const IrConst *w = &p->m->consts.data[s->pop->args[1].id];
+        uint64_t O = (uint64_t)w->type.d[0], K = (uint64_t)w->type.d[1], best = 0, bp = 0, bs = 0;
+        for (uint64_t pe = 1; pe <= O; pe++)
+            for (uint64_t sd = 1; O % pe == 0 && sd <= K; sd++)
+                if (K % sd == 0 && (O / pe) * (K / sd) + 3 <= target &&
+                    (!best || pe * sd < best || (pe * sd == best && sd > bs)))
+                    best = pe * sd, bp = pe, bs = sd;
+        if (best && best < O * K)
+            s->pe = (int64_t)bp, s->simd = (int64_t)bs;
+    }
+}
