@@ -20,13 +20,32 @@ typedef enum BackendEmit {
     BE_HEADER, // the C header only (cpu)
 } BackendEmit;
 
+/* --report (verilog): what to run on the written design. */
+enum { BR_AREA = 1, BR_TIMING = 2 };
+
+/* An FPGA part for --report: yosys's synthesis command, nextpnr-ice40's device flag and
+ * package (NULL: no place and route), and its logic cells and block RAMs. */
+typedef struct BackendPart {
+    const char *name;    // --fpga NAME
+    const char *desc;    // "iCE40 HX8K (ct256)"
+    const char *synth;   // "synth_ice40" / "synth_xilinx"
+    const char *nextpnr; // "--hx8k", or NULL
+    const char *package; // "ct256"
+    int cells, brams;    // logic cells (iCE40 LC) and block RAMs (SB_RAM40_4K); 0: unknown
+} BackendPart;
+
+/* The part called `name` (hx1k, hx8k, up5k, xc7), or NULL. */
+const BackendPart *backend_fpga_part(const char *name);
+
 typedef struct BackendOptions {
     const char *output; // the path to write (a file, or a directory for verilog)
     const char *name;   // the C / Verilog identifier prefix (the network's name)
     BackendEmit emit;
-    const char *cpu;     // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
-    int opt_level;       // -O0..3
-    const char *runtime; // cpu: the runtime archive linked into every library (libhbnn_rt.a)
+    const char *cpu;         // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
+    int opt_level;           // -O0..3
+    const char *runtime;     // cpu: the runtime archive linked into every library (libhbnn_rt.a)
+    unsigned report;         // verilog: BR_AREA | BR_TIMING, run after the design is written
+    const BackendPart *fpga; // verilog: the part for report (never NULL when report is set)
 } BackendOptions;
 
 typedef struct Backend {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "output.h"
-#include "vl_internal.h"
+#include "vl_report.h"
 
 enum { VL_VECTORS = 64 }; // testbench frames
 
@@ -169,5 +169,5 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     }
     if (exists)
         rm_tree(old);
-    return 0;
+    return o->report ? vl_report(cx, &p, dir, o) : 0; // on the design in place
 }

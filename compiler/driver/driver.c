@@ -135,7 +135,9 @@ int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m)
                          .emit = kinds[o->emit],
                          .cpu = o->cpu ? o->cpu : "native",
                          .opt_level = o->opt ? o->opt[0] - '0' : 3,
-                         .runtime = o->runtime ? o->runtime : find_runtime(cx)};
+                         .runtime = o->runtime ? o->runtime : find_runtime(cx),
+                         .report = o->report,
+                         .fpga = backend_fpga_part(o->fpga ? o->fpga : "hx8k")};
     if (!bo.output && bo.emit == BE_DEFAULT && strcmp(b->name, "cpu") == 0)
         bo.output = arena_printf(&cx->arena, "%s.so", m->name);
     return b->emit(cx, m, &bo);

@@ -37,6 +37,8 @@ typedef struct DriverOptions {
     const char *cpu;     // --cpu NAME (cpu target): "native" (default), x86-64-v3, ...
     const char *opt;     // -O0..3: "0".."3"; NULL means 3
     const char *runtime; // the cpu target's runtime archive; NULL: found beside hbnnc
+    unsigned report;     // --report (verilog): BR_AREA | BR_TIMING (backend.h)
+    const char *fpga;    // --fpga PART for --report; NULL: hx8k
     EmitKind emit;
     ExplainKind explain;
     HbOptions cx;
