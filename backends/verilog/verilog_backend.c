@@ -58,7 +58,10 @@ static void write_files(Emit *e)
     for (uint32_t i = 0; i < p->stages.len; i++) {
         const VlStage *s = &p->stages.data[i];
         if ((f = file_begin(e, &o, arena_printf(&e->cx->arena, "%s.v", s->name)))) {
-            vl_write_layer(f, &e->cx->arena, p, s);
+            if (s->kind == VL_OUT)
+                vl_write_out(f, p, s);
+            else
+                vl_write_layer(f, &e->cx->arena, p, s);
             file_end(e, &o, true);
         }
     }
@@ -131,7 +134,7 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     }
     VlPlan p;
     const char *name = vl_ident(cx, o->name ? o->name : m->name);
-    if (!vl_plan(cx, m, name, &p))
+    if (!vl_plan(cx, m, name, &p) || !vl_out_plan(cx, &p))
         return 1;
     p.arena = &cx->arena;
     char *dir = arena_strdup(

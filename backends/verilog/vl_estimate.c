@@ -25,8 +25,7 @@ static int bits_for(uint64_t v)
     return b;
 }
 
-/* Present elements of weight plane m in row r. */
-static uint64_t present(const IrConst *w, int m, uint64_t r)
+uint64_t vl_present(const IrConst *w, int m, uint64_t r)
 {
     uint64_t rows = (uint64_t)w->type.d[0], per = ir_type_elems(&w->type) / rows, n = 0;
     if (!w->type.masked)
@@ -54,7 +53,7 @@ static VlCells mvu(const VlPlan *p, const VlStage *s)
         double l = 0, f = 0;
         int live = 0;
         for (int mm = 0; mm < kw; mm++) {
-            uint64_t n = present(w, mm, o);
+            uint64_t n = vl_present(w, mm, o);
             if (!n)
                 continue;
             live += kx;
@@ -85,6 +84,8 @@ VlCells vl_estimate(const VlPlan *p, const VlStage *s)
         return mvu(p, s);
     case VL_POOL:
         return pool(p, s);
+    case VL_OUT:
+        return vl_out_estimate(s);
     }
     return (VlCells){0};
 }

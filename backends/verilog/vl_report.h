@@ -32,6 +32,10 @@ int vl_report(HbCx *cx, const VlPlan *p, const char *dir, const BackendOptions *
 
 /* The analytic estimate of one stage (vl_estimate.c): iCE40 LUT4 / FF / BRAM. */
 VlCells vl_estimate(const VlPlan *p, const VlStage *s);
+/* The output stage's estimate (vl_out.c): an adder per coefficient, argmax compares. */
+VlCells vl_out_estimate(const VlStage *s);
+/* Present elements of weight plane m in row r of a bits constant. */
+uint64_t vl_present(const IrConst *w, int m, uint64_t r);
 /* The formula, one line of Markdown, for the report. */
 extern const char vl_estimate_formula[];
 
