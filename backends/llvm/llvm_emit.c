@@ -19,6 +19,7 @@
 #include "llvm_backend.h"
 #include "llvm_gen.h"
 #include "output.h"
+#include "stage_time.h"
 
 extern char **environ;
 
@@ -250,6 +251,7 @@ static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o,
         unlink(objpath);
         return false;
     }
+    cx_stage(cx, "link");
     ok = ok && link_into(cx, &lib, o->output, objpath, o->runtime);
     unlink(objpath);
     ok = hb_out_end(cx, &lib, ok) && ok;
@@ -271,9 +273,12 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
     LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(t->tm);
     LLVMSetModuleDataLayout(M, dl);
     G g = {.cx = cx, .m = m, .o = o, .C = C, .M = M, .info = info};
+    cx_stage(cx, "llvm ir");
     llvm_gen_module(&g);
     tag_functions(C, M, t);
+    cx_stage(cx, "llvm optimize");
     bool ok = optimize(cx, M, t, o->opt_level);
+    cx_stage(cx, "llvm emit");
     LLVMMemoryBufferRef buf = NULL;
     if (ok && o->emit == BE_LLVM) {
         char *text = LLVMPrintModuleToString(M);

@@ -18,7 +18,14 @@ typedef struct HbOptions {
     bool color;             // ANSI colour in human diagnostics
     const char *stdlib_dir; // where std.hb lives (import std)
     uint32_t max_layers;    // instantiated layers allowed; 0: the default 10^6 (fuzzers: fewer)
+    bool verbose;           // -v: time and memory per stage on stderr (stage_time.h)
 } HbOptions;
+
+typedef struct HbStageTime {
+    const char *name;
+    double ms;
+    size_t arena_bytes;
+} HbStageTime;
 
 struct HbCx {
     Arena arena;
@@ -28,6 +35,11 @@ struct HbCx {
     int nerrors, nwarnings, ndropped;
     Diag dummy_diag; // returned once the error cap is reached
     FILE *diag_out;
+    // -v (stage_time.c): the finished stages and the one running.
+    HbVec(HbStageTime) stages;
+    const char *stage_name;
+    double stage_t0;
+    size_t stage_arena0;
 };
 
 void cx_init(HbCx *cx, const HbOptions *opts);

@@ -17,6 +17,7 @@
 #include "magic.h"
 #include "output.h"
 #include "sema.h"
+#include "stage_time.h"
 
 static int not_yet(HbCx *cx, const char *what)
 {
@@ -140,6 +141,7 @@ int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m)
                          .fpga = backend_fpga_part(o->fpga ? o->fpga : "hx8k")};
     if (!bo.output && bo.emit == BE_DEFAULT && strcmp(b->name, "cpu") == 0)
         bo.output = arena_printf(&cx->arena, "%s.so", m->name);
+    cx_stage(cx, arena_printf(&cx->arena, "%s backend", b->name));
     return b->emit(cx, m, &bo);
 }
 
@@ -161,6 +163,7 @@ static int bind_and_quantize(HbCx *cx, Graph *g)
         g->bound = g->quantized = !needs_weights(g);
         return EXIT_OK;
     }
+    cx_stage(cx, "read weights");
     WStatus st;
     WFile *wf = weights_open_status(cx, g->weights_path, &st);
     if (!wf) {
@@ -173,7 +176,10 @@ static int bind_and_quantize(HbCx *cx, Graph *g)
         diag_flush(cx);
         return st == W_IO_ERROR ? EXIT_USAGE : EXIT_INPUT;
     }
-    bool ok = bind_graph(cx, g, wf) && quantize_graph(cx, g);
+    cx_stage(cx, "bind");
+    bool ok = bind_graph(cx, g, wf);
+    cx_stage(cx, "quantize");
+    ok = ok && quantize_graph(cx, g);
     diag_flush(cx);
     return ok && !diag_errors(cx) ? EXIT_OK : EXIT_INPUT;
 }
@@ -211,6 +217,7 @@ static int run(HbCx *cx, const DriverOptions *o)
         return rc;
     if (driver_is_ir_file(o->input)) // IR text: parse, verify, --emit ir / --run, codegen
         return driver_ir_file(cx, o);
+    cx_stage(cx, "parse");
     const AstFile *main = load_and_parse(cx, o->input, &rc);
     if (!main)
         return rc;
@@ -221,6 +228,7 @@ static int run(HbCx *cx, const DriverOptions *o)
     const AstFile *over = NULL;
     if (o->quant && !(over = load_and_parse(cx, o->quant, &rc)))
         return rc;
+    cx_stage(cx, "sema");
     SemaOptions so = {.network = o->network, .overrides = over, .weights_path = o->weights};
     Graph *g = sema_check(cx, main, &so);
     diag_flush(cx);
@@ -240,6 +248,8 @@ int driver_run(const DriverOptions *o)
     HbCx cx;
     cx_init(&cx, &o->cx);
     int rc = run(&cx, o);
+    if (cx.opts.verbose)
+        cx_stage_report(&cx, stderr);
     // --explain, --emit and --run print to o->out: a full disk or a closed pipe there
     // is an I/O error (exit 2), not a silent truncation.
     if (o->out && !hb_out_check_stream(&cx, o->out, "standard output") && rc != EXIT_INTERNAL)

@@ -16,6 +16,7 @@
 #include "interp.h"
 #include "lower.h"
 #include "npy.h"
+#include "stage_time.h"
 #include "weights.h"
 
 /* The input batch for `m`: [batch, input shape...] float32. */
@@ -412,6 +413,7 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
         if (rc)
             return rc;
     }
+    cx_stage(cx, "lower");
     LowerOptions lo = {.act_scales = (const float *const *)st->scales};
     st->m = lower_graph(cx, g, &lo, NULL);
     diag_flush(cx);
@@ -440,6 +442,7 @@ int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
         ir_print(o->out, st.m);
     if (driver_generates(o))
         return driver_codegen(cx, o, st.m);
+    cx_stage(cx, "interpret");
     return o->run ? run_module(cx, o, st.m) : EXIT_OK;
 }
 
@@ -456,6 +459,7 @@ int driver_ir_file(HbCx *cx, const DriverOptions *o)
         diag_file_error(cx, o->input, "cannot read: %s", strerror(errno));
         return EXIT_USAGE;
     }
+    cx_stage(cx, "parse ir");
     IrModule *m = ir_parse(cx, id);
     if (!m || !ir_verify(cx, m, o->input))
         return EXIT_INPUT;
@@ -463,5 +467,6 @@ int driver_ir_file(HbCx *cx, const DriverOptions *o)
         ir_print(o->out, m);
     if (driver_generates(o))
         return driver_codegen(cx, o, m);
+    cx_stage(cx, "interpret");
     return o->run ? run_module(cx, o, m) : EXIT_OK;
 }

@@ -61,6 +61,7 @@ static const char usage[] =
         "                          the file:line:col line plus indented note:/help: lines\n"
         "  --color=auto|always|never\n"
         "  -Werror                 treat warnings as errors\n"
+        "  -v, --verbose           print each stage's time and memory on stderr\n"
         "  --version               print the version and exit\n"
         "  --help                  print this help and exit\n"
         "\n"
@@ -255,6 +256,8 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
             o->opt = a + 2;
         } else if (strcmp(a, "-Werror") == 0) {
             o->cx.werror = true;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o->cx.verbose = true;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
         } else if (o->input) {

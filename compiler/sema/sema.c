@@ -529,6 +529,22 @@ static void finish_graph(Sema *s, const AstNetwork *net)
     }
 }
 
+/* The rename table as a map; an entry given twice is an error at the second. */
+static void index_renames(Sema *s)
+{
+    const AstWeightsFile *w = s->weights;
+    s->rename_used = arena_calloc(&s->cx->arena, w->nrenames + 1, 1);
+    for (uint32_t i = 0; i < w->nrenames; i++) {
+        const char *key = cx_span_text(s->cx, w->renames[i].path.span);
+        uint32_t first = hb_strmap_put(&s->rename_index, &s->cx->arena, key, i);
+        if (first == i)
+            continue;
+        s->rename_used[i] = RENAME_USED; // reported here, not again as unused
+        Diag *d = diag_error(s->cx, w->renames[i].path.span, "rename '%s' is given twice", key);
+        diag_label(s->cx, d, w->renames[first].path.span, "first given here");
+    }
+}
+
 static void weights_info(Sema *s)
 {
     Graph *g = s->g;
@@ -542,7 +558,7 @@ static void weights_info(Sema *s)
         g->weights_span = s->weights->file_span;
     }
     if (s->weights)
-        s->rename_used = arena_calloc(&s->cx->arena, s->weights->nrenames + 1, 1);
+        index_renames(s);
     if (s->weights && s->weights->layout) {
         if (strcmp(s->weights->layout, "keras") == 0) {
             g->layout_keras = true;

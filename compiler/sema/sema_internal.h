@@ -95,6 +95,7 @@ typedef struct Sema {
     uint32_t *override_next; // per line: the next line with the same path, or UINT32_MAX
     HbStrMap block_sizes;    // AstBlock * -> layers one instance makes (sema_block.c)
     bool too_big;            // a call would pass SEMA_MAX_NODES (reported once)
+    HbStrMap rename_index;   // rename label path -> its entry (the first, if repeated)
     uint8_t *rename_used;    // per rename entry: RENAME_UNUSED, _USED or _SHADOWED
     Graph *g;
 } Sema;

@@ -8,22 +8,21 @@
 #include "sema_internal.h"
 
 /* The index of the longest rename entry whose label path is `path` or a prefix of it
- * (by whole components), -1 if none; *key_len is its length. */
+ * (by whole components), -1 if none; *key_len is its length. One map lookup per
+ * component of the path, so binding stays linear in the number of layers. */
 static int rename_lookup(Sema *s, const char *path, size_t *key_len)
 {
-    const AstWeightsFile *w = s->weights;
-    int best = -1;
-    size_t best_len = 0;
-    for (uint32_t i = 0; w && i < w->nrenames; i++) {
-        const char *key = cx_span_text(s->cx, w->renames[i].path.span);
-        size_t k = strlen(key);
-        if (strncmp(path, key, k) == 0 && (path[k] == 0 || path[k] == '.') && k > best_len) {
-            best = (int)i;
-            best_len = k;
+    *key_len = 0;
+    for (size_t k = strlen(path); k > 0; k--) {
+        if (path[k] != 0 && path[k] != '.')
+            continue;
+        uint32_t i = hb_strmap_getn(&s->rename_index, path, k);
+        if (i != HB_STRMAP_NONE) {
+            *key_len = k;
+            return (int)i;
         }
     }
-    *key_len = best_len;
-    return best;
+    return -1;
 }
 
 const char *sema_tensor_base(Sema *s, const Scope *sc, const char *label)

@@ -127,6 +127,31 @@ char *arena_printf(Arena *a, const char *fmt, ...)
     return p;
 }
 
+/* The link that points at the chunk holding exactly the big block p (of `need` bytes
+ * rounded), or NULL when p shares a chunk. Walks the chunk list: callers are growth
+ * steps that double, so the walks cost O(chunks log n) over a compilation. */
+static ArenaChunk **big_chunk_link(Arena *a, const void *p, size_t need)
+{
+    if (need <= CHUNK_SIZE / 4)
+        return NULL;
+    ArenaChunk **link = &a->head;
+    while (*link && (*link)->data != (const unsigned char *)p)
+        link = &(*link)->next;
+    return *link && (*link)->used == need ? link : NULL;
+}
+
+void arena_release(Arena *a, void *p, size_t size)
+{
+    size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    ArenaChunk **link = p ? big_chunk_link(a, p, need) : NULL;
+    if (!link)
+        return;
+    ArenaChunk *c = *link;
+    *link = c->next;
+    a->total -= need;
+    free(c);
+}
+
 /* A block of `old` bytes at p grown to `size`. A big block has a chunk of
  * its own (arena_alloc), which is realloc'ed in place of the copy: growing a vector of
  * 10^6 nodes then leaves no abandoned copies behind (and the C library can move the
@@ -141,10 +166,8 @@ void *arena_grow(Arena *a, void *p, size_t old, size_t size)
             memcpy(q, p, old < size ? old : size);
         return q;
     }
-    ArenaChunk **link = &a->head;
-    while (*link && (*link)->data != (unsigned char *)p)
-        link = &(*link)->next;
-    if (!*link || (*link)->used != need_old) // shares its chunk: copy
+    ArenaChunk **link = big_chunk_link(a, p, need_old);
+    if (!link) // shares its chunk: copy
         return memcpy(arena_alloc(a, size), p, old);
     size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (need > SIZE_MAX - sizeof(ArenaChunk))

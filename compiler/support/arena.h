@@ -42,6 +42,10 @@ char *arena_vprintf(Arena *a, const char *fmt, va_list ap);
  * afterwards. Big blocks grow in place. */
 void *arena_grow(Arena *a, void *p, size_t old, size_t size);
 void *hb_vec_grow(Arena *a, void *data, uint32_t *cap, size_t elem);
+/* Give back a block of `size` bytes that is no longer used (a hash table replaced by a
+ * bigger one). A big block has a chunk of its own and is freed now; a small one stays
+ * until arena_destroy. p must not be used afterwards. */
+void arena_release(Arena *a, void *p, size_t size);
 
 #define hb_vec_push(arena, v, x)                                                        \
     do {                                                                                \

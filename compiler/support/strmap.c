@@ -1,35 +1,55 @@
 // SPDX-License-Identifier: MIT
 /* strmap.c: the arena hash map of strmap.h. Growing rehashes into a table twice the
- * size and abandons the old one to the arena, so n insertions cost O(n) time and
- * memory overall. */
+ * size and releases the old one (arena_release frees a big one at once), so n
+ * insertions cost O(n) time and memory overall. */
 #include "strmap.h"
 
 #include <assert.h>
 #include <string.h>
 
-/* FNV-1a over the string, or a multiplicative mix of the address. */
-static uint64_t hash(const HbStrMap *m, const char *s)
+/* FNV-1a over the first n bytes of the string (up to its NUL), or a multiplicative
+ * mix of the address. */
+static uint64_t hash(const HbStrMap *m, const char *s, size_t n)
 {
     if (m->by_address)
         return ((uint64_t)(uintptr_t)s * UINT64_C(0x9E3779B97F4A7C15)) >> 32;
     uint64_t h = UINT64_C(14695981039346656037);
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    for (size_t i = 0; i < n && s[i]; i++)
+        h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
     return h;
 }
 
-static bool same(const HbStrMap *m, const char *a, const char *b)
+/* Is the stored key equal to the first n bytes of key (SIZE_MAX: all of it)? */
+static bool same(const HbStrMap *m, const char *stored, const char *key, size_t n)
 {
-    return m->by_address ? a == b : strcmp(a, b) == 0;
+    if (m->by_address)
+        return stored == key;
+    return n == SIZE_MAX ? strcmp(stored, key) == 0
+                         : strncmp(stored, key, n) == 0 && stored[n] == 0;
 }
 
-/* The slot holding key, or the empty slot where it would go (cap > len). */
-static HbStrMapSlot *find(const HbStrMap *m, const char *key)
+/* The slot holding key (its first n bytes), or the empty slot where it would go
+ * (cap > len). */
+static HbStrMapSlot *find_n(const HbStrMap *m, const char *key, size_t n)
 {
-    uint32_t mask = m->cap - 1, i = (uint32_t)hash(m, key) & mask;
-    while (m->slots[i].key && !same(m, m->slots[i].key, key))
+    uint32_t mask = m->cap - 1, i = (uint32_t)hash(m, key, n) & mask;
+    while (m->slots[i].key && !same(m, m->slots[i].key, key, n))
         i = (i + 1) & mask;
     return &m->slots[i];
+}
+
+static HbStrMapSlot *find(const HbStrMap *m, const char *key)
+{
+    return find_n(m, key, SIZE_MAX);
+}
+
+uint32_t hb_strmap_getn(const HbStrMap *m, const char *key, size_t n)
+{
+    assert(!m->by_address);
+    if (m->cap == 0)
+        return HB_STRMAP_NONE;
+    const HbStrMapSlot *s = find_n(m, key, strnlen(key, n)); // same() reads stored[n]
+    return s->key ? s->val : HB_STRMAP_NONE;
 }
 
 uint32_t hb_strmap_get(const HbStrMap *m, const char *key)
@@ -47,6 +67,7 @@ static void grow(HbStrMap *m, Arena *a)
     for (uint32_t i = 0; i < m->cap; i++)
         if (m->slots[i].key)
             *find(&bigger, m->slots[i].key) = m->slots[i];
+    arena_release(a, m->slots, (size_t)m->cap * sizeof *m->slots);
     *m = bigger;
 }
 

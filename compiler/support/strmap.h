@@ -7,6 +7,7 @@
 #define HB_STRMAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -26,6 +27,8 @@ typedef struct HbStrMap {
 
 /* The value stored under key, or HB_STRMAP_NONE. */
 uint32_t hb_strmap_get(const HbStrMap *m, const char *key);
+/* The same for the first n bytes of key (a prefix, without copying it). */
+uint32_t hb_strmap_getn(const HbStrMap *m, const char *key, size_t n);
 /* Store key -> val unless key is present already; returns the value now stored under
  * key (val, or the earlier one: compare to detect a duplicate). */
 uint32_t hb_strmap_put(HbStrMap *m, Arena *a, const char *key, uint32_t val);
