@@ -96,10 +96,8 @@ static bool run_area(Report *r)
         json_decref(root);
         return false;
     }
-    r->yosys =
-            arena_strdup(&cx->arena, json_string_value(json_object_get(root, "creator"))
-                                             ? json_string_value(json_object_get(root, "creator"))
-                                             : "yosys");
+    const char *creator = json_string_value(json_object_get(root, "creator")); // "Yosys 0.23 ..."
+    r->yosys = arena_strdup(&cx->arena, creator ? creator : "yosys");
     for (uint32_t i = 0; i < p->stages.len; i++) {
         json_t *m = json_object_get(mods, arena_printf(&cx->arena, "\\%s", p->stages.data[i].name));
         r->mod[i] = m ? cells_of(p, m) : (VlCells){0};
