@@ -257,10 +257,10 @@ void vl_out_hex(FILE *f, const VlPlan *p, const Interp *it)
 VlCells vl_out_estimate(const VlStage *s)
 {
     const VlOut *o = s->fin;
-    long nz = 0; // nonzero coefficients: one adder each per element, plus the bias
+    long nz = 0; // nonzero coefficients: one w-bit adder each per element
     for (uint64_t k = 0; k < o->rows * (uint64_t)o->P; k++)
         nz += o->w[k] != 0;
-    long adds = (nz / (long)o->rows + 1) * (long)o->npos;
-    long lut = adds * o->wa + (o->argmax ? (long)(o->npos - 1) * (o->wa + 8) : 0);
+    long lut = (nz / (long)o->rows) * (long)o->npos * o->wa +
+               (o->argmax ? (long)(o->npos - 1) * o->wa : 0); // a compare-select per node
     return (VlCells){.lut = lut, .ff = (long)o->npos * o->wa + (o->argmax ? 6 : 0) + 1};
 }
