@@ -121,15 +121,18 @@ bool vl_out_plan(HbCx *cx, VlPlan *p)
     if (!exact_form(cx, p, o, &why)) {
         if (!o->argmax)
             return true; // the stream carries the pair sums; the host combines
-        Diag *d = diag_file_error(cx, "verilog",
-                                  "layer '%s' ends the network in argmax, but its float combine "
-                                  "is not an exact integer accumulator: the hardware's argmax "
-                                  "could differ from the interpreter's",
-                                  layer);
+        const char *msg = arena_printf(
+                &cx->arena,
+                "layer '%s' ends the network in argmax, but its float combine is not an "
+                "exact integer accumulator: the hardware's argmax could differ from the "
+                "interpreter's",
+                layer);
+        Diag *d = span_valid(o->fcomb->span) ? diag_error(cx, o->fcomb->span, "%s", msg)
+                                             : diag_file_error(cx, "verilog", "%s", msg);
         diag_note(cx, d, "%s", why);
         diag_help(cx, d,
-                  "remove the final `argmax`: the stream then carries '%s''s plane-pair sums "
-                  "and the host computes the combine and the argmax (see the manifest)",
+                  "remove the final `argmax`: the stream then carries the plane-pair sums of "
+                  "'%s' and the host computes the combine and the argmax (see the manifest)",
                   layer);
         return false;
     }
