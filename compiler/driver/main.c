@@ -137,7 +137,7 @@ static int parse_report(DriverOptions *o, bool report, const char *v)
         else
             return usage_error("unknown --report kind '%s' (area, timing, area,timing)", w);
     }
-    return 0;
+    return o->report ? 0 : usage_error("--report needs area, timing or area,timing, not '%s'", v);
 }
 
 /* --report and --fpga belong to --target verilog; timing needs an iCE40 part. */
