@@ -10,8 +10,9 @@
 #include "verilog_backend.h"
 
 static const Backend backends[] = {
-        {"cpu", "a shared library with bit-plane kernels and its header (LLVM)", llvm_emit},
-        {"verilog", "synthesizable Verilog with a testbench", verilog_emit},
+        {"cpu", "a shared library with bit-plane kernels and its header (LLVM)", llvm_emit,
+         llvm_kernels},
+        {"verilog", "synthesizable Verilog with a testbench", verilog_emit, NULL},
 };
 
 const Backend *backend_find(const char *name)

@@ -37,6 +37,10 @@ typedef struct BackendPart {
 /* The part called `name` (hx1k, hx8k, up5k, xc7), or NULL. */
 const BackendPart *backend_fpga_part(const char *name);
 
+/* --kernel: how the cpu target computes bpop layers (docs/cpu-backend.md, "int8 kernels
+ * and the cost model"): the cost model's pick, bit-plane popcounts, or int8 dot products. */
+typedef enum BackendKernel { BK_AUTO, BK_BITSERIAL, BK_INT8 } BackendKernel;
+
 typedef struct BackendOptions {
     const char *output; // the path to write (a file, or a directory for verilog)
     const char *name;   // the C / Verilog identifier prefix (the network's name)
@@ -44,9 +48,25 @@ typedef struct BackendOptions {
     const char *cpu;         // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
     int opt_level;           // -O0..3
     const char *runtime;     // cpu: the runtime archive linked into every library (libhbnn_rt.a)
+    BackendKernel kernel;    // --kernel auto|bitserial|int8
     unsigned report;         // verilog: BR_AREA | BR_TIMING, run after the design is written
     const BackendPart *fpga; // verilog: the part for report (never NULL when report is set)
 } BackendOptions;
+
+/* The kernel chosen for one bpop instruction, with the cost model's estimates
+ * (cycles per example) and why: what --explain prints. Strings are arena-allocated. */
+typedef struct KernelChoice {
+    uint32_t inst;         // the bpop instruction (index into m->insts)
+    const char *layer;     // its result's name
+    int wbits, abits;      // weight and activation planes
+    bool masked;           // either side has per-element widths
+    bool eligible;         // int8 computes the same integers (exactly)
+    bool int8;             // the choice
+    double macs;           // multiply-accumulates per example (O * K * pixels)
+    double cost_bitserial; // estimated cycles per example, each path
+    double cost_int8;      // 0 when not eligible
+    const char *why;       // not eligible: the reason; else how the choice was made
+} KernelChoice;
 
 typedef struct Backend {
     const char *name;     // --target NAME
@@ -55,6 +75,12 @@ typedef struct Backend {
      * failed run leaves nothing behind). Returns an exit code (driver.h). NULL while
      * the backend is not implemented. */
     int (*emit)(HbCx *cx, const IrModule *m, const BackendOptions *o);
+    /* The per-layer kernel plan for --explain: one entry per bpop instruction in *out
+     * (arena), *n entries, and the ISA the cost model assumed in *isa. Returns false after
+     * an error diagnostic (--kernel int8 on a layer that cannot take it). NULL: the
+     * backend has one kind of kernel. */
+    bool (*kernels)(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelChoice **out,
+                    uint32_t *n, const char **isa);
 } Backend;
 
 /* The backend called `name`, or NULL. */

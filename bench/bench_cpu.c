@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
-/* bench_cpu.c: the CPU backend's bit-plane layers, end to end through a generated
- * library (cpu.md §5, "whole-layer"): for each shape and W/A bitwidth it builds a
- * one-layer IR module (input -> sign or static quant -> bpop -> output pair sums),
- * compiles it with --target cpu for the host (--cpu native, -O3), loads it with dlopen
- * and times NAME_run_n: best and median of 15 runs, in us and Gbinops/s
- * (M K N wbits abits / t). The time includes quantizing and packing the float input
- * and storing the int32 pair sums. Run by hand (see bench/README.md):
+/* bench_cpu.c: the CPU backend's bit-plane layers through a generated library (cpu.md §5):
+ * for each shape and W/A bitwidth it builds a one-layer IR module (input -> sign or static
+ * quant -> bpop -> output pair sums), compiles it with --target cpu (--cpu native, -O3),
+ * loads it with dlopen and times NAME_run_n, best and median of 15 runs:
+ *  - layer: the whole layer (quantizing the float input, packing, kernel, pair sums);
+ *  - bpop: one bpop op alone (packing its input words, the tiles, storing the pair sums),
+ *    the difference between the same module with two bpops on the quantized input and
+ *    with one (best of 15 each);
+ *  - % of bound: bpop Gbinops/s (M K N wbits abits / t) against a popcount-bound
+ *    micro-kernel measured in the same run (3 x 8 register tile of vpopcntq on data in L1);
+ *  - x sgemm: OpenBLAS sgemm on the same M x K x N (OPENBLAS_CORETYPE=SkylakeX on AVX-512
+ *    unless set) over the whole layer's time, when libopenblas.so.0 loads.
+ * Run by hand (see bench/README.md):
  *   ./build/bench/bench_cpu [threads]          (taskset -c N to pin one thread) */
-#define _DEFAULT_SOURCE // mkstemps
+#define _DEFAULT_SOURCE // mkstemps, setenv
 #include <dlfcn.h>
+#include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +39,7 @@ static uint64_t rng(uint64_t *s)
 
 /* input [C,H,W] (conv) or [C] (dense) -> activation bits (ab planes) -> bpop with wb
  * weight planes -> output. */
-static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb, int ab)
+static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb, int ab, int nk)
 {
     IrModule *m = ir_module_new(cx, "bench");
     bool conv = H > 1;
@@ -79,18 +86,20 @@ static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb,
     int64_t P = wb * ab, dout[4] = {P, O, H, H};
     IrType to = ir_type_i32(conv ? 4 : 2, dout);
     IrRef a2[2] = {ir_v(s), ir_c(w)};
-    IrInst *b = ir_emit(cx, m, conv ? IR_OP_BPOP_CONV2D : IR_OP_BPOP_DENSE, "pop", &to, a2, 2);
-    if (conv) {
-        IrAttr *st = ir_bpop_conv2d_stride_set(b), *pd = ir_bpop_conv2d_pad_set(b);
-        IrAttr *dl = ir_bpop_conv2d_dilation_set(b);
-        st->n = dl->n = 2;
-        st->i[0] = st->i[1] = dl->i[0] = dl->i[1] = 1;
-        pd->n = 4;
-        for (int i = 0; i < 4; i++)
-            pd->i[i] = k / 2;
-        ir_bpop_conv2d_groups_set(b)->i[0] = 1;
+    for (int r = 0; r < nk; r++) {
+        IrInst *b = ir_emit(cx, m, conv ? IR_OP_BPOP_CONV2D : IR_OP_BPOP_DENSE, "pop", &to, a2, 2);
+        if (conv) {
+            IrAttr *st = ir_bpop_conv2d_stride_set(b), *pd = ir_bpop_conv2d_pad_set(b);
+            IrAttr *dl = ir_bpop_conv2d_dilation_set(b);
+            st->n = dl->n = 2;
+            st->i[0] = st->i[1] = dl->i[0] = dl->i[1] = 1;
+            pd->n = 4;
+            for (int i = 0; i < 4; i++)
+                pd->i[i] = k / 2;
+            ir_bpop_conv2d_groups_set(b)->i[0] = 1;
+        }
+        hb_vec_push(&cx->arena, &m->outputs, b->result);
     }
-    hb_vec_push(&cx->arena, &m->outputs, b->result);
     return ir_verify(cx, m, "bench") ? m : NULL;
 }
 
@@ -117,82 +126,248 @@ static void sym(void *h, const char *name, void *fn)
     memcpy(fn, &p, sizeof p);
 }
 
-/* One case: M = O output channels, K = C k k, N = pixels * batch. */
-static void run_case(const char *label, int64_t C, int64_t H, int64_t O, int k, int batch, int wb,
-                     int ab, int threads)
+typedef struct Timing {
+    double best, median;
+} Timing;
+
+static Timing timing(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp);
+    return (Timing){t[0], t[n / 2]};
+}
+
+/* A compiled case with nk bpops, loaded, with its buffers for `batch` examples. */
+typedef struct Lib {
+    char so[32];
+    void *h, *ctx;
+    RunNFn run;
+    DestroyFn destroy;
+    float *in;
+    int32_t *out;
+    uint64_t nout;
+    int batch;
+} Lib;
+
+static void lib_open(Lib *l, int64_t C, int64_t H, int64_t O, int k, int batch, int wb, int ab,
+                     int nk, int threads)
 {
     HbCx cx;
     HbOptions ho = {0};
     cx_init(&cx, &ho);
-    IrModule *m = layer(&cx, C, H, O, k, wb, ab);
-    char so[] = "/tmp/bench_cpu_XXXXXX.so";
-    int fd = mkstemps(so, 3);
+    IrModule *m = layer(&cx, C, H, O, k, wb, ab, nk);
+    snprintf(l->so, sizeof l->so, "/tmp/bench_cpu_XXXXXX.so");
+    int fd = mkstemps(l->so, 3);
     if (!m || fd < 0) {
         fprintf(stderr, "bench_cpu: cannot build the case\n");
         exit(1);
     }
-    BackendOptions bo = {.output = so,
+    close(fd);
+    BackendOptions bo = {.output = l->so,
                          .name = "bench",
                          .cpu = "native",
                          .opt_level = 3,
                          .runtime = HBNN_BUILD_RUNTIME};
     if (backend_find("cpu")->emit(&cx, m, &bo) != 0)
         exit(1);
-    void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    l->h = dlopen(l->so, RTLD_NOW | RTLD_LOCAL);
+    if (!l->h) {
+        fprintf(stderr, "bench_cpu: %s\n", dlerror());
+        exit(1);
+    }
     CreateFn create;
-    RunNFn run;
-    DestroyFn destroy;
-    sym(h, "bench_create", &create);
-    sym(h, "bench_run_n", &run);
-    sym(h, "bench_destroy", &destroy);
+    sym(l->h, "bench_create", &create);
+    sym(l->h, "bench_run_n", &l->run);
+    sym(l->h, "bench_destroy", &l->destroy);
     uint64_t nin = ir_type_elems(&m->values.data[m->inputs.data[0]].type) * (uint64_t)batch;
-    uint64_t nout = ir_type_elems(&m->values.data[m->outputs.data[0]].type) * (uint64_t)batch;
-    float *in = malloc(nin * sizeof *in);
-    int32_t *out = malloc(nout * sizeof *out);
+    l->nout = ir_type_elems(&m->values.data[m->outputs.data[0]].type) * (uint64_t)batch;
+    l->in = malloc(nin * sizeof *l->in);
+    l->out = malloc(l->nout * (size_t)nk * sizeof *l->out);
     uint64_t s = 7;
     for (uint64_t j = 0; j < nin; j++)
-        in[j] = (float)((double)(rng(&s) >> 11) / 9007199254740992.0 * 2 - 1);
-    void *ctx = create(threads);
-    const float *ins[1] = {in};
-    void *outs[1] = {out};
-    double t[15];
-    run(ctx, ins, outs, batch); // warm up
-    for (int r = 0; r < 15; r++) {
-        double t0 = now();
-        run(ctx, ins, outs, batch);
-        t[r] = now() - t0;
-    }
-    qsort(t, 15, sizeof *t, cmp);
-    double ops = (double)O * (double)(C * k * k) * (double)(H * H * batch) * wb * ab;
-    printf("%-22s W%dA%d  %9.1f us best  %9.1f us median  %7.1f Gbinops/s\n", label, wb, ab,
-           t[0] * 1e6, t[7] * 1e6, ops / t[0] * 1e-9);
-    destroy(ctx);
-    dlclose(h);
-    unlink(so);
-    char hdr[sizeof so];
-    memcpy(hdr, so, sizeof so);
+        l->in[j] = (float)((double)(rng(&s) >> 11) / 9007199254740992.0 * 2 - 1);
+    l->ctx = create(threads);
+    l->batch = batch;
+    cx_destroy(&cx);
+}
+
+static double lib_run(Lib *l)
+{
+    const float *ins[1] = {l->in};
+    void *outs[2] = {l->out, l->out + l->nout};
+    double t0 = now();
+    l->run(l->ctx, ins, outs, l->batch);
+    return now() - t0;
+}
+
+static void lib_close(Lib *l)
+{
+    l->destroy(l->ctx);
+    dlclose(l->h);
+    unlink(l->so);
+    char hdr[sizeof l->so];
+    memcpy(hdr, l->so, sizeof hdr);
     memcpy(hdr + strlen(hdr) - 2, "h", 2);
     unlink(hdr);
-    close(fd);
-    free(in);
-    free(out);
-    cx_destroy(&cx);
+    free(l->in);
+    free(l->out);
+}
+
+/* The popcount bound: binops/s of a 3 x 8 tile (3 weight vectors of 8 channels, 8
+ * broadcast activation words, 24 accumulators) over 64 words in L1, repeated. */
+__attribute__((target("avx512f,avx512vpopcntdq"))) static double bound_once(void)
+{
+    static uint64_t wv[64][3][8], av[64][8];
+    uint64_t s = 3;
+    for (int i = 0; i < 64; i++) {
+        for (int j = 0; j < 24; j++)
+            wv[i][j / 8][j % 8] = rng(&s);
+        for (int j = 0; j < 8; j++)
+            av[i][j] = rng(&s);
+    }
+    __m512i acc[24];
+    for (int j = 0; j < 24; j++)
+        acc[j] = _mm512_setzero_si512();
+    int reps = 2000;
+    double t0 = now();
+    for (int r = 0; r < reps; r++)
+        for (int i = 0; i < 64; i++) {
+            __m512i w0 = _mm512_loadu_si512(wv[i][0]), w1 = _mm512_loadu_si512(wv[i][1]);
+            __m512i w2 = _mm512_loadu_si512(wv[i][2]);
+            for (int e = 0; e < 8; e++) {
+                __m512i a = _mm512_set1_epi64((long long)av[i][e]);
+                acc[e] = _mm512_add_epi64(acc[e], _mm512_popcnt_epi64(_mm512_xor_si512(w0, a)));
+                acc[8 + e] =
+                        _mm512_add_epi64(acc[8 + e], _mm512_popcnt_epi64(_mm512_xor_si512(w1, a)));
+                acc[16 + e] =
+                        _mm512_add_epi64(acc[16 + e], _mm512_popcnt_epi64(_mm512_xor_si512(w2, a)));
+            }
+        }
+    double t = now() - t0;
+    long long sink = 0;
+    for (int j = 0; j < 24; j++)
+        sink += _mm512_reduce_add_epi64(acc[j]);
+    if (sink == 42)
+        printf(" ");
+    return (double)reps * 64 * 24 * 512 / t;
+}
+
+/* Best of 15, in binops/s (0 without AVX-512 VPOPCNTDQ). */
+static double popcount_bound(void)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512vpopcntdq"))
+        return 0;
+    double best = 0;
+    for (int r = 0; r < 15; r++) {
+        double b = bound_once();
+        best = b > best ? b : best;
+    }
+    return best;
+}
+
+typedef void (*SgemmFn)(int, int, int, int, int, int, float, const float *, int, const float *, int,
+                        float, float *, int);
+
+/* OpenBLAS's cblas_sgemm, loaded at run time (so its core type can be chosen first). */
+static SgemmFn load_sgemm(int threads)
+{
+    char nt[16];
+    snprintf(nt, sizeof nt, "%d", threads);
+    setenv("OPENBLAS_NUM_THREADS", nt, 1);
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+    void *h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+    void *p = h ? dlsym(h, "cblas_sgemm") : NULL;
+    SgemmFn f = NULL;
+    memcpy(&f, &p, sizeof p);
+    return p ? f : NULL;
+}
+
+/* fp32 C[M x N] = A[M x K] B[K x N], best of 15 (seconds). */
+static double time_sgemm(SgemmFn sgemm, int64_t M, int64_t K, int64_t N)
+{
+    float *a = malloc((size_t)(M * K) * 4), *b = malloc((size_t)(K * N) * 4);
+    float *c = malloc((size_t)(M * N) * 4);
+    for (int64_t i = 0; i < M * K; i++)
+        a[i] = (float)(i % 7) - 3;
+    for (int64_t i = 0; i < K * N; i++)
+        b[i] = (float)(i % 5) - 2;
+    double t[15];
+    sgemm(101, 111, 111, (int)M, (int)N, (int)K, 1, a, (int)K, b, (int)N, 0, c, (int)N);
+    for (int r = 0; r < 15; r++) {
+        double t0 = now();
+        sgemm(101, 111, 111, (int)M, (int)N, (int)K, 1, a, (int)K, b, (int)N, 0, c, (int)N);
+        t[r] = now() - t0;
+    }
+    free(a);
+    free(b);
+    free(c);
+    return timing(t, 15).best;
+}
+
+typedef struct Bench {
+    int threads;
+    double bound; // binops/s, best seen so far
+    SgemmFn sgemm;
+} Bench;
+
+/* One case: M = O output channels, K = C k k, N = pixels * batch. */
+static void run_case(Bench *bn, const char *label, int64_t C, int64_t H, int64_t O, int k,
+                     int batch, int wb, int ab, bool fp32)
+{
+    double bd = popcount_bound();
+    bn->bound = bd > bn->bound ? bd : bn->bound;
+    Lib l1, l2;
+    lib_open(&l1, C, H, O, k, batch, wb, ab, 1, bn->threads);
+    lib_open(&l2, C, H, O, k, batch, wb, ab, 2, bn->threads);
+    double t1[15], t2[15];
+    lib_run(&l1); // warm up
+    lib_run(&l2);
+    for (int r = 0; r < 15; r++) { // alternated, so both see the same load
+        t1[r] = lib_run(&l1);
+        t2[r] = lib_run(&l2);
+    }
+    lib_close(&l1);
+    lib_close(&l2);
+    Timing one = timing(t1, 15), two = timing(t2, 15);
+    double kern = two.best - one.best;
+    double M = (double)O, K = (double)(C * k * k), N = (double)(H * H * batch);
+    double ops = M * K * N * wb * ab;
+    char pct[16] = "     -", ratio[16] = "     -";
+    if (bn->bound > 0 && kern > 0)
+        snprintf(pct, sizeof pct, "%5.0f%%", 100 * ops / kern / (bn->bound * bn->threads));
+    if (fp32 && bn->sgemm)
+        snprintf(ratio, sizeof ratio, "%6.1f",
+                 time_sgemm(bn->sgemm, (int64_t)M, (int64_t)K, (int64_t)N) / one.best);
+    printf("%-22s W%dA%d %9.1f %9.1f %9.1f %8.0f %7s %7s\n", label, wb, ab, one.best * 1e6,
+           one.median * 1e6, kern * 1e6, kern > 0 ? ops / kern * 1e-9 : 0.0, pct, ratio);
+    fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
-    int threads = argc > 1 ? atoi(argv[1]) : 1;
+    Bench bn = {.threads = argc > 1 ? atoi(argv[1]) : 1};
+    if (bn.threads < 1)
+        bn.threads = 1;
+    bn.sgemm = load_sgemm(bn.threads);
     static const int wa[][2] = {{1, 1}, {1, 2}, {2, 2}, {3, 3}};
-    printf("bench_cpu: whole layer (quantize + pack + bit-plane kernel), %d thread(s)\n", threads);
+    bn.bound = popcount_bound();
+    printf("bench_cpu: %d thread(s); best/median of 15 in us; popcount bound %.0f Gbinops/s per "
+           "thread; OpenBLAS sgemm %s\n",
+           bn.threads, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found");
+    printf("%-22s %4s %9s %9s %9s %8s %7s %7s\n", "case (MxKxN)", "W/A", "layer", "median", "bpop",
+           "Gbinop/s", "%bound", "x sgemm");
     for (int i = 0; i < 4; i++)
-        run_case("256x4096x256 (dense)", 4096, 1, 256, 1, 256, wa[i][0], wa[i][1], threads);
+        run_case(&bn, "256x4096x256 (dense)", 4096, 1, 256, 1, 256, wa[i][0], wa[i][1], i == 0);
     static const int64_t conv[][2] = {{64, 56}, {128, 28}, {256, 14}, {512, 7}};
     for (int c = 0; c < 4; c++) {
         char label[64];
         snprintf(label, sizeof label, "conv %lldx%lldx%lld 3x3", (long long)conv[c][0],
                  (long long)conv[c][1], (long long)conv[c][1]);
-        for (int i = 0; i < 4; i += 2)
-            run_case(label, conv[c][0], conv[c][1], conv[c][0], 3, 1, wa[i][0], wa[i][1], threads);
+        for (int i = 0; i < 4; i++)
+            run_case(&bn, label, conv[c][0], conv[c][1], conv[c][0], 3, 1, wa[i][0], wa[i][1],
+                     i == 0);
     }
     return 0;
 }

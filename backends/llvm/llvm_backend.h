@@ -10,4 +10,8 @@
  * Returns an exit code: 0, or 2 after a diagnostic (output, linker, target). */
 int llvm_emit(HbCx *cx, const IrModule *m, const BackendOptions *o);
 
+/* The Backend.kernels hook (llvm_cost.c): which bpop layers run int8 kernels. */
+bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelChoice **out,
+                  uint32_t *n, const char **isa);
+
 #endif

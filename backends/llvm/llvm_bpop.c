@@ -3,17 +3,20 @@
  * (docs/ir.md §4 pair sums), after cpu.md §4: output channels in vector lanes
  * (<8 x i64>, one 64-bit channel word of 8 output channels per vector; llvm.ctpop on it is
  * vpopcntq on AVX-512 VPOPCNTDQ), each activation word broadcast to all lanes, masks as
- * one extra AND (none when neither side is masked: S = valid - 2 popcount(c ^ d)), per-plane-pair
- * accumulators combined once per block, direct convolution over the packed input with exact padding
- * (taps outside the input are skipped, and the mask popcounts of the taps that were read are added
- * from a compile-time table). Weights are repacked at compile time into read-only data
- * [Kw][G][O/8][tap][channel word][8]; the input is packed once per layer into channel
- * words [G][H][W][Kx][words] (a dense layer is a 1x1 convolution on N channels). */
+ * one extra AND (none when neither side is masked: S = valid - 2 popcount(c ^ d)), register
+ * tiles of E columns (conv: output pixels of a row; dense: the examples of a block) per weight
+ * load with per-plane-pair accumulators, direct convolution over the packed input with exact
+ * padding (rows outside the input are skipped; a column outside reads a zero word and its
+ * contribution is taken back from a compile-time table). Weights are repacked at compile time
+ * into read-only data [Kw][G][O/8][tap][channel word][8]; the input is packed once per layer
+ * into channel words [G][H][W][Kx][words] (a dense layer is a 1x1 convolution whose columns
+ * are the examples of the block). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ice.h"
 #include "llvm_gen.h"
+#include "llvm_int8.h"
 
 #define B     g->b
 #define LANES 8
@@ -27,7 +30,7 @@ typedef struct BGeo {
 /* The weight constant in the kernels' layout: sign planes and masks as 8-lane words,
  * and the popcount of each (plane, block, tap) mask per lane. */
 typedef struct WKern {
-    LLVMValueRef c, mask, pc;
+    LLVMValueRef c, mask, pc, zc; // zc: what a zero activation word adds to acc, per tap
 } WKern;
 
 static WKern repack(G *g, const IrConst *k, const BGeo *b)
@@ -36,7 +39,8 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b)
     uint64_t nblk = (uint64_t)(b->kw_planes * b->G * b->OB * b->T);
     uint64_t nw = nblk * (uint64_t)b->CW * LANES;
     uint64_t *c = calloc(nw, 8), *mk = calloc(nw, 8), *pc = calloc(nblk * LANES, 8);
-    HB_CHECK(c && mk && pc, "out of memory");
+    uint64_t *zc = calloc(nblk * LANES, 8);
+    HB_CHECK(c && mk && pc && zc, "out of memory");
     for (int m = 0; m < b->kw_planes; m++)
         for (uint64_t o = 0; o < rows; o++) {
             int64_t grp = (int64_t)o / b->og, oi = (int64_t)o % b->og;
@@ -53,18 +57,139 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b)
                 pc[(uint64_t)blk * LANES + (uint64_t)l] += (uint64_t)mbit;
             }
         }
+    // a zero activation word counts popcount(c ^ 0), or popcount(~c & M) when masked
+    for (uint64_t blk = 0; blk < nblk; blk++)
+        for (uint64_t wd = 0; wd < (uint64_t)b->CW; wd++)
+            for (uint64_t l = 0; l < LANES; l++) {
+                uint64_t at = (blk * (uint64_t)b->CW + wd) * LANES + l;
+                uint64_t v = k->masks ? ~c[at] & mk[at] : c[at];
+                zc[blk * LANES + l] += (uint64_t)__builtin_popcountll(v);
+            }
     Arena *a = &g->cx->arena;
     WKern w = {g_words(g, arena_printf(a, "k.%s", k->name), c, nw),
                g_words(g, arena_printf(a, "km.%s", k->name), mk, nw),
-               g_words(g, arena_printf(a, "kp.%s", k->name), pc, nblk * LANES)};
+               g_words(g, arena_printf(a, "kp.%s", k->name), pc, nblk * LANES),
+               g_words(g, arena_printf(a, "kz.%s", k->name), zc, nblk * LANES)};
     free(c);
     free(mk);
     free(pc);
+    free(zc);
     return w;
 }
 
+static LLVMValueRef splat8(G *g, int v)
+{
+    LLVMValueRef e[64];
+    for (int i = 0; i < 64; i++)
+        e[i] = LLVMConstInt(g->i8, (unsigned long long)v, 0);
+    return LLVMConstVector(e, 64);
+}
+
+/* 64 contiguous elements from e0 into the words[n] (and masks[n]) variables: plane n's
+ * bit of each sign byte, and width > n. */
+static void pack_word64(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMValueRef e0,
+                        LLVMValueRef *words, LLVMValueRef *masks)
+{
+    LLVMTypeRef v = LLVMVectorType(g->i8, 64);
+    LLVMValueRef s = LLVMBuildLoad2(B, v, g_gep(g, g->i8, x->p, e0), "");
+    LLVMSetAlignment(s, 1);
+    LLVMValueRef wd = NULL;
+    if (xt->masked) {
+        wd = LLVMBuildLoad2(B, v, g_gep(g, g->i8, x->w, e0), "");
+        LLVMSetAlignment(wd, 1);
+    }
+    for (int n = 0; n < b->kx; n++) {
+        LLVMValueRef bit = LLVMBuildAnd(B, s, splat8(g, 1 << n), "");
+        LLVMValueRef on = LLVMBuildICmp(B, LLVMIntNE, bit, LLVMConstNull(v), "");
+        LLVMBuildStore(B, LLVMBuildBitCast(B, on, g->i64, ""), words[n]);
+        if (!masks[n])
+            continue;
+        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntUGT, wd, splat8(g, n), "");
+        LLVMBuildStore(B, LLVMBuildBitCast(B, act, g->i64, ""), masks[n]);
+    }
+}
+
+/* 64 lanes of the plane image from element e0 (only the first rem are read). */
+static LLVMValueRef load64(G *g, LLVMValueRef base, LLVMValueRef e0, LLVMValueRef lanes)
+{
+    LLVMTypeRef v = LLVMVectorType(g->i8, 64), v1 = LLVMVectorType(g->i1, 64);
+    LLVMTypeRef ps[] = {g->ptr, g->i32, v1, v};
+    LLVMValueRef a[] = {g_gep(g, g->i8, base, e0), g_i32(g, 1), lanes, LLVMConstNull(v)};
+    LLVMTypeRef ov[] = {v, g->ptr};
+    unsigned id = LLVMLookupIntrinsicID("llvm.masked.load", 16);
+    LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, ov, 2);
+    return LLVMBuildCall2(B, LLVMFunctionType(v, ps, 4, 0), f, a, 4, "");
+}
+
+/* Conv inputs ([C][H][W] sign bytes): 64 pixels x up to 64 channels at a time, a bit
+ * transpose in 64 x i64 lanes (one masked OR per channel per 8 lanes), so the packing
+ * costs about one vector op per 8 elements instead of a loop per element. */
+static void pack_image(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMValueRef xp,
+                       LLVMValueRef xm)
+{
+    int64_t HW = b->H * b->W, NP = (HW + 63) / 64;
+    LLVMTypeRef v64 = LLVMVectorType(g->i64, 64), v8 = LLVMVectorType(g->i8, 64);
+    LLVMValueRef iota[64];
+    for (int i = 0; i < 64; i++)
+        iota[i] = g_i64(g, i);
+    GLoop lg, lw, lp, lc, lj;
+    LLVMValueRef grp = g_loop_begin(g, &lg, g_i64(g, b->G), "pg");
+    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, b->CW), "pw");
+    LLVMValueRef left = LLVMBuildSub(B, g_i64(g, b->cg), g_mulk(g, w, 64), "");
+    LLVMValueRef cnt = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, left, g_i64(g, 64), ""),
+                                       left, g_i64(g, 64), "");
+    LLVMValueRef p0 = g_mulk(g, g_loop_begin(g, &lp, g_i64(g, NP), "pp"), 64);
+    LLVMValueRef rl = LLVMBuildSub(B, g_i64(g, HW), p0, "");
+    LLVMValueRef rem = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, rl, g_i64(g, 64), ""), rl,
+                                       g_i64(g, 64), "");
+    LLVMValueRef remv = LLVMBuildInsertElement(B, LLVMGetUndef(v64), rem, g_i32(g, 0), "");
+    remv = LLVMBuildShuffleVector(B, remv, LLVMGetUndef(v64),
+                                  LLVMConstNull(LLVMVectorType(g->i32, 64)), "");
+    LLVMValueRef lanes = LLVMBuildICmp(B, LLVMIntSLT, LLVMConstVector(iota, 64), remv, "");
+    LLVMValueRef acc[IR_MAX_BITS], macc[IR_MAX_BITS];
+    for (int n = 0; n < b->kx; n++) {
+        acc[n] = g_var(g, v64, LLVMConstNull(v64));
+        macc[n] = xm ? g_var(g, v64, LLVMConstNull(v64)) : NULL;
+    }
+    LLVMValueRef c = g_loop_begin(g, &lc, cnt, "pc");
+    LLVMValueRef ch = g_add(g, g_add(g, g_mulk(g, grp, b->cg), g_mulk(g, w, 64)), c);
+    LLVMValueRef e0 = g_add(g, g_mulk(g, ch, HW), p0);
+    LLVMValueRef sv = load64(g, x->p, e0, lanes);
+    LLVMValueRef wv = xt->masked ? load64(g, x->w, e0, lanes) : NULL;
+    LLVMValueRef cv = LLVMBuildInsertElement(B, LLVMGetUndef(v64), c, g_i32(g, 0), "");
+    cv = LLVMBuildShuffleVector(B, cv, LLVMGetUndef(v64), LLVMConstNull(LLVMVectorType(g->i32, 64)),
+                                "");
+    for (int n = 0; n < b->kx; n++) {
+        LLVMValueRef on = LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, sv, splat8(g, 1 << n), ""),
+                                        LLVMConstNull(v8), "");
+        LLVMValueRef bit = LLVMBuildShl(B, LLVMBuildZExt(B, on, v64, ""), cv, "");
+        LLVMBuildStore(B, LLVMBuildOr(B, LLVMBuildLoad2(B, v64, acc[n], ""), bit, ""), acc[n]);
+        if (!xm)
+            continue;
+        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntUGT, wv, splat8(g, n), "");
+        bit = LLVMBuildShl(B, LLVMBuildZExt(B, act, v64, ""), cv, "");
+        LLVMBuildStore(B, LLVMBuildOr(B, LLVMBuildLoad2(B, v64, macc[n], ""), bit, ""), macc[n]);
+    }
+    g_loop_end(g, &lc);
+    LLVMValueRef j = g_loop_begin(g, &lj, rem, "pj");
+    LLVMValueRef pix = g_add(g, g_add(g, g_mulk(g, grp, HW), p0), j);
+    for (int n = 0; n < b->kx; n++) {
+        LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, b->kx), n), b->CW), w);
+        LLVMValueRef v = LLVMBuildLoad2(B, v64, acc[n], "");
+        g_store(g, g->i64, xp, at, LLVMBuildExtractElement(B, v, j, ""));
+        if (xm)
+            g_store(g, g->i64, xm, at,
+                    LLVMBuildExtractElement(B, LLVMBuildLoad2(B, v64, macc[n], ""), j, ""));
+    }
+    g_loop_end(g, &lj);
+    g_loop_end(g, &lp);
+    g_loop_end(g, &lw);
+    g_loop_end(g, &lg);
+}
+
 /* Pack x (one sign byte per element, [C, H, W]) into channel words
- * xp[((g H + y) W + x) Kx + n][CW] (and the width masks when x is masked). */
+ * xp[((g H + y) W + x) Kx + n][CW] (and the width masks when x is masked). Dense blocks
+ * call it once per example with xp moved to the example's column. */
 static void pack_input(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMValueRef xp,
                        LLVMValueRef xm)
 {
@@ -83,6 +208,17 @@ static void pack_input(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLV
     LLVMValueRef left = LLVMBuildSub(B, g_i64(g, b->cg), g_mulk(g, w, 64), "");
     LLVMValueRef cnt = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, left, g_i64(g, 64), ""),
                                        left, g_i64(g, 64), "");
+    LLVMBasicBlockRef fast = NULL, slow = NULL, done = NULL;
+    if (b->H * b->W == 1) { // contiguous channels: 64 at a time (vptestmb / vpmovmskb)
+        fast = LLVMAppendBasicBlockInContext(g->C, g->fn, "pack.fast");
+        slow = LLVMAppendBasicBlockInContext(g->C, g->fn, "pack.slow");
+        done = LLVMAppendBasicBlockInContext(g->C, g->fn, "pack.done");
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntEQ, cnt, g_i64(g, 64), ""), fast, slow);
+        LLVMPositionBuilderAtEnd(B, fast);
+        pack_word64(g, b, x, xt, g_add(g, g_mulk(g, grp, b->cg), g_mulk(g, w, 64)), words, masks);
+        LLVMBuildBr(B, done);
+        LLVMPositionBuilderAtEnd(B, slow);
+    }
     LLVMValueRef bi = g_loop_begin(g, &lb, cnt, "pb");
     LLVMValueRef ch = g_add(g, g_add(g, g_mulk(g, grp, b->cg), g_mulk(g, w, 64)), bi);
     LLVMValueRef e = g_add(g, g_mulk(g, g_add(g, g_mulk(g, ch, b->H), y), b->W), xx);
@@ -100,6 +236,10 @@ static void pack_input(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLV
         LLVMBuildStore(B, LLVMBuildOr(B, cur, LLVMBuildShl(B, act, bi, ""), ""), masks[n]);
     }
     g_loop_end(g, &lb);
+    if (done) {
+        LLVMBuildBr(B, done);
+        LLVMPositionBuilderAtEnd(B, done);
+    }
     for (int n = 0; n < b->kx; n++) {
         LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, b->kx), n), b->CW), w);
         g_store(g, g->i64, xp, at, LLVMBuildLoad2(B, g->i64, words[n], ""));
@@ -112,16 +252,28 @@ static void pack_input(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLV
     g_loop_end(g, &lg);
 }
 
+#define MAXE 8 // columns per register tile
+
 typedef struct Kern {
     const BGeo *b;
     WKern w;
-    LLVMTypeRef v8;
-    LLVMValueRef xp, xm; // packed input
+    GTier tier;
+    LLVMTypeRef v8, v64b; // <8 x i64>, <64 x i8>
+    LLVMValueRef xp, xm;  // packed input, with a zero column at word zcol
+    int64_t zcol;
     /* Neither weights nor input are masked: count popcount(c ^ d) with no mask (the
-     * padding bits are 0 in both) and S = popcount(valid) - 2 acc. */
+     * padding bits are 0 in both) and S = valid - 2 acc. */
     bool nomask;
-    LLVMValueRef ntap; // nomask: the valid elements read so far (cg per in-bounds tap)
-    LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS], pa[IR_MAX_BITS * IR_MAX_BITS];
+    int P, E;             // plane pairs, columns per tile
+    LLVMValueRef W, OW;   // input width and output columns (dense: the block's examples)
+    int64_t ocol, os, ps; // output element strides: column, output channel, pair
+    LLVMValueRef out;     // i32 output (pair sums)
+    bool bytes;           // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
+    int flush;            // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
+    // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
+    LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
+    LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
+    LLVMValueRef ntap[MAXE]; // nomask: the valid elements read so far per column
 } Kern;
 
 static LLVMValueRef splat(G *g, const Kern *k, LLVMValueRef v)
@@ -140,147 +292,346 @@ static LLVMValueRef vload(G *g, const Kern *k, LLVMValueRef base, LLVMValueRef w
     return v;
 }
 
+static LLVMValueRef ld(G *g, LLVMTypeRef t, LLVMValueRef var)
+{
+    return LLVMBuildLoad2(B, t, var, "");
+}
+
+/* Per-lane popcount: vpopcntq, or (scalar tier) one popcnt per lane. */
 static LLVMValueRef vpop(G *g, const Kern *k, LLVMValueRef v)
 {
     LLVMTypeRef t = k->v8;
-    return g_call(g, "llvm.ctpop.v8i64", t, &t, 1, &v);
+    if (k->tier != TIER_SCALAR)
+        return g_call(g, "llvm.ctpop.v8i64", t, &t, 1, &v);
+    LLVMValueRef r = LLVMGetUndef(t);
+    for (int l = 0; l < LANES; l++) {
+        LLVMValueRef e = LLVMBuildExtractElement(B, v, g_i32(g, l), "");
+        e = g_call(g, "llvm.ctpop.i64", g->i64, &g->i64, 1, &e);
+        r = LLVMBuildInsertElement(B, r, e, g_i32(g, l), "");
+    }
+    return r;
 }
 
-static void vacc(G *g, const Kern *k, LLVMValueRef var, LLVMValueRef v)
+/* var += popcount(v): into the byte accumulator var8 (at most 8 per byte per step) or
+ * into the 64-bit lanes. */
+static void vacc(G *g, const Kern *k, LLVMValueRef var, LLVMValueRef var8, LLVMValueRef v)
 {
-    LLVMBuildStore(B, LLVMBuildAdd(B, LLVMBuildLoad2(B, k->v8, var, ""), v, ""), var);
+    if (k->bytes) {
+        LLVMTypeRef t = k->v64b;
+        LLVMValueRef b = LLVMBuildBitCast(B, v, t, "");
+        b = g_call(g, "llvm.ctpop.v64i8", t, &t, 1, &b);
+        LLVMBuildStore(B, LLVMBuildAdd(B, ld(g, t, var8), b, ""), var8);
+        return;
+    }
+    LLVMBuildStore(B, LLVMBuildAdd(B, ld(g, k->v8, var), vpop(g, k, v), ""), var);
 }
 
-/* One tap of one 8-channel block: every channel word, every plane pair. blk0 is the
- * block index of plane 0 ((g OB + ob) T + t); plane m adds m G OB T. */
-static void tap_words(G *g, Kern *k, LLVMValueRef pixbase, LLVMValueRef blk0)
+/* The 8-byte sums of a byte accumulator as <8 x i64> (vpsadbw against zero). */
+static LLVMValueRef widen(G *g, const Kern *k, LLVMValueRef v8)
+{
+    if (k->tier == TIER_AVX512BW) {
+        LLVMTypeRef ps[] = {k->v64b, k->v64b};
+        LLVMValueRef a[] = {v8, LLVMConstNull(k->v64b)};
+        return g_call(g, "llvm.x86.avx512.psad.bw.512", k->v8, ps, 2, a);
+    }
+    LLVMTypeRef h = LLVMVectorType(g->i8, 32), q = LLVMVectorType(g->i64, 4);
+    LLVMValueRef half[2];
+    for (int i = 0; i < 2; i++) {
+        LLVMValueRef idx[32];
+        for (int j = 0; j < 32; j++)
+            idx[j] = g_i32(g, 32 * i + j);
+        LLVMValueRef a[] = {
+                LLVMBuildShuffleVector(B, v8, LLVMGetUndef(k->v64b), LLVMConstVector(idx, 32), ""),
+                LLVMConstNull(h)};
+        half[i] = g_call(g, "llvm.x86.avx2.psad.bw", q, (LLVMTypeRef[]){h, h}, 2, a);
+    }
+    LLVMValueRef idx[8];
+    for (int j = 0; j < 8; j++)
+        idx[j] = g_i32(g, j);
+    return LLVMBuildShuffleVector(B, half[0], half[1], LLVMConstVector(idx, 8), "");
+}
+
+/* Move the byte accumulators into the 64-bit ones. */
+static void flush(G *g, const Kern *k)
+{
+    for (int i = 0; i < k->P * k->E; i++)
+        for (int j = 0; j < (k->xm ? 2 : 1); j++) {
+            LLVMValueRef v = j ? k->pa[i] : k->acc[i], v8 = j ? k->pa8[i] : k->acc8[i];
+            LLVMValueRef s = widen(g, k, ld(g, k->v64b, v8));
+            LLVMBuildStore(B, LLVMBuildAdd(B, ld(g, k->v8, v), s, ""), v);
+            LLVMBuildStore(B, LLVMConstNull(k->v64b), v8);
+        }
+}
+
+/* One word w of one tap for every column: broadcast each column's activation words,
+ * load each weight plane once, accumulate every plane pair. */
+static void word_step(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0, LLVMValueRef w)
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
-    GLoop lw;
-    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, b->CW), "w");
-    LLVMValueRef d[IR_MAX_BITS], dm[IR_MAX_BITS];
-    for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef at = g_add(g, g_addk(g, pixbase, n * b->CW), w);
-        d[n] = splat(g, k, g_load(g, g->i64, k->xp, at));
-        dm[n] = k->xm ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
-    }
+    LLVMValueRef d[IR_MAX_BITS][MAXE], dm[IR_MAX_BITS][MAXE];
+    for (int n = 0; n < b->kx; n++)
+        for (int e = 0; e < k->E; e++) {
+            LLVMValueRef at = g_add(g, g_addk(g, col[e], n * b->CW), w);
+            d[n][e] = splat(g, k, g_load(g, g->i64, k->xp, at));
+            dm[n][e] = k->xm ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
+        }
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
         LLVMValueRef c = vload(g, k, k->w.c, word);
         LLVMValueRef mk = k->nomask ? NULL : vload(g, k, k->w.mask, word);
-        for (int n = 0; n < b->kx; n++) {
-            int p = m * b->kx + n;
-            if (k->nomask) {
-                vacc(g, k, k->acc[p], vpop(g, k, LLVMBuildXor(B, c, d[n], "")));
-                continue;
-            }
-            LLVMValueRef A = dm[n] ? LLVMBuildAnd(B, mk, dm[n], "") : mk;
-            LLVMValueRef x =
-                    LLVMBuildAnd(B, LLVMBuildNot(B, LLVMBuildXor(B, c, d[n], ""), ""), A, "");
-            vacc(g, k, k->acc[p], vpop(g, k, x));
-            if (dm[n])
-                vacc(g, k, k->pa[p], vpop(g, k, A));
-        }
-    }
-    g_loop_end(g, &lw);
-    if (k->xm)
-        return;
-    if (k->nomask) { // every channel of the tap is valid: count taps, not bits
-        LLVMValueRef n = LLVMBuildLoad2(B, g->i64, k->ntap, "");
-        LLVMBuildStore(B, g_addk(g, n, b->cg), k->ntap);
-        return;
-    }
-    for (int m = 0; m < b->kw_planes; m++) // the mask popcounts of this tap
         for (int n = 0; n < b->kx; n++)
-            vacc(g, k, k->pa[m * b->kx + n], vload(g, k, k->w.pc, g_addk(g, blk0, m * mstride)));
+            for (int e = 0; e < k->E; e++) {
+                int i = (m * b->kx + n) * k->E + e;
+                LLVMValueRef x = LLVMBuildXor(B, c, d[n][e], "");
+                if (k->nomask) {
+                    vacc(g, k, k->acc[i], k->acc8[i], x);
+                    continue;
+                }
+                LLVMValueRef A = dm[n][e] ? LLVMBuildAnd(B, mk, dm[n][e], "") : mk;
+                vacc(g, k, k->acc[i], k->acc8[i], LLVMBuildAnd(B, LLVMBuildNot(B, x, ""), A, ""));
+                if (dm[n][e])
+                    vacc(g, k, k->pa[i], k->pa8[i], A);
+            }
+    }
 }
 
-/* S = 2 acc - popcount(A) per pair; lane l is output channel g og + ob 8 + l. */
-static void store_block(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef oy,
-                        LLVMValueRef ox)
+/* The words of one tap, in chunks of 31 when byte accumulators must be flushed inside. */
+static void tap_words(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0)
+{
+    int64_t CW = k->b->CW, L = k->flush == 2 ? 31 : CW, nch = (CW + L - 1) / L;
+    GLoop lc, lw;
+    LLVMValueRef ch = g_loop_begin(g, &lc, g_i64(g, nch), "wc");
+    LLVMValueRef left = LLVMBuildSub(B, g_i64(g, CW), g_mulk(g, ch, L), "");
+    LLVMValueRef cnt = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, left, g_i64(g, L), ""), left,
+                                       g_i64(g, L), "");
+    LLVMValueRef i = g_loop_begin(g, &lw, nch == 1 ? g_i64(g, CW) : cnt, "w");
+    word_step(g, k, col, blk0, g_add(g, g_mulk(g, ch, L), i));
+    g_loop_end(g, &lw);
+    if (k->bytes && k->flush == 2)
+        flush(g, k);
+    g_loop_end(g, &lc);
+    if (k->bytes && k->flush == 1)
+        flush(g, k);
+}
+
+/* After a tap: columns that read the zero word take back its contribution; the valid
+ * counts (nomask) or mask popcounts (masked weights) of the columns that were inside. */
+static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
 {
     const BGeo *b = k->b;
-    int P = b->kw_planes * b->kx;
-    int64_t npos = b->O * b->OH * b->OW;
-    LLVMValueRef S[IR_MAX_BITS * IR_MAX_BITS];
-    LLVMValueRef valid = k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap, "")) : NULL;
-    for (int p = 0; p < P; p++) {
-        LLVMValueRef a = LLVMBuildLoad2(B, k->v8, k->acc[p], "");
-        LLVMValueRef pa = valid ? valid : LLVMBuildLoad2(B, k->v8, k->pa[p], "");
-        a = LLVMBuildAdd(B, a, a, "");
-        S[p] = k->nomask ? LLVMBuildSub(B, pa, a, "") : LLVMBuildSub(B, a, pa, "");
+    int64_t mstride = b->G * b->OB * b->T;
+    for (int m = 0; m < b->kw_planes; m++) {
+        LLVMValueRef at = g_addk(g, blk0, m * mstride);
+        LLVMValueRef zc = k->xm ? NULL : vload(g, k, k->w.zc, at);
+        LLVMValueRef pc = k->nomask || k->xm ? NULL : vload(g, k, k->w.pc, at);
+        for (int n = 0; n < b->kx; n++)
+            for (int e = 0; e < k->E; e++) {
+                int i = (m * b->kx + n) * k->E + e;
+                if (zc) {
+                    LLVMValueRef a = ld(g, k->v8, k->acc[i]);
+                    LLVMValueRef sub = LLVMBuildSub(B, a, zc, "");
+                    LLVMBuildStore(B, LLVMBuildSelect(B, ok[e], a, sub, ""), k->acc[i]);
+                }
+                if (pc) {
+                    LLVMValueRef a = ld(g, k->v8, k->pa[i]);
+                    LLVMValueRef add = LLVMBuildAdd(B, a, pc, "");
+                    LLVMBuildStore(B, LLVMBuildSelect(B, ok[e], add, a, ""), k->pa[i]);
+                }
+            }
     }
-    for (int l = 0; l < LANES; l++) {
-        LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
-        LLVMBasicBlockRef st = NULL, next = NULL;
-        if (b->og % LANES) {
-            st = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
-            next = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.next");
-            LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), st, next);
-            LLVMPositionBuilderAtEnd(B, st);
+    for (int e = 0; k->nomask && e < k->E; e++) {
+        LLVMValueRef n = ld(g, g->i64, k->ntap[e]);
+        LLVMValueRef add = LLVMBuildSelect(B, ok[e], g_i64(g, b->cg), g_i64(g, 0), "");
+        LLVMBuildStore(B, g_add(g, n, add), k->ntap[e]);
+    }
+}
+
+/* S = 2 acc - popcount(A) (or valid - 2 acc) per pair and column; lane l is output
+ * channel g og + ob 8 + l; column e's sums start at element pos0 + e ocol. */
+static void store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
+                       LLVMValueRef pos0)
+{
+    const BGeo *b = k->b;
+    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
+    bool vec = b->og % LANES == 0 && k->os == 1;
+    LLVMValueRef o0 = g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES));
+    for (int e = 0; e < k->E; e++) {
+        LLVMValueRef colv = g_addk(g, t0, e);
+        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "col");
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "col.next");
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
+        LLVMPositionBuilderAtEnd(B, st);
+        LLVMValueRef pos = g_add(g, g_add(g, pos0, g_mulk(g, colv, k->ocol)), g_mulk(g, o0, k->os));
+        LLVMValueRef valid =
+                k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+        for (int p = 0; p < k->P; p++) {
+            int i = p * k->E + e;
+            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
+            a = LLVMBuildAdd(B, a, a, "");
+            LLVMValueRef S = k->nomask ? LLVMBuildSub(B, valid, a, "")
+                                       : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+            S = LLVMBuildTrunc(B, S, v8i32, "");
+            LLVMValueRef at = g_addk(g, pos, p * k->ps);
+            if (vec) {
+                LLVMValueRef s = LLVMBuildStore(B, S, g_gep(g, g->i32, k->out, at));
+                LLVMSetAlignment(s, 4);
+                continue;
+            }
+            for (int l = 0; l < LANES; l++) {
+                LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
+                LLVMBasicBlockRef ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.next");
+                LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
+                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), ls, ln);
+                LLVMPositionBuilderAtEnd(B, ls);
+                g_store(g, g->i32, k->out, g_addk(g, at, l * k->os),
+                        LLVMBuildExtractElement(B, S, g_i32(g, l), ""));
+                LLVMBuildBr(B, ln);
+                LLVMPositionBuilderAtEnd(B, ln);
+            }
         }
-        LLVMValueRef o = g_add(g, g_mulk(g, grp, b->og), oi);
-        LLVMValueRef pos = g_add(g, g_mulk(g, g_add(g, g_mulk(g, o, b->OH), oy), b->OW), ox);
-        for (int p = 0; p < P; p++) {
-            LLVMValueRef v = LLVMBuildExtractElement(B, S[p], g_i32(g, l), "");
-            g_store(g, g->i32, g_out(g)->p, g_addk(g, pos, p * npos),
-                    LLVMBuildTrunc(B, v, g->i32, ""));
-        }
-        if (next) {
-            LLVMBuildBr(B, next);
-            LLVMPositionBuilderAtEnd(B, next);
-        }
+        LLVMBuildBr(B, next);
+        LLVMPositionBuilderAtEnd(B, next);
     }
 }
 
 /* in-bounds test of one input coordinate. */
-static LLVMValueRef inside(G *g, LLVMValueRef i, int64_t size)
+static LLVMValueRef inside(G *g, LLVMValueRef i, LLVMValueRef size)
 {
     return LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSGE, i, g_i64(g, 0), ""),
-                        LLVMBuildICmp(B, LLVMIntSLT, i, g_i64(g, size), ""), "");
+                        LLVMBuildICmp(B, LLVMIntSLT, i, size, ""), "");
 }
 
-static void kernel(G *g, Kern *k)
+static void zero_tile(G *g, Kern *k)
+{
+    for (int i = 0; i < k->P * k->E; i++) {
+        LLVMBuildStore(B, LLVMConstNull(k->v8), k->acc[i]);
+        LLVMBuildStore(B, LLVMConstNull(k->v8), k->pa[i]);
+        if (k->bytes) {
+            LLVMBuildStore(B, LLVMConstNull(k->v64b), k->acc8[i]);
+            LLVMBuildStore(B, LLVMConstNull(k->v64b), k->pa8[i]);
+        }
+    }
+    for (int e = 0; k->nomask && e < k->E; e++)
+        LLVMBuildStore(B, g_i64(g, 0), k->ntap[e]);
+}
+
+/* One register tile: output block ob of group grp, columns t0 .. t0 + E - 1 of row oy. */
+static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0, LLVMValueRef ob,
+                 LLVMValueRef pos0)
 {
     const BGeo *b = k->b;
-    GLoop ly, lx, lg, lb, lky, lkx;
-    LLVMValueRef oy = g_loop_begin(g, &ly, g_i64(g, b->OH), "oy");
-    LLVMValueRef ox = g_loop_begin(g, &lx, g_i64(g, b->OW), "ox");
-    LLVMValueRef grp = g_loop_begin(g, &lg, g_i64(g, b->G), "grp");
-    LLVMValueRef ob = g_loop_begin(g, &lb, g_i64(g, b->OB), "ob");
-    LLVMValueRef zero = LLVMConstNull(k->v8);
-    for (int p = 0; p < b->kw_planes * b->kx; p++) {
-        LLVMBuildStore(B, zero, k->acc[p]);
-        if (!k->nomask)
-            LLVMBuildStore(B, zero, k->pa[p]);
-    }
-    if (k->nomask)
-        LLVMBuildStore(B, g_i64(g, 0), k->ntap);
+    zero_tile(g, k);
+    GLoop lky, lkx;
     LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, b->kh), "ky");
-    LLVMValueRef kx = g_loop_begin(g, &lkx, g_i64(g, b->kw), "kx");
     LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
-    LLVMValueRef ix = g_add(g, g_addk(g, g_mulk(g, ox, b->sw), -b->pl), g_mulk(g, kx, b->dw));
-    LLVMBasicBlockRef tap = LLVMAppendBasicBlockInContext(g->C, g->fn, "tap");
-    LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "tap.skip");
-    LLVMBuildCondBr(B, LLVMBuildAnd(B, inside(g, iy, b->H), inside(g, ix, b->W), ""), tap, skip);
-    LLVMPositionBuilderAtEnd(B, tap);
-    LLVMValueRef pix = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->H), iy), b->W), ix);
+    LLVMBasicBlockRef row = LLVMAppendBasicBlockInContext(g->C, g->fn, "row");
+    LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.skip");
+    LLVMBuildCondBr(B, inside(g, iy, g_i64(g, b->H)), row, skip);
+    LLVMPositionBuilderAtEnd(B, row);
+    LLVMValueRef kx = g_loop_begin(g, &lkx, g_i64(g, b->kw), "kx");
+    LLVMValueRef rowbase = LLVMBuildMul(B, g_add(g, g_mulk(g, grp, b->H), iy), k->W, "");
+    LLVMValueRef col[MAXE], ok[MAXE];
+    for (int e = 0; e < k->E; e++) {
+        LLVMValueRef c = g_addk(g, t0, e);
+        LLVMValueRef ix = g_add(g, g_addk(g, g_mulk(g, c, b->sw), -b->pl), g_mulk(g, kx, b->dw));
+        ok[e] = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, c, k->OW, ""), inside(g, ix, k->W),
+                             "");
+        LLVMValueRef at = g_mulk(g, g_add(g, rowbase, ix), b->kx * b->CW);
+        col[e] = LLVMBuildSelect(B, ok[e], at, g_i64(g, k->zcol), "");
+    }
     LLVMValueRef t = g_add(g, g_mulk(g, ky, b->kw), kx);
     LLVMValueRef blk0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->OB), ob), b->T), t);
-    tap_words(g, k, g_mulk(g, pix, b->kx * b->CW), blk0);
+    tap_words(g, k, col, blk0);
+    tap_fix(g, k, ok, blk0);
+    g_loop_end(g, &lkx);
     LLVMBuildBr(B, skip);
     LLVMPositionBuilderAtEnd(B, skip);
-    g_loop_end(g, &lkx);
     g_loop_end(g, &lky);
-    store_block(g, k, grp, ob, oy, ox);
-    g_loop_end(g, &lb);
-    g_loop_end(g, &lg);
-    g_loop_end(g, &lx);
-    g_loop_end(g, &ly);
+    if (k->bytes && k->flush == 0)
+        flush(g, k);
+    store_tile(g, k, grp, ob, t0, pos0);
 }
 
-static void bpop(G *g, BGeo *b)
+/* The tile accumulators: stack slots of the function being generated. */
+static void kern_vars(G *g, Kern *k)
+{
+    for (int i = 0; i < k->P * MAXE; i++) {
+        k->acc[i] = g_var(g, k->v8, NULL);
+        k->pa[i] = g_var(g, k->v8, NULL);
+        k->acc8[i] = k->bytes ? g_var(g, k->v64b, NULL) : NULL;
+        k->pa8[i] = k->bytes ? g_var(g, k->v64b, NULL) : NULL;
+    }
+    for (int e = 0; e < MAXE; e++)
+        k->ntap[e] = g_var(g, g->i64, NULL);
+}
+
+/* Every tile (group, output row, column tile, 8-channel block; dense: one row of the
+ * block's examples) in an outlined function that hbrt_par runs on ranges of output rows
+ * (conv) or of 8-channel blocks (dense): split across the threads when they are idle
+ * (batch < threads), with no division per tile. */
+static void kernel(G *g, Kern *k, int64_t OH)
+{
+    const BGeo *b = k->b;
+    LLVMTypeRef fields[] = {g->ptr, g->ptr, g->ptr, g->i64};
+    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 4, 0);
+    LLVMValueRef args = g_var(g, st, NULL);
+    LLVMValueRef vals[] = {k->xp, k->xm ? k->xm : LLVMConstNull(g->ptr), k->out, k->OW};
+    for (unsigned f = 0; f < 4; f++)
+        LLVMBuildStore(B, vals[f], LLVMBuildStructGEP2(B, st, args, f, ""));
+    // units split across threads: output rows (conv), or 8-channel blocks (dense)
+    bool rows = LLVMIsConstant(k->W);
+    LLVMValueRef n = g_i64(g, rows ? b->G * OH : b->OB);
+
+    GFnSave sv;
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
+    LLVMTypeRef ft = LLVMFunctionType(g->vd, ps, 3, 0);
+    LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "bpop.%u", g->in->result), ft);
+    Kern in = *k;
+    LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
+    LLVMValueRef *dst[] = {&in.xp, &in.xm, &in.out, &in.OW};
+    for (unsigned f = 0; f < 4; f++)
+        *dst[f] = LLVMBuildLoad2(B, fields[f], LLVMBuildStructGEP2(B, st, a, f, ""), "");
+    in.xm = k->xm ? in.xm : NULL;
+    if (rows)
+        in.OW = k->OW; // conv: constants
+    else               // dense: the block's examples are the input's columns too
+        in.W = in.OW;
+    kern_vars(g, &in);
+    LLVMValueRef nt = LLVMBuildUDiv(B, g_addk(g, in.OW, k->E - 1), g_i64(g, k->E), "");
+    GLoop li, lt, lb;
+    LLVMValueRef cnt = LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, "");
+    LLVMValueRef i = g_add(g, lo, g_loop_begin(g, &li, cnt, "i"));
+    LLVMValueRef oy = rows ? LLVMBuildURem(B, i, g_i64(g, OH), "") : g_i64(g, 0);
+    LLVMValueRef grp = rows ? LLVMBuildUDiv(B, i, g_i64(g, OH), "") : g_i64(g, 0);
+    LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, nt, "t"), k->E);
+    LLVMValueRef ob = rows ? g_loop_begin(g, &lb, g_i64(g, b->OB), "ob") : i;
+    tile(g, &in, grp, oy, t0, ob, LLVMBuildMul(B, oy, in.OW, ""));
+    if (rows)
+        g_loop_end(g, &lb);
+    g_loop_end(g, &lt);
+    g_loop_end(g, &li);
+    LLVMBuildRetVoid(B);
+    g_fn_pop(g, &sv);
+
+    LLVMValueRef cargs[] = {g->par, fn, args, n};
+    LLVMTypeRef cps[] = {g->ptr, g->ptr, g->ptr, g->i64};
+    g_call(g, "hbrt_par", g->vd, cps, 4, cargs);
+}
+
+/* Columns per tile: as many as the tier's registers hold accumulators for (all plane
+ * pairs, and the activation-mask popcounts), spread evenly over `cols`. */
+static int tile_cols(const Kern *k, bool masked_x, int64_t cols)
+{
+    static const int budget[] = {
+            [TIER_SCALAR] = 2, [TIER_AVX2] = 4, [TIER_AVX512BW] = 12, [TIER_VPOPCNT] = 24};
+    int per = k->P * (masked_x ? 2 : 1), emax = budget[k->tier] / per;
+    emax = emax < 1 ? 1 : emax > MAXE ? MAXE : emax;
+    int64_t nt = (cols + emax - 1) / emax;
+    return (int)((cols + nt - 1) / nt);
+}
+
+static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
 {
     const IrType *xt = g_argt(g, 0);
     const IrConst *c = g_argc(g, 1);
@@ -289,23 +640,33 @@ static void bpop(G *g, BGeo *b)
     b->OB = (b->og + LANES - 1) / LANES;
     b->kw_planes = c->type.bits;
     b->kx = xt->bits;
-    g_alloc_value(g, g_out(g), g_outt(g));
-    Kern k = {.b = b, .v8 = LLVMVectorType(g->i64, LANES), .nomask = !xt->masked && !c->masks};
-    k.w = repack(g, c, b);
-    uint64_t words = (uint64_t)(b->G * b->H * b->W * b->kx * b->CW);
-    k.xp = g_alloc(g, 8 * words);
-    k.xm = xt->masked ? g_alloc(g, 8 * words) : NULL;
-    for (int p = 0; p < b->kw_planes * b->kx; p++) {
-        k.acc[p] = g_var(g, k.v8, NULL);
-        k.pa[p] = g_var(g, k.v8, NULL);
-    }
-    k.ntap = g_var(g, g->i64, NULL);
-    pack_input(g, b, g_arg(g, 0), xt, k.xp, k.xm);
-    kernel(g, &k);
+    *k = (Kern){.b = b,
+                .tier = g->tier,
+                .v8 = LLVMVectorType(g->i64, LANES),
+                .v64b = LLVMVectorType(g->i8, 64),
+                .nomask = !xt->masked && !c->masks,
+                .P = b->kw_planes * b->kx,
+                .bytes = g->tier == TIER_AVX2 || g->tier == TIER_AVX512BW};
+    k->w = repack(g, c, b);
+    // the input words and one zero column (read by columns outside the input)
+    k->zcol = (int64_t)xwords;
+    uint64_t bytes = 8 * (xwords + (uint64_t)(b->kx * b->CW));
+    k->xp = g_alloc(g, bytes);
+    k->xm = xt->masked ? g_alloc(g, bytes) : NULL;
+    LLVMValueRef zp = g_gep(g, g->i64, k->xp, g_i64(g, k->zcol));
+    g_memset0(g, zp, (uint64_t)(8 * b->kx * b->CW));
+    if (k->xm)
+        g_memset0(g, g_gep(g, g->i64, k->xm, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
+    k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
 }
 
+/* A dense layer runs once per block of examples: the columns are the examples. */
 void gen_bpop_dense(G *g)
 {
+    if (g->int8 && g->int8[g->in - g->m->insts.data]) { // llvm_int8.c
+        gen_int8_bpop(g, g->int8[g->in - g->m->insts.data]);
+        return;
+    }
     const IrConst *c = g_argc(g, 1);
     int64_t O = c->type.d[0], N = c->type.d[1];
     BGeo b = {.C = N,
@@ -323,11 +684,34 @@ void gen_bpop_dense(G *g)
               .sw = 1,
               .dh = 1,
               .dw = 1};
-    bpop(g, &b);
+    const IrType *xt = g_argt(g, 0);
+    g_alloc_value(g, g_out(g), g_outt(g));
+    Kern k;
+    int64_t colw = xt->bits * ((N + 63) / 64);
+    kern_init(g, &k, &b, (uint64_t)(g->nbmax * colw));
+    LLVMValueRef nb = g->ex ? g_i64(g, 1) : g->nb;
+    GLoop le;
+    LLVMValueRef e = g_loop_begin(g, &le, nb, "pe");
+    GVal x = g->ex ? *g_arg(g, 0) : g_at(g, g->in->args[0].id, e);
+    LLVMValueRef off = g_mulk(g, e, colw);
+    pack_input(g, &b, &x, xt, g_gep(g, g->i64, k.xp, off),
+               k.xm ? g_gep(g, g->i64, k.xm, off) : NULL);
+    g_loop_end(g, &le);
+    k.W = k.OW = nb;
+    k.out = g_out(g)->p;
+    k.ocol = (int64_t)g->base[g->in->result].sp / 4;
+    k.os = 1;
+    k.ps = O;
+    k.E = tile_cols(&k, xt->masked, g->nbmax);
+    kernel(g, &k, 1);
 }
 
 void gen_bpop_conv2d(G *g)
 {
+    if (g->int8 && g->int8[g->in - g->m->insts.data]) { // llvm_int8.c
+        gen_int8_bpop(g, g->int8[g->in - g->m->insts.data]);
+        return;
+    }
     IrWindow w = ir_window(g->m, g->in);
     BGeo b = {.C = w.C,
               .H = w.H,
@@ -346,5 +730,18 @@ void gen_bpop_conv2d(G *g)
               .dw = w.dw,
               .pt = w.pt,
               .pl = w.pl};
-    bpop(g, &b);
+    const IrType *xt = g_argt(g, 0);
+    g_alloc_value(g, g_out(g), g_outt(g));
+    Kern k;
+    int64_t CW = (b.cg + 63) / 64;
+    kern_init(g, &k, &b, (uint64_t)(b.G * b.H * b.W * xt->bits * CW));
+    pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm);
+    k.W = g_i64(g, b.W);
+    k.OW = g_i64(g, b.OW);
+    k.out = g_out(g)->p;
+    k.ocol = 1;
+    k.os = b.OH * b.OW;
+    k.ps = b.O * b.OH * b.OW;
+    k.E = tile_cols(&k, xt->masked, b.OW);
+    kernel(g, &k, b.OH);
 }

@@ -18,6 +18,7 @@
 
 #include "llvm_backend.h"
 #include "llvm_gen.h"
+#include "llvm_int8.h"
 #include "output.h"
 #include "stage_time.h"
 
@@ -28,6 +29,51 @@ typedef struct Target {
     char *triple, *cpu, *features; // LLVM messages (LLVMDisposeMessage)
 } Target;
 
+/* The x86 CPU names LLVM 19 knows (`llc-19 -mtriple=x86_64 -mcpu=help`): LLVM itself
+ * only warns about an unknown name and falls back to a generic CPU. */
+static const char known_cpus[] =
+        "alderlake amdfam10 arrowlake arrowlake-s arrowlake_s athlon athlon-4 athlon-fx "
+        "athlon-mp athlon-tbird athlon-xp athlon64 athlon64-sse3 atom atom_sse4_2 "
+        "atom_sse4_2_movbe barcelona bdver1 bdver2 bdver3 bdver4 bonnell broadwell btver1 "
+        "btver2 c3 c3-2 cannonlake cascadelake clearwaterforest cooperlake core-avx-i core-"
+        "avx2 core2 core_2_duo_sse4_1 core_2_duo_ssse3 core_2nd_gen_avx core_3rd_gen_avx "
+        "core_4th_gen_avx core_4th_gen_avx_tsx core_5th_gen_avx core_5th_gen_avx_tsx "
+        "core_aes_pclmulqdq core_i7_sse4_2 corei7 corei7-avx emeraldrapids generic geode "
+        "goldmont goldmont-plus goldmont_plus gracemont grandridge graniterapids "
+        "graniterapids-d graniterapids_d haswell i386 i486 i586 i686 icelake-client icelake-"
+        "server icelake_client icelake_server ivybridge k6 k6-2 k6-3 k8 k8-sse3 knl knm "
+        "lakemont lunarlake meteorlake mic_avx512 nehalem nocona opteron opteron-sse3 "
+        "pantherlake penryn pentium pentium-m pentium-mmx pentium2 pentium3 pentium3m "
+        "pentium4 pentium4m pentium_4 pentium_4_sse3 pentium_ii pentium_iii "
+        "pentium_iii_no_xmm_regs pentium_m pentium_mmx pentium_pro pentiumpro prescott "
+        "raptorlake rocketlake sandybridge sapphirerapids sierraforest silvermont skx skylake"
+        " skylake-avx512 skylake_avx512 slm tigerlake tremont westmere winchip-c6 winchip2 "
+        "x86-64 x86-64-v2 x86-64-v3 x86-64-v4 yonah znver1 znver2 znver3 znver4 znver5 ";
+
+/* Reject a --cpu name LLVM does not know (with a suggestion); true if known. */
+static bool check_cpu(HbCx *cx, const char *cpu)
+{
+    const char *names[256];
+    int n = 0;
+    char *list = arena_printf(&cx->arena, "%s", known_cpus);
+    for (char *p = list, *sp; n < 256 && (sp = strchr(p, ' ')) != NULL; p = sp + 1) {
+        *sp = 0;
+        names[n++] = p;
+    }
+    for (int k = 0; k < n; k++)
+        if (strcmp(names[k], cpu) == 0)
+            return true;
+    Diag *d = diag_file_error(cx, NULL, "unknown CPU '%s' for --cpu", cpu);
+    const char *near = diag_suggest(cpu, names, n);
+    if (near)
+        diag_help(cx, d, "did you mean '%s'?", near);
+    diag_note(cx, d,
+              "--cpu takes native, x86-64-v2, x86-64-v3, x86-64-v4 or an LLVM x86 CPU name "
+              "(znver4, skylake-avx512, haswell, ...)");
+    diag_help(cx, d, "`llc-19 -mtriple=x86_64 -mcpu=help` lists every name");
+    return false;
+}
+
 static bool make_target(HbCx *cx, const BackendOptions *o, Target *t)
 {
     LLVMInitializeX86TargetInfo();
@@ -37,6 +83,11 @@ static bool make_target(HbCx *cx, const BackendOptions *o, Target *t)
     t->triple = LLVMGetDefaultTargetTriple();
     const char *cpu = o->cpu && *o->cpu ? o->cpu : "native";
     bool native = strcmp(cpu, "native") == 0;
+    if (!native && !check_cpu(cx, cpu)) {
+        t->cpu = LLVMCreateMessage("");
+        t->features = LLVMCreateMessage("");
+        return false;
+    }
     t->cpu = native ? LLVMGetHostCPUName() : LLVMCreateMessage(cpu);
     t->features = native ? LLVMGetHostCPUFeatures() : LLVMCreateMessage("");
     LLVMTargetRef target;
@@ -71,6 +122,10 @@ static void tag_functions(LLVMContextRef C, LLVMModuleRef M, const Target *t)
     for (LLVMValueRef f = LLVMGetFirstFunction(M); f; f = LLVMGetNextFunction(f)) {
         if (LLVMIsDeclaration(f))
             continue;
+        // the kernels' <8 x i64> stay zmm even where LLVM's tuning prefers 256-bit vectors
+        LLVMAddAttributeAtIndex(
+                f, LLVMAttributeFunctionIndex,
+                LLVMCreateStringAttribute(C, "min-legal-vector-width", 22, "512", 3));
         LLVMAddAttributeAtIndex(
                 f, LLVMAttributeFunctionIndex,
                 LLVMCreateStringAttribute(C, "target-cpu", 10, t->cpu, (unsigned)strlen(t->cpu)));
@@ -95,6 +150,52 @@ static bool optimize(HbCx *cx, LLVMModuleRef M, const Target *t, int level)
         return false;
     }
     return true;
+}
+
+/* The popcount tier: what this target machine makes of a <8 x i64> and a <64 x i8>
+ * popcount (vpopcntq; zmm or ymm byte shuffles; else scalar). Probing the emitted code
+ * covers --cpu native, named CPUs and their default features alike. */
+static GTier probe_tier(const Target *t)
+{
+    LLVMContextRef C = LLVMContextCreate();
+    LLVMModuleRef M = LLVMModuleCreateWithNameInContext("probe", C);
+    LLVMSetTarget(M, t->triple);
+    LLVMTypeRef ty[] = {LLVMVectorType(LLVMInt64TypeInContext(C), 8),
+                        LLVMVectorType(LLVMInt8TypeInContext(C), 64)};
+    static const char *const name[] = {"llvm.ctpop.v8i64", "llvm.ctpop.v64i8"};
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(C);
+    for (int i = 0; i < 2; i++) {
+        LLVMTypeRef ft = LLVMFunctionType(ty[i], &ty[i], 1, 0);
+        LLVMValueRef f = LLVMAddFunction(M, i ? "b" : "q", ft);
+        LLVMValueRef pop = LLVMAddFunction(M, name[i], ft);
+        LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(C, f, "e"));
+        LLVMValueRef x = LLVMGetParam(f, 0);
+        LLVMBuildRet(b, LLVMBuildCall2(b, ft, pop, &x, 1, ""));
+    }
+    LLVMDisposeBuilder(b);
+    tag_functions(C, M, t);
+    char *err = NULL;
+    LLVMMemoryBufferRef buf = NULL;
+    GTier tier = TIER_SCALAR;
+    if (!LLVMTargetMachineEmitToMemoryBuffer(t->tm, M, LLVMAssemblyFile, &err, &buf)) {
+        size_t n = LLVMGetBufferSize(buf);
+        char *s = malloc(n + 1);
+        if (s) {
+            memcpy(s, LLVMGetBufferStart(buf), n);
+            s[n] = 0;
+            const char *bfn = strstr(s, "b:");
+            tier = strstr(s, "vpopcntq")                 ? TIER_VPOPCNT
+                   : bfn && strstr(bfn, "vpshufb\t%zmm") ? TIER_AVX512BW
+                   : bfn && strstr(bfn, "vpshufb\t%ymm") ? TIER_AVX2
+                                                         : TIER_SCALAR;
+            free(s);
+        }
+        LLVMDisposeMemoryBuffer(buf);
+    }
+    LLVMDisposeMessage(err);
+    LLVMDisposeModule(M);
+    LLVMContextDispose(C);
+    return tier;
 }
 
 /* Write bytes to `path` (NULL: stdout) through output.h. */
@@ -266,13 +367,23 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
         const char *h = llvm_header_text(cx, m, cname, info);
         return write_bytes(cx, o->output, h, strlen(h));
     }
+    Int8Plan **int8;
+    if (!llvm_int8_plan(cx, m, o, &int8))
+        return false;
     LLVMContextRef C = LLVMContextCreate();
     LLVMModuleRef M = LLVMModuleCreateWithNameInContext(cname, C);
     LLVMSetSourceFileName(M, cname, strlen(cname));
     LLVMSetTarget(M, t->triple);
     LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(t->tm);
     LLVMSetModuleDataLayout(M, dl);
-    G g = {.cx = cx, .m = m, .o = o, .C = C, .M = M, .info = info};
+    G g = {.cx = cx,
+           .m = m,
+           .o = o,
+           .C = C,
+           .M = M,
+           .info = info,
+           .tier = probe_tier(t),
+           .int8 = int8};
     cx_stage(cx, "llvm ir");
     llvm_gen_module(&g);
     tag_functions(C, M, t);

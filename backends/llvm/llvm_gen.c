@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* llvm_gen.c: the CPU backend's module builder. One LLVM module per network: every IR
  * value gets a fixed slot of the per-thread workspace (planned here, allocated once by
- * NAME_create), the per-example function runs the ops in order through the gen_NAME
- * table generated from HB_IR_OPS, and the ABI functions wrap the runtime (runtime/hbrt.c). */
+ * NAME_create), the per-example function (a block of examples) runs the ops in order through the
+ * gen_NAME table generated from HB_IR_OPS, and the ABI functions wrap the runtime (runtime/hbrt.c).
+ */
 #include "llvm_gen.h"
 
 #include <stdlib.h>
@@ -216,19 +217,38 @@ const IrType *g_outt(G *g)
 
 void g_alloc_value(G *g, GVal *v, const IrType *t)
 {
-    uint64_t n = ir_type_elems(t);
+    uint64_t n = ir_type_elems(t), nb = (uint64_t)g->nbmax;
+    GBase *b = &g->base[g->in->result];
+    *b = (GBase){.sp = t->enc == IR_BITS ? n : 4 * n};
+    b->sw = t->enc == IR_BITS && t->masked ? n : 0;
     g->owner = g->in->result;
-    v->p = g_alloc(g, t->enc == IR_BITS ? n : 4 * n);
-    v->w = t->enc == IR_BITS && t->masked ? g_alloc(g, n) : NULL;
+    b->v.p = g_alloc(g, b->sp * nb);
+    b->v.w = b->sw ? g_alloc(g, b->sw * nb) : NULL;
     if (t->enc != IR_BITS)
-        v->beta = NULL;
+        b->v.beta = NULL;
     else if (t->scale == IR_SC_STATIC)
-        v->beta = g_const(g, t->scale_const);
-    else if (t->scale == IR_SC_RUNTIME)
-        v->beta = g_alloc(g, 4 * IR_MAX_BITS);
-    else
-        v->beta = g->unit_beta;
+        b->v.beta = g_const(g, t->scale_const);
+    else if (t->scale == IR_SC_RUNTIME) {
+        b->sb = 4 * IR_MAX_BITS;
+        b->v.beta = g_alloc(g, b->sb * nb);
+    } else
+        b->v.beta = g->unit_beta;
     g->owner = UINT32_MAX;
+    *v = g_at(g, g->in->result, g->ex);
+}
+
+static LLVMValueRef at_copy(G *g, LLVMValueRef p, uint64_t stride, LLVMValueRef e)
+{
+    if (!p || !stride || !e)
+        return p;
+    return g_gep(g, g->i8, p, g_mulk(g, e, (int64_t)stride));
+}
+
+GVal g_at(G *g, uint32_t v, LLVMValueRef e)
+{
+    const GBase *b = &g->base[v];
+    return (GVal){at_copy(g, b->v.p, b->sp, e), at_copy(g, b->v.w, b->sw, e),
+                  at_copy(g, b->v.beta, b->sb, e)};
 }
 
 typedef void (*GenFn)(G *);
@@ -238,15 +258,54 @@ static const GenFn gen_fns[IR_OP_COUNT] = {
 #undef X
 };
 
-/* Copy output k to outs[k] (floats, or int32 for an i32 output). */
+/* Copy output k of each example of the block to outs[k] (floats, or int32). */
 static void gen_outputs(G *g, LLVMValueRef outs)
 {
+    GLoop le;
+    LLVMValueRef e = g->nbmax > 1 ? g_loop_begin(g, &le, g->nb, "oex") : NULL;
     for (uint32_t k = 0; k < g->m->outputs.len; k++) {
         uint32_t v = g->m->outputs.data[k];
         uint64_t n = ir_type_elems(&g->m->values.data[v].type);
-        LLVMValueRef dst = g_load(g, g->ptr, outs, g_i64(g, k));
-        g_memcpy(g, dst, g->val[v].p, 4 * n);
+        LLVMValueRef dst = at_copy(g, g_load(g, g->ptr, outs, g_i64(g, k)), 4 * n, e);
+        g_memcpy(g, dst, g_at(g, v, e).p, 4 * n);
     }
+    if (e)
+        g_loop_end(g, &le);
+}
+
+/* An input is the caller's array: copy e is e elements further. */
+static void gen_input_block(G *g)
+{
+    LLVMValueRef idx = g_i64(g, ir_input_index(g->in));
+    LLVMValueRef at = LLVMBuildGEP2(g->eb, g->ptr, g->ins, &idx, 1, "");
+    GBase *b = &g->base[g->in->result];
+    *b = (GBase){.v.p = LLVMBuildLoad2(g->eb, g->ptr, at, "in"),
+                 .sp = 4 * ir_type_elems(g_outt(g))};
+}
+
+/* One instruction: a blocked op (a bit-serial bpop_dense) once for the block, any other
+ * op in a loop over the block's examples (no loop when a block is one example). */
+static void gen_inst(G *g)
+{
+    const IrInst *in = g->in;
+    if (in->op == IR_OP_INPUT) {
+        gen_input_block(g);
+        return;
+    }
+    // A bpop_dense run as an int8 kernel (llvm_int8.c) is an ordinary per-example op.
+    bool blocked = in->op == IR_OP_BPOP_DENSE && !(g->int8 && g->int8[in - g->m->insts.data]);
+    bool loop = g->nbmax > 1 && !blocked;
+    GLoop le;
+    g->ex = loop ? g_loop_begin(g, &le, g->nb, "ex") : NULL;
+    for (uint32_t a = 0; a < in->nargs; a++)
+        if (!in->args[a].is_const)
+            g->val[in->args[a].id] = g_at(g, in->args[a].id, g->ex);
+    gen_fns[in->op](g);
+    if (in->op == IR_OP_FLATTEN)
+        g->base[in->result] = g->base[in->args[0].id];
+    if (loop)
+        g_loop_end(g, &le);
+    g->ex = NULL;
 }
 
 static void gen_example(G *g, LLVMValueRef fn)
@@ -254,11 +313,13 @@ static void gen_example(G *g, LLVMValueRef fn)
     g_fn_begin(g, fn);
     g->ws = LLVMGetParam(fn, 0);
     g->ins = LLVMGetParam(fn, 1);
+    g->nb = LLVMGetParam(fn, 3);
+    g->par = LLVMGetParam(fn, 4);
     g_plan_begin(g);
     g->owner = UINT32_MAX;
     for (uint32_t k = 0; k < g->m->insts.len; k++) {
         g->in = &g->m->insts.data[k];
-        gen_fns[g->in->op](g);
+        gen_inst(g);
         g_plan_after(g, k);
     }
     g_plan_end(g);
@@ -267,11 +328,40 @@ static void gen_example(G *g, LLVMValueRef fn)
     g_fn_end(g);
 }
 
+/* Blocks of 8 examples when a bpop_dense can reuse its weights across them. */
+static int block_size(const IrModule *m)
+{
+    for (uint32_t k = 0; k < m->insts.len; k++)
+        if (m->insts.data[k].op == IR_OP_BPOP_DENSE)
+            return 8;
+    return 1;
+}
+
 static void set_fn_attrs(G *g, LLVMValueRef fn)
 {
     static const char nounwind[] = "nounwind";
     unsigned kind = LLVMGetEnumAttributeKindForName(nounwind, sizeof nounwind - 1);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->C, kind, 0));
+}
+
+LLVMValueRef g_fn_push(G *g, GFnSave *s, const char *name, LLVMTypeRef ft)
+{
+    *s = (GFnSave){g->fn, g->ws, LLVMGetInsertBlock(g->b), LLVMGetInsertBlock(g->eb)};
+    LLVMValueRef fn = LLVMAddFunction(g->M, name, ft);
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    set_fn_attrs(g, fn);
+    g_fn_begin(g, fn);
+    g->ws = NULL;
+    return fn;
+}
+
+void g_fn_pop(G *g, const GFnSave *s)
+{
+    g_fn_end(g);
+    g->fn = s->fn;
+    g->ws = s->ws;
+    LLVMPositionBuilderAtEnd(g->b, s->b);
+    LLVMPositionBuilderAtEnd(g->eb, s->eb);
 }
 
 static LLVMValueRef add_fn(G *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *ps, unsigned n,
@@ -307,12 +397,19 @@ static void gen_api(G *g, const char *cname, LLVMValueRef example, const char *i
     LLVMValueRef oute = elems_table(g, "out.elems", g->m->outputs.data, g->m->outputs.len);
     LLVMTypeRef rn[] = {p, p, p, i32};
     fn = add_fn(g, arena_printf(a, "%s_run_n", cname), i32, rn, 4, true);
-    LLVMValueRef rargs[] = {LLVMGetParam(fn, 0), example, g_i32(g, g->m->inputs.len),
-                            LLVMGetParam(fn, 1), ine,     g_i32(g, g->m->outputs.len),
-                            LLVMGetParam(fn, 2), oute,    LLVMGetParam(fn, 3)};
-    LLVMTypeRef rt[] = {p, p, i32, p, p, i32, p, p, i32};
+    LLVMValueRef rargs[] = {LLVMGetParam(fn, 0),
+                            example,
+                            g_i32(g, g->nbmax),
+                            g_i32(g, g->m->inputs.len),
+                            LLVMGetParam(fn, 1),
+                            ine,
+                            g_i32(g, g->m->outputs.len),
+                            LLVMGetParam(fn, 2),
+                            oute,
+                            LLVMGetParam(fn, 3)};
+    LLVMTypeRef rt[] = {p, p, i32, i32, p, p, i32, p, p, i32};
     LLVMValueRef run_n = fn;
-    LLVMBuildRet(g->b, g_call(g, "hbrt_run", i32, rt, 9, rargs));
+    LLVMBuildRet(g->b, g_call(g, "hbrt_run", i32, rt, 10, rargs));
     g_fn_end(g);
 
     if (g->m->inputs.len == 1 && g->m->outputs.len == 1) {
@@ -354,13 +451,15 @@ void llvm_gen_module(G *g)
     g->eb = LLVMCreateBuilderInContext(g->C);
     g->val = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->val);
     g->cst = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst);
+    g->base = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->base);
+    g->nbmax = block_size(g->m);
     float one = 1.0f;
     g->unit_beta = g_floats(g, "unit.beta", &one, 1);
 
     const char *cname = llvm_c_name(g->cx, g->o->name);
-    LLVMTypeRef ps[] = {g->ptr, g->ptr, g->ptr};
+    LLVMTypeRef ps[] = {g->ptr, g->ptr, g->ptr, g->i64, g->ptr};
     LLVMValueRef ex = LLVMAddFunction(g->M, arena_printf(&g->cx->arena, "%s.example", cname),
-                                      LLVMFunctionType(g->vd, ps, 3, 0));
+                                      LLVMFunctionType(g->vd, ps, 5, 0));
     LLVMSetLinkage(ex, LLVMInternalLinkage);
     set_fn_attrs(g, ex);
     gen_example(g, ex);

@@ -17,7 +17,13 @@ typedef struct GVal {
     LLVMValueRef beta; // bits: float[K] level scales (runtime: in the workspace)
 } GVal;
 
-typedef struct GPlan GPlan; // the workspace plan (llvm_plan.c)
+typedef struct GPlan GPlan;       // the workspace plan (llvm_plan.c)
+typedef struct Int8Plan Int8Plan; // int8 kernels (llvm_int8.h)
+
+/* The popcount tier of the target, probed from what its target machine emits
+ * (llvm_emit.c): vpopcntq (AVX-512 VPOPCNTDQ), byte popcounts on zmm (AVX-512BW) or ymm
+ * (AVX2) with periodic widening by psadbw, or scalar popcnt. */
+typedef enum GTier { TIER_SCALAR, TIER_AVX2, TIER_AVX512BW, TIER_VPOPCNT } GTier;
 
 typedef struct G {
     HbCx *cx;
@@ -39,7 +45,28 @@ typedef struct G {
     uint32_t owner;   // the value g_alloc is placing, or UINT32_MAX for scratch
     const IrInst *in; // the instruction being generated
     const char *info; // what NAME_info() returns
+    /* Example blocks: the generated function runs nbmax examples per call (8 when the
+     * network has a bpop_dense, whose kernel then reuses each weight load across the
+     * block; else 1). Every value has nbmax copies in the workspace, base[v] holds
+     * copy 0 and the byte strides; an op runs in a loop over the block's examples with
+     * ex its index (and val[] the current example's copies), except a `blocked` op
+     * (bpop_dense) which gets ex == NULL and handles the nb examples itself. */
+    int nbmax;
+    GTier tier;
+    LLVMValueRef nb;  // the block's example count (i64, 1..nbmax)
+    LLVMValueRef ex;  // the current example within the block, or NULL
+    LLVMValueRef par; // the runtime context when an op may split its work across threads
+    struct GBase *base;
+    Int8Plan **int8;  // per instruction: the bpop layers run as int8 kernels (llvm_cost.c)
 } G;
+
+/* Copy 0 of a value and the byte distance between the copies of its p, w, beta. */
+typedef struct GBase {
+    GVal v;
+    uint64_t sp, sw, sb;
+} GBase;
+/* Value v's copy for example e (an i64; NULL: copy 0). */
+GVal g_at(G *g, uint32_t v, LLVMValueRef e);
 
 /* ---- helpers (llvm_gen.c) ---- */
 LLVMValueRef g_i32(G *g, int64_t v);
@@ -88,6 +115,15 @@ LLVMValueRef g_loop_begin(G *g, GLoop *l, LLVMValueRef n, const char *name);
 void g_loop_end(G *g, GLoop *l);
 void g_fn_begin(G *g, LLVMValueRef fn);
 void g_fn_end(G *g);
+/* A function generated in the middle of another (an outlined kernel that threads run
+ * on ranges): push saves the current function's state and begins `name` (internal);
+ * after its ret, pop ends it and returns to the saved function. */
+typedef struct GFnSave {
+    LLVMValueRef fn, ws;
+    LLVMBasicBlockRef b, eb;
+} GFnSave;
+LLVMValueRef g_fn_push(G *g, GFnSave *s, const char *name, LLVMTypeRef ft);
+void g_fn_pop(G *g, const GFnSave *s);
 /* A stack slot (in the entry block, promoted to a register by mem2reg). */
 LLVMValueRef g_var(G *g, LLVMTypeRef t, LLVMValueRef init);
 LLVMValueRef g_call(G *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, unsigned np,

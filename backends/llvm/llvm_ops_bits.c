@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "llvm_gen.h"
+#include "llvm_int8.h"
 
 #define B g->b
 
@@ -137,6 +138,8 @@ void gen_dequant(G *g)
 /* acc = sum_p coef[row(o)][p] * S_p, exact in 64 bits (|acc| <= bound <= 2^30). */
 void gen_icomb(G *g)
 {
+    if (gen_int8_icomb_done(g)) // computed by its bpop's int8 kernel (llvm_int8.c)
+        return;
     const IrType *st = g_argt(g, 0);
     const IrConst *c = g_argc(g, 1);
     int64_t P = st->d[0], O = st->d[1], npos = (int64_t)ir_type_elems(g_outt(g)), per = npos / O;

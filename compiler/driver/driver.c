@@ -137,6 +137,7 @@ int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m)
                          .cpu = o->cpu ? o->cpu : "native",
                          .opt_level = o->opt ? o->opt[0] - '0' : 3,
                          .runtime = o->runtime ? o->runtime : find_runtime(cx),
+                         .kernel = o->kernel,
                          .report = o->report,
                          .fpga = backend_fpga_part(o->fpga ? o->fpga : "hx8k")};
     if (!bo.output && bo.emit == BE_DEFAULT && strcmp(b->name, "cpu") == 0)
@@ -193,12 +194,12 @@ static void warn_static_scales(HbCx *cx, const DriverOptions *o, const Graph *g)
         return;
     for (uint32_t i = 0; i < g->n; i++) {
         const GNode *n = &g->nodes[i];
-        if (n->op != GOP_QUANT || n->aq.kind != QK_BITS || n->aq.act_scale != ACT_SCALE_STATIC ||
+        if (n->op != GOP_QUANT || n->aq->kind != QK_BITS || n->aq->act_scale != ACT_SCALE_STATIC ||
             n->scales_bound)
             continue;
         Diag *d =
                 diag_warning(cx, n->span, "'%s' has static scales but nothing gives them", n->name);
-        int k = n->aq.nshares ? n->aq.share_bits[n->aq.nshares - 1] : 0;
+        int k = n->aq->nshares ? n->aq->share_bits[n->aq->nshares - 1] : 0;
         if (n->scales_tensor)
             diag_note(cx, d, "no weights-file tensor '%s' (float32, shape [%d]) was found",
                       n->scales_tensor, k);

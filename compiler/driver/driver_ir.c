@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "explain.h"
+#include "explain_kernels.h"
 #include "interp.h"
 #include "lower.h"
 #include "npy.h"
@@ -128,7 +129,7 @@ static int calibrate(HbCx *cx, const DriverOptions *o, const Graph *g, float ***
     *scales = arena_calloc(&cx->arena, g->n, sizeof(float *));
     for (uint32_t i = 0; i < g->n; i++) {
         const GNode *n = &g->nodes[i];
-        if (n->op != GOP_QUANT || n->aq.kind != QK_BITS || n->aq.act_scale != ACT_SCALE_STATIC)
+        if (n->op != GOP_QUANT || n->aq->kind != QK_BITS || n->aq->act_scale != ACT_SCALE_STATIC)
             continue;
         (*scales)[i] = arena_calloc(&cx->arena, IR_MAX_BITS, sizeof(float));
         for (int k = 0; k < IR_MAX_BITS; k++)
@@ -235,11 +236,12 @@ static bool measure_gap(HbCx *cx, const IrModule *m, const float *in, uint64_t c
 /* ---- what the IR stages add to --explain ---- */
 
 typedef struct Stages {
-    float **scales;     // --calibrate: per graph node (static quantizers)
-    uint64_t count;     // calibration inputs
-    const float *batch; // the calibration batch
-    IrModule *m;        // the lowered module (NULL if not lowered)
-    Gap *gap;           // --explain --calibrate
+    float **scales;      // --calibrate: per graph node (static quantizers)
+    uint64_t count;      // calibration inputs
+    const float *batch;  // the calibration batch
+    IrModule *m;         // the lowered module (NULL if not lowered)
+    Gap *gap;            // --explain --calibrate
+    bool kernels_failed; // --explain --kernel int8 on a layer that cannot take it
 } Stages;
 
 /* The static scales of quant node i and where they came from; NULL if none. */
@@ -247,7 +249,7 @@ static const float *scales_of(const Graph *g, const Stages *st, uint32_t i, bool
 {
     const GNode *n = &g->nodes[i];
     *calibrated = false;
-    if (n->op != GOP_QUANT || n->aq.kind != QK_BITS || n->aq.act_scale != ACT_SCALE_STATIC)
+    if (n->op != GOP_QUANT || n->aq->kind != QK_BITS || n->aq->act_scale != ACT_SCALE_STATIC)
         return NULL;
     if (st->scales && st->scales[i]) {
         *calibrated = true;
@@ -268,7 +270,7 @@ static void text_scales(const DriverOptions *o, const Graph *g, const Stages *st
         any = true;
         const GNode *n = &g->nodes[i];
         fprintf(o->out, "  %-20s", n->name);
-        for (int k = 0; k < n->aq.share_bits[n->aq.nshares - 1]; k++)
+        for (int k = 0; k < n->aq->share_bits[n->aq->nshares - 1]; k++)
             fprintf(o->out, " beta%d=%.9g", k + 1, (double)b[k]);
         if (cal && n->scales_bound)
             fprintf(o->out,
@@ -318,10 +320,12 @@ static void json_num(FILE *out, double x)
         fprintf(out, "null");
 }
 
-static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const Stages *st)
+static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
 {
     FILE *out = o->out;
     explain_json_begin(out, cx, g);
+    if (st->m && !explain_kernels(cx, o, st->m, false)) // before the members tests read last
+        st->kernels_failed = true;
     bool any = false, cal;
     for (uint32_t i = 0; i < g->n; i++) {
         const float *b = scales_of(g, st, i, &cal);
@@ -332,7 +336,7 @@ static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const 
         any = true;
         explain_json_str(out, n->name);
         fprintf(out, ", \"beta\": [");
-        for (int k = 0; k < n->aq.share_bits[n->aq.nshares - 1]; k++)
+        for (int k = 0; k < n->aq->share_bits[n->aq->nshares - 1]; k++)
             fprintf(out, "%s%.9g", k ? ", " : "", (double)b[k]);
         fprintf(out, "], \"source\": \"%s\"", cal ? "calibrated" : "weights file");
         if (cal)
@@ -380,11 +384,13 @@ static void json_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const 
 
 /* --explain: text gets sections after the table (printed by the driver); JSON is
  * printed here whole, so the scales and the gap can be members of the one object. */
-static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, const Stages *st)
+static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
 {
     if (o->explain == EXPLAIN_JSON) {
         json_extras(cx, o, g, st);
     } else if (o->explain == EXPLAIN_TEXT) {
+        if (st->m && !explain_kernels(cx, o, st->m, false))
+            st->kernels_failed = true;
         text_scales(o, g, st);
         if (st->gap)
             text_gap(o, st->gap);
@@ -394,7 +400,8 @@ static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, con
 /* Calibrate, lower, and (--explain --calibrate) measure the gap. */
 static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
 {
-    if (o->emit != EMIT_IR && !o->run && !o->calibrate && !driver_generates(o))
+    bool explain = o->explain != EXPLAIN_NONE && explain_kernels_can_lower(o, g);
+    if (o->emit != EMIT_IR && !o->run && !o->calibrate && !driver_generates(o) && !explain)
         return EXIT_OK;
     if (!g->bound || !g->quantized) {
         diag_file_error(cx, o->input,
@@ -436,6 +443,8 @@ int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
     Stages st = {0};
     int rc = stages(cx, o, g, &st);
     explain_extras(cx, o, g, &st);
+    if (rc == EXIT_OK && st.kernels_failed)
+        rc = EXIT_USAGE;
     if (rc != EXIT_OK || !st.m)
         return rc;
     if (o->emit == EMIT_IR)
@@ -465,6 +474,8 @@ int driver_ir_file(HbCx *cx, const DriverOptions *o)
         return EXIT_INPUT;
     if (o->emit == EMIT_IR)
         ir_print(o->out, m);
+    if (!explain_kernels(cx, o, m, true))
+        return EXIT_USAGE;
     if (driver_generates(o))
         return driver_codegen(cx, o, m);
     cx_stage(cx, "interpret");

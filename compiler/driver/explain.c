@@ -45,7 +45,7 @@ static bool heterogeneous(const QuantSpec *q)
 /* The settings line under a quantized row: each setting and its origin. */
 static void settings_line(FILE *out, HbCx *cx, const GNode *n, bool act)
 {
-    const QuantSpec *q = act ? &n->aq : &n->wq;
+    const QuantSpec *q = act ? n->aq : n->wq;
     fprintf(out, "      %s: %s (%s)", act ? "acts" : "weights", qspec_kind_str(cx, q),
             qorigin_name(q->origin_kind));
     if (q->kind == QK_BITS && heterogeneous(q))
@@ -63,11 +63,11 @@ static void settings_line(FILE *out, HbCx *cx, const GNode *n, bool act)
 static const char *quant_cell(HbCx *cx, const GNode *n)
 {
     if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
-        return qspec_kind_str(cx, &n->wq);
+        return qspec_kind_str(cx, n->wq);
     if (n->op == GOP_SIGN)
         return "sign (1 bit)";
     if (n->op == GOP_QUANT)
-        return arena_printf(&cx->arena, "acts %s", qspec_kind_str(cx, &n->aq));
+        return arena_printf(&cx->arena, "acts %s", qspec_kind_str(cx, n->aq));
     return "";
 }
 
@@ -111,8 +111,8 @@ static void quant_detail(FILE *out, const GNode *n)
     const QTensor *q = n->qw;
     if (q->kind == QK_BITS) {
         counts_line(out, q);
-        if (n->wq.avg_search) {
-            fprintf(out, "      bits avg %g chose", n->wq.avg);
+        if (n->wq->avg_search) {
+            fprintf(out, "      bits avg %g chose", n->wq->avg);
             for (int k = 0; k < q->chosen.n; k++)
                 fprintf(out, " %d:%g%%", q->chosen.bits[k], q->chosen.frac[k] * 100);
             fputc('\n', out);
@@ -122,8 +122,8 @@ static void quant_detail(FILE *out, const GNode *n)
     fprintf(out, "      error %.3f = ||W^ - W|| / ||W||", q->error); // relative L2, in double
     if (q->kind == QK_BITS && q->chosen.n > 1)
         fprintf(out, " (group %s would give %.3f)",
-                grouping_name(n->wq.group == GROUP_CHANNEL ? GROUP_ELEMENT : GROUP_CHANNEL),
-                n->wq.group == GROUP_CHANNEL ? q->error_element : q->error_channel);
+                grouping_name(n->wq->group == GROUP_CHANNEL ? GROUP_ELEMENT : GROUP_CHANNEL),
+                n->wq->group == GROUP_CHANNEL ? q->error_element : q->error_channel);
     fputc('\n', out);
     const QBytes *b = &q->bytes;
     if (q->kind == QK_BITS)
@@ -283,14 +283,14 @@ static void json_quant(FILE *out, const GNode *n)
     fprintf(out, ", \"avg_bits\": %.6g", q->avg_bits);
     if (q->kind == QK_BITS) {
         fprintf(out, ", \"select\": \"%s\", \"group\": \"%s\", \"distribution\": {",
-                selection_name(n->wq.select), grouping_name(n->wq.group));
+                selection_name(n->wq->select), grouping_name(n->wq->group));
         for (int k = 0; k < q->chosen.n; k++)
             fprintf(out, "%s\"%d\": %.6g", k ? ", " : "", q->chosen.bits[k], q->chosen.frac[k]);
         fputc('}', out);
         fprintf(out, ", \"error_element\": %.6g, \"error_channel\": %.6g", q->error_element,
                 q->error_channel);
     }
-    json_scales(out, q, n->wq.scale);
+    json_scales(out, q, n->wq->scale);
     fprintf(out,
             ", \"error\": %.6g, \"bytes\": {\"signs\": %llu, \"mask\": %llu, "
             "\"mask_entropy\": %llu, \"scales\": %llu, \"total\": %llu}",
@@ -332,12 +332,12 @@ void explain_json_begin(FILE *out, HbCx *cx, const Graph *g)
         }
         if (n->op == GOP_CONV2D || n->op == GOP_DENSE) {
             fprintf(out, ", \"weights\": ");
-            json_qspec(out, cx, n, &n->wq);
+            json_qspec(out, cx, n, n->wq);
             if (n->qw)
                 json_quant(out, n);
         } else if (n->op == GOP_QUANT || n->op == GOP_SIGN) {
             fprintf(out, ", \"acts\": ");
-            json_qspec(out, cx, n, &n->aq);
+            json_qspec(out, cx, n, n->aq);
         }
         fputc('}', out);
     }

@@ -50,6 +50,11 @@ static const char usage[] =
         "  --cpu NAME              cpu target: native (default: this machine's CPU and\n"
         "                          features), x86-64-v2, x86-64-v3, x86-64-v4 or any LLVM\n"
         "                          CPU name\n"
+        "  --kernel auto|bitserial|int8\n"
+        "                          cpu target: how bit-plane layers are computed: the\n"
+        "                          cost model's choice per layer (default; --explain shows\n"
+        "                          it), popcount kernels, or int8 dot products (vpdpbusd\n"
+        "                          with VNNI; an error for a layer that cannot take them)\n"
         "  -O0, -O1, -O2, -O3      LLVM optimization level (default -O3)\n"
         "  --weights FILE          weights file (.safetensors or .npz); wins over the\n"
         "                          'weights' line in the source\n"
@@ -176,7 +181,7 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
     static const char *const names[] = {"-o",        "--target",      "--weights",   "--quant",
                                         "--network", "--run",         "--calibrate", "--stdlib",
                                         "--emit",    "--diag-format", "--color",     "--run-ideal",
-                                        "--cpu",     "--report",      "--fpga"};
+                                        "--cpu",     "--kernel",      "--report",    "--fpga"};
     *matched = false;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         const char *v = value(argc, argv, i, names[k]);
@@ -198,8 +203,16 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
             return parse_emit(o, v);
         } else if (k == 12) {
             o->cpu = v;
-        } else if (k == 13 || k == 14) {
-            return parse_report(o, k == 13, v);
+        } else if (k == 13) {
+            static const char *const kn[] = {"auto", "bitserial", "int8"};
+            int kk = 0;
+            while (kk < 3 && strcmp(v, kn[kk]) != 0)
+                kk++;
+            if (kk == 3)
+                return usage_error("--kernel is auto, bitserial or int8, not '%s'", v);
+            o->kernel = (BackendKernel)kk;
+        } else if (k == 14 || k == 15) {
+            return parse_report(o, k == 14, v);
         } else if (k == 9) {
             if (strcmp(v, "plain") && strcmp(v, "human"))
                 return usage_error("--diag-format is 'human' or 'plain', not '%s'", v);

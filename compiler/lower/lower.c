@@ -221,7 +221,7 @@ static bool low_sign(Low *L, uint32_t i)
 static bool low_quant(Low *L, uint32_t i)
 {
     const GNode *n = &L->g->nodes[i];
-    const QuantSpec *q = &n->aq;
+    const QuantSpec *q = n->aq;
     if (q->kind == QK_FLOAT) {
         L->val[i] = in_val(L, n, 0);
         return true;

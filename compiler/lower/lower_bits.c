@@ -56,8 +56,8 @@ static bool fold_chain(Low *L, uint32_t i, const IrType *xt, uint32_t *bn, uint3
     uint32_t u = L->user[cur];
     const GNode *q = &L->g->nodes[u];
     bool ok = q->op == GOP_SIGN;
-    if (q->op == GOP_QUANT && q->aq.kind == QK_BITS && !q->aq.avg_search && q->aq.nshares == 1 &&
-        q->aq.act_scale == ACT_SCALE_STATIC && !(L->o && L->o->calibrating) &&
+    if (q->op == GOP_QUANT && q->aq->kind == QK_BITS && !q->aq->avg_search && q->aq->nshares == 1 &&
+        q->aq->act_scale == ACT_SCALE_STATIC && !(L->o && L->o->calibrating) &&
         low_static_scales(L, u))
         ok = true;
     if (ok)
@@ -165,7 +165,7 @@ static void emit_threshold(Low *L, uint32_t i, const Comb *c, uint32_t acc, uint
                            uint32_t qn, IrFold *rec)
 {
     const GNode *n = &L->g->nodes[i], *qnode = &L->g->nodes[qn];
-    int k = qnode->op == GOP_SIGN ? 1 : qnode->aq.share_bits[0];
+    int k = qnode->op == GOP_SIGN ? 1 : qnode->aq->share_bits[0];
     const float *bq = qnode->op == GOP_SIGN ? NULL : low_static_scales(L, qn);
     int64_t nodes = ((int64_t)1 << k) - 1, d[2] = {c->O, nodes};
     double *t = arena_calloc(&L->cx->arena, (size_t)nodes, sizeof(double));

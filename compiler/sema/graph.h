@@ -55,8 +55,8 @@ const char *gop_name(GOp op);
 /* A tensor shape without the batch dimension: [C, H, W] for images, [N] for vectors,
  * [] (rank 0) for argmax's class index. */
 typedef struct Shape {
-    int rank;
     int64_t d[HB_MAX_RANK];
+    int rank;   // (after d: no padding, as every node has a shape)
     bool known; // false after an error upstream: downstream checks stay quiet
 } Shape;
 
@@ -80,35 +80,42 @@ typedef enum TensorRole {
 typedef enum InputKind { IN_F32, IN_U8, IN_I8 } InputKind;
 
 typedef struct GNode {
+    // (Fields are ordered to leave no padding: a 10^6-layer network has 10^6 nodes.)
     GOp op;
+    uint32_t nin;
+    uint32_t *in;        // producer node indices
     const char *label;   // full label path ("s1.conv"), NULL if unlabelled
     const char *name;    // for messages and --explain: the label, or "#7 sign"
     const char *written; // the op as written: "dwconv2d", "conv2d", "sign", ...
     const char *via;     // the block chain it came from ("std.conv_bn_act"), or NULL
     SrcSpan span;        // the statement that made this node (maybe inside a block)
     SrcSpan site;        // its outermost call site in the network body
-    uint32_t *in;        // producer node indices
-    uint32_t nin;
-    Shape shape; // output shape
+    Shape shape;         // output shape
 
     // Attributes, by op.
-    int64_t out;       // conv2d/dense: output channels / features
-    int64_t kh, kw;    // conv2d, pools: kernel
-    int64_t sh, sw;    // conv2d, pools: stride
-    int64_t dh, dw;    // conv2d: dilation
-    int64_t pad[4];    // conv2d, pools: top, bottom, left, right
-    int64_t groups;    // conv2d
-    bool global;       // avgpool(global)
-    bool ceil;         // pools: ceil_mode
-    BiasMode bias;     // conv2d/dense
-    double eps;        // batchnorm
-    double lo, hi;     // hardtanh; leaky_relu: lo is the negative slope; dropout: lo = p
-    InputKind in_kind; // input: f32, or an integer input (docs/language.md)
-    double in_scale;   // input u8/i8: the real value is in_scale * the integer
-    union {            // one or the other (a node has weights or is a quantizer): saves
-        QuantSpec wq;  // 176 bytes a node. conv2d/dense: the weights' resolved spec
-        QuantSpec aq;  // quant/sign: the activation quantizer's resolved spec
+    int64_t out;    // conv2d/dense: output channels / features
+    int64_t kh, kw; // conv2d, pools: kernel
+    int64_t sh, sw; // conv2d, pools: stride
+    int64_t dh, dw; // conv2d: dilation
+    int64_t pad[4]; // conv2d, pools: top, bottom, left, right
+    int64_t groups; // conv2d
+    bool global;    // avgpool(global)
+    bool ceil;      // pools: ceil_mode
+    BiasMode bias;  // conv2d/dense
+    union {         // the scalar attributes of ops that have no window (a node is one op)
+        double eps; // batchnorm
+        struct {
+            double lo, hi; // hardtanh; leaky_relu: lo is the negative slope
+        };
+        struct {
+            InputKind in_kind; // input: f32, or an integer input (docs/language.md)
+            double in_scale;   // input u8/i8: the real value is in_scale * the integer
+        };
     };
+    union {                  // one or the other (a node has weights or is a quantizer).
+        const QuantSpec *wq; // conv2d/dense: the weights' resolved spec
+        const QuantSpec *aq; // quant/sign: the activation quantizer's resolved spec
+    }; // never NULL: other ops point at an all-zero spec (a pointer: 112 bytes a node less)
 
     // Binding: the tensor names this node wants from the weights file.
     const char *tensor[TR_COUNT]; // NULL: role not used by this op

@@ -33,9 +33,27 @@ void sema_add_label(Sema *s, LabelEntry e)
     hb_strmap_put(&s->label_index, &s->cx->arena, e.path, s->labels.len - 1);
 }
 
+/* The spec of every node that has none (zero, as a memset node had before specs were
+ * pointers): readers need no NULL checks. Constant, so not mutable state. */
+static const QuantSpec no_spec;
+
+const QuantSpec *sema_no_spec(void)
+{
+    return &no_spec;
+}
+
+const QuantSpec *sema_keep_spec(Sema *s, QuantSpec q)
+{
+    QuantSpec *p = arena_alloc(&s->cx->arena, sizeof *p);
+    *p = q;
+    return p;
+}
+
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n)
 {
     uint32_t id = s->nodes.len;
+    if (!n->wq)
+        n->wq = &no_spec;
     if (!n->name)
         n->name = n->label ? n->label : arena_printf(&s->cx->arena, "#%u %s", id, n->written);
     n->site = span_valid(sc->site) ? sc->site : n->span;
@@ -514,10 +532,10 @@ static void finish_graph(Sema *s, const AstNetwork *net)
     for (uint32_t i = 0; i < g->n; i++) {
         const GNode *n = &g->nodes[i];
         bool weighted = n->op == GOP_CONV2D || n->op == GOP_DENSE;
-        if ((weighted && n->wq.kind != QK_FLOAT) || n->op == GOP_SIGN ||
-            (n->op == GOP_QUANT && n->aq.kind != QK_FLOAT))
+        if ((weighted && n->wq->kind != QK_FLOAT) || n->op == GOP_SIGN ||
+            (n->op == GOP_QUANT && n->aq->kind != QK_FLOAT))
             any_q = true;
-        if (weighted && n->wq.origin_kind == QO_BUILTIN)
+        if (weighted && n->wq->origin_kind == QO_BUILTIN)
             defaulted = true;
     }
     if (!any_q && defaulted && diag_errors(s->cx) == 0) {

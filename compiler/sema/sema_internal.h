@@ -103,6 +103,10 @@ typedef struct Sema {
 /* sema.c */
 uint32_t sema_add_node(Sema *s, Scope *sc, GNode *n);
 const LabelEntry *sema_find_label(Sema *s, const char *path);
+/* A resolved spec copied into the arena, for GNode.wq / GNode.aq. */
+const QuantSpec *sema_keep_spec(Sema *s, QuantSpec q);
+/* The all-zero spec of nodes without one (never NULL, so readers need no checks). */
+const QuantSpec *sema_no_spec(void);
 void sema_add_label(Sema *s, LabelEntry e); // found by path from now on (the first wins)
 const char *sema_join(Sema *s, const char *a, const char *b);
 void sema_body(Sema *s, Scope *sc, const AstBody *body);

@@ -92,7 +92,7 @@ static void named(Sema *s, const Scope *sc, const AstClause *c, const GNode *n,
 /* A `quant ... scale static` labelled L may take its scales from tensor L.scales. */
 static bool static_quant(const GNode *n)
 {
-    return n->op == GOP_QUANT && n->aq.kind == QK_BITS && n->aq.act_scale == ACT_SCALE_STATIC;
+    return n->op == GOP_QUANT && n->aq->kind == QK_BITS && n->aq->act_scale == ACT_SCALE_STATIC;
 }
 
 void sema_tensor_names(Sema *s, Scope *sc, const AstLayer *l, GNode *n)

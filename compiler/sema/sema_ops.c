@@ -386,14 +386,17 @@ static bool op_quant(OpCx *o, const AstQspec *q, QOrigin origin)
     GNode *n = &o->n;
     if (n->op == GOP_SIGN) {
         // sign = quant bits 1 with no scale (sign(0) = -1, docs/language.md §4).
-        n->aq = (QuantSpec){.kind = QK_BITS,
-                            .nshares = 1,
-                            .share_bits = {1},
-                            .share_frac = {1.0},
-                            .origin_kind = origin,
-                            .span = o->l->span};
-    } else if (!sema_resolve_acts(o->s, o->sc, q, origin, o->l->span, &n->aq)) {
-        return false;
+        n->aq = sema_keep_spec(o->s, (QuantSpec){.kind = QK_BITS,
+                                                 .nshares = 1,
+                                                 .share_bits = {1},
+                                                 .share_frac = {1.0},
+                                                 .origin_kind = origin,
+                                                 .span = o->l->span});
+    } else {
+        QuantSpec aq;
+        if (!sema_resolve_acts(o->s, o->sc, q, origin, o->l->span, &aq))
+            return false;
+        n->aq = sema_keep_spec(o->s, aq);
     }
     n->shape = *o->in;
     if (o->in->known && o->in->rank == 0) {
@@ -623,6 +626,7 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
     n->op = o.b->op;
     n->written = o.b->name;
     n->span = l->span;
+    n->wq = sema_no_spec();
     n->label = l->label ? sema_join(s, sc->path, l->label) : NULL;
     static const Shape unknown = {0};
     uint32_t in = 0;
@@ -642,7 +646,7 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
     if (!(args_ok && have_in && run_op(&o) && sizes_ok(&o)))
         n->shape.known = false;
     if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
-        n->wq = sema_resolve_weights(s, sc, n, l);
+        n->wq = sema_keep_spec(s, sema_resolve_weights(s, sc, n, l));
     sema_tensor_names(s, sc, l, n);
     uint32_t id = sema_add_node(s, sc, n);
     register_label(&o, id);

@@ -187,7 +187,7 @@ static void bind_scales(Binder *b, uint32_t idx)
     }
     *owner = (int32_t)idx;
     t->used = true;
-    int k = n->aq.share_bits[n->aq.nshares - 1];
+    int k = n->aq->share_bits[n->aq->nshares - 1];
     if (!t->data) {
         Diag *d = diag_error(b->cx, n->site, "tensor '%s' has dtype %s", t->name, t->dtype_name);
         diag_note(b->cx, d, "activation scales must be F32, F16, BF16 or F64");
@@ -278,7 +278,7 @@ static void warn_zero_shares(HbCx *cx, const GNode *n, const QTensor *q)
         int bits = q->chosen.bits[k];
         if (!(q->share_zero_warning_mask & (1u << bits)))
             continue;
-        Diag *d = diag_warning(cx, span_valid(n->wq.span) ? n->wq.span : n->site,
+        Diag *d = diag_warning(cx, span_valid(n->wq->span) ? n->wq->span : n->site,
                                "share %d:%g%% of '%s' (%llu elements) rounds to 0 elements", bits,
                                q->chosen.frac[k] * 100, n->tensor[TR_WEIGHT],
                                (unsigned long long)q->n);
@@ -302,7 +302,7 @@ bool quantize_graph(HbCx *cx, Graph *g)
             continue;
         QTensor *q = arena_alloc(&cx->arena, sizeof *q);
         const char *err = NULL;
-        if (!quant_tensor(&cx->arena, w->data, w->nelem, (uint32_t)w->shape[0], &n->wq, q, &err)) {
+        if (!quant_tensor(&cx->arena, w->data, w->nelem, (uint32_t)w->shape[0], n->wq, q, &err)) {
             diag_error(cx, n->site, "cannot quantize '%s': %s", w->name, err ? err : "?");
             continue;
         }

@@ -1,7 +1,7 @@
 hbnn 0.1
 # cifar_vgg.hb: a small VGG-style CIFAR-10 CNN: 6 convolutions, 3 poolings, one
 # classifier. Input 3x32x32, 10 classes. PyTorch modules: c1, b1, then s1..s5 each
-# with .conv and .bn, then fc. Weights: pass --weights (none are shipped yet).
+# with .conv and .bn, then fc. Weights: pass --weights; export.py writes seeded ones.
 
 # A local block; std.conv_bn_act does the same thing.
 block cbs(out: int, w: quant = inherit) {

@@ -1,6 +1,6 @@
 hbnn 0.1
 # mobilenet.hb: MobileNet-v1 with width multiplier 0.5, 96x96 input, 10 classes,
-# written as the paper's table. Weights: pass --weights (none are shipped yet).
+# written as the paper's table. Weights: pass --weights; export.py writes seeded ones.
 import std
 
 network mobilenet_v1_050 {

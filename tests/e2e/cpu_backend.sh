@@ -26,7 +26,7 @@ same() {
               d = a[i] - b[i]; if (d < 0) d = -d; x = a[i] < 0 ? -a[i] : a[i]; y = b[i] < 0 ? -b[i] : b[i]
               if (y > x) x = y
               if (d > 1e-5 * x) { print "FAIL: line " NR/2 " value " i ": " a[i] " vs " b[i]; bad = 1 } } }
-        END { exit bad }'
+        END { exit bad }' || return 1
     test "$(wc -l < "$1")" -eq "$(wc -l < "$2")"
 }
 

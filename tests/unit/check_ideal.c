@@ -148,7 +148,7 @@ START_TEST(test_gap_report)
 
     o.explain = EXPLAIN_JSON;
     ck_assert_int_eq(drive(&o, &text), 0);
-    assert_contains(text, "\n], \"activation_scales\": [\n  {\"layer\": \"q\", \"beta\": [1.5, "
+    assert_contains(text, "]}, \"activation_scales\": [\n  {\"layer\": \"q\", \"beta\": [1.5, "
                           "0.5], \"source\": \"calibrated\", \"inputs\": 3}\n]");
     assert_contains(text, ", \"gap\": {\"inputs\": 3, \"outputs\": [{\"name\": \"fc3\", "
                           "\"max_abs_diff\": 2, \"max_rel_diff\": 2, \"argmax_agree\": 2}], "

@@ -150,7 +150,7 @@ static void slow_layer(Slow *S, uint32_t i, double *y)
  * mean |residual| over the active elements and the signs, sign(0) = -1. */
 static void slow_quant(Slow *S, uint32_t i, const double *x, SVal *out)
 {
-    const QuantSpec *q = &S->g->nodes[i].aq;
+    const QuantSpec *q = S->g->nodes[i].aq;
     uint64_t n = out->n;
     uint8_t *M = arena_calloc(&hbt_cx->arena, n, 1);
     float *xf = arena_calloc(&hbt_cx->arena, n, sizeof(float));

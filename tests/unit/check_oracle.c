@@ -606,7 +606,7 @@ START_TEST(test_coefficients)
     const float **sc = arena_calloc(&hbt_cx->arena, g->n, sizeof *sc);
     for (uint32_t i = 0; i < g->n; i++)
         if (g->nodes[i].op == GOP_QUANT)
-            sc[i] = g->nodes[i].aq.share_bits[0] == 2 ? b2 : b3;
+            sc[i] = g->nodes[i].aq->share_bits[0] == 2 ? b2 : b3;
     LowerOptions lo = {.act_scales = sc};
     IrModule *m = lower_graph(hbt_cx, g, &lo, NULL);
     ck_assert_msg(m, "%s", hbt_diags());

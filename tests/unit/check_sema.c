@@ -128,25 +128,25 @@ START_TEST(test_cascade_origins)
                         "    d: dense(32) weights inherit group channel\n"
                         "}\n");
     const GNode *a = node(g, "a");
-    ck_assert_int_eq(a->wq.kind, QK_BITS);
-    ck_assert_int_eq(a->wq.nshares, 1);
-    ck_assert_int_eq(a->wq.share_bits[0], 2);
-    ck_assert_int_eq(a->wq.origin_kind, QO_DEFAULTS_OP);
-    ck_assert_int_eq(a->wq.select, SEL_TOP_DOWN);
-    ck_assert_int_eq(a->wq.scale, SCALE_PER_CHANNEL);
-    ck_assert_int_eq(a->wq.origin_scale, QO_DEFAULTS_NET);
-    ck_assert_int_eq(a->wq.origin_group, QO_BUILTIN);
+    ck_assert_int_eq(a->wq->kind, QK_BITS);
+    ck_assert_int_eq(a->wq->nshares, 1);
+    ck_assert_int_eq(a->wq->share_bits[0], 2);
+    ck_assert_int_eq(a->wq->origin_kind, QO_DEFAULTS_OP);
+    ck_assert_int_eq(a->wq->select, SEL_TOP_DOWN);
+    ck_assert_int_eq(a->wq->scale, SCALE_PER_CHANNEL);
+    ck_assert_int_eq(a->wq->origin_scale, QO_DEFAULTS_NET);
+    ck_assert_int_eq(a->wq->origin_group, QO_BUILTIN);
     const GNode *b = node(g, "b");
-    ck_assert_int_eq(b->wq.nshares, 2);
-    ck_assert_int_eq(b->wq.origin_kind, QO_LAYER);
-    ck_assert_int_eq(b->wq.select, SEL_TOP_DOWN);
+    ck_assert_int_eq(b->wq->nshares, 2);
+    ck_assert_int_eq(b->wq->origin_kind, QO_LAYER);
+    ck_assert_int_eq(b->wq->select, SEL_TOP_DOWN);
     const GNode *c = node(g, "c");
-    ck_assert_int_eq(c->wq.kind, QK_INT);
-    ck_assert_int_eq(c->wq.int_bits, 8);
+    ck_assert_int_eq(c->wq->kind, QK_INT);
+    ck_assert_int_eq(c->wq->int_bits, 8);
     const GNode *d = node(g, "d");
-    ck_assert_int_eq(d->wq.origin_kind, QO_DEFAULTS_OP);
-    ck_assert_int_eq(d->wq.group, GROUP_CHANNEL);
-    ck_assert_int_eq(d->wq.origin_group, QO_LAYER);
+    ck_assert_int_eq(d->wq->origin_kind, QO_DEFAULTS_OP);
+    ck_assert_int_eq(d->wq->group, GROUP_CHANNEL);
+    ck_assert_int_eq(d->wq->origin_group, QO_LAYER);
 }
 END_TEST
 
@@ -154,11 +154,11 @@ START_TEST(test_file_defaults_and_builtin)
 {
     Graph *g = check_ok("hbnn 0.1\ndefaults { weights bits 3 }\nnetwork n {\n"
                         "    input x: f32[8]\n    a: dense(4)\n}\n");
-    ck_assert_int_eq(node(g, "a")->wq.origin_kind, QO_DEFAULTS_FILE);
-    ck_assert_int_eq(node(g, "a")->wq.share_bits[0], 3);
+    ck_assert_int_eq(node(g, "a")->wq->origin_kind, QO_DEFAULTS_FILE);
+    ck_assert_int_eq(node(g, "a")->wq->share_bits[0], 3);
     g = check_opts(MLP_HEAD "    a: dense(4)\n}\n", NULL);
-    ck_assert_int_eq(node(g, "a")->wq.kind, QK_FLOAT);
-    ck_assert_int_eq(node(g, "a")->wq.origin_kind, QO_BUILTIN);
+    ck_assert_int_eq(node(g, "a")->wq->kind, QK_FLOAT);
+    ck_assert_int_eq(node(g, "a")->wq->origin_kind, QO_BUILTIN);
     ck_assert_ptr_nonnull(strstr(hbt_diags(), "warning: nothing in network 'n' is quantized"));
 }
 END_TEST
@@ -166,7 +166,7 @@ END_TEST
 START_TEST(test_dist_rest_sorted)
 {
     Graph *g = check_ok(MLP_HEAD "    a: dense(4) weights bits 3:rest 1:62.5% 2:25%\n}\n");
-    const QuantSpec *q = &node(g, "a")->wq;
+    const QuantSpec *q = node(g, "a")->wq;
     ck_assert_int_eq(q->nshares, 3);
     ck_assert_int_eq(q->share_bits[0], 1);
     ck_assert_int_eq(q->share_bits[2], 3);
@@ -184,13 +184,13 @@ START_TEST(test_acts)
                                  "    s: sign\n"
                                  "}\n");
     const GNode *q1 = node(g, "q1"), *q2 = node(g, "q2"), *s = node(g, "s");
-    ck_assert_int_eq(q1->aq.kind, QK_BITS);
-    ck_assert_int_eq(q1->aq.act_scale, ACT_SCALE_STATIC);
-    ck_assert_int_eq(q1->aq.origin_kind, QO_DEFAULTS_NET);
-    ck_assert_int_eq(q2->aq.nshares, 2);
-    ck_assert_int_eq(q2->aq.act_scale, ACT_SCALE_RUNTIME);
+    ck_assert_int_eq(q1->aq->kind, QK_BITS);
+    ck_assert_int_eq(q1->aq->act_scale, ACT_SCALE_STATIC);
+    ck_assert_int_eq(q1->aq->origin_kind, QO_DEFAULTS_NET);
+    ck_assert_int_eq(q2->aq->nshares, 2);
+    ck_assert_int_eq(q2->aq->act_scale, ACT_SCALE_RUNTIME);
     ck_assert_int_eq(s->op, GOP_SIGN);
-    ck_assert_int_eq(s->aq.share_bits[0], 1);
+    ck_assert_int_eq(s->aq->share_bits[0], 1);
 }
 END_TEST
 
@@ -216,8 +216,8 @@ START_TEST(test_names_blocks_params_renames)
     ck_assert_ptr_null(node(g, "s1.conv")->tensor[TR_BIAS]);
     ck_assert_str_eq(node(g, "s1.bn")->tensor[TR_RUNNING_VAR], "module.features.0.bn.running_var");
     ck_assert_str_eq(node(g, "s2.conv")->tensor[TR_WEIGHT], "module.layer2.conv.weight");
-    ck_assert_int_eq(node(g, "s2.conv")->wq.origin_kind, QO_BLOCK_ARG);
-    ck_assert_int_eq(node(g, "s1.conv")->wq.origin_kind, QO_BUILTIN);
+    ck_assert_int_eq(node(g, "s2.conv")->wq->origin_kind, QO_BLOCK_ARG);
+    ck_assert_int_eq(node(g, "s1.conv")->wq->origin_kind, QO_BUILTIN);
     ck_assert_str_eq(node(g, "s3.conv")->tensor[TR_WEIGHT], "module.s3.conv.weight");
     ck_assert_str_eq(node(g, "c")->tensor[TR_BIAS], "module.head.b");
     ck_assert_str_eq(node(g, "s3.conv")->via, "cb");
@@ -232,8 +232,8 @@ START_TEST(test_override)
     SemaOptions o = {.overrides = over};
     Graph *g = check_opts(MLP_HEAD "    a: dense(4) weights int 8\n}\n", &o);
     ck_assert_int_eq(diag_errors(hbt_cx), 0);
-    ck_assert_int_eq(node(g, "a")->wq.kind, QK_BITS);
-    ck_assert_int_eq(node(g, "a")->wq.origin_kind, QO_OVERRIDE);
+    ck_assert_int_eq(node(g, "a")->wq->kind, QK_BITS);
+    ck_assert_int_eq(node(g, "a")->wq->origin_kind, QO_OVERRIDE);
 }
 END_TEST
 
@@ -249,18 +249,18 @@ START_TEST(test_import_std)
                         "    e:  std.residual_down(16, stride=1, wsc=bits 2)\n"
                         "}\n");
     // residual_down's shortcut: int 8 by default, else its `wsc` argument.
-    ck_assert_int_eq(node(g, "d.sc")->wq.int_bits, 8);
-    ck_assert_int_eq(node(g, "d.sc")->wq.origin_kind, QO_BLOCK_ARG);
-    ck_assert_int_eq(node(g, "e.sc")->wq.kind, QK_BITS);
-    ck_assert_int_eq(node(g, "e.sc")->wq.share_bits[0], 2);
-    ck_assert_int_eq(node(g, "e.c1")->wq.origin_kind, QO_DEFAULTS_NET);
+    ck_assert_int_eq(node(g, "d.sc")->wq->int_bits, 8);
+    ck_assert_int_eq(node(g, "d.sc")->wq->origin_kind, QO_BLOCK_ARG);
+    ck_assert_int_eq(node(g, "e.sc")->wq->kind, QK_BITS);
+    ck_assert_int_eq(node(g, "e.sc")->wq->share_bits[0], 2);
+    ck_assert_int_eq(node(g, "e.c1")->wq->origin_kind, QO_DEFAULTS_NET);
     assert_shape(node(g, "b1.pw"), 3, 32, 8, 8);
     assert_shape(node(g, "d.c2"), 3, 64, 4, 4);
     assert_shape(node(g, "d.sc"), 3, 64, 4, 4);
-    ck_assert_int_eq(node(g, "d.sc")->wq.kind, QK_INT);
+    ck_assert_int_eq(node(g, "d.sc")->wq->kind, QK_INT);
     ck_assert_str_eq(node(g, "b1.dw")->written, "dwconv2d");
-    ck_assert_int_eq(node(g, "c.conv")->wq.int_bits, 4);
-    ck_assert_int_eq(node(g, "r.c1")->wq.origin_kind, QO_DEFAULTS_NET);
+    ck_assert_int_eq(node(g, "c.conv")->wq->int_bits, 4);
+    ck_assert_int_eq(node(g, "r.c1")->wq->origin_kind, QO_DEFAULTS_NET);
     ck_assert_str_eq(node(g, "b1.dw")->tensor[TR_WEIGHT], "b1.dw.weight");
 }
 END_TEST

@@ -59,7 +59,7 @@ const float *const *hbt_static_scales(const Graph *g, uint64_t seed)
     const float **sc = arena_calloc(&hbt_cx->arena, g->n, sizeof *sc);
     uint64_t s = seed;
     for (uint32_t i = 0; i < g->n; i++) {
-        if (g->nodes[i].op != GOP_QUANT || g->nodes[i].aq.act_scale != ACT_SCALE_STATIC)
+        if (g->nodes[i].op != GOP_QUANT || g->nodes[i].aq->act_scale != ACT_SCALE_STATIC)
             continue;
         float *b = arena_calloc(&hbt_cx->arena, IR_MAX_BITS, sizeof(float));
         for (int k = 0; k < IR_MAX_BITS; k++)

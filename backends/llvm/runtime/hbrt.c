@@ -17,13 +17,22 @@
 #define HBRT_ERR_NULL_ARG -2
 #define HBRT_ERR_BATCH    -3
 
-typedef void (*hbrt_example)(void *ws, const float *const *in, void *const *out);
+/* Runs nb (1..the library's block size) consecutive examples; par is the context when
+ * its ops may split their work across the threads (hbrt_par), else NULL. */
+typedef void (*hbrt_example)(void *ws, const float *const *in, void *const *out, int64_t nb,
+                             void *par);
+/* Part [lo, hi) of an op's work (an outlined kernel). */
+typedef void (*hbrt_range)(void *args, int64_t lo, int64_t hi);
 
 #define HBRT_MAX_THREADS 256
 #define HBRT_MAX_IO      64
 
 typedef struct Job {
     hbrt_example fn;
+    int block;      // examples per call of fn
+    void *par;      // hbrt_par's context for fn, or NULL
+    hbrt_range rfn; // a range job (hbrt_par): rfn(rargs, first, end) instead
+    void *rargs;
     unsigned char *ws;
     int nin, nout;
     const float *const *in;
@@ -56,8 +65,10 @@ typedef struct hbrt_ctx {
 /* The prototypes the generated code calls (it declares them itself). */
 void *hbrt_create(int threads, uint64_t ws_bytes);
 void hbrt_destroy(void *ctx);
-int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const uint64_t *in_elems,
-             int nout, void *const *out, const uint64_t *out_elems, int batch);
+void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n);
+int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const *in,
+             const uint64_t *in_elems, int nout, void *const *out, const uint64_t *out_elems,
+             int batch);
 void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
                         const double *fracs, int32_t sel, uint64_t seed, uint8_t *M);
 void hbrt_binarize(const float *x, uint64_t n, const uint8_t *M, int32_t k, float *beta,
@@ -67,12 +78,13 @@ static void job_run(const Job *j)
 {
     const float *in[HBRT_MAX_IO];
     void *out[HBRT_MAX_IO];
-    for (int64_t b = j->first; b < j->end; b++) {
+    for (int64_t b = j->first; b < j->end; b += j->block) {
+        int64_t nb = j->end - b < j->block ? j->end - b : j->block;
         for (int k = 0; k < j->nin; k++)
             in[k] = j->in[k] + (size_t)b * j->in_elems[k];
         for (int k = 0; k < j->nout; k++)
             out[k] = (char *)j->out[k] + (size_t)b * j->out_elems[k] * 4;
-        j->fn(j->ws, in, out);
+        j->fn(j->ws, in, out, nb, j->par);
     }
 }
 
@@ -91,7 +103,11 @@ static void *worker(void *arg)
         if (w->k >= c->active)
             continue;
         pthread_mutex_unlock(&c->mu);
-        job_run(&c->jobs[w->k]);
+        const Job *j = &c->jobs[w->k];
+        if (j->rfn)
+            j->rfn(j->rargs, j->first, j->end);
+        else
+            job_run(j);
         pthread_mutex_lock(&c->mu);
         if (--c->pending == 0)
             pthread_cond_signal(&c->done);
@@ -148,8 +164,9 @@ void hbrt_destroy(void *ctx)
 }
 
 /* The batch in contiguous slices, one per thread. */
-int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const uint64_t *in_elems,
-             int nout, void *const *out, const uint64_t *out_elems, int batch)
+int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const *in,
+             const uint64_t *in_elems, int nout, void *const *out, const uint64_t *out_elems,
+             int batch)
 {
     hbrt_ctx *c = ctx;
     if (!c)
@@ -170,6 +187,8 @@ int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const 
     pthread_mutex_lock(&c->mu);
     for (int k = 0; k < t; k++)
         c->jobs[k] = (Job){.fn = fn,
+                           .block = block,
+                           .par = t == 1 && c->threads > 1 ? c : NULL, // others idle
                            .ws = c->ws + (size_t)k * c->ws_bytes,
                            .nin = nin,
                            .nout = nout,
@@ -186,12 +205,38 @@ int hbrt_run(void *ctx, hbrt_example fn, int nin, const float *const *in, const 
         pthread_cond_broadcast(&c->go);
     }
     pthread_mutex_unlock(&c->mu);
-    job_run(&c->jobs[0]);
+    Job j0 = c->jobs[0]; // hbrt_par reuses the job slots
+    job_run(&j0);
     pthread_mutex_lock(&c->mu);
     while (c->pending > 0)
         pthread_cond_wait(&c->done, &c->mu);
     pthread_mutex_unlock(&c->mu);
     return 0;
+}
+
+/* An op's n units of work in contiguous ranges across the context's threads (called by
+ * the caller's thread while the others are idle: batch < threads). */
+void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n)
+{
+    hbrt_ctx *c = ctx;
+    int t = !c ? 1 : n < c->threads ? (int)n : c->threads;
+    if (t <= 1) {
+        fn(args, 0, n);
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    for (int k = 0; k < t; k++)
+        c->jobs[k] = (Job){.rfn = fn, .rargs = args, .first = n * k / t, .end = n * (k + 1) / t};
+    c->active = t;
+    c->pending = t - 1;
+    c->gen++;
+    pthread_cond_broadcast(&c->go);
+    pthread_mutex_unlock(&c->mu);
+    fn(args, 0, n / t);
+    pthread_mutex_lock(&c->mu);
+    while (c->pending > 0)
+        pthread_cond_wait(&c->done, &c->mu);
+    pthread_mutex_unlock(&c->mu);
 }
 
 void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,

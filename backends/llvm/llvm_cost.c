@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/* llvm_cost.c: which kernel each bpop layer gets. A layer is int8-eligible when its
+ * icomb coefficients factor exactly as coef_o,mn = g_o u_om v_n with weight levels
+ * sum_m |u_om| <= 127 and activation levels sum_n |v_n| <= 127 (llvm_int8.h); the cost
+ * model then compares bit-serial binops against int8 multiply-accumulates with the
+ * per-cycle throughputs of docs/cpu-backend.md (measured in ../shared/docs/cpu.md §2).
+ * --explain prints the plan through the Backend.kernels hook. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/TargetMachine.h>
+
+#include "diag.h"
+#include "llvm_backend.h"
+#include "llvm_int8.h"
+
+/* Named CPUs whose default features include VNNI / VPOPCNTDQ (LLVM's C API cannot list
+ * a named CPU's features; an unknown name gets the x86-64 baseline). */
+static bool in_list(const char *cpu, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(cpu, *names) == 0)
+            return true;
+    return false;
+}
+
+static bool has_feature(const char *features, const char *f)
+{
+    size_t n = strlen(f);
+    for (const char *p = features; (p = strstr(p, f)) != NULL; p += n)
+        if ((p == features || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+            return true;
+    return false;
+}
+
+CpuIsa llvm_cpu_isa(const char *cpu)
+{
+    CpuIsa s = {0};
+    if (!cpu || !*cpu || strcmp(cpu, "native") == 0) {
+        char *f = LLVMGetHostCPUFeatures();
+        s.avx2 = has_feature(f, "+avx2");
+        s.avx512 = has_feature(f, "+avx512f") && has_feature(f, "+avx512bw");
+        s.vpopcntdq = s.avx512 && has_feature(f, "+avx512vpopcntdq");
+        s.vnni512 = s.avx512 && has_feature(f, "+avx512vnni");
+        s.avxvnni = s.avx2 && has_feature(f, "+avxvnni");
+        LLVMDisposeMessage(f);
+    } else {
+        static const char *const v4[] = {"x86-64-v4",  "skylake-avx512", "cascadelake",
+                                         "cooperlake", "cannonlake",     NULL};
+        static const char *const ice[] = {
+                "icelake-client", "icelake-server", "tigerlake", "rocketlake", "sapphirerapids",
+                "emeraldrapids",  "graniterapids",  "znver4",    "znver5",     NULL};
+        static const char *const v3[] = {"x86-64-v3", "haswell", "broadwell", "skylake",
+                                         "znver1",    "znver2",  "znver3",    NULL};
+        static const char *const avxvnni[] = {"alderlake", "raptorlake", "meteorlake",
+                                              "arrowlake", "gracemont",  "sierraforest",
+                                              NULL};
+        bool is_ice = in_list(cpu, ice), is_v4 = is_ice || in_list(cpu, v4);
+        s.avx512 = is_v4;
+        s.vpopcntdq = is_ice;
+        s.vnni512 = is_ice || strcmp(cpu, "cascadelake") == 0 || strcmp(cpu, "cooperlake") == 0;
+        s.avxvnni = in_list(cpu, avxvnni);
+        s.avx2 = is_v4 || s.avxvnni || in_list(cpu, v3);
+    }
+    s.name = s.vpopcntdq && s.vnni512 ? "AVX-512 VPOPCNTDQ + AVX512-VNNI"
+             : s.vnni512              ? "AVX-512 + AVX512-VNNI"
+             : s.avx512               ? "AVX-512 (no VNNI)"
+             : s.avxvnni              ? "AVX2 + AVX-VNNI"
+             : s.avx2                 ? "AVX2 (no VNNI)"
+                                      : "SSE (scalar popcnt, no VNNI)";
+    return s;
+}
+
+/* Per-cycle throughputs of one core (docs/cpu-backend.md has the sources). */
+static double binops_per_cycle(const CpuIsa *s)
+{
+    return s->vpopcntdq ? 655 : s->avx512 ? 236 : s->avx2 ? 118 : 76;
+}
+
+static double int8_macs_per_cycle(const CpuIsa *s)
+{
+    return s->vnni512 ? 128 : s->avxvnni ? 64 : s->avx512 ? 16 : s->avx2 ? 8 : 2;
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    a = llabs(a);
+    b = llabs(b);
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* The one instruction reading value v, or NULL (none, several, or an output). */
+static const IrInst *sole_reader(const IrModule *m, uint32_t v, uint32_t from)
+{
+    const IrInst *r = NULL;
+    for (uint32_t k = 0; k < m->outputs.len; k++)
+        if (m->outputs.data[k] == v)
+            return NULL;
+    for (uint32_t k = from; k < m->insts.len; k++)
+        for (uint32_t a = 0; a < m->insts.data[k].nargs; a++) {
+            const IrRef *ref = &m->insts.data[k].args[a];
+            if (ref->is_const || ref->id != v)
+                continue;
+            if (r && r != &m->insts.data[k])
+                return NULL;
+            r = &m->insts.data[k];
+        }
+    return r;
+}
+
+/* Factor the icomb coefficients of bpop `in` into p (arena); NULL and *why when the
+ * layer cannot run int8. */
+static Int8Plan *factor(HbCx *cx, const IrModule *m, const IrInst *in, const char **why)
+{
+    Arena *a = &cx->arena;
+    const IrInst *ic = sole_reader(m, in->result, (uint32_t)(in - m->insts.data) + 1);
+    if (!ic || ic->op != IR_OP_ICOMB) {
+        *why = ic && ic->op == IR_OP_FCOMB
+                       ? "its pair sums are combined in float (fcomb): int8 needs integer "
+                         "coefficients (icomb)"
+                       : "its pair sums are read by something other than one icomb";
+        return NULL;
+    }
+    const IrConst *w = &m->consts.data[in->args[1].id];
+    const IrConst *c = &m->consts.data[ic->args[1].id];
+    const IrType *xt = &m->values.data[in->args[0].id].type;
+    int kw = w->type.bits, kx = xt->bits, P = kw * kx;
+    int64_t O = w->type.d[0], rows = c->type.d[0];
+    Int8Plan *p = arena_calloc(a, 1, sizeof *p);
+    p->icomb = (uint32_t)(ic - m->insts.data);
+    p->kw = kw;
+    p->kx = kx;
+    p->u = arena_calloc(a, (size_t)(O * kw), sizeof *p->u);
+    p->gs = arena_calloc(a, (size_t)O, sizeof *p->gs);
+    // v: the primitive integer vector of the first nonzero (row, m) slice, leading entry > 0
+    const int32_t *first = NULL;
+    for (int64_t q = 0; q < rows * kw && !first; q++)
+        for (int n = 0; n < kx; n++)
+            if (c->i[q * kx + n])
+                first = c->i + q * kx;
+    int64_t gv = 0, lead = -1;
+    for (int n = 0; first && n < kx; n++) {
+        gv = gcd64(gv, first[n]);
+        if (lead < 0 && first[n])
+            lead = n;
+    }
+    int64_t vsum = 0;
+    for (int n = 0; n < kx; n++) {
+        p->v[n] = !first ? (n == 0) : (int32_t)(first[n] / gv * (first[lead] < 0 ? -1 : 1));
+        vsum += llabs((long long)p->v[n]);
+    }
+    if (lead < 0)
+        lead = 0;
+    if (vsum > 127) {
+        *why = arena_printf(a, "activation levels need sum |v_n| = %lld > 127 (icomb '%s')",
+                            (long long)vsum, c->name);
+        return NULL;
+    }
+    for (int64_t o = 0; o < O; o++) {
+        const int32_t *row = c->i + (rows == 1 ? 0 : o) * P;
+        int64_t lam[IR_MAX_BITS], g = 0, usum = 0;
+        for (int mm = 0; mm < kw; mm++) {
+            const int32_t *s = row + mm * kx;
+            lam[mm] = s[lead] / p->v[lead];
+            for (int n = 0; n < kx; n++)
+                if ((int64_t)s[n] != lam[mm] * p->v[n]) {
+                    *why = arena_printf(a,
+                                        "the coefficients of row %lld are not weight level x "
+                                        "activation level (plane pair (%d,%d) = %d)",
+                                        (long long)o, mm, n, s[n]);
+                    return NULL;
+                }
+            g = gcd64(g, lam[mm]);
+        }
+        g = g ? g : 1;
+        for (int mm = 0; mm < kw; mm++) {
+            p->u[o * kw + mm] = (int32_t)(lam[mm] / g);
+            usum += llabs(lam[mm] / g);
+        }
+        if (usum > 127) {
+            *why = arena_printf(a,
+                                "weight levels of row %lld need sum |u_m| = %lld > 127 (the "
+                                "coefficients are not small multiples of one step)",
+                                (long long)o, (long long)usum);
+            return NULL;
+        }
+        p->gs[o] = (int32_t)g;
+    }
+    return p;
+}
+
+/* Estimated cycles per example of bpop `in` on each path (docs/cpu-backend.md). */
+static void estimate(const IrModule *m, const IrInst *in, const CpuIsa *s, KernelChoice *k)
+{
+    const IrConst *w = &m->consts.data[in->args[1].id];
+    const IrType *xt = &m->values.data[in->args[0].id].type;
+    int64_t O = w->type.d[0], cg = w->type.d[1], T = 1, pix = 1, ng = 1;
+    if (in->op == IR_OP_BPOP_CONV2D) {
+        IrWindow win = ir_window(m, in);
+        ng = win.groups;
+        cg = win.C / ng;
+        T = win.kh * win.kw;
+        pix = win.OH * win.OW;
+    }
+    int64_t og = O / ng;
+    double P = (double)k->wbits * k->abits;
+    double kbits = (double)(T * ((cg + 63) / 64 * 64)), kint8 = (double)(T * ((cg + 3) / 4 * 4));
+    double mask = xt->masked ? 2.3 : w->masks ? 1.25 : 1.0;
+    k->macs = (double)(O * T * cg * pix);
+    k->cost_bitserial = (double)ng * (double)((og + 7) / 8 * 8) * (double)pix * kbits * P * mask /
+                        binops_per_cycle(s);
+    k->cost_int8 = (double)ng * (double)((og + 15) / 16 * 16) * (double)pix * kint8 /
+                   int8_macs_per_cycle(s);
+}
+
+static void refuse(HbCx *cx, const IrModule *m, const IrInst *in, const char *why)
+{
+    const char *name = m->values.data[in->result].name;
+    Diag *d = span_valid(in->span)
+                      ? diag_error(cx, in->span,
+                                   "--kernel int8: layer '%s' cannot use int8 kernels", name)
+                      : diag_file_error(cx, NULL,
+                                        "--kernel int8: layer '%s' cannot use int8 kernels", name);
+    diag_note(cx, d, "%s", why);
+    diag_help(cx, d, "use --kernel auto (the cost model's choice per layer) or --kernel bitserial");
+}
+
+/* The plan: choices (arena, one per bpop) and the Int8Plan of each int8 one. */
+static bool plan(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelChoice **out,
+                 uint32_t *n, Int8Plan **plans, CpuIsa *isa)
+{
+    *isa = llvm_cpu_isa(o->cpu);
+    uint32_t cnt = 0;
+    for (uint32_t k = 0; k < m->insts.len; k++)
+        cnt += m->insts.data[k].op == IR_OP_BPOP_DENSE || m->insts.data[k].op == IR_OP_BPOP_CONV2D;
+    KernelChoice *ch = arena_calloc(&cx->arena, cnt + 1, sizeof *ch);
+    bool ok = true;
+    uint32_t j = 0;
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op != IR_OP_BPOP_DENSE && in->op != IR_OP_BPOP_CONV2D)
+            continue;
+        KernelChoice *c = &ch[j++];
+        const IrConst *w = &m->consts.data[in->args[1].id];
+        const IrType *xt = &m->values.data[in->args[0].id].type;
+        *c = (KernelChoice){.inst = k,
+                            .layer = m->values.data[in->result].name,
+                            .wbits = w->type.bits,
+                            .abits = xt->bits,
+                            .masked = xt->masked || w->masks};
+        estimate(m, in, isa, c);
+        const char *why = NULL;
+        Int8Plan *p = factor(cx, m, in, &why);
+        c->eligible = p != NULL;
+        if (!p) {
+            c->cost_int8 = 0;
+            c->why = why;
+            if (o->kernel == BK_INT8) {
+                refuse(cx, m, in, why);
+                ok = false;
+            }
+            continue;
+        }
+        c->int8 =
+                o->kernel == BK_INT8 || (o->kernel == BK_AUTO && c->cost_int8 < c->cost_bitserial);
+        c->why = o->kernel == BK_INT8        ? "forced by --kernel int8"
+                 : o->kernel == BK_BITSERIAL ? "forced by --kernel bitserial"
+                 : c->int8                   ? "int8 is cheaper"
+                                             : "bit-serial is cheaper";
+        if (plans && c->int8)
+            plans[k] = p;
+    }
+    *out = ch;
+    *n = cnt;
+    return ok;
+}
+
+bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelChoice **out,
+                  uint32_t *n, const char **isa)
+{
+    CpuIsa s;
+    bool ok = plan(cx, m, o, out, n, NULL, &s);
+    *isa = s.name;
+    return ok;
+}
+
+bool llvm_int8_plan(HbCx *cx, const IrModule *m, const BackendOptions *o, Int8Plan ***plans)
+{
+    *plans = arena_calloc(&cx->arena, m->insts.len + 1, sizeof **plans);
+    KernelChoice *ch;
+    uint32_t n;
+    CpuIsa s;
+    return plan(cx, m, o, &ch, &n, *plans, &s);
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/* explain_kernels.c: --explain's kernel plan per bpop layer (int8 or bit-serial, the
+ * cost model's cycle estimates and why), asked of the --target backend through
+ * Backend.kernels after lowering; docs/cpu-backend.md "int8 kernels and the cost model". */
+#include "explain_kernels.h"
+
+#include "backend.h"
+#include "explain.h"
+
+bool explain_kernels_can_lower(const DriverOptions *o, const Graph *g)
+{
+    if (!g->bound || !g->quantized)
+        return false;
+    for (uint32_t i = 0; i < g->n && !o->calibrate; i++) {
+        const GNode *n = &g->nodes[i];
+        if (n->op == GOP_QUANT && n->aq->kind == QK_BITS && n->aq->act_scale == ACT_SCALE_STATIC &&
+            !n->scales_bound)
+            return false;
+    }
+    return true;
+}
+
+static const char *const kernel_names[] = {"auto", "bitserial", "int8"};
+
+static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint32_t n,
+                 const char *isa)
+{
+    fprintf(out, "\nkernels (--cpu %s: %s; --kernel %s; estimated cycles per example):\n",
+            o->cpu ? o->cpu : "native", isa, kernel_names[o->kernel]);
+    for (uint32_t k = 0; k < n; k++) {
+        const KernelChoice *c = &ch[k];
+        fprintf(out, "  %s: W%dA%d%s, %.4g MACs: bit-serial %.4g, int8 ", c->layer, c->wbits,
+                c->abits, c->masked ? " masked" : "", c->macs, c->cost_bitserial);
+        if (c->eligible)
+            fprintf(out, "%.4g -> %s (%s)\n", c->cost_int8, c->int8 ? "int8" : "bit-serial",
+                    c->why);
+        else
+            fprintf(out, "not eligible -> bit-serial (%s)\n", c->why);
+    }
+}
+
+static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint32_t n,
+                 const char *isa)
+{
+    fprintf(out, "\"kernels\": {\"cpu\": ");
+    explain_json_str(out, o->cpu ? o->cpu : "native");
+    fprintf(out, ", \"isa\": ");
+    explain_json_str(out, isa);
+    fprintf(out, ", \"kernel\": \"%s\", \"layers\": [", kernel_names[o->kernel]);
+    for (uint32_t k = 0; k < n; k++) {
+        const KernelChoice *c = &ch[k];
+        fprintf(out, "%s\n  {\"layer\": ", k ? "," : "");
+        explain_json_str(out, c->layer);
+        fprintf(out,
+                ", \"wbits\": %d, \"abits\": %d, \"masked\": %s, \"macs\": %.17g, "
+                "\"cost_bitserial\": %.6g, \"eligible\": %s, \"cost_int8\": ",
+                c->wbits, c->abits, c->masked ? "true" : "false", c->macs, c->cost_bitserial,
+                c->eligible ? "true" : "false");
+        if (c->eligible)
+            fprintf(out, "%.6g", c->cost_int8);
+        else
+            fprintf(out, "null");
+        fprintf(out, ", \"choice\": \"%s\", \"why\": ", c->int8 ? "int8" : "bitserial");
+        explain_json_str(out, c->why);
+        fputc('}', out);
+    }
+    fprintf(out, "%s]}", n ? "\n" : "");
+}
+
+bool explain_kernels(HbCx *cx, const DriverOptions *o, const IrModule *m, bool whole)
+{
+    const Backend *b = backend_find(o->target ? o->target : "cpu");
+    if (!b || !b->kernels || o->explain == EXPLAIN_NONE)
+        return true;
+    BackendOptions bo = {.name = m->name, .cpu = o->cpu ? o->cpu : "native", .kernel = o->kernel};
+    KernelChoice *ch = NULL;
+    uint32_t n = 0;
+    const char *isa = "";
+    bool ok = b->kernels(cx, m, &bo, &ch, &n, &isa);
+    if (!n) // no bit-plane layers: nothing to choose
+        return ok;
+    if (o->explain == EXPLAIN_TEXT) {
+        text(o->out, o, ch, n, isa);
+        return ok;
+    }
+    fputs(whole ? "{" : ", ", o->out);
+    json(o->out, o, ch, n, isa);
+    fputs(whole ? "}\n" : "", o->out);
+    return ok;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# bench_quick.sh HBNNC SCRATCH: the plumbing of bench/run, without timing anything: the
+# variants bench/nets.py derives from examples/mobilenet compile, and the .so that
+# bench/netbench loads (dlopen, NAME_create/NAME_run) gives the interpreter's outputs
+# (hbnnc --run) on a seeded input, for W1A1 and W2A2 (static, calibrated scales).
+# Skipped (exit 77) without numpy or the netbench tool beside hbnnc.
+set -euo pipefail
+hbnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+scratch=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+netbench=$(dirname "$hbnnc")/bench/netbench
+py=/usr/bin/python3
+if ! $py -c 'import numpy' 2> /dev/null || [ ! -x "$netbench" ]; then
+    echo "bench_quick: skipped (needs /usr/bin/python3 with numpy and $netbench)"
+    exit 77
+fi
+rm -rf "$scratch" && mkdir -p "$scratch"
+cd "$scratch"
+$py "$root/bench/nets.py" weights mobilenet w.safetensors
+$py "$root/bench/nets.py" variants mobilenet .
+$py "$root/bench/nets.py" inputs mobilenet in.npy 1
+$py -c 'import numpy as np; np.load("in.npy").tofile("in.f32")'
+# The variants must differ from each other where they should.
+grep -q "act=quant bits 2 scale static" mobilenet_w2a2.hb
+grep -q "weights bits 1  scale per-channel" mobilenet_w1a1.hb
+! grep -q "quant bits" mobilenet_w1a1.hb
+for v in w1a1 w2a2; do
+    cal=()
+    [ "$v" = w1a1 ] || cal=(--calibrate in.npy)
+    "$hbnnc" "mobilenet_$v.hb" --weights w.safetensors "${cal[@]}" -o "$v.so" --cpu native
+    "$hbnnc" "mobilenet_$v.hb" --weights w.safetensors "${cal[@]}" --run in.npy -o "$v.ref.npy"
+    elems=$(sed -n 's/^#define mobilenet_v1_050_IN_ELEMS \([0-9]*\)$/\1/p' "$v.h")
+    outs=$(sed -n 's/^#define mobilenet_v1_050_OUT_ELEMS \([0-9]*\)$/\1/p' "$v.h")
+    "$netbench" "./$v.so" mobilenet_v1_050 "$elems" "$outs" --io in.f32 "$v.out.f32" 1
+    $py - "$v" << 'EOF'
+import sys
+import numpy as np
+v = sys.argv[1]
+ref = np.load(v + ".ref.npy").astype(np.float32).reshape(-1)
+out = np.fromfile(v + ".out.f32", "<f4")
+assert out.shape == ref.shape, (out.shape, ref.shape)
+err = np.abs(out - ref).max() / max(np.abs(ref).max(), 1e-30)
+assert err <= 1e-5 and out.argmax() == ref.argmax(), (v, err, out, ref)
+print("bench_quick: %s .so = --run (max rel. error %.2g)" % (v, err))
+EOF
+done

@@ -1,0 +1,31 @@
+# compare.sh: helpers sourced by the CPU backend's e2e scripts (cpu_backend.sh,
+# int8_kernels.sh): compare `hbnnc --run` output with the .so runner's, and read a
+# generated header's output spec for cpu/so_run.c.
+
+# Compare two --run style outputs: integers exactly, floats within 1e-5 relative.
+same() {
+    paste -d '\n' "$1" "$2" | awk '
+        NR % 2 == 1 { n = split($0, a, " "); next }
+        { m = split($0, b, " "); if (m != n) { print "FAIL: line " NR/2 ": " n " vs " m " values"; bad = 1; exit 1 }
+          for (i = 1; i <= n; i++) {
+              if (a[i] ~ /^-?[0-9]+$/ && b[i] ~ /^-?[0-9]+$/) { if (a[i] != b[i]) { print "FAIL: line " NR/2 " int " a[i] " vs " b[i]; bad = 1 } ; continue }
+              d = a[i] - b[i]; if (d < 0) d = -d; x = a[i] < 0 ? -a[i] : a[i]; y = b[i] < 0 ? -b[i] : b[i]
+              if (y > x) x = y
+              if (d > 1e-5 * x) { print "FAIL: line " NR/2 " value " i ": " a[i] " vs " b[i]; bad = 1 } } }
+        END { exit bad }' || return 1
+    test "$(wc -l < "$1")" -eq "$(wc -l < "$2")"
+}
+
+# outspec LIB.h NAME: the runner's per-output "ELEMS" or "ELEMSi" arguments.
+outspec() {
+    local n k=0 spec="" e i
+    n=$(sed -n "s/^#define $2_N_OUTPUTS \([0-9]*\)/\1/p" "$1")
+    while [ "$k" -lt "$n" ]; do
+        e=$(sed -n "s/^#define $2_OUT${k}_ELEMS \([0-9]*\)/\1/p" "$1")
+        i=$(sed -n "s/^#define $2_OUT${k}_INT32 \([0-9]*\)/\1/p" "$1")
+        [ "$i" = 1 ] && e="${e}i"
+        spec="$spec $e"
+        k=$((k + 1))
+    done
+    echo "$spec"
+}
