@@ -28,3 +28,20 @@ const Backend *backend_list(int *n)
     *n = (int)(sizeof backends / sizeof backends[0]);
     return backends;
 }
+
+/* The parts --report knows: iCE40 through synth_ice40 + nextpnr-ice40 (each with the
+ * package nextpnr places it in), Xilinx 7-series through synth_xilinx (area only). */
+static const BackendPart parts[] = {
+        {"hx8k", "iCE40 HX8K (ct256)", "synth_ice40", "--hx8k", "ct256", 7680, 32},
+        {"up5k", "iCE40 UP5K (sg48)", "synth_ice40", "--up5k", "sg48", 5280, 30},
+        {"hx1k", "iCE40 HX1K (tq144)", "synth_ice40", "--hx1k", "tq144", 1280, 16},
+        {"xc7", "Xilinx 7-series (synth_xilinx)", "synth_xilinx", NULL, NULL, 0, 0},
+};
+
+const BackendPart *backend_fpga_part(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof parts / sizeof parts[0]; i++)
+        if (strcmp(parts[i].name, name) == 0)
+            return &parts[i];
+    return NULL;
+}

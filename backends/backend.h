@@ -20,6 +20,23 @@ typedef enum BackendEmit {
     BE_HEADER, // the C header only (cpu)
 } BackendEmit;
 
+/* --report (verilog): what to run on the written design. */
+enum { BR_AREA = 1, BR_TIMING = 2 };
+
+/* An FPGA part for --report: yosys's synthesis command, nextpnr-ice40's device flag and
+ * package (NULL: no place and route), and its logic cells and block RAMs. */
+typedef struct BackendPart {
+    const char *name;    // --fpga NAME
+    const char *desc;    // "iCE40 HX8K (ct256)"
+    const char *synth;   // "synth_ice40" / "synth_xilinx"
+    const char *nextpnr; // "--hx8k", or NULL
+    const char *package; // "ct256"
+    int cells, brams;    // logic cells (iCE40 LC) and block RAMs (SB_RAM40_4K); 0: unknown
+} BackendPart;
+
+/* The part called `name` (hx1k, hx8k, up5k, xc7), or NULL. */
+const BackendPart *backend_fpga_part(const char *name);
+
 /* --kernel: how the cpu target computes bpop layers (docs/cpu-backend.md, "int8 kernels
  * and the cost model"): the cost model's pick, bit-plane popcounts, or int8 dot products. */
 typedef enum BackendKernel { BK_AUTO, BK_BITSERIAL, BK_INT8 } BackendKernel;
@@ -33,6 +50,8 @@ typedef struct BackendOptions {
     const char *runtime;     // cpu: the runtime archive linked into every library (libhbnn_rt.a)
     BackendKernel kernel;    // --kernel auto|bitserial|int8
     long long target_cycles; // verilog: --fold auto --target-cycles N (0: no auto folding)
+    unsigned report;         // verilog: BR_AREA | BR_TIMING, run after the design is written
+    const BackendPart *fpga; // verilog: the part for report (never NULL when report is set)
 } BackendOptions;
 
 /* The kernel chosen for one bpop instruction, with the cost model's estimates

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "output.h"
-#include "vl_internal.h"
+#include "vl_report.h"
 
 enum { VL_VECTORS = 64 }; // testbench frames
 
@@ -58,7 +58,10 @@ static void write_files(Emit *e)
     for (uint32_t i = 0; i < p->stages.len; i++) {
         const VlStage *s = &p->stages.data[i];
         if ((f = file_begin(e, &o, arena_printf(&e->cx->arena, "%s.v", s->name)))) {
-            vl_write_layer(f, &e->cx->arena, p, s);
+            if (s->kind == VL_OUT)
+                vl_write_out(f, p, s);
+            else
+                vl_write_layer(f, &e->cx->arena, p, s);
             file_end(e, &o, true);
         }
         if (s->pe && (f = file_begin(e, &o, arena_printf(&e->cx->arena, "%s_w.hex", s->name)))) {
@@ -139,7 +142,7 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     }
     VlPlan p;
     const char *name = vl_ident(cx, o->name ? o->name : m->name);
-    if (!vl_plan(cx, m, name, &p))
+    if (!vl_plan(cx, m, name, &p) || !vl_out_plan(cx, &p))
         return 1;
     if (o->target_cycles > 0)
         vl_fold_auto(&p, (uint64_t)o->target_cycles);
@@ -179,5 +182,5 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     }
     if (exists)
         rm_tree(old);
-    return 0;
+    return o->report ? vl_report(cx, &p, dir, o) : 0; // on the design in place
 }

@@ -11,6 +11,7 @@
 typedef enum VlKind {
     VL_MVU,  // bpop [+ icomb [+ threshold]]: a matrix-vector unit, fully unrolled
     VL_POOL, // maxpool on 1-bit values: OR over the window
+    VL_OUT,  // the output stage: the last layer's integer accumulator [+ argmax] (vl_out.c)
 } VlKind;
 
 /* How a value sits on a wire: bits values as element e, plane n at bit e*K + n;
@@ -29,6 +30,7 @@ typedef struct VlStage {
     const char *layer;              // the layer, for messages and reports
     const IrInst *pop, *comb, *thr; // VL_MVU (comb, thr may be NULL)
     const IrInst *pool;             // VL_POOL
+    const struct VlOut *fin;        // VL_OUT (vl_out.c)
     VlWire in, out;
     uint64_t pairs;   // present (element, plane) pairs, all rows
     int64_t pe, simd; // folding (dense units): 0, 0 = fully unrolled (vl_fold.c)
@@ -43,11 +45,22 @@ typedef struct VlPlan {
     VlWire in, out;     // the stream's payload
     HbVec(VlStage) stages;
     HbVec(const IrInst *) tail; // ops the host applies to the output, in order
+    const char *out_note;       // how the output relates to the IR's value (vl_out.c), or NULL
 } VlPlan;
 
 /* Cut `m` into head, stages and tail; reports every problem (naming the layer) and
  * returns false if the network cannot reach hardware. */
 bool vl_plan(HbCx *cx, const IrModule *m, const char *name, VlPlan *p);
+/* The output stage (vl_out.c): when the tail is the last layer's float combine [+
+ * flatten] [+ argmax] and it is exactly an integer accumulator plus an integer bias
+ * times a power of two, move it into hardware (a VL_OUT stage; the tail empties);
+ * a network ending in argmax that is not exact is refused, naming the layer. */
+bool vl_out_plan(HbCx *cx, VlPlan *p);
+void vl_write_out(FILE *f, const VlPlan *p, const VlStage *s);
+/* The expected output beat of a VL_OUT stage, from the interpreter's values. */
+struct Interp;
+void vl_out_hex(FILE *f, const VlPlan *p, const struct Interp *it);
+
 /* `s` as a Verilog identifier (letters, digits, '_'; no leading digit). */
 const char *vl_ident(HbCx *cx, const char *s);
 /* The layer name of an instruction: its value name up to the first '.'. */

@@ -59,6 +59,8 @@ static const char *stage_kind(const VlStage *s)
 {
     if (s->kind == VL_POOL)
         return "maxpool (OR)";
+    if (s->kind == VL_OUT)
+        return "output: integer combine + bias [+ argmax]";
     if (s->thr)
         return s->pop->op == IR_OP_BPOP_DENSE ? "dense xnor-popcount + threshold"
                                               : "conv xnor-popcount + threshold";
@@ -80,6 +82,8 @@ void vl_write_manifest_json(FILE *f, const VlPlan *p, int nvec)
     json_wire(f, p, &p->in, p->arena);
     fprintf(f, ",\n  \"output\": ");
     json_wire(f, p, &p->out, p->arena);
+    if (p->out_note)
+        fprintf(f, ",\n  \"output_note\": \"%s\"", p->out_note);
     fprintf(f, ",\n  \"host_after\": [");
     for (uint32_t i = 0; i < p->tail.len; i++)
         fprintf(f, "%s\"%s %%%s\"", i ? ", " : "", ir_op_name(p->tail.data[i]->op),
@@ -120,6 +124,8 @@ void vl_write_manifest_md(FILE *f, const VlPlan *p, int nvec)
     fprintf(f, "- **Output beat**: `%%%s`, %llu payload bits in %llu-bit tdata; %s.\n",
             p->m->values.data[p->out.value].name, (unsigned long long)p->out.width,
             (unsigned long long)vl_bytes8(p->out.width), wire_desc(p, &p->out, p->arena));
+    if (p->out_note)
+        fprintf(f, "- **Output value**: %s.\n", p->out_note);
     fprintf(f, "- **After the stream (host)**:");
     for (uint32_t i = 0; i < p->tail.len; i++)
         fprintf(f, " `%s %%%s`", ir_op_name(p->tail.data[i]->op),

@@ -83,7 +83,10 @@ bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, FILE *in, FILE *out)
             put_bytes(in, x, n);
         else
             put_hex(in, &p->in, &it->v[p->in.value], bytes);
-        put_hex(out, &p->out, &it->v[p->out.value], bytes);
+        if (p->stages.data[p->stages.len - 1].kind == VL_OUT)
+            vl_out_hex(out, p, it);
+        else
+            put_hex(out, &p->out, &it->v[p->out.value], bytes);
     }
     return true;
 }
@@ -161,6 +164,7 @@ void vl_write_tb(FILE *f, const VlPlan *p, int nvec)
     fprintf(f,
             "            if (phase == 0 && got >= 1 && (sent > got || got >= limit)) begin\n"
             "                // reset with frames in flight; then the whole run from frame 0\n"
+            "                $display(\"reset with %%0d frames in flight\", sent - got);\n"
             "                phase = 1; hold = 2; sent = 0; got = 0; limit = NV;\n"
             "                aresetn <= 1'b0;\n"
             "                s_tvalid <= 1'b0;\n"

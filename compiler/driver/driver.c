@@ -147,7 +147,9 @@ int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m)
                          .opt_level = o->opt ? o->opt[0] - '0' : 3,
                          .runtime = o->runtime ? o->runtime : find_runtime(cx),
                          .kernel = o->kernel,
-                         .target_cycles = o->target_cycles ? atoll(o->target_cycles) : 0};
+                         .target_cycles = o->target_cycles ? atoll(o->target_cycles) : 0,
+                         .report = o->report,
+                         .fpga = backend_fpga_part(o->fpga ? o->fpga : "hx8k")};
     if (!bo.output && bo.emit == BE_DEFAULT && strcmp(b->name, "cpu") == 0)
         bo.output = arena_printf(&cx->arena, "%s.so", m->name);
     cx_stage(cx, arena_printf(&cx->arena, "%s backend", b->name));

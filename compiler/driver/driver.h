@@ -41,6 +41,8 @@ typedef struct DriverOptions {
     BackendKernel kernel;      // --kernel auto|bitserial|int8 (cpu target)
     const char *fold;          // --fold auto (verilog target), or NULL
     const char *target_cycles; // --target-cycles N (with --fold auto)
+    unsigned report;           // --report (verilog): BR_AREA | BR_TIMING (backend.h)
+    const char *fpga;          // --fpga PART for --report; NULL: hx8k
     EmitKind emit;
     ExplainKind explain;
     HbOptions cx;

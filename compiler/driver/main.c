@@ -35,13 +35,25 @@ static const char usage[] =
         "                          --run-ideal: write the outputs as float32 .npy\n"
         "  --calibrate IN.npy      static activation scales: the mean over these inputs\n"
         "                          (wins over LABEL.scales tensors in the weights file);\n"
-        "                          with --explain, also the ideal-vs-integer gap on them\n"
+        "                          with --explain, also the ideal-vs-integer gap on them\n";
+
+/* The rest of --help (one string would pass the 4095 characters C99 promises). */
+static const char usage_targets[] =
         "  --target cpu|verilog    code generation target (default cpu: NAME.so + NAME.h;\n"
         "                          verilog: a directory NAME_verilog/ of Verilog-2005)\n"
         "  --fold auto --target-cycles N\n"
         "                          verilog target: fold every dense layer without a\n"
         "                          `fold` clause to the smallest PE x SIMD that takes at\n"
         "                          most N cycles per frame\n"
+        "  --report area|timing    verilog target, after writing the design: `area` runs yosys\n"
+        "                          (synth_ice40, or synth_xilinx for --fpga xc7) and writes\n"
+        "                          per-layer and total LUT/FF/BRAM counts next to an analytic\n"
+        "                          estimate (DIR/NAME_report.md and .json); `timing` places and\n"
+        "                          routes with nextpnr-ice40 and reports Fmax; `area,timing`\n"
+        "                          both. Tool scripts and logs stay in DIR\n"
+        "  --fpga PART             the part for --report: hx8k (iCE40 HX8K, ct256; default),\n"
+        "                          up5k (iCE40 UP5K, sg48), hx1k (iCE40 HX1K, tq144), xc7\n"
+        "                          (Xilinx 7-series, synth_xilinx; area only)\n"
         "  --cpu NAME              cpu target: native (default: this machine's CPU and\n"
         "                          features), x86-64-v2, x86-64-v3, x86-64-v4 or any LLVM\n"
         "                          CPU name\n"
@@ -118,6 +130,46 @@ static int parse_emit(DriverOptions *o, const char *v)
     return usage_error("unknown --emit kind '%s' (ast, ir, llvm, asm, obj, header)", v);
 }
 
+/* --report area|timing|area,timing and --fpga PART (checked in check_report). */
+static int parse_report(DriverOptions *o, bool report, const char *v)
+{
+    if (!report) {
+        if (!backend_fpga_part(v))
+            return usage_error("unknown --fpga part '%s' (hx1k, hx8k, up5k, xc7)", v);
+        o->fpga = v;
+        return 0;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *w = strtok(buf, ","); w; w = strtok(NULL, ",")) {
+        if (strcmp(w, "area") == 0)
+            o->report |= BR_AREA;
+        else if (strcmp(w, "timing") == 0)
+            o->report |= BR_TIMING;
+        else
+            return usage_error("unknown --report kind '%s' (area, timing, area,timing)", w);
+    }
+    return o->report ? 0 : usage_error("--report needs area, timing or area,timing, not '%s'", v);
+}
+
+/* --report and --fpga belong to --target verilog; timing needs an iCE40 part. */
+static int check_report(const DriverOptions *o)
+{
+    if ((o->report || o->fpga) && !(o->target && strcmp(o->target, "verilog") == 0))
+        return usage_error("%s needs --target verilog", o->report ? "--report" : "--fpga");
+    if (o->report && (o->check || o->run || o->emit != EMIT_NONE))
+        return usage_error("%s", "--report runs on the written design: not with --check, --run "
+                                 "or --emit");
+    if (o->fpga && !o->report)
+        return usage_error("%s", "--fpga chooses the part for --report area|timing");
+    const BackendPart *p = backend_fpga_part(o->fpga ? o->fpga : "hx8k");
+    if ((o->report & BR_TIMING) && !p->nextpnr)
+        return usage_error("--report timing places and routes with nextpnr-ice40: choose an "
+                           "iCE40 part (hx1k, hx8k, up5k), not '%s'",
+                           p->name);
+    return 0;
+}
+
 /* Options that take a value accept both "--opt VALUE" and "--opt=VALUE". */
 static const char *value(int argc, char **argv, int *i, const char *name)
 {
@@ -134,9 +186,9 @@ static const char *value(int argc, char **argv, int *i, const char *name)
 static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool *matched)
 {
     static const char *const names[] = {
-            "-o",          "--target", "--weights", "--quant",        "--network", "--run",
-            "--calibrate", "--stdlib", "--emit",    "--diag-format",  "--color",   "--run-ideal",
-            "--cpu",       "--kernel", "--fold",    "--target-cycles"};
+            "-o",          "--target", "--weights", "--quant",         "--network", "--run",
+            "--calibrate", "--stdlib", "--emit",    "--diag-format",   "--color",   "--run-ideal",
+            "--cpu",       "--kernel", "--fold",    "--target-cycles", "--report",  "--fpga"};
     *matched = false;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         const char *v = value(argc, argv, i, names[k]);
@@ -179,6 +231,8 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
                 return usage_error("--target-cycles needs a positive number of cycles, not '%s'",
                                    v);
             o->target_cycles = v;
+        } else if (k == 16 || k == 17) {
+            return parse_report(o, k == 16, v);
         } else if (k == 9) {
             if (strcmp(v, "plain") && strcmp(v, "human"))
                 return usage_error("--diag-format is 'human' or 'plain', not '%s'", v);
@@ -217,6 +271,7 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
+            fputs(usage_targets, stdout);
             return print_and_exit();
         } else if (strcmp(a, "--version") == 0) {
             char llvm[32];
@@ -249,7 +304,7 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
         return usage_error("%s", "no input file");
     if (o->target && !backend_find(o->target))
         return usage_error("unknown --target '%s' (cpu, verilog)", o->target);
-    return 0;
+    return check_report(o);
 }
 
 int main(int argc, char **argv)

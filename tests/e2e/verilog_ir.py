@@ -9,6 +9,8 @@
 #   c:O:K:k:s:p          conv unit (kernel k, stride s, pad p), 1 weight plane unless K > 1
 #   m:k:s                bit max-pool;  f  flatten
 #   end:fcomb | end:icomb | end:dequant   what the last unit gives (default fcomb)
+#   end:fcomb2 | end:argmax | end:argmaxf  fcomb with a bias of quarters (exact in integers),
+#                        the same + argmax, a float bias + argmax (not exact: refused)
 import math, random, sys
 
 seed, spec = int(sys.argv[1]), sys.argv[2]
@@ -111,10 +113,14 @@ for ui, w in enumerate(units):
         widths = bits_const(name + '.w', O, wshape, K, fr)
         P = K * kx
         lines.append('%%%s.pop : i32[%s] = %s' % (name, ', '.join(map(str, [P] + out_shape)), op))
-        if last and end == 'fcomb':
+        if last and end in ('fcomb', 'fcomb2', 'argmax', 'argmaxf'):
             const(name + '.alpha', 'f32', [1, K], [round(0.5 ** m, 3) for m in range(K)])
-            const(name + '.bias', 'f32', [O], [round(R.uniform(-1, 1), 3) for _ in range(O)])
+            dyadic = end in ('fcomb2', 'argmax')  # bias k/8: an exact integer accumulator
+            const(name + '.bias', 'f32', [O], [R.randint(-2, 2) / 4 if dyadic else round(R.uniform(-1, 1), 3) for _ in range(O)])
             lines.append('%%%s : f32[%s] = fcomb %%%s.pop, %%%s, @%s.alpha, @%s.bias' % (name, ', '.join(map(str, out_shape)), name, cur, name, name))
+            if end.startswith('argmax'):
+                lines.append('%%%s.cls : i32[] = argmax %%%s' % (name, name))
+                name += '.cls'
             lines.append('output %%%s' % name)
             break
         rows = O if R.random() < .5 else 1
