@@ -35,10 +35,14 @@ LLVMValueRef g_alloc(G *g, uint64_t bytes)
     return LLVMBuildGEP2(g->eb, g->i8, g->ws, &idx, 1, "slot");
 }
 
-static LLVMValueRef global_data(G *g, const char *name, LLVMTypeRef et, LLVMValueRef *elems,
-                                uint64_t n)
+/* A private constant holding `bytes` bytes of data as they are in memory (weights,
+ * thresholds, packed planes: x86 is little-endian, like the target). One
+ * ConstantDataArray made from the bytes directly: creating an LLVM constant per element
+ * took most of the code generation time of a 10^7-weight network. Users index it with
+ * their own element type (pointers are opaque). */
+static LLVMValueRef const_bytes(G *g, const char *name, const void *data, uint64_t bytes)
 {
-    LLVMValueRef init = LLVMConstArray2(et, elems, n);
+    LLVMValueRef init = LLVMConstStringInContext2(g->C, bytes ? data : "", (size_t)bytes, 1);
     LLVMValueRef gv = LLVMAddGlobal(g->M, LLVMTypeOf(init), name);
     LLVMSetInitializer(gv, init);
     LLVMSetGlobalConstant(gv, 1);
@@ -48,47 +52,19 @@ static LLVMValueRef global_data(G *g, const char *name, LLVMTypeRef et, LLVMValu
     return gv;
 }
 
-/* A private constant array of n elements made by elem(data, k). */
-static LLVMValueRef const_array(G *g, const char *name, LLVMTypeRef et, const void *data,
-                                uint64_t n, LLVMValueRef (*elem)(G *, const void *, uint64_t))
-{
-    LLVMValueRef *e = malloc((n ? n : 1) * sizeof *e);
-    HB_CHECK(e, "out of memory");
-    for (uint64_t k = 0; k < n; k++)
-        e[k] = elem(g, data, k);
-    LLVMValueRef gv = global_data(g, name, et, e, n);
-    free(e);
-    return gv;
-}
-
-static LLVMValueRef word_at(G *g, const void *d, uint64_t k)
-{
-    return LLVMConstInt(g->i64, ((const uint64_t *)d)[k], 0);
-}
-
-static LLVMValueRef int_at(G *g, const void *d, uint64_t k)
-{
-    return g_i32(g, ((const int32_t *)d)[k]);
-}
-
-static LLVMValueRef float_at(G *g, const void *d, uint64_t k)
-{
-    return LLVMConstReal(g->f32, (double)((const float *)d)[k]);
-}
-
 LLVMValueRef g_words(G *g, const char *name, const uint64_t *w, uint64_t n)
 {
-    return const_array(g, name, g->i64, w, n, word_at);
+    return const_bytes(g, name, w, n * sizeof *w);
 }
 
 LLVMValueRef g_ints(G *g, const char *name, const int32_t *v, uint64_t n)
 {
-    return const_array(g, name, g->i32, v, n, int_at);
+    return const_bytes(g, name, v, n * sizeof *v);
 }
 
 static LLVMValueRef g_floats(G *g, const char *name, const float *v, uint64_t n)
 {
-    return const_array(g, name, g->f32, v, n, float_at);
+    return const_bytes(g, name, v, n * sizeof *v);
 }
 
 LLVMValueRef g_const(G *g, uint32_t k)
