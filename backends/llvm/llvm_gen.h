@@ -57,7 +57,7 @@ typedef struct G {
     LLVMValueRef ex;  // the current example within the block, or NULL
     LLVMValueRef par; // the runtime context when an op may split its work across threads
     struct GBase *base;
-    Int8Plan **int8;  // per instruction: the bpop layers run as int8 kernels (llvm_cost.c)
+    Int8Plan **int8; // per instruction: the bpop layers run as int8 kernels (llvm_cost.c)
 } G;
 
 /* Copy 0 of a value and the byte distance between the copies of its p, w, beta. */
