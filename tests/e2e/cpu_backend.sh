@@ -16,33 +16,8 @@ rm -rf "$s" && mkdir -p "$s"
 cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
 pass=0
 
-# Compare two --run style outputs: integers exactly, floats within 1e-5 relative.
-same() {
-    paste -d '\n' "$1" "$2" | awk '
-        NR % 2 == 1 { n = split($0, a, " "); next }
-        { m = split($0, b, " "); if (m != n) { print "FAIL: line " NR/2 ": " n " vs " m " values"; bad = 1; exit 1 }
-          for (i = 1; i <= n; i++) {
-              if (a[i] ~ /^-?[0-9]+$/ && b[i] ~ /^-?[0-9]+$/) { if (a[i] != b[i]) { print "FAIL: line " NR/2 " int " a[i] " vs " b[i]; bad = 1 } ; continue }
-              d = a[i] - b[i]; if (d < 0) d = -d; x = a[i] < 0 ? -a[i] : a[i]; y = b[i] < 0 ? -b[i] : b[i]
-              if (y > x) x = y
-              if (d > 1e-5 * x) { print "FAIL: line " NR/2 " value " i ": " a[i] " vs " b[i]; bad = 1 } } }
-        END { exit bad }' || return 1
-    test "$(wc -l < "$1")" -eq "$(wc -l < "$2")"
-}
-
-# outspec LIB.h NAME: the runner's per-output "ELEMS" or "ELEMSi" arguments.
-outspec() {
-    local n k=0 spec=""
-    n=$(sed -n "s/^#define $2_N_OUTPUTS \([0-9]*\)/\1/p" "$1")
-    while [ "$k" -lt "$n" ]; do
-        e=$(sed -n "s/^#define $2_OUT${k}_ELEMS \([0-9]*\)/\1/p" "$1")
-        i=$(sed -n "s/^#define $2_OUT${k}_INT32 \([0-9]*\)/\1/p" "$1")
-        [ "$i" = 1 ] && e="${e}i"
-        spec="$spec $e"
-        k=$((k + 1))
-    done
-    echo "$spec"
-}
+# same A B, outspec LIB.h NAME: the shared comparison helpers.
+. "$here/cpu/compare.sh"
 
 # check SRC NAME IN.npy [hbnnc args...]: every tier, -O0/-O3, batch 1/7, 1/2 threads.
 check() {
