@@ -719,29 +719,35 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
     k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
 }
 
-/* The width of each output channel when every channel has one (a `group channel`
- * layer: each row's masks are full or empty), else NULL. Only for an unmasked input and
- * one convolution group. */
-static int *channel_widths(G *g, const IrConst *c, const Kern *k)
+/* wid[r] = the width of weight row r (`per` elements) when every row has one (a `group
+ * channel` layer: each row's masks are full or empty); false if some row has not. */
+bool bpop_row_widths(const IrConst *c, int64_t per, int *wid)
 {
-    const BGeo *b = k->b;
-    if (!c->masks || k->xm || b->G != 1)
-        return NULL;
-    int64_t rows = c->type.d[0], per = b->cg * b->T;
-    int *wid = arena_alloc(&g->cx->arena, (size_t)rows * sizeof *wid);
+    int64_t rows = c->type.d[0];
     for (int64_t r = 0; r < rows; r++) {
         wid[r] = 0;
-        for (int m = 0; m < b->kw_planes; m++) {
+        for (int m = 0; m < c->type.bits; m++) {
             const uint64_t *mk = c->masks + ((uint64_t)m * (uint64_t)rows + (uint64_t)r) * c->wpr;
             int64_t n = 0;
             for (uint64_t j = 0; j < c->wpr; j++)
                 n += __builtin_popcountll(mk[j]);
             if (n != 0 && n != per)
-                return NULL;
+                return false;
             wid[r] += n == per;
         }
     }
-    return wid;
+    return true;
+}
+
+/* The channels' widths of a `group channel` layer with an unmasked input and one
+ * convolution group, else NULL. */
+static int *channel_widths(G *g, const IrConst *c, const Kern *k)
+{
+    const BGeo *b = k->b;
+    if (!c->masks || k->xm || b->G != 1)
+        return NULL;
+    int *wid = arena_alloc(&g->cx->arena, (size_t)c->type.d[0] * sizeof *wid);
+    return bpop_row_widths(c, b->cg * b->T, wid) ? wid : NULL;
 }
 
 /* Generate the layer's kernel; a `group channel` layer gets one unmasked kernel per

@@ -212,8 +212,20 @@ static void estimate(const IrModule *m, const IrInst *in, const CpuIsa *s, Kerne
     double kbits = (double)(T * ((cg + 63) / 64 * 64)), kint8 = (double)(T * ((cg + 3) / 4 * 4));
     double mask = xt->masked ? 2.3 : w->masks ? 1.25 : 1.0;
     k->macs = (double)(O * T * cg * pix);
-    k->cost_bitserial = (double)ng * (double)((og + 7) / 8 * 8) * (double)pix * kbits * P * mask /
-                        binops_per_cycle(s);
+    double rows = (double)((og + 7) / 8 * 8) * P; // 8-channel blocks x plane pairs
+    int *wid = w->masks && !xt->masked && ng == 1 ? malloc((size_t)O * sizeof *wid) : NULL;
+    if (wid && bpop_row_widths(w, T * cg, wid)) { // group channel: a kernel per width
+        rows = 0;
+        for (int b = 1; b <= w->type.bits; b++) {
+            int64_t n = 0;
+            for (int64_t o = 0; o < O; o++)
+                n += wid[o] == b;
+            rows += (double)((n + 7) / 8 * 8 * b * k->abits);
+        }
+        mask = 1.0;
+    }
+    free(wid);
+    k->cost_bitserial = (double)ng * rows * (double)pix * kbits * mask / binops_per_cycle(s);
     k->cost_int8 = (double)ng * (double)((og + 15) / 16 * 16) * (double)pix * kint8 /
                    int8_macs_per_cycle(s);
 }
