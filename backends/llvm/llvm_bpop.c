@@ -707,6 +707,11 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
                 .nomask = !xt->masked && !c->masks,
                 .P = b->kw_planes * b->kx,
                 .bytes = g->tier == TIER_AVX2 || g->tier == TIER_AVX512BW};
+    k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
+    if (xwords == 0) { // packed by its producer (g_plan_packed); no column is outside
+        k->xp = g_arg(g, 0)->p;
+        return;
+    }
     // the input words and one zero column (read by columns outside the input)
     k->zcol = (int64_t)xwords;
     uint64_t bytes = 8 * (xwords + (uint64_t)(b->kx * b->CW));
@@ -716,7 +721,6 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
     g_memset0(g, zp, (uint64_t)(8 * b->kx * b->CW));
     if (k->xm)
         g_memset0(g, g_gep(g, g->i64, k->xm, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
-    k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
 }
 
 /* wid[r] = the width of weight row r (`per` elements) when every row has one (a `group
@@ -826,15 +830,18 @@ void gen_bpop_dense(G *g)
     g_alloc_value(g, g_out(g), g_outt(g));
     Kern k;
     int64_t colw = xt->bits * ((N + 63) / 64);
-    kern_init(g, &k, &b, (uint64_t)(g->nbmax * colw));
+    bool packed = g_plan_packed(g, g->in->args[0].id) != 0; // its producer packed it
+    kern_init(g, &k, &b, packed ? 0 : (uint64_t)(g->nbmax * colw));
     LLVMValueRef nb = g->ex ? g_i64(g, 1) : g->nb;
-    GLoop le;
-    LLVMValueRef e = g_loop_begin(g, &le, nb, "pe");
-    GVal x = g->ex ? *g_arg(g, 0) : g_at(g, g->in->args[0].id, e);
-    LLVMValueRef off = g_mulk(g, e, colw);
-    pack_input(g, &b, &x, xt, g_gep(g, g->i64, k.xp, off),
-               k.xm ? g_gep(g, g->i64, k.xm, off) : NULL);
-    g_loop_end(g, &le);
+    if (!packed) {
+        GLoop le;
+        LLVMValueRef e = g_loop_begin(g, &le, nb, "pe");
+        GVal x = g->ex ? *g_arg(g, 0) : g_at(g, g->in->args[0].id, e);
+        LLVMValueRef off = g_mulk(g, e, colw);
+        pack_input(g, &b, &x, xt, g_gep(g, g->i64, k.xp, off),
+                   k.xm ? g_gep(g, g->i64, k.xm, off) : NULL);
+        g_loop_end(g, &le);
+    }
     k.W = k.OW = nb;
     k.out = g_out(g)->p;
     k.ocol = (int64_t)g->base[g->in->result].sp / 4;
