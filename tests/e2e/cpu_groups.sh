@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # cpu_groups.sh HBNNC SCRATCH: `group channel` layers in the CPU backend (issue 10): one
-# unmasked kernel per channel width. Random IR networks (cpu/group_nets.py: conv and dense,
-# channels per width not multiples of 8, widths with no channel, 1- and 2-plane inputs)
-# and the digits study's group-channel MLP and CNN, compiled for every tier (--cpu
-# x86-64-v2, v3, v4, native) must equal `hbnnc --run` bit for bit (batch 1 and 7, 1 and 2
-# threads; -O0 once). Then the generated code has one kernel per width present and no
-# mask words for those layers, while an element-group layer keeps its masked kernel.
+# unmasked kernel per channel width; and binarize-and-pack fused into the producer (a sign
+# or threshold read only by bit-serial bpop_dense ops writes their packed words). Random IR
+# networks (cpu/group_nets.py: conv and dense, channels per width not multiples of 8,
+# widths with no channel, 1- and 2-plane inputs, signs of N % 64 != 0 floats read by two
+# bpops or also dequantized, a 2-plane threshold) and the digits study's group-channel MLP
+# and CNN, compiled for every tier (--cpu x86-64-v2, v3, v4, native) must equal `hbnnc
+# --run` bit for bit (batch 1 and 7, 1 and 2 threads; -O0 once). Then the generated code
+# has one kernel per width present and no mask words for those layers, while an
+# element-group layer keeps its masked kernel; and the fused signs pack in the producer.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -76,5 +79,20 @@ grep -q 'llvm.masked.scatter' "$s/nw.ll" || { echo "FAIL: no scatter of pair sum
 "$hbnnc" "$st/cnn_b1.4.hb" -O0 --emit llvm -o "$s/el.ll"
 [ "$(kernels "$s/el.ll" | grep -c '\.w')" = 0 ] || { echo "FAIL: element groups split"; exit 1; }
 grep -q '@km\.' "$s/el.ll" || { echo "FAIL: element groups without masks"; exit 1; }
+pass=$((pass + 1))
+
+# Binarize-and-pack: d_sign_tail's sign (read by two bpop_dense) and threshold (read by one)
+# are packed by their producers: the sign as 64-float vectors, no bpop has a packing loop
+# ("pe" blocks at -O0). In d_sign_out a dequant also reads the sign: both its bpops pack.
+for n in d_sign_tail d_sign_out; do
+    "$hbnnc" "$s/$n.ir" -O0 --kernel bitserial --emit llvm -o "$s/$n.ll"
+done
+grep -q 'masked.load.v64f32' "$s/d_sign_tail.ll" || { echo "FAIL: the sign does not pack"; exit 1; }
+[ "$(grep -cE '^pe[0-9]*:' "$s/d_sign_tail.ll")" = 0 ] || { echo "FAIL: a bpop packs again"; exit 1; }
+[ "$(grep -cE '^pe[0-9]*:' "$s/d_sign_out.ll")" = 2 ] || { echo "FAIL: d_sign_out packing"; exit 1; }
+if grep -q 'masked.load.v64f32' "$s/d_sign_out.ll"; then
+    echo "FAIL: a dequantized sign was packed"
+    exit 1
+fi
 pass=$((pass + 1))
 echo "cpu_groups: $pass passed, 0 failed"

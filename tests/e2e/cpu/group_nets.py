@@ -3,8 +3,11 @@
 channel has one width; tests/e2e/cpu_groups.sh). Each network is input -> static quant
 (Kx planes) -> bpop_conv2d (masked weights, one width per row, counts per width given, in
 shuffled order) -> icomb -> threshold -> flatten -> bpop_dense (also one width per row) ->
-icomb, both icomb results as outputs. Writes NAME.ir and NAME.npy (float32 [7, C, H, W])
-per network and prints the names. Standard library only."""
+icomb, both icomb results as outputs. Dense networks (dense_net) test the producers that
+pack for a bpop_dense (sign of a float with N not a multiple of 64, read by two bpops; a
+2-plane threshold; a sign that a dequant also reads and so stays unpacked). Writes NAME.ir and
+NAME.npy (float32 [7, input shape]) per network and prints the names. Standard library
+only."""
 import random
 import struct
 import sys
@@ -88,9 +91,42 @@ def net(name, C, H, W, k, stride, pad, kx, kw, counts, kw2, counts2):
     print(name)
 
 
+def dense_net(name, N, O, O2, kw2, counts, out_sign):
+    rw = widths_of(counts)
+    wt, cnt = weights("w", [O, N], N, 3, rw)
+    ct, bound = coefs("c", 3, 1, cnt)
+    w2t, cnt2 = weights("w2", [O2, O], O, kw2, widths_of([0] * (kw2 - 1) + [O2]))
+    c2t, bound2 = coefs("c2", kw2, 2, cnt2)
+    thr = []
+    for _ in range(O):
+        t = R.randint(-20, 20)
+        thr += [t, t - R.randint(1, 30), t + R.randint(1, 30)]
+    ir = ("hbir 1 network %s\n\n" % name +
+          "%%x : f32[%d] = input index=0\n" % N +
+          "%%s : bits<1,unit>[%d] = sign %%x\n" % N +
+          "%%p : i32[3, %d] = bpop_dense %%s, @w\n" % O +
+          "%%p3 : i32[3, %d] = bpop_dense %%s, @w\n" % O +
+          ("%%sd : f32[%d] = dequant %%s\n" % N if out_sign else "") +
+          "%%a : i32[%d] = icomb %%p, @c shift=0 bound=%d\n" % (O, bound) +
+          "%%t : bits<2,static @b2>[%d] = threshold %%a, @n, @h\n" % O +
+          "%%p2 : i32[%d, %d] = bpop_dense %%t, @w2\n" % (2 * kw2, O2) +
+          "%%a2 : i32[%d] = icomb %%p2, @c2 shift=0 bound=%d\n" % (O2, bound2) +
+          "output %a\noutput %a2\noutput %p3\n" + ("output %sd\n" if out_sign else "") + "\n" +
+          "const @b2 : f32[2] = { 0.5 0.25 }\n" + wt + ct + w2t + c2t +
+          "const @n : i32[%d] = { %s }\n" % (O, " ".join(str(R.randint(0, 1)) for _ in range(O))) +
+          "const @h : i32[%d, 3] = { %s }\n" % (O, " ".join(map(str, thr))))
+    with open("%s/%s.ir" % (out, name), "w") as f:
+        f.write(ir)
+    npy("%s/%s.npy" % (out, name), (7, N), [R.uniform(-1, 1) for _ in range(7 * N)])
+    print(name)
+
+
 # name, C, H, W, k, stride, pad, Kx, Kw, channels per width, Kw2, dense channels per width
 net("g70_20_10", 16, 9, 11, 3, 1, 1, 1, 3, [14, 4, 2], 3, [7, 2, 1])
 net("g_nowidth2", 70, 6, 7, 3, 2, 1, 1, 3, [11, 0, 5], 3, [0, 9, 3])
 net("g_a2", 9, 8, 8, 3, 1, 0, 2, 3, [3, 9, 1], 2, [5, 4])
 net("g_1x1", 130, 3, 5, 1, 1, 0, 1, 2, [0, 17], 3, [13, 0, 0])
 net("g_wide", 64, 5, 5, 3, 1, 1, 1, 3, [23, 8, 9], 2, [17, 8])
+# name, N, O, O2, Kw2, channels per width of the first layer, sign also dequantized
+dense_net("d_sign_tail", 100, 21, 9, 2, [15, 4, 2], False)
+dense_net("d_sign_out", 200, 13, 5, 1, [3, 3, 7], True)
