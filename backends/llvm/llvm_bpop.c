@@ -279,9 +279,10 @@ typedef struct Kern {
     int64_t ocol, os, ps; // output element strides: column, output channel, pair
     LLVMValueRef out;     // i32 output (pair sums)
     /* A channel group's kernel: lane l of block ob is output channel chan[8 ob + l]
-     * (i64 table), and the pairs P .. Pall - 1 (weight planes it does not have) are 0. */
+     * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
+     * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive). */
     LLVMValueRef chan;
-    int Pall;
+    int *wid;   // a group channel layer: each output channel's width (else NULL)
     bool bytes; // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
     int flush;  // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
     // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
@@ -474,8 +475,8 @@ static void scatter_lanes(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef *id
     *on = LLVMBuildICmp(B, LLVMIntSLT, lane, splat(g, k, g_i64(g, k->b->og)), "");
 }
 
-/* Column e of a channel group's tile: S = valid - 2 acc for its pairs, 0 for the pairs
- * of the planes its channels do not have, scattered to the channels' positions. */
+/* Column e of a channel group's tile: S = valid - 2 acc for its pairs, scattered to the
+ * channels' positions (the pairs of planes its channels lack are never written: 0). */
 static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueRef idx,
                         LLVMValueRef on)
 {
@@ -484,12 +485,10 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
     unsigned id = LLVMLookupIntrinsicID("llvm.masked.scatter", 19);
     LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, ov, 2);
     LLVMValueRef valid = splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], ""));
-    for (int p = 0; p < k->Pall; p++) {
-        LLVMValueRef S = LLVMConstNull(v8i32);
-        if (p < k->P) {
-            LLVMValueRef a = ld(g, k->v8, k->acc[p * k->E + e]);
-            S = LLVMBuildTrunc(B, LLVMBuildSub(B, valid, LLVMBuildAdd(B, a, a, ""), ""), v8i32, "");
-        }
+    for (int p = 0; p < k->P; p++) {
+        LLVMValueRef a = ld(g, k->v8, k->acc[p * k->E + e]);
+        LLVMValueRef S =
+                LLVMBuildTrunc(B, LLVMBuildSub(B, valid, LLVMBuildAdd(B, a, a, ""), ""), v8i32, "");
         LLVMValueRef base = g_gep(g, g->i32, k->out, g_addk(g, pos, p * k->ps));
         LLVMValueRef at = LLVMBuildGEP2(B, g->i32, base, &idx, 1, "");
         LLVMValueRef a[] = {S, at, g_i32(g, 4), on};
@@ -691,38 +690,6 @@ static int tile_cols(const Kern *k, bool masked_x, int64_t cols)
     return (int)((cols + nt - 1) / nt);
 }
 
-static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
-{
-    const IrType *xt = g_argt(g, 0);
-    const IrConst *c = g_argc(g, 1);
-    b->T = b->kh * b->kw;
-    b->CW = (b->cg + 63) / 64;
-    b->OB = (b->og + LANES - 1) / LANES;
-    b->kw_planes = c->type.bits;
-    b->kx = xt->bits;
-    *k = (Kern){.b = b,
-                .tier = g->tier,
-                .v8 = LLVMVectorType(g->i64, LANES),
-                .v64b = LLVMVectorType(g->i8, 64),
-                .nomask = !xt->masked && !c->masks,
-                .P = b->kw_planes * b->kx,
-                .bytes = g->tier == TIER_AVX2 || g->tier == TIER_AVX512BW};
-    k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
-    if (xwords == 0) { // packed by its producer (g_plan_packed); no column is outside
-        k->xp = g_arg(g, 0)->p;
-        return;
-    }
-    // the input words and one zero column (read by columns outside the input)
-    k->zcol = (int64_t)xwords;
-    uint64_t bytes = 8 * (xwords + (uint64_t)(b->kx * b->CW));
-    k->xp = g_alloc(g, bytes);
-    k->xm = xt->masked ? g_alloc(g, bytes) : NULL;
-    LLVMValueRef zp = g_gep(g, g->i64, k->xp, g_i64(g, k->zcol));
-    g_memset0(g, zp, (uint64_t)(8 * b->kx * b->CW));
-    if (k->xm)
-        g_memset0(g, g_gep(g, g->i64, k->xm, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
-}
-
 /* wid[r] = the width of weight row r (`per` elements) when every row has one (a `group
  * channel` layer: each row's masks are full or empty); false if some row has not. */
 bool bpop_row_widths(const IrConst *c, int64_t per, int *wid)
@@ -745,13 +712,48 @@ bool bpop_row_widths(const IrConst *c, int64_t per, int *wid)
 
 /* The channels' widths of a `group channel` layer with an unmasked input and one
  * convolution group, else NULL. */
-static int *channel_widths(G *g, const IrConst *c, const Kern *k)
+static int *channel_widths(G *g, const IrConst *c, const BGeo *b)
 {
-    const BGeo *b = k->b;
-    if (!c->masks || k->xm || b->G != 1)
+    if (!c->masks || g_argt(g, 0)->masked || b->G != 1)
         return NULL;
     int *wid = arena_alloc(&g->cx->arena, (size_t)c->type.d[0] * sizeof *wid);
     return bpop_row_widths(c, b->cg * b->T, wid) ? wid : NULL;
+}
+
+static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
+{
+    const IrType *xt = g_argt(g, 0);
+    const IrConst *c = g_argc(g, 1);
+    b->T = b->kh * b->kw;
+    b->CW = (b->cg + 63) / 64;
+    b->OB = (b->og + LANES - 1) / LANES;
+    b->kw_planes = c->type.bits;
+    b->kx = xt->bits;
+    *k = (Kern){.b = b,
+                .tier = g->tier,
+                .v8 = LLVMVectorType(g->i64, LANES),
+                .v64b = LLVMVectorType(g->i8, 64),
+                .nomask = !xt->masked && !c->masks,
+                .P = b->kw_planes * b->kx,
+                .bytes = g->tier == TIER_AVX2 || g->tier == TIER_AVX512BW};
+    k->wid = channel_widths(g, c, b);
+    if (k->wid) // the pair sums its kernels do not write must stay 0
+        g_plan_exclusive(g, g->in->result);
+    g_alloc_value(g, g_out(g), g_outt(g));
+    k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
+    if (xwords == 0) { // packed by its producer (g_plan_packed); no column is outside
+        k->xp = g_arg(g, 0)->p;
+        return;
+    }
+    // the input words and one zero column (read by columns outside the input)
+    k->zcol = (int64_t)xwords;
+    uint64_t bytes = 8 * (xwords + (uint64_t)(b->kx * b->CW));
+    k->xp = g_alloc(g, bytes);
+    k->xm = xt->masked ? g_alloc(g, bytes) : NULL;
+    LLVMValueRef zp = g_gep(g, g->i64, k->xp, g_i64(g, k->zcol));
+    g_memset0(g, zp, (uint64_t)(8 * b->kx * b->CW));
+    if (k->xm)
+        g_memset0(g, g_gep(g, g->i64, k->xm, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
 }
 
 /* Generate the layer's kernel; a `group channel` layer gets one unmasked kernel per
@@ -760,7 +762,7 @@ static int *channel_widths(G *g, const IrConst *c, const Kern *k)
 static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
 {
     const IrConst *c = g_argc(g, 1);
-    int *wid = channel_widths(g, c, k);
+    int *wid = k->wid;
     if (!wid) {
         k->w = repack(g, c, k->b, !k->nomask);
         k->E = tile_cols(k, k->xm != NULL, cols);
@@ -787,7 +789,6 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
         gk.b = &gb;
         gk.nomask = true;
         gk.P = w * gb.kx;
-        gk.Pall = k->P;
         gk.w = repack(g, c, &gb, false);
         memset(chan, 0, (size_t)(O + LANES) * 8);
         for (int64_t i = 0; i < n; i++)
@@ -827,7 +828,6 @@ void gen_bpop_dense(G *g)
               .dh = 1,
               .dw = 1};
     const IrType *xt = g_argt(g, 0);
-    g_alloc_value(g, g_out(g), g_outt(g));
     Kern k;
     int64_t colw = xt->bits * ((N + 63) / 64);
     bool packed = g_plan_packed(g, g->in->args[0].id) != 0; // its producer packed it
@@ -875,7 +875,6 @@ void gen_bpop_conv2d(G *g)
               .pt = w.pt,
               .pl = w.pl};
     const IrType *xt = g_argt(g, 0);
-    g_alloc_value(g, g_out(g), g_outt(g));
     Kern k;
     int64_t CW = (b.cg + 63) / 64;
     kern_init(g, &k, &b, (uint64_t)(b.G * b.H * b.W * xt->bits * CW));

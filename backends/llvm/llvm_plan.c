@@ -24,6 +24,7 @@ struct GPlan {
     Region *free; // sorted by offset, coalesced
     uint32_t nfree, capfree;
     uint64_t *packed; // per root: words per example when stored packed (g_plan_packed)
+    bool *excl;       // per root: a region of its own, zeroed once (g_plan_exclusive)
 };
 
 static void *grow(void *p, uint32_t *cap, size_t size)
@@ -100,7 +101,8 @@ void g_plan_begin(G *g)
     for (uint32_t k = 0; k < m->outputs.len; k++)
         p->last[p->root[m->outputs.data[k]]] = UINT32_MAX;
     p->packed = calloc(nv, sizeof *p->packed);
-    HB_CHECK(p->packed, "out of memory");
+    p->excl = calloc(nv, sizeof *p->excl);
+    HB_CHECK(p->packed && p->excl, "out of memory");
     plan_packed(g, p);
     g->plan = p;
 }
@@ -111,17 +113,24 @@ void g_plan_end(G *g)
     free(p->root);
     free(p->last);
     free(p->packed);
+    free(p->excl);
     free(p->live);
     free(p->free);
     free(p);
     g->plan = NULL;
 }
 
+void g_plan_exclusive(G *g, uint32_t v)
+{
+    g->plan->excl[g->plan->root[v]] = true;
+}
+
 uint64_t g_plan_place(G *g, uint64_t bytes)
 {
     GPlan *p = g->plan;
     uint64_t size = bytes ? (bytes + 63) / 64 * 64 : 64, off = UINT64_MAX;
-    for (uint32_t k = 0; k < p->nfree && off == UINT64_MAX; k++) {
+    bool excl = g->owner != UINT32_MAX && p->excl[p->root[g->owner]];
+    for (uint32_t k = 0; k < p->nfree && off == UINT64_MAX && !excl; k++) {
         if (p->free[k].size < size)
             continue;
         off = p->free[k].off;
@@ -175,6 +184,8 @@ void g_plan_after(G *g, uint32_t k)
     uint32_t kept = 0;
     for (uint32_t i = 0; i < p->nlive; i++) {
         Region r = p->live[i];
+        if (r.owner != UINT32_MAX && p->excl[r.owner])
+            continue; // never shared: what the workspace's zeroing left stays
         if (r.owner == UINT32_MAX || p->last[r.owner] <= k)
             release(p, r);
         else
