@@ -486,9 +486,9 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
     LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, ov, 2);
     LLVMValueRef valid = splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], ""));
     for (int p = 0; p < k->P; p++) {
-        LLVMValueRef a = ld(g, k->v8, k->acc[p * k->E + e]);
+        LLVMValueRef s = ld(g, k->v8, k->acc[p * k->E + e]);
         LLVMValueRef S =
-                LLVMBuildTrunc(B, LLVMBuildSub(B, valid, LLVMBuildAdd(B, a, a, ""), ""), v8i32, "");
+                LLVMBuildTrunc(B, LLVMBuildSub(B, valid, LLVMBuildAdd(B, s, s, ""), ""), v8i32, "");
         LLVMValueRef base = g_gep(g, g->i32, k->out, g_addk(g, pos, p * k->ps));
         LLVMValueRef at = LLVMBuildGEP2(B, g->i32, base, &idx, 1, "");
         LLVMValueRef a[] = {S, at, g_i32(g, 4), on};
