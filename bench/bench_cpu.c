@@ -15,7 +15,8 @@
  *    element, one masked kernel; `c`, per output channel, one kernel per width), with
  *    their layer and bpop times over the same shape's W1A1 (xW1A1).
  * Run by hand (see bench/README.md):
- *   ./build/bench/bench_cpu [threads]          (taskset -c N to pin one thread) */
+ *   ./build/bench/bench_cpu [threads [shape]]  (taskset -c N to pin one thread; shape:
+ *                                              only the labels containing it, e.g. dense) */
 #define _DEFAULT_SOURCE // mkstemps, setenv
 #include <dlfcn.h>
 #include <immintrin.h>
@@ -396,6 +397,8 @@ static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_
                       int batch)
 {
     static const int wa[][3] = {{1, 1, 0}, {1, 2, 0}, {2, 2, 0}, {3, 3, 0}, {3, 1, 1}, {3, 1, 2}};
+    if (bn->only && !strstr(label, bn->only))
+        return;
     bn->w1a1[0] = bn->w1a1[1] = 0;
     for (int i = 0; i < 6; i++)
         run_case(bn, label, C, H, O, k, batch, wa[i][0], wa[i][1], i == 0, wa[i][2]);
@@ -403,7 +406,7 @@ static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_
 
 int main(int argc, char **argv)
 {
-    Bench bn = {.threads = argc > 1 ? atoi(argv[1]) : 1};
+    Bench bn = {.threads = argc > 1 ? atoi(argv[1]) : 1, .only = argc > 2 ? argv[2] : NULL};
     if (bn.threads < 1)
         bn.threads = 1;
     bn.sgemm = load_sgemm(bn.threads);
