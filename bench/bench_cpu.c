@@ -344,7 +344,8 @@ typedef struct Bench {
     int threads;
     double bound; // binops/s, best seen so far
     SgemmFn sgemm;
-    double w1a1[2]; // this shape's W1A1 layer and bpop times (s)
+    double w1a1[2];   // this shape's W1A1 layer and bpop times (s)
+    const char *only; // run only the shapes whose label contains this (NULL: all)
 } Bench;
 
 /* One case: M = O output channels, K = C k k, N = pixels * batch; mix: 70/20/10 weights
