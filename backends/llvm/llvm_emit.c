@@ -274,7 +274,6 @@ static bool link_so(HbCx *cx, const char *so, const char *name, const char *obj,
     return spawn_wait(cx, argv);
 }
 
-/* The shared library and its header: both complete, or neither. */
 /* A new empty file $TMPDIR/hbnnc-XXXXXX<suffix> (NULL after a diagnostic). */
 static char *temp_file(HbCx *cx, const char *suffix)
 {
@@ -287,15 +286,6 @@ static char *temp_file(HbCx *cx, const char *suffix)
     }
     close(fd);
     return path;
-}
-
-static bool write_file(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return false;
-    bool ok = fwrite(data, 1, n, f) == n;
-    return fclose(f) == 0 && ok;
 }
 
 /* Append the file at `path` to the stream (a library for a device / FIFO / socket). */
@@ -327,26 +317,18 @@ static bool link_into(HbCx *cx, HbOut *lib, const char *name, const char *objpat
     return ok;
 }
 
-/* The shared library and its header: both complete, or neither. */
-static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o,
-                         LLVMMemoryBufferRef obj, const char *info)
+/* The shared library and its header, from the object at `objpath`: both complete, or
+ * neither. The object is removed in every case. */
+static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o, char *objpath,
+                         const char *info)
 {
-    if (!o->runtime || access(o->runtime, R_OK) != 0) {
-        diag_file_error(cx, NULL, "cannot find the hbnnc runtime library '%s'",
-                        o->runtime ? o->runtime : "libhbnn_rt.a");
-        return false;
-    }
-    char *objpath = temp_file(cx, ".o");
-    if (!objpath)
-        return false;
-    bool ok = write_file(objpath, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
     HbOut hdr, lib;
     const char *htext = llvm_header_text(cx, m, llvm_c_name(cx, o->name), info);
-    if (!ok || !hb_out_begin(cx, &hdr, header_path(cx, o->output), false)) {
+    if (!hb_out_begin(cx, &hdr, header_path(cx, o->output), false)) {
         unlink(objpath);
         return false;
     }
-    ok = fputs(htext, hdr.f) >= 0;
+    bool ok = fputs(htext, hdr.f) >= 0;
     if (!hb_out_begin(cx, &lib, o->output, true)) {
         hb_out_end(cx, &hdr, false);
         unlink(objpath);
@@ -357,6 +339,29 @@ static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o,
     unlink(objpath);
     ok = hb_out_end(cx, &lib, ok) && ok;
     return hb_out_end(cx, &hdr, ok) && ok;
+}
+
+/* Code generation straight into a temporary object file: going through a memory
+ * buffer held the object three times over (LLVM's stream, the buffer, the file), which
+ * for a 10^7-weight network is most of the peak memory. NULL on failure. */
+static char *emit_object_file(HbCx *cx, LLVMModuleRef M, const Target *t, const BackendOptions *o)
+{
+    if (!o->runtime || access(o->runtime, R_OK) != 0) {
+        diag_file_error(cx, NULL, "cannot find the hbnnc runtime library '%s'",
+                        o->runtime ? o->runtime : "libhbnn_rt.a");
+        return NULL;
+    }
+    char *objpath = temp_file(cx, ".o");
+    if (!objpath)
+        return NULL;
+    char *err = NULL;
+    if (LLVMTargetMachineEmitToFile(t->tm, M, objpath, LLVMObjectFile, &err)) {
+        diag_file_error(cx, NULL, "internal error: LLVM code generation failed: %s", err);
+        LLVMDisposeMessage(err);
+        unlink(objpath);
+        return NULL;
+    }
+    return objpath;
 }
 
 static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Target *t)
@@ -401,14 +406,15 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
     } else if (ok && o->emit == BE_OBJ) {
         ok = emit_machine(cx, M, t, LLVMObjectFile, &buf) &&
              write_bytes(cx, o->output, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
-    } else if (ok) {
-        ok = emit_machine(cx, M, t, LLVMObjectFile, &buf) && emit_library(cx, m, o, buf, info);
     }
+    char *objpath = ok && o->emit == BE_DEFAULT ? emit_object_file(cx, M, t, o) : NULL;
     if (buf)
         LLVMDisposeMemoryBuffer(buf);
     LLVMDisposeTargetData(dl);
-    LLVMDisposeModule(M);
+    LLVMDisposeModule(M); // before linking: the linker then has the memory to itself
     LLVMContextDispose(C);
+    if (o->emit == BE_DEFAULT)
+        ok = objpath && emit_library(cx, m, o, objpath, info);
     return ok;
 }
 
