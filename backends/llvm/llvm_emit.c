@@ -253,9 +253,22 @@ static bool spawn_wait(HbCx *cx, char **argv)
     return false;
 }
 
+/* True if an executable `prog` is on PATH. */
+static bool on_path(HbCx *cx, const char *prog)
+{
+    const char *path = getenv("PATH");
+    char *dirs = arena_strdup(&cx->arena, path && *path ? path : "/usr/bin:/bin");
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save))
+        if (access(arena_printf(&cx->arena, "%s/%s", *d ? d : ".", prog), X_OK) == 0)
+            return true;
+    return false;
+}
+
 /* cc -shared -o SO OBJ RUNTIME -lm -lpthread, with the soname NAME's base name (so a
  * program linked against it records that name, not a path); CC may hold a command with
- * arguments. */
+ * arguments. Without CC, gold links when it is installed: a library is mostly one big
+ * read-only section of weights, which gold copies in half the time of GNU ld (ResNet-18:
+ * 45 MB, 0.27 s against 0.55 s of CPU). */
 static bool link_so(HbCx *cx, const char *so, const char *name, const char *obj,
                     const char *runtime)
 {
@@ -267,6 +280,8 @@ static bool link_so(HbCx *cx, const char *so, const char *name, const char *obj,
     int n = 0;
     for (char *s = strtok(words, " \t"); s && n < 50; s = strtok(NULL, " \t"))
         argv[n++] = s;
+    if (!(cc && *cc) && on_path(cx, "ld.gold"))
+        argv[n++] = "-fuse-ld=gold";
     const char *rest[] = {"-shared", soname, "-o", so, obj, runtime, "-lm", "-lpthread"};
     for (size_t k = 0; k < sizeof rest / sizeof *rest; k++)
         argv[n++] = (char *)rest[k];
