@@ -55,11 +55,18 @@ check "$st/cnn_b1.4-chan.hb" cnn "$s/img.npy"
 
 # kernels NAME.ll: the per-width kernel functions of the module, sorted.
 kernels() { grep -oE '^define internal void @bpop\.[0-9]+(\.w[0-9])?' "$1" | sed 's/.*@//' | sort; }
-# The cost model counts the group channel layer's kernels (not 3 masked planes per
-# channel): g_wide's conv is bit-serial at about 2/3 of the masked estimate.
-"$hbnnc" "$s/g_wide.ir" --explain --cpu znver5 |
-    grep -q '^  p: W3A1 masked, 5.76e+05 MACs: bit-serial 1935, int8 5400 -> bit-serial' ||
-    { echo "FAIL: the cost model does not see g_wide's channel groups"; exit 1; }
+# --explain names the channels per width, and the cost model counts the per-width kernels
+# (not 3 masked planes per channel): g_wide's conv is bit-serial at about 2/3 of the
+# masked estimate.
+"$hbnnc" "$s/g_wide.ir" --explain --cpu znver5 > "$s/ex.txt"
+grep -q '^  p: W3A1 masked, group channel 1:23 2:8 3:9, 5.76e+05 MACs: bit-serial 1935, int8 5400 -> bit-serial' "$s/ex.txt" ||
+    { echo "FAIL: --explain does not show g_wide's channel groups"; exit 1; }
+grep -q '^  p2: W2A1 masked, group channel 1:17 2:8,' "$s/ex.txt" || { echo "FAIL: p2 groups"; exit 1; }
+# An element-group layer is not called a group channel one.
+if "$hbnnc" "$st/cnn_b1.4.hb" --explain | grep -q 'group channel'; then
+    echo "FAIL: element groups shown as channel groups"
+    exit 1
+fi
 # One kernel per width present (g_nowidth2: none of width 2 in the conv, none of width 1
 # in the dense layer), and no mask words at all (-O0 keeps unused globals).
 "$hbnnc" "$s/g_nowidth2.ir" --kernel bitserial -O0 --emit llvm -o "$s/nw.ll"
