@@ -421,7 +421,8 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
             return rc;
     }
     cx_stage(cx, "lower");
-    LowerOptions lo = {.act_scales = (const float *const *)st->scales};
+    LowerOptions lo = {.act_scales = (const float *const *)st->scales,
+                       .float_pools = o->float_pools};
     st->m = lower_graph(cx, g, &lo, NULL);
     diag_flush(cx);
     if (!st->m)
