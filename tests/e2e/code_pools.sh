@@ -9,6 +9,7 @@
 #    1 and 2);
 #  - give outputs identical to the old lowering (--float-pools) where the layers after
 #    the pools are float (`*_f`): pooling codes is exactly pooling their values;
+#  - be reported by --explain (on codes, or on floats and why);
 #  - be refused by the Verilog backend, naming the pool, not turned into a wrong design.
 set -euo pipefail
 hbnnc=$1
@@ -63,6 +64,12 @@ for n in $(cat "$s/nets.txt") vl; do
     esac
     pass=$((pass + 1))
 done
+
+# --explain says where each pool runs and why.
+"$hbnnc" "$s/w1a2.hb" --explain | grep -q "^  maxpool.4  *on codes (the next layer stays on bits)"
+"$hbnnc" "$s/tie.hb" --explain | grep -q "^  maxpool.4  *on dequantized floats: two codes have the same value"
+"$hbnnc" "$s/w1a2.hb" --explain --float-pools | grep -q "^  maxpool.8  *on dequantized floats (--float-pools)"
+pass=$((pass + 1))
 
 # The Verilog backend pools one plane only: the 2-bit pool is refused by its name.
 rc=0
