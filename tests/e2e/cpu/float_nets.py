@@ -4,8 +4,11 @@ awkward shapes (tests/e2e/float_kernels.sh): channels not a multiple of 8, one o
 channel, strides, dilation, asymmetric padding, groups, depthwise, 1x1, odd dense sizes.
 Each network is input -> conv2d -> batchnorm -> relu -> flatten -> dense, with the conv2d
 and the dense results as outputs; `blocked` adds a bpop_dense (the backend then runs
-examples in blocks of 8). Weights span six decades so that any change in the order or
-precision of a sum changes result bits. Writes NAME.ir and NAME.npy (float32 [7, C, H, W])
+examples in blocks of 8). Input channel 0 is all ones and the
+weights that read it alternate +-2^50 (group 0 of the conv2d, and a second dense layer
+on the input itself): summed in the interpreter's order the big terms cancel exactly
+before the small ones arrive, in another order they swallow the small ones' low bits, so
+a change of order shows in the float result (sums in double hide most other reorderings). Writes NAME.ir and NAME.npy (float32 [7, C, H, W])
 per network and prints the names. Standard library only."""
 import random
 import struct
@@ -13,6 +16,7 @@ import sys
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
+BIG = 2.0 ** 50
 
 # name: C, H, W, O, (kh, kw), (sh, sw), (t, b, l, r), (dh, dw), groups, dense outputs
 CASES = {
@@ -67,13 +71,26 @@ def net(name, C, H, W, O, k, s, p, d, g, D):
     if name == "blocked":
         t += "%%s : bits<1,unit>[%d] = sign %%f\n%%p : i32[1, 2] = bpop_dense %%s, @w\n" % N
         t += "%%q : i32[2] = icomb %%p, @c shift=0 bound=%d\noutput %%q\n" % N
-    t += "output %a\noutput %d\n\n"
-    t += const("cw", (O, C // g, k[0], k[1]), [rnd() for _ in range(O * C // g * k[0] * k[1])])
+    t += "%%g : f32[%d] = flatten %%x\n%%e : f32[3] = dense %%g, @ew, @eb\n" % (C * H * W)
+    t += "output %a\noutput %d\noutput %e\n\n"
+    T = C // g * k[0] * k[1]
+    cw = [rnd() for _ in range(O * T)]
+    for o in range(O // g):  # group 0: the taps on input channel 0
+        sign = R.choice([1, -1])
+        for q in range(k[0] * k[1] // 2 * 2):
+            cw[o * T + q] = sign * BIG * (1 if q % 2 == 0 else -1)
+    t += const("cw", (O, C // g, k[0], k[1]), cw)
     t += const("cb", (O,), [rnd() for _ in range(O)])
     t += const("bs", (O,), [f32(R.uniform(0.5, 2)) for _ in range(O)])
     t += const("bh", (O,), [f32(R.uniform(-1, 1)) for _ in range(O)])
     t += const("dw", (D, N), [rnd() for _ in range(D * N)])
     t += const("db", (D,), [rnd() for _ in range(D)])
+    ew = [rnd() for _ in range(3 * C * H * W)]
+    for o in range(3):
+        for j in range(H * W // 2 * 2):
+            ew[o * C * H * W + j] = BIG * (1 if j % 2 == 0 else -1)
+    t += const("ew", (3, C * H * W), ew)
+    t += const("eb", (3,), [rnd() for _ in range(3)])
     if name == "blocked":
         wpr = (N + 63) // 64
         words = []
@@ -86,8 +103,10 @@ def net(name, C, H, W, O, k, s, p, d, g, D):
         t += "const @c : i32[1, 1] = {\n    1\n}\n"
     with open("%s/%s.ir" % (out, name), "w") as f:
         f.write(t)
-    npy("%s/%s.npy" % (out, name), (7, C, H, W),
-        [f32(R.uniform(-1, 1) * 10 ** R.uniform(-2, 2)) for _ in range(7 * C * H * W)])
+    x = [f32(R.uniform(-1, 1) * 10 ** R.uniform(-2, 2)) for _ in range(7 * C * H * W)]
+    for e in range(7):
+        x[e * C * H * W:e * C * H * W + H * W] = [1.0] * (H * W)
+    npy("%s/%s.npy" % (out, name), (7, C, H, W), x)
 
 
 for name, c in CASES.items():
