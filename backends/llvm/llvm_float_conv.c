@@ -196,8 +196,9 @@ static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LL
     }
 }
 
-/* The tiles in an outlined function that hbrt_par runs on ranges of units (output row,
- * kernel group, tile of channel blocks): split across the threads when they are idle. */
+/* The tiles in an outlined function that hbrt_par runs on ranges of units (kernel group
+ * and tile of channel blocks, then output row: consecutive units reuse the tile's
+ * weights from cache): split across the threads when they are idle. */
 static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
 {
     G *g = k->g;
@@ -221,8 +222,8 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
     GLoop li, lx;
     LLVMValueRef i =
             g_add(g, lo, g_loop_begin(g, &li, LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, ""), "u"));
-    LLVMValueRef oy = LLVMBuildUDiv(B, i, g_i64(g, per_row), "");
-    LLVMValueRef u = LLVMBuildURem(B, i, g_i64(g, per_row), "");
+    LLVMValueRef oy = LLVMBuildURem(B, i, g_i64(g, f->w.OH), "");
+    LLVMValueRef u = LLVMBuildUDiv(B, i, g_i64(g, f->w.OH), "");
     LLVMValueRef kg = LLVMBuildUDiv(B, u, g_i64(g, f->nrt), "");
     LLVMValueRef rt = LLVMBuildURem(B, u, g_i64(g, f->nrt), "");
     LLVMValueRef ox0 = g_mulk(g, g_loop_begin(g, &lx, g_i64(g, f->nxt), "x"), f->P);
