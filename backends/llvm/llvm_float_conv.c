@@ -43,18 +43,19 @@ static int64_t even_tile(int64_t n, int64_t max, int64_t *tiles)
     return cdiv(n, *tiles);
 }
 
-/* Register tile by tier: accumulators R*P of <8 x double> (1 zmm, 2 ymm, 4 xmm). */
+/* Register tile by tier: P pixels (at most 8, spread evenly over OW), then as many
+ * channel blocks R as the accumulator budget allows (R*P <8 x double>: 1 zmm, 2 ymm or
+ * 4 xmm each), at most MAXR; dense (one pixel) gets MAXR blocks to hide the add latency. */
 static void pick_tile(G *g, FGeo *f, bool dense)
 {
-    int64_t rmax = g->tier >= TIER_AVX512BW ? 2 : 1, pmax = g->tier >= TIER_AVX512BW ? 8 : 4;
-    if (g->tier == TIER_SCALAR)
-        pmax = 2;
-    if (dense) // one pixel: more channel blocks hide the add latency
-        rmax = g->tier >= TIER_AVX512BW ? 4 : 2, pmax = 1;
+    bool z = g->tier >= TIER_AVX512BW;
+    int64_t budget = z ? 16 : g->tier == TIER_AVX2 ? 4 : 2;
+    f->P = even_tile(f->w.OW, dense ? 1 : z ? MAXP : budget, &f->nxt);
+    int64_t rmax = dense ? MAXR : budget / f->P;
+    rmax = rmax < 1 ? 1 : rmax > MAXR ? MAXR : rmax;
     f->OB = cdiv(f->kog, LN);
     f->R = even_tile(f->OB, rmax, &f->nrt);
     f->OBp = f->nrt * f->R;
-    f->P = even_tile(f->w.OW, pmax, &f->nxt);
 }
 
 /* Zero padding is added as w * 0, exact only for finite weights: anything else takes the
