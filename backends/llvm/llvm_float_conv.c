@@ -137,6 +137,45 @@ static void fill(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd)
     g_loop_end(g, &lc);
 }
 
+static LLVMValueRef shuf(FK *k, LLVMValueRef a, LLVMValueRef b, const int *m)
+{
+    G *g = k->g;
+    LLVMValueRef e[LN];
+    for (int i = 0; i < LN; i++)
+        e[i] = g_i32(g, m[i]);
+    return LLVMBuildShuffleVector(B, a, b, LLVMConstVector(e, LN), "");
+}
+
+/* y[p] holds pixel p of 8 channels: transposed in registers (unpack, shufps and
+ * 128-bit-lane steps of the classic 8x8 transpose) to 8 pixels of each channel, stored
+ * as one vector per channel plane from element `at` on. */
+static void store_transposed(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef at)
+{
+    G *g = k->g;
+    const IrWindow *w = &k->f->w;
+    static const int lo[] = {0, 8, 1, 9, 4, 12, 5, 13}, hi[] = {2, 10, 3, 11, 6, 14, 7, 15};
+    static const int s0[] = {0, 1, 8, 9, 4, 5, 12, 13}, s1[] = {2, 3, 10, 11, 6, 7, 14, 15};
+    static const int h0[] = {0, 1, 2, 3, 8, 9, 10, 11}, h1[] = {4, 5, 6, 7, 12, 13, 14, 15};
+    LLVMValueRef t[LN], u[LN], c[LN];
+    for (int q = 0; q < 4; q++) {
+        t[2 * q] = shuf(k, y[2 * q], y[2 * q + 1], lo);
+        t[2 * q + 1] = shuf(k, y[2 * q], y[2 * q + 1], hi);
+    }
+    for (int h = 0; h < 2; h++) // rows 4h..4h+3
+        for (int q = 0; q < 2; q++) {
+            u[4 * h + 2 * q] = shuf(k, t[4 * h + q], t[4 * h + q + 2], s0);
+            u[4 * h + 2 * q + 1] = shuf(k, t[4 * h + q], t[4 * h + q + 2], s1);
+        }
+    for (int l = 0; l < 4; l++) {
+        c[l] = shuf(k, u[l], u[l + 4], h0);
+        c[l + 4] = shuf(k, u[l], u[l + 4], h1);
+    }
+    for (int l = 0; l < LN; l++) {
+        LLVMValueRef dst = g_gep(g, g->f32, out, g_addk(g, at, l * w->OH * w->OW));
+        LLVMSetAlignment(LLVMBuildStore(B, c[l], dst), 4);
+    }
+}
+
 /* One R x P tile: the tap loop, then + bias, rounded, stored lane by lane (a lane past
  * kog or a pixel past OW goes to a junk slot). */
 static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLVMValueRef kg,
@@ -176,22 +215,27 @@ static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LL
     for (int r = 0; r < f->R; r++) {
         LLVMValueRef bv = vload(k, k->bd, g_mulk(g, g_addk(g, blk0, r), LN));
         LLVMValueRef oi0 = g_mulk(g, g_addk(g, g_mulk(g, rt, f->R), r), LN);
+        LLVMValueRef y[MAXP];
         for (int p = 0; p < f->P; p++) {
-            LLVMValueRef y =
-                    LLVMBuildFAdd(B, LLVMBuildLoad2(B, k->v8d, acc[r * f->P + p], ""), bv, "");
-            y = LLVMBuildFPTrunc(B, y, k->v8f, "");
-            LLVMValueRef ox = g_addk(g, ox0, p);
-            LLVMValueRef pok = LLVMBuildICmp(B, LLVMIntSLT, ox, g_i64(g, w->OW), "");
+            y[p] = LLVMBuildFAdd(B, LLVMBuildLoad2(B, k->v8d, acc[r * f->P + p], ""), bv, "");
+            y[p] = LLVMBuildFPTrunc(B, y[p], k->v8f, "");
+        }
+        LLVMValueRef o0 = g_add(g, g_mulk(g, kg, f->kog), oi0);
+        LLVMValueRef at0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, o0, w->OH), oy), w->OW), ox0);
+        if (full && f->P == LN) {
+            store_transposed(k, y, out, at0);
+            continue;
+        }
+        for (int p = 0; p < f->P; p++) {
+            LLVMValueRef pok = LLVMBuildICmp(B, LLVMIntSLT, g_addk(g, ox0, p), g_i64(g, w->OW), "");
             for (int l = 0; l < LN; l++) {
-                LLVMValueRef oi = g_addk(g, oi0, l);
-                LLVMValueRef o = g_add(g, g_mulk(g, kg, f->kog), oi);
-                LLVMValueRef at = g_add(g, g_mulk(g, g_add(g, g_mulk(g, o, w->OH), oy), w->OW), ox);
-                LLVMValueRef dst = g_gep(g, g->f32, out, at);
+                LLVMValueRef dst = g_gep(g, g->f32, out, g_addk(g, at0, l * w->OH * w->OW + p));
                 if (!full) {
+                    LLVMValueRef oi = g_addk(g, oi0, l);
                     LLVMValueRef ok = LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, f->kog), "");
                     dst = LLVMBuildSelect(B, LLVMBuildAnd(B, ok, pok, ""), dst, junk, "");
                 }
-                LLVMBuildStore(B, LLVMBuildExtractElement(B, y, g_i32(g, l), ""), dst);
+                LLVMBuildStore(B, LLVMBuildExtractElement(B, y[p], g_i32(g, l), ""), dst);
             }
         }
     }
