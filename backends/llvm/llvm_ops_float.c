@@ -5,7 +5,7 @@
  * (and within the contract's 1e-5 in any case). Also flatten / concat / argmax. */
 #include <math.h>
 
-#include "llvm_gen.h"
+#include "llvm_float.h"
 
 #define B g->b
 
@@ -32,6 +32,8 @@ void gen_input(G *g)
 /* y_o = sum_j W[o][j] * x[j] (double, j ascending) + b[o], rounded once. */
 void gen_dense(G *g)
 {
+    if (gen_float_dense_fast(g))
+        return;
     const IrConst *w = g_argc(g, 1);
     int64_t O = w->type.d[0], N = w->type.d[1];
     GVal *out = g_out(g);
@@ -66,6 +68,8 @@ static LLVMValueRef tap(G *g, LLVMValueRef o, int64_t s, int64_t p, LLVMValueRef
  * is left unchanged), order (ci, ky, kx), double, + bias, rounded once. */
 void gen_conv2d(G *g)
 {
+    if (gen_float_conv_fast(g))
+        return;
     IrWindow w = ir_window(g->m, g->in);
     int64_t cg = w.C / w.groups, og = w.O / w.groups;
     GVal *out = g_out(g);

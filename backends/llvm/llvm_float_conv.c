@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+/* llvm_float_conv.c: vectorized float conv2d and dense for the CPU backend, bit-identical
+ * to the interpreter (compiler/interp/interp.c). 8 output channels share a <8 x double>
+ * accumulator and each lane runs its own output's sum in the interpreter's order
+ * ((ci, ky, kx) or j ascending, double, + bias, rounded once), so vectorizing across
+ * outputs changes no bit. Called from llvm_ops_float.c; falls back to its scalar loops. */
+#include <math.h>
+#include <string.h>
+
+#include "llvm_float.h"
+
+#define B    g->b
+#define LN   8 // lanes: output channels per accumulator
+#define MAXR 4
+#define MAXP 8
+
+/* The kernel's geometry: KG kernel groups of kog outputs in OBp blocks of 8 lanes
+ * (tiles of R blocks by P output pixels), T taps per output, input in a zero-padded
+ * double buffer xd[Hp][Wp][Cp]. `vec`: depthwise, lane l reads its own channel (a
+ * vector load) instead of a broadcast. */
+typedef struct FGeo {
+    IrWindow w;
+    int64_t KG, kog, cgoff, OB, OBp, R, P, nxt, nrt, T, Hp, Wp, Cp;
+    bool vec;
+} FGeo;
+
+typedef struct FK {
+    G *g;
+    const FGeo *f;
+    LLVMTypeRef v8d, v8f;
+    LLVMValueRef wd, bd, toff; // weights [KG][OBp][T][8], bias [KG][OBp][8], tap offsets
+} FK;
+
+static int64_t cdiv(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+/* n into ceil(n / max) tiles of equal size: the size. */
+static int64_t even_tile(int64_t n, int64_t max, int64_t *tiles)
+{
+    *tiles = cdiv(n, max);
+    return cdiv(n, *tiles);
+}
+
+/* Register tile by tier: P pixels (at most 8, spread evenly over OW), then as many
+ * channel blocks R as the accumulator budget allows (R*P <8 x double>: 1 zmm, 2 ymm or
+ * 4 xmm each), at most MAXR; dense (one pixel) gets MAXR blocks to hide the add latency. */
+static void pick_tile(G *g, FGeo *f, bool dense)
+{
+    bool z = g->tier >= TIER_AVX512BW;
+    int64_t budget = z ? 16 : g->tier == TIER_AVX2 ? 4 : 2;
+    f->P = even_tile(f->w.OW, dense ? 1 : z ? MAXP : budget, &f->nxt);
+    int64_t rmax = dense ? MAXR : budget / f->P;
+    rmax = rmax < 1 ? 1 : rmax > MAXR ? MAXR : rmax;
+    f->OB = cdiv(f->kog, LN);
+    f->R = even_tile(f->OB, rmax, &f->nrt);
+    f->OBp = f->nrt * f->R;
+}
+
+/* Zero padding is added as w * 0, exact only for finite weights: anything else takes the
+ * interpreter-shaped loop, which skips padded taps. */
+static bool all_finite(const IrConst *c)
+{
+    uint64_t n = ir_type_elems(&c->type);
+    for (uint64_t i = 0; i < n; i++)
+        if (!isfinite(c->f[i]))
+            return false;
+    return true;
+}
+
+static LLVMValueRef dconst(G *g, const char *what, const double *v, uint64_t n)
+{
+    uint64_t *u = arena_calloc(&g->cx->arena, n ? n : 1, sizeof *u);
+    memcpy(u, v, n * sizeof *v);
+    return g_words(g, arena_printf(&g->cx->arena, "%s.%u", what, g->in->result), u, n);
+}
+
+/* Weights [KG][OBp][T][8] and bias [KG][OBp][8] as doubles (zero lanes past kog), the
+ * tap offsets into xd in sum order. */
+static void pack(G *g, FK *k, const IrConst *wc, const IrConst *bc)
+{
+    const FGeo *f = k->f;
+    const IrWindow *w = &f->w;
+    Arena *a = &g->cx->arena;
+    uint64_t nw = (uint64_t)(f->KG * f->OBp * f->T * LN), nb = (uint64_t)(f->KG * f->OBp * LN);
+    double *wd = arena_calloc(a, nw, sizeof *wd), *bd = arena_calloc(a, nb, sizeof *bd);
+    int32_t *toff = arena_calloc(a, (size_t)f->T, sizeof *toff);
+    int64_t cg = f->vec ? 1 : w->C / w->groups;
+    for (int64_t kg = 0; kg < f->KG; kg++)
+        for (int64_t oi = 0; oi < f->kog; oi++) {
+            int64_t o = kg * f->kog + oi, blk = kg * f->OBp + oi / LN;
+            bd[blk * LN + oi % LN] = (double)bc->f[o];
+            for (int64_t t = 0; t < f->T; t++)
+                wd[(blk * f->T + t) * LN + oi % LN] = (double)wc->f[o * f->T + t];
+        }
+    for (int64_t ci = 0, t = 0; ci < cg; ci++)
+        for (int64_t ky = 0; ky < w->kh; ky++)
+            for (int64_t kx = 0; kx < w->kw; kx++, t++)
+                toff[t] = (int32_t)((ky * w->dh * f->Wp + kx * w->dw) * f->Cp + (f->vec ? 0 : ci));
+    k->wd = dconst(g, "fw", wd, nw);
+    k->bd = dconst(g, "fb", bd, nb);
+    k->toff = g_ints(g, arena_printf(a, "ft.%u", g->in->result), toff, (uint64_t)f->T);
+}
+
+static LLVMValueRef vload(FK *k, LLVMValueRef p, LLVMValueRef i)
+{
+    G *g = k->g;
+    LLVMValueRef l = LLVMBuildLoad2(B, k->v8d, g_gep(g, g->f64, p, i), "");
+    LLVMSetAlignment(l, 8);
+    return l;
+}
+
+static LLVMValueRef splat(FK *k, LLVMValueRef d)
+{
+    G *g = k->g;
+    LLVMValueRef v = LLVMBuildInsertElement(B, LLVMGetUndef(k->v8d), d, g_i32(g, 0), "");
+    LLVMValueRef zero = LLVMConstNull(LLVMVectorType(g->i32, LN));
+    return LLVMBuildShuffleVector(B, v, LLVMGetUndef(k->v8d), zero, "");
+}
+
+/* The input as doubles in xd[iy + pt][ix + pl][c] (the rest zero). */
+static void fill(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd)
+{
+    const IrWindow *w = &f->w;
+    g_memset0(g, xd, (uint64_t)(8 * f->Hp * f->Wp * f->Cp));
+    GLoop lc, ly, lx;
+    LLVMValueRef c = g_loop_begin(g, &lc, g_i64(g, w->C), "c");
+    LLVMValueRef iy = g_loop_begin(g, &ly, g_i64(g, w->H), "iy");
+    LLVMValueRef ix = g_loop_begin(g, &lx, g_i64(g, w->W), "ix");
+    LLVMValueRef src = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, w->H), iy), w->W), ix);
+    LLVMValueRef pix = g_add(g, g_mulk(g, g_addk(g, iy, w->pt), f->Wp), g_addk(g, ix, w->pl));
+    LLVMValueRef v = LLVMBuildFPExt(B, g_load(g, g->f32, x, src), g->f64, "");
+    g_store(g, g->f64, xd, g_add(g, g_mulk(g, pix, f->Cp), c), v);
+    g_loop_end(g, &lx);
+    g_loop_end(g, &ly);
+    g_loop_end(g, &lc);
+}
+
+static LLVMValueRef shuf(FK *k, LLVMValueRef a, LLVMValueRef b, const int *m)
+{
+    G *g = k->g;
+    LLVMValueRef e[LN];
+    for (int i = 0; i < LN; i++)
+        e[i] = g_i32(g, m[i]);
+    return LLVMBuildShuffleVector(B, a, b, LLVMConstVector(e, LN), "");
+}
+
+/* y[p] holds pixel p of 8 channels: transposed in registers (unpack, shufps and
+ * 128-bit-lane steps of the classic 8x8 transpose) to 8 pixels of each channel, stored
+ * as one vector per channel plane from element `at` on. */
+static void store_transposed(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef at)
+{
+    G *g = k->g;
+    const IrWindow *w = &k->f->w;
+    static const int lo[] = {0, 8, 1, 9, 4, 12, 5, 13}, hi[] = {2, 10, 3, 11, 6, 14, 7, 15};
+    static const int s0[] = {0, 1, 8, 9, 4, 5, 12, 13}, s1[] = {2, 3, 10, 11, 6, 7, 14, 15};
+    static const int h0[] = {0, 1, 2, 3, 8, 9, 10, 11}, h1[] = {4, 5, 6, 7, 12, 13, 14, 15};
+    LLVMValueRef t[LN], u[LN], c[LN];
+    for (int q = 0; q < 4; q++) {
+        t[2 * q] = shuf(k, y[2 * q], y[2 * q + 1], lo);
+        t[2 * q + 1] = shuf(k, y[2 * q], y[2 * q + 1], hi);
+    }
+    for (int h = 0; h < 2; h++) // rows 4h..4h+3
+        for (int q = 0; q < 2; q++) {
+            u[4 * h + 2 * q] = shuf(k, t[4 * h + q], t[4 * h + q + 2], s0);
+            u[4 * h + 2 * q + 1] = shuf(k, t[4 * h + q], t[4 * h + q + 2], s1);
+        }
+    for (int l = 0; l < 4; l++) {
+        c[l] = shuf(k, u[l], u[l + 4], h0);
+        c[l + 4] = shuf(k, u[l], u[l + 4], h1);
+    }
+    for (int l = 0; l < LN; l++) {
+        LLVMValueRef dst = g_gep(g, g->f32, out, g_addk(g, at, l * w->OH * w->OW));
+        LLVMSetAlignment(LLVMBuildStore(B, c[l], dst), 4);
+    }
+}
+
+/* One R x P tile: the tap loop, then + bias, rounded, stored lane by lane (a lane past
+ * kog or a pixel past OW goes to a junk slot). */
+static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLVMValueRef kg,
+                 LLVMValueRef rt, LLVMValueRef oy, LLVMValueRef ox0)
+{
+    G *g = k->g;
+    const FGeo *f = k->f;
+    const IrWindow *w = &f->w;
+    LLVMValueRef acc[MAXR * MAXP];
+    for (int i = 0; i < f->R * f->P; i++)
+        acc[i] = g_var(g, k->v8d, LLVMConstNull(k->v8d));
+    LLVMValueRef blk0 = g_add(g, g_mulk(g, kg, f->OBp), g_mulk(g, rt, f->R));
+    LLVMValueRef xb =
+            g_mulk(g, g_add(g, g_mulk(g, oy, w->sh * f->Wp), g_mulk(g, ox0, w->sw)), f->Cp);
+    xb = g_add(g, xb, f->vec ? g_mulk(g, rt, f->R * LN) : g_mulk(g, kg, f->cgoff));
+    GLoop lt;
+    LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, f->T), "t");
+    LLVMValueRef off = LLVMBuildSExt(B, g_load(g, g->i32, k->toff, t), g->i64, "");
+    LLVMValueRef xt = g_add(g, xb, off);
+    LLVMValueRef bc[MAXP];
+    if (!f->vec)
+        for (int p = 0; p < f->P; p++)
+            bc[p] = splat(k, g_load(g, g->f64, xd, g_addk(g, xt, p * w->sw * f->Cp)));
+    for (int r = 0; r < f->R; r++) {
+        LLVMValueRef wi = g_mulk(g, g_add(g, g_mulk(g, g_addk(g, blk0, r), f->T), t), LN);
+        LLVMValueRef wv = vload(k, k->wd, wi);
+        for (int p = 0; p < f->P; p++) {
+            LLVMValueRef xv =
+                    f->vec ? vload(k, xd, g_addk(g, xt, p * w->sw * f->Cp + r * LN)) : bc[p];
+            LLVMValueRef *a = &acc[r * f->P + p];
+            LLVMValueRef cur = LLVMBuildLoad2(B, k->v8d, *a, "");
+            LLVMBuildStore(B, LLVMBuildFAdd(B, cur, LLVMBuildFMul(B, wv, xv, ""), ""), *a);
+        }
+    }
+    g_loop_end(g, &lt);
+    bool full = f->kog % (LN * f->R) == 0 && f->OBp == f->OB && w->OW % f->P == 0;
+    for (int r = 0; r < f->R; r++) {
+        LLVMValueRef bv = vload(k, k->bd, g_mulk(g, g_addk(g, blk0, r), LN));
+        LLVMValueRef oi0 = g_mulk(g, g_addk(g, g_mulk(g, rt, f->R), r), LN);
+        LLVMValueRef y[MAXP];
+        for (int p = 0; p < f->P; p++) {
+            y[p] = LLVMBuildFAdd(B, LLVMBuildLoad2(B, k->v8d, acc[r * f->P + p], ""), bv, "");
+            y[p] = LLVMBuildFPTrunc(B, y[p], k->v8f, "");
+        }
+        LLVMValueRef o0 = g_add(g, g_mulk(g, kg, f->kog), oi0);
+        LLVMValueRef at0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, o0, w->OH), oy), w->OW), ox0);
+        if (full && f->P == LN) {
+            store_transposed(k, y, out, at0);
+            continue;
+        }
+        for (int p = 0; p < f->P; p++) {
+            LLVMValueRef pok = LLVMBuildICmp(B, LLVMIntSLT, g_addk(g, ox0, p), g_i64(g, w->OW), "");
+            for (int l = 0; l < LN; l++) {
+                LLVMValueRef dst = g_gep(g, g->f32, out, g_addk(g, at0, l * w->OH * w->OW + p));
+                if (!full) {
+                    LLVMValueRef oi = g_addk(g, oi0, l);
+                    LLVMValueRef ok = LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, f->kog), "");
+                    dst = LLVMBuildSelect(B, LLVMBuildAnd(B, ok, pok, ""), dst, junk, "");
+                }
+                LLVMBuildStore(B, LLVMBuildExtractElement(B, y[p], g_i32(g, l), ""), dst);
+            }
+        }
+    }
+}
+
+/* The tiles in an outlined function that hbrt_par runs on ranges of units (kernel group
+ * and tile of channel blocks, then output row: consecutive units reuse the tile's
+ * weights from cache): split across the threads when they are idle. */
+static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
+{
+    G *g = k->g;
+    const FGeo *f = k->f;
+    LLVMTypeRef fields[] = {g->ptr, g->ptr};
+    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 2, 0);
+    LLVMValueRef args = g_var(g, st, NULL);
+    LLVMBuildStore(B, xd, LLVMBuildStructGEP2(B, st, args, 0, ""));
+    LLVMBuildStore(B, out, LLVMBuildStructGEP2(B, st, args, 1, ""));
+    int64_t per_row = f->KG * f->nrt;
+    LLVMValueRef n = g_i64(g, f->w.OH * per_row);
+
+    GFnSave sv;
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
+    LLVMTypeRef ft = LLVMFunctionType(g->vd, ps, 3, 0);
+    LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "fconv.%u", g->in->result), ft);
+    LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
+    LLVMValueRef ixd = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 0, ""), "");
+    LLVMValueRef iout = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 1, ""), "");
+    LLVMValueRef junk = g_var(g, g->f32, NULL);
+    GLoop li, lx;
+    LLVMValueRef i =
+            g_add(g, lo, g_loop_begin(g, &li, LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, ""), "u"));
+    LLVMValueRef oy = LLVMBuildURem(B, i, g_i64(g, f->w.OH), "");
+    LLVMValueRef u = LLVMBuildUDiv(B, i, g_i64(g, f->w.OH), "");
+    LLVMValueRef kg = LLVMBuildUDiv(B, u, g_i64(g, f->nrt), "");
+    LLVMValueRef rt = LLVMBuildURem(B, u, g_i64(g, f->nrt), "");
+    LLVMValueRef ox0 = g_mulk(g, g_loop_begin(g, &lx, g_i64(g, f->nxt), "x"), f->P);
+    tile(k, ixd, iout, junk, kg, rt, oy, ox0);
+    g_loop_end(g, &lx);
+    g_loop_end(g, &li);
+    LLVMBuildRetVoid(B);
+    g_fn_pop(g, &sv);
+
+    LLVMValueRef cargs[] = {g->par, fn, args, n};
+    LLVMTypeRef cps[] = {g->ptr, g->ptr, g->ptr, g->i64};
+    g_call(g, "hbrt_par", g->vd, cps, 4, cargs);
+}
+
+static void emit(G *g, FGeo *f, bool dense)
+{
+    const IrWindow *w = &f->w;
+    pick_tile(g, f, dense);
+    f->Hp = w->H + w->pt + w->pb;
+    int64_t need_h = (w->OH - 1) * w->sh + (w->kh - 1) * w->dh + 1;
+    f->Hp = f->Hp > need_h ? f->Hp : need_h;
+    f->Wp = w->W + w->pl + w->pr;
+    int64_t need_w = (f->nxt * f->P - 1) * w->sw + (w->kw - 1) * w->dw + 1;
+    f->Wp = f->Wp > need_w ? f->Wp : need_w;
+    f->Cp = f->vec ? f->OBp * LN : w->C;
+    FK k = {.g = g, .f = f, .v8d = LLVMVectorType(g->f64, LN), .v8f = LLVMVectorType(g->f32, LN)};
+    pack(g, &k, g_argc(g, 1), g_argc(g, 2));
+    GVal *out = g_out(g);
+    g_alloc_value(g, out, g_outt(g));
+    LLVMValueRef xd = g_alloc(g, (uint64_t)(8 * f->Hp * f->Wp * f->Cp));
+    fill(g, f, g_arg(g, 0)->p, xd);
+    run_tiles(&k, xd, out->p);
+}
+
+bool gen_float_conv_fast(G *g)
+{
+    IrWindow w = ir_window(g->m, g->in);
+    if (w.OH <= 0 || w.OW <= 0 || w.O <= 0)
+        return false;
+    bool pad = w.pt || w.pb || w.pl || w.pr;
+    if (pad && !all_finite(g_argc(g, 1)))
+        return false;
+    FGeo f = {.w = w, .vec = w.groups > 1 && w.groups == w.C && w.groups == w.O};
+    f.KG = f.vec ? 1 : w.groups;
+    f.kog = w.O / f.KG;
+    f.cgoff = f.vec ? 0 : w.C / w.groups;
+    f.T = (f.vec ? 1 : w.C / w.groups) * w.kh * w.kw;
+    emit(g, &f, false);
+    return true;
+}
+
+bool gen_float_dense_fast(G *g)
+{
+    const IrConst *wc = g_argc(g, 1);
+    int64_t O = wc->type.d[0], N = wc->type.d[1];
+    if (O <= 0 || N <= 0)
+        return false;
+    // a dense layer is a 1x1 convolution of an N x 1 x 1 input
+    IrWindow w = {.C = N,
+                  .H = 1,
+                  .W = 1,
+                  .O = O,
+                  .OH = 1,
+                  .OW = 1,
+                  .kh = 1,
+                  .kw = 1,
+                  .sh = 1,
+                  .sw = 1,
+                  .dh = 1,
+                  .dw = 1,
+                  .groups = 1};
+    FGeo f = {.w = w, .KG = 1, .kog = O, .T = N};
+    emit(g, &f, true);
+    return true;
+}
