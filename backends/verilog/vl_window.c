@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* vl_window.c: streaming convolutions and bit max-pools (FINN-style sliding window). The
- * input feature map streams in pixel by pixel (all channels' planes of one pixel per beat;
- * a frame-wide input is serialized first), a shift-register line buffer of (kh-1)·dh rows
- * plus (kw-1)·dw+1 pixels of the zero-padded image holds each window, and one output pixel
- * per window is computed: xnor-popcount + integer coefficients + thresholds (conv), or an
- * OR (pool). Padded taps hold 0 bits; the exact IR value (padding contributes nothing) is
- * restored by a per-(channel, border class) constant. Outputs stream on pixel by pixel
- * (or are gathered into a frame for a frame-wide consumer). */
+/* vl_window.c: streaming convolutions and bit max-pools (FINN-style sliding window): pixels
+ * stream in, a shift-register line buffer over the zero-padded image yields each window, one
+ * output pixel per window (xnor-popcount + coefficients + thresholds, or an OR); padding is
+ * made exact by a per-(channel, border class) constant. docs/fpga.md, "Convolutions". */
 #include <stdlib.h>
 
 #include "vl_internal.h"
