@@ -35,7 +35,7 @@ for entry in "${specs[@]}"; do
     (cd out$n && verilator --lint-only -Wall --top-module rnd${n}_top $design) ||
         { echo "FAIL: lint of $spec"; fail=1; }
     r1=$(cd out$n && iverilog -g2005 -o sim *.v && vvp -n sim | grep 'passed,')
-    r2="64 passed, 0 failed"
+    r2="not run"
     if [ "${entry##* }" = v ]; then
         (cd out$n && verilator --binary -j 2 -MAKEFLAGS OPT_FAST=-O0 -MAKEFLAGS OPT_SLOW=-O0 \
             -MAKEFLAGS OPT_GLOBAL=-O0 --top-module tb_rnd$n *.v > verilator.log 2>&1) ||
@@ -43,7 +43,7 @@ for entry in "${specs[@]}"; do
         r2=$(cd out$n && ./obj_dir/Vtb_rnd$n | grep 'passed,' || true)
     fi
     echo "$spec: iverilog: $r1; verilator: $r2"
-    [ "$r1" = "64 passed, 0 failed" ] && [ "$r2" = "64 passed, 0 failed" ] || fail=1
+    [ "$r1" = "64 passed, 0 failed" ] && { [ "$r2" = "64 passed, 0 failed" ] || [ "$r2" = "not run" ]; } || fail=1
 done
 # 7x7 with pad 1: a 9x9 padded image, one cycle per pixel; the next conv gets pixels.
 grep -q '"layer": "l1", "kind": "conv xnor-popcount + threshold", "fold": "streaming", "pe": 0, "simd": 0, "cycles_per_frame": 81' out1/rnd1_manifest.json ||
