@@ -141,6 +141,8 @@ void g_alloc_value(G *g, GVal *v, const IrType *t);
 #define X(e, name, operands) void gen_##name(G *g);
 HB_IR_OPS(X)
 #undef X
+/* maxpool on multi-bit or masked codes (llvm_ops_codes.c; gen_maxpool calls it). */
+void gen_maxpool_codes(G *g);
 
 /* ---- the module around the network (llvm_gen.c) and its emission (llvm_emit.c) ---- */
 /* Build and verify the module for `m` (a module that does not verify is an internal
