@@ -144,6 +144,7 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     const char *name = vl_ident(cx, o->name ? o->name : m->name);
     if (!vl_plan(cx, m, name, &p) || !vl_out_plan(cx, &p))
         return 1;
+    vl_stream_plan(&p);
     if (o->target_cycles > 0)
         vl_fold_auto(&p, (uint64_t)o->target_cycles);
     p.arena = &cx->arena;

@@ -46,6 +46,8 @@ static VlCells mvu(const VlPlan *p, const VlStage *s)
     const IrConst *w = &m->consts.data[s->pop->args[1].id];
     const IrType *st = &m->values.data[s->pop->result].type;
     uint64_t O = (uint64_t)st->d[1], per_o = ir_type_elems(st) / (uint64_t)st->d[0] / O;
+    if (s->stream) // vl_window.c: one window's unit (line buffer and control not modelled)
+        per_o = 1;
     int kw = w->type.bits, kx = s->in.k, K = s->thr ? s->out.k : 0;
     int wa = s->comb ? bits_for((uint64_t)ir_icomb_bound(s->comb)) + 2 : 0;
     double lut = 0, ff = 1;

@@ -101,6 +101,8 @@ static uint64_t fold_bound(const Fold *f) // the largest |acc|, for clamping thr
 
 uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s)
 {
+    if (s->stream)
+        return vl_window_cycles(p, s);
     if (!s->pe)
         return 1;
     const IrConst *w = &p->m->consts.data[s->pop->args[1].id];
@@ -110,6 +112,8 @@ uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s)
 
 uint64_t vl_stage_latency(const VlPlan *p, const VlStage *s)
 {
+    if (s->stream)
+        return vl_window_latency(p, s);
     return s->pe ? vl_fold_cycles(p, s) - 1 : 1; // accept .. m_tvalid
 }
 

@@ -32,8 +32,10 @@ typedef struct VlStage {
     const IrInst *pool;             // VL_POOL
     const struct VlOut *fin;        // VL_OUT (vl_out.c)
     VlWire in, out;
-    uint64_t pairs;   // present (element, plane) pairs, all rows
-    int64_t pe, simd; // folding (dense units): 0, 0 = fully unrolled (vl_fold.c)
+    uint64_t pairs;       // present (element, plane) pairs, all rows
+    int64_t pe, simd;     // folding (dense units): 0, 0 = fully unrolled (vl_fold.c)
+    bool stream;          // a sliding-window conv / pool (vl_window.c)
+    bool pix_in, pix_out; // its input / output is one pixel per beat (a streaming neighbour)
 } VlStage;
 
 typedef struct VlPlan {
@@ -88,6 +90,24 @@ uint64_t vl_latency(const VlPlan *p);      // sum over stages
 void vl_fold_auto(VlPlan *p, uint64_t target_cycles);
 /* pcN(v): the popcount functions for the widths N marked in used[1..max]. */
 void vl_write_popcount_fns(FILE *f, const bool *used, uint64_t max);
+
+/* vl_window.c: streaming convolutions and bit max-pools through a line buffer. */
+void vl_stream_plan(VlPlan *p); // marks s->stream, s->pix_in, s->pix_out
+uint64_t vl_port_width(const VlPlan *p, const VlStage *s, bool out); // tdata bits
+void vl_write_window(FILE *f, Arena *a, const VlPlan *p, const VlStage *s);
+uint64_t vl_window_cycles(const VlPlan *p, const VlStage *s);
+uint64_t vl_window_latency(const VlPlan *p, const VlStage *s);
+
+/* vl_layer.c's pieces a window unit reuses. */
+bool vl_cbit(const IrConst *w, bool mask, int m, uint64_t r, uint64_t j); // weight / mask bit
+int vl_bits_for(uint64_t v);                                              // 0 for 0
+int32_t vl_coef(const VlPlan *p, const VlStage *s, uint64_t o, int pair);
+unsigned long long vl_modw(int64_t v, int w);
+bool vl_thr_live(const VlPlan *p, const VlStage *s, uint64_t o, uint64_t B);
+/* Channel o's threshold tree on wire acc<pos> (|acc| <= B, wa bits) -> y[pos*K +: K]. */
+void vl_write_threshold(FILE *f, Arena *a, const VlPlan *p, const VlStage *s, uint64_t pos,
+                        uint64_t o, uint64_t B, int wa);
+uint64_t vl_present(const IrConst *w, int m, uint64_t r); // vl_estimate.c
 
 /* Stream payload width rounded up to whole bytes. */
 static inline uint64_t vl_bytes8(uint64_t w)

@@ -10,7 +10,7 @@
 
 #include "vl_internal.h"
 
-static bool cbit(const IrConst *w, bool mask, int m, uint64_t r, uint64_t j)
+bool vl_cbit(const IrConst *w, bool mask, int m, uint64_t r, uint64_t j)
 {
     if (mask && !w->type.masked)
         return m < w->type.bits;
@@ -19,7 +19,7 @@ static bool cbit(const IrConst *w, bool mask, int m, uint64_t r, uint64_t j)
     return (a[((uint64_t)m * rows + r) * w->wpr + j / 64] >> (j % 64)) & 1;
 }
 
-static int bits_for(uint64_t v) // bits to write v unsigned (0 for 0)
+int vl_bits_for(uint64_t v) // bits to write v unsigned (0 for 0)
 {
     int b = 0;
     while (v >> b)
@@ -81,17 +81,17 @@ static uint64_t pair_terms(FILE *f, const VlPlan *p, const VlStage *s, const Geo
     int m = pair / g->kx, n = pair % g->kx;
     uint64_t cnt = 0;
     for (uint64_t i = nt; i-- > 0;) { // MSB first: the concatenation's last is bit 0
-        if (!cbit(w, true, m, o, t[i].j))
+        if (!vl_cbit(w, true, m, o, t[i].j))
             continue;
         if (f)
-            fprintf(f, "%s%sx[%llu]", cnt ? ", " : "", cbit(w, false, m, o, t[i].j) ? "" : "~",
+            fprintf(f, "%s%sx[%llu]", cnt ? ", " : "", vl_cbit(w, false, m, o, t[i].j) ? "" : "~",
                     (unsigned long long)(t[i].e * (uint64_t)g->kx + (uint64_t)n));
         cnt++;
     }
     return cnt;
 }
 
-static int32_t coef_of(const VlPlan *p, const VlStage *s, uint64_t o, int pair)
+int32_t vl_coef(const VlPlan *p, const VlStage *s, uint64_t o, int pair)
 {
     const IrConst *c = &p->m->consts.data[s->comb->args[1].id];
     uint64_t P = (uint64_t)c->type.d[1];
@@ -103,7 +103,7 @@ void vl_write_popcount_fns(FILE *f, const bool *used, uint64_t max)
     for (uint64_t n = 1; n <= max; n++) {
         if (!used[n])
             continue;
-        int w = bits_for(n);
+        int w = vl_bits_for(n);
         unsigned long long u = (unsigned long long)n;
         fprintf(f, "    function [%d:0] pc%llu;\n        input [%llu:0] v;\n", w - 1, u, u - 1);
         fprintf(f, "        integer i;\n        begin\n            pc%llu = %d'd0;\n", u, w);
@@ -125,7 +125,7 @@ static uint64_t acc_bound(const VlPlan *p, const VlStage *s, const Geo *g, Tap *
                  nt = taps_of(p, s, o, pos / g->OW % g->OH, pos % g->OW, t);
         uint64_t b = 0;
         for (int q = 0; q < g->P; q++) {
-            int64_t c = coef_of(p, s, o, q);
+            int64_t c = vl_coef(p, s, o, q);
             b += (uint64_t)(c < 0 ? -c : c) * pair_terms(NULL, p, s, g, o, t, nt, q);
         }
         best = b > best ? b : best;
@@ -133,7 +133,7 @@ static uint64_t acc_bound(const VlPlan *p, const VlStage *s, const Geo *g, Tap *
     return best;
 }
 
-static unsigned long long modw(int64_t v, int w)
+unsigned long long vl_modw(int64_t v, int w)
 {
     return (unsigned long long)((uint64_t)v & (w >= 64 ? ~0ull : ((1ull << w) - 1)));
 }
@@ -145,11 +145,11 @@ static const char *cmp_expr(Arena *a, const char *v, int64_t T, uint64_t B, int 
         return "1'b0";
     if (T <= -(int64_t)B)
         return "1'b1";
-    return arena_printf(a, "($signed(%s) >= $signed(%d'd%llu))", v, wa, modw(T, wa));
+    return arena_printf(a, "($signed(%s) >= $signed(%d'd%llu))", v, wa, vl_modw(T, wa));
 }
 
 /* Does any node of channel o's threshold tree compare (rather than give a constant)? */
-static bool thr_live(const VlPlan *p, const VlStage *s, uint64_t o, uint64_t B)
+bool vl_thr_live(const VlPlan *p, const VlStage *s, uint64_t o, uint64_t B)
 {
     const IrConst *thr = &p->m->consts.data[s->thr->args[2].id];
     uint64_t nodes = (1ull << s->out.k) - 1;
@@ -161,8 +161,8 @@ static bool thr_live(const VlPlan *p, const VlStage *s, uint64_t o, uint64_t B)
     return false;
 }
 
-static void write_threshold(FILE *f, Arena *a, const VlPlan *p, const VlStage *s, uint64_t pos,
-                            uint64_t o, uint64_t B, int wa)
+void vl_write_threshold(FILE *f, Arena *a, const VlPlan *p, const VlStage *s, uint64_t pos,
+                        uint64_t o, uint64_t B, int wa)
 {
     const IrConst *neg = &p->m->consts.data[s->thr->args[1].id];
     const IrConst *thr = &p->m->consts.data[s->thr->args[2].id];
@@ -170,7 +170,7 @@ static void write_threshold(FILE *f, Arena *a, const VlPlan *p, const VlStage *s
     uint64_t nodes = (1ull << K) - 1;
     unsigned long long u = (unsigned long long)pos;
     const char *v = arena_printf(a, "acc%llu", u);
-    if (neg->i[o] && thr_live(p, s, o, B)) {
+    if (neg->i[o] && vl_thr_live(p, s, o, B)) {
         fprintf(f, "    wire [%d:0] nacc%llu = %d'd0 - acc%llu;\n", wa - 1, u, wa, u);
         v = arena_printf(a, "nacc%llu", u);
     }
@@ -207,7 +207,7 @@ static void write_mvu(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
     if (!t || !used)
         abort();
     uint64_t B = s->comb ? acc_bound(p, s, &g, t) : 0;
-    int wa = s->thr ? bits_for(B) + 2 : 32;
+    int wa = s->thr ? vl_bits_for(B) + 2 : 32;
     for (uint64_t pos = 0; pos < g.npos; pos++) { // the popcount functions first
         uint64_t o = pos / (g.OH * g.OW), nt = taps_of(p, s, o, pos / g.OW % g.OH, pos % g.OW, t);
         for (int q = 0; q < g.P; q++)
@@ -219,13 +219,13 @@ static void write_mvu(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
         unsigned long long u = (unsigned long long)pos;
         int64_t k0 = 0;
         HbVec(char *) terms = {0};
-        if (s->thr && !thr_live(p, s, o, B)) { // every node a sentinel: constant bits
-            write_threshold(f, a, p, s, pos, o, B, wa);
+        if (s->thr && !vl_thr_live(p, s, o, B)) { // every node a sentinel: constant bits
+            vl_write_threshold(f, a, p, s, pos, o, B, wa);
             continue;
         }
         for (int q = 0; q < g.P; q++) {
             uint64_t cnt = pair_terms(NULL, p, s, &g, o, t, nt, q);
-            int64_t c = s->comb ? coef_of(p, s, o, q) : 1;
+            int64_t c = s->comb ? vl_coef(p, s, o, q) : 1;
             if (cnt == 0 || c == 0) { // a masked pair: nothing emitted
                 if (!s->comb)
                     fprintf(f, "    assign y[%llu:%llu] = 32'd0;\n",
@@ -233,7 +233,7 @@ static void write_mvu(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
                             32 * ((unsigned long long)q * g.npos + u));
                 continue;
             }
-            int w = bits_for(cnt);
+            int w = vl_bits_for(cnt);
             fprintf(f, "    wire [%llu:0] t%llu_%d = {", (unsigned long long)cnt - 1, u, q);
             pair_terms(f, p, s, &g, o, t, nt, q);
             fprintf(f, "};\n    wire [%d:0] p%llu_%d = pc%llu(t%llu_%d);\n", w - 1, u, q,
@@ -246,17 +246,17 @@ static void write_mvu(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
             }
             k0 -= c * (int64_t)cnt; // acc = sum c (2 pc - cnt): constants gathered
             hb_vec_push(a, &terms,
-                        arena_printf(a, "%d'd%llu * {%d'd0, p%llu_%d}", wa, modw(2 * c, wa), wa - w,
-                                     u, q));
+                        arena_printf(a, "%d'd%llu * {%d'd0, p%llu_%d}", wa, vl_modw(2 * c, wa),
+                                     wa - w, u, q));
         }
         if (!s->comb)
             continue;
-        fprintf(f, "    wire [%d:0] acc%llu = %d'd%llu", wa - 1, u, wa, modw(k0, wa));
+        fprintf(f, "    wire [%d:0] acc%llu = %d'd%llu", wa - 1, u, wa, vl_modw(k0, wa));
         for (uint32_t i = 0; i < terms.len; i++)
             fprintf(f, "\n        + %s", terms.data[i]);
         fprintf(f, ";\n");
         if (s->thr)
-            write_threshold(f, a, p, s, pos, o, B, wa);
+            vl_write_threshold(f, a, p, s, pos, o, B, wa);
         else
             fprintf(f, "    assign y[%llu:%llu] = acc%llu;\n", 32 * u + 31, 32 * u, u);
     }
@@ -285,6 +285,10 @@ static void write_pool(FILE *f, const VlPlan *p, const VlStage *s)
 
 void vl_write_layer(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
 {
+    if (s->stream) { // sliding window (vl_window.c)
+        vl_write_window(f, a, p, s);
+        return;
+    }
     unsigned long long iw = s->in.width, ow = s->out.width;
     fprintf(f,
             "`timescale 1ns / 1ps\n// %s: layer '%s' of network '%s' (hbnnc --target verilog; "

@@ -43,7 +43,7 @@ void vl_write_top(FILE *f, const VlPlan *p)
     for (uint32_t i = 0; i < n; i++) {
         const VlStage *s = &p->stages.data[i];
         fprintf(f, "    wire [%llu:0] d%u;\n    wire v%u;\n    wire r%u;\n",
-                (unsigned long long)s->out.width - 1, i + 1, i + 1, i + 1);
+                (unsigned long long)vl_port_width(p, s, true) - 1, i + 1, i + 1, i + 1);
         fprintf(f,
                 "    %s u%u (.aclk(aclk), .aresetn(aresetn), .s_tdata(d%u), .s_tvalid(v%u), "
                 ".s_tready(r%u),\n        .m_tdata(d%u), .m_tvalid(v%u), .m_tready(r%u));\n",

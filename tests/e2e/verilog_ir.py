@@ -6,8 +6,9 @@
 #                        exactly 2/3 planes (masked weights); thresholded to 1 bit (:t2 = 2
 #                        bits); :p = power-of-two coefficients 4:2:1 (area comparisons);
 #                        :F4x8 = folded, pe=4 simd=8
-#   c:O:K:k:s:p          conv unit (kernel k, stride s, pad p), 1 weight plane unless K > 1
-#   m:k:s                bit max-pool;  f  flatten
+#   c:O:K:k:s:p[:F2[:F3]] conv unit (kernel k, stride s, pad p or t,b,l,r), 1 weight plane
+#                        unless K > 1; :t2 / fractions as for d; :D2 dilation 2; :g2 groups
+#   m:k:s[:p]            bit max-pool (pad p);  f  flatten
 #   end:fcomb | end:icomb | end:dequant   what the last unit gives (default fcomb)
 #   end:fcomb2 | end:argmax | end:argmaxf  fcomb with a bias of quarters (exact in integers),
 #                        the same + argmax, a float bias + argmax (not exact: refused)
@@ -102,14 +103,18 @@ for ui, w in enumerate(units):
                 if x[0] == 'F':
                     op += ' pe=%s simd=%s' % tuple(x[1:].split('x'))
         else:
-            k, s, p = int(f[3]), int(f[4]), int(f[5])
+            k, s = int(f[3]), int(f[4])
+            pt, pb, pl, pr = [int(x) for x in f[5].split(',')] if ',' in f[5] else [int(f[5])] * 4
+            dl = int([x for x in f[6:] if x[0] == 'D'][0][1:]) if any(x[0] == 'D' for x in f[6:]) else 1
+            gr = int([x for x in f[6:] if x[0] == 'g'][0][1:]) if any(x[0] == 'g' for x in f[6:]) else 1
             C, H, W = shape
-            wshape = [O, C, k, k]
-            taps = C * k * k
-            OH, OW = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+            wshape = [O, C // gr, k, k]
+            taps = C // gr * k * k
+            ek = dl * (k - 1) + 1
+            OH, OW = (H + pt + pb - ek) // s + 1, (W + pl + pr - ek) // s + 1
             out_shape = [O, OH, OW]
-            fr = []
-            op = 'bpop_conv2d %%%s, @%s.w stride=[%d,%d] pad=[%d,%d,%d,%d] dilation=[1,1] groups=1' % (cur, name, s, s, p, p, p, p)
+            fr = [float(x) for x in f[6:] if x[0] not in 'tpFDg']
+            op = 'bpop_conv2d %%%s, @%s.w stride=[%d,%d] pad=[%d,%d,%d,%d] dilation=[%d,%d] groups=%d' % (cur, name, s, s, pt, pb, pl, pr, dl, dl, gr)
         widths = bits_const(name + '.w', O, wshape, K, fr)
         P = K * kx
         lines.append('%%%s.pop : i32[%s] = %s' % (name, ', '.join(map(str, [P] + out_shape)), op))
@@ -161,9 +166,10 @@ for ui, w in enumerate(units):
             lines.append('output %%%s.f' % name)
     elif f[0] == 'm':
         k, s = int(f[1]), int(f[2])
+        p = int(f[3]) if len(f) > 3 else 0
         C, H, W = shape
-        shape = [C, (H - k) // s + 1, (W - k) // s + 1]
-        lines.append('%%%s : bits<1,unit>[%s] = maxpool %%%s kernel=[%d,%d] stride=[%d,%d] pad=[0,0,0,0] ceil=0' % (name, ', '.join(map(str, shape)), cur, k, k, s, s))
+        shape = [C, (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1]
+        lines.append('%%%s : bits<1,unit>[%s] = maxpool %%%s kernel=[%d,%d] stride=[%d,%d] pad=[%d,%d,%d,%d] ceil=0' % (name, ', '.join(map(str, shape)), cur, k, k, s, s, p, p, p, p))
         cur = name
     elif f[0] == 'f':
         N = 1
