@@ -6,6 +6,7 @@
  * (compiled into the same archive). Built with hidden visibility: nothing here is
  * exported from the generated library. Depends on libc, libm and libpthread only. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,17 +44,23 @@ typedef struct Job {
 } Job;
 
 /* A context: the workspaces of its threads and a fork-join pool of threads - 1
- * workers started once by hbrt_create (the caller's thread is worker 0). A run bumps
- * `gen`; worker k runs jobs[k] if k < active and counts `pending` down. */
+ * workers started once by hbrt_create (the caller's thread is worker 0). A dispatch
+ * publishes `round` = generation << 16 | active threads in one atomic word (so a late
+ * worker never pairs one round's generation with another's count); worker k runs
+ * jobs[k] if k < active and counts `pending` down. Workers and the waiting caller spin
+ * for a while before they sleep on a condition variable: a batch-1 run forks and joins
+ * once per op, and a futex wake-up costs more than a small op in a VM. The sleeper
+ * counts make the hand-over safe: a waker reads them after its own store (seq_cst), a
+ * sleeper registers under the mutex before its last check. */
 typedef struct hbrt_ctx {
     int threads;
     size_t ws_bytes;
     unsigned char *ws; // threads * ws_bytes, 64-byte aligned
     pthread_mutex_t mu;
     pthread_cond_t go, done;
-    unsigned gen;
-    int active, pending;
-    bool quit;
+    _Atomic uint64_t round;
+    _Atomic int pending, sleepers, waiting;
+    _Atomic bool quit;
     Job jobs[HBRT_MAX_THREADS];
     pthread_t tid[HBRT_MAX_THREADS];
     struct Worker {
@@ -61,6 +68,18 @@ typedef struct hbrt_ctx {
         int k;
     } workers[HBRT_MAX_THREADS];
 } hbrt_ctx;
+
+/* About 0.1-0.3 ms of polling before sleeping. */
+#define HBRT_SPIN 8192
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
 
 /* The prototypes the generated code calls (it declares them itself). */
 void *hbrt_create(int threads, uint64_t ws_bytes);
@@ -88,32 +107,78 @@ static void job_run(const Job *j)
     }
 }
 
+/* The next round after `seen` (or seen itself once quit is set): spin, then sleep. */
+static uint64_t await_round(hbrt_ctx *c, uint64_t seen)
+{
+    for (int i = 0; i < HBRT_SPIN; i++) {
+        uint64_t r = atomic_load_explicit(&c->round, memory_order_acquire);
+        if (r != seen || atomic_load_explicit(&c->quit, memory_order_relaxed))
+            return r;
+        cpu_relax();
+    }
+    pthread_mutex_lock(&c->mu);
+    atomic_fetch_add(&c->sleepers, 1);
+    uint64_t r;
+    while ((r = atomic_load(&c->round)) == seen && !atomic_load(&c->quit))
+        pthread_cond_wait(&c->go, &c->mu);
+    atomic_fetch_sub(&c->sleepers, 1);
+    pthread_mutex_unlock(&c->mu);
+    return r;
+}
+
 static void *worker(void *arg)
 {
     struct Worker *w = arg;
     hbrt_ctx *c = w->c;
-    unsigned seen = 0;
-    pthread_mutex_lock(&c->mu);
+    uint64_t seen = 0;
     for (;;) {
-        while (!c->quit && c->gen == seen)
-            pthread_cond_wait(&c->go, &c->mu);
-        if (c->quit)
+        uint64_t r = await_round(c, seen);
+        if (atomic_load(&c->quit))
             break;
-        seen = c->gen;
-        if (w->k >= c->active)
+        seen = r;
+        if (w->k >= (int)(r & 0xffff))
             continue;
-        pthread_mutex_unlock(&c->mu);
         const Job *j = &c->jobs[w->k];
         if (j->rfn)
             j->rfn(j->rargs, j->first, j->end);
         else
             job_run(j);
-        pthread_mutex_lock(&c->mu);
-        if (--c->pending == 0)
+        if (atomic_fetch_sub(&c->pending, 1) == 1 && atomic_load(&c->waiting)) {
+            pthread_mutex_lock(&c->mu);
             pthread_cond_signal(&c->done);
+            pthread_mutex_unlock(&c->mu);
+        }
     }
-    pthread_mutex_unlock(&c->mu);
     return NULL;
+}
+
+/* Start jobs[1..t) (filled by the caller) on the workers. */
+static void dispatch(hbrt_ctx *c, int t)
+{
+    atomic_store(&c->pending, t - 1);
+    uint64_t gen = (atomic_load_explicit(&c->round, memory_order_relaxed) >> 16) + 1;
+    atomic_store(&c->round, gen << 16 | (uint64_t)t);
+    if (atomic_load(&c->sleepers) > 0) {
+        pthread_mutex_lock(&c->mu);
+        pthread_cond_broadcast(&c->go);
+        pthread_mutex_unlock(&c->mu);
+    }
+}
+
+/* Wait until the workers of the last dispatch are done: spin, then sleep. */
+static void join(hbrt_ctx *c)
+{
+    for (int i = 0; i < HBRT_SPIN; i++) {
+        if (atomic_load_explicit(&c->pending, memory_order_acquire) == 0)
+            return;
+        cpu_relax();
+    }
+    pthread_mutex_lock(&c->mu);
+    atomic_store(&c->waiting, 1);
+    while (atomic_load(&c->pending) > 0)
+        pthread_cond_wait(&c->done, &c->mu);
+    atomic_store(&c->waiting, 0);
+    pthread_mutex_unlock(&c->mu);
 }
 
 void *hbrt_create(int threads, uint64_t ws_bytes)
@@ -150,8 +215,8 @@ void hbrt_destroy(void *ctx)
     hbrt_ctx *c = ctx;
     if (!c)
         return;
+    atomic_store(&c->quit, true);
     pthread_mutex_lock(&c->mu);
-    c->quit = true;
     pthread_cond_broadcast(&c->go);
     pthread_mutex_unlock(&c->mu);
     for (int k = 1; k < c->threads; k++)
@@ -184,7 +249,6 @@ int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const 
     int t = c->threads < batch ? c->threads : batch;
     if (t <= 0)
         return 0;
-    pthread_mutex_lock(&c->mu);
     for (int k = 0; k < t; k++)
         c->jobs[k] = (Job){.fn = fn,
                            .block = block,
@@ -198,19 +262,12 @@ int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const 
                            .out_elems = out_elems,
                            .first = (int64_t)batch * k / t,
                            .end = (int64_t)batch * (k + 1) / t};
-    c->active = t;
-    c->pending = t - 1;
-    if (t > 1) {
-        c->gen++;
-        pthread_cond_broadcast(&c->go);
-    }
-    pthread_mutex_unlock(&c->mu);
+    if (t > 1)
+        dispatch(c, t);
     Job j0 = c->jobs[0]; // hbrt_par reuses the job slots
     job_run(&j0);
-    pthread_mutex_lock(&c->mu);
-    while (c->pending > 0)
-        pthread_cond_wait(&c->done, &c->mu);
-    pthread_mutex_unlock(&c->mu);
+    if (t > 1)
+        join(c);
     return 0;
 }
 
@@ -224,19 +281,11 @@ void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n)
         fn(args, 0, n);
         return;
     }
-    pthread_mutex_lock(&c->mu);
     for (int k = 0; k < t; k++)
         c->jobs[k] = (Job){.rfn = fn, .rargs = args, .first = n * k / t, .end = n * (k + 1) / t};
-    c->active = t;
-    c->pending = t - 1;
-    c->gen++;
-    pthread_cond_broadcast(&c->go);
-    pthread_mutex_unlock(&c->mu);
+    dispatch(c, t);
     fn(args, 0, n / t);
-    pthread_mutex_lock(&c->mu);
-    while (c->pending > 0)
-        pthread_cond_wait(&c->done, &c->mu);
-    pthread_mutex_unlock(&c->mu);
+    join(c);
 }
 
 void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
