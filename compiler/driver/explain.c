@@ -120,10 +120,11 @@ static void quant_detail(FILE *out, const GNode *n)
     }
     scales_line(out, q);
     fprintf(out, "      error %.3f = ||W^ - W|| / ||W||", q->error); // relative L2, in double
-    if (q->kind == QK_BITS && q->chosen.n > 1)
-        fprintf(out, " (group %s would give %.3f)",
-                grouping_name(n->wq->group == GROUP_CHANNEL ? GROUP_ELEMENT : GROUP_CHANNEL),
-                n->wq->group == GROUP_CHANNEL ? q->error_element : q->error_channel);
+    if (q->kind == QK_BITS && q->chosen.n > 1) {
+        Grouping other = n->wq->group == GROUP_CHANNEL ? GROUP_ELEMENT : GROUP_CHANNEL;
+        fprintf(out, " (group %s would give %.3f)", grouping_name(other),
+                quant_error_grouped(n->bound[TR_WEIGHT]->data, q, n->wq, other));
+    }
     fputc('\n', out);
     const QBytes *b = &q->bytes;
     if (q->kind == QK_BITS)
@@ -287,8 +288,10 @@ static void json_quant(FILE *out, const GNode *n)
         for (int k = 0; k < q->chosen.n; k++)
             fprintf(out, "%s\"%d\": %.6g", k ? ", " : "", q->chosen.bits[k], q->chosen.frac[k]);
         fputc('}', out);
-        fprintf(out, ", \"error_element\": %.6g, \"error_channel\": %.6g", q->error_element,
-                q->error_channel);
+        const float *T = n->bound[TR_WEIGHT]->data;
+        fprintf(out, ", \"error_element\": %.6g, \"error_channel\": %.6g",
+                quant_error_grouped(T, q, n->wq, GROUP_ELEMENT),
+                quant_error_grouped(T, q, n->wq, GROUP_CHANNEL));
     }
     json_scales(out, q, n->wq->scale);
     fprintf(out,

@@ -236,6 +236,15 @@ uint32_t ir_const_f32(HbCx *cx, IrModule *m, const char *name, int rank, const i
     return id;
 }
 
+uint32_t ir_const_f32_view(HbCx *cx, IrModule *m, const char *name, int rank, const int64_t *d,
+                           const float *data)
+{
+    IrConst c = {.name = unique(cx, m, name, true), .type = ir_type_f32(rank, d)};
+    c.f = (float *)(uintptr_t)data; // read-only from here on: see ir.h
+    hb_vec_push(&cx->arena, &m->consts, c);
+    return m->consts.len - 1;
+}
+
 uint32_t ir_const_i32(HbCx *cx, IrModule *m, const char *name, int rank, const int64_t *d,
                       const int32_t *data)
 {

@@ -227,6 +227,11 @@ uint32_t ir_const_f32(HbCx *cx, IrModule *m, const char *name, int rank, const i
                       const float *data);
 uint32_t ir_const_i32(HbCx *cx, IrModule *m, const char *name, int rank, const int64_t *d,
                       const int32_t *data);
+/* An f32 constant over `data` itself, not a copy: for the big weight arrays that
+ * lowering already holds in cx->arena (a 10^7-weight network would otherwise keep two
+ * copies). `data` must outlive the module and nobody may write it afterwards. */
+uint32_t ir_const_f32_view(HbCx *cx, IrModule *m, const char *name, int rank, const int64_t *d,
+                           const float *data);
 /* Append an instruction defining a new value named `name` (made unique) of type `t`.
  * Attributes start zeroed; fill inst->attr through the returned pointer (valid until
  * the next ir_emit). Returns the instruction. */

@@ -145,8 +145,9 @@ static bool low_float_layer(Low *L, uint32_t i)
         wd[1] = xt->d[0] / n->groups, wd[2] = n->kh, wd[3] = n->kw;
         rank = 4;
     }
-    uint32_t cw =
-            ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.weight", nm), rank, wd, w);
+    // A view: the reconstruction (or the bound tensor) stays as it is for the module.
+    uint32_t cw = ir_const_f32_view(L->cx, L->m, arena_printf(&L->cx->arena, "%s.weight", nm), rank,
+                                    wd, w);
     uint32_t cb = ir_const_f32(L->cx, L->m, arena_printf(&L->cx->arena, "%s.bias", nm), 1, wd,
                                low_bias(L, n, n->out));
     IrRef args[3] = {ir_v(x), ir_c(cw), ir_c(cb)};

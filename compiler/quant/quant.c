@@ -339,14 +339,6 @@ static const char *quant_bits(Arena *a, const float *T, double norm2, const Quan
     }
     q->chosen = cand[pick];
     fill_bits(a, &job, &best, spec->group, nc > 1, q);
-    double other = best.error;
-    Grouping og = spec->group == GROUP_CHANNEL ? GROUP_ELEMENT : GROUP_CHANNEL;
-    if (q->chosen.n > 1) { // the winner is copied out: its buffers are free again
-        run_bits(&job, &q->chosen, og, &best, NULL);
-        other = best.error;
-    }
-    q->error_element = spec->group == GROUP_ELEMENT ? q->error : other;
-    q->error_channel = spec->group == GROUP_CHANNEL ? q->error : other;
     run_free(&best);
     run_free(&cur);
     quant_xfree(job.order);
@@ -375,6 +367,28 @@ static const char *quant_int(Arena *a, const float *T, const QuantSpec *spec, QT
     q->bytes.scales = 4 * (uint64_t)q->channels;
     q->bytes.total = q->bytes.signs + q->bytes.scales;
     return NULL;
+}
+
+double quant_error_grouped(const float *T, const QTensor *q, const QuantSpec *spec, Grouping g)
+{
+    if (q->kind != QK_BITS || g == spec->group || q->chosen.n < 2)
+        return q->error; // homogeneous widths do not depend on the grouping
+    double norm2 = 0;
+    for (uint64_t j = 0; j < q->n; j++)
+        norm2 += (double)T[j] * (double)T[j];
+    QJob job = {
+            .T = T, .n = q->n, .channels = q->channels, .sel = spec->select, .seed = spec->seed};
+    job.rows = spec->scale == SCALE_PER_CHANNEL ? q->channels : 1;
+    job.len = q->n / job.rows;
+    job.norm2 = norm2;
+    job.work = quant_xmalloc(job.len, 2 * sizeof(uint64_t));
+    QRun r = {0};
+    run_init(&r, &job);
+    run_bits(&job, &q->chosen, g, &r, NULL);
+    run_free(&r);
+    quant_xfree(job.order);
+    quant_xfree(job.work);
+    return r.error;
 }
 
 bool quant_tensor(Arena *a, const float *T, uint64_t n, uint32_t channels, const QuantSpec *spec,

@@ -62,9 +62,6 @@ typedef struct QTensor {
     uint64_t counts[HB_MAX_BITS + 1]; // QK_BITS: counts[b] = elements of width b
     double avg_bits;                  // QK_BITS: mean M_j; QK_INT: k; QK_FLOAT: 32
     double error;                     // ||T^ - T|| / ||T|| in double; 0 when ||T|| == 0
-    /* QK_BITS: the error under group element and under group channel with the same
-     * distribution, scale and selection (one of them equals `error`), for --explain. */
-    double error_element, error_channel;
     QDist chosen; // QK_BITS: the distribution used (the spec's, or the bits-avg pick)
     QBytes bytes;
     /* Bit b set: a share of width b with a nonzero fraction got 0 elements in at least
@@ -93,6 +90,12 @@ typedef struct QTensor {
  *   per-channel scales); spec->scale is not used. */
 bool quant_tensor(Arena *a, const float *T, uint64_t n, uint32_t channels, const QuantSpec *spec,
                   QTensor *out, const char **err);
+
+/* The relative error q's distribution would give under grouping g, the scale and the
+ * selection of `spec` unchanged (q->error when g is spec's own, or widths are uniform):
+ * what --explain compares. T, spec: what made q. Runs the quantizer once more, so only
+ * the explain report asks for it. */
+double quant_error_grouped(const float *T, const QTensor *q, const QuantSpec *spec, Grouping g);
 
 /* ---- Lower-level pieces: exposed for tests and the activation path. ----
  * Index arrays are uint32_t, so n < 2^32 for these. */

@@ -141,8 +141,8 @@ START_TEST(test_worked_example_homogeneous)
     for (int j = 0; j < 8; j++)
         ck_assert_float_eq(q2.recon[j], R[j]);
     ck_assert_double_eq(sq_error(EX, q2.recon, 8), 0.65625);
-    ck_assert_double_eq(q2.error_element, q2.error);
-    ck_assert_double_eq(q2.error_channel, q2.error);
+    ck_assert_double_eq(quant_error_grouped(EX, &q2, &s2, GROUP_ELEMENT), q2.error);
+    ck_assert_double_eq(quant_error_grouped(EX, &q2, &s2, GROUP_CHANNEL), q2.error);
 }
 END_TEST
 
@@ -386,7 +386,7 @@ START_TEST(test_all_zero)
         ck_assert_uint_eq(q.planes[m][0], 0); // sign(0) = -1
     }
     ck_assert_double_eq(q.error, 0);
-    ck_assert_double_eq(q.error_channel, 0);
+    ck_assert_double_eq(quant_error_grouped(T, &q, &s, GROUP_CHANNEL), 0);
 }
 END_TEST
 
@@ -571,13 +571,14 @@ START_TEST(test_group_channel)
     }
     ck_assert_uint_eq(q.counts[1], 7 * PC);
     ck_assert_uint_eq(q.bytes.mask_code, (C * 2 + 7) / 8); // one 2-bit code per channel
-    ck_assert_double_eq(q.error, q.error_channel);
-    ck_assert(q.error_element > 0 && q.error_element != q.error_channel);
+    double qe = quant_error_grouped(T, &q, &s, GROUP_ELEMENT);
+    ck_assert_double_eq(q.error, quant_error_grouped(T, &q, &s, GROUP_CHANNEL));
+    ck_assert(qe > 0 && qe != q.error);
     // The same spec with group element reports the same pair the other way round.
     s.group = GROUP_ELEMENT;
     QTensor e = quant_ok(T, C * PC, C, &s);
-    ck_assert_double_eq(e.error, q.error_element);
-    ck_assert_double_eq(e.error_channel, q.error_channel);
+    ck_assert_double_eq(e.error, qe);
+    ck_assert_double_eq(quant_error_grouped(T, &e, &s, GROUP_CHANNEL), q.error);
     ck_assert(e.error < q.error);
     // Per-channel scale: each channel's own mu ranks it.
     s.group = GROUP_CHANNEL;

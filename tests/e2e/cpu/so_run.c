@@ -37,9 +37,12 @@ static float *read_npy(const char *path, long *rows, long *elems)
     char *p = strchr(strstr(h, "shape"), '(') + 1;
     *rows = strtol(p, &p, 10);
     *elems = 1;
-    while (*p == ',' && p[1] != ')') {
-        long d = strtol(p + 1, &p, 10);
-        *elems *= d;
+    for (;;) { // ", 3, 4)", ",)" and ", )" (numpy writes both 1-d spellings)
+        while (*p == ',' || *p == ' ')
+            p++;
+        if (*p < '0' || *p > '9')
+            break;
+        *elems *= strtol(p, &p, 10);
     }
     free(h);
     float *x = malloc((size_t)(*rows * *elems) * sizeof *x);
