@@ -112,7 +112,7 @@ static VlCells folded(const VlPlan *p, const VlStage *s)
     lut += f.D < 32 ? (double)f.WW * (double)((f.D + 15) / 16) : 0;
     double ff = (double)(s->in.width + 2 * s->out.width) + 2.0 * bits_for(f.D) + 10;
     ff += (double)f.P * (f.hz ? 2 * Q * cw + wa : (f.thr ? 1 : Q) * wa);
-    ff += (double)(f.WW + f.NW);
+    ff += (f.D < 32 ? (double)f.WW : 0) + (f.lrom ? (double)f.NW : 0); // else in the BRAM
     return (VlCells){.lut = lround(lut),
                      .ff = lround(ff),
                      .bram = (f.D >= 32 ? brams(f.D, f.WW) : 0) + (f.lrom ? 0 : brams(f.NF, f.NW))};
