@@ -307,11 +307,14 @@ static void write_slice(FILE *o, const VlStage *s, const Fold *f)
         fprintf(o, "    wire [%llu:0] xs = xbuf;\n", xw - 1);
         return;
     }
-    fprintf(o, "    reg [%llu:0] xs;\n    always @* begin\n        case (sf1)\n", xw - 1);
+    // Registered from the fold being issued (sf), it arrives with its ROM word: the SF:1
+    // mux leaves the popcount's path (it led digits_hw's critical path)
+    fprintf(o, "    reg [%llu:0] xs;\n    always @(posedge aclk) begin\n        case (sf)\n",
+            xw - 1);
     for (uint64_t k = 0; k < f->SF; k++)
-        fprintf(o, "        %d'd%llu: xs = xbuf[%llu:%llu];\n", ubits(f->SF - 1),
+        fprintf(o, "        %d'd%llu: xs <= xbuf[%llu:%llu];\n", ubits(f->SF - 1),
                 (unsigned long long)k, (k + 1) * xw - 1, k * xw);
-    fprintf(o, "        default: xs = {%llu{1'b0}};\n        endcase\n    end\n", xw);
+    fprintf(o, "        default: xs <= {%llu{1'b0}};\n        endcase\n    end\n", xw);
     (void)s;
 }
 
