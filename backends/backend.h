@@ -61,6 +61,7 @@ typedef struct KernelChoice {
     const char *layer;     // its result's name
     int wbits, abits;      // weight and activation planes
     bool masked;           // either side has per-element widths
+    const char *groups;    // `group channel` weights: channels per width "1:N 2:N ..." (or NULL)
     bool eligible;         // int8 computes the same integers (exactly)
     bool int8;             // the choice
     double macs;           // multiply-accumulates per example (O * K * pixels)

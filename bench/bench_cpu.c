@@ -10,9 +10,13 @@
  *  - % of bound: bpop Gbinops/s (M K N wbits abits / t) against a popcount-bound
  *    micro-kernel measured in the same run (3 x 8 register tile of vpopcntq on data in L1);
  *  - x sgemm: OpenBLAS sgemm on the same M x K x N (OPENBLAS_CORETYPE=SkylakeX on AVX-512
- *    unless set) over the whole layer's time, when libopenblas.so.0 loads.
+ *    unless set) over the whole layer's time, when libopenblas.so.0 loads;
+ *  - 70/20/10 weights (3 planes, widths 1/2/3 for 70/20/10% of the elements: `e`, per
+ *    element, one masked kernel; `c`, per output channel, one kernel per width), with
+ *    their layer and bpop times over the same shape's W1A1 (xW1A1).
  * Run by hand (see bench/README.md):
- *   ./build/bench/bench_cpu [threads]          (taskset -c N to pin one thread) */
+ *   ./build/bench/bench_cpu [threads [shape]]  (taskset -c N to pin one thread; shape:
+ *                                              only the labels containing it, e.g. dense) */
 #define _DEFAULT_SOURCE // mkstemps, setenv
 #include <dlfcn.h>
 #include <immintrin.h>
@@ -37,9 +41,37 @@ static uint64_t rng(uint64_t *s)
     return z ^ (z >> 31);
 }
 
+/* Weights 70/20/10: width 1, 2 or 3 with those shares (a splitmix draw), per element
+ * (mix 1: `group element`) or per output channel (mix 2: `group channel`). */
+static int mix_width(uint64_t *s)
+{
+    uint64_t u = rng(s) % 100;
+    return u < 70 ? 1 : u < 90 ? 2 : 3;
+}
+
+static void mix_weights(IrConst *wc, uint64_t O, uint64_t per, int mix, uint64_t *seed)
+{
+    for (uint64_t o = 0; o < O; o++) {
+        int rw = mix_width(seed);
+        for (uint64_t j = 0; j < per; j++) {
+            int w = mix == 2 ? rw : mix_width(seed);
+            for (int m = 0; m < 3; m++) {
+                uint64_t at = ((uint64_t)m * O + o) * wc->wpr + j / 64, bit = 1ull << (j % 64);
+                wc->planes[at] &= ~bit;
+                if (w > m)
+                    wc->masks[at] |= bit;
+                else
+                    continue;
+                wc->planes[at] |= rng(seed) & bit;
+            }
+        }
+    }
+}
+
 /* input [C,H,W] (conv) or [C] (dense) -> activation bits (ab planes) -> bpop with wb
- * weight planes -> output. */
-static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb, int ab, int nk)
+ * weight planes (mix: 70/20/10 weights, see mix_weights) -> output. */
+static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb, int ab, int nk,
+                       int mix)
 {
     IrModule *m = ir_module_new(cx, "bench");
     bool conv = H > 1;
@@ -71,7 +103,7 @@ static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb,
     }
     uint32_t s = q->result;
     int64_t dw[4] = {O, C, k, k};
-    IrType tw = {.enc = IR_BITS, .bits = (uint8_t)wb, .rank = conv ? 4 : 2};
+    IrType tw = {.enc = IR_BITS, .bits = (uint8_t)wb, .rank = conv ? 4 : 2, .masked = mix != 0};
     memcpy(tw.d, dw, sizeof dw);
     if (!conv)
         tw.d[1] = C;
@@ -83,6 +115,8 @@ static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb,
             uint64_t valid = per - j * 64 >= 64 ? ~0ull : (1ull << (per - j * 64)) - 1;
             wc->planes[r * wc->wpr + j] = rng(&seed) & valid;
         }
+    if (mix)
+        mix_weights(wc, (uint64_t)O, per, mix, &seed);
     int64_t P = wb * ab, dout[4] = {P, O, H, H};
     IrType to = ir_type_i32(conv ? 4 : 2, dout);
     IrRef a2[2] = {ir_v(s), ir_c(w)};
@@ -149,12 +183,12 @@ typedef struct Lib {
 } Lib;
 
 static void lib_open(Lib *l, int64_t C, int64_t H, int64_t O, int k, int batch, int wb, int ab,
-                     int nk, int threads)
+                     int nk, int threads, int mix)
 {
     HbCx cx;
     HbOptions ho = {0};
     cx_init(&cx, &ho);
-    IrModule *m = layer(&cx, C, H, O, k, wb, ab, nk);
+    IrModule *m = layer(&cx, C, H, O, k, wb, ab, nk, mix);
     snprintf(l->so, sizeof l->so, "/tmp/bench_cpu_XXXXXX.so");
     int fd = mkstemps(l->so, 3);
     if (!m || fd < 0) {
@@ -310,17 +344,21 @@ typedef struct Bench {
     int threads;
     double bound; // binops/s, best seen so far
     SgemmFn sgemm;
+    double w1a1[2];   // this shape's W1A1 layer and bpop times (s)
+    const char *only; // run only the shapes whose label contains this (NULL: all)
 } Bench;
 
-/* One case: M = O output channels, K = C k k, N = pixels * batch. */
+/* One case: M = O output channels, K = C k k, N = pixels * batch; mix: 70/20/10 weights
+ * (1: element groups, 2: channel groups; 3 planes, 1.4 bits on average), whose times
+ * are also given as ratios to the shape's W1A1 (layer, bpop). */
 static void run_case(Bench *bn, const char *label, int64_t C, int64_t H, int64_t O, int k,
-                     int batch, int wb, int ab, bool fp32)
+                     int batch, int wb, int ab, bool fp32, int mix)
 {
     double bd = popcount_bound();
     bn->bound = bd > bn->bound ? bd : bn->bound;
     Lib l1, l2;
-    lib_open(&l1, C, H, O, k, batch, wb, ab, 1, bn->threads);
-    lib_open(&l2, C, H, O, k, batch, wb, ab, 2, bn->threads);
+    lib_open(&l1, C, H, O, k, batch, wb, ab, 1, bn->threads, mix);
+    lib_open(&l2, C, H, O, k, batch, wb, ab, 2, bn->threads, mix);
     double t1[15], t2[15];
     lib_run(&l1); // warm up
     lib_run(&l2);
@@ -333,41 +371,59 @@ static void run_case(Bench *bn, const char *label, int64_t C, int64_t H, int64_t
     Timing one = timing(t1, 15), two = timing(t2, 15);
     double kern = two.best - one.best;
     double M = (double)O, K = (double)(C * k * k), N = (double)(H * H * batch);
-    double ops = M * K * N * wb * ab;
-    char pct[16] = "     -", ratio[16] = "     -";
+    double ops = M * K * N * (mix ? 1.4 : wb) * ab;
+    char pct[16] = "     -", ratio[16] = "     -", rel[24] = "";
     if (bn->bound > 0 && kern > 0)
         snprintf(pct, sizeof pct, "%5.0f%%", 100 * ops / kern / (bn->bound * bn->threads));
     if (fp32 && bn->sgemm)
         snprintf(ratio, sizeof ratio, "%6.1f",
                  time_sgemm(bn->sgemm, (int64_t)M, (int64_t)K, (int64_t)N) / one.best);
-    printf("%-22s W%dA%d %9.1f %9.1f %9.1f %8.0f %7s %7s\n", label, wb, ab, one.best * 1e6,
-           one.median * 1e6, kern * 1e6, kern > 0 ? ops / kern * 1e-9 : 0.0, pct, ratio);
+    if (wb == 1 && ab == 1 && !mix) {
+        bn->w1a1[0] = one.best;
+        bn->w1a1[1] = kern;
+    } else if (bn->w1a1[0] > 0 && bn->w1a1[1] > 0)
+        snprintf(rel, sizeof rel, " %5.2f %5.2f", one.best / bn->w1a1[0], kern / bn->w1a1[1]);
+    char wa[16];
+    if (mix)
+        snprintf(wa, sizeof wa, "70/20/10%c A%d", mix == 1 ? 'e' : 'c', ab);
+    else
+        snprintf(wa, sizeof wa, "W%dA%d", wb, ab);
+    printf("%-22s %-12s %9.1f %9.1f %9.1f %8.0f %7s %7s%s\n", label, wa, one.best * 1e6,
+           one.median * 1e6, kern * 1e6, kern > 0 ? ops / kern * 1e-9 : 0.0, pct, ratio, rel);
     fflush(stdout);
+}
+
+/* Every configuration on one shape (W1A1 first: the others' ratios refer to it). */
+static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_t O, int k,
+                      int batch)
+{
+    static const int wa[][3] = {{1, 1, 0}, {1, 2, 0}, {2, 2, 0}, {3, 3, 0}, {3, 1, 1}, {3, 1, 2}};
+    if (bn->only && !strstr(label, bn->only))
+        return;
+    bn->w1a1[0] = bn->w1a1[1] = 0;
+    for (int i = 0; i < 6; i++)
+        run_case(bn, label, C, H, O, k, batch, wa[i][0], wa[i][1], i == 0, wa[i][2]);
 }
 
 int main(int argc, char **argv)
 {
-    Bench bn = {.threads = argc > 1 ? atoi(argv[1]) : 1};
+    Bench bn = {.threads = argc > 1 ? atoi(argv[1]) : 1, .only = argc > 2 ? argv[2] : NULL};
     if (bn.threads < 1)
         bn.threads = 1;
     bn.sgemm = load_sgemm(bn.threads);
-    static const int wa[][2] = {{1, 1}, {1, 2}, {2, 2}, {3, 3}};
     bn.bound = popcount_bound();
     printf("bench_cpu: %d thread(s); best/median of 15 in us; popcount bound %.0f Gbinops/s per "
            "thread; OpenBLAS sgemm %s\n",
            bn.threads, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found");
-    printf("%-22s %4s %9s %9s %9s %8s %7s %7s\n", "case (MxKxN)", "W/A", "layer", "median", "bpop",
-           "Gbinop/s", "%bound", "x sgemm");
-    for (int i = 0; i < 4; i++)
-        run_case(&bn, "256x4096x256 (dense)", 4096, 1, 256, 1, 256, wa[i][0], wa[i][1], i == 0);
+    printf("%-22s %-12s %9s %9s %9s %8s %7s %7s %s\n", "case (MxKxN)", "W/A", "layer", "median",
+           "bpop", "Gbinop/s", "%bound", "x sgemm", "xW1A1 (layer bpop)");
+    run_shape(&bn, "256x4096x256 (dense)", 4096, 1, 256, 1, 256);
     static const int64_t conv[][2] = {{64, 56}, {128, 28}, {256, 14}, {512, 7}};
     for (int c = 0; c < 4; c++) {
         char label[64];
         snprintf(label, sizeof label, "conv %lldx%lldx%lld 3x3", (long long)conv[c][0],
                  (long long)conv[c][1], (long long)conv[c][1]);
-        for (int i = 0; i < 4; i++)
-            run_case(&bn, label, conv[c][0], conv[c][1], conv[c][0], 3, 1, wa[i][0], wa[i][1],
-                     i == 0);
+        run_shape(&bn, label, conv[c][0], conv[c][1], conv[c][0], 3, 1);
     }
     return 0;
 }

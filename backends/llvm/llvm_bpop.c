@@ -25,6 +25,9 @@ typedef struct BGeo {
     int64_t C, H, W, G, cg, og, O, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl;
     int64_t T, CW, OB; // taps, channel words per group, 8-channel blocks per group
     int kw_planes, kx;
+    /* A channel group's kernel (group channel layers): its og output channels are rows
+     * rows[0..og) of the weights, each of width kw_planes (NULL: all rows, in order). */
+    const int64_t *rows;
 } BGeo;
 
 /* The weight constant in the kernels' layout: sign planes and masks as 8-lane words,
@@ -33,9 +36,12 @@ typedef struct WKern {
     LLVMValueRef c, mask, pc, zc; // zc: what a zero activation word adds to acc, per tap
 } WKern;
 
-static WKern repack(G *g, const IrConst *k, const BGeo *b)
+/* The weights of kernel b in its layout; `masked`: with their masks and mask popcounts
+ * (a channel group's or an unmasked layer's kernel reads neither). */
+static WKern repack(G *g, const IrConst *k, const BGeo *b, bool masked)
 {
-    uint64_t rows = (uint64_t)k->type.d[0], per = (uint64_t)(b->cg * b->T);
+    uint64_t rows = b->rows ? (uint64_t)b->og : (uint64_t)k->type.d[0];
+    uint64_t all = (uint64_t)k->type.d[0], per = (uint64_t)(b->cg * b->T);
     uint64_t nblk = (uint64_t)(b->kw_planes * b->G * b->OB * b->T);
     uint64_t nw = nblk * (uint64_t)b->CW * LANES;
     uint64_t *c = calloc(nw, 8), *mk = calloc(nw, 8), *pc = calloc(nblk * LANES, 8);
@@ -45,8 +51,9 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b)
         for (uint64_t o = 0; o < rows; o++) {
             int64_t grp = (int64_t)o / b->og, oi = (int64_t)o % b->og;
             int64_t ob = oi / LANES, l = oi % LANES;
+            uint64_t r = b->rows ? (uint64_t)b->rows[o] : o;
             for (uint64_t j = 0; j < per; j++) {
-                uint64_t src = ((uint64_t)m * rows + o) * k->wpr + j / 64;
+                uint64_t src = ((uint64_t)m * all + r) * k->wpr + j / 64;
                 int bit = (int)((k->planes[src] >> (j % 64)) & 1);
                 int mbit = k->masks ? (int)((k->masks[src] >> (j % 64)) & 1) : 1;
                 int64_t ci = (int64_t)j / b->T, t = (int64_t)j % b->T;
@@ -62,14 +69,17 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b)
         for (uint64_t wd = 0; wd < (uint64_t)b->CW; wd++)
             for (uint64_t l = 0; l < LANES; l++) {
                 uint64_t at = (blk * (uint64_t)b->CW + wd) * LANES + l;
-                uint64_t v = k->masks ? ~c[at] & mk[at] : c[at];
+                uint64_t v = masked ? ~c[at] & mk[at] : c[at];
                 zc[blk * LANES + l] += (uint64_t)__builtin_popcountll(v);
             }
     Arena *a = &g->cx->arena;
-    WKern w = {g_words(g, arena_printf(a, "k.%s", k->name), c, nw),
-               g_words(g, arena_printf(a, "km.%s", k->name), mk, nw),
-               g_words(g, arena_printf(a, "kp.%s", k->name), pc, nblk * LANES),
-               g_words(g, arena_printf(a, "kz.%s", k->name), zc, nblk * LANES)};
+    const char *nm = b->rows ? arena_printf(a, "%s.w%d", k->name, b->kw_planes) : k->name;
+    WKern w = {g_words(g, arena_printf(a, "k.%s", nm), c, nw), NULL, NULL,
+               g_words(g, arena_printf(a, "kz.%s", nm), zc, nblk * LANES)};
+    if (masked) {
+        w.mask = g_words(g, arena_printf(a, "km.%s", nm), mk, nw);
+        w.pc = g_words(g, arena_printf(a, "kp.%s", nm), pc, nblk * LANES);
+    }
     free(c);
     free(mk);
     free(pc);
@@ -268,8 +278,13 @@ typedef struct Kern {
     LLVMValueRef W, OW;   // input width and output columns (dense: the block's examples)
     int64_t ocol, os, ps; // output element strides: column, output channel, pair
     LLVMValueRef out;     // i32 output (pair sums)
-    bool bytes;           // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
-    int flush;            // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
+    /* A channel group's kernel: lane l of block ob is output channel chan[8 ob + l]
+     * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
+     * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive). */
+    LLVMValueRef chan;
+    int *wid;   // a group channel layer: each output channel's width (else NULL)
+    bool bytes; // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
+    int flush;  // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
     // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
@@ -447,6 +462,39 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
     }
 }
 
+/* Column e of a channel group's tile: S = valid - 2 acc for its pairs, lane l stored at
+ * its channel chan[8 ob + l] (the pairs of planes its channels lack are never written:
+ * they stay 0). Scalar stores: a masked scatter (vpscatterqd) is several times slower. */
+static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueRef ob)
+{
+    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
+    LLVMValueRef valid = splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], ""));
+    LLVMValueRef S[IR_MAX_BITS * IR_MAX_BITS];
+    for (int p = 0; p < k->P; p++) {
+        LLVMValueRef s = ld(g, k->v8, k->acc[p * k->E + e]);
+        S[p] = LLVMBuildTrunc(B, LLVMBuildSub(B, valid, LLVMBuildAdd(B, s, s, ""), ""), v8i32, "");
+    }
+    for (int l = 0; l < LANES; l++) {
+        LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
+        LLVMBasicBlockRef ln = NULL;
+        if (k->b->og % LANES) { // the group's last block is partial
+            LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
+            ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.next");
+            LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, k->b->og), ""), ls, ln);
+            LLVMPositionBuilderAtEnd(B, ls);
+        }
+        LLVMValueRef at =
+                g_add(g, pos, LLVMBuildMul(B, g_load(g, g->i64, k->chan, oi), g_i64(g, k->os), ""));
+        for (int p = 0; p < k->P; p++)
+            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps),
+                    LLVMBuildExtractElement(B, S[p], g_i32(g, l), ""));
+        if (ln) {
+            LLVMBuildBr(B, ln);
+            LLVMPositionBuilderAtEnd(B, ln);
+        }
+    }
+}
+
 /* S = 2 acc - popcount(A) (or valid - 2 acc) per pair and column; lane l is output
  * channel g og + ob 8 + l; column e's sums start at element pos0 + e ocol. */
 static void store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
@@ -462,6 +510,12 @@ static void store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "col.next");
         LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
         LLVMPositionBuilderAtEnd(B, st);
+        if (k->chan) {
+            store_group(g, k, g_add(g, pos0, g_mulk(g, colv, k->ocol)), e, ob);
+            LLVMBuildBr(B, next);
+            LLVMPositionBuilderAtEnd(B, next);
+            continue;
+        }
         LLVMValueRef pos = g_add(g, g_add(g, pos0, g_mulk(g, colv, k->ocol)), g_mulk(g, o0, k->os));
         LLVMValueRef valid =
                 k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
@@ -570,7 +624,7 @@ static void kern_vars(G *g, Kern *k)
  * block's examples) in an outlined function that hbrt_par runs on ranges of output rows
  * (conv) or of 8-channel blocks (dense): split across the threads when they are idle
  * (batch < threads), with no division per tile. */
-static void kernel(G *g, Kern *k, int64_t OH)
+static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
 {
     const BGeo *b = k->b;
     LLVMTypeRef fields[] = {g->ptr, g->ptr, g->ptr, g->i64};
@@ -586,7 +640,8 @@ static void kernel(G *g, Kern *k, int64_t OH)
     GFnSave sv;
     LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
     LLVMTypeRef ft = LLVMFunctionType(g->vd, ps, 3, 0);
-    LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "bpop.%u", g->in->result), ft);
+    LLVMValueRef fn =
+            g_fn_push(g, &sv, arena_printf(&g->cx->arena, "bpop.%u%s", g->in->result, sfx), ft);
     Kern in = *k;
     LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
     LLVMValueRef *dst[] = {&in.xp, &in.xm, &in.out, &in.OW};
@@ -631,6 +686,36 @@ static int tile_cols(const Kern *k, bool masked_x, int64_t cols)
     return (int)((cols + nt - 1) / nt);
 }
 
+/* wid[r] = the width of weight row r (`per` elements) when every row has one (a `group
+ * channel` layer: each row's masks are full or empty); false if some row has not. */
+bool bpop_row_widths(const IrConst *c, int64_t per, int *wid)
+{
+    int64_t rows = c->type.d[0];
+    for (int64_t r = 0; r < rows; r++) {
+        wid[r] = 0;
+        for (int m = 0; m < c->type.bits; m++) {
+            const uint64_t *mk = c->masks + ((uint64_t)m * (uint64_t)rows + (uint64_t)r) * c->wpr;
+            int64_t n = 0;
+            for (uint64_t j = 0; j < c->wpr; j++)
+                n += __builtin_popcountll(mk[j]);
+            if (n != 0 && n != per)
+                return false;
+            wid[r] += n == per;
+        }
+    }
+    return true;
+}
+
+/* The channels' widths of a `group channel` layer with an unmasked input and one
+ * convolution group, else NULL. */
+static int *channel_widths(G *g, const IrConst *c, const BGeo *b)
+{
+    if (!c->masks || g_argt(g, 0)->masked || b->G != 1)
+        return NULL;
+    int *wid = arena_alloc(&g->cx->arena, (size_t)c->type.d[0] * sizeof *wid);
+    return bpop_row_widths(c, b->cg * b->T, wid) ? wid : NULL;
+}
+
 static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
 {
     const IrType *xt = g_argt(g, 0);
@@ -647,7 +732,15 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
                 .nomask = !xt->masked && !c->masks,
                 .P = b->kw_planes * b->kx,
                 .bytes = g->tier == TIER_AVX2 || g->tier == TIER_AVX512BW};
-    k->w = repack(g, c, b);
+    k->wid = channel_widths(g, c, b);
+    if (k->wid) // the pair sums its kernels do not write must stay 0
+        g_plan_exclusive(g, g->in->result);
+    g_alloc_value(g, g_out(g), g_outt(g));
+    k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
+    if (xwords == 0) { // packed by its producer (g_plan_packed); no column is outside
+        k->xp = g_arg(g, 0)->p;
+        return;
+    }
     // the input words and one zero column (read by columns outside the input)
     k->zcol = (int64_t)xwords;
     uint64_t bytes = 8 * (xwords + (uint64_t)(b->kx * b->CW));
@@ -657,7 +750,53 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
     g_memset0(g, zp, (uint64_t)(8 * b->kx * b->CW));
     if (k->xm)
         g_memset0(g, g_gep(g, g->i64, k->xm, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
-    k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
+}
+
+/* Generate the layer's kernel; a `group channel` layer gets one unmasked kernel per
+ * channel width (1, 2, 3 ... planes) over the same packed input, each writing its
+ * channels' pair sums in place (cpu.md §4: no mask AND, no planes a channel lacks). */
+static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
+{
+    const IrConst *c = g_argc(g, 1);
+    int *wid = k->wid;
+    if (!wid) {
+        k->w = repack(g, c, k->b, !k->nomask);
+        k->E = tile_cols(k, k->xm != NULL, cols);
+        kernel(g, k, OH, "");
+        return;
+    }
+    int64_t O = c->type.d[0];
+    int64_t *rows = arena_alloc(&g->cx->arena, (size_t)O * sizeof *rows);
+    uint64_t *chan = calloc((size_t)(O + LANES), 8);
+    HB_CHECK(chan, "out of memory");
+    for (int w = 1; w <= k->b->kw_planes; w++) {
+        int64_t n = 0;
+        for (int64_t o = 0; o < O; o++)
+            if (wid[o] == w)
+                rows[n++] = o;
+        if (n == 0)
+            continue;
+        BGeo gb = *k->b;
+        gb.og = gb.O = n;
+        gb.OB = (n + LANES - 1) / LANES;
+        gb.kw_planes = w;
+        gb.rows = rows;
+        Kern gk = *k;
+        gk.b = &gb;
+        gk.nomask = true;
+        gk.P = w * gb.kx;
+        gk.w = repack(g, c, &gb, false);
+        memset(chan, 0, (size_t)(O + LANES) * 8);
+        for (int64_t i = 0; i < n; i++)
+            chan[i] = (uint64_t)rows[i];
+        Arena *a = &g->cx->arena;
+        gk.chan = g_words(g, arena_printf(a, "kc.%s.w%d", c->name, w), chan,
+                          (uint64_t)(gb.OB * LANES));
+        gk.E = tile_cols(&gk, false, cols);
+        kernel(g, &gk, OH, arena_printf(a, ".w%d", w));
+        rows += n;
+    }
+    free(chan);
 }
 
 /* A dense layer runs once per block of examples: the columns are the examples. */
@@ -685,25 +824,26 @@ void gen_bpop_dense(G *g)
               .dh = 1,
               .dw = 1};
     const IrType *xt = g_argt(g, 0);
-    g_alloc_value(g, g_out(g), g_outt(g));
     Kern k;
     int64_t colw = xt->bits * ((N + 63) / 64);
-    kern_init(g, &k, &b, (uint64_t)(g->nbmax * colw));
+    bool packed = g_plan_packed(g, g->in->args[0].id) != 0; // its producer packed it
+    kern_init(g, &k, &b, packed ? 0 : (uint64_t)(g->nbmax * colw));
     LLVMValueRef nb = g->ex ? g_i64(g, 1) : g->nb;
-    GLoop le;
-    LLVMValueRef e = g_loop_begin(g, &le, nb, "pe");
-    GVal x = g->ex ? *g_arg(g, 0) : g_at(g, g->in->args[0].id, e);
-    LLVMValueRef off = g_mulk(g, e, colw);
-    pack_input(g, &b, &x, xt, g_gep(g, g->i64, k.xp, off),
-               k.xm ? g_gep(g, g->i64, k.xm, off) : NULL);
-    g_loop_end(g, &le);
+    if (!packed) {
+        GLoop le;
+        LLVMValueRef e = g_loop_begin(g, &le, nb, "pe");
+        GVal x = g->ex ? *g_arg(g, 0) : g_at(g, g->in->args[0].id, e);
+        LLVMValueRef off = g_mulk(g, e, colw);
+        pack_input(g, &b, &x, xt, g_gep(g, g->i64, k.xp, off),
+                   k.xm ? g_gep(g, g->i64, k.xm, off) : NULL);
+        g_loop_end(g, &le);
+    }
     k.W = k.OW = nb;
     k.out = g_out(g)->p;
     k.ocol = (int64_t)g->base[g->in->result].sp / 4;
     k.os = 1;
     k.ps = O;
-    k.E = tile_cols(&k, xt->masked, g->nbmax);
-    kernel(g, &k, 1);
+    kern_run(g, &k, 1, g->nbmax);
 }
 
 void gen_bpop_conv2d(G *g)
@@ -731,7 +871,6 @@ void gen_bpop_conv2d(G *g)
               .pt = w.pt,
               .pl = w.pl};
     const IrType *xt = g_argt(g, 0);
-    g_alloc_value(g, g_out(g), g_outt(g));
     Kern k;
     int64_t CW = (b.cg + 63) / 64;
     kern_init(g, &k, &b, (uint64_t)(b.G * b.H * b.W * xt->bits * CW));
@@ -742,6 +881,5 @@ void gen_bpop_conv2d(G *g)
     k.ocol = 1;
     k.os = b.OH * b.OW;
     k.ps = b.O * b.OH * b.OW;
-    k.E = tile_cols(&k, xt->masked, b.OW);
-    kernel(g, &k, b.OH);
+    kern_run(g, &k, b.OH, b.OW);
 }

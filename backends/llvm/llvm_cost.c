@@ -195,7 +195,8 @@ static Int8Plan *factor(HbCx *cx, const IrModule *m, const IrInst *in, const cha
 }
 
 /* Estimated cycles per example of bpop `in` on each path (docs/cpu-backend.md). */
-static void estimate(const IrModule *m, const IrInst *in, const CpuIsa *s, KernelChoice *k)
+static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa *s,
+                     KernelChoice *k)
 {
     const IrConst *w = &m->consts.data[in->args[1].id];
     const IrType *xt = &m->values.data[in->args[0].id].type;
@@ -212,8 +213,23 @@ static void estimate(const IrModule *m, const IrInst *in, const CpuIsa *s, Kerne
     double kbits = (double)(T * ((cg + 63) / 64 * 64)), kint8 = (double)(T * ((cg + 3) / 4 * 4));
     double mask = xt->masked ? 2.3 : w->masks ? 1.25 : 1.0;
     k->macs = (double)(O * T * cg * pix);
-    k->cost_bitserial = (double)ng * (double)((og + 7) / 8 * 8) * (double)pix * kbits * P * mask /
-                        binops_per_cycle(s);
+    double rows = (double)((og + 7) / 8 * 8) * P; // 8-channel blocks x plane pairs
+    int *wid = w->masks && !xt->masked && ng == 1 ? malloc((size_t)O * sizeof *wid) : NULL;
+    if (wid && bpop_row_widths(w, T * cg, wid)) { // group channel: a kernel per width
+        rows = 0;
+        k->groups = "";
+        for (int b = 1; b <= w->type.bits; b++) {
+            int64_t n = 0;
+            for (int64_t o = 0; o < O; o++)
+                n += wid[o] == b;
+            rows += (double)((n + 7) / 8 * 8 * b * k->abits);
+            k->groups = arena_printf(&cx->arena, "%s%s%d:%lld", k->groups, b > 1 ? " " : "", b,
+                                     (long long)n);
+        }
+        mask = 1.0;
+    }
+    free(wid);
+    k->cost_bitserial = (double)ng * rows * (double)pix * kbits * mask / binops_per_cycle(s);
     k->cost_int8 = (double)ng * (double)((og + 15) / 16 * 16) * (double)pix * kint8 /
                    int8_macs_per_cycle(s);
 }
@@ -253,7 +269,7 @@ static bool plan(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCho
                             .wbits = w->type.bits,
                             .abits = xt->bits,
                             .masked = xt->masked || w->masks};
-        estimate(m, in, isa, c);
+        estimate(cx, m, in, isa, c);
         const char *why = NULL;
         Int8Plan *p = factor(cx, m, in, &why);
         c->eligible = p != NULL;

@@ -195,7 +195,8 @@ void g_alloc_value(G *g, GVal *v, const IrType *t)
 {
     uint64_t n = ir_type_elems(t), nb = (uint64_t)g->nbmax;
     GBase *b = &g->base[g->in->result];
-    *b = (GBase){.sp = t->enc == IR_BITS ? n : 4 * n};
+    uint64_t packed = g_plan_packed(g, g->in->result); // packed words (llvm_plan.c)
+    *b = (GBase){.sp = packed ? 8 * packed : t->enc == IR_BITS ? n : 4 * n};
     b->sw = t->enc == IR_BITS && t->masked ? n : 0;
     g->owner = g->in->result;
     b->v.p = g_alloc(g, b->sp * nb);

@@ -91,6 +91,12 @@ void g_plan_begin(G *g);
 void g_plan_end(G *g);
 uint64_t g_plan_place(G *g, uint64_t bytes);
 void g_plan_after(G *g, uint32_t k);
+/* Words per example of bits value v when it is stored as a bpop_dense kernel's packed
+ * input (K planes of ceil(N/64) words; its producer packs it), else 0. */
+uint64_t g_plan_packed(G *g, uint32_t v);
+/* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
+ * what an op does not write stays as NAME_create zeroed it. */
+void g_plan_exclusive(G *g, uint32_t v);
 /* A pointer to `bytes` bytes of the workspace (64-byte aligned) for the current op:
  * scratch, or the storage of the value g_alloc_value is placing. */
 LLVMValueRef g_alloc(G *g, uint64_t bytes);
@@ -141,6 +147,8 @@ void g_alloc_value(G *g, GVal *v, const IrType *t);
 #define X(e, name, operands) void gen_##name(G *g);
 HB_IR_OPS(X)
 #undef X
+/* maxpool on multi-bit or masked codes (llvm_ops_codes.c; gen_maxpool calls it). */
+void gen_maxpool_codes(G *g);
 
 /* ---- the module around the network (llvm_gen.c) and its emission (llvm_emit.c) ---- */
 /* Build and verify the module for `m` (a module that does not verify is an internal

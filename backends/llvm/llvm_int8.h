@@ -38,4 +38,8 @@ void gen_int8_bpop(G *g, const Int8Plan *p);
 /* The current icomb was computed by an int8 bpop kernel: nothing left to do. */
 bool gen_int8_icomb_done(G *g);
 
+/* wid[r] = the width of weight row r (`per` elements) when every row has one (a `group
+ * channel` layer: per-channel kernels without masks, llvm_bpop.c); false otherwise. */
+bool bpop_row_widths(const IrConst *c, int64_t per, int *wid);
+
 #endif

@@ -18,12 +18,44 @@ static LLVMValueRef width_of(G *g, const GVal *x, const IrType *t, LLVMValueRef 
     return LLVMBuildZExt(B, g_load(g, g->i8, x->w, e), g->i64, "");
 }
 
+/* sign into packed words (g_plan_packed): 64 elements per word, bit i = [x > 0]; the
+ * last word's lanes past n are not read and stay 0. */
+static void sign_packed(G *g, LLVMValueRef x, LLVMValueRef out, int64_t n)
+{
+    LLVMTypeRef v = LLVMVectorType(g->f32, 64), v1 = LLVMVectorType(g->i1, 64);
+    LLVMTypeRef ps[] = {g->ptr, g->i32, v1, v}, ov[] = {v, g->ptr};
+    LLVMValueRef f =
+            LLVMGetIntrinsicDeclaration(g->M, LLVMLookupIntrinsicID("llvm.masked.load", 16), ov, 2);
+    LLVMValueRef iota[64], full = LLVMConstAllOnes(v1);
+    for (int i = 0; i < 64; i++)
+        iota[i] = g_i64(g, i);
+    GLoop l;
+    LLVMValueRef w = g_loop_begin(g, &l, g_i64(g, (n + 63) / 64), "w");
+    LLVMValueRef e0 = g_mulk(g, w, 64), lanes = full;
+    if (n % 64) { // lanes e0 + i < n
+        LLVMValueRef left = LLVMBuildSub(B, g_i64(g, n), e0, "");
+        LLVMValueRef lv = LLVMBuildInsertElement(B, LLVMGetUndef(LLVMVectorType(g->i64, 64)), left,
+                                                 g_i32(g, 0), "");
+        lv = LLVMBuildShuffleVector(B, lv, lv, LLVMConstNull(LLVMVectorType(g->i32, 64)), "");
+        lanes = LLVMBuildICmp(B, LLVMIntSLT, LLVMConstVector(iota, 64), lv, "");
+    }
+    LLVMValueRef a[] = {g_gep(g, g->f32, x, e0), g_i32(g, 4), lanes, LLVMConstNull(v)};
+    LLVMValueRef xv = LLVMBuildCall2(B, LLVMFunctionType(v, ps, 4, 0), f, a, 4, "");
+    LLVMValueRef pos = LLVMBuildFCmp(B, LLVMRealOGT, xv, LLVMConstNull(v), "");
+    g_store(g, g->i64, out, w, LLVMBuildBitCast(B, pos, g->i64, ""));
+    g_loop_end(g, &l);
+}
+
 /* sign(x) = +1 iff x > 0 (0 and NaN give -1). */
 void gen_sign(G *g)
 {
     GVal *out = g_out(g);
     g_alloc_value(g, out, g_outt(g));
     LLVMValueRef x = g_arg(g, 0)->p;
+    if (g_plan_packed(g, g->in->result)) {
+        sign_packed(g, x, out->p, (int64_t)ir_type_elems(g_outt(g)));
+        return;
+    }
     GLoop l;
     LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)ir_type_elems(g_outt(g))), "j");
     LLVMValueRef pos =
@@ -203,6 +235,14 @@ void gen_fcomb(G *g)
     g_loop_end(g, &lo);
 }
 
+/* words[w] |= bit << (e % 64). */
+static void or_bit(G *g, LLVMValueRef words, LLVMValueRef w, LLVMValueRef bit, LLVMValueRef e)
+{
+    LLVMValueRef sh = LLVMBuildAnd(B, e, g_i64(g, 63), "");
+    LLVMValueRef b = LLVMBuildShl(B, LLVMBuildZExt(B, bit, g->i64, ""), sh, "");
+    g_store(g, g->i64, words, w, LLVMBuildOr(B, g_load(g, g->i64, words, w), b, ""));
+}
+
 /* v = neg ? -acc : acc; level m: bit = [v >= thr[o][j]], j = 2j + 1 + bit. */
 void gen_threshold(G *g)
 {
@@ -212,6 +252,10 @@ void gen_threshold(G *g)
     int64_t npos = (int64_t)ir_type_elems(t), per = npos / O;
     GVal *out = g_out(g);
     g_alloc_value(g, out, t);
+    // packed (g_plan_packed): plane m's bit of element e at word m CW + e / 64
+    uint64_t packed = g_plan_packed(g, g->in->result), CW = packed / (uint64_t)k;
+    if (packed)
+        g_memset0(g, out->p, 8 * packed);
     LLVMValueRef acc = g_arg(g, 0)->p;
     LLVMValueRef neg = g_const(g, g->in->args[1].id), thr = g_const(g, g->in->args[2].id);
     GLoop lo, lq;
@@ -230,8 +274,13 @@ void gen_threshold(G *g)
         bits = LLVMBuildOr(B, bits, LLVMBuildShl(B, b8, LLVMConstInt(g->i8, (unsigned)m, 0), ""),
                            "");
         j = g_add(g, g_add(g, g_mulk(g, j, 2), g_i64(g, 1)), LLVMBuildZExt(B, bit, g->i64, ""));
+        if (packed)
+            or_bit(g, out->p,
+                   g_add(g, g_i64(g, m * (int64_t)CW), LLVMBuildLShr(B, pos, g_i64(g, 6), "")), bit,
+                   pos);
     }
-    g_store(g, g->i8, out->p, pos, bits);
+    if (!packed)
+        g_store(g, g->i8, out->p, pos, bits);
     g_loop_end(g, &lq);
     g_loop_end(g, &lo);
 }

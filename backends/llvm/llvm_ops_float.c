@@ -223,6 +223,10 @@ void gen_maxpool(G *g)
 {
     IrWindow w = ir_window(g->m, g->in);
     bool bits = g_argt(g, 0)->enc == IR_BITS;
+    if (bits && (g_argt(g, 0)->bits > 1 || g_argt(g, 0)->masked)) {
+        gen_maxpool_codes(g); // llvm_ops_codes.c
+        return;
+    }
     GVal *out = g_out(g), *x = g_arg(g, 0);
     g_alloc_value(g, out, g_outt(g));
     if (bits && g_outt(g)->scale == IR_SC_RUNTIME)

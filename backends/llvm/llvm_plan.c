@@ -23,6 +23,8 @@ struct GPlan {
     uint32_t nlive, caplive;
     Region *free; // sorted by offset, coalesced
     uint32_t nfree, capfree;
+    uint64_t *packed; // per root: words per example when stored packed (g_plan_packed)
+    bool *excl;       // per root: a region of its own, zeroed once (g_plan_exclusive)
 };
 
 static void *grow(void *p, uint32_t *cap, size_t size)
@@ -31,6 +33,46 @@ static void *grow(void *p, uint32_t *cap, size_t size)
     void *q = realloc(p, *cap * size);
     HB_CHECK(q, "out of memory");
     return q;
+}
+
+/* The bits values that only bit-serial bpop_dense ops read (directly or through
+ * flatten; an fcomb reads only their scales), made by sign or threshold: stored as the
+ * kernel's packed words, so that the producer binarizes and packs in one pass and the
+ * bpop reads them as they are (cpu.md §4 "binarize and pack"). */
+static void plan_packed(G *g, GPlan *p)
+{
+    const IrModule *m = g->m;
+    uint32_t nv = m->values.len;
+    bool *bad = calloc(nv + 1, sizeof *bad), *read = calloc(nv + 1, sizeof *read);
+    HB_CHECK(bad && read, "out of memory");
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        for (uint32_t a = 0; a < in->nargs; a++) {
+            if (in->args[a].is_const)
+                continue;
+            uint32_t r = p->root[in->args[a].id];
+            bool bpop = in->op == IR_OP_BPOP_DENSE && a == 0 && !(g->int8 && g->int8[k]);
+            read[r] |= bpop;
+            bad[r] |= !bpop && in->op != IR_OP_FLATTEN && !(in->op == IR_OP_FCOMB && a == 1);
+        }
+    }
+    for (uint32_t k = 0; k < m->outputs.len; k++)
+        bad[p->root[m->outputs.data[k]]] = true;
+    for (uint32_t v = 0; v < nv; v++) {
+        const IrValue *x = &m->values.data[v];
+        IrOp op = m->insts.data[x->def].op;
+        if (p->root[v] != v || bad[v] || !read[v] || x->type.masked ||
+            (op != IR_OP_SIGN && op != IR_OP_THRESHOLD))
+            continue;
+        p->packed[v] = (uint64_t)x->type.bits * ((ir_type_elems(&x->type) + 63) / 64);
+    }
+    free(bad);
+    free(read);
+}
+
+uint64_t g_plan_packed(G *g, uint32_t v)
+{
+    return g->plan ? g->plan->packed[g->plan->root[v]] : 0;
 }
 
 void g_plan_begin(G *g)
@@ -58,6 +100,10 @@ void g_plan_begin(G *g)
     }
     for (uint32_t k = 0; k < m->outputs.len; k++)
         p->last[p->root[m->outputs.data[k]]] = UINT32_MAX;
+    p->packed = calloc(nv, sizeof *p->packed);
+    p->excl = calloc(nv, sizeof *p->excl);
+    HB_CHECK(p->packed && p->excl, "out of memory");
+    plan_packed(g, p);
     g->plan = p;
 }
 
@@ -66,17 +112,25 @@ void g_plan_end(G *g)
     GPlan *p = g->plan;
     free(p->root);
     free(p->last);
+    free(p->packed);
+    free(p->excl);
     free(p->live);
     free(p->free);
     free(p);
     g->plan = NULL;
 }
 
+void g_plan_exclusive(G *g, uint32_t v)
+{
+    g->plan->excl[g->plan->root[v]] = true;
+}
+
 uint64_t g_plan_place(G *g, uint64_t bytes)
 {
     GPlan *p = g->plan;
     uint64_t size = bytes ? (bytes + 63) / 64 * 64 : 64, off = UINT64_MAX;
-    for (uint32_t k = 0; k < p->nfree && off == UINT64_MAX; k++) {
+    bool excl = g->owner != UINT32_MAX && p->excl[p->root[g->owner]];
+    for (uint32_t k = 0; k < p->nfree && off == UINT64_MAX && !excl; k++) {
         if (p->free[k].size < size)
             continue;
         off = p->free[k].off;
@@ -130,6 +184,8 @@ void g_plan_after(G *g, uint32_t k)
     uint32_t kept = 0;
     for (uint32_t i = 0; i < p->nlive; i++) {
         Region r = p->live[i];
+        if (r.owner != UINT32_MAX && p->excl[r.owner])
+            continue; // never shared: what the workspace's zeroing left stays
         if (r.owner == UINT32_MAX || p->last[r.owner] <= k)
             release(p, r);
         else

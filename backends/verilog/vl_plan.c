@@ -279,6 +279,13 @@ static bool p_maxpool(PlanCx *c, const IrInst *in)
     const IrType *t = ir_arg_type(c->p->m, in->args[0]);
     if (t->enc != IR_BITS)
         return p_float(c, in);
+    if (t->bits > 1 || t->masked) { // write_pool is an OR of sign bits: one plane only
+        refuse(c, in,
+               "layer '%s' (%s) pools multi-bit codes, which the Verilog backend does not "
+               "support yet (one-plane values only)",
+               ir_op_name(in->op));
+        return false;
+    }
     if (!chain_arg(c, in))
         return false;
     VlStage *s = new_stage(c, VL_POOL, in);

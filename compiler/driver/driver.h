@@ -35,11 +35,12 @@ typedef struct DriverOptions {
     const char *calibrate; // --calibrate IN.npy
     bool run_ideal;        // --run-ideal: evaluate the ideal network (docs/ir.md §6)
     bool check;
-    const char *cpu;           // --cpu NAME (cpu target): "native" (default), x86-64-v3, ...
-    const char *opt;           // -O0..3: "0".."3"; NULL means 3
-    const char *runtime;       // the cpu target's runtime archive; NULL: found beside hbnnc
-    BackendKernel kernel;      // --kernel auto|bitserial|int8 (cpu target)
-    const char *fold;          // --fold auto (verilog target), or NULL
+    bool float_pools;     // --float-pools: multi-bit max pools on dequantized floats (old lowering)
+    const char *cpu;      // --cpu NAME (cpu target): "native" (default), x86-64-v3, ...
+    const char *opt;      // -O0..3: "0".."3"; NULL means 3
+    const char *runtime;  // the cpu target's runtime archive; NULL: found beside hbnnc
+    BackendKernel kernel; // --kernel auto|bitserial|int8 (cpu target)
+    const char *fold;     // --fold auto (verilog target), or NULL
     const char *target_cycles; // --target-cycles N (with --fold auto)
     unsigned report;           // --report (verilog): BR_AREA | BR_TIMING (backend.h)
     const char *fpga;          // --fpga PART for --report; NULL: hx8k

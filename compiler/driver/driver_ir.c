@@ -285,6 +285,35 @@ static void text_scales(const DriverOptions *o, const Graph *g, const Stages *st
     }
 }
 
+/* Each max pool that follows a multi-bit activation: on its codes, or on the dequantized
+ * floats and why (docs/ir.md §5: then the next layer is a float layer). */
+static void text_pools(const DriverOptions *o, const IrModule *m)
+{
+    bool any = false;
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op != IR_OP_MAXPOOL)
+            continue;
+        const IrInst *src = &m->insts.data[m->values.data[in->args[0].id].def];
+        const IrType *t = &m->values.data[in->args[0].id].type;
+        if (src->op == IR_OP_DEQUANT)
+            t = &m->values.data[src->args[0].id].type;
+        if (t->enc != IR_BITS || (t->bits == 1 && !t->masked))
+            continue; // float values, or one plane (always on bits)
+        if (!any)
+            fprintf(o->out, "\nmax pools after multi-bit activations:\n");
+        any = true;
+        uint16_t rank[IR_CODE_RANKS];
+        const char *why = src->op != IR_OP_DEQUANT ? "on codes (the next layer stays on bits)"
+                          : t->scale == IR_SC_RUNTIME
+                                  ? "on dequantized floats: runtime scales do not order the codes"
+                          : !ir_code_ranks(m, t, rank)
+                                  ? "on dequantized floats: two codes have the same value"
+                                  : "on dequantized floats (--float-pools)";
+        fprintf(o->out, "  %-20s %s\n", m->values.data[in->result].name, why);
+    }
+}
+
 static void text_gap(const DriverOptions *o, const Gap *gap)
 {
     fprintf(o->out,
@@ -392,6 +421,8 @@ static void explain_extras(HbCx *cx, const DriverOptions *o, const Graph *g, Sta
         if (st->m && !explain_kernels(cx, o, st->m, false))
             st->kernels_failed = true;
         text_scales(o, g, st);
+        if (st->m)
+            text_pools(o, st->m);
         if (st->gap)
             text_gap(o, st->gap);
     }
@@ -421,7 +452,8 @@ static int stages(HbCx *cx, const DriverOptions *o, const Graph *g, Stages *st)
             return rc;
     }
     cx_stage(cx, "lower");
-    LowerOptions lo = {.act_scales = (const float *const *)st->scales};
+    LowerOptions lo = {.act_scales = (const float *const *)st->scales,
+                       .float_pools = o->float_pools};
     st->m = lower_graph(cx, g, &lo, NULL);
     diag_flush(cx);
     if (!st->m)

@@ -29,8 +29,9 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             o->cpu ? o->cpu : "native", isa, kernel_names[o->kernel]);
     for (uint32_t k = 0; k < n; k++) {
         const KernelChoice *c = &ch[k];
-        fprintf(out, "  %s: W%dA%d%s, %.4g MACs: bit-serial %.4g, int8 ", c->layer, c->wbits,
-                c->abits, c->masked ? " masked" : "", c->macs, c->cost_bitserial);
+        fprintf(out, "  %s: W%dA%d%s%s%s, %.4g MACs: bit-serial %.4g, int8 ", c->layer, c->wbits,
+                c->abits, c->masked ? " masked" : "", c->groups ? ", group channel " : "",
+                c->groups ? c->groups : "", c->macs, c->cost_bitserial);
         if (c->eligible)
             fprintf(out, "%.4g -> %s (%s)\n", c->cost_int8, c->int8 ? "int8" : "bit-serial",
                     c->why);

@@ -72,6 +72,8 @@ static const char usage_targets[] =
         "                          diagnostics with source excerpts (default), or without:\n"
         "                          the file:line:col line plus indented note:/help: lines\n"
         "  --color=auto|always|never\n"
+        "  --float-pools           max pools on multi-bit values pool their dequantized\n"
+        "                          floats (the lowering before pools on codes; to compare)\n"
         "  -Werror                 treat warnings as errors\n"
         "  -v, --verbose           print each stage's time and memory on stderr\n"
         "  --version               print the version and exit\n"
@@ -290,6 +292,8 @@ static int parse_args(DriverOptions *o, int argc, char **argv)
             o->opt = a + 2;
         } else if (strcmp(a, "-Werror") == 0) {
             o->cx.werror = true;
+        } else if (strcmp(a, "--float-pools") == 0) {
+            o->float_pools = true;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o->cx.verbose = true;
         } else if (a[0] == '-' && a[1]) {

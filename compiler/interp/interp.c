@@ -127,8 +127,9 @@ static bool i_leaky_relu(IStep *s)
     return true;
 }
 
-/* Max over the valid window positions (padding excluded). Bits (1 plane, +1 = 1):
- * the max of +-1 values is their OR. */
+/* Max over the valid window positions (padding excluded). Bits: the first element of
+ * the largest rank (ir_code_ranks: the largest value; the verifier checked that ranks
+ * exist), its code and width copied; on one plane that is the OR of the sign bits. */
 static bool i_maxpool(IStep *s)
 {
     const IrType *xt = is_type(s, 0);
@@ -136,30 +137,42 @@ static bool i_maxpool(IStep *s)
     IrWindow g = ir_window(s->it->m, s->in);
     int64_t C = g.C, H = g.H, W = g.W, OH = g.OH, OW = g.OW;
     bool bits = xt->enc == IR_BITS;
+    uint16_t rank[IR_CODE_RANKS];
+    if (bits)
+        ir_code_ranks(s->it->m, xt, rank);
     for (int64_t c = 0; c < C; c++)
         for (int64_t oy = 0; oy < OH; oy++)
             for (int64_t ox = 0; ox < OW; ox++) {
                 float best = -INFINITY;
-                uint8_t any = 0;
+                int64_t arg = -1;
+                int top = -1;
                 for (int64_t ky = 0; ky < g.kh; ky++)
                     for (int64_t kx = 0; kx < g.kw; kx++) {
                         int64_t iy, ix;
                         if (!ir_window_tap(&g, oy, ox, ky, kx, &iy, &ix))
                             continue;
                         int64_t e = (c * H + iy) * W + ix;
-                        if (bits)
-                            any |= x->s[e] & 1;
-                        else if (x->f[e] > best)
-                            best = x->f[e];
+                        int r = bits ? rank[ir_code_index(x->s[e], is_width(x, xt, (uint64_t)e),
+                                                          xt->bits)]
+                                     : 0;
+                        if (bits ? r > top : x->f[e] > best)
+                            best = bits ? best : x->f[e], top = r, arg = e;
                     }
                 int64_t o = (c * OH + oy) * OW + ox;
-                if (bits)
-                    s->out->s[o] = any;
-                else
+                if (!bits)
                     s->out->f[o] = best;
+                else if (arg < 0) // cannot happen: pad <= k/2 leaves every window an input
+                    s->out->s[o] = 0;
+                else if (xt->bits == 1 && !xt->masked)
+                    s->out->s[o] = x->s[arg] & 1;
+                else {
+                    s->out->s[o] = x->s[arg];
+                    if (xt->masked)
+                        s->out->w[o] = x->w[arg];
+                }
             }
     if (bits)
-        s->out->beta[0] = x->beta[0];
+        memcpy(s->out->beta, x->beta, sizeof x->beta);
     return true;
 }
 

@@ -202,6 +202,21 @@ static inline bool ir_window_tap(const IrWindow *w, int64_t oy, int64_t ox, int6
     return *iy >= 0 && *iy < w->H && *ix >= 0 && *ix < w->W;
 }
 
+/* ---- the value order of bits codes (ir_codes.c; maxpool on bits, docs/ir.md §4) ----
+ * Element (width w, code s: bit n = plane n; bits at or above w are ignored) has index
+ * ir_code_index(s, w, k) < IR_CODE_RANKS in a rank table. ir_code_ranks fills rank[]
+ * with each possible (w, s)'s position among the values dequant gives them (in double)
+ * and returns whether those values are all distinct, so that the element of largest
+ * rank is the element of largest value: always for 1-bit unmasked values (rank = the
+ * sign bit), for static scales when no two codes share a value, never for runtime
+ * scales with more than one plane. */
+#define IR_CODE_RANKS ((IR_MAX_BITS + 1) << IR_MAX_BITS)
+static inline unsigned ir_code_index(unsigned s, int w, int k)
+{
+    return ((unsigned)w << k) | (s & ((1u << w) - 1));
+}
+bool ir_code_ranks(const IrModule *m, const IrType *t, uint16_t *rank);
+
 /* ---- the op table ---- */
 const char *ir_op_name(IrOp op);
 const char *ir_op_operands(IrOp op); // the operand signature string

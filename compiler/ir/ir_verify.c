@@ -312,9 +312,16 @@ static void v_pool(Ver *v)
 {
     const IrType *x = arg(v, 0);
     bool is_max = v->in->op == IR_OP_MAXPOOL;
-    bool bits1 = x->enc == IR_BITS && x->bits == 1 && !x->masked;
-    CHECK(x->enc == IR_F32 || (is_max && bits1), "input must be f32%s, got %s",
-          is_max ? " or 1-bit unmasked bits" : "", tstr(v, x));
+    CHECK(x->enc == IR_F32 || (is_max && x->enc == IR_BITS), "input must be f32%s, got %s",
+          is_max ? " or bits" : "", tstr(v, x));
+    // A max over codes is a max over their values only where every code the type can
+    // hold has its own value (ir_code_ranks): one plane, or static scales.
+    uint16_t rank[IR_CODE_RANKS];
+    bool scales_ok = x->scale != IR_SC_STATIC || x->scale_const < v->m->consts.len;
+    CHECK(x->enc != IR_BITS || (scales_ok && ir_code_ranks(v->m, x, rank)),
+          "a max over %s is not a max over its codes: multi-bit values need static "
+          "scales under which no two codes have the same value (dequant them first)",
+          tstr(v, x));
     CHECK(x->rank == 3, "input must be [C, H, W], got %s", tstr(v, x));
     // kernel, stride, pad, ceil: the same attributes for maxpool and avgpool
     const IrAttr *kernel = is_max ? ir_maxpool_kernel(v->in) : ir_avgpool_kernel(v->in);

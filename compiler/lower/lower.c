@@ -282,7 +282,13 @@ static bool low_pool(Low *L, uint32_t i)
     const GNode *n = &L->g->nodes[i];
     uint32_t x = in_val(L, n, 0);
     const IrType *xt = vtype(L, x);
-    bool bits_ok = n->op == GOP_MAXPOOL && xt->enc == IR_BITS && xt->bits == 1 && !xt->masked;
+    // A max over codes where every code has its own value (ir_code_ranks: one plane,
+    // or static scales): the next layer stays on bits. Otherwise (runtime scales, two
+    // codes with one value, or --float-pools: the old lowering) pool the dequant.
+    uint16_t rank[IR_CODE_RANKS];
+    bool multi = xt->enc == IR_BITS && (xt->bits > 1 || xt->masked);
+    bool bits_ok = n->op == GOP_MAXPOOL && xt->enc == IR_BITS && ir_code_ranks(L->m, xt, rank) &&
+                   !(multi && L->o && L->o->float_pools);
     if (!bits_ok)
         x = low_f32(L, x, NULL);
     IrType t = *vtype(L, x);

@@ -17,6 +17,9 @@ typedef struct LowerOptions {
     const float *const *act_scales;
     /* Lower static quantizers as runtime ones (the calibration pass). */
     bool calibrating;
+    /* Pool multi-bit values on their dequantized floats even where their codes are
+     * ordered (--float-pools: the lowering before maxpool on codes, for comparison). */
+    bool float_pools;
 } LowerOptions;
 
 /* Lower `g` (bound, and quantized for every conv2d/dense) to a new module in

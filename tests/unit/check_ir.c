@@ -297,6 +297,48 @@ START_TEST(test_many_names)
 }
 END_TEST
 
+/* Code ranks (maxpool on bits): the rank of (width, code) is its dequant value's
+ * position. beta = [1, 0.5]: -1.5 < -0.5 < 0.5 < 1.5 in residual order; middle-out's
+ * beta_2 > beta_1 reorders them; masked widths interleave; ties and runtime scales have
+ * no ranks; one plane always has them. */
+START_TEST(test_code_ranks)
+{
+    IrModule *m = ir_module_new(hbt_cx, "r");
+    int64_t two = 2, three = 3;
+    static const float ord[2] = {1, 0.5f}, mo[2] = {1, 1.5f}, tie[2] = {1, 1};
+    static const float het[3] = {1.2f, 1.55f, 0.88f};
+    uint16_t r[IR_CODE_RANKS];
+    IrType t = {.enc = IR_BITS, .bits = 2, .scale = IR_SC_STATIC, .rank = 3, .d = {1, 2, 2}};
+    t.scale_const = ir_const_f32(hbt_cx, m, "ord", 1, &two, ord);
+    ck_assert(ir_code_ranks(m, &t, r));
+    // code bit n = plane n: 0b00 = -1.5, 0b10 = -0.5, 0b01 = 0.5, 0b11 = 1.5
+    ck_assert_uint_eq(r[ir_code_index(0, 2, 2)], 0);
+    ck_assert_uint_eq(r[ir_code_index(2, 2, 2)], 1);
+    ck_assert_uint_eq(r[ir_code_index(1, 2, 2)], 2);
+    ck_assert_uint_eq(r[ir_code_index(3, 2, 2)], 3);
+    t.scale_const = ir_const_f32(hbt_cx, m, "mo", 1, &two, mo); // -2.5 -1+1.5 1-1.5 2.5
+    ck_assert(ir_code_ranks(m, &t, r));
+    ck_assert_uint_eq(r[ir_code_index(2, 2, 2)], 2); // 0.5 now above 1 - 1.5 = -0.5
+    ck_assert_uint_eq(r[ir_code_index(1, 2, 2)], 1);
+    t.scale_const = ir_const_f32(hbt_cx, m, "tie", 1, &two, tie);
+    ck_assert(!ir_code_ranks(m, &t, r));
+    t.scale = IR_SC_RUNTIME;
+    ck_assert(!ir_code_ranks(m, &t, r));
+    t = (IrType){.enc = IR_BITS, .bits = 1, .scale = IR_SC_RUNTIME, .rank = 3, .d = {1, 2, 2}};
+    ck_assert(ir_code_ranks(m, &t, r));
+    ck_assert_uint_eq(r[ir_code_index(1, 1, 1)], 1);
+    // masked 3 planes: width 1 code 1 (1.2) lies between 1.2-1.55+0.88 = 0.53 and
+    // 1.2+1.55-0.88 = 1.87; bits above the width are ignored
+    t = (IrType){.enc = IR_BITS, .bits = 3, .masked = true, .scale = IR_SC_STATIC, .rank = 3};
+    t.scale_const = ir_const_f32(hbt_cx, m, "het", 1, &three, het);
+    ck_assert(ir_code_ranks(m, &t, r));
+    unsigned w1 = r[ir_code_index(1, 1, 3)];
+    ck_assert_uint_eq(w1, r[ir_code_index(7, 1, 3)]);
+    ck_assert_uint_gt(w1, r[ir_code_index(5, 3, 3)]); // +1.2 -1.55 +0.88
+    ck_assert_uint_lt(w1, r[ir_code_index(3, 3, 3)]); // +1.2 +1.55 -0.88
+}
+END_TEST
+
 Suite *suite_ir(void)
 {
     Suite *s = suite_create("ir");
@@ -309,6 +351,7 @@ Suite *suite_ir(void)
     tcase_add_test(tc, test_window_geometry);
     tcase_add_test(tc, test_verify_duplicate_names);
     tcase_add_test(tc, test_many_names);
+    tcase_add_test(tc, test_code_ranks);
     suite_add_tcase(s, tc);
     return s;
 }

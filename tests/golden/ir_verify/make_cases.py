@@ -100,9 +100,10 @@ CASES = [
      [("lo=-1 hi=1", "lo=-1 hi=1e999")]),
     ("pool_encoding", "ok_bits.ir", "avgpool on bits",
      [("%sf : f32", "%ap : f32[2, 2, 2] = avgpool %s kernel=[2,2] stride=[1,1] pad=[0,0,0,0] ceil=0\n%sf : f32")]),
-    ("maxpool_multibit", "ok_bits.ir", "maxpool on 2-bit values",
-     [("%sf : f32", "%mq : bits<2,static @beta>[2, 2, 2] = maxpool %q kernel=[2,2] stride=[1,1] "
-       "pad=[0,0,0,0]\n%sf : f32")]),
+    ("maxpool_multibit", "ok_bits.ir", "maxpool on 2-bit runtime-scaled values",
+     [("%sf : f32", "%qr : bits<2,runtime>[2, 3, 3] = quant %x widths=[2] fracs=[1] "
+       "select=middle-out seed=0\n%mq : bits<2,runtime>[2, 2, 2] = maxpool %qr kernel=[2,2] "
+       "stride=[1,1] pad=[0,0,0,0] ceil=0\n%sf : f32")]),
     ("pool_rank", "ok_float.ir", "maxpool on a vector",
      [("%s : f32[4] = add", "%mq : f32[4] = maxpool %f kernel=[1,1] stride=[1,1] pad=[0,0,0,0] ceil=0\n"
        "%s : f32[4] = add")]),
