@@ -15,7 +15,12 @@ const char vl_estimate_formula[] =
         "accumulator's bits, log2(bound) + 2); FF = the registered output bits (K per "
         "position for K-bit activations, w for an accumulator, log2(n) + 2 per pair sum) + 1; "
         "max-pool: ceil((k - 1)/3) LUT4 per output (a k-input OR); BRAM 0 (unrolled "
-        "weights are constants)";
+        "weights are constants). Folded units (fold pe= simd=): 0.93 LUT4 per input-slice bit "
+        "and fold, per PE and pair a popcount of SIMD terms, then 2 cw per pair (counter, "
+        "shift) and w per coefficient table and adder (count-then-combine) or the per-cycle "
+        "products (log2(SIMD) w) and accumulators, w per threshold node and for the "
+        "negation, 40 for control; ROMs of 32 words or more in block RAM (the best "
+        "SB_RAM40_4K shape), smaller ones as LUTs";
 
 static int bits_for(uint64_t v)
 {
@@ -72,6 +77,49 @@ static VlCells mvu(const VlPlan *p, const VlStage *s)
     return (VlCells){.lut = lround(lut), .ff = lround(ff)};
 }
 
+/* Block RAMs for a depth x width ROM: the best of SB_RAM40_4K's 256x16 .. 2048x2. */
+static long brams(uint64_t depth, uint64_t width)
+{
+    long best = 0;
+    for (uint64_t d = 256, w = 16; w >= 2; d *= 2, w /= 2) {
+        long n = (long)(((depth + d - 1) / d) * ((width + w - 1) / w));
+        best = !best || n < best ? n : best;
+    }
+    return best;
+}
+
+/* A folded unit (vl_fold.c), fitted on digits_hw's fc2 at 1, 2 and 1.4 bits: the input
+ * slice mux, per PE and pair a popcount of SIMD terms (+1 LUT4 per masked term), then
+ * count-then-combine (counter, shift register, table and Horner adder) or the per-cycle
+ * products and accumulators, the threshold compares, ~40 LUT4 of control; ROMs of 32
+ * words or more in block RAM, smaller ones as LUTs. */
+static VlCells folded(const VlPlan *p, const VlStage *s)
+{
+    VlFoldShape f = vl_fold_shape(p, s);
+    double wa = f.wa, cw = f.cw, pw = bits_for(f.S), Q = f.Q, pe = 0;
+    double lut = f.SF > 1 ? (double)(f.S * (uint64_t)f.kx * (f.SF - 1)) * 0.93 : 0;
+    pe += Q * popcount_luts(f.S);
+    if (f.hz) {
+        int ng = (f.Q + 3) / 4, last = f.Q - 4 * (ng - 1);
+        pe += 2 * Q * cw;                                                       // counters, shifts
+        pe += f.rowcoef ? 2 * Q * wa : ng * wa + (last > 2 ? ng : ng - 1) * wa; // table, adds
+    } else {
+        double slots = f.thr || f.Q == 1 ? 1 : Q;
+        pe += Q * (pw - 1) * wa + Q * wa + slots * wa; // products, sums, accumulators
+    }
+    if (f.thr)
+        pe += wa + f.nodes * wa; // negation, compares
+    lut += (double)f.P * pe + 40;
+    lut += f.lrom ? (double)f.NW * (double)((f.NF + 15) / 16) : 0;
+    lut += f.D < 32 ? (double)f.WW * (double)((f.D + 15) / 16) : 0;
+    double ff = (double)(s->in.width + 2 * s->out.width) + 2.0 * bits_for(f.D) + 10;
+    ff += (double)f.P * (f.hz ? 2 * Q * cw + wa : (f.thr ? 1 : Q) * wa);
+    ff += (f.D < 32 ? (double)f.WW : 0) + (f.lrom ? (double)f.NW : 0); // else in the BRAM
+    return (VlCells){.lut = lround(lut),
+                     .ff = lround(ff),
+                     .bram = (f.D >= 32 ? brams(f.D, f.WW) : 0) + (f.lrom ? 0 : brams(f.NF, f.NW))};
+}
+
 static VlCells pool(const VlPlan *p, const VlStage *s)
 {
     IrWindow g = ir_window(p->m, s->pool);
@@ -83,7 +131,7 @@ VlCells vl_estimate(const VlPlan *p, const VlStage *s)
 {
     switch (s->kind) {
     case VL_MVU:
-        return mvu(p, s);
+        return s->pe ? folded(p, s) : mvu(p, s);
     case VL_POOL:
         return pool(p, s);
     case VL_OUT:

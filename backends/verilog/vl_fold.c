@@ -17,6 +17,9 @@ typedef struct Fold {
     uint64_t O, K, P, S, NF, SF, D;
     int kx, kw, Q, nslot, ko, nodes, wa;
     bool masked, rowcoef;
+    uint32_t pmask;  // weight planes with an absent element somewhere: their mask bits
+    bool hz;         // count-then-combine (below): narrow counters, one Horner per row
+    int cw;          // hz: the counters' width
     uint64_t WW, NW; // ROM word widths
 } Fold;
 
@@ -54,6 +57,33 @@ static int64_t coef(const Fold *f, uint64_t o, int q)
     return f->coef ? f->coef->i[(f->rowcoef ? o : 0) * (uint64_t)f->Q + (uint64_t)q] : 1;
 }
 
+/* Count-then-combine's counters hold a row's count of one plane (<= maxc) and one
+ * fold's popcount (<= S); its combine takes cw + 1 cycles and must fit in a row's SF. */
+static int count_width(uint64_t maxc, uint64_t S)
+{
+    return bits_for(maxc) > bits_for(S) ? bits_for(maxc) : bits_for(S);
+}
+
+static bool hz_fits(int cw, uint64_t SF)
+{
+    return cw >= 2 && SF >= (uint64_t)cw + 1;
+}
+
+static bool has_mask(const Fold *f, int m)
+{
+    return (f->pmask >> m) & 1;
+}
+
+/* Where plane m's S weight bits (then its S mask bits, if it has any) start in a PE's
+ * share of the weight word: planes without an absent element keep no mask bits. */
+static uint64_t plane_off(const Fold *f, int m)
+{
+    uint64_t at = 0;
+    for (int i = 0; i < m; i++)
+        at += f->S * (has_mask(f, i) ? 2 : 1);
+    return at;
+}
+
 static Fold fold_of(const VlPlan *p, const VlStage *s)
 {
     const IrModule *m = p->m;
@@ -73,24 +103,34 @@ static Fold fold_of(const VlPlan *p, const VlStage *s)
         f.thr = &m->consts.data[s->thr->args[2].id];
         f.ko = s->out.k;
         f.nodes = (1 << f.ko) - 1;
-        uint64_t B = 0;
+        uint64_t B = 0, maxc = 0;
         for (uint64_t o = 0; o < f.O; o++) {
             uint64_t b = 0;
             for (int q = 0; q < f.Q; q++) {
                 int64_t c = coef(&f, o, q);
-                b += (uint64_t)(c < 0 ? -c : c) * row_count(&f, o, q / f.kx);
+                uint64_t n = row_count(&f, o, q / f.kx);
+                b += (uint64_t)(c < 0 ? -c : c) * n;
+                maxc = n > maxc ? n : maxc;
             }
             B = b > B ? b : B;
         }
+        f.cw = count_width(maxc, f.S);
+        f.hz = s->comb && hz_fits(f.cw, f.SF);
         f.wa = bits_for(B) + 2;
         if (f.wa < bits_for(f.S) + 2) // room for {0, pc} and {0, pc, 0} (no 0-width zeros)
             f.wa = bits_for(f.S) + 2;
     } else {
         f.wa = 32;
     }
-    f.WW = f.P * (uint64_t)f.kw * f.S * (f.masked ? 2 : 1);
-    f.NW = f.P * ((uint64_t)f.nslot * (uint64_t)f.wa + (f.rowcoef ? (uint64_t)f.Q * f.wa : 0) +
-                  (s->thr ? 1 + (uint64_t)f.nodes * (uint64_t)f.wa : 0));
+    for (int mm = 0; f.masked && mm < f.kw; mm++)
+        for (uint64_t o = 0; o < f.O && !((f.pmask >> mm) & 1); o++)
+            if (row_count(&f, o, mm) < f.K)
+                f.pmask |= 1u << mm;
+    f.WW = f.P * plane_off(&f, f.kw);
+    f.NW = f.P *
+           (f.hz ? (f.rowcoef ? (uint64_t)f.Q * f.wa : 0) + 1 + (uint64_t)f.nodes * (uint64_t)f.wa
+                 : (uint64_t)f.nslot * (uint64_t)f.wa + (f.rowcoef ? (uint64_t)f.Q * f.wa : 0) +
+                            (s->thr ? 1 + (uint64_t)f.nodes * (uint64_t)f.wa : 0));
     return f;
 }
 
@@ -105,9 +145,8 @@ uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s)
         return vl_window_cycles(p, s);
     if (!s->pe)
         return 1;
-    const IrConst *w = &p->m->consts.data[s->pop->args[1].id];
-    uint64_t O = (uint64_t)w->type.d[0], K = (uint64_t)w->type.d[1];
-    return (O / (uint64_t)s->pe) * (K / (uint64_t)s->simd) + 3;
+    Fold f = fold_of(p, s);
+    return f.NF * f.SF + 3 + (f.hz ? (uint64_t)f.cw + 1 : 0); // + the last row's combine
 }
 
 uint64_t vl_stage_latency(const VlPlan *p, const VlStage *s)
@@ -173,7 +212,7 @@ void vl_write_fold_wrom(FILE *out, const VlPlan *p, const VlStage *s)
             w.at = 0;
             for (uint64_t pe = 0; pe < f.P; pe++)
                 for (int m = 0; m < f.kw; m++)
-                    for (int k = 0; k < (f.masked ? 2 : 1); k++)
+                    for (int k = 0; k < (has_mask(&f, m) ? 2 : 1); k++)
                         for (uint64_t i = 0; i < f.S; i++) {
                             uint64_t o = nf * f.P + pe, j = sf * f.S + i;
                             put(&w, wbit(f.w, k == 1, m, o, j) && wbit(f.w, true, m, o, j), 1);
@@ -203,7 +242,7 @@ void vl_write_fold_nrom(FILE *out, const VlPlan *p, const VlStage *s)
                 else
                     put(&w, modw(-c, f.wa), (uint64_t)f.wa);
             }
-            if (f.nslot == 1)
+            if (f.nslot == 1 && !f.hz)
                 put(&w, modw(k0, f.wa), (uint64_t)f.wa);
             for (int q = 0; f.rowcoef && q < f.Q; q++)
                 put(&w, modw(2 * coef(&f, o, q), f.wa), (uint64_t)f.wa);
@@ -213,6 +252,8 @@ void vl_write_fold_nrom(FILE *out, const VlPlan *p, const VlStage *s)
             for (int j = 0; j < f.nodes; j++) { // |v| <= B: clamp the sentinels
                 int64_t T = f.thr->i[o * (uint64_t)f.nodes + (uint64_t)j];
                 T = T > B + 1 ? B + 1 : T < -B ? -B : T;
+                if (f.hz) // v = +-(k0 + h) >= T  <=>  +-h >= T -+ k0
+                    T += f.neg->i[o] ? k0 : -k0;
                 put(&w, modw(T, f.wa), (uint64_t)f.wa);
             }
         }
@@ -230,9 +271,13 @@ static void write_decls(FILE *o, const VlPlan *p, const VlStage *s, const Fold *
     fprintf(o, "    // folded: PE=%llu SIMD=%llu, %llu x %llu folds; weights in %s_w.hex\n",
             (unsigned long long)f->P, (unsigned long long)f->S, (unsigned long long)f->NF,
             (unsigned long long)f->SF, s->name);
-    fprintf(o, "    reg [%llu:0] wrom [0:%llu];\n    reg [%llu:0] nrom [0:%llu];\n",
-            (unsigned long long)f->WW - 1, (unsigned long long)f->D - 1,
-            (unsigned long long)f->NW - 1, (unsigned long long)f->NF - 1);
+    // From 32 words on a LUT ROM costs more than a block RAM (yosys maps the 64 x 33-bit
+    // constants of digits_hw's fc2 to 220 LUT4 unless told; a 64 x 160-bit weight ROM to
+    // 1700)
+    const char *blk = "(* ram_style = \"block\" *) ";
+    fprintf(o, "    %sreg [%llu:0] wrom [0:%llu];\n    %sreg [%llu:0] nrom [0:%llu];\n",
+            f->D >= 32 ? blk : "", (unsigned long long)f->WW - 1, (unsigned long long)f->D - 1,
+            f->NF >= 32 ? blk : "", (unsigned long long)f->NW - 1, (unsigned long long)f->NF - 1);
     fprintf(o,
             "    initial begin\n        $readmemh(\"%s_w.hex\", wrom);\n"
             "        $readmemh(\"%s_n.hex\", nrom);\n    end\n",
@@ -241,10 +286,20 @@ static void write_decls(FILE *o, const VlPlan *p, const VlStage *s, const Fold *
             (unsigned long long)f->NW - 1);
     fprintf(o, "    reg [%llu:0] xbuf;\n    reg [%llu:0] ybuf;\n", iw - 1, ow - 1);
     fprintf(o, "    reg busy, run, vld1, done;\n");
+    if (f->hz)
+        fprintf(o, "    reg hon, hfin;\n    reg [%d:0] hk;\n    reg [%d:0] hrow;\n",
+                bits_for((uint64_t)f->cw) - 1, nw - 1);
     fprintf(o, "    reg [%d:0] addr;\n    reg [%d:0] nf, nf1;\n    reg [%d:0] sf, sf1;\n", aw - 1,
             nw - 1, sw - 1);
-    fprintf(o, "    always @(posedge aclk) begin // synchronous reads: block RAM\n"
-               "        wq <= wrom[addr];\n        nq <= nrom[nf];\n    end\n");
+    if (f->hz) // the row under combine's constants, held until its thresholds are read
+        fprintf(o,
+                "    always @(posedge aclk) begin // synchronous reads: block RAM\n"
+                "        wq <= wrom[addr];\n        if (vld1 && sf1 == %d'd%llu) nq <= "
+                "nrom[nf1];\n    end\n",
+                sw, (unsigned long long)f->SF - 1);
+    else
+        fprintf(o, "    always @(posedge aclk) begin // synchronous reads: block RAM\n"
+                   "        wq <= wrom[addr];\n        nq <= nrom[nf];\n    end\n");
     (void)p;
 }
 
@@ -256,12 +311,68 @@ static void write_slice(FILE *o, const VlStage *s, const Fold *f)
         fprintf(o, "    wire [%llu:0] xs = xbuf;\n", xw - 1);
         return;
     }
-    fprintf(o, "    reg [%llu:0] xs;\n    always @* begin\n        case (sf1)\n", xw - 1);
+    // Registered from the fold being issued (sf), it arrives with its ROM word: the SF:1
+    // mux leaves the popcount's path (it led digits_hw's critical path)
+    fprintf(o, "    reg [%llu:0] xs;\n    always @(posedge aclk) begin\n        case (sf)\n",
+            xw - 1);
     for (uint64_t k = 0; k < f->SF; k++)
-        fprintf(o, "        %d'd%llu: xs = xbuf[%llu:%llu];\n", ubits(f->SF - 1),
+        fprintf(o, "        %d'd%llu: xs <= xbuf[%llu:%llu];\n", ubits(f->SF - 1),
                 (unsigned long long)k, (k + 1) * xw - 1, k * xw);
-    fprintf(o, "        default: xs = {%llu{1'b0}};\n        endcase\n    end\n", xw);
+    fprintf(o, "        default: xs <= {%llu{1'b0}};\n        endcase\n    end\n", xw);
     (void)s;
+}
+
+/* Count-then-combine (f->hz): per PE and (weight plane, activation plane) pair q a
+ * cw-bit counter sums the fold's popcounts over the row (no coefficient in the per-cycle
+ * path); when the row's counts are complete they are latched into shift registers cl
+ * and combined MSB first in cw cycles, h = 2h + T(the counters' top bits), T a
+ * compile-time table of sum 2 c_q per subset of up to 4 pairs (one LUT4 per bit), so
+ * h = sum_q 2 c_q count_q; the accumulator's start (-sum c n) sits in the thresholds.
+ * The combine of row r overlaps the counting of row r + 1 (needs SF >= cw + 1). */
+static void write_pe_hz(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
+{
+    int wa = f->wa, cw = f->cw, pw = bits_for(f->S);
+    unsigned long long u = (unsigned long long)pe;
+    for (int q = 0; q < f->Q; q++) {
+        fprintf(o, "    reg [%d:0] cnt%llu_%d, cl%llu_%d;\n", cw - 1, u, q, u, q);
+        fprintf(o, "    wire [%d:0] cn%llu_%d = (sf1 == %d'd0 ? %d'd0 : cnt%llu_%d) + ", cw - 1, u,
+                q, ubits(f->SF - 1), cw, u, q);
+        if (cw > pw)
+            fprintf(o, "{%d'd0, p%llu_%d};\n", cw - pw, u, q);
+        else
+            fprintf(o, "p%llu_%d;\n", u, q);
+    }
+    int ng = f->rowcoef ? 0 : (f->Q + 3) / 4;
+    for (int q = 0; f->rowcoef && q < f->Q; q++) { // per-row 2 c_q from the row's ROM word
+        unsigned long long lo = *nbase + (unsigned long long)q * (unsigned long long)wa;
+        fprintf(o, "    wire [%d:0] tq%llu_%d = cl%llu_%d[%d] ? nq[%llu:%llu] : %d'd0;\n", wa - 1,
+                u, q, u, q, cw - 1, lo + (unsigned long long)wa - 1, lo, wa);
+    }
+    if (f->rowcoef)
+        *nbase += (uint64_t)f->Q * (uint64_t)wa;
+    for (int g = 0; g < ng; g++) {
+        int q0 = 4 * g, n = f->Q - q0 < 4 ? f->Q - q0 : 4;
+        fprintf(o, "    reg [%d:0] tg%llu_%d;\n    always @* begin\n        case ({", wa - 1, u, g);
+        for (int q = q0 + n; q-- > q0;)
+            fprintf(o, "%scl%llu_%d[%d]", q + 1 < q0 + n ? ", " : "", u, q, cw - 1);
+        fprintf(o, "})\n");
+        for (int sel = 0; sel < (1 << n); sel++) {
+            int64_t t = 0;
+            for (int i = 0; i < n; i++)
+                if ((sel >> i) & 1)
+                    t += 2 * coef(f, 0, q0 + i);
+            fprintf(o, "        %d'd%d: tg%llu_%d = %d'd%llu;\n", n, sel, u, g, wa,
+                    (unsigned long long)modw(t, wa));
+        }
+        fprintf(o, "        default: tg%llu_%d = %d'd0;\n        endcase\n    end\n", u, g, wa);
+    }
+    fprintf(o, "    reg [%d:0] h%llu;\n    wire [%d:0] hn%llu = {h%llu[%d:0], 1'b0}", wa - 1, u,
+            wa - 1, u, u, wa - 2);
+    for (int g = 0; g < ng; g++)
+        fprintf(o, " + tg%llu_%d", u, g);
+    for (int q = 0; f->rowcoef && q < f->Q; q++)
+        fprintf(o, " + tq%llu_%d", u, q);
+    fprintf(o, ";\n");
 }
 
 /* Per PE: the popcounts of present xnor terms, summed with coefficients into slot sums. */
@@ -269,11 +380,11 @@ static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
 {
     int wa = f->wa, pw = bits_for(f->S);
     unsigned long long u = (unsigned long long)pe;
-    uint64_t wbase = pe * (uint64_t)f->kw * f->S * (f->masked ? 2 : 1);
+    uint64_t wbase = pe * plane_off(f, f->kw);
     uint64_t kbase = *nbase, cbase = kbase + (uint64_t)f->nslot * (uint64_t)wa;
     for (int q = 0; q < f->Q; q++) {
         int m = q / f->kx, n = q % f->kx;
-        uint64_t wo = wbase + (uint64_t)m * f->S * (f->masked ? 2 : 1);
+        uint64_t wo = wbase + plane_off(f, m);
         fprintf(o, "    wire [%llu:0] xn%llu_%d = {", (unsigned long long)f->S - 1, u, q);
         for (uint64_t i = f->S; i-- > 0;)
             fprintf(o, "%sxs[%llu]", i + 1 < f->S ? ", " : "",
@@ -282,11 +393,15 @@ static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
         fprintf(o, "    wire [%llu:0] t%llu_%d = ~(wq[%llu:%llu] ^ xn%llu_%d)",
                 (unsigned long long)f->S - 1, u, q, (unsigned long long)(wo + f->S - 1),
                 (unsigned long long)wo, u, q);
-        if (f->masked)
+        if (has_mask(f, m))
             fprintf(o, " & wq[%llu:%llu]", (unsigned long long)(wo + 2 * f->S - 1),
                     (unsigned long long)(wo + f->S));
         fprintf(o, ";\n    wire [%d:0] p%llu_%d = pc%llu(t%llu_%d);\n", pw - 1, u, q,
                 (unsigned long long)f->S, u, q);
+    }
+    if (f->hz) {
+        write_pe_hz(o, f, pe, nbase);
+        return;
     }
     for (int k = 0; k < f->nslot; k++) {
         fprintf(o, "    wire [%d:0] sum%llu_%d = %d'd0", wa - 1, u, k, wa);
@@ -323,8 +438,12 @@ static void write_pe_thr(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
 {
     int wa = f->wa;
     unsigned long long u = (unsigned long long)pe, b = *nbase;
-    fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - nxt%llu_0 : nxt%llu_0;\n", wa - 1, u, b,
-            wa, u, u);
+    if (f->hz)
+        fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - h%llu : h%llu;\n", wa - 1, u, b, wa,
+                u, u);
+    else
+        fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - nxt%llu_0 : nxt%llu_0;\n", wa - 1, u,
+                b, wa, u, u);
     for (int j = 0; j < f->nodes; j++) {
         unsigned long long lo = b + 1 + (unsigned long long)j * (unsigned long long)wa;
         fprintf(o, "    wire ge%llu_%d = $signed(v%llu) >= $signed(nq[%llu:%llu]);\n", u, j, u,
@@ -389,6 +508,48 @@ static void write_shift(FILE *o, const VlStage *s, const Fold *f)
     fprintf(o, "};\n");
 }
 
+/* Count-then-combine: count; at a row's end latch the counts and start its combine (the
+ * blocks run in this order, so a new row's latch wins over the last step of none: the
+ * combine's cw + 1 cycles fit in the row's SF); after the combine, its bits go out. */
+static void write_control_hz(FILE *o, const Fold *f)
+{
+    int nw = ubits(f->NF - 1), sw = ubits(f->SF - 1), kb = bits_for((uint64_t)f->cw);
+    fprintf(o,
+            "            if (hfin) begin // the combined row: its bits into the output\n"
+            "                ybuf <= yshift; hfin <= 1'b0;\n"
+            "                if (hrow == %d'd%llu) done <= 1'b1;\n            end\n",
+            nw, (unsigned long long)f->NF - 1);
+    fprintf(o, "            if (hon) begin // one Horner step, MSB first\n");
+    for (uint64_t pe = 0; pe < f->P; pe++) {
+        unsigned long long u = (unsigned long long)pe;
+        fprintf(o, "                h%llu <= hn%llu;\n", u, u);
+        for (int q = 0; q < f->Q; q++)
+            fprintf(o, "                cl%llu_%d <= {cl%llu_%d[%d:0], 1'b0};\n", u, q, u, q,
+                    f->cw - 2 < 0 ? 0 : f->cw - 2);
+    }
+    fprintf(o,
+            "                hk <= hk - %d'd1;\n"
+            "                if (hk == %d'd1) begin hon <= 1'b0; hfin <= 1'b1; end\n"
+            "            end\n",
+            kb, kb);
+    fprintf(o, "            if (vld1) begin // count; a row's counts complete: combine them\n");
+    for (uint64_t pe = 0; pe < f->P; pe++)
+        for (int q = 0; q < f->Q; q++)
+            fprintf(o, "                cnt%llu_%d <= cn%llu_%d;\n", (unsigned long long)pe, q,
+                    (unsigned long long)pe, q);
+    fprintf(o, "                if (sf1 == %d'd%llu) begin\n", sw, (unsigned long long)f->SF - 1);
+    for (uint64_t pe = 0; pe < f->P; pe++) {
+        unsigned long long u = (unsigned long long)pe;
+        fprintf(o, "                    h%llu <= %d'd0;\n", u, f->wa);
+        for (int q = 0; q < f->Q; q++)
+            fprintf(o, "                    cl%llu_%d <= cn%llu_%d;\n", u, q, u, q);
+    }
+    fprintf(o,
+            "                    hon <= 1'b1; hk <= %d'd%d; hrow <= nf1;\n"
+            "                end\n            end\n",
+            kb, f->cw);
+}
+
 static void write_control(FILE *o, const VlStage *s, const Fold *f)
 {
     int aw = ubits(f->D - 1), nw = ubits(f->NF - 1), sw = ubits(f->SF - 1);
@@ -396,9 +557,9 @@ static void write_control(FILE *o, const VlStage *s, const Fold *f)
     fprintf(o,
             "        if (!aresetn) begin\n"
             "            busy <= 1'b0; run <= 1'b0; vld1 <= 1'b0; done <= 1'b0;\n"
-            "            m_tvalid <= 1'b0; addr <= %d'd0; nf <= %d'd0; sf <= %d'd0;\n"
+            "            m_tvalid <= 1'b0; addr <= %d'd0; nf <= %d'd0; sf <= %d'd0;%s\n"
             "        end else begin\n",
-            aw, nw, sw);
+            aw, nw, sw, f->hz ? " hon <= 1'b0; hfin <= 1'b0;" : "");
     fprintf(o, "            if (s_tvalid && !busy) begin // a frame in: start the folds\n"
                "                xbuf <= s_tdata; busy <= 1'b1; run <= 1'b1;\n"
                "            end\n");
@@ -415,6 +576,10 @@ static void write_control(FILE *o, const VlStage *s, const Fold *f)
             "            end\n",
             aw, (unsigned long long)f->D - 1, aw, aw, sw, (unsigned long long)f->SF - 1, sw, nw,
             (unsigned long long)f->NF - 1, nw, nw, nw, (unsigned long long)f->NF - 1, sw);
+    if (f->hz) {
+        write_control_hz(o, f);
+        goto out;
+    }
     fprintf(o, "            if (vld1) begin // accumulate; a neuron fold ends: shift it in\n");
     for (uint64_t pe = 0; pe < f->P; pe++)
         for (int k = 0; k < f->nslot; k++)
@@ -426,6 +591,7 @@ static void write_control(FILE *o, const VlStage *s, const Fold *f)
             "                    if (nf1 == %d'd%llu) done <= 1'b1;\n"
             "                end\n            end\n",
             sw, (unsigned long long)f->SF - 1, nw, (unsigned long long)f->NF - 1);
+out:
     fprintf(o, "            if (done && (!m_tvalid || m_tready)) begin // out: the next frame may "
                "come\n"
                "                m_tdata <= ybuf; m_tvalid <= 1'b1; done <= 1'b0; busy <= "
@@ -457,6 +623,27 @@ void vl_write_fold_body(FILE *o, const VlPlan *p, const VlStage *s)
     write_control(o, s, &f);
 }
 
+VlFoldShape vl_fold_shape(const VlPlan *p, const VlStage *s)
+{
+    Fold f = fold_of(p, s);
+    return (VlFoldShape){.P = f.P,
+                         .S = f.S,
+                         .NF = f.NF,
+                         .SF = f.SF,
+                         .D = f.D,
+                         .WW = f.WW,
+                         .NW = f.NW,
+                         .kx = f.kx,
+                         .Q = f.Q,
+                         .wa = f.wa,
+                         .cw = f.cw,
+                         .nodes = s->thr ? f.nodes : 0,
+                         .hz = f.hz,
+                         .rowcoef = f.rowcoef,
+                         .thr = s->thr != NULL,
+                         .lrom = f.NF < 32};
+}
+
 /* --fold auto: the smallest PE x SIMD (ties: the wider SIMD) whose cycles per frame meet
  * the target; a layer no fold can bring under it stays unrolled (1 cycle). */
 void vl_fold_auto(VlPlan *p, uint64_t target)
@@ -467,11 +654,22 @@ void vl_fold_auto(VlPlan *p, uint64_t target)
             continue;
         const IrConst *w = &p->m->consts.data[s->pop->args[1].id];
         uint64_t O = (uint64_t)w->type.d[0], K = (uint64_t)w->type.d[1], best = 0, bp = 0, bs = 0;
+        Fold f = {.w = w, .K = K, .kw = w->type.bits};
+        uint64_t maxc = 0; // as fold_of: a thresholded unit's combine adds cw + 1 cycles
+        for (uint64_t o = 0; s->thr && s->comb && o < O; o++)
+            for (int m = 0; m < f.kw; m++) {
+                uint64_t n = row_count(&f, o, m);
+                maxc = n > maxc ? n : maxc;
+            }
         for (uint64_t pe = 1; pe <= O; pe++)
-            for (uint64_t sd = 1; O % pe == 0 && sd <= K; sd++)
-                if (K % sd == 0 && (O / pe) * (K / sd) + 3 <= target &&
+            for (uint64_t sd = 1; O % pe == 0 && sd <= K; sd++) {
+                int cw = count_width(maxc, sd);
+                uint64_t c = (O / pe) * (K / sd) + 3;
+                c += s->thr && s->comb && hz_fits(cw, K / sd) ? (uint64_t)cw + 1 : 0;
+                if (K % sd == 0 && c <= target &&
                     (!best || pe * sd < best || (pe * sd == best && sd > bs)))
                     best = pe * sd, bp = pe, bs = sd;
+            }
         if (best && best < O * K)
             s->pe = (int64_t)bp, s->simd = (int64_t)bs;
     }

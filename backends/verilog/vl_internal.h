@@ -88,6 +88,14 @@ uint64_t vl_stage_latency(const VlPlan *p, const VlStage *s); // accepted .. out
 uint64_t vl_frame_cycles(const VlPlan *p); // the slowest stage: the initiation interval
 uint64_t vl_latency(const VlPlan *p);      // sum over stages
 void vl_fold_auto(VlPlan *p, uint64_t target_cycles);
+/* A folded unit's geometry, for the area estimate (vl_estimate.c). */
+typedef struct VlFoldShape {
+    uint64_t P, S, NF, SF, D;    // PE, SIMD, neuron folds, input folds, weight ROM depth
+    uint64_t WW, NW;             // ROM word widths: weights (+ masks), per-neuron constants
+    int kx, Q, wa, cw, nodes;    // input planes, pairs, accumulator and counter bits, nodes
+    bool hz, rowcoef, thr, lrom; // count-then-combine; per-row coefs; thresholds; LUT nrom
+} VlFoldShape;
+VlFoldShape vl_fold_shape(const VlPlan *p, const VlStage *s);
 /* pcN(v): the popcount functions for the widths N marked in used[1..max]. */
 void vl_write_popcount_fns(FILE *f, const bool *used, uint64_t max);
 

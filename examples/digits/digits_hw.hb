@@ -4,7 +4,7 @@ hbnn 0.1
 # as u8 (scale 1/16 gives digits.hb's 0..1), every layer has bit-plane weights, and
 # every hidden layer ends in `sign`, so lowering folds it into integer thresholds.
 # The stream returns fc3's integer plane-pair sums; the host combines them (fcomb).
-# `fold` makes each layer a folded matrix-vector unit (docs/fpga.md): 1027 cycles per
+# `fold` makes each layer a folded matrix-vector unit (docs/fpga.md): 1036 cycles per
 # image, and the design places on an iCE40 HX8K (docs/fpga.md has the numbers).
 
 weights "digits.safetensors"

@@ -24,6 +24,11 @@ specs=(
     'in:24:q3-d:12:2:0.4:F3x6-d:6:3:0.2:0.1:t2:F2x4-end:dequant'
     'in:2,6,6-c:4:1:3:1:1-m:2:2-f-d:6:2:0.5:F2x4-d:4:1:F1x6-end:fcomb'
     'in:40-d:16:3:0.2:0.1:F4x10-d:10:2:F5x4-end:icomb'
+    # count-then-combine (SF >= counter width + 1): 3-input-plane pairs in 3 coefficient
+    # tables, 2-bit thresholds; a combine as long as the row (F4x8: SF = 8 = 7 + 1) and
+    # per-row coefficients (seed 10's second layer)
+    'in:48:q3-d:12:3:0.2:0.1:t2:F3x4-d:6:2:F2x6-end:dequant'
+    'in:64-d:32:3:0.2:0.1:F4x8-d:16:2:0.5:F2x2-d:4:1-end:fcomb'
 )
 fail=0
 n=0
