@@ -45,13 +45,16 @@ typedef struct BackendOptions {
     const char *output; // the path to write (a file, or a directory for verilog)
     const char *name;   // the C / Verilog identifier prefix (the network's name)
     BackendEmit emit;
-    const char *cpu;         // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
-    int opt_level;           // -O0..3
-    const char *runtime;     // cpu: the runtime archive linked into every library (libhbnn_rt.a)
-    BackendKernel kernel;    // --kernel auto|bitserial|int8
-    long long target_cycles; // verilog: --fold auto --target-cycles N (0: no auto folding)
-    unsigned report;         // verilog: BR_AREA | BR_TIMING, run after the design is written
-    const BackendPart *fpga; // verilog: the part for report (never NULL when report is set)
+    const char *cpu;          // --cpu: "native" (host name and features), "x86-64-v3", an LLVM CPU
+    int opt_level;            // -O0..3
+    const char *runtime;      // cpu: the runtime archive linked into every library (libhbnn_rt.a)
+    BackendKernel kernel;     // --kernel auto|bitserial|int8
+    long long target_cycles;  // verilog: --fold auto --target-cycles N (0: no auto folding)
+    unsigned report;          // verilog: BR_AREA | BR_TIMING, run after the design is written
+    const BackendPart *fpga;  // verilog: the part for report (never NULL when report is set)
+    const float *vectors;     // verilog: --vectors, the testbench's inputs (NULL: seeded random)
+    uint64_t nvectors;        //   how many inputs `vectors` holds (>= 1)
+    const char *vectors_path; //   their file, for diagnostics
 } BackendOptions;
 
 /* The kernel chosen for one bpop instruction, with the cost model's estimates

@@ -32,6 +32,8 @@ typedef struct Emit {
     const VlPlan *p;
     const char *tmp;
     bool ok;
+    const BackendOptions *o; // --vectors
+    int nvec;                // testbench frames
 } Emit;
 
 static FILE *file_begin(Emit *e, HbOut *o, const char *file)
@@ -78,15 +80,15 @@ static void write_files(Emit *e)
         file_end(e, &o, true);
     }
     if ((f = file_begin(e, &o, arena_printf(&e->cx->arena, "tb_%s.v", p->name)))) {
-        vl_write_tb(f, p, VL_VECTORS);
+        vl_write_tb(f, p, e->nvec);
         file_end(e, &o, true);
     }
     if ((f = file_begin(e, &o, arena_printf(&e->cx->arena, "%s_manifest.json", p->name)))) {
-        vl_write_manifest_json(f, p, VL_VECTORS);
+        vl_write_manifest_json(f, p, e->nvec);
         file_end(e, &o, true);
     }
     if ((f = file_begin(e, &o, arena_printf(&e->cx->arena, "%s_manifest.md", p->name)))) {
-        vl_write_manifest_md(f, p, VL_VECTORS);
+        vl_write_manifest_md(f, p, e->nvec);
         file_end(e, &o, true);
     }
     if (e->ok && mkdir(arena_printf(&e->cx->arena, "%s/vectors", e->tmp), 0777) != 0) {
@@ -98,7 +100,7 @@ static void write_files(Emit *e)
     if (!fi)
         return;
     FILE *fo = file_begin(e, &oo, "vectors/out.hex");
-    bool ok = fo && vl_vectors(e->cx, p, VL_VECTORS, fi, fo);
+    bool ok = fo && vl_vectors(e->cx, p, e->nvec, e->o, fi, fo);
     file_end(e, &oi, ok);
     if (fo)
         file_end(e, &oo, ok);
@@ -155,6 +157,8 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     bool exists;
     if (!replaceable(cx, dir, name, &exists))
         return 2;
+    if (!vl_check_vectors(cx, &p, o))
+        return 1; // an input error (driver.h EXIT_INPUT): nothing written
     char *tmp = arena_printf(&cx->arena, "%s.tmpXXXXXX", dir);
     if (!mkdtemp(tmp)) {
         diag_file_error(cx, dir, "cannot create a temporary directory next to it: %s",
@@ -164,7 +168,7 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     mode_t mask = umask(0);
     umask(mask);
     chmod(tmp, 0777 & ~mask); // mkdtemp makes 0700; a directory gets what mkdir would
-    Emit e = {cx, &p, tmp, true};
+    Emit e = {cx, &p, tmp, true, o, o->vectors ? (int)o->nvectors : VL_VECTORS};
     write_files(&e);
     char *old = arena_printf(&cx->arena, "%s.oldXXXXXX", dir);
     if (e.ok && exists && (!mkdtemp(old) || rmdir(old) != 0 || rename(dir, old) != 0)) {

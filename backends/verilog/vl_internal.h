@@ -75,7 +75,9 @@ void vl_write_manifest_json(FILE *f, const VlPlan *p, int nvec);
 void vl_write_manifest_md(FILE *f, const VlPlan *p, int nvec);
 void vl_write_tb(FILE *f, const VlPlan *p, int nvec);
 /* vectors/in.hex and out.hex from the reference interpreter on seeded random inputs. */
-bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, FILE *in, FILE *out);
+/* --vectors: every input is one the stream can carry (else diagnostics, false). */
+bool vl_check_vectors(HbCx *cx, const VlPlan *p, const BackendOptions *o);
+bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, const BackendOptions *o, FILE *in, FILE *out);
 
 /* vl_fold.c: folded dense units (s->pe > 0): the module body (after the ports), the two
  * ROM images (NAME_w.hex weights, NAME_n.hex per-neuron constants), cycles per frame

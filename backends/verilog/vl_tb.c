@@ -5,6 +5,7 @@
  * vectors/out.hex, packed like tdata. The testbench drives random valid gaps and
  * back-pressure, resets in the middle of the stream, checks every output in order and
  * that a stalled output holds still, and prints `N passed, N failed`. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,37 @@ static double input_range(const VlPlan *p)
     return s > 0 ? 1.25 * s : 1.0;
 }
 
-bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, FILE *in, FILE *out)
+/* A --vectors input must be what the stream can carry: integers in range for a u8 / i8
+ * input (tdata is the bytes), finite values otherwise. */
+static bool check_given(HbCx *cx, const VlPlan *p, const BackendOptions *o, const float *x,
+                        uint64_t n, int v)
+{
+    double lo = p->int_in == 'u' ? 0 : -128, hi = p->int_in == 'u' ? 255 : 127;
+    for (uint64_t j = 0; j < n; j++) {
+        double d = x[j];
+        bool ok = p->int_in ? d == floor(d) && d >= lo && d <= hi : isfinite(d);
+        if (ok)
+            continue;
+        Diag *g = diag_file_error(cx, o->vectors_path, "input %d, element %llu is %g", v,
+                                  (unsigned long long)j, d);
+        if (p->int_in)
+            diag_note(cx, g, "the network's input is %s[...]: the stream carries integers %g..%g",
+                      p->int_in == 'u' ? "u8" : "i8", lo, hi);
+        return false;
+    }
+    return true;
+}
+
+bool vl_check_vectors(HbCx *cx, const VlPlan *p, const BackendOptions *o)
+{
+    uint64_t n = ir_type_elems(&p->m->values.data[p->m->inputs.data[0]].type);
+    for (uint64_t v = 0; o->vectors && v < o->nvectors; v++)
+        if (!check_given(cx, p, o, o->vectors + v * n, n, (int)v))
+            return false;
+    return true;
+}
+
+bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, const BackendOptions *o, FILE *in, FILE *out)
 {
     const IrModule *m = p->m;
     if (m->inputs.len != 1) {
@@ -77,6 +108,10 @@ bool vl_vectors(HbCx *cx, const VlPlan *p, int nvec, FILE *in, FILE *out)
                              : (float)(r * ((double)(xorshift(&seed) >> 11) / 4503599627370496.0 -
                                             1.0));
         const float *xs = x;
+        if (o->vectors) {                      // the given inputs instead of the random ones
+            xs = o->vectors + (uint64_t)v * n; // checked by vl_check_vectors
+            memcpy(x, xs, n * sizeof *x);
+        }
         if (!interp_example(it, &xs))
             return false;
         if (p->int_in) // the bytes themselves: tdata is the integers

@@ -102,6 +102,10 @@ static int check_unimplemented(HbCx *cx, const DriverOptions *o)
         diag_file_error(cx, NULL, "--fold and --target-cycles need --target verilog");
         return EXIT_USAGE;
     }
+    if (o->vectors && strcmp(b->name, "verilog") != 0) {
+        diag_file_error(cx, NULL, "--vectors (the testbench's inputs) needs --target verilog");
+        return EXIT_USAGE;
+    }
     if ((o->fold != NULL) != (o->target_cycles != NULL)) {
         diag_file_error(cx, NULL, "--fold auto and --target-cycles N go together");
         return EXIT_USAGE;
@@ -150,6 +154,18 @@ int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m)
                          .target_cycles = o->target_cycles ? atoll(o->target_cycles) : 0,
                          .report = o->report,
                          .fpga = backend_fpga_part(o->fpga ? o->fpga : "hx8k")};
+    if (o->vectors) {
+        int rc = EXIT_OK;
+        bo.vectors = driver_load_batch(cx, m, o->vectors, &bo.nvectors, &rc);
+        if (!bo.vectors)
+            return rc;
+        if (bo.nvectors == 0 || bo.nvectors > 1000000) {
+            diag_file_error(cx, o->vectors, "--vectors takes 1 to 1000000 inputs, not %llu",
+                            (unsigned long long)bo.nvectors);
+            return EXIT_INPUT;
+        }
+        bo.vectors_path = o->vectors;
+    }
     if (!bo.output && bo.emit == BE_DEFAULT && strcmp(b->name, "cpu") == 0)
         bo.output = arena_printf(&cx->arena, "%s.so", m->name);
     cx_stage(cx, arena_printf(&cx->arena, "%s backend", b->name));

@@ -44,6 +44,7 @@ typedef struct DriverOptions {
     const char *target_cycles; // --target-cycles N (with --fold auto)
     unsigned report;           // --report (verilog): BR_AREA | BR_TIMING (backend.h)
     const char *fpga;          // --fpga PART for --report; NULL: hx8k
+    const char *vectors;       // --vectors IN.npy (verilog): the testbench's inputs
     EmitKind emit;
     ExplainKind explain;
     HbOptions cx;
@@ -56,5 +57,9 @@ int driver_run(const DriverOptions *o);
 bool driver_generates(const DriverOptions *o);
 /* Hand the verified module to the --target backend. Returns an exit code. */
 int driver_codegen(HbCx *cx, const DriverOptions *o, const IrModule *m);
+/* The input batch for `m` read from `path`: [batch, input shape...] float32, *batch
+ * examples; NULL after a diagnostic with the exit code in *rc. */
+const float *driver_load_batch(HbCx *cx, const IrModule *m, const char *path, uint64_t *batch,
+                               int *rc);
 
 #endif

@@ -20,8 +20,7 @@
 #include "stage_time.h"
 #include "weights.h"
 
-/* The input batch for `m`: [batch, input shape...] float32. */
-static const float *load_batch(HbCx *cx, const IrModule *m, const char *path, uint64_t *batch,
+const float *driver_load_batch(HbCx *cx, const IrModule *m, const char *path, uint64_t *batch,
                                int *rc)
 {
     if (m->inputs.len != 1) {
@@ -83,7 +82,7 @@ static int run_module(HbCx *cx, const DriverOptions *o, const IrModule *m)
     }
     int rc = EXIT_OK;
     uint64_t batch = 0;
-    const float *in = load_batch(cx, m, o->run, &batch, &rc);
+    const float *in = driver_load_batch(cx, m, o->run, &batch, &rc);
     if (!in)
         return rc;
     float *out = NULL;
@@ -107,7 +106,7 @@ static int calibrate(HbCx *cx, const DriverOptions *o, const Graph *g, float ***
     if (!m)
         return EXIT_INPUT;
     int rc = EXIT_OK;
-    const float *in = load_batch(cx, m, o->calibrate, count, &rc);
+    const float *in = driver_load_batch(cx, m, o->calibrate, count, &rc);
     if (!in)
         return rc;
     if (*count == 0) {

@@ -54,6 +54,9 @@ static const char usage_targets[] =
         "  --fpga PART             the part for --report: hx8k (iCE40 HX8K, ct256; default),\n"
         "                          up5k (iCE40 UP5K, sg48), hx1k (iCE40 HX1K, tq144), xc7\n"
         "                          (Xilinx 7-series, synth_xilinx; area only)\n"
+        "  --vectors IN.npy        verilog target: the testbench's inputs ([N, input shape]\n"
+        "                          float32; integers in range for a u8/i8 input) instead of\n"
+        "                          64 seeded random ones; the interpreter computes the outputs\n"
         "  --cpu NAME              cpu target: native (default: this machine's CPU and\n"
         "                          features), x86-64-v2, x86-64-v3, x86-64-v4 or any LLVM\n"
         "                          CPU name\n"
@@ -190,7 +193,8 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
     static const char *const names[] = {
             "-o",          "--target", "--weights", "--quant",         "--network", "--run",
             "--calibrate", "--stdlib", "--emit",    "--diag-format",   "--color",   "--run-ideal",
-            "--cpu",       "--kernel", "--fold",    "--target-cycles", "--report",  "--fpga"};
+            "--cpu",       "--kernel", "--fold",    "--target-cycles", "--report",  "--fpga",
+            "--vectors"};
     *matched = false;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         const char *v = value(argc, argv, i, names[k]);
@@ -235,6 +239,8 @@ static int parse_value_opt(DriverOptions *o, int argc, char **argv, int *i, bool
             o->target_cycles = v;
         } else if (k == 16 || k == 17) {
             return parse_report(o, k == 16, v);
+        } else if (k == 18) {
+            o->vectors = v;
         } else if (k == 9) {
             if (strcmp(v, "plain") && strcmp(v, "human"))
                 return usage_error("--diag-format is 'human' or 'plain', not '%s'", v);
