@@ -94,6 +94,9 @@ void g_plan_after(G *g, uint32_t k);
 /* Words per example of bits value v when it is stored as a bpop_dense kernel's packed
  * input (K planes of ceil(N/64) words; its producer packs it), else 0. */
 uint64_t g_plan_packed(G *g, uint32_t v);
+/* Icomb result v is not stored: its only reader, a threshold, computes it from the pair
+ * sums (llvm_ops_bits.c). */
+bool g_plan_fused(G *g, uint32_t v);
 /* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
  * what an op does not write stays as NAME_create zeroed it. */
 void g_plan_exclusive(G *g, uint32_t v);

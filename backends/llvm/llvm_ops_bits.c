@@ -172,6 +172,8 @@ void gen_icomb(G *g)
 {
     if (gen_int8_icomb_done(g)) // computed by its bpop's int8 kernel (llvm_int8.c)
         return;
+    if (g_plan_fused(g, g->in->result)) // computed inside its threshold
+        return;
     const IrType *st = g_argt(g, 0);
     const IrConst *c = g_argc(g, 1);
     int64_t P = st->d[0], O = st->d[1], npos = (int64_t)ir_type_elems(g_outt(g)), per = npos / O;
@@ -256,15 +258,30 @@ void gen_threshold(G *g)
     uint64_t packed = g_plan_packed(g, g->in->result), CW = packed / (uint64_t)k;
     if (packed)
         g_memset0(g, out->p, 8 * packed);
-    LLVMValueRef acc = g_arg(g, 0)->p;
+    // A fused icomb (g_plan_fused): acc from its pair sums S and coefficients, as gen_icomb.
+    const IrInst *ic = &g->m->insts.data[g->m->values.data[g->in->args[0].id].def];
+    bool fused = g_plan_fused(g, g->in->args[0].id);
+    const IrConst *cc = fused ? &g->m->consts.data[ic->args[1].id] : NULL;
+    int64_t P = fused ? ir_arg_type(g->m, ic->args[0])->d[0] : 0;
+    LLVMValueRef acc = fused ? g->val[ic->args[0].id].p : g_arg(g, 0)->p;
+    LLVMValueRef coef = fused ? g_const(g, ic->args[1].id) : NULL;
     LLVMValueRef neg = g_const(g, g->in->args[1].id), thr = g_const(g, g->in->args[2].id);
     GLoop lo, lq;
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
     LLVMValueRef isneg = LLVMBuildICmp(B, LLVMIntNE, g_load(g, g->i32, neg, o), g_i32(g, 0), "");
     LLVMValueRef base = g_mulk(g, o, nodes);
+    LLVMValueRef kc[IR_MAX_BITS * IR_MAX_BITS];
+    LLVMValueRef row = fused && cc->type.d[0] != 1 ? g_mulk(g, o, P) : g_i64(g, 0);
+    for (int64_t p = 0; p < P; p++)
+        kc[p] = LLVMBuildSExt(B, g_load(g, g->i32, coef, g_add(g, row, g_i64(g, p))), g->i64, "");
     LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
     LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q);
-    LLVMValueRef v = LLVMBuildSExt(B, g_load(g, g->i32, acc, pos), g->i64, "");
+    LLVMValueRef v =
+            fused ? g_i64(g, 0) : LLVMBuildSExt(B, g_load(g, g->i32, acc, pos), g->i64, "");
+    for (int64_t p = 0; p < P; p++) { // |acc| <= the icomb's bound <= 2^30: exact
+        LLVMValueRef s = g_load(g, g->i32, acc, g_add(g, pos, g_i64(g, p * npos)));
+        v = g_add(g, v, LLVMBuildMul(B, kc[p], LLVMBuildSExt(B, s, g->i64, ""), ""));
+    }
     v = LLVMBuildSelect(B, isneg, LLVMBuildNeg(B, v, ""), v, "");
     LLVMValueRef j = g_i64(g, 0), bits = LLVMConstInt(g->i8, 0, 0);
     for (int m = 0; m < k; m++) {

@@ -25,6 +25,7 @@ struct GPlan {
     uint32_t nfree, capfree;
     uint64_t *packed; // per root: words per example when stored packed (g_plan_packed)
     bool *excl;       // per root: a region of its own, zeroed once (g_plan_exclusive)
+    bool *fused;      // per value: an icomb computed inside its threshold (g_plan_fused)
 };
 
 static void *grow(void *p, uint32_t *cap, size_t size)
@@ -70,6 +71,46 @@ static void plan_packed(G *g, GPlan *p)
     free(read);
 }
 
+/* An icomb whose only reader is a threshold (not an output, not an int8 kernel's) is
+ * computed inside the threshold's loop from the pair sums: its own pass wrote and the
+ * threshold re-read 4 bytes per output. The pair sums then live until the threshold. */
+static void plan_fused(G *g, GPlan *p)
+{
+    const IrModule *m = g->m;
+    uint32_t nv = m->values.len;
+    uint32_t *readers = calloc(nv + 1, sizeof *readers);
+    HB_CHECK(readers, "out of memory");
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        for (uint32_t a = 0; a < in->nargs; a++)
+            if (!in->args[a].is_const)
+                readers[in->args[a].id]++;
+    }
+    for (uint32_t k = 0; k < m->outputs.len; k++)
+        readers[m->outputs.data[k]] += 2;
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op != IR_OP_THRESHOLD || in->args[0].is_const)
+            continue;
+        uint32_t v = in->args[0].id, def = m->values.data[v].def;
+        const IrInst *ic = &m->insts.data[def];
+        if (ic->op != IR_OP_ICOMB || readers[v] != 1 || p->root[v] != v)
+            continue;
+        uint32_t S = ic->args[0].id, src = m->values.data[S].def;
+        if (g->int8 && g->int8[src]) // the int8 kernel writes the icomb result itself
+            continue;
+        p->fused[v] = true;
+        if (p->last[p->root[S]] != UINT32_MAX && p->last[p->root[S]] < k)
+            p->last[p->root[S]] = k;
+    }
+    free(readers);
+}
+
+bool g_plan_fused(G *g, uint32_t v)
+{
+    return g->plan && g->plan->fused[v];
+}
+
 uint64_t g_plan_packed(G *g, uint32_t v)
 {
     return g->plan ? g->plan->packed[g->plan->root[v]] : 0;
@@ -102,8 +143,10 @@ void g_plan_begin(G *g)
         p->last[p->root[m->outputs.data[k]]] = UINT32_MAX;
     p->packed = calloc(nv, sizeof *p->packed);
     p->excl = calloc(nv, sizeof *p->excl);
-    HB_CHECK(p->packed && p->excl, "out of memory");
+    p->fused = calloc(nv, sizeof *p->fused);
+    HB_CHECK(p->packed && p->excl && p->fused, "out of memory");
     plan_packed(g, p);
+    plan_fused(g, p);
     g->plan = p;
 }
 
@@ -114,6 +157,7 @@ void g_plan_end(G *g)
     free(p->last);
     free(p->packed);
     free(p->excl);
+    free(p->fused);
     free(p->live);
     free(p->free);
     free(p);
