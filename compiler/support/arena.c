@@ -190,3 +190,21 @@ void *hb_vec_grow(Arena *a, void *data, uint32_t *cap, size_t elem)
     *cap = ncap;
     return p;
 }
+
+void arena_adopt(Arena *dst, Arena *src)
+{
+    if (!src->head)
+        return;
+    ArenaChunk *last = src->head;
+    while (last->next)
+        last = last->next;
+    if (dst->head) { // behind dst's head, which keeps its free tail
+        last->next = dst->head->next;
+        dst->head->next = src->head;
+    } else {
+        dst->head = src->head;
+    }
+    dst->total += src->total;
+    src->head = NULL;
+    src->total = 0;
+}

@@ -46,6 +46,9 @@ void *hb_vec_grow(Arena *a, void *data, uint32_t *cap, size_t elem);
  * bigger one). A big block has a chunk of its own and is freed now; a small one stays
  * until arena_destroy. p must not be used afterwards. */
 void arena_release(Arena *a, void *p, size_t size);
+/* Move every block of `src` (another thread's arena) into `dst`, which then owns them
+ * for its lifetime; `src` is left empty. */
+void arena_adopt(Arena *dst, Arena *src);
 
 #define hb_vec_push(arena, v, x)                                                        \
     do {                                                                                \

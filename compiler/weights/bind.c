@@ -11,6 +11,7 @@
 
 #include "bind_layout.h"
 #include "quant.h"
+#include "quant_par.h"
 
 typedef struct Binder {
     HbCx *cx;
@@ -295,19 +296,28 @@ static void warn_zero_shares(HbCx *cx, const GNode *n, const QTensor *q)
 bool quantize_graph(HbCx *cx, Graph *g)
 {
     int before = diag_errors(cx);
+    uint32_t count = 0;
     for (uint32_t i = 0; i < g->n; i++) {
-        GNode *n = &g->nodes[i];
-        const WTensor *w = n->bound[TR_WEIGHT];
-        if ((n->op != GOP_CONV2D && n->op != GOP_DENSE) || !w)
-            continue;
-        QTensor *q = arena_alloc(&cx->arena, sizeof *q);
-        const char *err = NULL;
-        if (!quant_tensor(&cx->arena, w->data, w->nelem, (uint32_t)w->shape[0], n->wq, q, &err)) {
-            diag_error(cx, n->site, "cannot quantize '%s': %s", w->name, err ? err : "?");
+        const GNode *n = &g->nodes[i];
+        count += (n->op == GOP_CONV2D || n->op == GOP_DENSE) && n->bound[TR_WEIGHT];
+    }
+    uint32_t *nodes = arena_calloc(&cx->arena, count + 1, sizeof *nodes), k = 0;
+    for (uint32_t i = 0; i < g->n; i++) {
+        const GNode *n = &g->nodes[i];
+        if ((n->op == GOP_CONV2D || n->op == GOP_DENSE) && n->bound[TR_WEIGHT])
+            nodes[k++] = i;
+    }
+    QSlot *slots = arena_calloc(&cx->arena, count + 1, sizeof *slots);
+    quant_par_run(cx, g, nodes, count, slots);
+    for (k = 0; k < count; k++) { // reported in node order, whatever thread did the work
+        GNode *n = &g->nodes[nodes[k]];
+        if (!slots[k].ok) {
+            diag_error(cx, n->site, "cannot quantize '%s': %s", n->bound[TR_WEIGHT]->name,
+                       slots[k].err ? slots[k].err : "?");
             continue;
         }
-        warn_zero_shares(cx, n, q);
-        n->qw = q;
+        warn_zero_shares(cx, n, &slots[k].q);
+        n->qw = &slots[k].q;
     }
     g->quantized = diag_errors(cx) == before;
     return g->quantized;

@@ -84,6 +84,34 @@ START_TEST(test_arena_vec)
 }
 END_TEST
 
+/* Another thread's arena handed over: its blocks (small and big) stay valid and count
+ * in the owner's total, the giver is empty, and the owner keeps allocating from its
+ * own head. */
+START_TEST(test_arena_adopt)
+{
+    Arena a, b;
+    arena_init(&a);
+    arena_init(&b);
+    char *x = arena_strdup(&a, "own");
+    char *y = arena_strdup(&b, "adopted");
+    char *big = arena_alloc(&b, 1 << 20);
+    big[(1 << 20) - 1] = 7;
+    size_t ta = a.total, tb = b.total;
+    arena_adopt(&a, &b);
+    ck_assert_ptr_null(b.head);
+    ck_assert_uint_eq(b.total, 0);
+    ck_assert_uint_eq(a.total, ta + tb);
+    ck_assert_str_eq(x, "own");
+    ck_assert_str_eq(y, "adopted");
+    ck_assert_int_eq(big[(1 << 20) - 1], 7);
+    char *z = arena_strdup(&a, "after"); // from a's head chunk, right after "own"
+    ck_assert_ptr_eq(z, x + 16);
+    arena_adopt(&a, &b); // an empty arena: nothing happens
+    ck_assert_uint_eq(a.total, ta + tb + 16);
+    arena_destroy(&a); // frees b's former blocks too (ASan: no leak, no double free)
+}
+END_TEST
+
 Suite *suite_diag(void)
 {
     Suite *s = suite_create("diag");
@@ -96,6 +124,7 @@ Suite *suite_diag(void)
     tcase_add_test(tc, test_suggest);
     tcase_add_test(tc, test_tab_columns);
     tcase_add_test(tc, test_arena_vec);
+    tcase_add_test(tc, test_arena_adopt);
     suite_add_tcase(s, tc);
     return s;
 }
