@@ -263,7 +263,7 @@ void gen_threshold(G *g)
     bool fused = g_plan_fused(g, g->in->args[0].id);
     const IrConst *cc = fused ? &g->m->consts.data[ic->args[1].id] : NULL;
     int64_t P = fused ? ir_arg_type(g->m, ic->args[0])->d[0] : 0;
-    LLVMValueRef acc = fused ? g->val[ic->args[0].id].p : g_arg(g, 0)->p;
+    LLVMValueRef acc = fused ? g_at(g, ic->args[0].id, g->ex).p : g_arg(g, 0)->p; // this example
     LLVMValueRef coef = fused ? g_const(g, ic->args[1].id) : NULL;
     LLVMValueRef neg = g_const(g, g->in->args[1].id), thr = g_const(g, g->in->args[2].id);
     GLoop lo, lq;
