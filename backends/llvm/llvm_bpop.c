@@ -289,6 +289,15 @@ typedef struct Kern {
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef ntap[MAXE]; // nomask: the valid elements read so far per column
+    /* Threshold in the tile epilogue (g_plan_epilogue): out is the packed words of the
+     * next convolution's input ([pixel][plane][channel word]); per 8-channel block the
+     * coefficients with the threshold's sign folded in, and the threshold tree. */
+    int ek;               // its planes (0: no epilogue, store the pair sums)
+    bool eone;            // every folded coefficient is 1 (a single plane pair)
+    LLVMValueRef ecoef;   // [G OB][P][8] i64
+    LLVMValueRef ethr;    // [G OB][2^ek - 1][8] i64
+    int64_t eCW, eOW;     // the destination's channel words and width
+    int64_t psh, psw, pH; // a 1-bit maxpool after it: its strides (0: none) and height
 } Kern;
 
 static LLVMValueRef splat(G *g, const Kern *k, LLVMValueRef v)
@@ -549,6 +558,158 @@ static void store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
     }
 }
 
+/* The thresholds of node j = 2^m - 1 + code at level m, chosen per lane by the bits so
+ * far (bit 0 is the code's most significant): a tree of selects. */
+static LLVMValueRef tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *bit, int m)
+{
+    LLVMValueRef c[1 << (BPOP_EPI_MAX_BITS - 1)];
+    int n = 1 << m;
+    for (int i = 0; i < n; i++)
+        c[i] = th[n - 1 + i];
+    for (int i = 0; i < m; i++) {
+        n /= 2;
+        for (int q = 0; q < n; q++)
+            c[q] = LLVMBuildSelect(B, bit[i], c[n + q], c[q], "");
+    }
+    return c[0];
+}
+
+/* The epilogue of one tile: per column, acc = sum_p coef_p S_p per lane (the sign of
+ * `neg` folded into the coefficients: exact, |acc| <= the icomb's bound), the threshold
+ * tree, and each plane's 8 bits stored as one byte of the destination's channel word
+ * (or ORed into the pooled word). */
+static void store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
+                      LLVMValueRef oy)
+{
+    const BGeo *b = k->b;
+    int nodes = (1 << k->ek) - 1;
+    LLVMValueRef blk = g_add(g, g_mulk(g, grp, b->OB), ob), cf[IR_MAX_BITS * IR_MAX_BITS];
+    LLVMValueRef th[(1 << BPOP_EPI_MAX_BITS) - 1];
+    for (int p = 0; p < k->P && !k->eone; p++)
+        cf[p] = vload(g, k, k->ecoef, g_addk(g, g_mulk(g, blk, k->P), p));
+    for (int j = 0; j < nodes; j++)
+        th[j] = vload(g, k, k->ethr, g_addk(g, g_mulk(g, blk, nodes), j));
+    LLVMValueRef obyte = g_add(g, g_mulk(g, grp, b->og / LANES), ob);
+    LLVMValueRef lmask = NULL;
+    if (b->og % LANES) { // the last block's lanes past og stay 0
+        LLVMValueRef last = LLVMBuildICmp(B, LLVMIntEQ, ob, g_i64(g, b->OB - 1), "");
+        lmask = LLVMBuildSelect(B, last, LLVMConstInt(g->i8, (1u << (b->og % LANES)) - 1, 0),
+                                LLVMConstInt(g->i8, 0xff, 0), "");
+    }
+    LLVMValueRef py = k->psh ? LLVMBuildUDiv(B, oy, g_i64(g, k->psh), "") : oy;
+    for (int e = 0; e < k->E; e++) {
+        LLVMValueRef colv = g_addk(g, t0, e);
+        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "ecol");
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "ecol.next");
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
+        LLVMPositionBuilderAtEnd(B, st);
+        LLVMValueRef valid =
+                k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+        LLVMValueRef v = NULL;
+        for (int p = 0; p < k->P; p++) {
+            int i = p * k->E + e;
+            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
+            a = LLVMBuildAdd(B, a, a, "");
+            LLVMValueRef S = k->nomask ? LLVMBuildSub(B, valid, a, "")
+                                       : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+            S = k->eone ? S : LLVMBuildMul(B, S, cf[p], "");
+            v = v ? LLVMBuildAdd(B, v, S, "") : S;
+        }
+        LLVMValueRef px = k->psw ? LLVMBuildUDiv(B, colv, g_i64(g, k->psw), "") : colv;
+        LLVMValueRef pix = g_add(g, g_mulk(g, py, k->eOW), px);
+        LLVMValueRef at = g_add(g, g_mulk(g, pix, k->ek * k->eCW * 8), obyte);
+        LLVMValueRef bit[BPOP_EPI_MAX_BITS];
+        for (int m = 0; m < k->ek; m++) {
+            bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, tree_thr(g, th, bit, m), "");
+            LLVMValueRef byte = LLVMBuildBitCast(B, bit[m], g->i8, "");
+            byte = lmask ? LLVMBuildAnd(B, byte, lmask, "") : byte;
+            LLVMValueRef bat = g_addk(g, at, m * k->eCW * 8);
+            if (k->psh) // the pool's other rows and columns OR into the same byte
+                byte = LLVMBuildOr(B, g_load(g, g->i8, k->out, bat), byte, "");
+            g_store(g, g->i8, k->out, bat, byte);
+        }
+        LLVMBuildBr(B, next);
+        LLVMPositionBuilderAtEnd(B, next);
+    }
+}
+
+/* bpop_conv2d `in` can run a threshold in its tile epilogue: each 8-lane block is one
+ * byte of a channel word (one group, or groups of whole bytes) and its kernel is not one
+ * of a `group channel` layer's per-width kernels. */
+bool bpop_epilogue_ok(G *g, const IrInst *in)
+{
+    IrWindow w = ir_window(g->m, in);
+    const IrConst *c = &g->m->consts.data[in->args[1].id];
+    if (w.groups > 1 && (w.O / w.groups) % LANES)
+        return false;
+    if (!c->masks || ir_arg_type(g->m, in->args[0])->masked || w.groups != 1)
+        return true;
+    int *wid = malloc((size_t)c->type.d[0] * sizeof *wid);
+    HB_CHECK(wid, "out of memory");
+    bool per_width = bpop_row_widths(c, w.C * w.kh * w.kw, wid);
+    free(wid);
+    return !per_width;
+}
+
+/* The epilogue's destination (allocated as its own op would) and its tables from the
+ * icomb's coefficients and the threshold's neg and thresholds. */
+static void epi_setup(G *g, Kern *k, uint32_t dest)
+{
+    const IrModule *m = g->m;
+    const BGeo *b = k->b;
+    const IrValue *dv = &m->values.data[dest];
+    const IrInst *di = &m->insts.data[dv->def], *th = di;
+    if (di->op == IR_OP_MAXPOOL) {
+        IrWindow pw = ir_window(m, di);
+        th = &m->insts.data[m->values.data[di->args[0].id].def];
+        k->psh = pw.sh;
+        k->psw = pw.sw;
+        k->pH = pw.OH;
+        k->OW = g_i64(g, pw.OW * pw.sw < b->OW ? pw.OW * pw.sw : b->OW);
+    }
+    const IrInst *ic = &m->insts.data[m->values.data[th->args[0].id].def];
+    const IrConst *cc = &m->consts.data[ic->args[1].id], *neg = &m->consts.data[th->args[1].id];
+    const IrConst *thr = &m->consts.data[th->args[2].id];
+    const IrInst *save = g->in;
+    g->in = di;
+    g_alloc_value(g, &g->val[dest], &dv->type);
+    g->in = save;
+    k->out = g->val[dest].p;
+    k->ek = dv->type.bits;
+    k->eCW = (dv->type.d[0] + 63) / 64;
+    k->eOW = dv->type.d[2];
+    if (k->psh || b->O % 64)
+        g_memset0(g, k->out, 8 * g_plan_packed(g, dest));
+    int nodes = (1 << k->ek) - 1, P = k->P;
+    uint64_t nblk = (uint64_t)(b->G * b->OB);
+    uint64_t *cf = calloc(nblk * (uint64_t)P * LANES, 8);
+    uint64_t *tv = calloc(nblk * (uint64_t)nodes * LANES, 8);
+    HB_CHECK(cf && tv, "out of memory");
+    k->eone = true;
+    for (uint64_t blk = 0; blk < nblk; blk++)
+        for (int l = 0; l < LANES; l++) {
+            int64_t oi = (int64_t)(blk % (uint64_t)b->OB) * LANES + l;
+            int64_t o = (int64_t)(blk / (uint64_t)b->OB) * b->og + oi;
+            if (oi >= b->og)
+                continue;
+            int64_t s = neg->i[o] ? -1 : 1, row = cc->type.d[0] == 1 ? 0 : o;
+            for (int p = 0; p < P; p++) {
+                int64_t w = s * cc->i[row * P + p];
+                cf[(blk * (uint64_t)P + (uint64_t)p) * LANES + (uint64_t)l] = (uint64_t)w;
+                k->eone &= w == 1;
+            }
+            for (int j = 0; j < nodes; j++)
+                tv[(blk * (uint64_t)nodes + (uint64_t)j) * LANES + (uint64_t)l] =
+                        (uint64_t)(int64_t)thr->i[o * nodes + j];
+        }
+    k->eone &= P == 1;
+    Arena *a = &g->cx->arena;
+    k->ecoef = g_words(g, arena_printf(a, "ke.%s", cc->name), cf, nblk * (uint64_t)P * LANES);
+    k->ethr = g_words(g, arena_printf(a, "kt.%s", thr->name), tv, nblk * (uint64_t)nodes * LANES);
+    free(cf);
+    free(tv);
+}
+
 /* in-bounds test of one input coordinate. */
 static LLVMValueRef inside(G *g, LLVMValueRef i, LLVMValueRef size)
 {
@@ -604,7 +765,10 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
     g_loop_end(g, &lky);
     if (k->bytes && k->flush == 0)
         flush(g, k);
-    store_tile(g, k, grp, ob, t0, pos0);
+    if (k->ek)
+        store_epi(g, k, grp, ob, t0, oy);
+    else
+        store_tile(g, k, grp, ob, t0, pos0);
 }
 
 /* The tile accumulators: stack slots of the function being generated. */
@@ -635,7 +799,8 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
         LLVMBuildStore(B, vals[f], LLVMBuildStructGEP2(B, st, args, f, ""));
     // units split across threads: output rows (conv), or 8-channel blocks (dense)
     bool rows = LLVMIsConstant(k->W);
-    LLVMValueRef n = g_i64(g, rows ? b->G * OH : b->OB);
+    int64_t NR = k->psh ? k->pH : OH; // units: output rows, or pooled rows of psh rows
+    LLVMValueRef n = g_i64(g, rows ? b->G * NR : b->OB);
 
     GFnSave sv;
     LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
@@ -657,14 +822,28 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
     GLoop li, lt, lb;
     LLVMValueRef cnt = LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, "");
     LLVMValueRef i = g_add(g, lo, g_loop_begin(g, &li, cnt, "i"));
-    LLVMValueRef oy = rows ? LLVMBuildURem(B, i, g_i64(g, OH), "") : g_i64(g, 0);
-    LLVMValueRef grp = rows ? LLVMBuildUDiv(B, i, g_i64(g, OH), "") : g_i64(g, 0);
+    LLVMValueRef oy = rows ? LLVMBuildURem(B, i, g_i64(g, NR), "") : g_i64(g, 0);
+    LLVMValueRef grp = rows ? LLVMBuildUDiv(B, i, g_i64(g, NR), "") : g_i64(g, 0);
+    GLoop lr;
+    LLVMBasicBlockRef in_row = NULL, skip = NULL;
+    if (k->psh) { // the pool's rows of this pooled row that exist (ceil mode: not all)
+        oy = g_add(g, g_mulk(g, oy, k->psh), g_loop_begin(g, &lr, g_i64(g, k->psh), "pr"));
+        in_row = LLVMAppendBasicBlockInContext(g->C, g->fn, "prow");
+        skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "prow.skip");
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oy, g_i64(g, OH), ""), in_row, skip);
+        LLVMPositionBuilderAtEnd(B, in_row);
+    }
     LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, nt, "t"), k->E);
     LLVMValueRef ob = rows ? g_loop_begin(g, &lb, g_i64(g, b->OB), "ob") : i;
     tile(g, &in, grp, oy, t0, ob, LLVMBuildMul(B, oy, in.OW, ""));
     if (rows)
         g_loop_end(g, &lb);
     g_loop_end(g, &lt);
+    if (k->psh) {
+        LLVMBuildBr(B, skip);
+        LLVMPositionBuilderAtEnd(B, skip);
+        g_loop_end(g, &lr);
+    }
     g_loop_end(g, &li);
     LLVMBuildRetVoid(B);
     g_fn_pop(g, &sv);
@@ -716,7 +895,7 @@ static int *channel_widths(G *g, const IrConst *c, const BGeo *b)
     return bpop_row_widths(c, b->cg * b->T, wid) ? wid : NULL;
 }
 
-static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
+static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords, bool packed, bool epi)
 {
     const IrType *xt = g_argt(g, 0);
     const IrConst *c = g_argc(g, 1);
@@ -735,10 +914,14 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords)
     k->wid = channel_widths(g, c, b);
     if (k->wid) // the pair sums its kernels do not write must stay 0
         g_plan_exclusive(g, g->in->result);
-    g_alloc_value(g, g_out(g), g_outt(g));
+    if (!epi) // else the tile epilogue writes the next layer's words, not the pair sums
+        g_alloc_value(g, g_out(g), g_outt(g));
     k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
-    if (xwords == 0) { // packed by its producer (g_plan_packed); no column is outside
+    if (packed) { // packed by its producer (g_plan_packed): a conv's zero column follows
         k->xp = g_arg(g, 0)->p;
+        k->zcol = (int64_t)xwords;
+        if (xwords)
+            g_memset0(g, g_gep(g, g->i64, k->xp, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
         return;
     }
     // the input words and one zero column (read by columns outside the input)
@@ -827,7 +1010,7 @@ void gen_bpop_dense(G *g)
     Kern k;
     int64_t colw = xt->bits * ((N + 63) / 64);
     bool packed = g_plan_packed(g, g->in->args[0].id) != 0; // its producer packed it
-    kern_init(g, &k, &b, packed ? 0 : (uint64_t)(g->nbmax * colw));
+    kern_init(g, &k, &b, packed ? 0 : (uint64_t)(g->nbmax * colw), packed, false);
     LLVMValueRef nb = g->ex ? g_i64(g, 1) : g->nb;
     if (!packed) {
         GLoop le;
@@ -873,11 +1056,17 @@ void gen_bpop_conv2d(G *g)
     const IrType *xt = g_argt(g, 0);
     Kern k;
     int64_t CW = (b.cg + 63) / 64;
-    kern_init(g, &k, &b, (uint64_t)(b.G * b.H * b.W * xt->bits * CW));
-    pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm);
+    bool packed = g_plan_packed(g, g->in->args[0].id) != 0; // by its producer's epilogue
+    uint32_t dest = g_plan_epilogue(g, g->in->result);
+    kern_init(g, &k, &b, (uint64_t)(b.G * b.H * b.W * xt->bits * CW), packed, dest != UINT32_MAX);
+    if (!packed)
+        pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm);
     k.W = g_i64(g, b.W);
     k.OW = g_i64(g, b.OW);
-    k.out = g_out(g)->p;
+    if (dest != UINT32_MAX)
+        epi_setup(g, &k, dest);
+    else
+        k.out = g_out(g)->p;
     k.ocol = 1;
     k.os = b.OH * b.OW;
     k.ps = b.O * b.OH * b.OW;

@@ -97,6 +97,14 @@ uint64_t g_plan_packed(G *g, uint32_t v);
 /* Icomb result v is not stored: its only reader, a threshold, computes it from the pair
  * sums (llvm_ops_bits.c). */
 bool g_plan_fused(G *g, uint32_t v);
+/* The value bpop_conv2d result v's tile epilogue writes as packed words (a threshold's,
+ * or the 1-bit maxpool's after it), or UINT32_MAX; g_plan_skipped: v (an icomb,
+ * threshold or maxpool result) is computed by such an epilogue, its op emits nothing. */
+uint32_t g_plan_epilogue(G *g, uint32_t v);
+bool g_plan_skipped(G *g, uint32_t v);
+/* Whether bpop_conv2d `in` can run its threshold in the tile epilogue (llvm_bpop.c). */
+#define BPOP_EPI_MAX_BITS 4
+bool bpop_epilogue_ok(G *g, const IrInst *in);
 /* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
  * what an op does not write stays as NAME_create zeroed it. */
 void g_plan_exclusive(G *g, uint32_t v);

@@ -172,8 +172,8 @@ void gen_icomb(G *g)
 {
     if (gen_int8_icomb_done(g)) // computed by its bpop's int8 kernel (llvm_int8.c)
         return;
-    if (g_plan_fused(g, g->in->result)) // computed inside its threshold
-        return;
+    if (g_plan_fused(g, g->in->result) || g_plan_skipped(g, g->in->result))
+        return; // computed inside its threshold, or in its bpop's tile epilogue
     const IrType *st = g_argt(g, 0);
     const IrConst *c = g_argc(g, 1);
     int64_t P = st->d[0], O = st->d[1], npos = (int64_t)ir_type_elems(g_outt(g)), per = npos / O;
@@ -248,6 +248,8 @@ static void or_bit(G *g, LLVMValueRef words, LLVMValueRef w, LLVMValueRef bit, L
 /* v = neg ? -acc : acc; level m: bit = [v >= thr[o][j]], j = 2j + 1 + bit. */
 void gen_threshold(G *g)
 {
+    if (g_plan_skipped(g, g->in->result)) // in its bpop_conv2d's tile epilogue
+        return;
     const IrType *t = g_outt(g);
     int k = t->bits;
     int64_t nodes = ((int64_t)1 << k) - 1, O = t->d[0];

@@ -26,6 +26,8 @@ struct GPlan {
     uint64_t *packed; // per root: words per example when stored packed (g_plan_packed)
     bool *excl;       // per root: a region of its own, zeroed once (g_plan_exclusive)
     bool *fused;      // per value: an icomb computed inside its threshold (g_plan_fused)
+    uint32_t *epi;    // per bpop_conv2d result: the value its epilogue writes (g_plan_epilogue)
+    bool *skip;       // per value: computed by a bpop_conv2d's epilogue, not by its op
 };
 
 static void *grow(void *p, uint32_t *cap, size_t size)
@@ -71,6 +73,106 @@ static void plan_packed(G *g, GPlan *p)
     free(read);
 }
 
+/* Per value: how many instructions read it (outputs count 2) and the last one. */
+static void count_readers(const IrModule *m, uint32_t *readers, uint32_t *reader)
+{
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        for (uint32_t a = 0; a < in->nargs; a++)
+            if (!in->args[a].is_const) {
+                readers[in->args[a].id]++;
+                reader[in->args[a].id] = k;
+            }
+    }
+    for (uint32_t k = 0; k < m->outputs.len; k++)
+        readers[m->outputs.data[k]] += 2;
+}
+
+/* The single reader of v if it is an `op` reading v as operand 0, else NULL. */
+static const IrInst *only_reader(const IrModule *m, const uint32_t *readers, const uint32_t *reader,
+                                 uint32_t v, IrOp op)
+{
+    if (readers[v] != 1)
+        return NULL;
+    const IrInst *in = &m->insts.data[reader[v]];
+    return in->op == op && !in->args[0].is_const && in->args[0].id == v ? in : NULL;
+}
+
+/* Every reader of v is a bit-serial one-group bpop_conv2d reading it as its input. */
+static bool conv_readers(G *g, uint32_t v)
+{
+    const IrModule *m = g->m;
+    bool any = false;
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        for (uint32_t a = 0; a < in->nargs; a++) {
+            if (in->args[a].is_const || in->args[a].id != v)
+                continue;
+            if (in->op != IR_OP_BPOP_CONV2D || a != 0 || ir_conv2d_groups(in) != 1 ||
+                (g->int8 && g->int8[k]))
+                return false;
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* A 1-bit maxpool whose windows tile its input (stride = kernel, no padding): an OR of
+ * the producer's bits into the pooled word. */
+static bool or_pool(const IrModule *m, const IrInst *in)
+{
+    const IrType *t = ir_arg_type(m, in->args[0]);
+    IrWindow w = ir_window(m, in);
+    return t->bits == 1 && !t->masked && w.kh == w.sh && w.kw == w.sw && !w.pt && !w.pb && !w.pl &&
+           !w.pr;
+}
+
+/* bpop_conv2d -> icomb -> threshold [-> 1-bit maxpool] -> bit-serial convolutions, each
+ * the only reader of the one before: the bpop kernel's tile epilogue combines, compares
+ * and writes the next convolution's packed input words (cpu.md §4 "fuse into the
+ * producer's epilogue"); the pair sums, acc and bytes are never stored. The words get a
+ * zero column after the image (what the consumer reads for columns outside). */
+static void plan_epilogue(G *g, GPlan *p)
+{
+    const IrModule *m = g->m;
+    uint32_t nv = m->values.len;
+    uint32_t *readers = calloc(nv + 1, sizeof *readers), *reader = calloc(nv + 1, sizeof *reader);
+    HB_CHECK(readers && reader, "out of memory");
+    count_readers(m, readers, reader);
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]) || !bpop_epilogue_ok(g, in))
+            continue;
+        const IrInst *ic = only_reader(m, readers, reader, in->result, IR_OP_ICOMB);
+        const IrInst *th = ic ? only_reader(m, readers, reader, ic->result, IR_OP_THRESHOLD) : NULL;
+        if (!th || m->values.data[th->result].type.bits > BPOP_EPI_MAX_BITS)
+            continue;
+        const IrInst *pool = only_reader(m, readers, reader, th->result, IR_OP_MAXPOOL);
+        if (pool && !or_pool(m, pool))
+            pool = NULL;
+        uint32_t dest = pool ? pool->result : th->result;
+        if (p->root[dest] != dest || !conv_readers(g, dest))
+            continue;
+        const IrType *t = &m->values.data[dest].type;
+        uint64_t CW = ((uint64_t)t->d[0] + 63) / 64, pix = (uint64_t)(t->d[1] * t->d[2]);
+        p->epi[in->result] = dest;
+        p->skip[ic->result] = p->skip[th->result] = p->skip[dest] = true;
+        p->packed[dest] = (pix + 1) * (uint64_t)t->bits * CW;
+    }
+    free(readers);
+    free(reader);
+}
+
+uint32_t g_plan_epilogue(G *g, uint32_t v)
+{
+    return g->plan ? g->plan->epi[v] : UINT32_MAX;
+}
+
+bool g_plan_skipped(G *g, uint32_t v)
+{
+    return g->plan && g->plan->skip[v];
+}
+
 /* An icomb whose only reader is a threshold (not an output, not an int8 kernel's) is
  * computed inside the threshold's loop from the pair sums: its own pass wrote and the
  * threshold re-read 4 bytes per output. The pair sums then live until the threshold. */
@@ -94,7 +196,7 @@ static void plan_fused(G *g, GPlan *p)
             continue;
         uint32_t v = in->args[0].id, def = m->values.data[v].def;
         const IrInst *ic = &m->insts.data[def];
-        if (ic->op != IR_OP_ICOMB || readers[v] != 1 || p->root[v] != v)
+        if (ic->op != IR_OP_ICOMB || readers[v] != 1 || p->root[v] != v || p->skip[v])
             continue;
         uint32_t S = ic->args[0].id, src = m->values.data[S].def;
         if (g->int8 && g->int8[src]) // the int8 kernel writes the icomb result itself
@@ -144,8 +246,12 @@ void g_plan_begin(G *g)
     p->packed = calloc(nv, sizeof *p->packed);
     p->excl = calloc(nv, sizeof *p->excl);
     p->fused = calloc(nv, sizeof *p->fused);
-    HB_CHECK(p->packed && p->excl && p->fused, "out of memory");
+    p->epi = malloc(nv * sizeof *p->epi);
+    p->skip = calloc(nv, sizeof *p->skip);
+    HB_CHECK(p->packed && p->excl && p->fused && p->epi && p->skip, "out of memory");
+    memset(p->epi, 0xff, nv * sizeof *p->epi);
     plan_packed(g, p);
+    plan_epilogue(g, p);
     plan_fused(g, p);
     g->plan = p;
 }
@@ -158,6 +264,8 @@ void g_plan_end(G *g)
     free(p->packed);
     free(p->excl);
     free(p->fused);
+    free(p->epi);
+    free(p->skip);
     free(p->live);
     free(p->free);
     free(p);
