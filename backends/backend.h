@@ -71,6 +71,10 @@ typedef struct KernelChoice {
     double cost_bitserial; // estimated cycles per example, each path
     double cost_int8;      // 0 when not eligible
     const char *why;       // not eligible: the reason; else how the choice was made
+    /* Bit-serial conv whose tile epilogue does its icomb and threshold (and a 1-bit
+     * maxpool) and writes the next convolution's packed input: that value, else NULL. */
+    const char *epilogue;
+    bool epilogue_pool; // the epilogue also max-pools (an OR of the bits)
 } KernelChoice;
 
 typedef struct Backend {

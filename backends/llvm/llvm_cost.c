@@ -300,8 +300,20 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
                   uint32_t *n, const char **isa)
 {
     CpuIsa s;
-    bool ok = plan(cx, m, o, out, n, NULL, &s);
+    Int8Plan **plans = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *plans);
+    bool ok = plan(cx, m, o, out, n, plans, &s);
     *isa = s.name;
+    // which bit-serial convolutions threshold and pack in their tile epilogue
+    G g = {.cx = cx, .m = m, .o = o, .int8 = plans};
+    uint32_t *dest = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *dest);
+    g_epilogues(&g, dest);
+    for (uint32_t j = 0; j < *n; j++) {
+        uint32_t d = dest[(*out)[j].inst];
+        if (d == UINT32_MAX)
+            continue;
+        (*out)[j].epilogue = m->values.data[d].name;
+        (*out)[j].epilogue_pool = m->insts.data[m->values.data[d].def].op == IR_OP_MAXPOOL;
+    }
     return ok;
 }
 

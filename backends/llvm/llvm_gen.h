@@ -102,6 +102,9 @@ bool g_plan_fused(G *g, uint32_t v);
  * threshold or maxpool result) is computed by such an epilogue, its op emits nothing. */
 uint32_t g_plan_epilogue(G *g, uint32_t v);
 bool g_plan_skipped(G *g, uint32_t v);
+/* Per instruction k: the value bpop_conv2d k's tile epilogue writes (UINT32_MAX: none);
+ * needs g->m and g->int8 only (also --explain's kernel report, llvm_cost.c). */
+void g_epilogues(G *g, uint32_t *dest);
 /* Whether bpop_conv2d `in` can run its threshold in the tile epilogue (llvm_bpop.c). */
 #define BPOP_EPI_MAX_BITS 4
 bool bpop_epilogue_ok(G *g, const IrInst *in);

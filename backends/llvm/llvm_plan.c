@@ -130,9 +130,9 @@ static bool or_pool(const IrModule *m, const IrInst *in)
 /* bpop_conv2d -> icomb -> threshold [-> 1-bit maxpool] -> bit-serial convolutions, each
  * the only reader of the one before: the bpop kernel's tile epilogue combines, compares
  * and writes the next convolution's packed input words (cpu.md §4 "fuse into the
- * producer's epilogue"); the pair sums, acc and bytes are never stored. The words get a
- * zero column after the image (what the consumer reads for columns outside). */
-static void plan_epilogue(G *g, GPlan *p)
+ * producer's epilogue"); the pair sums, acc and bytes are never stored. dest[k] is the
+ * value bpop instruction k writes so (UINT32_MAX: none). */
+void g_epilogues(G *g, uint32_t *dest)
 {
     const IrModule *m = g->m;
     uint32_t nv = m->values.len;
@@ -141,6 +141,7 @@ static void plan_epilogue(G *g, GPlan *p)
     count_readers(m, readers, reader);
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
+        dest[k] = UINT32_MAX;
         if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]) || !bpop_epilogue_ok(g, in))
             continue;
         const IrInst *ic = only_reader(m, readers, reader, in->result, IR_OP_ICOMB);
@@ -150,17 +151,38 @@ static void plan_epilogue(G *g, GPlan *p)
         const IrInst *pool = only_reader(m, readers, reader, th->result, IR_OP_MAXPOOL);
         if (pool && !or_pool(m, pool))
             pool = NULL;
-        uint32_t dest = pool ? pool->result : th->result;
-        if (p->root[dest] != dest || !conv_readers(g, dest))
-            continue;
-        const IrType *t = &m->values.data[dest].type;
-        uint64_t CW = ((uint64_t)t->d[0] + 63) / 64, pix = (uint64_t)(t->d[1] * t->d[2]);
-        p->epi[in->result] = dest;
-        p->skip[ic->result] = p->skip[th->result] = p->skip[dest] = true;
-        p->packed[dest] = (pix + 1) * (uint64_t)t->bits * CW;
+        uint32_t d = pool ? pool->result : th->result;
+        if (conv_readers(g, d))
+            dest[k] = d;
     }
     free(readers);
     free(reader);
+}
+
+/* The epilogues' destinations are packed words with a zero column after the image
+ * (what the consumer reads for columns outside); their icomb, threshold and maxpool
+ * emit nothing. */
+static void plan_epilogue(G *g, GPlan *p)
+{
+    const IrModule *m = g->m;
+    uint32_t *dest = calloc(m->insts.len + 1, sizeof *dest);
+    HB_CHECK(dest, "out of memory");
+    g_epilogues(g, dest);
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        uint32_t d = dest[k];
+        if (d == UINT32_MAX)
+            continue;
+        const IrType *t = &m->values.data[d].type;
+        uint64_t CW = ((uint64_t)t->d[0] + 63) / 64, pix = (uint64_t)(t->d[1] * t->d[2]);
+        p->epi[m->insts.data[k].result] = d;
+        p->packed[d] = (pix + 1) * (uint64_t)t->bits * CW;
+        for (uint32_t v = d;; v = m->insts.data[m->values.data[v].def].args[0].id) {
+            p->skip[v] = true; // dest, [the threshold,] the icomb
+            if (m->insts.data[m->values.data[v].def].op == IR_OP_ICOMB)
+                break;
+        }
+    }
+    free(dest);
 }
 
 uint32_t g_plan_epilogue(G *g, uint32_t v)

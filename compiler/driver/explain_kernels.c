@@ -37,6 +37,9 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                     c->why);
         else
             fprintf(out, "not eligible -> bit-serial (%s)\n", c->why);
+        if (c->epilogue)
+            fprintf(out, "    fused epilogue: icomb + threshold%s in the tile, writes %s packed\n",
+                    c->epilogue_pool ? " + maxpool" : "", c->epilogue);
     }
 }
 
@@ -61,8 +64,15 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             fprintf(out, "%.6g", c->cost_int8);
         else
             fprintf(out, "null");
+        fprintf(out, ", \"epilogue_pool\": %s", c->epilogue_pool ? "true" : "false");
         fprintf(out, ", \"choice\": \"%s\", \"why\": ", c->int8 ? "int8" : "bitserial");
         explain_json_str(out, c->why);
+        fprintf(out, ", \"epilogue\": ");
+        if (c->epilogue)
+            explain_json_str(out, c->epilogue);
+        else
+            fprintf(out, "null");
+        fprintf(out, ", \"epilogue_pool\": %s", c->epilogue_pool ? "true" : "false");
         fputc('}', out);
     }
     fprintf(out, "%s]}", n ? "\n" : "");

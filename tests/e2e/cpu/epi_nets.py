@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""epi_nets.py OUTDIR SEED: random IR chains of bit-serial convolutions for the fused
+threshold epilogue (tests/e2e/cpu_epilogue.sh): input -> static quant -> bpop_conv2d ->
+icomb -> threshold [-> 1-bit maxpool] -> bpop_conv2d -> ... -> icomb (an i32 output, so
+every activation bit shows). Multi-plane and masked weights, 1- and 2-plane thresholds,
+output channels not multiples of 8 or 64, padding, stride 2, groups, OR pools that drop a
+row (floor) or end in a partial window (ceil), a threshold read by two convolutions, and
+cases the epilogue must leave alone (a grouped consumer, a threshold that is also an
+output). Writes NAME.ir and NAME.npy (float32 [7, input shape]), prints the names.
+Standard library only."""
+import random
+import struct
+import sys
+
+out, seed = sys.argv[1], int(sys.argv[2])
+R = random.Random(seed)
+ALWAYS1, ALWAYS0 = -(1 << 30) - 1, (1 << 30) + 1
+
+
+def npy(path, shape, vals):
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(
+        "%d" % d for d in shape)
+    h += " " * (63 - (10 + len(h)) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
+        f.write(struct.pack("<%df" % len(vals), *vals))
+
+
+class Net:
+    def __init__(self, name, C, H, W, kx):
+        self.name, self.shape, self.kx = name, (C, H, W), kx
+        self.lines, self.consts, self.n = [], [], 0
+        beta = " ".join("%.9g" % (0.5 / (1 << n)) for n in range(kx))
+        self.lines.append("%%x : f32[%d, %d, %d] = input index=0" % (C, H, W))
+        self.lines.append("%%q : bits<%d,static @beta>[%d, %d, %d] = quant %%x widths=[%d] "
+                          "fracs=[1] select=middle-out seed=0" % (kx, C, H, W, kx))
+        self.consts.append("const @beta : f32[%d] = { %s }" % (kx, beta))
+        self.outs = []
+
+    def conv(self, x, O, k, s, p, kw, groups=1, masked=False):
+        """bpop_conv2d + icomb; returns (acc name, [O, OH, OW], bound)."""
+        C, H, W, kx = x[1], x[2], x[3], x[4]
+        self.n += 1
+        i, cg = self.n, C // groups
+        OH, OW = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+        per = cg * k * k
+        wpr = (per + 63) // 64
+        full = [((1 << 64) - 1) if (j + 1) * 64 <= per else (1 << (per - j * 64)) - 1
+                for j in range(wpr)]
+        planes, masks, cnt = [], [], [[0] * kw for _ in range(O)]
+        for m in range(kw):
+            for o in range(O):
+                for j in range(wpr):
+                    mk = full[j]
+                    if masked and m > 0:
+                        mk = masks[((m - 1) * O + o) * wpr + j] & R.getrandbits(64)
+                    masks.append(mk)
+                    planes.append(R.getrandbits(64) & mk)
+                    cnt[o][m] += bin(mk).count("1")
+        t = "const @w%d : bits<%d%s>[%d, %d, %d, %d] = {\n" % (
+            i, kw, ",masked" if masked else "", O, cg, k, k)
+        for m in range(kw):
+            t += "  plane %d:\n    %s\n" % (m, " ".join(
+                "0x%016x" % v for v in planes[m * O * wpr:(m + 1) * O * wpr]))
+        for m in range(kw if masked else 0):
+            t += "  mask %d:\n    %s\n" % (m, " ".join(
+                "0x%016x" % v for v in masks[m * O * wpr:(m + 1) * O * wpr]))
+        self.consts.append(t + "}")
+        P = kw * kx
+        rows = O if R.random() < 0.7 else 1
+        c = [[R.choice([1, 2, 3, -1, -5, 7]) for _ in range(P)] for _ in range(rows)]
+        bound = max(sum(abs(c[o if rows > 1 else 0][m * kx + n]) * cnt[o][m]
+                        for m in range(kw) for n in range(kx)) for o in range(O))
+        self.consts.append("const @c%d : i32[%d, %d] = { %s }" % (
+            i, rows, P, " ".join(str(v) for r in c for v in r)))
+        self.lines.append(
+            "%%p%d : i32[%d, %d, %d, %d] = bpop_conv2d %%%s, @w%d stride=[%d,%d] "
+            "pad=[%d,%d,%d,%d] dilation=[1,1] groups=%d" % (
+                i, P, O, OH, OW, x[0], i, s, s, p, p, p, p, groups))
+        self.lines.append("%%a%d : i32[%d, %d, %d] = icomb %%p%d, @c%d shift=0 bound=%d" % (
+            i, O, OH, OW, i, i, bound))
+        return "a%d" % i, (O, OH, OW), bound
+
+    def thresh(self, acc, K):
+        """threshold of acc (K planes); returns the bits value tuple."""
+        a, (O, OH, OW), bound = acc
+        i = self.n
+        thr = []
+        span = max(bound // 3, 2)
+        for _ in range(O):
+            t0 = R.choice([R.randint(-span, span)] * 8 + [ALWAYS1, ALWAYS0])
+            if K == 1:
+                thr.append(t0)
+            else:
+                thr += [t0, R.randint(-span, span), R.randint(-span, span)]
+        self.consts.append("const @n%d : i32[%d] = { %s }" % (
+            i, O, " ".join(str(R.randint(0, 1)) for _ in range(O))))
+        self.consts.append("const @h%d : i32[%d, %d] = { %s }" % (
+            i, O, (1 << K) - 1, " ".join(map(str, thr))))
+        ty = "bits<1,unit>" if K == 1 else "bits<2,static @b2>"
+        if K == 2 and "const @b2" not in "\n".join(self.consts):
+            self.consts.append("const @b2 : f32[2] = { 0.5 0.25 }")
+        self.lines.append("%%t%d : %s[%d, %d, %d] = threshold %%%s, @n%d, @h%d" % (
+            i, ty, O, OH, OW, a, i, i))
+        return ("t%d" % i, O, OH, OW, K)
+
+    def pool(self, x, k, ceil):
+        name, C, H, W, K = x
+        OH = -(-(H - k) // k) + 1 if ceil else (H - k) // k + 1
+        OW = -(-(W - k) // k) + 1 if ceil else (W - k) // k + 1
+        if ceil and (OH - 1) * k >= H:
+            OH -= 1
+        if ceil and (OW - 1) * k >= W:
+            OW -= 1
+        self.lines.append("%%m%s : bits<1,unit>[%d, %d, %d] = maxpool %%%s kernel=[%d,%d] "
+                          "stride=[%d,%d] pad=[0,0,0,0] ceil=%d" % (
+                              name, C, OH, OW, name, k, k, k, k, int(ceil)))
+        return ("m" + name, C, OH, OW, K)
+
+    def input(self):
+        return ("q",) + self.shape + (self.kx,)
+
+    def write(self):
+        text = "hbir 1 network %s\n\n%s\n%s\n\n%s\n" % (
+            self.name, "\n".join(self.lines), "\n".join("output %" + o for o in self.outs),
+            "\n".join(self.consts))
+        with open("%s/%s.ir" % (out, self.name), "w") as f:
+            f.write(text)
+        C, H, W = self.shape
+        npy("%s/%s.npy" % (out, self.name), (7, C, H, W),
+            [R.uniform(-1, 1) for _ in range(7 * C * H * W)])
+        print(self.name)
+
+
+# direct chains: 13 and 70 channels, 2 weight planes, a 2-plane threshold, stride 2
+n = Net("e_direct", 3, 9, 10, 1)
+t = n.thresh(n.conv(n.input(), 13, 3, 1, 1, 2), 1)
+t = n.thresh(n.conv(t, 70, 3, 2, 1, 1), 2)
+a = n.conv(t, 9, 1, 1, 0, 2)
+n.outs.append(a[0])
+n.write()
+
+# OR pools: 2x2 dropping the last row and column, then 3x3 ceil (a partial window);
+# masked 3-plane weights on a 2-plane input; 67 channels
+n = Net("e_pool", 5, 11, 11, 2)
+t = n.thresh(n.conv(n.input(), 67, 3, 1, 1, 3, masked=True), 1)
+t = n.thresh(n.conv(n.pool(t, 2, False), 16, 3, 1, 1, 1), 1)
+a = n.conv(n.pool(t, 3, True), 5, 2, 1, 0, 2)
+n.outs.append(a[0])
+n.write()
+
+# a grouped producer (16 channels per group) into a one-group consumer; a grouped
+# consumer (not fused); 128 channels (whole words, no zeroing)
+n = Net("e_groups", 8, 7, 6, 1)
+t = n.thresh(n.conv(n.input(), 32, 3, 1, 1, 2, groups=2), 2)
+t = n.thresh(n.conv(t, 128, 3, 1, 1, 1), 1)
+t = n.thresh(n.conv(t, 24, 3, 2, 1, 1, groups=4), 1)
+a = n.conv(t, 11, 3, 1, 1, 1)
+n.outs.append(a[0])
+n.write()
+
+# one threshold read by three convolutions (fused, one reader stride 2 unpadded); a
+# 2-plane threshold also dequantized as an output (not fused)
+n = Net("e_shared", 6, 8, 8, 1)
+t = n.thresh(n.conv(n.input(), 40, 3, 1, 1, 1), 1)
+a1 = n.conv(t, 7, 3, 1, 1, 1)
+a2 = n.conv(t, 9, 3, 2, 0, 2)
+t2 = n.thresh(n.conv(t, 20, 1, 1, 0, 1), 2)
+a3 = n.conv(t2, 5, 3, 1, 1, 1)
+n.lines.append("%%d : f32[%d, %d, %d] = dequant %%%s" % (t2[1], t2[2], t2[3], t2[0]))
+n.outs += [a1[0], a2[0], a3[0], "d"]
+n.write()

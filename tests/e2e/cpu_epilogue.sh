@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# cpu_epilogue.sh HBNNC SCRATCH: the bpop_conv2d tile epilogue (issue 10 item 3): a
+# bpop_conv2d whose pair sums go only to icomb -> threshold [-> 1-bit OR maxpool] ->
+# bit-serial convolutions combines, thresholds and writes the next layer's packed input
+# words itself. Random IR chains (cpu/epi_nets.py) compiled natively and for AVX2
+# (x86-64-v3) must equal `hbnnc --run` bit for bit (i32 outputs: every activation bit
+# shows) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
+# of fused epilogues (threshold tables @kt.*), so the test cannot pass by not fusing.
+set -euo pipefail
+hbnnc=$1
+s=$2
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$s" && mkdir -p "$s"
+. "$here/cpu/compare.sh"
+py=/usr/bin/python3
+command -v "$py" > /dev/null || py=python3
+cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+"$py" "$here/cpu/epi_nets.py" "$s" 7 > "$s/nets.txt"
+
+# fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
+declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=1 [e_shared]=1)
+while read -r n; do
+    "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
+    "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
+    got=$(grep -c '^@kt\.' "$s/$n.ll" || true)
+    if [ "$got" != "${fused[$n]}" ]; then
+        echo "FAIL: $n has $got fused epilogues, expected ${fused[$n]}"
+        exit 1
+    fi
+    for cpu in native x86-64-v3; do
+        "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
+        for bt in "1 1" "7 2"; do
+            # shellcheck disable=SC2046,SC2086
+            "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"
+            if ! same "$s/$n.want" "$s/$n.got" | head -n 5; then
+                echo "FAIL: $n --cpu $cpu batch/threads $bt"
+                exit 1
+            fi
+        done
+    done
+done < "$s/nets.txt"
+echo "cpu_epilogue: $(wc -l < "$s/nets.txt") networks equal the interpreter"
