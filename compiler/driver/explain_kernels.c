@@ -64,7 +64,6 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             fprintf(out, "%.6g", c->cost_int8);
         else
             fprintf(out, "null");
-        fprintf(out, ", \"epilogue_pool\": %s", c->epilogue_pool ? "true" : "false");
         fprintf(out, ", \"choice\": \"%s\", \"why\": ", c->int8 ? "int8" : "bitserial");
         explain_json_str(out, c->why);
         fprintf(out, ", \"epilogue\": ");

@@ -39,4 +39,24 @@ while read -r n; do
         done
     done
 done < "$s/nets.txt"
-echo "cpu_epilogue: $(wc -l < "$s/nets.txt") networks equal the interpreter"
+
+# A real network: digits_conv_hw's c1 (W2A8: 16 plane pairs, u8 input) pools in its
+# epilogue; --explain says so (text and JSON), and the .so equals the interpreter.
+root=$(cd "$here/../.." && pwd)
+ex=$root/examples/digits_conv/digits_conv_hw.hb
+"$hbnnc" "$ex" --explain --kernel bitserial |
+    grep -q "^    fused epilogue: icomb + threshold + maxpool in the tile, writes maxpool.4 packed"
+"$hbnnc" "$ex" --explain=json --kernel bitserial | "$py" -c '
+import json, sys
+k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
+assert k["c1.pop"]["epilogue"] == "maxpool.4" and k["c1.pop"]["epilogue_pool"], k
+assert k["c2.pop"]["epilogue"] is None and not k["c2.pop"]["epilogue_pool"], k'
+"$py" -c "import numpy as np; np.save('$s/img.npy',
+    np.load('$root/examples/digits/test_x.npy')[:23].reshape(-1, 1, 8, 8) * 16)"
+"$hbnnc" "$ex" --run "$s/img.npy" > "$s/dc.want"
+"$hbnnc" "$ex" --kernel bitserial -o "$s/dc.so"
+# shellcheck disable=SC2046
+"$s/so_run" "$s/dc.so" digits_conv_hw "$s/img.npy" 7 2 $(outspec "$s/dc.h" digits_conv_hw) \
+    > "$s/dc.got"
+same "$s/dc.want" "$s/dc.got" | head -n 5
+echo "cpu_epilogue: $(wc -l < "$s/nets.txt") random networks and digits_conv_hw equal the interpreter"
