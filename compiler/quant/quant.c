@@ -305,6 +305,28 @@ static void fill_bits(Arena *a, const QJob *job, const QRun *r, Grouping g, bool
     fill_bits_bytes(q, g);
 }
 
+/* A tensor's quantization job: rows of the scale grouping, the order and work buffers
+ * (freed by job_free). */
+static void job_init(QJob *job, const float *T, double norm2, const QuantSpec *spec,
+                     const QTensor *q)
+{
+    *job = (QJob){.T = T,
+                  .n = q->n,
+                  .channels = q->channels,
+                  .sel = spec->select,
+                  .seed = spec->seed,
+                  .norm2 = norm2};
+    job->rows = spec->scale == SCALE_PER_CHANNEL ? q->channels : 1;
+    job->len = q->n / job->rows;
+    job->work = quant_xmalloc(job->len, 2 * sizeof(uint64_t));
+}
+
+static void job_free(QJob *job)
+{
+    quant_xfree(job->order);
+    quant_xfree(job->work);
+}
+
 static const char *quant_bits(Arena *a, const float *T, double norm2, const QuantSpec *spec,
                               QTensor *q)
 {
@@ -313,12 +335,8 @@ static const char *quant_bits(Arena *a, const float *T, double norm2, const Quan
     const char *err = spec_dists(a, spec, cand, &nc);
     if (err)
         return err;
-    QJob job = {
-            .T = T, .n = q->n, .channels = q->channels, .sel = spec->select, .seed = spec->seed};
-    job.rows = spec->scale == SCALE_PER_CHANNEL ? q->channels : 1;
-    job.len = q->n / job.rows;
-    job.norm2 = norm2;
-    job.work = quant_xmalloc(job.len, 2 * sizeof(uint64_t));
+    QJob job;
+    job_init(&job, T, norm2, spec, q);
     QRun best = {0}, cur = {0};
     run_init(&best, &job);
     if (nc > 1)
@@ -341,8 +359,7 @@ static const char *quant_bits(Arena *a, const float *T, double norm2, const Quan
     fill_bits(a, &job, &best, spec->group, nc > 1, q);
     run_free(&best);
     run_free(&cur);
-    quant_xfree(job.order);
-    quant_xfree(job.work);
+    job_free(&job);
     return NULL;
 }
 
@@ -376,18 +393,13 @@ double quant_error_grouped(const float *T, const QTensor *q, const QuantSpec *sp
     double norm2 = 0;
     for (uint64_t j = 0; j < q->n; j++)
         norm2 += (double)T[j] * (double)T[j];
-    QJob job = {
-            .T = T, .n = q->n, .channels = q->channels, .sel = spec->select, .seed = spec->seed};
-    job.rows = spec->scale == SCALE_PER_CHANNEL ? q->channels : 1;
-    job.len = q->n / job.rows;
-    job.norm2 = norm2;
-    job.work = quant_xmalloc(job.len, 2 * sizeof(uint64_t));
+    QJob job;
+    job_init(&job, T, norm2, spec, q);
     QRun r = {0};
     run_init(&r, &job);
     run_bits(&job, &q->chosen, g, &r, NULL);
     run_free(&r);
-    quant_xfree(job.order);
-    quant_xfree(job.work);
+    job_free(&job);
     return r.error;
 }
 
