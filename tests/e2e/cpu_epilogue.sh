@@ -12,9 +12,7 @@ s=$2
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
-py=/usr/bin/python3
-command -v "$py" > /dev/null || py=python3
-cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+cpu_setup "$s"
 "$py" "$here/cpu/epi_nets.py" "$s" 7 > "$s/nets.txt"
 
 # fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
