@@ -2,8 +2,8 @@
 # cpu_epilogue.sh HBNNC SCRATCH: the bpop_conv2d tile epilogue (issue 10 item 3): a
 # bpop_conv2d whose pair sums go only to icomb -> threshold [-> 1-bit OR maxpool] ->
 # bit-serial convolutions combines, thresholds and writes the next layer's packed input
-# words itself. Random IR chains (cpu/epi_nets.py) compiled natively and for AVX2
-# (x86-64-v3) must equal `hbnnc --run` bit for bit (i32 outputs: every activation bit
+# words itself. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
+# (x86-64-v3) and scalar popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (i32 outputs: every activation bit
 # shows) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
 # of fused epilogues (threshold tables @kt.*), so the test cannot pass by not fusing.
 set -euo pipefail
@@ -25,7 +25,7 @@ while read -r n; do
         echo "FAIL: $n has $got fused epilogues, expected ${fused[$n]}"
         exit 1
     fi
-    for cpu in native x86-64-v3; do
+    for cpu in native x86-64-v3 x86-64-v2; do
         "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
         for bt in "1 1" "7 2"; do
             # shellcheck disable=SC2046,SC2086
