@@ -3,9 +3,10 @@
 # bpop_conv2d whose pair sums go only to icomb -> threshold [-> 1-bit OR maxpool] ->
 # bit-serial convolutions combines, thresholds and writes the next layer's packed input
 # words itself. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
-# (x86-64-v3) and scalar popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (i32 outputs: every activation bit
-# shows) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
-# of fused epilogues (threshold tables @kt.*), so the test cannot pass by not fusing.
+# (x86-64-v3) and scalar popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (i32
+# outputs: every activation bit shows) at batch 1 and 7, 1 and 2 threads; the generated
+# code has the expected number of fused epilogues (threshold tables @kt.*), so the test
+# cannot pass by not fusing.
 set -euo pipefail
 hbnnc=$1
 s=$2
