@@ -98,23 +98,28 @@ static const IrInst *only_reader(const IrModule *m, const uint32_t *readers, con
     return in->op == op && !in->args[0].is_const && in->args[0].id == v ? in : NULL;
 }
 
-/* Every reader of v is a bit-serial one-group bpop_conv2d reading it as its input. */
-static bool conv_readers(G *g, uint32_t v)
+/* conv[v]: v is read, and only as the input of bit-serial one-group bpop_conv2d ops
+ * (one pass over the module). */
+static void conv_readers(G *g, bool *conv)
 {
     const IrModule *m = g->m;
-    bool any = false;
+    uint32_t nv = m->values.len;
+    bool *bad = calloc(nv + 1, sizeof *bad);
+    HB_CHECK(bad, "out of memory");
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
         for (uint32_t a = 0; a < in->nargs; a++) {
-            if (in->args[a].is_const || in->args[a].id != v)
+            if (in->args[a].is_const)
                 continue;
-            if (in->op != IR_OP_BPOP_CONV2D || a != 0 || ir_conv2d_groups(in) != 1 ||
-                (g->int8 && g->int8[k]))
-                return false;
-            any = true;
+            bool ok = in->op == IR_OP_BPOP_CONV2D && a == 0 && ir_conv2d_groups(in) == 1 &&
+                      !(g->int8 && g->int8[k]);
+            conv[in->args[a].id] |= ok;
+            bad[in->args[a].id] |= !ok;
         }
     }
-    return any;
+    for (uint32_t v = 0; v < nv; v++)
+        conv[v] &= !bad[v];
+    free(bad);
 }
 
 /* A 1-bit maxpool whose windows tile its input (stride = kernel, no padding): an OR of
@@ -137,8 +142,10 @@ void g_epilogues(G *g, uint32_t *dest)
     const IrModule *m = g->m;
     uint32_t nv = m->values.len;
     uint32_t *readers = calloc(nv + 1, sizeof *readers), *reader = calloc(nv + 1, sizeof *reader);
-    HB_CHECK(readers && reader, "out of memory");
+    bool *conv = calloc(nv + 1, sizeof *conv);
+    HB_CHECK(readers && reader && conv, "out of memory");
     count_readers(m, readers, reader);
+    conv_readers(g, conv);
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
         dest[k] = UINT32_MAX;
@@ -152,11 +159,12 @@ void g_epilogues(G *g, uint32_t *dest)
         if (pool && !or_pool(m, pool))
             pool = NULL;
         uint32_t d = pool ? pool->result : th->result;
-        if (conv_readers(g, d))
+        if (conv[d]) // (bits values are never outputs: they are dequantized first)
             dest[k] = d;
     }
     free(readers);
     free(reader);
+    free(conv);
 }
 
 /* The epilogues' destinations are packed words with a zero column after the image
