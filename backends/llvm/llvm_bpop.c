@@ -119,12 +119,15 @@ static void pack_word64(G *g, const BGeo *b, const GVal *x, const IrType *xt, LL
     }
 }
 
-/* 64 lanes of the plane image from element e0 (only the first rem are read). */
-static LLVMValueRef load64(G *g, LLVMValueRef base, LLVMValueRef e0, LLVMValueRef lanes)
+/* 64 lanes (bytes, or floats when et is f32) of the plane image from element e0 (only
+ * the first rem are read). */
+static LLVMValueRef load64(G *g, LLVMValueRef base, LLVMValueRef e0, LLVMValueRef lanes,
+                           LLVMTypeRef et)
 {
-    LLVMTypeRef v = LLVMVectorType(g->i8, 64), v1 = LLVMVectorType(g->i1, 64);
+    LLVMTypeRef v = LLVMVectorType(et, 64), v1 = LLVMVectorType(g->i1, 64);
     LLVMTypeRef ps[] = {g->ptr, g->i32, v1, v};
-    LLVMValueRef a[] = {g_gep(g, g->i8, base, e0), g_i32(g, 1), lanes, LLVMConstNull(v)};
+    LLVMValueRef a[] = {g_gep(g, et, base, e0), g_i32(g, et == g->f32 ? 4 : 1), lanes,
+                        LLVMConstNull(v)};
     LLVMTypeRef ov[] = {v, g->ptr};
     unsigned id = LLVMLookupIntrinsicID("llvm.masked.load", 16);
     LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, ov, 2);
@@ -133,9 +136,10 @@ static LLVMValueRef load64(G *g, LLVMValueRef base, LLVMValueRef e0, LLVMValueRe
 
 /* Conv inputs ([C][H][W] sign bytes): 64 pixels x up to 64 channels at a time, a bit
  * transpose in 64 x i64 lanes (one masked OR per channel per 8 lanes), so the packing
- * costs about one vector op per 8 elements instead of a loop per element. */
+ * costs about one vector op per 8 elements instead of a loop per element. `sign`: x
+ * holds floats and the bit is x > 0 (a sign producer packing for convolutions). */
 static void pack_image(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMValueRef xp,
-                       LLVMValueRef xm)
+                       LLVMValueRef xm, bool sign)
 {
     int64_t HW = b->H * b->W, NP = (HW + 63) / 64;
     LLVMTypeRef v64 = LLVMVectorType(g->i64, 64), v8 = LLVMVectorType(g->i8, 64);
@@ -164,14 +168,16 @@ static void pack_image(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLV
     LLVMValueRef c = g_loop_begin(g, &lc, cnt, "pc");
     LLVMValueRef ch = g_add(g, g_add(g, g_mulk(g, grp, b->cg), g_mulk(g, w, 64)), c);
     LLVMValueRef e0 = g_add(g, g_mulk(g, ch, HW), p0);
-    LLVMValueRef sv = load64(g, x->p, e0, lanes);
-    LLVMValueRef wv = xt->masked ? load64(g, x->w, e0, lanes) : NULL;
+    LLVMValueRef sv = load64(g, x->p, e0, lanes, sign ? g->f32 : g->i8);
+    LLVMValueRef wv = xt->masked ? load64(g, x->w, e0, lanes, g->i8) : NULL;
     LLVMValueRef cv = LLVMBuildInsertElement(B, LLVMGetUndef(v64), c, g_i32(g, 0), "");
     cv = LLVMBuildShuffleVector(B, cv, LLVMGetUndef(v64), LLVMConstNull(LLVMVectorType(g->i32, 64)),
                                 "");
     for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef on = LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, sv, splat8(g, 1 << n), ""),
-                                        LLVMConstNull(v8), "");
+        LLVMValueRef on =
+                sign ? LLVMBuildFCmp(B, LLVMRealOGT, sv, LLVMConstNull(LLVMTypeOf(sv)), "")
+                     : LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, sv, splat8(g, 1 << n), ""),
+                                     LLVMConstNull(v8), "");
         LLVMValueRef bit = LLVMBuildShl(B, LLVMBuildZExt(B, on, v64, ""), cv, "");
         LLVMBuildStore(B, LLVMBuildOr(B, LLVMBuildLoad2(B, v64, acc[n], ""), bit, ""), acc[n]);
         if (!xm)
@@ -1060,7 +1066,7 @@ void gen_bpop_conv2d(G *g)
     uint32_t dest = g_plan_epilogue(g, g->in->result);
     kern_init(g, &k, &b, (uint64_t)(b.G * b.H * b.W * xt->bits * CW), packed, dest != UINT32_MAX);
     if (!packed)
-        pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm);
+        pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm, false);
     k.W = g_i64(g, b.W);
     k.OW = g_i64(g, b.OW);
     if (dest != UINT32_MAX)
@@ -1071,4 +1077,12 @@ void gen_bpop_conv2d(G *g)
     k.os = b.OH * b.OW;
     k.ps = b.O * b.OH * b.OW;
     kern_run(g, &k, b.OH, b.OW);
+}
+
+void bpop_pack_sign(G *g, LLVMValueRef x, LLVMValueRef out, const IrType *t)
+{
+    BGeo b = {.C = t->d[0], .H = t->d[1], .W = t->d[2], .G = 1, .cg = t->d[0], .kx = 1};
+    b.CW = (b.C + 63) / 64;
+    GVal xv = {.p = x};
+    pack_image(g, &b, &xv, t, out, NULL, true);
 }

@@ -105,6 +105,12 @@ bool g_plan_skipped(G *g, uint32_t v);
 /* Per instruction k: the value bpop_conv2d k's tile epilogue writes (UINT32_MAX: none);
  * needs g->m and g->int8 only (also --explain's kernel report, llvm_cost.c). */
 void g_epilogues(G *g, uint32_t *dest);
+/* Value v is stored as a one-group convolution's packed input ([pixel][plane][C/64]
+ * words, then a zero column): an epilogue's destination, or a `sign` of [C, H, W]
+ * floats read only by bit-serial convolutions, which bpop_pack_sign (llvm_bpop.c)
+ * binarizes and packs in one pass. */
+bool g_plan_conv_packed(G *g, uint32_t v);
+void bpop_pack_sign(G *g, LLVMValueRef x, LLVMValueRef out, const IrType *t);
 /* Whether bpop_conv2d `in` can run its threshold in the tile epilogue (llvm_bpop.c). */
 #define BPOP_EPI_MAX_BITS 4
 bool bpop_epilogue_ok(G *g, const IrInst *in);

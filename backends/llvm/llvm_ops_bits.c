@@ -52,6 +52,10 @@ void gen_sign(G *g)
     GVal *out = g_out(g);
     g_alloc_value(g, out, g_outt(g));
     LLVMValueRef x = g_arg(g, 0)->p;
+    if (g_plan_conv_packed(g, g->in->result)) { // for bit-serial convolutions
+        bpop_pack_sign(g, x, out->p, g_outt(g));
+        return;
+    }
     if (g_plan_packed(g, g->in->result)) {
         sign_packed(g, x, out->p, (int64_t)ir_type_elems(g_outt(g)));
         return;

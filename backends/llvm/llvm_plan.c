@@ -27,6 +27,7 @@ struct GPlan {
     bool *excl;       // per root: a region of its own, zeroed once (g_plan_exclusive)
     bool *fused;      // per value: an icomb computed inside its threshold (g_plan_fused)
     uint32_t *epi;    // per bpop_conv2d result: the value its epilogue writes (g_plan_epilogue)
+    bool *convpk;     // per value: stored as a convolution's packed input (g_plan_conv_packed)
     bool *skip;       // per value: computed by a bpop_conv2d's epilogue, not by its op
 };
 
@@ -184,6 +185,7 @@ static void plan_epilogue(G *g, GPlan *p)
         uint64_t CW = ((uint64_t)t->d[0] + 63) / 64, pix = (uint64_t)(t->d[1] * t->d[2]);
         p->epi[m->insts.data[k].result] = d;
         p->packed[d] = (pix + 1) * (uint64_t)t->bits * CW;
+        p->convpk[d] = true;
         for (uint32_t v = d;; v = m->insts.data[m->values.data[v].def].args[0].id) {
             p->skip[v] = true; // dest, [the threshold,] the icomb
             if (m->insts.data[m->values.data[v].def].op == IR_OP_ICOMB)
@@ -191,6 +193,22 @@ static void plan_epilogue(G *g, GPlan *p)
         }
     }
     free(dest);
+    bool *conv = calloc(m->values.len + 1, sizeof *conv);
+    HB_CHECK(conv, "out of memory");
+    conv_readers(g, conv);
+    for (uint32_t v = 0; v < m->values.len; v++) { // signs packed for their convolutions
+        const IrType *t = &m->values.data[v].type;
+        if (!conv[v] || m->insts.data[m->values.data[v].def].op != IR_OP_SIGN || t->rank != 3)
+            continue;
+        p->packed[v] = ((uint64_t)(t->d[1] * t->d[2]) + 1) * (((uint64_t)t->d[0] + 63) / 64);
+        p->convpk[v] = true;
+    }
+    free(conv);
+}
+
+bool g_plan_conv_packed(G *g, uint32_t v)
+{
+    return g->plan && g->plan->convpk[v];
 }
 
 uint32_t g_plan_epilogue(G *g, uint32_t v)
@@ -278,7 +296,8 @@ void g_plan_begin(G *g)
     p->fused = calloc(nv, sizeof *p->fused);
     p->epi = malloc(nv * sizeof *p->epi);
     p->skip = calloc(nv, sizeof *p->skip);
-    HB_CHECK(p->packed && p->excl && p->fused && p->epi && p->skip, "out of memory");
+    p->convpk = calloc(nv, sizeof *p->convpk);
+    HB_CHECK(p->packed && p->excl && p->fused && p->epi && p->skip && p->convpk, "out of memory");
     memset(p->epi, 0xff, nv * sizeof *p->epi);
     plan_packed(g, p);
     plan_epilogue(g, p);
@@ -296,6 +315,7 @@ void g_plan_end(G *g)
     free(p->fused);
     free(p->epi);
     free(p->skip);
+    free(p->convpk);
     free(p->live);
     free(p->free);
     free(p);

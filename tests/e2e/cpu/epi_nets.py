@@ -7,7 +7,7 @@ output channels not multiples of 8 or 64, padding, stride 2, groups, OR pools th
 row (floor) or end in a partial window (ceil), a threshold read by two convolutions, and
 cases the epilogue must leave alone (a grouped consumer, a threshold that is also an
 output). Writes NAME.ir and NAME.npy (float32 [7, input shape]), prints the names.
-Standard library only."""
+A sign input packs for its convolutions itself. Standard library only."""
 import random
 import struct
 import sys
@@ -28,14 +28,18 @@ def npy(path, shape, vals):
 
 class Net:
     def __init__(self, name, C, H, W, kx):
-        self.name, self.shape, self.kx = name, (C, H, W), kx
+        """kx = 0: the input is a sign (packed for the convolutions by the sign itself)."""
+        self.name, self.shape, self.kx = name, (C, H, W), max(kx, 1)
         self.lines, self.consts, self.n = [], [], 0
-        beta = " ".join("%.9g" % (0.5 / (1 << n)) for n in range(kx))
         self.lines.append("%%x : f32[%d, %d, %d] = input index=0" % (C, H, W))
+        self.outs = []
+        if kx == 0:
+            self.lines.append("%%q : bits<1,unit>[%d, %d, %d] = sign %%x" % (C, H, W))
+            return
+        beta = " ".join("%.9g" % (0.5 / (1 << n)) for n in range(kx))
         self.lines.append("%%q : bits<%d,static @beta>[%d, %d, %d] = quant %%x widths=[%d] "
                           "fracs=[1] select=middle-out seed=0" % (kx, C, H, W, kx))
         self.consts.append("const @beta : f32[%d] = { %s }" % (kx, beta))
-        self.outs = []
 
     def conv(self, x, O, k, s, p, kw, groups=1, masked=False):
         """bpop_conv2d + icomb; returns (acc name, [O, OH, OW], bound)."""
@@ -169,4 +173,12 @@ t2 = n.thresh(n.conv(t, 20, 1, 1, 0, 1), 2)
 a3 = n.conv(t2, 5, 3, 1, 1, 1)
 n.lines.append("%%d : f32[%d, %d, %d] = dequant %%%s" % (t2[1], t2[2], t2[3], t2[0]))
 n.outs += [a1[0], a2[0], a3[0], "d"]
+n.write()
+
+# a sign of floats packed for two convolutions (70 channels, stride 2 and unpadded)
+n = Net("e_sign", 70, 7, 9, 0)
+t = n.thresh(n.conv(n.input(), 12, 3, 2, 1, 2), 1)
+a1 = n.conv(n.input(), 5, 2, 1, 0, 1)
+a = n.conv(t, 6, 3, 1, 1, 1)
+n.outs += [a[0], a1[0]]
 n.write()
