@@ -269,48 +269,29 @@ static LLVMValueRef icomb_out(G *g, const Int8Plan *p)
 void gen_int8_bpop(G *g, const Int8Plan *p)
 {
     const IrConst *c = g_argc(g, 1);
-    I8 k = {.p = p, .isa = llvm_cpu_isa(g->o->cpu)};
-    if (g->in->op == IR_OP_BPOP_CONV2D) {
-        IrWindow w = ir_window(g->m, g->in);
-        if (int8_depthwise(&w)) {
-            gen_int8_dw(g, p, &w, icomb_out(g, p));
-            return;
-        }
-        k = (I8){.C = w.C,
-                 .H = w.H,
-                 .W = w.W,
-                 .G = w.groups,
-                 .O = w.O,
-                 .OH = w.OH,
-                 .OW = w.OW,
-                 .kh = w.kh,
-                 .kw = w.kw,
-                 .sh = w.sh,
-                 .sw = w.sw,
-                 .dh = w.dh,
-                 .dw = w.dw,
-                 .pt = w.pt,
-                 .pl = w.pl,
-                 .p = p,
-                 .isa = k.isa};
-    } else {
-        int64_t O = c->type.d[0], N = c->type.d[1];
-        k = (I8){.C = N,
-                 .H = 1,
-                 .W = 1,
-                 .G = 1,
-                 .O = O,
-                 .OH = 1,
-                 .OW = 1,
-                 .kh = 1,
-                 .kw = 1,
-                 .sh = 1,
-                 .sw = 1,
-                 .dh = 1,
-                 .dw = 1,
-                 .p = p,
-                 .isa = k.isa};
+    IrWindow w = g->in->op == IR_OP_BPOP_CONV2D ? ir_window(g->m, g->in)
+                                                : ir_window_dense(c->type.d[1], c->type.d[0]);
+    if (g->in->op == IR_OP_BPOP_CONV2D && int8_depthwise(&w)) {
+        gen_int8_dw(g, p, &w, icomb_out(g, p));
+        return;
     }
+    I8 k = {.C = w.C,
+            .H = w.H,
+            .W = w.W,
+            .G = w.groups,
+            .O = w.O,
+            .OH = w.OH,
+            .OW = w.OW,
+            .kh = w.kh,
+            .kw = w.kw,
+            .sh = w.sh,
+            .sw = w.sw,
+            .dh = w.dh,
+            .dw = w.dw,
+            .pt = w.pt,
+            .pl = w.pl,
+            .p = p,
+            .isa = llvm_cpu_isa(g->o->cpu)};
     k.cg = k.C / k.G;
     k.og = k.O / k.G;
     k.T = k.kh * k.kw;
