@@ -411,37 +411,59 @@ static void new_module(const Target *t, LLVMTargetDataRef dl, const char *name, 
     LLVMSetModuleDataLayout(*M, dl);
 }
 
-/* The modules of a split network (jobs[0] the ABI's) optimized and emitted on all CPUs
- * (llvm_split.c), then linked: the library is always built this way, so a multi-part
- * network's --emit llvm|asm|obj is the one-module form of the same code. */
-static bool emit_split(HbCx *cx, const IrModule *m, const BackendOptions *o, const Target *t,
-                       SplitJob *jobs, int n, const char *info)
+/* Hands each finished module of a split network to the workers (llvm_split.c). */
+typedef struct SplitHook {
+    SplitPool *pool;
+    SplitJob *jobs;
+    const Target *t;
+} SplitHook;
+
+static void part_done(void *arg, int part)
 {
-    cx_stage(cx, "llvm optimize");
-    bool ok = llvm_split_run(t, pipeline(o->opt_level), jobs, n, false);
-    cx_stage(cx, "llvm emit");
+    SplitHook *h = arg;
+    tag_functions(h->jobs[part].C, h->jobs[part].M, h->t);
+    llvm_split_ready(h->pool, part);
+}
+
+/* A split network (jobs[0] the ABI's module, jobs[1..n-1] the parts): generated here
+ * while worker threads optimize and emit the finished modules, then linked. The library
+ * is always built this way, so --emit llvm|asm|obj of such a network prints the
+ * one-module form of the same code. */
+static bool emit_split(HbCx *cx, const IrModule *m, const BackendOptions *o, const Target *t, G *g,
+                       GPart *parts, SplitJob *jobs, int n)
+{
     const char *objs[SPLIT_MAX + 1];
     int nobj = 0;
+    bool ok = true;
     for (; ok && nobj < n; nobj++)
         ok = (objs[nobj] = jobs[nobj].obj = temp_file(cx, ".o")) != NULL;
-    ok = ok && llvm_split_run(t, NULL, jobs, n, true);
-    bool reported = false;
-    for (int i = 0; i < n; i++) {
-        if (jobs[i].err && !reported)
-            diag_file_error(cx, NULL, "internal error: LLVM %s failed: %s",
-                            jobs[i].obj ? "code generation" : "passes", jobs[i].err);
-        reported = reported || jobs[i].err;
-        free(jobs[i].err);
-        if (jobs[i].M) { // not emitted (an earlier failure)
+    if (!ok) {
+        for (int i = 0; i < n; i++) {
             LLVMDisposeModule(jobs[i].M);
             LLVMContextDispose(jobs[i].C);
         }
+        unlink_all(objs, nobj - 1);
+        return false;
+    }
+    SplitHook hook = {llvm_split_start(t, pipeline(o->opt_level), jobs, n), jobs, t};
+    g->part_done = part_done;
+    g->part_arg = &hook;
+    cx_stage(cx, "llvm ir"); // the finished parts are compiled on the other CPUs meanwhile
+    llvm_gen_split(g, parts, n - 1);
+    cx_stage(cx, "llvm optimize and emit");
+    ok = llvm_split_finish(hook.pool);
+    for (int i = 0; i < n; i++) {
+        if (jobs[i].err && ok)
+            diag_file_error(cx, NULL, "internal error: LLVM %s failed: %s",
+                            jobs[i].passes_ok ? "code generation" : "passes", jobs[i].err);
+        ok = ok && !jobs[i].err;
+        free(jobs[i].err);
     }
     if (!ok) {
         unlink_all(objs, nobj);
         return false;
     }
-    return emit_library(cx, m, o, objs, nobj, info);
+    return emit_library(cx, m, o, objs, nobj, g->info);
 }
 
 /* The one-module form: --emit llvm|asm|obj, or a library too small to split. */
@@ -494,7 +516,7 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
     new_module(t, dl, cname, &jobs[0].C, &jobs[0].M);
     for (int i = 1; n > 1 && i <= n; i++) {
         new_module(t, dl, cname, &parts[i].C, &parts[i].M);
-        jobs[i] = (SplitJob){.C = parts[i].C, .M = parts[i].M, .cost = parts[i].cost};
+        jobs[i] = (SplitJob){.C = parts[i].C, .M = parts[i].M};
     }
     LLVMDisposeTargetData(dl);
     G g = {.cx = cx,
@@ -505,15 +527,11 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
            .info = info,
            .tier = probe_tier(t),
            .int8 = int8};
+    if (n > 1)
+        return emit_split(cx, m, o, t, &g, parts, jobs, n + 1);
     cx_stage(cx, "llvm ir");
-    if (n > 1)
-        llvm_gen_split(&g, parts, n);
-    else
-        llvm_gen_module(&g);
-    for (int i = 0; i < (n > 1 ? n + 1 : 1); i++)
-        tag_functions(jobs[i].C, jobs[i].M, t);
-    if (n > 1)
-        return emit_split(cx, m, o, t, jobs, n + 1, info);
+    llvm_gen_module(&g);
+    tag_functions(jobs[0].C, jobs[0].M, t);
     return emit_one(cx, m, o, t, jobs[0].M, info);
 }
 

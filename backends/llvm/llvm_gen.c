@@ -80,25 +80,39 @@ static LLVMValueRef g_floats(G *g, const char *name, const float *v, uint64_t n)
     return const_bytes(g, name, v, n * sizeof *v);
 }
 
-/* Constant k is defined in another part's module: that definition becomes a hidden
- * global of a unique name, declared here (the library still exports only the ABI). */
+static const char *const_name(G *g, uint32_t k)
+{
+    return arena_printf(&g->cx->arena, "%s.c%u", g->cname, k);
+}
+
+/* Constant k is defined in another part's module (as a hidden global, see g_const):
+ * declared here. The other module is not read: another thread may be compiling it. */
 static LLVMValueRef const_import(G *g, uint32_t k)
 {
-    LLVMValueRef def = g->cst[k];
-    const char *name = arena_printf(&g->cx->arena, "%s.c%u", g->cname, k);
-    if (LLVMGetLinkage(def) == LLVMPrivateLinkage) {
-        LLVMSetValueName2(def, name, strlen(name));
-        LLVMSetLinkage(def, LLVMExternalLinkage);
-        LLVMSetVisibility(def, LLVMHiddenVisibility);
-    }
+    const char *name = const_name(g, k);
     LLVMValueRef gv = LLVMGetNamedGlobal(g->M, name);
     if (gv)
         return gv;
-    uint64_t bytes = LLVMGetArrayLength2(LLVMGlobalGetValueType(def));
-    gv = LLVMAddGlobal(g->M, LLVMArrayType2(g->i8, bytes), name);
+    gv = LLVMAddGlobal(g->M, LLVMArrayType2(g->i8, g->cst_bytes[k]), name);
     LLVMSetGlobalConstant(gv, 1);
     LLVMSetVisibility(gv, LLVMHiddenVisibility);
     LLVMSetAlignment(gv, 64);
+    return gv;
+}
+
+/* A split network's constants are hidden globals of unique names from the start, so a
+ * later part can use one without changing a module already handed to a worker. */
+static LLVMValueRef const_made(G *g, uint32_t k, LLVMValueRef gv)
+{
+    g->cst[k] = gv;
+    g->cst_part[k] = g->part;
+    g->cst_bytes[k] = LLVMGetArrayLength2(LLVMGlobalGetValueType(gv));
+    if (g->split) {
+        const char *name = const_name(g, k);
+        LLVMSetValueName2(gv, name, strlen(name));
+        LLVMSetLinkage(gv, LLVMExternalLinkage);
+        LLVMSetVisibility(gv, LLVMHiddenVisibility);
+    }
     return gv;
 }
 
@@ -106,18 +120,16 @@ LLVMValueRef g_const(G *g, uint32_t k)
 {
     if (g->cst[k])
         return g->cst_part[k] == g->part ? g->cst[k] : const_import(g, k);
-    g->cst_part[k] = g->part;
     const IrConst *c = &g->m->consts.data[k];
     uint64_t n = ir_type_elems(&c->type);
     const char *name = arena_printf(&g->cx->arena, "c.%s", c->name);
     if (c->type.enc == IR_F32)
-        g->cst[k] = g_floats(g, name, c->f, n);
-    else if (c->type.enc == IR_I32)
-        g->cst[k] = g_ints(g, name, c->i, n);
-    else
-        g->cst[k] = g_words(g, name, c->planes,
-                            (uint64_t)c->type.bits * (uint64_t)c->type.d[0] * c->wpr);
-    return g->cst[k];
+        return const_made(g, k, g_floats(g, name, c->f, n));
+    if (c->type.enc == IR_I32)
+        return const_made(g, k, g_ints(g, name, c->i, n));
+    return const_made(
+            g, k,
+            g_words(g, name, c->planes, (uint64_t)c->type.bits * (uint64_t)c->type.d[0] * c->wpr));
 }
 
 LLVMValueRef g_gep(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i)
@@ -504,6 +516,7 @@ static void gen_init(G *g)
     g->val = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->val);
     g->cst = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst);
     g->cst_part = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst_part);
+    g->cst_bytes = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst_bytes);
     g->base = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->base);
     g->nbmax = block_size(g->m);
     g->cname = llvm_c_name(g->cx, g->o->name);
@@ -536,6 +549,7 @@ void llvm_gen_module(G *g)
     gen_example(g, ex);
     gen_api(g, g->cname, ex, g->info);
     finish_module(g);
+    g->part_done(g->part_arg, 0);
 }
 
 /* ---- a network split into parts, each in its own module (llvm_split.c) ---- */
@@ -597,9 +611,12 @@ void llvm_gen_split(G *g, GPart *parts, int n)
     LLVMContextRef C = g->C;
     LLVMModuleRef M = g->M;
     gen_init(g);
+    g->split = true;
     g_plan_begin(g);
-    for (int i = 1; i <= n; i++)
+    for (int i = 1; i <= n; i++) {
         gen_part(g, &parts[i], i, i == n);
+        g->part_done(g->part_arg, i);
+    }
     g->part = 0;
     g_use_module(g, C, M);
     LLVMValueRef ex = LLVMAddFunction(g->M, arena_printf(&g->cx->arena, "%s.example", g->cname),
@@ -619,4 +636,5 @@ void llvm_gen_split(G *g, GPart *parts, int n)
     g_fn_end(g);
     gen_api(g, g->cname, ex, g->info);
     finish_module(g);
+    g->part_done(g->part_arg, 0);
 }

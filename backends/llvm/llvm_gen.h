@@ -43,13 +43,19 @@ typedef struct G {
     LLVMBuilderRef b;  // the code
     LLVMBuilderRef eb; // the entry block: stack slots, workspace addresses
     LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, vd;
-    LLVMValueRef fn;   // the per-example function being generated
-    LLVMValueRef ws;   // its workspace argument
-    LLVMValueRef ins;  // its input pointer array argument
-    GVal *val;         // per IR value
-    LLVMValueRef *cst; // per IR constant: a private global (lazily made)
-    int *cst_part;     // per IR constant: the part whose module defines cst[k]
-    int part;          // the part being generated (0: the whole network or the ABI module)
+    LLVMValueRef fn;     // the per-example function being generated
+    LLVMValueRef ws;     // its workspace argument
+    LLVMValueRef ins;    // its input pointer array argument
+    GVal *val;           // per IR value
+    LLVMValueRef *cst;   // per IR constant: a private global (lazily made)
+    int *cst_part;       // per IR constant: the part whose module defines cst[k]
+    uint64_t *cst_bytes; // per IR constant: the size of its global
+    int part;            // the part being generated (0: the whole network or the ABI module)
+    bool split;          // several modules: every constant is a hidden global named NAME.cK
+    /* Split: called once a part's module is complete (part 0, the ABI module, last);
+     * from then on the generator does not touch it (another thread may be compiling it). */
+    void (*part_done)(void *arg, int part);
+    void *part_arg;
     const char *cname; // the ABI's identifier prefix
     LLVMValueRef unit_beta;
     uint64_t ws_bytes; // workspace size so far (per thread)

@@ -3,38 +3,47 @@
  * units do). The plan cuts the instructions into at most SPLIT_MAX contiguous parts of
  * about equal estimated work, from the network alone; llvm_gen_split builds each part in
  * its own LLVM context; here worker threads, each with a target machine of its own, take
- * the modules from an atomic counter (largest first) to optimize, then to emit. Each
- * module's result does not depend on the thread that made it: the library is the same
- * whatever the number of CPUs. */
+ * each module as soon as the generator has finished it (the generator runs on, making
+ * the next part) and optimize and emit it into its own object file. Each module's
+ * result does not depend on the thread that made it: the library is the same whatever
+ * the number of CPUs. */
 // sched_getaffinity and CPU_COUNT: _GNU_SOURCE comes with LLVM's definitions (CMakeLists.txt)
 #include "llvm_split.h"
 
 #include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "ice.h"
+
 #define SPLIT_THREADS 8
-#define OP_COST       4          // an instruction's code, against ...
-#define CONST_UNIT    (1u << 18) // ... each 256 KB of its constants' data
-#define PART_MIN_COST 16         // below this a part costs more (a context, a module) than it saves
+/* Estimated work, calibrated on ResNet-18 (CPU ms of optimize + emit per part): an op
+ * with a weight tensor (a kernel: conv2d, dense, bpop_*) about 50, any other op about 5,
+ * and each 256 KB of constant data about 1 (emitting the bytes). */
+#define KERNEL_COST   40
+#define OP_COST       4
+#define KERNEL_ELEMS  4096 // a constant this large is a weight tensor
+#define CONST_UNIT    (1u << 18)
+#define PART_MIN_COST 100 // below this a part costs more (a context, a module) than it saves
 
 static uint64_t inst_cost(const IrModule *m, const IrInst *in)
 {
     if (in->op == IR_OP_INPUT || in->op == IR_OP_FLATTEN)
         return 0;
-    uint64_t bytes = 0;
+    uint64_t bytes = 0, cost = OP_COST;
     for (uint32_t a = 0; a < in->nargs; a++)
         if (in->args[a].is_const) {
             const IrConst *c = &m->consts.data[in->args[a].id];
+            uint64_t n = ir_type_elems(&c->type);
             bytes += c->type.enc == IR_BITS
                              ? 8 * (uint64_t)c->type.bits * (uint64_t)c->type.d[0] * c->wpr
-                             : 4 * ir_type_elems(&c->type);
+                             : 4 * n;
+            cost = n >= KERNEL_ELEMS ? KERNEL_COST : cost;
         }
-    return OP_COST + bytes / CONST_UNIT;
+    return cost + bytes / CONST_UNIT;
 }
 
 int llvm_split_plan(const IrModule *m, GPart parts[SPLIT_MAX + 1])
@@ -64,46 +73,57 @@ int llvm_split_plan(const IrModule *m, GPart parts[SPLIT_MAX + 1])
     return (int)n;
 }
 
-typedef struct Pool {
+struct SplitPool {
     const Target *t;
     const char *passes;
     SplitJob *jobs;
-    int *order; // job indices, largest first
     int n;
-    bool emit;
-    _Atomic int next;
-} Pool;
+    int order[SPLIT_MAX + 1]; // jobs in the order they become ready
+    int ready, next;          // under mu: jobs ready so far, the next to take
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t tid[SPLIT_THREADS];
+    int started;
+};
 
-static void run_job(const Pool *p, LLVMTargetMachineRef tm, SplitJob *j)
+static void run_job(const SplitPool *p, LLVMTargetMachineRef tm, SplitJob *j)
 {
-    if (!p->emit) {
-        LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-        LLVMErrorRef e = LLVMRunPasses(j->M, p->passes, tm, po);
-        LLVMDisposePassBuilderOptions(po);
-        if (e) {
-            char *msg = LLVMGetErrorMessage(e);
-            j->err = strdup(msg); // freed with free(), like LLVMDisposeMessage
-            LLVMDisposeErrorMessage(msg);
-        }
-        return;
+    LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef e = LLVMRunPasses(j->M, p->passes, tm, po);
+    LLVMDisposePassBuilderOptions(po);
+    if (e) {
+        char *msg = LLVMGetErrorMessage(e);
+        j->err = strdup(msg); // freed with free(), like LLVMDisposeMessage
+        LLVMDisposeErrorMessage(msg);
+    } else {
+        j->passes_ok = true;
+        if (LLVMTargetMachineEmitToFile(tm, j->M, j->obj, LLVMObjectFile, &j->err) == 0)
+            j->err = NULL;
     }
-    if (LLVMTargetMachineEmitToFile(tm, j->M, j->obj, LLVMObjectFile, &j->err) == 0)
-        j->err = NULL;
     LLVMDisposeModule(j->M);
     LLVMContextDispose(j->C);
     j->M = NULL;
     j->C = NULL;
 }
 
-static void drain(Pool *p, LLVMTargetMachineRef tm)
+/* Take jobs as they become ready until all n are taken. */
+static void drain(SplitPool *p, LLVMTargetMachineRef tm)
 {
-    for (int i; (i = atomic_fetch_add(&p->next, 1)) < p->n;)
-        run_job(p, tm, &p->jobs[p->order[i]]);
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->next < p->n && p->next >= p->ready)
+            pthread_cond_wait(&p->cv, &p->mu);
+        int i = p->next < p->n ? p->order[p->next++] : -1;
+        pthread_mutex_unlock(&p->mu);
+        if (i < 0)
+            return;
+        run_job(p, tm, &p->jobs[i]);
+    }
 }
 
 static void *worker(void *arg)
 {
-    Pool *p = arg;
+    SplitPool *p = arg;
     const Target *t = p->t;
     LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t->target, t->triple, t->cpu, t->features,
                                                       t->level, LLVMRelocPIC, LLVMCodeModelDefault);
@@ -123,29 +143,39 @@ static int thread_count(int jobs)
     return cpus < jobs ? cpus : jobs;
 }
 
-bool llvm_split_run(const Target *t, const char *passes, SplitJob *jobs, int n, bool emit)
+SplitPool *llvm_split_start(const Target *t, const char *passes, SplitJob *jobs, int n)
 {
-    int order[SPLIT_MAX + 1];
-    for (int i = 0; i < n; i++) { // by decreasing cost (insertion sort, stable)
-        int k = i;
-        for (; k > 0 && jobs[order[k - 1]].cost < jobs[i].cost; k--)
-            order[k] = order[k - 1];
-        order[k] = i;
-    }
-    Pool p = {.t = t, .passes = passes, .jobs = jobs, .order = order, .n = n, .emit = emit};
-    atomic_init(&p.next, 0);
-    pthread_t tid[SPLIT_THREADS];
-    int started = 0;
+    SplitPool *p = calloc(1, sizeof *p);
+    HB_CHECK(p && n <= SPLIT_MAX + 1, "out of memory");
+    *p = (SplitPool){.t = t, .passes = passes, .jobs = jobs, .n = n};
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
     for (int k = 1; k < thread_count(n); k++) { // a thread that cannot start: its share runs here
-        if (pthread_create(&tid[k], NULL, worker, &p) != 0)
+        if (pthread_create(&p->tid[k], NULL, worker, p) != 0)
             break;
-        started = k;
+        p->started = k;
     }
-    drain(&p, t->tm);
-    for (int k = 1; k <= started; k++)
-        pthread_join(tid[k], NULL);
-    for (int i = 0; i < n; i++)
-        if (jobs[i].err)
-            return false;
-    return true;
+    return p;
+}
+
+void llvm_split_ready(SplitPool *p, int job)
+{
+    pthread_mutex_lock(&p->mu);
+    p->order[p->ready++] = job;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+bool llvm_split_finish(SplitPool *p)
+{
+    drain(p, p->t->tm);
+    for (int k = 1; k <= p->started; k++)
+        pthread_join(p->tid[k], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    bool ok = true;
+    for (int i = 0; i < p->n; i++)
+        ok = ok && !p->jobs[i].err;
+    free(p);
+    return ok;
 }

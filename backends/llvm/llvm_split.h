@@ -27,14 +27,19 @@ int llvm_split_plan(const IrModule *m, GPart parts[SPLIT_MAX + 1]);
 typedef struct SplitJob {
     LLVMContextRef C;
     LLVMModuleRef M;
-    uint64_t cost;
-    const char *obj; // emit: the object file to write
-    char *err;       // an LLVM error message, or NULL
+    const char *obj; // the object file to write
+    char *err;       // an LLVM error message (free), or NULL
+    bool passes_ok;  // the optimization ran (else err is about the passes)
 } SplitJob;
 
-/* Optimize every module with `passes` (emit == false), or emit each into its object file
- * and dispose of the module and its context (emit == true), on the online CPUs. True if
- * every job succeeded; else the first failed job's message is in its err. */
-bool llvm_split_run(const Target *t, const char *passes, SplitJob *jobs, int n, bool emit);
+/* The modules are optimized and emitted (each into its object file, then disposed of
+ * with its context) by worker threads while the code generator makes the later ones:
+ * start the workers (one per online CPU but this one), mark each job ready when its
+ * module is complete, then finish, which does the remaining jobs on this thread too and
+ * waits for all. finish is true if every job succeeded (else see the jobs' err). */
+typedef struct SplitPool SplitPool;
+SplitPool *llvm_split_start(const Target *t, const char *passes, SplitJob *jobs, int n);
+void llvm_split_ready(SplitPool *p, int job);
+bool llvm_split_finish(SplitPool *p);
 
 #endif
