@@ -450,7 +450,7 @@ static bool emit_split(HbCx *cx, const IrModule *m, const BackendOptions *o, con
     g->part_arg = &hook;
     cx_stage(cx, "llvm ir"); // the finished parts are compiled on the other CPUs meanwhile
     llvm_gen_split(g, parts, n - 1);
-    cx_stage(cx, "llvm optimize and emit");
+    cx_stage(cx, "llvm codegen"); // optimize + emit: the parts not yet done
     ok = llvm_split_finish(hook.pool);
     for (int i = 0; i < n; i++) {
         if (jobs[i].err && ok)

@@ -549,7 +549,6 @@ void llvm_gen_module(G *g)
     gen_example(g, ex);
     gen_api(g, g->cname, ex, g->info);
     finish_module(g);
-    g->part_done(g->part_arg, 0);
 }
 
 /* ---- a network split into parts, each in its own module (llvm_split.c) ---- */
