@@ -2,8 +2,9 @@
 /* llvm_emit.c: the CPU backend's entry point (--target cpu). Builds the module
  * (llvm_gen.c), optimizes it with the new pass manager (default<O0..3>), emits it for the
  * chosen CPU as a position-independent object (--cpu native: the host's name and
- * feature string), and links it with the runtime archive into NAME.so with the system
- * linker driver (cc -shared, or $CC), plus the header NAME.h beside it. Every file goes
+ * feature string; a large network: several modules on all CPUs, llvm_split.c), and
+ * links the object(s) with the runtime archive into NAME.so with the system linker
+ * driver (cc -shared, or $CC), plus the header NAME.h beside it. Every file goes
  * through a temporary and a rename (output.h): a failed compile leaves nothing. */
 #include <errno.h>
 #include <spawn.h>
@@ -371,9 +372,6 @@ static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o,
     return hb_out_end(cx, &hdr, ok) && ok;
 }
 
-/* Code generation straight into a temporary object file: going through a memory
- * buffer held the object three times over (LLVM's stream, the buffer, the file), which
- * for a 10^7-weight network is most of the peak memory. NULL on failure. */
 static bool have_runtime(HbCx *cx, const BackendOptions *o)
 {
     if (o->runtime && access(o->runtime, R_OK) == 0)
@@ -383,6 +381,9 @@ static bool have_runtime(HbCx *cx, const BackendOptions *o)
     return false;
 }
 
+/* Code generation straight into a temporary object file: going through a memory
+ * buffer held the object three times over (LLVM's stream, the buffer, the file), which
+ * for a 10^7-weight network is most of the peak memory. NULL on failure. */
 static char *emit_object_file(HbCx *cx, LLVMModuleRef M, const Target *t, const BackendOptions *o)
 {
     if (!have_runtime(cx, o))

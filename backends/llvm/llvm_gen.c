@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* llvm_gen.c: the CPU backend's module builder. One LLVM module per network: every IR
- * value gets a fixed slot of the per-thread workspace (planned here, allocated once by
- * NAME_create), the per-example function (a block of examples) runs the ops in order through the
- * gen_NAME table generated from HB_IR_OPS, and the ABI functions wrap the runtime (runtime/hbrt.c).
- */
+/* llvm_gen.c: the CPU backend's module builder. One LLVM module per network (or one per
+ * part of a large one, llvm_split.c): every IR value gets a fixed slot of the per-thread
+ * workspace (planned here, allocated once by NAME_create), the per-example function (a
+ * block of examples) runs the ops in order through the gen_NAME table generated from
+ * HB_IR_OPS, and the ABI functions wrap the runtime (runtime/hbrt.c). */
 #include "llvm_gen.h"
 
 #include <stdlib.h>
