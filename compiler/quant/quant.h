@@ -131,10 +131,17 @@ void quant_order(const float *T, uint32_t n, Selection sel, uint64_t seed, uint3
 void quant_widths_from_order(const uint32_t *order, const QDist *d, const uint64_t *count,
                              uint8_t *M);
 
-/* Algorithm 1 on one slice with selection `sel` (including MO_RESIDUAL), writing M[n].
- * Returns the bitmask of widths whose nonzero share rounded to 0 elements. */
+/* Algorithm 1 on one slice with selection `sel` (including MO_RESIDUAL), writing M[n]:
+ * the widths quant_widths_from_order() gives for quant_order()'s order, computed by
+ * selecting the boundary ranks instead of sorting (quant_widths.c). Returns the bitmask
+ * of widths whose nonzero share rounded to 0 elements. */
 uint32_t quant_assign_widths(const float *T, uint32_t n, const QDist *d, Selection sel,
                              uint64_t seed, uint8_t *M);
+/* The same with caller scratch of quant_widths_work_bytes(n, sel) bytes (8-byte
+ * aligned): no allocation, for the CPU runtime. */
+uint64_t quant_widths_work_bytes(uint64_t n, Selection sel);
+uint32_t quant_assign_widths_work(const float *T, uint32_t n, const QDist *d, Selection sel,
+                                  uint64_t seed, uint8_t *M, void *work);
 
 /* Reading C, "mo-residual" (an extension, not the paper): Eq. 5 level by level; at a
  * level n that is a share's width, the still-unassigned elements are sorted by

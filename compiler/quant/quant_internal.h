@@ -30,6 +30,14 @@ void quant_binarize_work(const float *T, uint64_t n, const uint8_t *M, int maxbi
 double quant_reconstruct(const float *T, uint64_t n, const uint8_t *M, int maxbits,
                          const float *alpha, const uint8_t *signs, float *recon);
 
+/* mean |T| summed in double in index order (mu1 of middle-out). */
+double quant_mean_abs(const float *T, uint64_t n);
+
+/* quant_widths_mo_residual() with caller scratch of quant_mo_residual_work_bytes(n)
+ * bytes (8-byte aligned). */
+uint64_t quant_mo_residual_work_bytes(uint64_t n);
+uint32_t quant_mo_residual_work(const float *T, uint32_t n, const QDist *d, uint8_t *M, void *work);
+
 /* Bitmask of widths whose share has frac > 0 but count 0. */
 uint32_t quant_zero_shares(const QDist *d, const uint64_t *count);
 

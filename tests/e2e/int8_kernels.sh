@@ -15,9 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
-py=/usr/bin/python3
-command -v "$py" > /dev/null || py=python3
-cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+cpu_setup "$s"
 "$py" "$here/cpu/int8_nets.py" "$s" 7 > "$s/nets.txt"
 pass=0
 cpus="native x86-64-v3"
