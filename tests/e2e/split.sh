@@ -9,12 +9,11 @@ hbnnc=$1
 s=$2
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-py=/usr/bin/python3
-"$py" -c 'import numpy' 2>/dev/null || { echo "skip: $py has no numpy"; exit 77; }
 command -v taskset >/dev/null || { echo "skip: no taskset"; exit 77; }
 rm -rf "$s" && mkdir -p "$s/one" "$s/all" "$s/again"
-cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+# cpu_setup ($py, so_run), same A B, outspec LIB.h NAME: the shared helpers.
 . "$here/cpu/compare.sh"
+cpu_setup "$s"
 hb=$root/examples/cifar_vgg/cifar_vgg.hb
 "$py" "$root/bench/nets.py" weights cifar_vgg "$s/w.safetensors"
 "$py" "$root/bench/nets.py" inputs cifar_vgg "$s/in.npy" 3
