@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* quant_internal.h: shared by the quant*.c files only: work buffers (quant_mem.c), and the
- * order, Eq. 5 and reconstruction steps with caller-provided scratch, which quant.c reuses
- * across candidates. Not part of the quantizer's API. */
+ * selection, Eq. 5 and reconstruction steps with caller-provided scratch, which quant.c
+ * reuses across candidates. Not part of the quantizer's API. */
 #ifndef HB_QUANT_INTERNAL_H
 #define HB_QUANT_INTERNAL_H
 
@@ -15,10 +15,6 @@
  * quantizer returns. */
 void *quant_xmalloc(size_t n, size_t size);
 void quant_xfree(void *p);
-
-/* quant_order() with caller scratch: work holds 2n uint64_t (unused for RANDOM). */
-void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed, uint32_t *order,
-                      uint64_t *work);
 
 /* quant_binarize() without the reconstruction, with caller scratch E[n] for the residuals
  * (unused, may be NULL, when maxbits <= 2). */

@@ -292,8 +292,9 @@ static void merge_middle_out(const uint64_t *S, uint32_t n, double mu1, uint64_t
         order[n / 2] = mo_front(&g, &fi, &fu);
 }
 
-void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed, uint32_t *order,
-                      uint64_t *work)
+/* quant_order() with caller scratch: work holds 2n uint64_t (unused for RANDOM). */
+static void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed,
+                             uint32_t *order, uint64_t *work)
 {
     if (sel == SEL_RANDOM) {
         uint64_t state = seed;
