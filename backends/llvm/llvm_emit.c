@@ -2,8 +2,9 @@
 /* llvm_emit.c: the CPU backend's entry point (--target cpu). Builds the module
  * (llvm_gen.c), optimizes it with the new pass manager (default<O0..3>), emits it for the
  * chosen CPU as a position-independent object (--cpu native: the host's name and
- * feature string), and links it with the runtime archive into NAME.so with the system
- * linker driver (cc -shared, or $CC), plus the header NAME.h beside it. Every file goes
+ * feature string; a large network: several modules on all CPUs, llvm_split.c), and
+ * links the object(s) with the runtime archive into NAME.so with the system linker
+ * driver (cc -shared, or $CC), plus the header NAME.h beside it. Every file goes
  * through a temporary and a rename (output.h): a failed compile leaves nothing. */
 #include <errno.h>
 #include <spawn.h>
@@ -19,15 +20,11 @@
 #include "llvm_backend.h"
 #include "llvm_gen.h"
 #include "llvm_int8.h"
+#include "llvm_split.h"
 #include "output.h"
 #include "stage_time.h"
 
 extern char **environ;
-
-typedef struct Target {
-    LLVMTargetMachineRef tm;
-    char *triple, *cpu, *features; // LLVM messages (LLVMDisposeMessage)
-} Target;
 
 /* The x86 CPU names LLVM 19 knows (`llc-19 -mtriple=x86_64 -mcpu=help`): LLVM itself
  * only warns about an unknown name and falls back to a generic CPU. */
@@ -101,6 +98,8 @@ static bool make_target(HbCx *cx, const BackendOptions *o, Target *t)
                                                  LLVMCodeGenLevelDefault,
                                                  LLVMCodeGenLevelAggressive};
     int lv = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
+    t->target = target;
+    t->level = levels[lv];
     t->tm = LLVMCreateTargetMachine(target, t->triple, t->cpu, t->features, levels[lv],
                                     LLVMRelocPIC, LLVMCodeModelDefault);
     return t->tm != NULL;
@@ -136,10 +135,16 @@ static void tag_functions(LLVMContextRef C, LLVMModuleRef M, const Target *t)
     }
 }
 
+/* The new pass manager's pipeline for -O<level>. */
+static const char *pipeline(int level)
+{
+    static const char *const p[] = {"default<O0>", "default<O1>", "default<O2>", "default<O3>"};
+    return p[level < 0 ? 0 : level > 3 ? 3 : level];
+}
+
 static bool optimize(HbCx *cx, LLVMModuleRef M, const Target *t, int level)
 {
-    char passes[32];
-    snprintf(passes, sizeof passes, "default<O%d>", level < 0 ? 0 : level > 3 ? 3 : level);
+    const char *passes = pipeline(level);
     LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
     LLVMErrorRef e = LLVMRunPasses(M, passes, t->tm, po);
     LLVMDisposePassBuilderOptions(po);
@@ -269,20 +274,25 @@ static bool on_path(HbCx *cx, const char *prog)
  * arguments. Without CC, gold links when it is installed: a library is mostly one big
  * read-only section of weights, which gold copies in half the time of GNU ld (ResNet-18:
  * 45 MB, 0.27 s against 0.55 s of CPU). */
-static bool link_so(HbCx *cx, const char *so, const char *name, const char *obj,
+static bool link_so(HbCx *cx, const char *so, const char *name, const char *const *objs, int nobj,
                     const char *runtime)
 {
     const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
     const char *soname = arena_printf(&cx->arena, "-Wl,-soname,%s", base);
     const char *cc = getenv("CC");
     char *words = arena_strdup(&cx->arena, cc && *cc ? cc : "cc");
-    char *argv[64];
+    char *argv[64 + SPLIT_MAX + 1];
     int n = 0;
     for (char *s = strtok(words, " \t"); s && n < 50; s = strtok(NULL, " \t"))
         argv[n++] = s;
     if (!(cc && *cc) && on_path(cx, "ld.gold"))
         argv[n++] = "-fuse-ld=gold";
-    const char *rest[] = {"-shared", soname, "-o", so, obj, runtime, "-lm", "-lpthread"};
+    const char *head[] = {"-shared", soname, "-o", so};
+    for (size_t k = 0; k < sizeof head / sizeof *head; k++)
+        argv[n++] = (char *)head[k];
+    for (int k = 0; k < nobj; k++)
+        argv[n++] = (char *)objs[k];
+    const char *rest[] = {runtime, "-lm", "-lpthread"};
     for (size_t k = 0; k < sizeof rest / sizeof *rest; k++)
         argv[n++] = (char *)rest[k];
     argv[n] = NULL;
@@ -320,40 +330,55 @@ static bool copy_into(const char *path, FILE *to)
 
 /* Link the object into the library `lib` is writing: the linker writes the temporary
  * file, or (an output written in place) a file of its own that is then copied. */
-static bool link_into(HbCx *cx, HbOut *lib, const char *name, const char *objpath,
+static bool link_into(HbCx *cx, HbOut *lib, const char *name, const char *const *objs, int nobj,
                       const char *runtime)
 {
     if (!lib->direct)
-        return hb_out_close_stream(cx, lib) && link_so(cx, lib->path, name, objpath, runtime);
+        return hb_out_close_stream(cx, lib) && link_so(cx, lib->path, name, objs, nobj, runtime);
     char *tmp = temp_file(cx, ".so");
-    bool ok = tmp && link_so(cx, tmp, name, objpath, runtime) && copy_into(tmp, lib->f);
+    bool ok = tmp && link_so(cx, tmp, name, objs, nobj, runtime) && copy_into(tmp, lib->f);
     if (tmp)
         unlink(tmp);
     return ok;
 }
 
-/* The shared library and its header, from the object at `objpath`: both complete, or
- * neither. The object is removed in every case. */
-static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o, char *objpath,
-                         const char *info)
+static void unlink_all(const char *const *objs, int nobj)
+{
+    for (int k = 0; k < nobj; k++)
+        unlink(objs[k]);
+}
+
+/* The shared library and its header, from the objects: both complete, or neither. The
+ * objects are removed in every case. */
+static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o,
+                         const char *const *objs, int nobj, const char *info)
 {
     HbOut hdr, lib;
     const char *htext = llvm_header_text(cx, m, llvm_c_name(cx, o->name), info);
     if (!hb_out_begin(cx, &hdr, header_path(cx, o->output), false)) {
-        unlink(objpath);
+        unlink_all(objs, nobj);
         return false;
     }
     bool ok = fputs(htext, hdr.f) >= 0;
     if (!hb_out_begin(cx, &lib, o->output, true)) {
         hb_out_end(cx, &hdr, false);
-        unlink(objpath);
+        unlink_all(objs, nobj);
         return false;
     }
     cx_stage(cx, "link");
-    ok = ok && link_into(cx, &lib, o->output, objpath, o->runtime);
-    unlink(objpath);
+    ok = ok && link_into(cx, &lib, o->output, objs, nobj, o->runtime);
+    unlink_all(objs, nobj);
     ok = hb_out_end(cx, &lib, ok) && ok;
     return hb_out_end(cx, &hdr, ok) && ok;
+}
+
+static bool have_runtime(HbCx *cx, const BackendOptions *o)
+{
+    if (o->runtime && access(o->runtime, R_OK) == 0)
+        return true;
+    diag_file_error(cx, NULL, "cannot find the hbnnc runtime library '%s'",
+                    o->runtime ? o->runtime : "libhbnn_rt.a");
+    return false;
 }
 
 /* Code generation straight into a temporary object file: going through a memory
@@ -361,11 +386,8 @@ static bool emit_library(HbCx *cx, const IrModule *m, const BackendOptions *o, c
  * for a 10^7-weight network is most of the peak memory. NULL on failure. */
 static char *emit_object_file(HbCx *cx, LLVMModuleRef M, const Target *t, const BackendOptions *o)
 {
-    if (!o->runtime || access(o->runtime, R_OK) != 0) {
-        diag_file_error(cx, NULL, "cannot find the hbnnc runtime library '%s'",
-                        o->runtime ? o->runtime : "libhbnn_rt.a");
+    if (!have_runtime(cx, o))
         return NULL;
-    }
     char *objpath = temp_file(cx, ".o");
     if (!objpath)
         return NULL;
@@ -379,34 +401,76 @@ static char *emit_object_file(HbCx *cx, LLVMModuleRef M, const Target *t, const 
     return objpath;
 }
 
-static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Target *t)
+/* A new module in a context of its own, for the target. */
+static void new_module(const Target *t, LLVMTargetDataRef dl, const char *name, LLVMContextRef *C,
+                       LLVMModuleRef *M)
 {
-    const char *cname = llvm_c_name(cx, o->name);
-    const char *info = llvm_info_text(cx, m, o, t->cpu);
-    if (o->emit == BE_HEADER) {
-        const char *h = llvm_header_text(cx, m, cname, info);
-        return write_bytes(cx, o->output, h, strlen(h));
-    }
-    Int8Plan **int8;
-    if (!llvm_int8_plan(cx, m, o, &int8))
+    *C = LLVMContextCreate();
+    *M = LLVMModuleCreateWithNameInContext(name, *C);
+    LLVMSetSourceFileName(*M, name, strlen(name));
+    LLVMSetTarget(*M, t->triple);
+    LLVMSetModuleDataLayout(*M, dl);
+}
+
+/* Hands each finished module of a split network to the workers (llvm_split.c). */
+typedef struct SplitHook {
+    SplitPool *pool;
+    SplitJob *jobs;
+    const Target *t;
+} SplitHook;
+
+static void part_done(void *arg, int part)
+{
+    SplitHook *h = arg;
+    tag_functions(h->jobs[part].C, h->jobs[part].M, h->t);
+    llvm_split_ready(h->pool, part);
+}
+
+/* A split network (jobs[0] the ABI's module, jobs[1..n-1] the parts): generated here
+ * while worker threads optimize and emit the finished modules, then linked. The library
+ * is always built this way, so --emit llvm|asm|obj of such a network prints the
+ * one-module form of the same code. */
+static bool emit_split(HbCx *cx, const IrModule *m, const BackendOptions *o, const Target *t, G *g,
+                       GPart *parts, SplitJob *jobs, int n)
+{
+    const char *objs[SPLIT_MAX + 1];
+    int nobj = 0;
+    bool ok = true;
+    for (; ok && nobj < n; nobj++)
+        ok = (objs[nobj] = jobs[nobj].obj = temp_file(cx, ".o")) != NULL;
+    if (!ok) {
+        for (int i = 0; i < n; i++) {
+            LLVMDisposeModule(jobs[i].M);
+            LLVMContextDispose(jobs[i].C);
+        }
+        unlink_all(objs, nobj - 1);
         return false;
-    LLVMContextRef C = LLVMContextCreate();
-    LLVMModuleRef M = LLVMModuleCreateWithNameInContext(cname, C);
-    LLVMSetSourceFileName(M, cname, strlen(cname));
-    LLVMSetTarget(M, t->triple);
-    LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(t->tm);
-    LLVMSetModuleDataLayout(M, dl);
-    G g = {.cx = cx,
-           .m = m,
-           .o = o,
-           .C = C,
-           .M = M,
-           .info = info,
-           .tier = probe_tier(t),
-           .int8 = int8};
-    cx_stage(cx, "llvm ir");
-    llvm_gen_module(&g);
-    tag_functions(C, M, t);
+    }
+    SplitHook hook = {llvm_split_start(t, pipeline(o->opt_level), jobs, n), jobs, t};
+    g->part_done = part_done;
+    g->part_arg = &hook;
+    cx_stage(cx, "llvm ir"); // the finished parts are compiled on the other CPUs meanwhile
+    llvm_gen_split(g, parts, n - 1);
+    cx_stage(cx, "llvm codegen"); // optimize + emit: the parts not yet done
+    ok = llvm_split_finish(hook.pool);
+    for (int i = 0; i < n; i++) {
+        if (jobs[i].err && ok)
+            diag_file_error(cx, NULL, "internal error: LLVM %s failed: %s",
+                            jobs[i].passes_ok ? "code generation" : "passes", jobs[i].err);
+        ok = ok && !jobs[i].err;
+        free(jobs[i].err);
+    }
+    if (!ok) {
+        unlink_all(objs, nobj);
+        return false;
+    }
+    return emit_library(cx, m, o, objs, nobj, g->info);
+}
+
+/* The one-module form: --emit llvm|asm|obj, or a library too small to split. */
+static bool emit_one(HbCx *cx, const IrModule *m, const BackendOptions *o, const Target *t,
+                     LLVMModuleRef M, const char *info)
+{
     cx_stage(cx, "llvm optimize");
     bool ok = optimize(cx, M, t, o->opt_level);
     cx_stage(cx, "llvm emit");
@@ -425,12 +489,51 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
     char *objpath = ok && o->emit == BE_DEFAULT ? emit_object_file(cx, M, t, o) : NULL;
     if (buf)
         LLVMDisposeMemoryBuffer(buf);
-    LLVMDisposeTargetData(dl);
+    LLVMContextRef C = LLVMGetModuleContext(M);
     LLVMDisposeModule(M); // before linking: the linker then has the memory to itself
     LLVMContextDispose(C);
     if (o->emit == BE_DEFAULT)
-        ok = objpath && emit_library(cx, m, o, objpath, info);
+        ok = objpath && emit_library(cx, m, o, (const char *const *)&objpath, 1, info);
     return ok;
+}
+
+static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Target *t)
+{
+    const char *cname = llvm_c_name(cx, o->name);
+    const char *info = llvm_info_text(cx, m, o, t->cpu);
+    if (o->emit == BE_HEADER) {
+        const char *h = llvm_header_text(cx, m, cname, info);
+        return write_bytes(cx, o->output, h, strlen(h));
+    }
+    Int8Plan **int8;
+    if (!llvm_int8_plan(cx, m, o, &int8))
+        return false;
+    GPart parts[SPLIT_MAX + 1];
+    int n = o->emit == BE_DEFAULT ? llvm_split_plan(m, parts) : 1;
+    if (n > 1 && !have_runtime(cx, o))
+        return false;
+    LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(t->tm);
+    SplitJob jobs[SPLIT_MAX + 1] = {{0}};
+    new_module(t, dl, cname, &jobs[0].C, &jobs[0].M);
+    for (int i = 1; n > 1 && i <= n; i++) {
+        new_module(t, dl, cname, &parts[i].C, &parts[i].M);
+        jobs[i] = (SplitJob){.C = parts[i].C, .M = parts[i].M};
+    }
+    LLVMDisposeTargetData(dl);
+    G g = {.cx = cx,
+           .m = m,
+           .o = o,
+           .C = jobs[0].C,
+           .M = jobs[0].M,
+           .info = info,
+           .tier = probe_tier(t),
+           .int8 = int8};
+    if (n > 1)
+        return emit_split(cx, m, o, t, &g, parts, jobs, n + 1);
+    cx_stage(cx, "llvm ir");
+    llvm_gen_module(&g);
+    tag_functions(jobs[0].C, jobs[0].M, t);
+    return emit_one(cx, m, o, t, jobs[0].M, info);
 }
 
 int llvm_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)

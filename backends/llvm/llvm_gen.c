@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* llvm_gen.c: the CPU backend's module builder. One LLVM module per network: every IR
- * value gets a fixed slot of the per-thread workspace (planned here, allocated once by
- * NAME_create), the per-example function (a block of examples) runs the ops in order through the
- * gen_NAME table generated from HB_IR_OPS, and the ABI functions wrap the runtime (runtime/hbrt.c).
- */
+/* llvm_gen.c: the CPU backend's module builder. One LLVM module per network (or one per
+ * part of a large one, llvm_split.c): every IR value gets a fixed slot of the per-thread
+ * workspace (planned here, allocated once by NAME_create), the per-example function (a
+ * block of examples) runs the ops in order through the gen_NAME table generated from
+ * HB_IR_OPS, and the ABI functions wrap the runtime (runtime/hbrt.c). */
 #include "llvm_gen.h"
 
 #include <stdlib.h>
@@ -28,11 +28,24 @@ LLVMValueRef g_f64(G *g, double v)
     return LLVMConstReal(g->f64, v);
 }
 
-LLVMValueRef g_alloc(G *g, uint64_t bytes)
+static LLVMValueRef ws_gep(G *g, uint64_t at)
 {
-    uint64_t at = g_plan_place(g, bytes);
     LLVMValueRef idx = g_i64(g, (int64_t)at);
     return LLVMBuildGEP2(g->eb, g->i8, g->ws, &idx, 1, "slot");
+}
+
+/* A workspace region placed by the plan; s records its offset. */
+static LLVMValueRef ws_slot(G *g, uint64_t bytes, GSrc *s)
+{
+    uint64_t at = g_plan_place(g, bytes);
+    *s = (GSrc){GS_WS, at};
+    return ws_gep(g, at);
+}
+
+LLVMValueRef g_alloc(G *g, uint64_t bytes)
+{
+    GSrc s;
+    return ws_slot(g, bytes, &s);
 }
 
 /* A private constant holding `bytes` bytes of data as they are in memory (weights,
@@ -67,21 +80,56 @@ static LLVMValueRef g_floats(G *g, const char *name, const float *v, uint64_t n)
     return const_bytes(g, name, v, n * sizeof *v);
 }
 
+static const char *const_name(G *g, uint32_t k)
+{
+    return arena_printf(&g->cx->arena, "%s.c%u", g->cname, k);
+}
+
+/* Constant k is defined in another part's module (as a hidden global, see g_const):
+ * declared here. The other module is not read: another thread may be compiling it. */
+static LLVMValueRef const_import(G *g, uint32_t k)
+{
+    const char *name = const_name(g, k);
+    LLVMValueRef gv = LLVMGetNamedGlobal(g->M, name);
+    if (gv)
+        return gv;
+    gv = LLVMAddGlobal(g->M, LLVMArrayType2(g->i8, g->cst_bytes[k]), name);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetVisibility(gv, LLVMHiddenVisibility);
+    LLVMSetAlignment(gv, 64);
+    return gv;
+}
+
+/* A split network's constants are hidden globals of unique names from the start, so a
+ * later part can use one without changing a module already handed to a worker. */
+static LLVMValueRef const_made(G *g, uint32_t k, LLVMValueRef gv)
+{
+    g->cst[k] = gv;
+    g->cst_part[k] = g->part;
+    g->cst_bytes[k] = LLVMGetArrayLength2(LLVMGlobalGetValueType(gv));
+    if (g->split) {
+        const char *name = const_name(g, k);
+        LLVMSetValueName2(gv, name, strlen(name));
+        LLVMSetLinkage(gv, LLVMExternalLinkage);
+        LLVMSetVisibility(gv, LLVMHiddenVisibility);
+    }
+    return gv;
+}
+
 LLVMValueRef g_const(G *g, uint32_t k)
 {
     if (g->cst[k])
-        return g->cst[k];
+        return g->cst_part[k] == g->part ? g->cst[k] : const_import(g, k);
     const IrConst *c = &g->m->consts.data[k];
     uint64_t n = ir_type_elems(&c->type);
     const char *name = arena_printf(&g->cx->arena, "c.%s", c->name);
     if (c->type.enc == IR_F32)
-        g->cst[k] = g_floats(g, name, c->f, n);
-    else if (c->type.enc == IR_I32)
-        g->cst[k] = g_ints(g, name, c->i, n);
-    else
-        g->cst[k] = g_words(g, name, c->planes,
-                            (uint64_t)c->type.bits * (uint64_t)c->type.d[0] * c->wpr);
-    return g->cst[k];
+        return const_made(g, k, g_floats(g, name, c->f, n));
+    if (c->type.enc == IR_I32)
+        return const_made(g, k, g_ints(g, name, c->i, n));
+    return const_made(
+            g, k,
+            g_words(g, name, c->planes, (uint64_t)c->type.bits * (uint64_t)c->type.d[0] * c->wpr));
 }
 
 LLVMValueRef g_gep(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i)
@@ -199,17 +247,20 @@ void g_alloc_value(G *g, GVal *v, const IrType *t)
     *b = (GBase){.sp = packed ? 8 * packed : t->enc == IR_BITS ? n : 4 * n};
     b->sw = t->enc == IR_BITS && t->masked ? n : 0;
     g->owner = g->in->result;
-    b->v.p = g_alloc(g, b->sp * nb);
-    b->v.w = b->sw ? g_alloc(g, b->sw * nb) : NULL;
+    b->v.p = ws_slot(g, b->sp * nb, &b->src[0]);
+    b->v.w = b->sw ? ws_slot(g, b->sw * nb, &b->src[1]) : NULL;
     if (t->enc != IR_BITS)
         b->v.beta = NULL;
-    else if (t->scale == IR_SC_STATIC)
+    else if (t->scale == IR_SC_STATIC) {
+        b->src[2] = (GSrc){GS_CONST, t->scale_const};
         b->v.beta = g_const(g, t->scale_const);
-    else if (t->scale == IR_SC_RUNTIME) {
+    } else if (t->scale == IR_SC_RUNTIME) {
         b->sb = 4 * IR_MAX_BITS;
-        b->v.beta = g_alloc(g, b->sb * nb);
-    } else
+        b->v.beta = ws_slot(g, b->sb * nb, &b->src[2]);
+    } else {
+        b->src[2] = (GSrc){GS_UNIT, 0};
         b->v.beta = g->unit_beta;
+    }
     g->owner = UINT32_MAX;
     *v = g_at(g, g->in->result, g->ex);
 }
@@ -251,13 +302,18 @@ static void gen_outputs(G *g, LLVMValueRef outs)
 }
 
 /* An input is the caller's array: copy e is e elements further. */
+static LLVMValueRef input_ptr(G *g, uint64_t k)
+{
+    LLVMValueRef idx = g_i64(g, (int64_t)k);
+    LLVMValueRef at = LLVMBuildGEP2(g->eb, g->ptr, g->ins, &idx, 1, "");
+    return LLVMBuildLoad2(g->eb, g->ptr, at, "in");
+}
+
 static void gen_input_block(G *g)
 {
-    LLVMValueRef idx = g_i64(g, ir_input_index(g->in));
-    LLVMValueRef at = LLVMBuildGEP2(g->eb, g->ptr, g->ins, &idx, 1, "");
-    GBase *b = &g->base[g->in->result];
-    *b = (GBase){.v.p = LLVMBuildLoad2(g->eb, g->ptr, at, "in"),
-                 .sp = 4 * ir_type_elems(g_outt(g))};
+    uint64_t k = ir_input_index(g->in);
+    g->base[g->in->result] = (GBase){
+            .v.p = input_ptr(g, k), .sp = 4 * ir_type_elems(g_outt(g)), .src[0] = {GS_INPUT, k}};
 }
 
 /* One instruction: a blocked op (a bit-serial bpop_dense) once for the block, any other
@@ -285,20 +341,32 @@ static void gen_inst(G *g)
     g->ex = NULL;
 }
 
-static void gen_example(G *g, LLVMValueRef fn)
+/* Begin an example function (or a part of one): its parameters are the workspace, the
+ * input pointers, the output pointers, the block's example count and the runtime. */
+static void example_begin(G *g, LLVMValueRef fn)
 {
     g_fn_begin(g, fn);
     g->ws = LLVMGetParam(fn, 0);
     g->ins = LLVMGetParam(fn, 1);
     g->nb = LLVMGetParam(fn, 3);
     g->par = LLVMGetParam(fn, 4);
-    g_plan_begin(g);
     g->owner = UINT32_MAX;
-    for (uint32_t k = 0; k < g->m->insts.len; k++) {
+}
+
+static void gen_insts(G *g, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t k = lo; k < hi; k++) {
         g->in = &g->m->insts.data[k];
         gen_inst(g);
         g_plan_after(g, k);
     }
+}
+
+static void gen_example(G *g, LLVMValueRef fn)
+{
+    example_begin(g, fn);
+    g_plan_begin(g);
+    gen_insts(g, 0, g->m->insts.len);
     g_plan_end(g);
     gen_outputs(g, LLVMGetParam(fn, 2));
     LLVMBuildRetVoid(g->b);
@@ -414,38 +482,158 @@ static void gen_api(G *g, const char *cname, LLVMValueRef example, const char *i
     g_fn_end(g);
 }
 
-void llvm_gen_module(G *g)
+static void drop_builders(G *g)
 {
-    g->i1 = LLVMInt1TypeInContext(g->C);
-    g->i8 = LLVMInt8TypeInContext(g->C);
-    g->i32 = LLVMInt32TypeInContext(g->C);
-    g->i64 = LLVMInt64TypeInContext(g->C);
-    g->f32 = LLVMFloatTypeInContext(g->C);
-    g->f64 = LLVMDoubleTypeInContext(g->C);
-    g->ptr = LLVMPointerTypeInContext(g->C, 0);
-    g->vd = LLVMVoidTypeInContext(g->C);
-    g->b = LLVMCreateBuilderInContext(g->C);
-    g->eb = LLVMCreateBuilderInContext(g->C);
-    g->val = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->val);
-    g->cst = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst);
-    g->base = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->base);
-    g->nbmax = block_size(g->m);
+    if (g->b) {
+        LLVMDisposeBuilder(g->b);
+        LLVMDisposeBuilder(g->eb);
+    }
+    g->b = g->eb = NULL;
+}
+
+void g_use_module(G *g, LLVMContextRef C, LLVMModuleRef M)
+{
+    drop_builders(g);
+    g->C = C;
+    g->M = M;
+    g->i1 = LLVMInt1TypeInContext(C);
+    g->i8 = LLVMInt8TypeInContext(C);
+    g->i32 = LLVMInt32TypeInContext(C);
+    g->i64 = LLVMInt64TypeInContext(C);
+    g->f32 = LLVMFloatTypeInContext(C);
+    g->f64 = LLVMDoubleTypeInContext(C);
+    g->ptr = LLVMPointerTypeInContext(C, 0);
+    g->vd = LLVMVoidTypeInContext(C);
+    g->b = LLVMCreateBuilderInContext(C);
+    g->eb = LLVMCreateBuilderInContext(C);
     float one = 1.0f;
     g->unit_beta = g_floats(g, "unit.beta", &one, 1);
+}
 
-    const char *cname = llvm_c_name(g->cx, g->o->name);
+/* The state every generation starts from (values, constants, block size). */
+static void gen_init(G *g)
+{
+    g->val = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->val);
+    g->cst = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst);
+    g->cst_part = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst_part);
+    g->cst_bytes = arena_calloc(&g->cx->arena, g->m->consts.len + 1, sizeof *g->cst_bytes);
+    g->base = arena_calloc(&g->cx->arena, g->m->values.len + 1, sizeof *g->base);
+    g->nbmax = block_size(g->m);
+    g->cname = llvm_c_name(g->cx, g->o->name);
+}
+
+static LLVMTypeRef example_type(G *g)
+{
     LLVMTypeRef ps[] = {g->ptr, g->ptr, g->ptr, g->i64, g->ptr};
-    LLVMValueRef ex = LLVMAddFunction(g->M, arena_printf(&g->cx->arena, "%s.example", cname),
-                                      LLVMFunctionType(g->vd, ps, 5, 0));
-    LLVMSetLinkage(ex, LLVMInternalLinkage);
-    set_fn_attrs(g, ex);
-    gen_example(g, ex);
-    gen_api(g, cname, ex, g->info);
-    LLVMDisposeBuilder(g->b);
-    LLVMDisposeBuilder(g->eb);
+    return LLVMFunctionType(g->vd, ps, 5, 0);
+}
 
+/* Verify the current module and let go of its builders. */
+static void finish_module(G *g)
+{
+    drop_builders(g);
     char *msg = NULL;
     bool bad = LLVMVerifyModule(g->M, LLVMReturnStatusAction, &msg);
     HB_CHECK(!bad, "the generated LLVM module does not verify: %s", msg);
     LLVMDisposeMessage(msg);
+}
+
+void llvm_gen_module(G *g)
+{
+    gen_init(g);
+    g_use_module(g, g->C, g->M);
+    LLVMValueRef ex = LLVMAddFunction(g->M, arena_printf(&g->cx->arena, "%s.example", g->cname),
+                                      example_type(g));
+    LLVMSetLinkage(ex, LLVMInternalLinkage);
+    set_fn_attrs(g, ex);
+    gen_example(g, ex);
+    gen_api(g, g->cname, ex, g->info);
+    finish_module(g);
+}
+
+/* ---- a network split into parts, each in its own module (llvm_split.c) ---- */
+
+static LLVMValueRef from_src(G *g, GSrc s)
+{
+    switch (s.kind) {
+    case GS_WS:
+        return ws_gep(g, s.at);
+    case GS_CONST:
+        return g_const(g, (uint32_t)s.at);
+    case GS_UNIT:
+        return g->unit_beta;
+    case GS_INPUT:
+        return input_ptr(g, s.at);
+    case GS_NONE:
+        break;
+    }
+    return NULL;
+}
+
+/* The values earlier parts placed, made again in the current part's function. */
+static void remake_bases(G *g)
+{
+    for (uint32_t v = 0; v < g->m->values.len; v++) {
+        GBase *b = &g->base[v];
+        HB_CHECK(!b->v.p || b->src[0].kind != GS_NONE, "value %u has no source", v);
+        b->v = (GVal){from_src(g, b->src[0]), from_src(g, b->src[1]), from_src(g, b->src[2])};
+    }
+}
+
+static const char *part_name(G *g, int i)
+{
+    return arena_printf(&g->cx->arena, "%s.part%d", g->cname, i);
+}
+
+/* Part i: a hidden function running instructions [lo, hi), the outputs after the last. */
+static void gen_part(G *g, const GPart *pt, int i, bool last)
+{
+    g->part = i;
+    g_use_module(g, pt->C, pt->M);
+    LLVMValueRef fn = LLVMAddFunction(g->M, part_name(g, i), example_type(g));
+    LLVMSetVisibility(fn, LLVMHiddenVisibility);
+    set_fn_attrs(g, fn);
+    example_begin(g, fn);
+    remake_bases(g);
+    gen_insts(g, pt->lo, pt->hi);
+    if (last) {
+        g_plan_end(g);
+        gen_outputs(g, LLVMGetParam(fn, 2));
+    }
+    LLVMBuildRetVoid(g->b);
+    g_fn_end(g);
+    finish_module(g);
+}
+
+void llvm_gen_split(G *g, GPart *parts, int n)
+{
+    LLVMContextRef C = g->C;
+    LLVMModuleRef M = g->M;
+    gen_init(g);
+    g->split = true;
+    g_plan_begin(g);
+    for (int i = 1; i <= n; i++) {
+        gen_part(g, &parts[i], i, i == n);
+        g->part_done(g->part_arg, i);
+    }
+    g->part = 0;
+    g_use_module(g, C, M);
+    LLVMValueRef ex = LLVMAddFunction(g->M, arena_printf(&g->cx->arena, "%s.example", g->cname),
+                                      example_type(g));
+    LLVMSetLinkage(ex, LLVMInternalLinkage);
+    set_fn_attrs(g, ex);
+    example_begin(g, ex);
+    LLVMValueRef args[5];
+    for (unsigned k = 0; k < 5; k++)
+        args[k] = LLVMGetParam(ex, k);
+    for (int i = 1; i <= n; i++) {
+        LLVMValueRef f = LLVMAddFunction(g->M, part_name(g, i), example_type(g));
+        LLVMSetVisibility(f, LLVMHiddenVisibility);
+        LLVMBuildCall2(g->b, example_type(g), f, args, 5, "");
+    }
+    LLVMBuildRetVoid(g->b);
+    g_fn_end(g);
+    gen_api(g, g->cname, ex, g->info);
+    finish_module(g);
+    g->part_done(g->part_arg, 0);
 }

@@ -10,6 +10,15 @@
 
 #include "backend.h"
 
+/* Where a value's pointer comes from, so that a later part of a split network (its own
+ * function in its own LLVM module, llvm_split.c) can make it again: a workspace offset,
+ * a constant's global, the unit scale, or an input of the example. */
+typedef enum GSrcKind { GS_NONE, GS_WS, GS_CONST, GS_UNIT, GS_INPUT } GSrcKind;
+typedef struct GSrc {
+    GSrcKind kind;
+    uint64_t at; // GS_WS: byte offset; GS_CONST: constant index; GS_INPUT: input index
+} GSrc;
+
 /* One value's storage inside the per-thread workspace (or an alias of another's). */
 typedef struct GVal {
     LLVMValueRef p;    // f32 / i32 elements, or the sign bytes of a bits value
@@ -34,11 +43,20 @@ typedef struct G {
     LLVMBuilderRef b;  // the code
     LLVMBuilderRef eb; // the entry block: stack slots, workspace addresses
     LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, vd;
-    LLVMValueRef fn;   // the per-example function being generated
-    LLVMValueRef ws;   // its workspace argument
-    LLVMValueRef ins;  // its input pointer array argument
-    GVal *val;         // per IR value
-    LLVMValueRef *cst; // per IR constant: a private global (lazily made)
+    LLVMValueRef fn;     // the per-example function being generated
+    LLVMValueRef ws;     // its workspace argument
+    LLVMValueRef ins;    // its input pointer array argument
+    GVal *val;           // per IR value
+    LLVMValueRef *cst;   // per IR constant: a private global (lazily made)
+    int *cst_part;       // per IR constant: the part whose module defines cst[k]
+    uint64_t *cst_bytes; // per IR constant: the size of its global
+    int part;            // the part being generated (0: the whole network or the ABI module)
+    bool split;          // several modules: every constant is a hidden global named NAME.cK
+    /* Split: called once a part's module is complete (part 0, the ABI module, last);
+     * from then on the generator does not touch it (another thread may be compiling it). */
+    void (*part_done)(void *arg, int part);
+    void *part_arg;
+    const char *cname; // the ABI's identifier prefix
     LLVMValueRef unit_beta;
     uint64_t ws_bytes; // workspace size so far (per thread)
     GPlan *plan;
@@ -64,6 +82,7 @@ typedef struct G {
 typedef struct GBase {
     GVal v;
     uint64_t sp, sw, sb;
+    GSrc src[3]; // how v.p, v.w, v.beta are made again in another part's function
 } GBase;
 /* Value v's copy for example e (an i64; NULL: copy 0). */
 GVal g_at(G *g, uint32_t v, LLVMValueRef e);
@@ -174,6 +193,19 @@ void gen_maxpool_codes(G *g);
 /* Build and verify the module for `m` (a module that does not verify is an internal
  * error). */
 void llvm_gen_module(G *g);
+/* A network split into parts (llvm_split.c): part i (1..n) holds instructions
+ * [lo, hi) as the hidden function NAME.partI in its own context and module; the module
+ * in g (part 0) holds the example function, which calls the parts in order, and the
+ * ABI. Each module is verified. */
+typedef struct GPart {
+    LLVMContextRef C;
+    LLVMModuleRef M;
+    uint32_t lo, hi;
+    uint64_t cost; // estimated code generation work (llvm_split.c)
+} GPart;
+void llvm_gen_split(G *g, GPart *parts, int n);
+/* Switch g to generating into module M of context C (types, builders). */
+void g_use_module(G *g, LLVMContextRef C, LLVMModuleRef M);
 /* The C header text for the ABI (llvm_header.c), arena-allocated. */
 const char *llvm_header_text(HbCx *cx, const IrModule *m, const char *name, const char *info);
 /* The identifier prefix: the network's name with every non-identifier byte as '_'. */
