@@ -21,6 +21,7 @@ typedef struct Fold {
     bool hz;         // count-then-combine (below): narrow counters, one Horner per row
     int cw;          // hz: the counters' width
     uint64_t WW, NW; // ROM word widths
+    uint32_t ncls;   // a folded conv's border classes (VlStage.delta; 0: no correction)
 } Fold;
 
 static int bits_for(uint64_t v)
@@ -89,7 +90,8 @@ static Fold fold_of(const VlPlan *p, const VlStage *s)
     const IrModule *m = p->m;
     Fold f = {.w = &m->consts.data[s->pop->args[1].id], .kx = s->in.k};
     f.O = (uint64_t)f.w->type.d[0];
-    f.K = (uint64_t)f.w->type.d[1];
+    f.K = ir_type_elems(&f.w->type) / f.O; // dense: d[1]; conv: a window's C * kh * kw
+    f.ncls = s->thr ? s->ncls : 0;
     f.kw = f.w->type.bits;
     f.masked = f.w->type.masked;
     f.Q = f.kw * f.kx;
@@ -131,12 +133,22 @@ static Fold fold_of(const VlPlan *p, const VlStage *s)
            (f.hz ? (f.rowcoef ? (uint64_t)f.Q * f.wa : 0) + 1 + (uint64_t)f.nodes * (uint64_t)f.wa
                  : (uint64_t)f.nslot * (uint64_t)f.wa + (f.rowcoef ? (uint64_t)f.Q * f.wa : 0) +
                             (s->thr ? 1 + (uint64_t)f.nodes * (uint64_t)f.wa : 0));
+    f.NW += f.P * f.ncls * (uint64_t)f.wa; // per class: the padding correction
     return f;
 }
 
 static uint64_t fold_bound(const Fold *f) // the largest |acc|, for clamping thresholds
 {
     return f->wa >= 2 ? (1ull << (f->wa - 2)) - 1 : 0;
+}
+
+/* A folded conv's ROMs and shape are those of its window unit (vl_window.c). */
+static const VlStage *unit_of(const VlPlan *p, const VlStage *s, VlStage *tmp)
+{
+    if (!s->stream)
+        return s;
+    *tmp = vl_window_unit(p, s);
+    return tmp;
 }
 
 uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s)
@@ -202,7 +214,8 @@ static uint64_t modw(int64_t v, int w)
 
 void vl_write_fold_wrom(FILE *out, const VlPlan *p, const VlStage *s)
 {
-    Fold f = fold_of(p, s);
+    VlStage tmp;
+    Fold f = fold_of(p, unit_of(p, s, &tmp));
     Word w = {.b = calloc(f.WW / 8 + 2, 1), .n = f.WW};
     if (!w.b)
         abort();
@@ -224,6 +237,8 @@ void vl_write_fold_wrom(FILE *out, const VlPlan *p, const VlStage *s)
 
 void vl_write_fold_nrom(FILE *out, const VlPlan *p, const VlStage *s)
 {
+    VlStage tmp;
+    s = unit_of(p, s, &tmp);
     Fold f = fold_of(p, s);
     Word w = {.b = calloc(f.NW / 8 + 2, 1), .n = f.NW};
     if (!w.b)
@@ -256,6 +271,8 @@ void vl_write_fold_nrom(FILE *out, const VlPlan *p, const VlStage *s)
                     T += f.neg->i[o] ? k0 : -k0;
                 put(&w, modw(T, f.wa), (uint64_t)f.wa);
             }
+            for (uint32_t c = 0; c < f.ncls; c++) // acc = the full window's + delta (padding)
+                put(&w, modw(s->delta[o * f.ncls + c], f.wa), (uint64_t)f.wa);
         }
         hex_line(out, &w);
     }
@@ -434,16 +451,42 @@ static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
 }
 
 /* Per PE: the threshold tree on the finished accumulator -> the neuron's output bits. */
-static void write_pe_thr(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
+/* A folded conv: the window's border class (the top of the frame register) picks the
+ * neuron's padding correction from its constants word: a0 = the accumulator + it. */
+static void write_delta(FILE *o, const VlStage *s, const Fold *f, unsigned long long u,
+                        unsigned long long lo)
+{
+    int wa = f->wa;
+    const char *a = f->hz ? "h" : "nxt";
+    const char *a0 = f->hz ? "" : "_0";
+    if (!f->ncls) {
+        fprintf(o, "    wire [%d:0] a%llu = %s%llu%s;\n", wa - 1, u, a, u, a0);
+        return;
+    }
+    fprintf(o, "    reg [%d:0] dl%llu;\n    always @* begin\n", wa - 1, u);
+    if (s->cls_bits == 0) {
+        fprintf(o, "        dl%llu = nq[%llu:%llu];\n    end\n", u, lo + (unsigned long long)wa - 1,
+                lo);
+    } else {
+        unsigned long long top = s->in.width - 1, cb = s->cls_bits;
+        fprintf(o, "        case (xbuf[%llu:%llu])\n", top, top + 1 - cb);
+        for (uint32_t c = 0; c < f->ncls; c++)
+            fprintf(o, "        %llu'd%llu: dl%llu = nq[%llu:%llu];\n", cb,
+                    (unsigned long long)s->cls_key[c], u,
+                    lo + (unsigned long long)(c + 1) * (unsigned long long)wa - 1,
+                    lo + (unsigned long long)c * (unsigned long long)wa);
+        fprintf(o, "        default: dl%llu = %d'd0;\n        endcase\n    end\n", u, wa);
+    }
+    fprintf(o, "    wire [%d:0] a%llu = %s%llu%s + dl%llu;\n", wa - 1, u, a, u, a0, u);
+}
+
+static void write_pe_thr(FILE *o, const VlStage *s, const Fold *f, uint64_t pe, uint64_t *nbase)
 {
     int wa = f->wa;
     unsigned long long u = (unsigned long long)pe, b = *nbase;
-    if (f->hz)
-        fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - h%llu : h%llu;\n", wa - 1, u, b, wa,
-                u, u);
-    else
-        fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - nxt%llu_0 : nxt%llu_0;\n", wa - 1, u,
-                b, wa, u, u);
+    write_delta(o, s, f, u, b + 1 + (unsigned long long)f->nodes * (unsigned long long)wa);
+    fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - a%llu : a%llu;\n", wa - 1, u, b, wa, u,
+            u);
     for (int j = 0; j < f->nodes; j++) {
         unsigned long long lo = b + 1 + (unsigned long long)j * (unsigned long long)wa;
         fprintf(o, "    wire ge%llu_%d = $signed(v%llu) >= $signed(nq[%llu:%llu]);\n", u, j, u,
@@ -467,7 +510,7 @@ static void write_pe_thr(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
             fprintf(o, "%sb%llu_%d", i ? ", " : "", u, i);
         fprintf(o, "}];\n");
     }
-    *nbase += 1 + (uint64_t)f->nodes * (uint64_t)wa;
+    *nbase += 1 + (uint64_t)(f->nodes + (int)f->ncls) * (uint64_t)wa;
 }
 
 /* The finished neurons of one fold, as the slice shifted into ybuf (neuron order). */
@@ -617,7 +660,7 @@ void vl_write_fold_body(FILE *o, const VlPlan *p, const VlStage *s)
     for (uint64_t pe = 0; pe < f.P; pe++) {
         write_pe(o, &f, pe, &nbase);
         if (s->thr)
-            write_pe_thr(o, &f, pe, &nbase);
+            write_pe_thr(o, s, &f, pe, &nbase);
     }
     write_shift(o, s, &f);
     write_control(o, s, &f);
@@ -625,6 +668,8 @@ void vl_write_fold_body(FILE *o, const VlPlan *p, const VlStage *s)
 
 VlFoldShape vl_fold_shape(const VlPlan *p, const VlStage *s)
 {
+    VlStage tmp;
+    s = unit_of(p, s, &tmp);
     Fold f = fold_of(p, s);
     return (VlFoldShape){.P = f.P,
                          .S = f.S,
