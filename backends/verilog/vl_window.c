@@ -137,7 +137,7 @@ uint64_t vl_window_cycles(const VlPlan *p, const VlStage *s)
         VlStage u = vl_window_unit(p, s);
         c = folded_cycles((Win[]){win_of(p->arena, p, s)}, vl_fold_cycles(p, &u));
     }
-    if (!s->pix_in)       // the serializer: one beat per pixel + one to load
+    if (!s->pix_in) // the serializer: one beat per pixel + one to load
         c = u64max(c, (uint64_t)(g.H * g.W) + 1);
     if (!s->pix_out) // the gatherer: one beat per output pixel + one to hand over
         c = u64max(c, (uint64_t)(g.OH * g.OW) + 1);
@@ -258,8 +258,9 @@ static void write_window(FILE *f, const Win *w, bool classes_used, bool folded)
     for (int i = 0; i < np; i++)
         fprintf(f, "%s(%s)", i ? " && " : "", parts[i]);
     fprintf(f, "%s;\n", np ? "" : "1'b1");
-    fprintf(f, "    wire ofree = %s;\n    wire go = !pend || ofree;\n"
-               "    wire adv = go && (!inb || pv);\n    assign pr = go && inb;\n",
+    fprintf(f,
+            "    wire ofree = %s;\n    wire go = !pend || ofree;\n"
+            "    wire adv = go && (!inb || pv);\n    assign pr = go && inb;\n",
             folded ? "ur" : "!qv || qr");
     // fire classes of the pixel being shifted in
     fprintf(f, "    reg [%d:0] cy;\n    reg [%d:0] cx;\n", cyw - 1, cxw - 1);

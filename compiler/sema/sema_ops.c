@@ -588,8 +588,9 @@ static void fold_clause(OpCx *o)
             Diag *d = diag_error(o->s->cx, c->span,
                                  "fold on a grouped convolution (groups=%lld) is not supported",
                                  (long long)n->groups);
-            diag_help(o->s->cx, d, "remove the fold clause: the Verilog backend then streams "
-                                   "the layer one window per cycle");
+            diag_help(o->s->cx, d,
+                      "remove the fold clause: the Verilog backend then streams "
+                      "the layer one window per cycle");
             return;
         }
         n->fold_pe = n->fold_simd = 1;
