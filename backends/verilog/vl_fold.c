@@ -689,12 +689,37 @@ VlFoldShape vl_fold_shape(const VlPlan *p, const VlStage *s)
                          .lrom = f.NF < 32};
 }
 
+/* --fold auto on a streaming conv: the smallest PE x SIMD (ties: the wider SIMD) whose
+ * cycles per frame (vl_window.c's walk of the buffer) meet the target, if it is smaller
+ * than the unfolded unit (one window per cycle). */
+static void fold_auto_conv(VlPlan *p, VlStage *s, uint64_t target)
+{
+    const IrConst *w = &p->m->consts.data[s->pop->args[1].id];
+    uint64_t O = (uint64_t)w->type.d[0], K = ir_type_elems(&w->type) / O, best = 0, bp = 0, bs = 0;
+    if (ir_bpop_conv2d_groups(s->pop) != 1)
+        return;
+    for (uint64_t pe = 1; pe <= O; pe++)
+        for (uint64_t sd = 1; O % pe == 0 && sd <= K; sd++) {
+            if (K % sd || (best && pe * sd > best) || pe * sd == O * K)
+                continue;
+            VlStage t = *s;
+            t.pe = (int64_t)pe, t.simd = (int64_t)sd;
+            if (vl_fold_cycles(p, &t) <= target &&
+                (!best || pe * sd < best || (pe * sd == best && sd > bs)))
+                best = pe * sd, bp = pe, bs = sd;
+        }
+    if (best)
+        s->pe = (int64_t)bp, s->simd = (int64_t)bs;
+}
+
 /* --fold auto: the smallest PE x SIMD (ties: the wider SIMD) whose cycles per frame meet
  * the target; a layer no fold can bring under it stays unrolled (1 cycle). */
 void vl_fold_auto(VlPlan *p, uint64_t target)
 {
     for (uint32_t i = 0; i < p->stages.len; i++) {
         VlStage *s = &p->stages.data[i];
+        if (s->kind == VL_MVU && s->stream && !s->pe)
+            fold_auto_conv(p, s, target);
         if (s->kind != VL_MVU || s->pop->op != IR_OP_BPOP_DENSE || s->pe)
             continue;
         const IrConst *w = &p->m->consts.data[s->pop->args[1].id];

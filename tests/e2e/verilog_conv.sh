@@ -61,6 +61,14 @@ grep -q 'input wire \[3:0\] s_tdata' out1/rnd1_l1_l2.v ||
 grep -q '"layer": "l1", "kind": "conv xnor-popcount + threshold", "fold": "streaming folded", "pe": 2, "simd": 3, "cycles_per_frame": 453' out5/rnd5_manifest.json ||
     { echo "FAIL: cycles of a folded conv"; grep l1 out5/rnd5_manifest.json; fail=1; }
 grep -q 'rnd5_l0_l1_mvu mvu' out5/rnd5_l0_l1.v || { echo "FAIL: no folded unit"; fail=1; }
+# --fold auto: l1 (49 windows, at least 6 cycles each) cannot meet 200 and streams
+# unfolded; l2 folds to PE 1 x SIMD 6 (196 cycles); it simulates.
+"$hbnnc" net1.ir --target verilog --fold auto --target-cycles 200 -o auto
+grep -q '"layer": "l1", "kind": "conv xnor-popcount + threshold", "fold": "streaming", "pe": 0, "simd": 0, "cycles_per_frame": 81' auto/rnd1_manifest.json &&
+    grep -q '"layer": "l2", "kind": "conv xnor-popcount + threshold", "fold": "streaming folded", "pe": 1, "simd": 6, "cycles_per_frame": 196' auto/rnd1_manifest.json ||
+    { echo "FAIL: --fold auto on convs"; grep cycles auto/rnd1_manifest.json; fail=1; }
+r=$(cd auto && iverilog -g2005 -o sim *.v && vvp -n sim | grep 'passed,')
+[ "$r" = "64 passed, 0 failed" ] || { echo "FAIL: --fold auto conv simulation: $r"; fail=1; }
 python3 "$here/verilog_ir.py" 9 'in:1,6,6-c:3:1:3:1:1:F1x3-end:icomb' > nothr.ir
 if "$hbnnc" nothr.ir --target verilog -o nothr 2> nothr.txt; then fail=1; fi
 grep -q "fold on conv layer 'l1' is not supported: its output is not thresholded" nothr.txt ||
