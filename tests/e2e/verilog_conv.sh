@@ -78,6 +78,8 @@ ex="$here/../../examples/digits_conv/digits_conv_hw.hb"
 "$hbnnc" "$ex" --target verilog -o dc
 (cd dc && verilator --lint-only -Wall --top-module digits_conv_hw_top $(ls *.v | grep -v '^tb_')) ||
     { echo "FAIL: lint of digits_conv_hw"; fail=1; }
+grep -q '"layer": "c1", "kind": "conv xnor-popcount + threshold", "fold": "streaming folded", "pe": 2, "simd": 1, "cycles_per_frame": 1584' dc/digits_conv_hw_manifest.json ||
+    { echo "FAIL: digits_conv_hw's folded c1"; fail=1; }
 r=$(cd dc && iverilog -g2005 -o sim *.v && vvp -n sim | grep 'passed,')
 echo "digits_conv_hw: iverilog: $r"
 [ "$r" = "64 passed, 0 failed" ] || fail=1
