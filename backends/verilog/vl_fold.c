@@ -158,7 +158,7 @@ uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s)
     if (!s->pe)
         return 1;
     Fold f = fold_of(p, s);
-    return f.NF * f.SF + 3 + (f.hz ? (uint64_t)f.cw + 1 : 0); // + the last row's combine
+    return f.NF * f.SF + 4 + (f.hz ? (uint64_t)f.cw + 1 : 0); // + the last row's combine
 }
 
 uint64_t vl_stage_latency(const VlPlan *p, const VlStage *s)
@@ -302,21 +302,21 @@ static void write_decls(FILE *o, const VlPlan *p, const VlStage *s, const Fold *
     fprintf(o, "    reg [%llu:0] wq;\n    reg [%llu:0] nq;\n", (unsigned long long)f->WW - 1,
             (unsigned long long)f->NW - 1);
     fprintf(o, "    reg [%llu:0] xbuf;\n    reg [%llu:0] ybuf;\n", iw - 1, ow - 1);
-    fprintf(o, "    reg busy, run, vld1, done;\n");
+    fprintf(o, "    reg busy, run, vld1, vld2, done;\n");
     if (f->hz)
         fprintf(o, "    reg hon, hfin;\n    reg [%d:0] hk;\n    reg [%d:0] hrow;\n",
                 bits_for((uint64_t)f->cw) - 1, nw - 1);
-    fprintf(o, "    reg [%d:0] addr;\n    reg [%d:0] nf, nf1;\n    reg [%d:0] sf, sf1;\n", aw - 1,
-            nw - 1, sw - 1);
+    fprintf(o, "    reg [%d:0] addr;\n    reg [%d:0] nf, nf1, nf2;\n    reg [%d:0] sf, sf1, sf2;\n",
+            aw - 1, nw - 1, sw - 1);
     if (f->hz) // the row under combine's constants, held until its thresholds are read
         fprintf(o,
                 "    always @(posedge aclk) begin // synchronous reads: block RAM\n"
-                "        wq <= wrom[addr];\n        if (vld1 && sf1 == %d'd%llu) nq <= "
-                "nrom[nf1];\n    end\n",
+                "        wq <= wrom[addr];\n        if (vld2 && sf2 == %d'd%llu) nq <= "
+                "nrom[nf2];\n    end\n",
                 sw, (unsigned long long)f->SF - 1);
     else
         fprintf(o, "    always @(posedge aclk) begin // synchronous reads: block RAM\n"
-                   "        wq <= wrom[addr];\n        nq <= nrom[nf];\n    end\n");
+                   "        wq <= wrom[addr];\n        nq <= nrom[nf1];\n    end\n");
     (void)p;
 }
 
@@ -352,7 +352,7 @@ static void write_pe_hz(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
     unsigned long long u = (unsigned long long)pe;
     for (int q = 0; q < f->Q; q++) {
         fprintf(o, "    reg [%d:0] cnt%llu_%d, cl%llu_%d;\n", cw - 1, u, q, u, q);
-        fprintf(o, "    wire [%d:0] cn%llu_%d = (sf1 == %d'd0 ? %d'd0 : cnt%llu_%d) + ", cw - 1, u,
+        fprintf(o, "    wire [%d:0] cn%llu_%d = (sf2 == %d'd0 ? %d'd0 : cnt%llu_%d) + ", cw - 1, u,
                 q, ubits(f->SF - 1), cw, u, q);
         if (cw > pw)
             fprintf(o, "{%d'd0, p%llu_%d};\n", cw - pw, u, q);
@@ -413,8 +413,12 @@ static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
         if (has_mask(f, m))
             fprintf(o, " & wq[%llu:%llu]", (unsigned long long)(wo + 2 * f->S - 1),
                     (unsigned long long)(wo + f->S));
-        fprintf(o, ";\n    wire [%d:0] p%llu_%d = pc%llu(t%llu_%d);\n", pw - 1, u, q,
-                (unsigned long long)f->S, u, q);
+        // registered: the ROM word -> xnor -> popcount path ends here, the counters and
+        // accumulators add one cycle later (it led digits_hw's critical path)
+        fprintf(o,
+                ";\n    reg [%d:0] p%llu_%d;\n    always @(posedge aclk) p%llu_%d <= "
+                "pc%llu(t%llu_%d);\n",
+                pw - 1, u, q, u, q, (unsigned long long)f->S, u, q);
     }
     if (f->hz) {
         write_pe_hz(o, f, pe, nbase);
@@ -443,7 +447,7 @@ static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
         unsigned long long k0 = kbase + (unsigned long long)k * (unsigned long long)wa;
         fprintf(o, "    reg [%d:0] acc%llu_%d;\n", wa - 1, u, k);
         fprintf(o,
-                "    wire [%d:0] nxt%llu_%d = (sf1 == %d'd0 ? nq[%llu:%llu] : acc%llu_%d) + "
+                "    wire [%d:0] nxt%llu_%d = (sf2 == %d'd0 ? nq[%llu:%llu] : acc%llu_%d) + "
                 "sum%llu_%d;\n",
                 wa - 1, u, k, ubits(f->SF - 1), k0 + (unsigned long long)wa - 1, k0, u, k, u, k);
     }
@@ -575,12 +579,12 @@ static void write_control_hz(FILE *o, const Fold *f)
             "                if (hk == %d'd1) begin hon <= 1'b0; hfin <= 1'b1; end\n"
             "            end\n",
             kb, kb);
-    fprintf(o, "            if (vld1) begin // count; a row's counts complete: combine them\n");
+    fprintf(o, "            if (vld2) begin // count; a row's counts complete: combine them\n");
     for (uint64_t pe = 0; pe < f->P; pe++)
         for (int q = 0; q < f->Q; q++)
             fprintf(o, "                cnt%llu_%d <= cn%llu_%d;\n", (unsigned long long)pe, q,
                     (unsigned long long)pe, q);
-    fprintf(o, "                if (sf1 == %d'd%llu) begin\n", sw, (unsigned long long)f->SF - 1);
+    fprintf(o, "                if (sf2 == %d'd%llu) begin\n", sw, (unsigned long long)f->SF - 1);
     for (uint64_t pe = 0; pe < f->P; pe++) {
         unsigned long long u = (unsigned long long)pe;
         fprintf(o, "                    h%llu <= %d'd0;\n", u, f->wa);
@@ -588,7 +592,7 @@ static void write_control_hz(FILE *o, const Fold *f)
             fprintf(o, "                    cl%llu_%d <= cn%llu_%d;\n", u, q, u, q);
     }
     fprintf(o,
-            "                    hon <= 1'b1; hk <= %d'd%d; hrow <= nf1;\n"
+            "                    hon <= 1'b1; hk <= %d'd%d; hrow <= nf2;\n"
             "                end\n            end\n",
             kb, f->cw);
 }
@@ -599,14 +603,15 @@ static void write_control(FILE *o, const VlStage *s, const Fold *f)
     fprintf(o, "    assign s_tready = !busy;\n    always @(posedge aclk) begin\n");
     fprintf(o,
             "        if (!aresetn) begin\n"
-            "            busy <= 1'b0; run <= 1'b0; vld1 <= 1'b0; done <= 1'b0;\n"
+            "            busy <= 1'b0; run <= 1'b0; vld1 <= 1'b0; vld2 <= 1'b0; done <= 1'b0;\n"
             "            m_tvalid <= 1'b0; addr <= %d'd0; nf <= %d'd0; sf <= %d'd0;%s\n"
             "        end else begin\n",
             aw, nw, sw, f->hz ? " hon <= 1'b0; hfin <= 1'b0;" : "");
     fprintf(o, "            if (s_tvalid && !busy) begin // a frame in: start the folds\n"
                "                xbuf <= s_tdata; busy <= 1'b1; run <= 1'b1;\n"
                "            end\n");
-    fprintf(o, "            vld1 <= run; nf1 <= nf; sf1 <= sf;\n");
+    fprintf(o, "            vld1 <= run; nf1 <= nf; sf1 <= sf;\n"
+               "            vld2 <= vld1; nf2 <= nf1; sf2 <= sf1;\n");
     fprintf(o,
             "            if (run) begin // issue ROM address (nf, sf)\n"
             "                addr <= (addr == %d'd%llu) ? %d'd0 : addr + %d'd1;\n"
@@ -623,15 +628,15 @@ static void write_control(FILE *o, const VlStage *s, const Fold *f)
         write_control_hz(o, f);
         goto out;
     }
-    fprintf(o, "            if (vld1) begin // accumulate; a neuron fold ends: shift it in\n");
+    fprintf(o, "            if (vld2) begin // accumulate; a neuron fold ends: shift it in\n");
     for (uint64_t pe = 0; pe < f->P; pe++)
         for (int k = 0; k < f->nslot; k++)
             fprintf(o, "                acc%llu_%d <= nxt%llu_%d;\n", (unsigned long long)pe, k,
                     (unsigned long long)pe, k);
     fprintf(o,
-            "                if (sf1 == %d'd%llu) begin\n"
+            "                if (sf2 == %d'd%llu) begin\n"
             "                    ybuf <= yshift;\n"
-            "                    if (nf1 == %d'd%llu) done <= 1'b1;\n"
+            "                    if (nf2 == %d'd%llu) done <= 1'b1;\n"
             "                end\n            end\n",
             sw, (unsigned long long)f->SF - 1, nw, (unsigned long long)f->NF - 1);
 out:
@@ -734,7 +739,7 @@ void vl_fold_auto(VlPlan *p, uint64_t target)
         for (uint64_t pe = 1; pe <= O; pe++)
             for (uint64_t sd = 1; O % pe == 0 && sd <= K; sd++) {
                 int cw = count_width(maxc, sd);
-                uint64_t c = (O / pe) * (K / sd) + 3;
+                uint64_t c = (O / pe) * (K / sd) + 4;
                 c += s->thr && s->comb && hz_fits(cw, K / sd) ? (uint64_t)cw + 1 : 0;
                 if (K % sd == 0 && c <= target &&
                     (!best || pe * sd < best || (pe * sd == best && sd > bs)))
