@@ -137,8 +137,8 @@ void vl_write_manifest_md(FILE *f, const VlPlan *p, int nvec)
     fprintf(f, "%s\n", p->tail.len ? " (docs/ir.md §4)." : " nothing.");
     fprintf(f,
             "- **Latency**: %llu cycles; **throughput**: 1 frame per %llu cycles (the slowest "
-            "layer; unrolled layers take 1, a folded one NF x SF + 3, a streaming conv or pool "
-            "one cycle per pixel of its padded input, a folded conv NF x SF + 3 per window "
+            "layer; unrolled layers take 1, a folded one NF x SF + 4, a streaming conv or pool "
+            "one cycle per pixel of its padded input, a folded conv NF x SF + 4 per window "
             "while its buffer walks on).\n\n",
             (unsigned long long)vl_latency(p), (unsigned long long)vl_frame_cycles(p));
     fprintf(f, "| module | layer | kind | fold | cycles/frame | present pairs | in bits | out "
