@@ -91,6 +91,24 @@ static void bench_order(const float *T, uint32_t n, Selection sel)
     free(order);
 }
 
+/* Algorithm 1's widths by selection (quant_assign_widths: what quant_tensor and the CPU
+ * runtime use) against the order they equal (quant_order + quant_widths_from_order). */
+static void bench_widths(const float *T, uint32_t n, Selection sel)
+{
+    QDist d = {3, {1, 2, 3}, {0.7, 0.2, 0.1}};
+    uint8_t *M = malloc(n);
+    double t[REPS];
+    for (int r = 0; r < REPS; r++) {
+        double t0 = now_ms(CLOCK_MONOTONIC);
+        quant_assign_widths(T, n, &d, sel, 1, M);
+        t[r] = now_ms(CLOCK_MONOTONIC) - t0;
+    }
+    qsort(t, REPS, sizeof *t, cmp_double);
+    printf("quant_assign_widths 70/20/10 %-8s best %7.1f ms  median %7.1f ms\n",
+           selection_name(sel), t[0], t[REPS / 2]);
+    free(M);
+}
+
 int main(void)
 {
     uint64_t n = (uint64_t)CHANNELS * PER_CHANNEL, state = 42;
@@ -118,6 +136,7 @@ int main(void)
     bench("bits 70/20/10 mo-residual", T, n, &res);
     bench("int 8", T, n, &i8);
     bench_order(T, (uint32_t)n, SEL_MIDDLE_OUT);
+    bench_widths(T, (uint32_t)n, SEL_MIDDLE_OUT);
     bench_order(T, (uint32_t)n, SEL_BOTTOM_UP);
     bench_order(T, (uint32_t)n, SEL_RANDOM);
     free(T);

@@ -332,20 +332,7 @@ bool gen_float_dense_fast(G *g)
     int64_t O = wc->type.d[0], N = wc->type.d[1];
     if (O <= 0 || N <= 0)
         return false;
-    // a dense layer is a 1x1 convolution of an N x 1 x 1 input
-    IrWindow w = {.C = N,
-                  .H = 1,
-                  .W = 1,
-                  .O = O,
-                  .OH = 1,
-                  .OW = 1,
-                  .kh = 1,
-                  .kw = 1,
-                  .sh = 1,
-                  .sw = 1,
-                  .dh = 1,
-                  .dw = 1,
-                  .groups = 1};
+    IrWindow w = ir_window_dense(N, O);
     FGeo f = {.w = w, .KG = 1, .kog = O, .T = N};
     emit(g, &f, true);
     return true;

@@ -256,47 +256,42 @@ static void kernel(G *g, I8 *k)
     g_loop_end(g, &lg);
 }
 
+/* The icomb's result is the kernel's output: place it as that instruction's value. */
+static LLVMValueRef icomb_out(G *g, const Int8Plan *p)
+{
+    const IrInst *ic = &g->m->insts.data[p->icomb], *self = g->in;
+    g->in = ic;
+    g_alloc_value(g, &g->val[ic->result], g_outt(g));
+    g->in = self;
+    return g->val[ic->result].p;
+}
+
 void gen_int8_bpop(G *g, const Int8Plan *p)
 {
     const IrConst *c = g_argc(g, 1);
-    I8 k = {.p = p, .isa = llvm_cpu_isa(g->o->cpu)};
-    if (g->in->op == IR_OP_BPOP_CONV2D) {
-        IrWindow w = ir_window(g->m, g->in);
-        k = (I8){.C = w.C,
-                 .H = w.H,
-                 .W = w.W,
-                 .G = w.groups,
-                 .O = w.O,
-                 .OH = w.OH,
-                 .OW = w.OW,
-                 .kh = w.kh,
-                 .kw = w.kw,
-                 .sh = w.sh,
-                 .sw = w.sw,
-                 .dh = w.dh,
-                 .dw = w.dw,
-                 .pt = w.pt,
-                 .pl = w.pl,
-                 .p = p,
-                 .isa = k.isa};
-    } else {
-        int64_t O = c->type.d[0], N = c->type.d[1];
-        k = (I8){.C = N,
-                 .H = 1,
-                 .W = 1,
-                 .G = 1,
-                 .O = O,
-                 .OH = 1,
-                 .OW = 1,
-                 .kh = 1,
-                 .kw = 1,
-                 .sh = 1,
-                 .sw = 1,
-                 .dh = 1,
-                 .dw = 1,
-                 .p = p,
-                 .isa = k.isa};
+    IrWindow w = g->in->op == IR_OP_BPOP_CONV2D ? ir_window(g->m, g->in)
+                                                : ir_window_dense(c->type.d[1], c->type.d[0]);
+    if (g->in->op == IR_OP_BPOP_CONV2D && int8_depthwise(&w)) {
+        gen_int8_dw(g, p, &w, icomb_out(g, p));
+        return;
     }
+    I8 k = {.C = w.C,
+            .H = w.H,
+            .W = w.W,
+            .G = w.groups,
+            .O = w.O,
+            .OH = w.OH,
+            .OW = w.OW,
+            .kh = w.kh,
+            .kw = w.kw,
+            .sh = w.sh,
+            .sw = w.sw,
+            .dh = w.dh,
+            .dw = w.dw,
+            .pt = w.pt,
+            .pl = w.pl,
+            .p = p,
+            .isa = llvm_cpu_isa(g->o->cpu)};
     k.cg = k.C / k.G;
     k.og = k.O / k.G;
     k.T = k.kh * k.kw;
@@ -310,12 +305,7 @@ void gen_int8_bpop(G *g, const Int8Plan *p)
     k.v16 = LLVMVectorType(g->i32, LANES);
     k.v8 = LLVMVectorType(g->i32, 8);
     repack(g, &k, c);
-    // the icomb's result is this kernel's output: place it as that instruction's value
-    const IrInst *ic = &g->m->insts.data[p->icomb], *self = g->in;
-    g->in = ic;
-    g_alloc_value(g, &g->val[ic->result], g_outt(g));
-    k.out = g->val[ic->result].p;
-    g->in = self;
+    k.out = icomb_out(g, p);
     k.act = g_alloc(g, (uint64_t)(k.G * k.Hb * k.Wb * k.C4 * 4));
     k.rsum = g_alloc(g, (uint64_t)(k.G * k.Hb * k.Wb * 4));
     pack(g, &k);

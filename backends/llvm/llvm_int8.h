@@ -35,6 +35,10 @@ bool llvm_int8_plan(HbCx *cx, const IrModule *m, const BackendOptions *o, Int8Pl
 
 /* Generate the current bpop instruction (and its icomb) as an int8 kernel. */
 void gen_int8_bpop(G *g, const Int8Plan *p);
+/* A depthwise convolution (groups = C = O, stride <= 4): gen_int8_bpop runs it with
+ * pixels in the lanes (llvm_int8_dw.c), writing the icomb's result `out`. */
+bool int8_depthwise(const IrWindow *w);
+void gen_int8_dw(G *g, const Int8Plan *p, const IrWindow *w, LLVMValueRef out);
 /* The current icomb was computed by an int8 bpop kernel: nothing left to do. */
 bool gen_int8_icomb_done(G *g);
 

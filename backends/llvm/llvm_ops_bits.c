@@ -64,8 +64,16 @@ void gen_sign(G *g)
     g_loop_end(g, &l);
 }
 
+/* Scratch bytes of quant_assign_widths_work() for n elements (quant_widths_work_bytes()
+ * in compiler/quant/quant_widths.c; the runtime checks the size it is given and
+ * allocates instead if it is short). */
+static uint64_t widths_work_bytes(Selection sel, uint64_t n)
+{
+    return sel == SEL_MO_RESIDUAL ? 36 * n : sel == SEL_RANDOM ? 4 * n : 16 * n;
+}
+
 /* Algorithm 1 on this example (heterogeneous widths): the runtime's copy of
- * quant_assign_widths(). */
+ * quant_assign_widths(), on workspace scratch (NAME_run does not allocate). */
 static void assign_widths(G *g, LLVMValueRef x, uint64_t n, LLVMValueRef M)
 {
     const IrAttr *w = ir_quant_widths(g->in), *f = ir_quant_fracs(g->in);
@@ -77,16 +85,21 @@ static void assign_widths(G *g, LLVMValueRef x, uint64_t n, LLVMValueRef M)
     }
     LLVMValueRef gb = g_ints(g, "q.bits", bits, (uint64_t)w->n);
     LLVMValueRef gf = g_words(g, "q.fracs", fr, (uint64_t)w->n);
-    LLVMTypeRef ps[] = {g->ptr, g->i32, g->i32, g->ptr, g->ptr, g->i32, g->i64, g->ptr};
+    Selection sel = (Selection)ir_quant_select(g->in);
+    uint64_t wb = widths_work_bytes(sel, n);
+    LLVMTypeRef ps[] = {g->ptr, g->i32, g->i32, g->ptr, g->ptr,
+                        g->i32, g->i64, g->ptr, g->ptr, g->i64};
     LLVMValueRef args[] = {x,
                            g_i32(g, (int64_t)n),
                            g_i32(g, w->n),
                            gb,
                            gf,
-                           g_i32(g, ir_quant_select(g->in)),
+                           g_i32(g, sel),
                            g_i64(g, ir_quant_seed(g->in)),
-                           M};
-    g_call(g, "hbrt_assign_widths", g->vd, ps, 8, args);
+                           M,
+                           g_alloc(g, wb),
+                           g_i64(g, (int64_t)wb)};
+    g_call(g, "hbrt_assign_widths", g->vd, ps, 10, args);
 }
 
 /* Static scales: E = x (double); for level m < width: bit = [E > 0], E -= +-beta_m. */

@@ -249,7 +249,7 @@ static int run(HbCx *cx, const DriverOptions *o)
     if (!main)
         return rc;
     if (o->emit == EMIT_AST) {
-        ast_print(o->out, cx, main);
+        ast_print(o->emit_out, cx, main);
         return EXIT_OK;
     }
     const AstFile *over = NULL;
@@ -270,11 +270,57 @@ static int run(HbCx *cx, const DriverOptions *o)
     return driver_ir_stages(cx, o, g);
 }
 
-int driver_run(const DriverOptions *o)
+/* Where -o goes. `-o -` is standard output for the forms that are one stream
+ * (--emit KIND) and refused for a library with its header, a Verilog directory and
+ * --run's .npy (whose text form already goes there); --emit ast|ir -o FILE writes FILE
+ * through output.h; --check writes nothing, so -o with it is refused. */
+static int resolve_output(HbCx *cx, DriverOptions *o, HbOut *file)
+{
+    o->emit_out = o->out;
+    if (!o->output)
+        return EXIT_OK;
+    if (o->check && o->emit == EMIT_NONE && !o->run) {
+        Diag *d = diag_file_error(cx, NULL, "--check writes nothing, so -o %s would be ignored",
+                                  o->output);
+        diag_help(cx, d, "drop --check to compile to %s", o->output);
+        return EXIT_USAGE;
+    }
+    if (strcmp(o->output, "-") == 0) {
+        if (o->emit != EMIT_NONE) {
+            o->output = NULL;
+            return EXIT_OK;
+        }
+        bool verilog = o->target && strcmp(o->target, "verilog") == 0;
+        Diag *d = diag_file_error(cx, NULL, "-o -: %s cannot be written to standard output",
+                                  o->run    ? "--run's .npy file"
+                                  : verilog ? "a Verilog design (a directory)"
+                                            : "a shared library with its header");
+        diag_help(cx, d, "%s",
+                  o->run ? "without -o, --run prints its outputs as text lines"
+                  : verilog
+                          ? "-o DIR names the directory (default NAME_verilog/)"
+                          : "name a path, or write one form with --emit llvm|asm|obj|header -o -");
+        return EXIT_USAGE;
+    }
+    if (o->emit != EMIT_AST && o->emit != EMIT_IR)
+        return EXIT_OK;
+    if (!hb_out_begin(cx, file, o->output, false))
+        return EXIT_USAGE;
+    o->emit_out = file->f;
+    return EXIT_OK;
+}
+
+int driver_run(const DriverOptions *opts)
 {
     HbCx cx;
-    cx_init(&cx, &o->cx);
-    int rc = run(&cx, o);
+    cx_init(&cx, &opts->cx);
+    DriverOptions lo = *opts, *o = &lo;
+    HbOut file = {0};
+    int rc = resolve_output(&cx, o, &file);
+    if (rc == EXIT_OK)
+        rc = run(&cx, o);
+    if (file.f && !hb_out_end(&cx, &file, rc == EXIT_OK) && rc == EXIT_OK)
+        rc = EXIT_USAGE;
     if (cx.opts.verbose)
         cx_stage_report(&cx, stderr);
     // --explain, --emit and --run print to o->out: a full disk or a closed pipe there

@@ -48,7 +48,8 @@ typedef struct DriverOptions {
     EmitKind emit;
     ExplainKind explain;
     HbOptions cx;
-    FILE *out; // where --explain / --emit text goes (stdout)
+    FILE *out;      // where --explain / --run / --emit text goes (stdout)
+    FILE *emit_out; // --emit ast|ir: its text (set by driver_run: -o FILE, else out)
 } DriverOptions;
 
 int driver_run(const DriverOptions *o);

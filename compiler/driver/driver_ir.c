@@ -479,7 +479,7 @@ int driver_ir_stages(HbCx *cx, const DriverOptions *o, const Graph *g)
     if (rc != EXIT_OK || !st.m)
         return rc;
     if (o->emit == EMIT_IR)
-        ir_print(o->out, st.m);
+        ir_print(o->emit_out, st.m);
     if (driver_generates(o))
         return driver_codegen(cx, o, st.m);
     cx_stage(cx, "interpret");
@@ -504,7 +504,7 @@ int driver_ir_file(HbCx *cx, const DriverOptions *o)
     if (!m || !ir_verify(cx, m, o->input))
         return EXIT_INPUT;
     if (o->emit == EMIT_IR)
-        ir_print(o->out, m);
+        ir_print(o->emit_out, m);
     if (!explain_kernels(cx, o, m, true))
         return EXIT_USAGE;
     if (driver_generates(o))

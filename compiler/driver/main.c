@@ -32,7 +32,8 @@ static const char usage[] =
         "                          double with the exact alpha_m*beta_n and BN/bias values\n"
         "  -o FILE                 the shared library to write (default NAME.so) and its\n"
         "                          header FILE.h with .so replaced; with --run or\n"
-        "                          --run-ideal: write the outputs as float32 .npy\n"
+        "                          --run-ideal: write the outputs as float32 .npy; with\n"
+        "                          --emit KIND: that form (-o - is standard output)\n"
         "  --calibrate IN.npy      static activation scales: the mean over these inputs\n"
         "                          (wins over LABEL.scales tensors in the weights file);\n"
         "                          with --explain, also the ideal-vs-integer gap on them\n";

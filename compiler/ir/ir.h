@@ -192,6 +192,9 @@ int64_t ir_avgpool_count(const IrWindow *w, int64_t oy, int64_t ox);
  * weights [O, C/g, kh, kw] and list attributes of the right lengths (the verifier
  * checks these before calling it). */
 IrWindow ir_window(const IrModule *m, const IrInst *in);
+/* A dense layer of N inputs and O outputs as the window of a 1x1 convolution over an
+ * N x 1 x 1 input (kernels written for convolutions run it unchanged). */
+IrWindow ir_window_dense(int64_t N, int64_t O);
 /* The input pixel (iy, ix) that tap (ky, kx) of output pixel (oy, ox) reads; false when
  * it falls in the padding (it then contributes nothing). */
 static inline bool ir_window_tap(const IrWindow *w, int64_t oy, int64_t ox, int64_t ky, int64_t kx,

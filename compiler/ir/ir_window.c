@@ -72,3 +72,20 @@ IrWindow ir_window(const IrModule *m, const IrInst *in)
     }
     return w;
 }
+
+IrWindow ir_window_dense(int64_t N, int64_t O)
+{
+    return (IrWindow){.C = N,
+                      .H = 1,
+                      .W = 1,
+                      .O = O,
+                      .OH = 1,
+                      .OW = 1,
+                      .kh = 1,
+                      .kw = 1,
+                      .sh = 1,
+                      .sw = 1,
+                      .dh = 1,
+                      .dw = 1,
+                      .groups = 1};
+}

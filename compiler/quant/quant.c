@@ -27,9 +27,8 @@ typedef struct QJob {
     uint32_t channels, rows; // rows: scale groups (1 or channels)
     Selection sel;
     uint64_t seed;
-    double norm2;    // ||T||^2
-    void *work;      // 16 * len bytes: radix sort scratch, then Eq. 5's residuals
-    uint32_t *order; // [n] Algorithm 1's order per scale group (group-local), lazily
+    double norm2; // ||T||^2
+    void *work;   // Algorithm 1's scratch (quant_widths_work_bytes), then Eq. 5's residuals
 } QJob;
 
 static void run_init(QRun *r, const QJob *job)
@@ -53,33 +52,15 @@ static uint64_t channel_seed(uint64_t seed, uint32_t c)
     return seed ^ ((uint64_t)c * 0xD1B54A32D192ED03u);
 }
 
-static const uint32_t *job_order(QJob *job)
-{
-    if (!job->order) {
-        job->order = quant_xmalloc(job->n, sizeof *job->order);
-        for (uint32_t r = 0; r < job->rows; r++)
-            quant_order_work(job->T + r * job->len, (uint32_t)job->len, job->sel,
-                             channel_seed(job->seed, r), job->order + r * job->len,
-                             (uint64_t *)job->work);
-    }
-    return job->order;
-}
-
-/* Widths for group element: Algorithm 1 per scale group. */
+/* Widths for group element: Algorithm 1 per scale group, on the job's scratch (the
+ * selection of quant_widths.c: the widths of the stable order without sorting). */
 static uint32_t widths_element(QJob *job, const QDist *d, uint8_t *M)
 {
     uint32_t zero = 0;
-    const uint32_t *order = job->sel == SEL_MO_RESIDUAL ? NULL : job_order(job);
     for (uint32_t r = 0; r < job->rows; r++) {
         uint64_t off = r * job->len;
-        if (!order) {
-            zero |= quant_widths_mo_residual(job->T + off, (uint32_t)job->len, d, M + off);
-            continue;
-        }
-        uint64_t count[HB_MAX_SHARES];
-        quant_split_counts(job->len, d, count);
-        quant_widths_from_order(order + off, d, count, M + off);
-        zero |= quant_zero_shares(d, count);
+        zero |= quant_assign_widths_work(job->T + off, (uint32_t)job->len, d, job->sel,
+                                         channel_seed(job->seed, r), M + off, job->work);
     }
     return zero;
 }
@@ -305,6 +286,28 @@ static void fill_bits(Arena *a, const QJob *job, const QRun *r, Grouping g, bool
     fill_bits_bytes(q, g);
 }
 
+/* A tensor's quantization job: rows of the scale grouping and the work buffer
+ * (freed by job_free). */
+static void job_init(QJob *job, const float *T, double norm2, const QuantSpec *spec,
+                     const QTensor *q)
+{
+    *job = (QJob){.T = T,
+                  .n = q->n,
+                  .channels = q->channels,
+                  .sel = spec->select,
+                  .seed = spec->seed,
+                  .norm2 = norm2};
+    job->rows = spec->scale == SCALE_PER_CHANNEL ? q->channels : 1;
+    job->len = q->n / job->rows;
+    uint64_t wb = quant_widths_work_bytes(job->len, spec->select);
+    job->work = quant_xmalloc(wb > 8 * job->len ? wb : 8 * job->len, 1);
+}
+
+static void job_free(QJob *job)
+{
+    quant_xfree(job->work);
+}
+
 static const char *quant_bits(Arena *a, const float *T, double norm2, const QuantSpec *spec,
                               QTensor *q)
 {
@@ -313,12 +316,8 @@ static const char *quant_bits(Arena *a, const float *T, double norm2, const Quan
     const char *err = spec_dists(a, spec, cand, &nc);
     if (err)
         return err;
-    QJob job = {
-            .T = T, .n = q->n, .channels = q->channels, .sel = spec->select, .seed = spec->seed};
-    job.rows = spec->scale == SCALE_PER_CHANNEL ? q->channels : 1;
-    job.len = q->n / job.rows;
-    job.norm2 = norm2;
-    job.work = quant_xmalloc(job.len, 2 * sizeof(uint64_t));
+    QJob job;
+    job_init(&job, T, norm2, spec, q);
     QRun best = {0}, cur = {0};
     run_init(&best, &job);
     if (nc > 1)
@@ -341,8 +340,7 @@ static const char *quant_bits(Arena *a, const float *T, double norm2, const Quan
     fill_bits(a, &job, &best, spec->group, nc > 1, q);
     run_free(&best);
     run_free(&cur);
-    quant_xfree(job.order);
-    quant_xfree(job.work);
+    job_free(&job);
     return NULL;
 }
 
@@ -376,18 +374,13 @@ double quant_error_grouped(const float *T, const QTensor *q, const QuantSpec *sp
     double norm2 = 0;
     for (uint64_t j = 0; j < q->n; j++)
         norm2 += (double)T[j] * (double)T[j];
-    QJob job = {
-            .T = T, .n = q->n, .channels = q->channels, .sel = spec->select, .seed = spec->seed};
-    job.rows = spec->scale == SCALE_PER_CHANNEL ? q->channels : 1;
-    job.len = q->n / job.rows;
-    job.norm2 = norm2;
-    job.work = quant_xmalloc(job.len, 2 * sizeof(uint64_t));
+    QJob job;
+    job_init(&job, T, norm2, spec, q);
     QRun r = {0};
     run_init(&r, &job);
     run_bits(&job, &q->chosen, g, &r, NULL);
     run_free(&r);
-    quant_xfree(job.order);
-    quant_xfree(job.work);
+    job_free(&job);
     return r.error;
 }
 

@@ -76,18 +76,16 @@ typedef struct QTensor {
  * an invalid spec, or a `bits avg X` with no matching 5%-grid mix. Work buffers are
  * malloc'd or mapped and released before returning; the arena keeps only the results.
  *
- * QK_BITS, group element: Algorithm 1 (quant_order + quant_split_counts, or
- *   quant_widths_mo_residual) then Eq. 5 (quant_binarize) over each scale row: the whole
- *   tensor (per-tensor: one sort, counts over n) or each channel slice (per-channel:
- *   counts per channel; random uses the seed seed ^ (c * 0xD1B54A32D192ED03) for channel
- *   c, so channel 0 uses the seed itself). maxbits is the largest width that got an
- *   element; a row's scales for levels it does not use are 0.
- * QK_BITS, group channel: quant_widths_channel (the selection is not used), then Eq. 5
- *   per row as above.
- * bits avg X: the 5%-grid mixes of 1/2/3 bits with mean X +- 0.005, enumerated with the
- *   3-bit share ascending, are all quantized; the lowest error wins, ties to the earlier.
- * QK_INT: quant_int_group per output channel, always (docs/language.md §5: `int k` has
- *   per-channel scales); spec->scale is not used. */
+ * QK_BITS, group element: Algorithm 1 (quant_assign_widths: the widths of quant_order's
+ *   order with quant_split_counts, or quant_widths_mo_residual) then Eq. 5 (quant_binarize) over
+ * each scale row: the whole tensor (per-tensor: one sort, counts over n) or each channel slice
+ * (per-channel: counts per channel; random uses the seed seed ^ (c * 0xD1B54A32D192ED03) for
+ * channel c, so channel 0 uses the seed itself). maxbits is the largest width that got an element;
+ * a row's scales for levels it does not use are 0. QK_BITS, group channel: quant_widths_channel
+ * (the selection is not used), then Eq. 5 per row as above. bits avg X: the 5%-grid mixes of 1/2/3
+ * bits with mean X +- 0.005, enumerated with the 3-bit share ascending, are all quantized; the
+ * lowest error wins, ties to the earlier. QK_INT: quant_int_group per output channel, always
+ * (docs/language.md §5: `int k` has per-channel scales); spec->scale is not used. */
 bool quant_tensor(Arena *a, const float *T, uint64_t n, uint32_t channels, const QuantSpec *spec,
                   QTensor *out, const char **err);
 
@@ -118,9 +116,10 @@ void hb_rng_permutation(uint64_t *state, uint32_t *order, uint32_t n);
  * half: 35% of 90 is 31.499999999999996 in double and must still round up to 32. */
 void quant_split_counts(uint64_t n, const QDist *d, uint64_t *count);
 
-/* Algorithm 1's order S for one slice (MO, TD, BU, RANDOM; not MO_RESIDUAL): order[i] is
- * the index of the element of rank i. Keys: MO fabs(fabs((double)T_j) - mu1) with
- * mu1 = mean |T| summed in double in index order; TD -|T_j|; BU |T_j|; RANDOM the
+/* Algorithm 1's order S for one slice (MO, TD, BU, RANDOM; not MO_RESIDUAL): the
+ * definition quant_assign_widths' selection is tested against (quantizing itself no
+ * longer sorts). order[i] is the index of the element of rank i. Keys: MO fabs(fabs((double)T_j) -
+ * mu1) with mu1 = mean |T| summed in double in index order; TD -|T_j|; BU |T_j|; RANDOM the
  * permutation of hb_rng_permutation() seeded with `seed`. Ascending, ties by lower index.
  * O(n): an LSD radix sort of (|T_j| bits, j), then for MO a merge of the two sides of mu1
  * (fabs(|T| - mu1) rounds the same on both sides, so the merge compares the exact keys). */
@@ -131,10 +130,17 @@ void quant_order(const float *T, uint32_t n, Selection sel, uint64_t seed, uint3
 void quant_widths_from_order(const uint32_t *order, const QDist *d, const uint64_t *count,
                              uint8_t *M);
 
-/* Algorithm 1 on one slice with selection `sel` (including MO_RESIDUAL), writing M[n].
- * Returns the bitmask of widths whose nonzero share rounded to 0 elements. */
+/* Algorithm 1 on one slice with selection `sel` (including MO_RESIDUAL), writing M[n]:
+ * the widths quant_widths_from_order() gives for quant_order()'s order, computed by
+ * selecting the boundary ranks instead of sorting (quant_widths.c). Returns the bitmask
+ * of widths whose nonzero share rounded to 0 elements. */
 uint32_t quant_assign_widths(const float *T, uint32_t n, const QDist *d, Selection sel,
                              uint64_t seed, uint8_t *M);
+/* The same with caller scratch of quant_widths_work_bytes(n, sel) bytes (8-byte
+ * aligned): no allocation, for the CPU runtime. */
+uint64_t quant_widths_work_bytes(uint64_t n, Selection sel);
+uint32_t quant_assign_widths_work(const float *T, uint32_t n, const QDist *d, Selection sel,
+                                  uint64_t seed, uint8_t *M, void *work);
 
 /* Reading C, "mo-residual" (an extension, not the paper): Eq. 5 level by level; at a
  * level n that is a share's width, the still-unassigned elements are sorted by

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* quant_internal.h: shared by the quant*.c files only: work buffers (quant_mem.c), and the
- * order, Eq. 5 and reconstruction steps with caller-provided scratch, which quant.c reuses
- * across candidates. Not part of the quantizer's API. */
+ * selection, Eq. 5 and reconstruction steps with caller-provided scratch, which quant.c
+ * reuses across candidates. Not part of the quantizer's API. */
 #ifndef HB_QUANT_INTERNAL_H
 #define HB_QUANT_INTERNAL_H
 
@@ -16,10 +16,6 @@
 void *quant_xmalloc(size_t n, size_t size);
 void quant_xfree(void *p);
 
-/* quant_order() with caller scratch: work holds 2n uint64_t (unused for RANDOM). */
-void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed, uint32_t *order,
-                      uint64_t *work);
-
 /* quant_binarize() without the reconstruction, with caller scratch E[n] for the residuals
  * (unused, may be NULL, when maxbits <= 2). */
 void quant_binarize_work(const float *T, uint64_t n, const uint8_t *M, int maxbits, float *alpha,
@@ -29,6 +25,14 @@ void quant_binarize_work(const float *T, uint64_t n, const uint8_t *M, int maxbi
  * sum_j ((double)recon_j - T_j)^2 of the float-rounded reconstruction. */
 double quant_reconstruct(const float *T, uint64_t n, const uint8_t *M, int maxbits,
                          const float *alpha, const uint8_t *signs, float *recon);
+
+/* mean |T| summed in double in index order (mu1 of middle-out). */
+double quant_mean_abs(const float *T, uint64_t n);
+
+/* quant_widths_mo_residual() with caller scratch of quant_mo_residual_work_bytes(n)
+ * bytes (8-byte aligned). */
+uint64_t quant_mo_residual_work_bytes(uint64_t n);
+uint32_t quant_mo_residual_work(const float *T, uint32_t n, const QDist *d, uint8_t *M, void *work);
 
 /* Bitmask of widths whose share has frac > 0 but count 0. */
 uint32_t quant_zero_shares(const QDist *d, const uint64_t *count);

@@ -160,7 +160,7 @@ static uint32_t *radix_sort(uint64_t *key, uint32_t *idx, uint64_t *key2, uint32
 
 /* ---- Algorithm 1, reading A ---- */
 
-static double mean_abs(const float *T, uint64_t n)
+double quant_mean_abs(const float *T, uint64_t n)
 {
     double s = 0;
     for (uint64_t j = 0; j < n; j++)
@@ -292,8 +292,9 @@ static void merge_middle_out(const uint64_t *S, uint32_t n, double mu1, uint64_t
         order[n / 2] = mo_front(&g, &fi, &fu);
 }
 
-void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed, uint32_t *order,
-                      uint64_t *work)
+/* quant_order() with caller scratch: work holds 2n uint64_t (unused for RANDOM). */
+static void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed,
+                             uint32_t *order, uint64_t *work)
 {
     if (sel == SEL_RANDOM) {
         uint64_t state = seed;
@@ -303,7 +304,7 @@ void quant_order_work(const float *T, uint32_t n, Selection sel, uint64_t seed, 
     uint64_t *S = sort_abs(T, n, work);
     uint64_t *other = S == work ? work + n : work;
     if (sel == SEL_MIDDLE_OUT) {
-        merge_middle_out(S, n, mean_abs(T, n), other, order);
+        merge_middle_out(S, n, quant_mean_abs(T, n), other, order);
     } else if (sel == SEL_TOP_DOWN) {
         reverse_runs(S, n, 0, false, other);
         for (uint32_t i = 0; i < n; i++)
@@ -331,20 +332,6 @@ void quant_widths_from_order(const uint32_t *order, const QDist *d, const uint64
             M[order[i]] = b;
         x += count[k];
     }
-}
-
-uint32_t quant_assign_widths(const float *T, uint32_t n, const QDist *d, Selection sel,
-                             uint64_t seed, uint8_t *M)
-{
-    if (sel == SEL_MO_RESIDUAL)
-        return quant_widths_mo_residual(T, n, d, M);
-    uint64_t count[HB_MAX_SHARES];
-    quant_split_counts(n, d, count);
-    uint32_t *order = quant_xmalloc(n, sizeof *order);
-    quant_order(T, n, sel, seed, order);
-    quant_widths_from_order(order, d, count, M);
-    quant_xfree(order);
-    return quant_zero_shares(d, count);
 }
 
 /* ---- reading C: mo-residual ---- */
@@ -393,15 +380,20 @@ static double mo_mean(const MoState *s)
     return sum / s->nact;
 }
 
-uint32_t quant_widths_mo_residual(const float *T, uint32_t n, const QDist *d, uint8_t *M)
+uint64_t quant_mo_residual_work_bytes(uint64_t n)
+{
+    return 36 * n; // E: 8n, key: 16n, idx: 8n, act: 4n
+}
+
+uint32_t quant_mo_residual_work(const float *T, uint32_t n, const QDist *d, uint8_t *M, void *work)
 {
     uint64_t count[HB_MAX_SHARES];
     quant_split_counts(n, d, count);
     MoState s = {.nact = n};
-    s.E = quant_xmalloc(n, sizeof *s.E);
-    s.act = quant_xmalloc(n, sizeof *s.act);
-    s.key = quant_xmalloc(n, 2 * sizeof *s.key);
-    s.idx = quant_xmalloc(n, 2 * sizeof *s.idx);
+    s.E = work;
+    s.key = (uint64_t *)(s.E + n);
+    s.idx = (uint32_t *)(s.key + 2 * (uint64_t)n);
+    s.act = s.idx + 2 * (uint64_t)n;
     for (uint32_t j = 0; j < n; j++) {
         s.E[j] = T[j];
         s.act[j] = j;
@@ -421,11 +413,15 @@ uint32_t quant_widths_mo_residual(const float *T, uint32_t n, const QDist *d, ui
         }
         mo_step(&s, (float)mu, M);
     }
-    quant_xfree(s.E);
-    quant_xfree(s.act);
-    quant_xfree(s.key);
-    quant_xfree(s.idx);
     return quant_zero_shares(d, count);
+}
+
+uint32_t quant_widths_mo_residual(const float *T, uint32_t n, const QDist *d, uint8_t *M)
+{
+    void *work = quant_xmalloc(quant_mo_residual_work_bytes(n) + 8, 1);
+    uint32_t z = quant_mo_residual_work(T, n, d, M, work);
+    quant_xfree(work);
+    return z;
 }
 
 /* ---- group channel ---- */
@@ -445,12 +441,12 @@ uint32_t quant_widths_channel(const float *T, uint64_t n, uint32_t channels, boo
                               const QDist *d, uint8_t *M)
 {
     uint64_t pc = n / channels;
-    double mu = per_channel_mu ? 0 : mean_abs(T, n);
+    double mu = per_channel_mu ? 0 : quant_mean_abs(T, n);
     uint64_t *key = quant_xmalloc(channels, 2 * sizeof *key);
     uint32_t *idx = quant_xmalloc(channels, 2 * sizeof *idx);
     for (uint32_t c = 0; c < channels; c++) {
         const float *row = T + (uint64_t)c * pc;
-        double m = per_channel_mu ? mean_abs(row, pc) : mu;
+        double m = per_channel_mu ? quant_mean_abs(row, pc) : mu;
         key[c] = key_double(channel_residual(row, pc, m));
         idx[c] = c;
     }

@@ -17,9 +17,7 @@ s=$2
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
-py=/usr/bin/python3
-command -v "$py" > /dev/null || py=python3
-cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+cpu_setup "$s"
 "$py" "$here/codes/code_pool_nets.py" "$s" 11 > "$s/nets.txt"
 pass=0
 

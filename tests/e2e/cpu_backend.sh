@@ -13,11 +13,10 @@ s=$2
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 rm -rf "$s" && mkdir -p "$s"
-cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
-pass=0
-
-# same A B, outspec LIB.h NAME: the shared comparison helpers.
+# cpu_setup, same A B, outspec LIB.h NAME: the shared helpers.
 . "$here/cpu/compare.sh"
+cpu_setup "$s"
+pass=0
 
 # check SRC NAME IN.npy [hbnnc args...]: every tier, -O0/-O3, batch 1/7, 1/2 threads.
 check() {

@@ -10,7 +10,8 @@ s=$2
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 rm -rf "$s" && mkdir -p "$s"
-cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+. "$here/cpu/compare.sh"
+cpu_setup "$s"
 pass=0
 digits=$root/examples/digits/digits.hb
 

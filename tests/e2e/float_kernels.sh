@@ -14,9 +14,7 @@ s=$2
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
-py=/usr/bin/python3
-command -v "$py" > /dev/null || py=python3
-cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+cpu_setup "$s"
 "$py" "$here/cpu/float_nets.py" "$s" 13 > "$s/nets.txt"
 pass=0
 while read -r n; do

@@ -2,7 +2,7 @@
 # int8_kernels.sh HBNNC SCRATCH: the CPU backend's int8 kernels and cost model (issue 13
 # item 4; docs/cpu-backend.md "int8 kernels and the cost model"). Random IR networks
 # whose layers can run int8 (cpu/int8_nets.py: W2A2, W3A3, masked weights and
-# activations, strides, padding, dilation, groups, dense) compiled with --kernel int8,
+# activations, strides, padding, dilation, groups, depthwise, dense) compiled with --kernel int8,
 # bitserial and auto, for the VNNI tiers (native = AVX512-VNNI here, alderlake =
 # AVX-VNNI) and a tier without VNNI (x86-64-v3), must equal `hbnnc --run` bit for bit
 # (batch 5, 1 and 2 threads). Then: --explain prints the choice and why (text and JSON),
@@ -15,9 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
-py=/usr/bin/python3
-command -v "$py" > /dev/null || py=python3
-cc -std=c99 -O2 -Wall -Wextra -Werror -o "$s/so_run" "$here/cpu/so_run.c" -ldl
+cpu_setup "$s"
 "$py" "$here/cpu/int8_nets.py" "$s" 7 > "$s/nets.txt"
 pass=0
 cpus="native x86-64-v3"
@@ -57,6 +55,14 @@ l = {x["layer"]: x for x in k["layers"]}
 assert l["p"]["eligible"] and l["p"]["choice"] == "bitserial", l
 assert l["p"]["cost_int8"] < l["p"]["cost_bitserial"], l
 PY
+pass=$((pass + 1))
+
+# Depthwise layers take the pixels-in-lanes int8 kernel when the cost model says so, on
+# every tier (it needs no VNNI).
+for cpu in native x86-64-v3; do
+    "$hbnnc" "$s/dw_s2d2.ir" --explain --cpu $cpu | grep -q "^  p: W1A1, .* -> int8 (int8 is cheaper)" ||
+        { echo "FAIL: the depthwise layer is not int8 on $cpu"; exit 1; }
+done
 pass=$((pass + 1))
 
 # A layer whose coefficients do not factor: auto stays bit-serial, int8 is refused by

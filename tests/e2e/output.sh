@@ -155,4 +155,37 @@ rc=$?
 set -e
 test "$rc" = 2 || die "--help > /dev/full exited $rc"
 ok
+
+# --emit ast|ir -o FILE write FILE (not standard output), through the same safe path.
+for kind in ir ast; do
+    "$hbnnc" "$ex/digits.hb" --emit $kind -o emit.$kind > emit.$kind.stdout
+    test -s emit.$kind && test ! -s emit.$kind.stdout || die "--emit $kind -o ignored -o"
+    "$hbnnc" "$ex/digits.hb" --emit $kind > emit.$kind.ref
+    cmp -s emit.$kind emit.$kind.ref || die "--emit $kind -o FILE differs from its stdout form"
+    no_temps && ok
+done
+# `-o -` is standard output for one stream (--emit), and no file named '-' appears.
+"$hbnnc" "$ex/digits.hb" --emit ir -o - > dash.ir
+cmp -s dash.ir emit.ir.ref || die "--emit ir -o - did not go to standard output"
+"$hbnnc" "$ex/digits.hb" --emit header -o - > dash.h
+grep -q "digits_run" dash.h || die "--emit header -o - did not go to standard output"
+test ! -e ./- || die "-o - created a file named '-'"
+ok
+# ... and refused where the output is not one stream; --check -o is refused (exit 2).
+refused() { # EXPECTED-MESSAGE ARGS...
+    local want=$1 rc
+    shift
+    set +e
+    "$hbnnc" "$ex/digits.hb" "$@" > refused.out 2> refused.err
+    rc=$?
+    set -e
+    test "$rc" = 2 && grep -q -- "$want" refused.err && test ! -e ./- ||
+        die "$* exited $rc: $(cat refused.err)"
+    ok
+}
+refused "a shared library with its header cannot be written to standard output" -o -
+refused "a Verilog design (a directory) cannot" --target verilog -o -
+refused "--run's .npy file cannot" --run in.npy -o -
+refused "--check writes nothing, so -o y would be ignored" --check -o y
+test ! -e y && ok
 echo "output: $pass passed, 0 failed"

@@ -170,6 +170,88 @@ START_TEST(test_worked_example_pieces)
 }
 END_TEST
 
+/* quant_assign_widths selects the boundary ranks instead of sorting: it must give the
+ * widths of quant_order() + quant_widths_from_order() exactly, ties included: equal
+ * values, values so tiny that mu1 - |T| rounds to mu1 (middle-out's mixed runs), zeros,
+ * -0, one value everywhere, shares of 0 and 100%. The _work form runs on a buffer of
+ * exactly quant_widths_work_bytes() (ASan catches an overrun). */
+static void fill_case(float *T, uint32_t n, int kind, uint64_t *st)
+{
+    static const float few[] = {0.0f, -0.0f, 0.5f, -0.5f, 1.0f, -1.0f, 0.75f, 2.0f};
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t r = hb_rng_next(st);
+        float g = (float)((double)(r >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+        switch (kind) {
+        case 0:
+            T[j] = g;
+            break; // distinct
+        case 1:
+            T[j] = few[r % 8];
+            break; // heavy ties
+        case 2:
+            T[j] = r % 3 ? (float)((r % 5) + 1) * 1e-30f : 1.0f;
+            break; // tiny keys
+        case 3:
+            T[j] = 0.25f;
+            break; // one value
+        default:
+            T[j] = (r & 1) ? g : few[r % 8];
+            break; // mixed
+        }
+    }
+}
+
+START_TEST(test_widths_by_selection)
+{
+    static const uint32_t NS[] = {1, 2, 3, 8, 31, 1000, 70001};
+    static const QDist DS[] = {{2, {1, 2}, {0.7, 0.3}},
+                               {3, {1, 2, 3}, {0.7, 0.2, 0.1}},
+                               {3, {1, 2, 3}, {0.0, 0.5, 0.5}},
+                               {3, {1, 2, 4}, {0.5, 0.5, 0.0}},
+                               {4, {1, 2, 3, 4}, {0.25, 0.25, 0.25, 0.25}}};
+    static const Selection SS[] = {SEL_MIDDLE_OUT, SEL_TOP_DOWN, SEL_BOTTOM_UP, SEL_RANDOM,
+                                   SEL_MO_RESIDUAL};
+    uint64_t st = 77;
+    uint32_t nmax = 70001;
+    float *T = malloc(nmax * sizeof *T);
+    uint32_t *order = malloc(nmax * sizeof *order);
+    uint8_t *want = malloc(nmax), *got = malloc(nmax), *got2 = malloc(nmax);
+    for (size_t ni = 0; ni < sizeof NS / sizeof *NS; ni++)
+        for (int kind = 0; kind < 5; kind++)
+            for (size_t di = 0; di < sizeof DS / sizeof *DS; di++)
+                for (size_t si = 0; si < sizeof SS / sizeof *SS; si++) {
+                    uint32_t n = NS[ni];
+                    Selection sel = SS[si];
+                    fill_case(T, n, kind, &st);
+                    uint64_t count[HB_MAX_SHARES];
+                    quant_split_counts(n, &DS[di], count);
+                    uint32_t zw = 0;
+                    for (int k = 0; k < DS[di].n; k++)
+                        if (DS[di].frac[k] > 0 && count[k] == 0)
+                            zw |= 1u << DS[di].bits[k];
+                    if (sel == SEL_MO_RESIDUAL) {
+                        zw = quant_widths_mo_residual(T, n, &DS[di], want);
+                    } else {
+                        quant_order(T, n, sel, 5, order);
+                        quant_widths_from_order(order, &DS[di], count, want);
+                    }
+                    ck_assert_uint_eq(quant_assign_widths(T, n, &DS[di], sel, 5, got), zw);
+                    void *work = malloc(quant_widths_work_bytes(n, sel));
+                    ck_assert_uint_eq(quant_assign_widths_work(T, n, &DS[di], sel, 5, got2, work),
+                                      zw);
+                    free(work);
+                    ck_assert_msg(memcmp(want, got, n) == 0 && memcmp(want, got2, n) == 0,
+                                  "%s n=%u data %d dist %zu: widths differ from the order's",
+                                  selection_name(sel), n, kind, di);
+                }
+    free(T);
+    free(order);
+    free(want);
+    free(got);
+    free(got2);
+}
+END_TEST
+
 /* ---- Fig. 2a (docs/algorithm.md §9) ---- */
 
 static const int COMPS[9][3] = {{90, 10, 0},  {90, 0, 10},  {70, 30, 0},  {70, 20, 10}, {50, 50, 0},
@@ -739,6 +821,7 @@ Suite *suite_quant(void)
     tcase_add_test(tc, test_worked_example);
     tcase_add_test(tc, test_worked_example_homogeneous);
     tcase_add_test(tc, test_worked_example_pieces);
+    tcase_add_test(tc, test_widths_by_selection);
     tcase_add_test(tc, test_orders_and_ties);
     tcase_add_test(tc, test_order_reference);
     tcase_add_test(tc, test_split_counts);

@@ -89,7 +89,8 @@ int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const 
              const uint64_t *in_elems, int nout, void *const *out, const uint64_t *out_elems,
              int batch);
 void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
-                        const double *fracs, int32_t sel, uint64_t seed, uint8_t *M);
+                        const double *fracs, int32_t sel, uint64_t seed, uint8_t *M, void *work,
+                        uint64_t work_bytes);
 void hbrt_binarize(const float *x, uint64_t n, const uint8_t *M, int32_t k, float *beta,
                    uint8_t *signs, double *work);
 
@@ -288,13 +289,19 @@ void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n)
     join(c);
 }
 
+/* Algorithm 1 on the workspace's scratch; a short buffer (a compiler bug: the backend
+ * sizes it by quant_widths_work_bytes' formula) falls back to allocating. */
 void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
-                        const double *fracs, int32_t sel, uint64_t seed, uint8_t *M)
+                        const double *fracs, int32_t sel, uint64_t seed, uint8_t *M, void *work,
+                        uint64_t work_bytes)
 {
     QDist d = {.n = nd};
     for (int k = 0; k < nd; k++)
         d.bits[k] = bits[k], d.frac[k] = fracs[k];
-    quant_assign_widths(x, n, &d, (Selection)sel, seed, M);
+    if (work_bytes >= quant_widths_work_bytes(n, (Selection)sel))
+        quant_assign_widths_work(x, n, &d, (Selection)sel, seed, M, work);
+    else
+        quant_assign_widths(x, n, &d, (Selection)sel, seed, M);
 }
 
 void hbrt_binarize(const float *x, uint64_t n, const uint8_t *M, int32_t k, float *beta,

@@ -1,6 +1,15 @@
-# compare.sh: helpers sourced by the CPU backend's e2e scripts (cpu_backend.sh,
-# int8_kernels.sh): compare `hbnnc --run` output with the .so runner's, and read a
-# generated header's output spec for cpu/so_run.c.
+# compare.sh: helpers sourced by the CPU backend's e2e scripts (cpu_*.sh, int8_kernels.sh,
+# float_kernels.sh, code_pools.sh): their common setup, compare `hbnnc --run` output with
+# the .so runner's, and read a generated header's output spec for cpu/so_run.c.
+
+# cpu_setup DIR: $py (a python3 with numpy: Debian's, else the first on PATH) and the
+# .so runner DIR/so_run, built from cpu/so_run.c beside this file.
+cpu_setup() {
+    py=/usr/bin/python3
+    command -v "$py" > /dev/null || py=python3
+    cc -std=c99 -O2 -Wall -Wextra -Werror -o "$1/so_run" \
+        "$(dirname "${BASH_SOURCE[0]}")/so_run.c" -ldl
+}
 
 # Compare two --run style outputs: integers exactly, floats within 1e-5 relative.
 same() {
