@@ -146,10 +146,10 @@ int verilog_emit(HbCx *cx, const IrModule *m, const BackendOptions *o)
     const char *name = vl_ident(cx, o->name ? o->name : m->name);
     if (!vl_plan(cx, m, name, &p) || !vl_out_plan(cx, &p))
         return 1;
+    p.arena = &cx->arena;
     vl_stream_plan(&p);
     if (o->target_cycles > 0)
         vl_fold_auto(&p, (uint64_t)o->target_cycles);
-    p.arena = &cx->arena;
     char *dir = arena_strdup(
             &cx->arena, o->output ? o->output : arena_printf(&cx->arena, "%s_verilog", m->name));
     for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)

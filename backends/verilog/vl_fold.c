@@ -21,6 +21,7 @@ typedef struct Fold {
     bool hz;         // count-then-combine (below): narrow counters, one Horner per row
     int cw;          // hz: the counters' width
     uint64_t WW, NW; // ROM word widths
+    uint32_t ncls;   // a folded conv's border classes (VlStage.delta; 0: no correction)
 } Fold;
 
 static int bits_for(uint64_t v)
@@ -89,7 +90,8 @@ static Fold fold_of(const VlPlan *p, const VlStage *s)
     const IrModule *m = p->m;
     Fold f = {.w = &m->consts.data[s->pop->args[1].id], .kx = s->in.k};
     f.O = (uint64_t)f.w->type.d[0];
-    f.K = (uint64_t)f.w->type.d[1];
+    f.K = ir_type_elems(&f.w->type) / f.O; // dense: d[1]; conv: a window's C * kh * kw
+    f.ncls = s->thr ? s->ncls : 0;
     f.kw = f.w->type.bits;
     f.masked = f.w->type.masked;
     f.Q = f.kw * f.kx;
@@ -131,12 +133,22 @@ static Fold fold_of(const VlPlan *p, const VlStage *s)
            (f.hz ? (f.rowcoef ? (uint64_t)f.Q * f.wa : 0) + 1 + (uint64_t)f.nodes * (uint64_t)f.wa
                  : (uint64_t)f.nslot * (uint64_t)f.wa + (f.rowcoef ? (uint64_t)f.Q * f.wa : 0) +
                             (s->thr ? 1 + (uint64_t)f.nodes * (uint64_t)f.wa : 0));
+    f.NW += f.P * f.ncls * (uint64_t)f.wa; // per class: the padding correction
     return f;
 }
 
 static uint64_t fold_bound(const Fold *f) // the largest |acc|, for clamping thresholds
 {
     return f->wa >= 2 ? (1ull << (f->wa - 2)) - 1 : 0;
+}
+
+/* A folded conv's ROMs and shape are those of its window unit (vl_window.c). */
+static const VlStage *unit_of(const VlPlan *p, const VlStage *s, VlStage *tmp)
+{
+    if (!s->stream)
+        return s;
+    *tmp = vl_window_unit(p, s);
+    return tmp;
 }
 
 uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s)
@@ -146,7 +158,7 @@ uint64_t vl_fold_cycles(const VlPlan *p, const VlStage *s)
     if (!s->pe)
         return 1;
     Fold f = fold_of(p, s);
-    return f.NF * f.SF + 3 + (f.hz ? (uint64_t)f.cw + 1 : 0); // + the last row's combine
+    return f.NF * f.SF + 4 + (f.hz ? (uint64_t)f.cw + 1 : 0); // + the last row's combine
 }
 
 uint64_t vl_stage_latency(const VlPlan *p, const VlStage *s)
@@ -202,7 +214,8 @@ static uint64_t modw(int64_t v, int w)
 
 void vl_write_fold_wrom(FILE *out, const VlPlan *p, const VlStage *s)
 {
-    Fold f = fold_of(p, s);
+    VlStage tmp;
+    Fold f = fold_of(p, unit_of(p, s, &tmp));
     Word w = {.b = calloc(f.WW / 8 + 2, 1), .n = f.WW};
     if (!w.b)
         abort();
@@ -224,6 +237,8 @@ void vl_write_fold_wrom(FILE *out, const VlPlan *p, const VlStage *s)
 
 void vl_write_fold_nrom(FILE *out, const VlPlan *p, const VlStage *s)
 {
+    VlStage tmp;
+    s = unit_of(p, s, &tmp);
     Fold f = fold_of(p, s);
     Word w = {.b = calloc(f.NW / 8 + 2, 1), .n = f.NW};
     if (!w.b)
@@ -256,6 +271,8 @@ void vl_write_fold_nrom(FILE *out, const VlPlan *p, const VlStage *s)
                     T += f.neg->i[o] ? k0 : -k0;
                 put(&w, modw(T, f.wa), (uint64_t)f.wa);
             }
+            for (uint32_t c = 0; c < f.ncls; c++) // acc = the full window's + delta (padding)
+                put(&w, modw(s->delta[o * f.ncls + c], f.wa), (uint64_t)f.wa);
         }
         hex_line(out, &w);
     }
@@ -285,21 +302,21 @@ static void write_decls(FILE *o, const VlPlan *p, const VlStage *s, const Fold *
     fprintf(o, "    reg [%llu:0] wq;\n    reg [%llu:0] nq;\n", (unsigned long long)f->WW - 1,
             (unsigned long long)f->NW - 1);
     fprintf(o, "    reg [%llu:0] xbuf;\n    reg [%llu:0] ybuf;\n", iw - 1, ow - 1);
-    fprintf(o, "    reg busy, run, vld1, done;\n");
+    fprintf(o, "    reg busy, run, vld1, vld2, done;\n");
     if (f->hz)
         fprintf(o, "    reg hon, hfin;\n    reg [%d:0] hk;\n    reg [%d:0] hrow;\n",
                 bits_for((uint64_t)f->cw) - 1, nw - 1);
-    fprintf(o, "    reg [%d:0] addr;\n    reg [%d:0] nf, nf1;\n    reg [%d:0] sf, sf1;\n", aw - 1,
-            nw - 1, sw - 1);
+    fprintf(o, "    reg [%d:0] addr;\n    reg [%d:0] nf, nf1, nf2;\n    reg [%d:0] sf, sf1, sf2;\n",
+            aw - 1, nw - 1, sw - 1);
     if (f->hz) // the row under combine's constants, held until its thresholds are read
         fprintf(o,
                 "    always @(posedge aclk) begin // synchronous reads: block RAM\n"
-                "        wq <= wrom[addr];\n        if (vld1 && sf1 == %d'd%llu) nq <= "
-                "nrom[nf1];\n    end\n",
+                "        wq <= wrom[addr];\n        if (vld2 && sf2 == %d'd%llu) nq <= "
+                "nrom[nf2];\n    end\n",
                 sw, (unsigned long long)f->SF - 1);
     else
         fprintf(o, "    always @(posedge aclk) begin // synchronous reads: block RAM\n"
-                   "        wq <= wrom[addr];\n        nq <= nrom[nf];\n    end\n");
+                   "        wq <= wrom[addr];\n        nq <= nrom[nf1];\n    end\n");
     (void)p;
 }
 
@@ -335,7 +352,7 @@ static void write_pe_hz(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
     unsigned long long u = (unsigned long long)pe;
     for (int q = 0; q < f->Q; q++) {
         fprintf(o, "    reg [%d:0] cnt%llu_%d, cl%llu_%d;\n", cw - 1, u, q, u, q);
-        fprintf(o, "    wire [%d:0] cn%llu_%d = (sf1 == %d'd0 ? %d'd0 : cnt%llu_%d) + ", cw - 1, u,
+        fprintf(o, "    wire [%d:0] cn%llu_%d = (sf2 == %d'd0 ? %d'd0 : cnt%llu_%d) + ", cw - 1, u,
                 q, ubits(f->SF - 1), cw, u, q);
         if (cw > pw)
             fprintf(o, "{%d'd0, p%llu_%d};\n", cw - pw, u, q);
@@ -396,8 +413,12 @@ static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
         if (has_mask(f, m))
             fprintf(o, " & wq[%llu:%llu]", (unsigned long long)(wo + 2 * f->S - 1),
                     (unsigned long long)(wo + f->S));
-        fprintf(o, ";\n    wire [%d:0] p%llu_%d = pc%llu(t%llu_%d);\n", pw - 1, u, q,
-                (unsigned long long)f->S, u, q);
+        // registered: the ROM word -> xnor -> popcount path ends here, the counters and
+        // accumulators add one cycle later (it led digits_hw's critical path)
+        fprintf(o,
+                ";\n    reg [%d:0] p%llu_%d;\n    always @(posedge aclk) p%llu_%d <= "
+                "pc%llu(t%llu_%d);\n",
+                pw - 1, u, q, u, q, (unsigned long long)f->S, u, q);
     }
     if (f->hz) {
         write_pe_hz(o, f, pe, nbase);
@@ -426,7 +447,7 @@ static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
         unsigned long long k0 = kbase + (unsigned long long)k * (unsigned long long)wa;
         fprintf(o, "    reg [%d:0] acc%llu_%d;\n", wa - 1, u, k);
         fprintf(o,
-                "    wire [%d:0] nxt%llu_%d = (sf1 == %d'd0 ? nq[%llu:%llu] : acc%llu_%d) + "
+                "    wire [%d:0] nxt%llu_%d = (sf2 == %d'd0 ? nq[%llu:%llu] : acc%llu_%d) + "
                 "sum%llu_%d;\n",
                 wa - 1, u, k, ubits(f->SF - 1), k0 + (unsigned long long)wa - 1, k0, u, k, u, k);
     }
@@ -434,16 +455,42 @@ static void write_pe(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
 }
 
 /* Per PE: the threshold tree on the finished accumulator -> the neuron's output bits. */
-static void write_pe_thr(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
+/* A folded conv: the window's border class (the top of the frame register) picks the
+ * neuron's padding correction from its constants word: a0 = the accumulator + it. */
+static void write_delta(FILE *o, const VlStage *s, const Fold *f, unsigned long long u,
+                        unsigned long long lo)
+{
+    int wa = f->wa;
+    const char *a = f->hz ? "h" : "nxt";
+    const char *a0 = f->hz ? "" : "_0";
+    if (!f->ncls) {
+        fprintf(o, "    wire [%d:0] a%llu = %s%llu%s;\n", wa - 1, u, a, u, a0);
+        return;
+    }
+    fprintf(o, "    reg [%d:0] dl%llu;\n    always @* begin\n", wa - 1, u);
+    if (s->cls_bits == 0) {
+        fprintf(o, "        dl%llu = nq[%llu:%llu];\n    end\n", u, lo + (unsigned long long)wa - 1,
+                lo);
+    } else {
+        unsigned long long top = s->in.width - 1, cb = s->cls_bits;
+        fprintf(o, "        case (xbuf[%llu:%llu])\n", top, top + 1 - cb);
+        for (uint32_t c = 0; c < f->ncls; c++)
+            fprintf(o, "        %llu'd%llu: dl%llu = nq[%llu:%llu];\n", cb,
+                    (unsigned long long)s->cls_key[c], u,
+                    lo + (unsigned long long)(c + 1) * (unsigned long long)wa - 1,
+                    lo + (unsigned long long)c * (unsigned long long)wa);
+        fprintf(o, "        default: dl%llu = %d'd0;\n        endcase\n    end\n", u, wa);
+    }
+    fprintf(o, "    wire [%d:0] a%llu = %s%llu%s + dl%llu;\n", wa - 1, u, a, u, a0, u);
+}
+
+static void write_pe_thr(FILE *o, const VlStage *s, const Fold *f, uint64_t pe, uint64_t *nbase)
 {
     int wa = f->wa;
     unsigned long long u = (unsigned long long)pe, b = *nbase;
-    if (f->hz)
-        fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - h%llu : h%llu;\n", wa - 1, u, b, wa,
-                u, u);
-    else
-        fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - nxt%llu_0 : nxt%llu_0;\n", wa - 1, u,
-                b, wa, u, u);
+    write_delta(o, s, f, u, b + 1 + (unsigned long long)f->nodes * (unsigned long long)wa);
+    fprintf(o, "    wire [%d:0] v%llu = nq[%llu] ? %d'd0 - a%llu : a%llu;\n", wa - 1, u, b, wa, u,
+            u);
     for (int j = 0; j < f->nodes; j++) {
         unsigned long long lo = b + 1 + (unsigned long long)j * (unsigned long long)wa;
         fprintf(o, "    wire ge%llu_%d = $signed(v%llu) >= $signed(nq[%llu:%llu]);\n", u, j, u,
@@ -467,7 +514,7 @@ static void write_pe_thr(FILE *o, const Fold *f, uint64_t pe, uint64_t *nbase)
             fprintf(o, "%sb%llu_%d", i ? ", " : "", u, i);
         fprintf(o, "}];\n");
     }
-    *nbase += 1 + (uint64_t)f->nodes * (uint64_t)wa;
+    *nbase += 1 + (uint64_t)(f->nodes + (int)f->ncls) * (uint64_t)wa;
 }
 
 /* The finished neurons of one fold, as the slice shifted into ybuf (neuron order). */
@@ -532,12 +579,12 @@ static void write_control_hz(FILE *o, const Fold *f)
             "                if (hk == %d'd1) begin hon <= 1'b0; hfin <= 1'b1; end\n"
             "            end\n",
             kb, kb);
-    fprintf(o, "            if (vld1) begin // count; a row's counts complete: combine them\n");
+    fprintf(o, "            if (vld2) begin // count; a row's counts complete: combine them\n");
     for (uint64_t pe = 0; pe < f->P; pe++)
         for (int q = 0; q < f->Q; q++)
             fprintf(o, "                cnt%llu_%d <= cn%llu_%d;\n", (unsigned long long)pe, q,
                     (unsigned long long)pe, q);
-    fprintf(o, "                if (sf1 == %d'd%llu) begin\n", sw, (unsigned long long)f->SF - 1);
+    fprintf(o, "                if (sf2 == %d'd%llu) begin\n", sw, (unsigned long long)f->SF - 1);
     for (uint64_t pe = 0; pe < f->P; pe++) {
         unsigned long long u = (unsigned long long)pe;
         fprintf(o, "                    h%llu <= %d'd0;\n", u, f->wa);
@@ -545,7 +592,7 @@ static void write_control_hz(FILE *o, const Fold *f)
             fprintf(o, "                    cl%llu_%d <= cn%llu_%d;\n", u, q, u, q);
     }
     fprintf(o,
-            "                    hon <= 1'b1; hk <= %d'd%d; hrow <= nf1;\n"
+            "                    hon <= 1'b1; hk <= %d'd%d; hrow <= nf2;\n"
             "                end\n            end\n",
             kb, f->cw);
 }
@@ -556,14 +603,15 @@ static void write_control(FILE *o, const VlStage *s, const Fold *f)
     fprintf(o, "    assign s_tready = !busy;\n    always @(posedge aclk) begin\n");
     fprintf(o,
             "        if (!aresetn) begin\n"
-            "            busy <= 1'b0; run <= 1'b0; vld1 <= 1'b0; done <= 1'b0;\n"
+            "            busy <= 1'b0; run <= 1'b0; vld1 <= 1'b0; vld2 <= 1'b0; done <= 1'b0;\n"
             "            m_tvalid <= 1'b0; addr <= %d'd0; nf <= %d'd0; sf <= %d'd0;%s\n"
             "        end else begin\n",
             aw, nw, sw, f->hz ? " hon <= 1'b0; hfin <= 1'b0;" : "");
     fprintf(o, "            if (s_tvalid && !busy) begin // a frame in: start the folds\n"
                "                xbuf <= s_tdata; busy <= 1'b1; run <= 1'b1;\n"
                "            end\n");
-    fprintf(o, "            vld1 <= run; nf1 <= nf; sf1 <= sf;\n");
+    fprintf(o, "            vld1 <= run; nf1 <= nf; sf1 <= sf;\n"
+               "            vld2 <= vld1; nf2 <= nf1; sf2 <= sf1;\n");
     fprintf(o,
             "            if (run) begin // issue ROM address (nf, sf)\n"
             "                addr <= (addr == %d'd%llu) ? %d'd0 : addr + %d'd1;\n"
@@ -580,15 +628,15 @@ static void write_control(FILE *o, const VlStage *s, const Fold *f)
         write_control_hz(o, f);
         goto out;
     }
-    fprintf(o, "            if (vld1) begin // accumulate; a neuron fold ends: shift it in\n");
+    fprintf(o, "            if (vld2) begin // accumulate; a neuron fold ends: shift it in\n");
     for (uint64_t pe = 0; pe < f->P; pe++)
         for (int k = 0; k < f->nslot; k++)
             fprintf(o, "                acc%llu_%d <= nxt%llu_%d;\n", (unsigned long long)pe, k,
                     (unsigned long long)pe, k);
     fprintf(o,
-            "                if (sf1 == %d'd%llu) begin\n"
+            "                if (sf2 == %d'd%llu) begin\n"
             "                    ybuf <= yshift;\n"
-            "                    if (nf1 == %d'd%llu) done <= 1'b1;\n"
+            "                    if (nf2 == %d'd%llu) done <= 1'b1;\n"
             "                end\n            end\n",
             sw, (unsigned long long)f->SF - 1, nw, (unsigned long long)f->NF - 1);
 out:
@@ -617,7 +665,7 @@ void vl_write_fold_body(FILE *o, const VlPlan *p, const VlStage *s)
     for (uint64_t pe = 0; pe < f.P; pe++) {
         write_pe(o, &f, pe, &nbase);
         if (s->thr)
-            write_pe_thr(o, &f, pe, &nbase);
+            write_pe_thr(o, s, &f, pe, &nbase);
     }
     write_shift(o, s, &f);
     write_control(o, s, &f);
@@ -625,6 +673,8 @@ void vl_write_fold_body(FILE *o, const VlPlan *p, const VlStage *s)
 
 VlFoldShape vl_fold_shape(const VlPlan *p, const VlStage *s)
 {
+    VlStage tmp;
+    s = unit_of(p, s, &tmp);
     Fold f = fold_of(p, s);
     return (VlFoldShape){.P = f.P,
                          .S = f.S,
@@ -644,12 +694,37 @@ VlFoldShape vl_fold_shape(const VlPlan *p, const VlStage *s)
                          .lrom = f.NF < 32};
 }
 
+/* --fold auto on a streaming conv: the smallest PE x SIMD (ties: the wider SIMD) whose
+ * cycles per frame (vl_window.c's walk of the buffer) meet the target, if it is smaller
+ * than the unfolded unit (one window per cycle). */
+static void fold_auto_conv(VlPlan *p, VlStage *s, uint64_t target)
+{
+    const IrConst *w = &p->m->consts.data[s->pop->args[1].id];
+    uint64_t O = (uint64_t)w->type.d[0], K = ir_type_elems(&w->type) / O, best = 0, bp = 0, bs = 0;
+    if (ir_bpop_conv2d_groups(s->pop) != 1)
+        return;
+    for (uint64_t pe = 1; pe <= O; pe++)
+        for (uint64_t sd = 1; O % pe == 0 && sd <= K; sd++) {
+            if (K % sd || (best && pe * sd > best) || pe * sd == O * K)
+                continue;
+            VlStage t = *s;
+            t.pe = (int64_t)pe, t.simd = (int64_t)sd;
+            if (vl_fold_cycles(p, &t) <= target &&
+                (!best || pe * sd < best || (pe * sd == best && sd > bs)))
+                best = pe * sd, bp = pe, bs = sd;
+        }
+    if (best)
+        s->pe = (int64_t)bp, s->simd = (int64_t)bs;
+}
+
 /* --fold auto: the smallest PE x SIMD (ties: the wider SIMD) whose cycles per frame meet
  * the target; a layer no fold can bring under it stays unrolled (1 cycle). */
 void vl_fold_auto(VlPlan *p, uint64_t target)
 {
     for (uint32_t i = 0; i < p->stages.len; i++) {
         VlStage *s = &p->stages.data[i];
+        if (s->kind == VL_MVU && s->stream && !s->pe)
+            fold_auto_conv(p, s, target);
         if (s->kind != VL_MVU || s->pop->op != IR_OP_BPOP_DENSE || s->pe)
             continue;
         const IrConst *w = &p->m->consts.data[s->pop->args[1].id];
@@ -664,7 +739,7 @@ void vl_fold_auto(VlPlan *p, uint64_t target)
         for (uint64_t pe = 1; pe <= O; pe++)
             for (uint64_t sd = 1; O % pe == 0 && sd <= K; sd++) {
                 int cw = count_width(maxc, sd);
-                uint64_t c = (O / pe) * (K / sd) + 3;
+                uint64_t c = (O / pe) * (K / sd) + 4;
                 c += s->thr && s->comb && hz_fits(cw, K / sd) ? (uint64_t)cw + 1 : 0;
                 if (K % sd == 0 && c <= target &&
                     (!best || pe * sd < best || (pe * sd == best && sd > bs)))

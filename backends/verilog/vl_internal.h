@@ -33,9 +33,15 @@ typedef struct VlStage {
     const struct VlOut *fin;        // VL_OUT (vl_out.c)
     VlWire in, out;
     uint64_t pairs;       // present (element, plane) pairs, all rows
-    int64_t pe, simd;     // folding (dense units): 0, 0 = fully unrolled (vl_fold.c)
+    int64_t pe, simd;     // folding (dense and streaming conv units): 0, 0 = fully unrolled
     bool stream;          // a sliding-window conv / pool (vl_window.c)
     bool pix_in, pix_out; // its input / output is one pixel per beat (a streaming neighbour)
+    /* A folded conv's unit (vl_window_unit): the window's border class follows the taps in
+     * the input (cls_bits; key[i] its value for class i) and selects, per output channel,
+     * the padding correction delta[o * ncls + i] added to the accumulator. ncls 0: none. */
+    uint32_t ncls, cls_bits;
+    const uint64_t *cls_key;
+    const int64_t *delta;
 } VlStage;
 
 typedef struct VlPlan {
@@ -107,6 +113,8 @@ uint64_t vl_port_width(const VlPlan *p, const VlStage *s, bool out); // tdata bi
 void vl_write_window(FILE *f, Arena *a, const VlPlan *p, const VlStage *s);
 uint64_t vl_window_cycles(const VlPlan *p, const VlStage *s);
 uint64_t vl_window_latency(const VlPlan *p, const VlStage *s);
+/* A folded conv (s->pe): the folded unit (vl_fold.c) that reads one window per frame. */
+VlStage vl_window_unit(const VlPlan *p, const VlStage *s);
 
 /* vl_layer.c's pieces a window unit reuses. */
 bool vl_cbit(const IrConst *w, bool mask, int m, uint64_t r, uint64_t j); // weight / mask bit

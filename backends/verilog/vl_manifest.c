@@ -97,9 +97,10 @@ void vl_write_manifest_json(FILE *f, const VlPlan *p, int nvec)
                 "\"latency_cycles\": %llu, "
                 "\"present_pairs\": %llu, \"in_bits\": %llu, \"out_bits\": %llu}%s\n",
                 s->name, s->layer, stage_kind(s),
-                s->stream ? "streaming"
-                : s->pe   ? "folded"
-                          : "unrolled",
+                s->stream && s->pe ? "streaming folded"
+                : s->stream        ? "streaming"
+                : s->pe            ? "folded"
+                                   : "unrolled",
                 (long long)s->pe, (long long)s->simd, (unsigned long long)vl_fold_cycles(p, s),
                 (unsigned long long)vl_stage_latency(p, s), (unsigned long long)unit_pairs(p, s),
                 (unsigned long long)s->in.width, (unsigned long long)s->out.width,
@@ -136,8 +137,9 @@ void vl_write_manifest_md(FILE *f, const VlPlan *p, int nvec)
     fprintf(f, "%s\n", p->tail.len ? " (docs/ir.md §4)." : " nothing.");
     fprintf(f,
             "- **Latency**: %llu cycles; **throughput**: 1 frame per %llu cycles (the slowest "
-            "layer; unrolled layers take 1, a folded one NF x SF + 3, a streaming conv or pool "
-            "one cycle per pixel of its padded input).\n\n",
+            "layer; unrolled layers take 1, a folded one NF x SF + 4, a streaming conv or pool "
+            "one cycle per pixel of its padded input, a folded conv NF x SF + 4 per window "
+            "while its buffer walks on).\n\n",
             (unsigned long long)vl_latency(p), (unsigned long long)vl_frame_cycles(p));
     fprintf(f, "| module | layer | kind | fold | cycles/frame | present pairs | in bits | out "
                "bits |\n|---|---|---|---|---|---|---|---|\n");
@@ -147,7 +149,9 @@ void vl_write_manifest_md(FILE *f, const VlPlan *p, int nvec)
                                                 (long long)s->simd)
                                  : "unrolled";
         if (s->stream) // vl_window.c: one pixel of the padded input per cycle
-            fold = s->pix_in || s->pix_out ? "streaming (pixels)" : "streaming (frame in/out)";
+            fold = arena_printf(p->arena, "streaming (%s)%s",
+                                s->pix_in || s->pix_out ? "pixels" : "frame in/out",
+                                s->pe ? arena_printf(p->arena, ", folded %s", fold) : "");
         fprintf(f, "| %s | %s | %s | %s | %llu | %llu | %llu | %llu |\n", s->name, s->layer,
                 stage_kind(s), fold, (unsigned long long)vl_fold_cycles(p, s),
                 (unsigned long long)unit_pairs(p, s), (unsigned long long)s->in.width,

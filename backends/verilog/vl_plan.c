@@ -245,6 +245,8 @@ static bool p_bpop(PlanCx *c, const IrInst *in)
     s->pop = in;
     if (in->op == IR_OP_BPOP_DENSE) // `fold pe=.. simd=..` (0, 0: unrolled)
         s->pe = ir_bpop_dense_pe(in), s->simd = ir_bpop_dense_simd(in);
+    else // a folded conv streams its windows through the folded unit (vl_window.c)
+        s->pe = ir_bpop_conv2d_pe(in), s->simd = ir_bpop_conv2d_simd(in);
     advance(c, s, in);
     return true;
 }
@@ -357,6 +359,28 @@ static const PlanFn handlers[IR_OP_COUNT] = {
 #undef X
 };
 
+/* A folded conv streams windows into vl_fold.c's unit, which ends in thresholds (bits). */
+static bool folds_ok(PlanCx *c)
+{
+    bool ok = true;
+    for (uint32_t i = 0; i < c->p->stages.len; i++) {
+        const VlStage *s = &c->p->stages.data[i];
+        if (s->kind != VL_MVU || !s->pe || s->pop->op != IR_OP_BPOP_CONV2D)
+            continue;
+        const char *why = s->thr ? NULL : "its output is not thresholded to bits";
+        if (ir_bpop_conv2d_groups(s->pop) != 1)
+            why = "it is grouped";
+        if (!why)
+            continue;
+        Diag *d = refuse(c, s->pop, "fold on conv layer '%s' is not supported: %s", why);
+        diag_help(c->cx, d,
+                  "follow it by batchnorm + sign (or a static quant), or remove the fold "
+                  "clause");
+        ok = false;
+    }
+    return ok;
+}
+
 static bool finish(PlanCx *c)
 {
     VlPlan *p = c->p;
@@ -393,5 +417,5 @@ bool vl_plan(HbCx *cx, const IrModule *m, const char *name, VlPlan *p)
     bool ok = true;
     for (uint32_t i = 0; i < m->insts.len && ok; i++)
         ok = handlers[m->insts.data[i].op](&c, &m->insts.data[i]);
-    return ok && finish(&c);
+    return ok && finish(&c) && folds_ok(&c);
 }

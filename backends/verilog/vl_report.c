@@ -72,13 +72,22 @@ static bool run_area(Report *r)
     HbCx *cx = r->cx;
     const VlPlan *p = r->p;
     char *files = arena_printf(&cx->arena, "%s_top.v", p->name);
-    for (uint32_t i = 0; i < p->stages.len; i++)
-        files = arena_printf(&cx->arena, "%s %s.v", files, p->stages.data[i].name);
+    // A folded conv's unit (NAME_mvu) is flattened into its layer: the layer's counts
+    // include it, and yosys 0.23's `stat -json` writes invalid JSON for deeper hierarchies
+    char *flat = arena_strdup(&cx->arena, "");
+    for (uint32_t i = 0; i < p->stages.len; i++) {
+        const VlStage *s = &p->stages.data[i];
+        files = arena_printf(&cx->arena, "%s %s.v", files, s->name);
+        if (s->stream && s->pe)
+            flat = arena_printf(&cx->arena, "%s %s", flat, s->name);
+    }
+    if (*flat)
+        flat = arena_printf(&cx->arena, "hierarchy -top %s_top\nflatten%s\n", p->name, flat);
     const char *script = arena_printf(
             &cx->arena,
             "# --report area (hbnnc; generated): yosys -s %s_area.ys, from this directory\n"
-            "read_verilog %s\n%s -top %s_top%s\ntee -q -o %s_area.json stat -json\n",
-            p->name, files, r->part->synth, p->name, noflatten(r->part), p->name);
+            "read_verilog %s\n%s%s -top %s_top%s\ntee -q -o %s_area.json stat -json\n",
+            p->name, files, flat, r->part->synth, p->name, noflatten(r->part), p->name);
     const char *ys = arena_printf(&cx->arena, "%s_area.ys", p->name);
     const char *argv[] = {"yosys", "-q", "-s", ys, NULL};
     if (!vl_write_text(cx, r->dir, ys, script) ||

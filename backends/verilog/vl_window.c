@@ -77,14 +77,14 @@ static Win win_of(Arena *a, const VlPlan *p, const VlStage *s)
     return w;
 }
 
-/* Which stages stream: conv units with bit outputs (threshold) that are not folded, and
- * bit max-pools after a streaming stage. Neighbours that both stream exchange pixels. */
+/* Which stages stream: conv units with bit outputs (threshold; folded or not), and bit
+ * max-pools after a streaming stage. Neighbours that both stream exchange pixels. */
 void vl_stream_plan(VlPlan *p)
 {
     for (uint32_t i = 0; i < p->stages.len; i++) {
         VlStage *s = &p->stages.data[i];
         if (s->kind == VL_MVU)
-            s->stream = s->pop->op == IR_OP_BPOP_CONV2D && s->thr && !s->pe;
+            s->stream = s->pop->op == IR_OP_BPOP_CONV2D && s->thr;
         else if (s->kind == VL_POOL)
             s->stream = i > 0 && p->stages.data[i - 1].stream && s->in.k == 1;
     }
@@ -103,6 +103,28 @@ uint64_t vl_port_width(const VlPlan *p, const VlStage *s, bool out)
     return (uint64_t)t->d[0] * (uint64_t)(out ? s->out.k : s->in.k);
 }
 
+/* A folded conv: the buffer walks one virtual pixel per cycle but holds a complete window
+ * until the unit, busy `ii` cycles per window, takes it. Cycles per frame in the steady
+ * state (the third of three back-to-back frames; input and output never wait). */
+static uint64_t folded_cycles(const Win *w, uint64_t ii)
+{
+    uint64_t t = 0, free_at = 0, start = 0, n = w->Hv * w->Wv;
+    bool pend = false;
+    for (int frame = 0; frame < 3; frame++) {
+        start = t;
+        for (uint64_t v = 0; v < n; t++) {
+            bool take = pend && t >= free_at;
+            if (take)
+                free_at = t + ii;
+            if (!pend || take) { // go: the pixel shifts in
+                pend = w->ycls[v / w->Wv] && w->xcls[v % w->Wv];
+                v++;
+            }
+        }
+    }
+    return t - start;
+}
+
 uint64_t vl_window_cycles(const VlPlan *p, const VlStage *s)
 {
     IrWindow g = ir_window(p->m, s->kind == VL_POOL ? s->pool : s->pop);
@@ -111,7 +133,11 @@ uint64_t vl_window_cycles(const VlPlan *p, const VlStage *s)
     uint64_t wv = u64max((uint64_t)(g.pl + g.W + g.pr),
                          (uint64_t)((g.OW - 1) * g.sw + (g.kw - 1) * g.dw + 1));
     uint64_t c = hv * wv; // one virtual pixel per cycle
-    if (!s->pix_in)       // the serializer: one beat per pixel + one to load
+    if (s->kind == VL_MVU && s->pe) {
+        VlStage u = vl_window_unit(p, s);
+        c = folded_cycles((Win[]){win_of(p->arena, p, s)}, vl_fold_cycles(p, &u));
+    }
+    if (!s->pix_in) // the serializer: one beat per pixel + one to load
         c = u64max(c, (uint64_t)(g.H * g.W) + 1);
     if (!s->pix_out) // the gatherer: one beat per output pixel + one to hand over
         c = u64max(c, (uint64_t)(g.OH * g.OW) + 1);
@@ -120,7 +146,12 @@ uint64_t vl_window_cycles(const VlPlan *p, const VlStage *s)
 
 uint64_t vl_window_latency(const VlPlan *p, const VlStage *s)
 {
-    return vl_window_cycles(p, s) + 3; // a bound: load, the frame's virtual pixels, q, out
+    uint64_t c = vl_window_cycles(p, s) + 3; // a bound: load, the frame's pixels, q, out
+    if (s->kind == VL_MVU && s->pe) {        // + the last window's unit
+        VlStage u = vl_window_unit(p, s);
+        c += vl_fold_cycles(p, &u);
+    }
+    return c;
 }
 
 static void write_ports(FILE *f, const VlPlan *p, const VlStage *s, const Win *w)
@@ -190,7 +221,7 @@ static void write_serializer(FILE *f, const VlStage *s, const Win *w)
 }
 
 /* Counters over the virtual image, the line buffer, and the fired window's classes. */
-static void write_window(FILE *f, const Win *w, bool classes_used)
+static void write_window(FILE *f, const Win *w, bool classes_used, bool folded)
 {
     const IrWindow *g = &w->g;
     int yw = bw(w->Hv - 1), xw = bw(w->Wv - 1), cyw = bw(w->ny), cxw = bw(w->nx);
@@ -203,8 +234,12 @@ static void write_window(FILE *f, const Win *w, bool classes_used)
     fprintf(f, "    reg pend; // a window is complete in win\n");
     if (classes_used)
         fprintf(f, "    reg [%d:0] pcy;\n    reg [%d:0] pcx;\n", cyw - 1, cxw - 1);
-    fprintf(f, "    reg [%llu:0] q;\n    reg qv;\n    wire qr;\n", (unsigned long long)w->POW - 1);
-    fprintf(f, "    wire [%llu:0] y;\n", (unsigned long long)w->POW - 1);
+    if (folded) // the folded unit takes the window (ur) and holds the output pixel (q)
+        fprintf(f, "    wire [%llu:0] q;\n    wire qv;\n    wire qr;\n    wire ur;\n",
+                (unsigned long long)w->POW - 1);
+    else
+        fprintf(f, "    reg [%llu:0] q;\n    reg qv;\n    wire qr;\n    wire [%llu:0] y;\n",
+                (unsigned long long)w->POW - 1, (unsigned long long)w->POW - 1);
     // inside the input: the pixel consumes a beat, else it is padding (0 bits)
     const char *parts[4] = {0};
     int np = 0;
@@ -223,8 +258,10 @@ static void write_window(FILE *f, const Win *w, bool classes_used)
     for (int i = 0; i < np; i++)
         fprintf(f, "%s(%s)", i ? " && " : "", parts[i]);
     fprintf(f, "%s;\n", np ? "" : "1'b1");
-    fprintf(f, "    wire ofree = !qv || qr;\n    wire go = !pend || ofree;\n"
-               "    wire adv = go && (!inb || pv);\n    assign pr = go && inb;\n");
+    fprintf(f,
+            "    wire ofree = %s;\n    wire go = !pend || ofree;\n"
+            "    wire adv = go && (!inb || pv);\n    assign pr = go && inb;\n",
+            folded ? "ur" : "!qv || qr");
     // fire classes of the pixel being shifted in
     fprintf(f, "    reg [%d:0] cy;\n    reg [%d:0] cx;\n", cyw - 1, cxw - 1);
     fprintf(f, "    always @* begin\n        case (vy)\n");
@@ -241,17 +278,20 @@ static void write_window(FILE *f, const Win *w, bool classes_used)
     fprintf(f,
             "    always @(posedge aclk) begin\n        if (!aresetn) begin\n"
             "            vy <= %d'd0;\n            vx <= %d'd0;\n"
-            "            pend <= 1'b0;\n            qv <= 1'b0;\n        end else begin\n"
-            "            if (ofree)\n                qv <= pend;\n"
+            "            pend <= 1'b0;%s\n        end else begin\n%s"
             "            if (go)\n                pend <= adv && cy != %d'd0 && cx != %d'd0;\n"
             "            if (adv) begin\n"
             "                vx <= (vx == %d'd%llu) ? %d'd0 : vx + %d'd1;\n"
             "                if (vx == %d'd%llu)\n"
             "                    vy <= (vy == %d'd%llu) ? %d'd0 : vy + %d'd1;\n"
             "            end\n        end\n",
-            yw, xw, cyw, cxw, xw, (unsigned long long)w->Wv - 1, xw, xw, xw,
-            (unsigned long long)w->Wv - 1, yw, (unsigned long long)w->Hv - 1, yw, yw);
-    fprintf(f, "        if (ofree && pend)\n            q <= y;\n        if (adv) begin\n");
+            yw, xw, folded ? "" : "\n            qv <= 1'b0;",
+            folded ? "" : "            if (ofree)\n                qv <= pend;\n", cyw, cxw, xw,
+            (unsigned long long)w->Wv - 1, xw, xw, xw, (unsigned long long)w->Wv - 1, yw,
+            (unsigned long long)w->Hv - 1, yw, yw);
+    if (!folded)
+        fprintf(f, "        if (ofree && pend)\n            q <= y;\n");
+    fprintf(f, "        if (adv) begin\n");
     if (L > 1)
         fprintf(f, "            win <= {win[%llu:0], inb ? px : %llu'd0};\n", (L - 1) * PW - 1, PW);
     else
@@ -422,17 +462,97 @@ static void write_conv(FILE *f, Arena *a, const VlPlan *p, const VlStage *s, con
     }
 }
 
+/* The padding correction of a folded conv: the unit computes the full window's
+ * sum c (2 pc - n_all) with padded taps as 0 bits; the IR's value in border class (cy, cx)
+ * is that + border_const(cy, cx) + sum c n_all (the interior class's -border_const). */
+VlStage vl_window_unit(const VlPlan *p, const VlStage *s)
+{
+    Arena *a = p->arena;
+    Win w = win_of(a, p, s);
+    const IrConst *wt = &p->m->consts.data[s->pop->args[1].id];
+    uint64_t O = (uint64_t)w.g.O, ntap = ir_type_elems(&wt->type) / O, nc = w.ny * w.nx;
+    VlStage u = *s;
+    u.stream = u.pix_in = u.pix_out = false;
+    int64_t *delta = arena_calloc(a, O * nc + 1, sizeof *delta);
+    uint64_t *key = arena_calloc(a, nc + 1, sizeof *key);
+    bool any = false;
+    int cxw = bw(w.nx);
+    for (uint64_t cy = 1; cy <= w.ny; cy++)
+        for (uint64_t cx = 1; cx <= w.nx; cx++) {
+            uint64_t i = (cy - 1) * w.nx + (cx - 1);
+            key[i] = cy << cxw | cx;
+            for (uint64_t o = 0; o < O; o++) {
+                int64_t full = 0;
+                for (int q = 0; q < wt->type.bits * w.K; q++)
+                    full += vl_coef(p, s, o, q) * (int64_t)vl_present(wt, q / w.K, o);
+                delta[o * nc + i] = border_const(p, s, &w, o, cy, cx) + full;
+                any = any || delta[o * nc + i] != 0;
+            }
+        }
+    u.ncls = any ? (uint32_t)nc : 0;
+    u.cls_bits = any && nc > 1 ? (uint32_t)(bw(w.ny) + cxw) : 0;
+    u.cls_key = key, u.delta = delta;
+    u.in = (VlWire){.value = s->in.value, .is_bits = true, .k = w.K, .elems = ntap};
+    u.in.width = ntap * (uint64_t)w.K + u.cls_bits;
+    u.out = (VlWire){.value = s->out.value, .is_bits = true, .k = w.Ko, .elems = O};
+    u.out.width = O * (uint64_t)w.Ko;
+    return u;
+}
+
+/* A folded conv: its window (tap j = (ci kh + ky) kw + kx, plane n at bit j K + n; then
+ * the border class) to the folded unit NAME_mvu, one window per frame of that unit. */
+static void write_fold_inst(FILE *f, const VlPlan *p, const VlStage *s, const Win *w)
+{
+    VlStage u = vl_window_unit(p, s);
+    uint64_t ntap = u.in.elems;
+    fprintf(f, "    wire [%llu:0] wx = {", (unsigned long long)u.in.width - 1);
+    if (u.cls_bits)
+        fprintf(f, "pcy, pcx, ");
+    for (uint64_t j = ntap; j-- > 0;)
+        for (int n = w->K; n-- > 0;)
+            fprintf(f, "%swin[%llu]", j + 1 < ntap || n + 1 < w->K ? ", " : "",
+                    (unsigned long long)tap_bit(w, 0, j, n));
+    fprintf(f, "};\n");
+    fprintf(f,
+            "    %s_mvu mvu (.aclk(aclk), .aresetn(aresetn), .s_tdata(wx), .s_tvalid(pend),\n"
+            "        .s_tready(ur), .m_tdata(q), .m_tvalid(qv), .m_tready(qr));\n",
+            s->name);
+}
+
+/* The folded unit of a folded conv, a second module in the layer's file. */
+static void write_fold_module(FILE *f, const VlPlan *p, const VlStage *s)
+{
+    VlStage u = vl_window_unit(p, s);
+    fprintf(f,
+            "\n// %s_mvu: the folded unit of '%s' (PE=%lld SIMD=%lld), one window per frame.\n"
+            "/* verilator lint_off DECLFILENAME */\n"
+            "module %s_mvu (\n    input wire aclk,\n    input wire aresetn,\n"
+            "    /* verilator lint_off UNUSEDSIGNAL */\n"
+            "    input wire [%llu:0] s_tdata,\n    /* verilator lint_on UNUSEDSIGNAL */\n"
+            "    input wire s_tvalid,\n    output wire s_tready,\n"
+            "    output reg [%llu:0] m_tdata,\n    output reg m_tvalid,\n"
+            "    input wire m_tready\n);\n",
+            s->name, s->layer, (long long)s->pe, (long long)s->simd, s->name,
+            (unsigned long long)u.in.width - 1, (unsigned long long)u.out.width - 1);
+    vl_write_fold_body(f, p, &u);
+    fprintf(f, "endmodule\n/* verilator lint_on DECLFILENAME */\n");
+}
+
 void vl_write_window(FILE *f, Arena *a, const VlPlan *p, const VlStage *s)
 {
     Win w = win_of(a, p, s);
-    bool conv = s->kind == VL_MVU, cls = conv && w.ny * w.nx > 1;
+    bool conv = s->kind == VL_MVU, cls = conv && w.ny * w.nx > 1, folded = conv && s->pe;
     write_ports(f, p, s, &w);
     write_serializer(f, s, &w);
-    write_window(f, &w, cls);
-    if (conv)
+    write_window(f, &w, cls, folded);
+    if (folded)
+        write_fold_inst(f, p, s, &w);
+    else if (conv)
         write_conv(f, a, p, s, &w);
     else
         write_or(f, &w);
     write_gatherer(f, s, &w);
     fprintf(f, "endmodule\n");
+    if (folded)
+        write_fold_module(f, p, s);
 }

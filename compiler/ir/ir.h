@@ -20,7 +20,7 @@
 
 #define IR_MAX_RANK  4                  // i32[P, C, H, W] pair sums are the widest values
 #define IR_MAX_BITS  8                  // planes per bits value (HB_MAX_BITS)
-#define IR_MAX_ATTRS 4                  // per op (see the schemas in ir_ops.h)
+#define IR_MAX_ATTRS 6                  // per op (see the schemas in ir_ops.h)
 #define IR_MAX_LIST  8                  // entries in a list attribute
 #define IR_ACC_LIMIT (INT64_C(1) << 30) // proven bound on |icomb accumulator| (docs/ir.md)
 

@@ -72,6 +72,8 @@
     A(BPOP_CONV2D, bpop_conv2d, 1, pad, I)      \
     A(BPOP_CONV2D, bpop_conv2d, 2, dilation, I) \
     A(BPOP_CONV2D, bpop_conv2d, 3, groups, i)   \
+    A(BPOP_CONV2D, bpop_conv2d, 4, pe, o)       \
+    A(BPOP_CONV2D, bpop_conv2d, 5, simd, o)     \
     A(ICOMB, icomb, 0, shift, i)                \
     A(ICOMB, icomb, 1, bound, i)
 

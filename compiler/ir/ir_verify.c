@@ -476,6 +476,15 @@ static void v_bpop(Ver *v)
     int64_t pairs = (int64_t)arg(v, 0)->bits * arg(v, 1)->bits;
     if (v->in->op == IR_OP_BPOP_CONV2D) {
         conv_common(v, pairs);
+        // folding (docs/fpga.md): pe divides the output channels, simd the window's K
+        const IrType *cw = arg(v, 1);
+        int64_t pe = ir_bpop_conv2d_pe(v->in), simd = ir_bpop_conv2d_simd(v->in),
+                k = cw->rank == 4 ? cw->d[1] * cw->d[2] * cw->d[3] : 1;
+        CHECK((pe == 0 && simd == 0) ||
+                      (pe >= 1 && simd >= 1 && cw->d[0] % pe == 0 && k % simd == 0),
+              "fold pe=%lld simd=%lld must be both absent, or pe a divisor of %lld and simd of "
+              "%lld",
+              (long long)pe, (long long)simd, (long long)cw->d[0], (long long)k);
         return;
     }
     const IrType *w = arg(v, 1);

@@ -282,11 +282,14 @@ bool low_bits_layer(Low *L, uint32_t i)
     IrRef args[2] = {ir_v(x), ir_c(wc)};
     IrInst *in = ir_emit(L->cx, L->m, n->op == GOP_CONV2D ? IR_OP_BPOP_CONV2D : IR_OP_BPOP_DENSE,
                          arena_printf(&L->cx->arena, "%s.pop", low_name(L, i)), &pt, args, 2);
-    if (n->op == GOP_CONV2D)
+    if (n->op == GOP_CONV2D) { // hardware folding (docs/fpga.md): 0, 0 without a fold clause
         low_conv_attrs(in, n);
-    else // hardware folding (docs/fpga.md): 0, 0 when the layer has no fold clause
-        ir_bpop_dense_pe_set(in)->i[0] = n->fold_pe,
+        ir_bpop_conv2d_pe_set(in)->i[0] = n->fold_pe;
+        ir_bpop_conv2d_simd_set(in)->i[0] = n->fold_simd;
+    } else {
+        ir_bpop_dense_pe_set(in)->i[0] = n->fold_pe;
         ir_bpop_dense_simd_set(in)->i[0] = n->fold_simd;
+    }
     uint32_t pop = in->result, bn, qn;
     if (fold_chain(L, i, &xt, &bn, &qn))
         return fold(L, i, pop, x, bn, qn);

@@ -112,7 +112,7 @@ typedef struct GNode {
             double in_scale;   // input u8/i8: the real value is in_scale * the integer
         };
         struct {
-            uint32_t fold_pe; // dense: `fold pe=P simd=S` (0, 0: none; docs/fpga.md)
+            uint32_t fold_pe; // dense/conv2d: `fold pe=P simd=S` (0, 0: none; docs/fpga.md)
             uint32_t fold_simd;
         };
     };

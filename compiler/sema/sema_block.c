@@ -188,8 +188,8 @@ static bool call_clauses(Sema *s, Scope *sc, const AstLayer *l, const BlockSym *
             ok &= sema_eval_from(s, sc, c, input);
         } else if (c->kind == ACL_FOLD) {
             diag_error(s->cx, c->span,
-                       "fold applies to dense layers, not to a block call: fold the dense "
-                       "layers inside the block"); // reported; the call still expands
+                       "fold applies to dense and conv2d layers, not to a block call: fold "
+                       "the layers inside the block"); // reported; the call still expands
         }
     }
     return ok;

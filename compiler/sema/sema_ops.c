@@ -542,9 +542,9 @@ static void check_clauses(OpCx *o)
             else if (o->n.op == GOP_QUANT || o->n.op == GOP_SIGN)
                 diag_help(o->s->cx, d, "an activation quantizer's spec follows 'quant' directly");
         }
-        if (c->kind == ACL_FOLD && o->n.op != GOP_DENSE) {
-            Diag *d = diag_error(o->s->cx, c->span, "fold applies to dense layers, not %s",
-                                 o->b->name);
+        if (c->kind == ACL_FOLD && !weighted) {
+            Diag *d = diag_error(o->s->cx, c->span,
+                                 "fold applies to dense and conv2d layers, not %s", o->b->name);
             diag_note(o->s->cx, d, "the Verilog backend unrolls the other layers (docs/fpga.md)");
         }
         if ((c->kind == ACL_PARAMS_PREFIX || c->kind == ACL_PARAMS_NAMED) && !params)
@@ -552,7 +552,8 @@ static void check_clauses(OpCx *o)
     }
 }
 
-/* `fold pe=P simd=S` must fit the layer: P divides the outputs, S the inputs. */
+/* `fold pe=P simd=S` must fit the layer: P divides the outputs, S the inputs (a conv's
+ * window: C * kh * kw elements). */
 static bool fold_value(OpCx *o, const AstFoldArg *a, int64_t n, const char *what)
 {
     if (a->value >= 1 && n % a->value == 0)
@@ -573,12 +574,23 @@ static bool fold_value(OpCx *o, const AstFoldArg *a, int64_t n, const char *what
 static void fold_clause(OpCx *o)
 {
     GNode *n = &o->n;
+    bool conv = n->op == GOP_CONV2D;
+    int64_t kwin = conv ? o->in->d[0] / (n->groups ? n->groups : 1) * n->kh * n->kw : o->in->d[0];
     for (uint32_t i = 0; i < o->l->nclauses; i++) {
         const AstClause *c = &o->l->clauses[i];
         if (c->kind != ACL_FOLD)
             continue;
         if (n->fold_pe) {
             diag_error(o->s->cx, c->span, "a second fold clause on this layer");
+            return;
+        }
+        if (conv && n->groups != 1) { // the folded unit shares one window over all outputs
+            Diag *d = diag_error(o->s->cx, c->span,
+                                 "fold on a grouped convolution (groups=%lld) is not supported",
+                                 (long long)n->groups);
+            diag_help(o->s->cx, d,
+                      "remove the fold clause: the Verilog backend then streams "
+                      "the layer one window per cycle");
             return;
         }
         n->fold_pe = n->fold_simd = 1;
@@ -594,8 +606,9 @@ static void fold_clause(OpCx *o)
                           "elements per cycle)");
             } else if (seen[which]) {
                 diag_error(o->s->cx, a->name_span, "fold parameter '%s' given twice", a->name);
-            } else if (fold_value(o, a, which ? o->in->d[0] : n->out,
-                                  which ? "inputs" : "outputs")) {
+            } else if (fold_value(o, a, which ? kwin : n->out,
+                                  which ? (conv ? "window elements (C*kh*kw)" : "inputs")
+                                        : (conv ? "output channels" : "outputs"))) {
                 *(which ? &n->fold_simd : &n->fold_pe) = a->value;
             }
             if (which >= 0)
@@ -702,7 +715,7 @@ void sema_builtin_act(Sema *s, Scope *sc, const AstLayer *l, const char *opname,
             o.b->refs || o.b->op == GOP_QUANT || sema_match_args(s, l, o.b->name, o.slots, nslots);
     if (!(args_ok && have_in && run_op(&o) && sizes_ok(&o)))
         n->shape.known = false;
-    else if (n->op == GOP_DENSE)
+    else if (n->op == GOP_DENSE || n->op == GOP_CONV2D)
         fold_clause(&o);
     if (n->op == GOP_CONV2D || n->op == GOP_DENSE)
         n->wq = sema_keep_spec(s, sema_resolve_weights(s, sc, n, l));

@@ -7,7 +7,7 @@
 #                        bits); :p = power-of-two coefficients 4:2:1 (area comparisons);
 #                        :F4x8 = folded, pe=4 simd=8
 #   c:O:K:k:s:p[:F2[:F3]] conv unit (kernel k, stride s, pad p or t,b,l,r), 1 weight plane
-#                        unless K > 1; :t2 / fractions as for d; :D2 dilation 2; :g2 groups
+#                        unless K > 1; :t2 / fractions / :F4x8 as for d; :D2 dilation 2; :g2 groups
 #   m:k:s[:p]            bit max-pool (pad p);  f  flatten
 #   end:fcomb | end:icomb | end:dequant   what the last unit gives (default fcomb)
 #   end:fcomb2 | end:argmax | end:argmaxf  fcomb with a bias of quarters (exact in integers),
@@ -115,6 +115,9 @@ for ui, w in enumerate(units):
             out_shape = [O, OH, OW]
             fr = [float(x) for x in f[6:] if x[0] not in 'tpFDg']
             op = 'bpop_conv2d %%%s, @%s.w stride=[%d,%d] pad=[%d,%d,%d,%d] dilation=[%d,%d] groups=%d' % (cur, name, s, s, pt, pb, pl, pr, dl, dl, gr)
+            for x in f[6:]:
+                if x[0] == 'F':
+                    op += ' pe=%s simd=%s' % tuple(x[1:].split('x'))
         widths = bits_const(name + '.w', O, wshape, K, fr)
         P = K * kx
         lines.append('%%%s.pop : i32[%s] = %s' % (name, ', '.join(map(str, [P] + out_shape)), op))
