@@ -9,7 +9,7 @@
 # vl_fold.c's unit; padding, stride 1 and 2, 1/2-plane inputs, 2-bit outputs, 70/20/10
 # weights, per-cycle products and count-then-combine) pass the same way; a folded conv
 # without thresholds is refused. examples/digits_conv/digits_conv_hw.hb (u8 input, two
-# folded convs, pool, folded fc) simulates bit-exactly in iverilog.
+# folded convs, pool, folded fc) simulates bit-exactly in iverilog and verilator.
 set -euo pipefail
 hbnnc=$1
 scratch=$2
@@ -73,7 +73,8 @@ python3 "$here/verilog_ir.py" 9 'in:1,6,6-c:3:1:3:1:1:F1x3-end:icomb' > nothr.ir
 if "$hbnnc" nothr.ir --target verilog -o nothr 2> nothr.txt; then fail=1; fi
 grep -q "fold on conv layer 'l1' is not supported: its output is not thresholded" nothr.txt ||
     { echo "FAIL: a folded conv without thresholds"; cat nothr.txt; fail=1; }
-# The conv example (u8 input, two convs, pool, folded fc): bit-exact in iverilog.
+# The conv example (u8 input, two folded convs, pool, folded fc): bit-exact in iverilog
+# and verilator.
 ex="$here/../../examples/digits_conv/digits_conv_hw.hb"
 "$hbnnc" "$ex" --target verilog -o dc
 (cd dc && verilator --lint-only -Wall --top-module digits_conv_hw_top $(ls *.v | grep -v '^tb_')) ||
@@ -81,7 +82,11 @@ ex="$here/../../examples/digits_conv/digits_conv_hw.hb"
 grep -q '"layer": "c1", "kind": "conv xnor-popcount + threshold", "fold": "streaming folded", "pe": 2, "simd": 1, "cycles_per_frame": 1620' dc/digits_conv_hw_manifest.json ||
     { echo "FAIL: digits_conv_hw's folded c1"; fail=1; }
 r=$(cd dc && iverilog -g2005 -o sim *.v && vvp -n sim | grep 'passed,')
-echo "digits_conv_hw: iverilog: $r"
-[ "$r" = "64 passed, 0 failed" ] || fail=1
+(cd dc && verilator --binary -j 2 -MAKEFLAGS OPT_FAST=-O0 -MAKEFLAGS OPT_SLOW=-O0 \
+    -MAKEFLAGS OPT_GLOBAL=-O0 --top-module tb_digits_conv_hw *.v > verilator.log 2>&1) ||
+    { echo "FAIL: verilator build of digits_conv_hw"; tail -20 dc/verilator.log; fail=1; }
+r2=$(cd dc && ./obj_dir/Vtb_digits_conv_hw | grep 'passed,' || true)
+echo "digits_conv_hw: iverilog: $r; verilator: $r2"
+[ "$r" = "64 passed, 0 failed" ] && [ "$r2" = "64 passed, 0 failed" ] || fail=1
 [ $fail -eq 0 ] && echo "verilog_conv: ${#specs[@]} networks + digits_conv_hw, 0 failed"
 exit $fail
