@@ -112,7 +112,7 @@ static void conv_readers(G *g, bool *conv)
         for (uint32_t a = 0; a < in->nargs; a++) {
             if (in->args[a].is_const)
                 continue;
-            bool ok = in->op == IR_OP_BPOP_CONV2D && a == 0 && ir_conv2d_groups(in) == 1 &&
+            bool ok = in->op == IR_OP_BPOP_CONV2D && a == 0 && ir_bpop_conv2d_groups(in) == 1 &&
                       !(g->int8 && g->int8[k]);
             conv[in->args[a].id] |= ok;
             bad[in->args[a].id] |= !ok;
