@@ -989,6 +989,28 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
 }
 
 /* A dense layer runs once per block of examples: the columns are the examples. */
+/* The kernels' geometry of a window (a dense layer: ir_window_dense). */
+static BGeo bgeo(const IrWindow *w)
+{
+    return (BGeo){.C = w->C,
+                  .H = w->H,
+                  .W = w->W,
+                  .G = w->groups,
+                  .cg = w->C / w->groups,
+                  .og = w->O / w->groups,
+                  .O = w->O,
+                  .OH = w->OH,
+                  .OW = w->OW,
+                  .kh = w->kh,
+                  .kw = w->kw,
+                  .sh = w->sh,
+                  .sw = w->sw,
+                  .dh = w->dh,
+                  .dw = w->dw,
+                  .pt = w->pt,
+                  .pl = w->pl};
+}
+
 void gen_bpop_dense(G *g)
 {
     if (g->int8 && g->int8[g->in - g->m->insts.data]) { // llvm_int8.c
@@ -997,21 +1019,8 @@ void gen_bpop_dense(G *g)
     }
     const IrConst *c = g_argc(g, 1);
     int64_t O = c->type.d[0], N = c->type.d[1];
-    BGeo b = {.C = N,
-              .H = 1,
-              .W = 1,
-              .G = 1,
-              .cg = N,
-              .og = O,
-              .O = O,
-              .OH = 1,
-              .OW = 1,
-              .kh = 1,
-              .kw = 1,
-              .sh = 1,
-              .sw = 1,
-              .dh = 1,
-              .dw = 1};
+    IrWindow w = ir_window_dense(N, O);
+    BGeo b = bgeo(&w);
     const IrType *xt = g_argt(g, 0);
     Kern k;
     int64_t colw = xt->bits * ((N + 63) / 64);
@@ -1042,23 +1051,7 @@ void gen_bpop_conv2d(G *g)
         return;
     }
     IrWindow w = ir_window(g->m, g->in);
-    BGeo b = {.C = w.C,
-              .H = w.H,
-              .W = w.W,
-              .G = w.groups,
-              .cg = w.C / w.groups,
-              .og = w.O / w.groups,
-              .O = w.O,
-              .OH = w.OH,
-              .OW = w.OW,
-              .kh = w.kh,
-              .kw = w.kw,
-              .sh = w.sh,
-              .sw = w.sw,
-              .dh = w.dh,
-              .dw = w.dw,
-              .pt = w.pt,
-              .pl = w.pl};
+    BGeo b = bgeo(&w);
     const IrType *xt = g_argt(g, 0);
     Kern k;
     int64_t CW = (b.cg + 63) / 64;
