@@ -9,9 +9,14 @@ come from the weights file (LABEL.scales); `tie` has scales under which two code
 a value (the pool must stay on floats). Writes NAME.hb, NAME.safetensors, in.npy
 (float32 [7, 5, 9, 9]) and prints the network names. Standard library only."""
 import json
+import os
 import random
 import struct
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cpu"))
+from npyw import npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
@@ -65,15 +70,6 @@ def safetensors(path, tensors):
     h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)) + h + blob)
-
-
-def npy(path, shape, vals):
-    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(
-        "%d" % d for d in shape)
-    h += " " * (63 - (10 + len(h)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
-        f.write(struct.pack("<%df" % len(vals), *vals))
 
 
 def bn(t, label, c):

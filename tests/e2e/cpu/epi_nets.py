@@ -8,22 +8,17 @@ row (floor) or end in a partial window (ceil), a threshold read by two convoluti
 cases the epilogue must leave alone (a grouped consumer, a threshold that is also an
 output). Writes NAME.ir and NAME.npy (float32 [7, input shape]), prints the names.
 A sign input packs for its convolutions itself. Standard library only."""
+import os
 import random
-import struct
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from npyw import npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
 ALWAYS1, ALWAYS0 = -(1 << 30) - 1, (1 << 30) + 1
-
-
-def npy(path, shape, vals):
-    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(
-        "%d" % d for d in shape)
-    h += " " * (63 - (10 + len(h)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
-        f.write(struct.pack("<%df" % len(vals), *vals))
 
 
 class Net:

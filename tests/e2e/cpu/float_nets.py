@@ -10,9 +10,14 @@ on the input itself): summed in the interpreter's order the big terms cancel exa
 before the small ones arrive, in another order they swallow the small ones' low bits, so
 a change of order shows in the float result (sums in double hide most other reorderings). Writes NAME.ir and NAME.npy (float32 [7, C, H, W])
 per network and prints the names. Standard library only."""
+import os
 import random
 import struct
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from npyw import npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
@@ -35,15 +40,6 @@ CASES = {
     "dw8": (16, 5, 8, 16, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 16, 3),
     "blocked": (3, 8, 8, 17, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, 10),
 }
-
-
-def npy(path, shape, vals):
-    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(
-        "%d" % d for d in shape)
-    h += " " * (63 - (10 + len(h)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
-        f.write(struct.pack("<%df" % len(vals), *vals))
 
 
 def f32(v):

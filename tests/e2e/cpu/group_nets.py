@@ -8,21 +8,16 @@ pack for a bpop_dense (sign of a float with N not a multiple of 64, read by two 
 2-plane threshold; a sign that a dequant also reads and so stays unpacked). Writes NAME.ir and
 NAME.npy (float32 [7, input shape]) per network and prints the names. Standard library
 only."""
+import os
 import random
-import struct
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from npyw import npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
-
-
-def npy(path, shape, vals):
-    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(
-        "%d" % d for d in shape)
-    h += " " * (63 - (10 + len(h)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
-        f.write(struct.pack("<%df" % len(vals), *vals))
 
 
 def widths_of(counts):

@@ -8,21 +8,16 @@ coefficients do not factor (int8 must be refused). Writes NAME.ir and NAME.npy (
 float32 [5, C, H, W] batch) per network and prints the names. Standard library only.
   int8_nets.py OUTDIR SEED --layer NAME C H W O K PAD KW KX: one such layer alone
   (input -> quant -> bpop_conv2d -> icomb -> output), for bench/bench_int8.sh."""
+import os
 import random
-import struct
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from npyw import npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
-
-
-def npy(path, shape, vals):
-    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(
-        "%d" % d for d in shape)
-    h += " " * (63 - (10 + len(h)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode())
-        f.write(struct.pack("<%df" % len(vals), *vals))
 
 
 def weights(name, rows, per, kw, masked):
