@@ -201,8 +201,9 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
     const IrConst *w = &m->consts.data[in->args[1].id];
     const IrType *xt = &m->values.data[in->args[0].id].type;
     int64_t O = w->type.d[0], cg = w->type.d[1], T = 1, pix = 1, ng = 1;
-    if (in->op == IR_OP_BPOP_CONV2D) {
-        IrWindow win = ir_window(m, in);
+    bool conv = in->op == IR_OP_BPOP_CONV2D;
+    IrWindow win = conv ? ir_window(m, in) : ir_window_dense(cg, O);
+    if (conv) {
         ng = win.groups;
         cg = win.C / ng;
         T = win.kh * win.kw;
@@ -232,12 +233,9 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
     k->cost_bitserial = (double)ng * rows * (double)pix * kbits * mask / binops_per_cycle(s);
     k->cost_int8 = (double)ng * (double)((og + 15) / 16 * 16) * (double)pix * kint8 /
                    int8_macs_per_cycle(s);
-    if (in->op == IR_OP_BPOP_CONV2D) {
-        IrWindow win = ir_window(m, in);
-        if (int8_depthwise(&win)) // llvm_int8_dw.c: ~1.5 cycles per tap of 16 pixels
-            k->cost_int8 = (double)ng * (double)(win.OH * ((win.OW + 15) / 16)) * (double)T * 1.5 *
-                           (s->avx512 ? 1 : 2);
-    }
+    if (conv && int8_depthwise(&win)) // llvm_int8_dw.c: ~1.5 cycles per tap of 16 pixels
+        k->cost_int8 = (double)ng * (double)(win.OH * ((win.OW + 15) / 16)) * (double)T * 1.5 *
+                       (s->avx512 ? 1 : 2);
 }
 
 static void refuse(HbCx *cx, const IrModule *m, const IrInst *in, const char *why)
