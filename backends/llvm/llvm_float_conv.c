@@ -22,6 +22,8 @@ typedef struct FGeo {
     IrWindow w;
     int64_t KG, kog, cgoff, OB, OBp, R, P, nxt, nrt, T, Hp, Wp, Cp;
     bool vec;
+    uint32_t epi;   // the sign value the tile writes packed (g_plan_float_epi), or UINT32_MAX
+    int64_t ebytes; // its bytes per pixel (8 per 64 channels)
 } FGeo;
 
 typedef struct FK {
@@ -29,6 +31,7 @@ typedef struct FK {
     const FGeo *f;
     LLVMTypeRef v8d, v8f;
     LLVMValueRef wd, bd, toff; // weights [KG][OBp][T][8], bias [KG][OBp][8], tap offsets
+    LLVMValueRef ea, eb;       // the fused batch norm's scale and shift [OBp][8], or NULL
 } FK;
 
 static int64_t cdiv(int64_t a, int64_t b)
@@ -180,6 +183,56 @@ static void store_transposed(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValue
     }
 }
 
+/* The fused epilogue (g_plan_float_epi) of channel block blk (one kernel group): z = y *
+ * scale + shift in double, rounded once (the batch norm's, when there is one), bit =
+ * [z > 0] (sign, docs/ir.md). A block's 8 channels are byte blk of the pixel's packed
+ * channel words, so tiles and threads write disjoint bytes; lanes past O give 0 bits,
+ * and a block past O or a pixel past OW goes to the junk slot. */
+static void epi_store(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef junk, LLVMValueRef blk,
+                      LLVMValueRef oy, LLVMValueRef ox0)
+{
+    G *g = k->g;
+    const FGeo *f = k->f;
+    const IrWindow *w = &f->w;
+    LLVMValueRef a = k->ea ? vload(k, k->ea, g_mulk(g, blk, LN)) : NULL;
+    LLVMValueRef b = k->ea ? vload(k, k->eb, g_mulk(g, blk, LN)) : NULL;
+    LLVMTypeRef v8i = LLVMVectorType(g->i64, LN);
+    LLVMValueRef lanes = NULL, iota[LN];
+    if (f->kog % LN) { // blk * 8 + l < O
+        for (int l = 0; l < LN; l++)
+            iota[l] = g_i64(g, l);
+        LLVMValueRef v =
+                LLVMBuildInsertElement(B, LLVMGetUndef(v8i), g_mulk(g, blk, LN), g_i32(g, 0), "");
+        v = LLVMBuildShuffleVector(B, v, LLVMGetUndef(v8i),
+                                   LLVMConstNull(LLVMVectorType(g->i32, LN)), "");
+        v = LLVMBuildAdd(B, v, LLVMConstVector(iota, LN), "");
+        LLVMValueRef n =
+                LLVMBuildInsertElement(B, LLVMGetUndef(v8i), g_i64(g, f->kog), g_i32(g, 0), "");
+        n = LLVMBuildShuffleVector(B, n, LLVMGetUndef(v8i),
+                                   LLVMConstNull(LLVMVectorType(g->i32, LN)), "");
+        lanes = LLVMBuildICmp(B, LLVMIntSLT, v, n, "");
+    }
+    LLVMValueRef bok = LLVMBuildICmp(B, LLVMIntSLT, blk, g_i64(g, f->OB), "");
+    for (int p = 0; p < f->P; p++) {
+        LLVMValueRef z = y[p];
+        if (a)
+            z = LLVMBuildFPTrunc(
+                    B,
+                    LLVMBuildFAdd(B, LLVMBuildFMul(B, LLVMBuildFPExt(B, z, k->v8d, ""), a, ""), b,
+                                  ""),
+                    k->v8f, "");
+        LLVMValueRef on = LLVMBuildFCmp(B, LLVMRealOGT, z, LLVMConstNull(k->v8f), "");
+        if (lanes)
+            on = LLVMBuildAnd(B, on, lanes, "");
+        LLVMValueRef pix = g_add(g, g_mulk(g, oy, w->OW), g_addk(g, ox0, p));
+        LLVMValueRef dst = g_gep(g, g->i8, out, g_add(g, g_mulk(g, pix, f->ebytes), blk));
+        LLVMValueRef ok = LLVMBuildAnd(
+                B, bok, LLVMBuildICmp(B, LLVMIntSLT, g_addk(g, ox0, p), g_i64(g, w->OW), ""), "");
+        dst = LLVMBuildSelect(B, ok, dst, junk, "");
+        LLVMBuildStore(B, LLVMBuildBitCast(B, on, g->i8, ""), dst);
+    }
+}
+
 /* One R x P tile: the tap loop, then + bias, rounded, stored lane by lane (a lane past
  * kog or a pixel past OW goes to a junk slot). The multiply-add is llvm.fmuladd, fused
  * where the CPU has FMA: the product of two floats widened to double is exact (48
@@ -230,6 +283,10 @@ static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LL
             y[p] = LLVMBuildFAdd(B, LLVMBuildLoad2(B, k->v8d, acc[r * f->P + p], ""), bv, "");
             y[p] = LLVMBuildFPTrunc(B, y[p], k->v8f, "");
         }
+        if (f->epi != UINT32_MAX) {
+            epi_store(k, y, out, junk, g_addk(g, blk0, r), oy, ox0);
+            continue;
+        }
         LLVMValueRef o0 = g_add(g, g_mulk(g, kg, f->kog), oi0);
         LLVMValueRef at0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, o0, w->OH), oy), w->OW), ox0);
         if (full && f->P == LN) {
@@ -269,7 +326,8 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
     GFnSave sv;
     LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
     LLVMTypeRef ft = LLVMFunctionType(g->vd, ps, 3, 0);
-    LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "fconv.%u", g->in->result), ft);
+    const char *name = f->epi != UINT32_MAX ? "fconvs.%u" : "fconv.%u"; // s: sign epilogue
+    LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, name, g->in->result), ft);
     LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
     LLVMValueRef ixd = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 0, ""), "");
     LLVMValueRef iout = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 1, ""), "");
@@ -293,6 +351,37 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
     g_call(g, "hbrt_par", g->vd, cps, 4, cargs);
 }
 
+/* The fused epilogue's destination, the sign's packed words (allocated as the sign's
+ * value; zeroed when some bytes of a pixel's last word belong to no block), and the
+ * batch norm's scale and shift as doubles per block (zero lanes past O). */
+static LLVMValueRef epi_setup(FK *k, FGeo *f)
+{
+    G *g = k->g;
+    const IrModule *m = g->m;
+    const IrValue *dv = &m->values.data[f->epi];
+    const IrInst *si = &m->insts.data[dv->def], *save = g->in;
+    const IrInst *bn = &m->insts.data[m->values.data[si->args[0].id].def];
+    g->in = si;
+    g_alloc_value(g, &g->val[f->epi], &dv->type);
+    g->in = save;
+    f->ebytes = 8 * ((dv->type.d[0] + 63) / 64);
+    if (f->kog % 64)
+        g_memset0(g, g->val[f->epi].p, 8 * g_plan_packed(g, f->epi));
+    if (bn->op == IR_OP_BATCHNORM) {
+        const IrConst *sc = &m->consts.data[bn->args[1].id], *sh = &m->consts.data[bn->args[2].id];
+        uint64_t n = (uint64_t)(f->OBp * LN);
+        double *a = arena_calloc(&g->cx->arena, n, sizeof *a);
+        double *b = arena_calloc(&g->cx->arena, n, sizeof *b);
+        for (int64_t o = 0; o < f->kog; o++) {
+            a[o] = (double)sc->f[o];
+            b[o] = (double)sh->f[o];
+        }
+        k->ea = dconst(g, "fes", a, n);
+        k->eb = dconst(g, "feh", b, n);
+    }
+    return g->val[f->epi].p;
+}
+
 static void emit(G *g, FGeo *f, bool dense)
 {
     const IrWindow *w = &f->w;
@@ -306,11 +395,14 @@ static void emit(G *g, FGeo *f, bool dense)
     f->Cp = f->vec ? f->OBp * LN : w->C;
     FK k = {.g = g, .f = f, .v8d = LLVMVectorType(g->f64, LN), .v8f = LLVMVectorType(g->f32, LN)};
     pack(g, &k, g_argc(g, 1), g_argc(g, 2));
-    GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    LLVMValueRef out = f->epi != UINT32_MAX ? epi_setup(&k, f) : NULL;
+    if (!out) {
+        g_alloc_value(g, g_out(g), g_outt(g));
+        out = g_out(g)->p;
+    }
     LLVMValueRef xd = g_alloc(g, (uint64_t)(8 * f->Hp * f->Wp * f->Cp));
     fill(g, f, g_arg(g, 0)->p, xd);
-    run_tiles(&k, xd, out->p);
+    run_tiles(&k, xd, out);
 }
 
 bool gen_float_conv_fast(G *g)
@@ -321,13 +413,24 @@ bool gen_float_conv_fast(G *g)
     bool pad = w.pt || w.pb || w.pl || w.pr;
     if (pad && !all_finite(g_argc(g, 1)))
         return false;
-    FGeo f = {.w = w, .vec = w.groups > 1 && w.groups == w.C && w.groups == w.O};
+    FGeo f = {.w = w,
+              .vec = w.groups > 1 && w.groups == w.C && w.groups == w.O,
+              .epi = g_plan_float_epi(g, g->in->result)};
     f.KG = f.vec ? 1 : w.groups;
     f.kog = w.O / f.KG;
     f.cgoff = f.vec ? 0 : w.C / w.groups;
     f.T = (f.vec ? 1 : w.C / w.groups) * w.kh * w.kw;
     emit(g, &f, false);
     return true;
+}
+
+bool float_conv_epi_ok(G *g, const IrInst *in)
+{
+    IrWindow w = ir_window(g->m, in);
+    if (w.OH <= 0 || w.OW <= 0 || w.O <= 0 || w.groups != 1 || !in->args[1].is_const)
+        return false;
+    bool pad = w.pt || w.pb || w.pl || w.pr;
+    return !pad || all_finite(&g->m->consts.data[in->args[1].id]);
 }
 
 bool gen_float_dense_fast(G *g)
@@ -337,7 +440,7 @@ bool gen_float_dense_fast(G *g)
     if (O <= 0 || N <= 0)
         return false;
     IrWindow w = ir_window_dense(N, O);
-    FGeo f = {.w = w, .KG = 1, .kog = O, .T = N};
+    FGeo f = {.w = w, .KG = 1, .kog = O, .T = N, .epi = UINT32_MAX};
     emit(g, &f, true);
     return true;
 }

@@ -130,6 +130,11 @@ void g_epilogues(G *g, uint32_t *dest);
  * binarizes and packs in one pass. */
 bool g_plan_conv_packed(G *g, uint32_t v);
 void bpop_pack_sign(G *g, LLVMValueRef x, LLVMValueRef out, const IrType *t);
+/* The sign value float conv2d result v's tile writes as a convolution's packed input
+ * (through its batch norm, if any), or UINT32_MAX; that batch norm and sign are then
+ * g_plan_skipped. float_conv_epi_ok: conv2d `in` runs as a tile kernel that can. */
+uint32_t g_plan_float_epi(G *g, uint32_t v);
+bool float_conv_epi_ok(G *g, const IrInst *in);
 /* Whether bpop_conv2d `in` can run its threshold in the tile epilogue (llvm_bpop.c). */
 #define BPOP_EPI_MAX_BITS 4
 bool bpop_epilogue_ok(G *g, const IrInst *in);

@@ -29,6 +29,7 @@ struct GPlan {
     uint32_t *epi;    // per bpop_conv2d result: the value its epilogue writes (g_plan_epilogue)
     bool *convpk;     // per value: stored as a convolution's packed input (g_plan_conv_packed)
     bool *skip;       // per value: computed by a bpop_conv2d's epilogue, not by its op
+    uint32_t *fepi;   // per float conv2d result: the sign its tile writes (g_plan_float_epi)
 };
 
 static void *grow(void *p, uint32_t *cap, size_t size)
@@ -206,6 +207,41 @@ static void plan_epilogue(G *g, GPlan *p)
     free(conv);
 }
 
+/* conv2d -> [batchnorm ->] sign, each the only reader of the one before, the sign
+ * stored as a convolution's packed input: the float conv's tile applies the batch norm
+ * and the sign rule and writes the packed words itself (llvm_float_conv.c); the conv
+ * and batch norm floats are never stored, the batch norm and sign emit nothing. */
+static void plan_float_epilogue(G *g, GPlan *p)
+{
+    const IrModule *m = g->m;
+    uint32_t nv = m->values.len;
+    uint32_t *readers = calloc(nv + 1, sizeof *readers), *reader = calloc(nv + 1, sizeof *reader);
+    HB_CHECK(readers && reader, "out of memory");
+    count_readers(m, readers, reader);
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op != IR_OP_CONV2D || !float_conv_epi_ok(g, in))
+            continue;
+        const IrInst *bn = only_reader(m, readers, reader, in->result, IR_OP_BATCHNORM);
+        if (bn && (!bn->args[1].is_const || !bn->args[2].is_const))
+            continue;
+        const IrInst *s = only_reader(m, readers, reader, bn ? bn->result : in->result, IR_OP_SIGN);
+        if (!s || !p->convpk[s->result])
+            continue;
+        p->fepi[in->result] = s->result;
+        p->skip[s->result] = true;
+        if (bn)
+            p->skip[bn->result] = true;
+    }
+    free(readers);
+    free(reader);
+}
+
+uint32_t g_plan_float_epi(G *g, uint32_t v)
+{
+    return g->plan ? g->plan->fepi[v] : UINT32_MAX;
+}
+
 bool g_plan_conv_packed(G *g, uint32_t v)
 {
     return g->plan && g->plan->convpk[v];
@@ -297,10 +333,14 @@ void g_plan_begin(G *g)
     p->epi = malloc(nv * sizeof *p->epi);
     p->skip = calloc(nv, sizeof *p->skip);
     p->convpk = calloc(nv, sizeof *p->convpk);
-    HB_CHECK(p->packed && p->excl && p->fused && p->epi && p->skip && p->convpk, "out of memory");
+    p->fepi = malloc(nv * sizeof *p->fepi);
+    HB_CHECK(p->packed && p->excl && p->fused && p->epi && p->skip && p->convpk && p->fepi,
+             "out of memory");
     memset(p->epi, 0xff, nv * sizeof *p->epi);
+    memset(p->fepi, 0xff, nv * sizeof *p->fepi);
     plan_packed(g, p);
     plan_epilogue(g, p);
+    plan_float_epilogue(g, p);
     plan_fused(g, p);
     g->plan = p;
 }
@@ -316,6 +356,7 @@ void g_plan_end(G *g)
     free(p->epi);
     free(p->skip);
     free(p->convpk);
+    free(p->fepi);
     free(p->live);
     free(p->free);
     free(p);
