@@ -186,8 +186,9 @@ static void store_transposed(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValue
 /* The fused epilogue (g_plan_float_epi) of channel block blk (one kernel group): z = y *
  * scale + shift in double, rounded once (the batch norm's, when there is one), bit =
  * [z > 0] (sign, docs/ir.md). A block's 8 channels are byte blk of the pixel's packed
- * channel words, so tiles and threads write disjoint bytes; lanes past O give 0 bits,
- * and a block past O or a pixel past OW goes to the junk slot. */
+ * channel words, so tiles and threads write disjoint bytes. Lanes past O give 0 bits
+ * (zero weights, bias, scale and shift: z = 0); a block past O or a pixel past OW goes
+ * to the junk slot. */
 static void epi_store(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef junk, LLVMValueRef blk,
                       LLVMValueRef oy, LLVMValueRef ox0)
 {
@@ -196,22 +197,6 @@ static void epi_store(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef jun
     const IrWindow *w = &f->w;
     LLVMValueRef a = k->ea ? vload(k, k->ea, g_mulk(g, blk, LN)) : NULL;
     LLVMValueRef b = k->ea ? vload(k, k->eb, g_mulk(g, blk, LN)) : NULL;
-    LLVMTypeRef v8i = LLVMVectorType(g->i64, LN);
-    LLVMValueRef lanes = NULL, iota[LN];
-    if (f->kog % LN) { // blk * 8 + l < O
-        for (int l = 0; l < LN; l++)
-            iota[l] = g_i64(g, l);
-        LLVMValueRef v =
-                LLVMBuildInsertElement(B, LLVMGetUndef(v8i), g_mulk(g, blk, LN), g_i32(g, 0), "");
-        v = LLVMBuildShuffleVector(B, v, LLVMGetUndef(v8i),
-                                   LLVMConstNull(LLVMVectorType(g->i32, LN)), "");
-        v = LLVMBuildAdd(B, v, LLVMConstVector(iota, LN), "");
-        LLVMValueRef n =
-                LLVMBuildInsertElement(B, LLVMGetUndef(v8i), g_i64(g, f->kog), g_i32(g, 0), "");
-        n = LLVMBuildShuffleVector(B, n, LLVMGetUndef(v8i),
-                                   LLVMConstNull(LLVMVectorType(g->i32, LN)), "");
-        lanes = LLVMBuildICmp(B, LLVMIntSLT, v, n, "");
-    }
     LLVMValueRef bok = LLVMBuildICmp(B, LLVMIntSLT, blk, g_i64(g, f->OB), "");
     for (int p = 0; p < f->P; p++) {
         LLVMValueRef z = y[p];
@@ -222,8 +207,6 @@ static void epi_store(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef jun
                                   ""),
                     k->v8f, "");
         LLVMValueRef on = LLVMBuildFCmp(B, LLVMRealOGT, z, LLVMConstNull(k->v8f), "");
-        if (lanes)
-            on = LLVMBuildAnd(B, on, lanes, "");
         LLVMValueRef pix = g_add(g, g_mulk(g, oy, w->OW), g_addk(g, ox0, p));
         LLVMValueRef dst = g_gep(g, g->i8, out, g_add(g, g_mulk(g, pix, f->ebytes), blk));
         LLVMValueRef ok = LLVMBuildAnd(

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# cpu_float_epi.sh HBNNC SCRATCH: the float conv's sign epilogue (issue 13): a conv2d
+# whose result goes only through [batchnorm ->] sign into bit-serial convolutions
+# applies the batch norm and sign in its tile and writes their packed input bytes.
+# Random IR networks (cpu/fepi_nets.py) compiled for the native CPU, AVX2 (x86-64-v3)
+# and SSE (x86-64-v2) tiers (different tiles) must equal `hbnnc --run` bit for bit (i32
+# outputs) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
+# of fused tiles (@fconvs.*), so the test cannot pass by not fusing.
+set -euo pipefail
+hbnnc=$1
+s=$2
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$s" && mkdir -p "$s"
+. "$here/cpu/compare.sh"
+cpu_setup "$s"
+"$py" "$here/cpu/fepi_nets.py" "$s" 13 > "$s/nets.txt"
+
+declare -A fused=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_grp]=0 [f_bnout]=0)
+while read -r n; do
+    "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
+    "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
+    got=$(grep -c '^define internal void @fconvs\.' "$s/$n.ll" || true)
+    if [ "$got" != "${fused[$n]}" ]; then
+        echo "FAIL: $n has $got fused float conv epilogues, expected ${fused[$n]}"
+        exit 1
+    fi
+    for cpu in native x86-64-v3 x86-64-v2; do
+        "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
+        for bt in "1 1" "7 2"; do
+            # shellcheck disable=SC2046,SC2086
+            "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"
+            if ! same "$s/$n.want" "$s/$n.got" | head -n 5; then
+                echo "FAIL: $n --cpu $cpu batch/threads $bt"
+                exit 1
+            fi
+        done
+    done
+done < "$s/nets.txt"
+echo "cpu_float_epi: $(wc -l < "$s/nets.txt") random networks equal the interpreter"
