@@ -806,7 +806,6 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
     // units split across threads: output rows (conv), or 8-channel blocks (dense)
     bool rows = LLVMIsConstant(k->W);
     int64_t NR = k->psh ? k->pH : OH; // units: output rows, or pooled rows of psh rows
-    LLVMValueRef n = g_i64(g, rows ? b->G * NR : b->OB);
 
     GFnSave sv;
     LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
@@ -854,9 +853,9 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
     LLVMBuildRetVoid(B);
     g_fn_pop(g, &sv);
 
-    LLVMValueRef cargs[] = {g->par, fn, args, n};
-    LLVMTypeRef cps[] = {g->ptr, g->ptr, g->ptr, g->i64};
-    g_call(g, "hbrt_par", g->vd, cps, 4, cargs);
+    // the layer's word pairs (dense: per example of a full block) for the split's grain
+    double words = (double)(b->G * b->og * OH * (rows ? b->OW : g->nbmax) * b->T * b->CW * k->P);
+    g_par(g, fn, args, rows ? b->G * NR : b->OB, words / g_words_per_cycle(g));
 }
 
 /* Columns per tile: as many as the tier's registers hold accumulators for (all plane

@@ -291,9 +291,17 @@ static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LL
     }
 }
 
+/* Double multiply-adds per cycle of one core by tier (two FMA ports of 8, 4 or 2 lanes;
+ * the cost estimate for g_par). */
+static double dlanes(const G *g)
+{
+    return g->tier >= TIER_AVX512BW ? 16 : g->tier == TIER_AVX2 ? 8 : 4;
+}
+
 /* The tiles in an outlined function that hbrt_par runs on ranges of units (kernel group
  * and tile of channel blocks, then output row: consecutive units reuse the tile's
- * weights from cache): split across the threads when they are idle. */
+ * weights from cache): split across the threads when they are idle and the layer is
+ * big enough (g_par). */
 static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
 {
     G *g = k->g;
@@ -303,8 +311,7 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
     LLVMValueRef args = g_var(g, st, NULL);
     LLVMBuildStore(B, xd, LLVMBuildStructGEP2(B, st, args, 0, ""));
     LLVMBuildStore(B, out, LLVMBuildStructGEP2(B, st, args, 1, ""));
-    int64_t per_row = f->KG * f->nrt;
-    LLVMValueRef n = g_i64(g, f->w.OH * per_row);
+    int64_t n = f->w.OH * f->KG * f->nrt;
 
     GFnSave sv;
     LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
@@ -329,9 +336,7 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
     LLVMBuildRetVoid(B);
     g_fn_pop(g, &sv);
 
-    LLVMValueRef cargs[] = {g->par, fn, args, n};
-    LLVMTypeRef cps[] = {g->ptr, g->ptr, g->ptr, g->i64};
-    g_call(g, "hbrt_par", g->vd, cps, 4, cargs);
+    g_par(g, fn, args, n, (double)(f->KG * f->kog * f->w.OH * f->w.OW * f->T) / dlanes(g));
 }
 
 /* The fused epilogue's destination, the sign's packed words (allocated as the sign's

@@ -130,6 +130,12 @@ void g_epilogues(G *g, uint32_t *dest);
  * binarizes and packs in one pass. */
 bool g_plan_conv_packed(G *g, uint32_t v);
 void bpop_pack_sign(G *g, LLVMValueRef x, LLVMValueRef out, const IrType *t);
+/* Run outlined kernel fn(args, lo, hi) on units [0, n) of a layer of about `cycles`
+ * of work: directly when it is too small to split, else through hbrt_par with a minimum
+ * number of units per thread (llvm_par.c); g_par_grain is that minimum. */
+void g_par(G *g, LLVMValueRef fn, LLVMValueRef args, int64_t n, double cycles);
+int64_t g_par_grain(int64_t n, double cycles);
+double g_words_per_cycle(const G *g);
 /* The sign value float conv2d result v's tile writes as a convolution's packed input
  * (through its batch norm, if any), or UINT32_MAX; that batch norm and sign are then
  * g_plan_skipped. float_conv_epi_ok: conv2d `in` runs as a tile kernel that can. */

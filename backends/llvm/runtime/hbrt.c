@@ -32,8 +32,6 @@ typedef struct Job {
     hbrt_example fn;
     int block;      // examples per call of fn
     void *par;      // hbrt_par's context for fn, or NULL
-    hbrt_range rfn; // a range job (hbrt_par): rfn(rargs, first, end) instead
-    void *rargs;
     unsigned char *ws;
     int nin, nout;
     const float *const *in;
@@ -62,6 +60,14 @@ typedef struct hbrt_ctx {
     _Atomic int pending, sleepers, waiting;
     _Atomic bool quit;
     Job jobs[HBRT_MAX_THREADS];
+    /* The current hbrt_par round: its units are claimed in chunks from `next` (the
+     * round's generation << 40 | the next unit) by whoever is running, and `done`
+     * counts the units finished; the kernel's fields are only read by a claimer whose
+     * claim succeeds, which proves the round is not over (its fields are current). */
+    _Atomic(hbrt_range) pfn;
+    _Atomic(void *) pargs;
+    _Atomic int64_t pn, pchunk, pdone;
+    _Atomic uint64_t pnext;
     pthread_t tid[HBRT_MAX_THREADS];
     struct Worker {
         struct hbrt_ctx *c;
@@ -71,6 +77,10 @@ typedef struct hbrt_ctx {
 
 /* About 0.1-0.3 ms of polling before sleeping. */
 #define HBRT_SPIN 8192
+/* A round's `round` word: generation << 16 | HBRT_PAR_ROUND for hbrt_par | threads. */
+#define HBRT_PAR_ROUND 0x8000u
+#define HBRT_GEN_MASK  0xffffffu
+#define HBRT_UNIT_MASK ((UINT64_C(1) << 40) - 1)
 
 static inline void cpu_relax(void)
 {
@@ -84,7 +94,7 @@ static inline void cpu_relax(void)
 /* The prototypes the generated code calls (it declares them itself). */
 void *hbrt_create(int threads, uint64_t ws_bytes);
 void hbrt_destroy(void *ctx);
-void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n);
+void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n, int64_t grain);
 int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const *in,
              const uint64_t *in_elems, int nout, void *const *out, const uint64_t *out_elems,
              int batch);
@@ -127,6 +137,27 @@ static uint64_t await_round(hbrt_ctx *c, uint64_t seen)
     return r;
 }
 
+/* Claim and run chunks of hbrt_par round gen until none is left (or the round is over:
+ * a late worker finds another generation and does nothing). */
+static void par_work(hbrt_ctx *c, uint64_t gen)
+{
+    for (;;) {
+        uint64_t v = atomic_load_explicit(&c->pnext, memory_order_acquire);
+        int64_t n = atomic_load_explicit(&c->pn, memory_order_relaxed);
+        int64_t chunk = atomic_load_explicit(&c->pchunk, memory_order_relaxed);
+        hbrt_range fn = atomic_load_explicit(&c->pfn, memory_order_relaxed);
+        void *args = atomic_load_explicit(&c->pargs, memory_order_relaxed);
+        int64_t u = (int64_t)(v & HBRT_UNIT_MASK);
+        if ((v >> 40) != (gen & HBRT_GEN_MASK) || u >= n)
+            return;
+        int64_t take = n - u < chunk ? n - u : chunk;
+        if (!atomic_compare_exchange_weak(&c->pnext, &v, v + (uint64_t)take))
+            continue;
+        fn(args, u, u + take);
+        atomic_fetch_add_explicit(&c->pdone, take, memory_order_release);
+    }
+}
+
 static void *worker(void *arg)
 {
     struct Worker *w = arg;
@@ -137,13 +168,14 @@ static void *worker(void *arg)
         if (atomic_load(&c->quit))
             break;
         seen = r;
+        if (r & HBRT_PAR_ROUND) { // never touches jobs[] or pending: it may be late
+            if (w->k < (int)(r & 0x7fff))
+                par_work(c, r >> 16);
+            continue;
+        }
         if (w->k >= (int)(r & 0xffff))
             continue;
-        const Job *j = &c->jobs[w->k];
-        if (j->rfn)
-            j->rfn(j->rargs, j->first, j->end);
-        else
-            job_run(j);
+        job_run(&c->jobs[w->k]);
         if (atomic_fetch_sub(&c->pending, 1) == 1 && atomic_load(&c->waiting)) {
             pthread_mutex_lock(&c->mu);
             pthread_cond_signal(&c->done);
@@ -153,12 +185,15 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Start jobs[1..t) (filled by the caller) on the workers. */
-static void dispatch(hbrt_ctx *c, int t)
+/* Start jobs[1..t) (filled by the caller) on the workers, or (par) an hbrt_par round. */
+static void dispatch(hbrt_ctx *c, int t, bool par)
 {
-    atomic_store(&c->pending, t - 1);
     uint64_t gen = (atomic_load_explicit(&c->round, memory_order_relaxed) >> 16) + 1;
-    atomic_store(&c->round, gen << 16 | (uint64_t)t);
+    if (par)
+        atomic_store(&c->pnext, (gen & HBRT_GEN_MASK) << 40);
+    else
+        atomic_store(&c->pending, t - 1);
+    atomic_store(&c->round, gen << 16 | (par ? HBRT_PAR_ROUND : 0) | (uint64_t)t);
     if (atomic_load(&c->sleepers) > 0) {
         pthread_mutex_lock(&c->mu);
         pthread_cond_broadcast(&c->go);
@@ -264,29 +299,38 @@ int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const 
                            .first = (int64_t)batch * k / t,
                            .end = (int64_t)batch * (k + 1) / t};
     if (t > 1)
-        dispatch(c, t);
-    Job j0 = c->jobs[0]; // hbrt_par reuses the job slots
-    job_run(&j0);
+        dispatch(c, t, false);
+    job_run(&c->jobs[0]);
     if (t > 1)
         join(c);
     return 0;
 }
 
-/* An op's n units of work in contiguous ranges across the context's threads (called by
- * the caller's thread while the others are idle: batch < threads). */
-void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n)
+/* An op's n units of work across the context's threads (called by the caller's thread
+ * while the others are idle: batch < threads), on at most n / grain threads (the
+ * compiler's minimum work per thread: a fork and join cost more than a smaller share
+ * saves). The units are claimed in chunks by whoever runs, so a worker that wakes late
+ * (from its sleep: tens of us in a VM) costs nothing: the caller does the work and only
+ * waits for chunks already claimed. */
+void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n, int64_t grain)
 {
     hbrt_ctx *c = ctx;
-    int t = !c ? 1 : n < c->threads ? (int)n : c->threads;
-    if (t <= 1) {
+    int64_t most = n / (grain > 1 ? grain : 1);
+    int t = !c ? 1 : most < c->threads ? (int)most : c->threads;
+    if (t <= 1 || n > (int64_t)HBRT_UNIT_MASK) {
         fn(args, 0, n);
         return;
     }
-    for (int k = 0; k < t; k++)
-        c->jobs[k] = (Job){.rfn = fn, .rargs = args, .first = n * k / t, .end = n * (k + 1) / t};
-    dispatch(c, t);
-    fn(args, 0, n / t);
-    join(c);
+    int64_t chunk = n / (4 * t);
+    atomic_store_explicit(&c->pfn, fn, memory_order_relaxed);
+    atomic_store_explicit(&c->pargs, args, memory_order_relaxed);
+    atomic_store_explicit(&c->pn, n, memory_order_relaxed);
+    atomic_store_explicit(&c->pchunk, chunk > 1 ? chunk : 1, memory_order_relaxed);
+    atomic_store_explicit(&c->pdone, 0, memory_order_relaxed);
+    dispatch(c, t, true);
+    par_work(c, atomic_load_explicit(&c->round, memory_order_relaxed) >> 16);
+    while (atomic_load_explicit(&c->pdone, memory_order_acquire) < n)
+        cpu_relax();
 }
 
 /* Algorithm 1 on the workspace's scratch; a short buffer (a compiler bug: the backend
