@@ -30,15 +30,16 @@ typedef void (*hbrt_range)(void *args, int64_t lo, int64_t hi);
 
 typedef struct Job {
     hbrt_example fn;
-    int block;      // examples per call of fn
-    void *par;      // hbrt_par's context for fn, or NULL
+    int block; // examples per call of fn
+    void *par; // hbrt_par's context for fn, or NULL
     unsigned char *ws;
     int nin, nout;
     const float *const *in;
     const uint64_t *in_elems;
     void *const *out;
     const uint64_t *out_elems;
-    int64_t first, end; // examples [first, end)
+    int64_t end;           // examples [0, end)
+    _Atomic int64_t *next; // the next unclaimed example, shared by the round's jobs
 } Job;
 
 /* A context: the workspaces of its threads and a fork-join pool of threads - 1
@@ -68,6 +69,7 @@ typedef struct hbrt_ctx {
     _Atomic(void *) pargs;
     _Atomic int64_t pn, pchunk, pdone;
     _Atomic uint64_t pnext;
+    _Atomic int64_t enext; // hbrt_run: the next example block to claim
     pthread_t tid[HBRT_MAX_THREADS];
     struct Worker {
         struct hbrt_ctx *c;
@@ -108,7 +110,10 @@ static void job_run(const Job *j)
 {
     const float *in[HBRT_MAX_IO];
     void *out[HBRT_MAX_IO];
-    for (int64_t b = j->first; b < j->end; b += j->block) {
+    for (;;) { // blocks claimed one at a time: a slower thread takes fewer
+        int64_t b = atomic_fetch_add_explicit(j->next, j->block, memory_order_relaxed);
+        if (b >= j->end)
+            break;
         int64_t nb = j->end - b < j->block ? j->end - b : j->block;
         for (int k = 0; k < j->nin; k++)
             in[k] = j->in[k] + (size_t)b * j->in_elems[k];
@@ -264,7 +269,8 @@ void hbrt_destroy(void *ctx)
     free(c);
 }
 
-/* The batch in contiguous slices, one per thread. */
+/* The batch in blocks that the threads claim in turn (a thread slowed by another
+ * process or a costlier example takes fewer; fixed slices made the other wait). */
 int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const *in,
              const uint64_t *in_elems, int nout, void *const *out, const uint64_t *out_elems,
              int batch)
@@ -285,9 +291,10 @@ int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const 
     int t = c->threads < batch ? c->threads : batch;
     if (t <= 0)
         return 0;
+    int claim = (batch + t - 1) / t < block ? (batch + t - 1) / t : block; // <= block
     for (int k = 0; k < t; k++)
         c->jobs[k] = (Job){.fn = fn,
-                           .block = block,
+                           .block = claim,
                            .par = t == 1 && c->threads > 1 ? c : NULL, // others idle
                            .ws = c->ws + (size_t)k * c->ws_bytes,
                            .nin = nin,
@@ -296,8 +303,9 @@ int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const 
                            .in_elems = in_elems,
                            .out = out,
                            .out_elems = out_elems,
-                           .first = (int64_t)batch * k / t,
-                           .end = (int64_t)batch * (k + 1) / t};
+                           .end = batch,
+                           .next = &c->enext};
+    atomic_store_explicit(&c->enext, 0, memory_order_relaxed); // published by dispatch
     if (t > 1)
         dispatch(c, t, false);
     job_run(&c->jobs[0]);
