@@ -22,6 +22,11 @@ void g_par(G *g, LLVMValueRef fn, LLVMValueRef args, int64_t n, double cycles)
 {
     int64_t grain = g_par_grain(n, cycles);
     if (n < 2 * grain) { // one thread's share: no fork
+        // kept out of line: per-layer profiles (bench/run) attribute samples by kernel name
+        static const char noinline[] = "noinline";
+        unsigned kind = LLVMGetEnumAttributeKindForName(noinline, sizeof noinline - 1);
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(g->C, kind, 0));
         LLVMValueRef dargs[] = {args, g_i64(g, 0), g_i64(g, n)};
         LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
         LLVMBuildCall2(g->b, LLVMFunctionType(g->vd, ps, 3, 0), fn, dargs, 3, "");

@@ -52,7 +52,7 @@ check "$st/mlp_b1.4-chan.hb" mlp "$root/examples/digits/test_x.npy"
 check "$st/cnn_b1.4-chan.hb" cnn "$s/img.npy"
 
 # kernels NAME.ll: the per-width kernel functions of the module, sorted.
-kernels() { grep -oE '^define internal void @bpop\.[0-9]+(\.w[0-9])?' "$1" | sed 's/.*@//' | sort; }
+kernels() { grep -oE '^define internal (fastcc )?void @bpop\.[0-9]+(\.w[0-9])?' "$1" | sed 's/.*@//' | sort; }
 # --explain names the channels per width, and the cost model counts the per-width kernels
 # (not 3 masked planes per channel): g_wide's conv is bit-serial at about 2/3 of the
 # masked estimate.

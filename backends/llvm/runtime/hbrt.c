@@ -6,6 +6,7 @@
  * (compiled into the same archive). Built with hidden visibility: nothing here is
  * exported from the generated library. Depends on libc, libm and libpthread only. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -337,8 +338,11 @@ void hbrt_par(void *ctx, hbrt_range fn, void *args, int64_t n, int64_t grain)
     atomic_store_explicit(&c->pdone, 0, memory_order_relaxed);
     dispatch(c, t, true);
     par_work(c, atomic_load_explicit(&c->round, memory_order_relaxed) >> 16);
-    while (atomic_load_explicit(&c->pdone, memory_order_acquire) < n)
-        cpu_relax();
+    for (int i = 0; atomic_load_explicit(&c->pdone, memory_order_acquire) < n; i++)
+        if (i < HBRT_SPIN)
+            cpu_relax();
+        else // a claimer was descheduled: let it run
+            sched_yield();
 }
 
 /* Algorithm 1 on the workspace's scratch; a short buffer (a compiler bug: the backend
