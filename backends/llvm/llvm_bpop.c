@@ -399,31 +399,31 @@ static void word_step(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0, LLVMV
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
-    LLVMValueRef d[IR_MAX_BITS][MAXE], dm[IR_MAX_BITS][MAXE];
+    LLVMValueRef c[IR_MAX_BITS], mk[IR_MAX_BITS];
+    for (int m = 0; m < b->kw_planes; m++) {
+        LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
+        c[m] = vload(g, k, k->w.c, word);
+        mk[m] = k->nomask ? NULL : vload(g, k, k->w.mask, word);
+    }
+    // each activation word broadcast right before its uses: one live at a time
     for (int n = 0; n < b->kx; n++)
         for (int e = 0; e < k->E; e++) {
             LLVMValueRef at = g_add(g, g_addk(g, col[e], n * b->CW), w);
-            d[n][e] = splat(g, k, g_load(g, g->i64, k->xp, at));
-            dm[n][e] = k->xm ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
-        }
-    for (int m = 0; m < b->kw_planes; m++) {
-        LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
-        LLVMValueRef c = vload(g, k, k->w.c, word);
-        LLVMValueRef mk = k->nomask ? NULL : vload(g, k, k->w.mask, word);
-        for (int n = 0; n < b->kx; n++)
-            for (int e = 0; e < k->E; e++) {
+            LLVMValueRef d = splat(g, k, g_load(g, g->i64, k->xp, at));
+            LLVMValueRef dm = k->xm ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
+            for (int m = 0; m < b->kw_planes; m++) {
                 int i = (m * b->kx + n) * k->E + e;
-                LLVMValueRef x = LLVMBuildXor(B, c, d[n][e], "");
+                LLVMValueRef x = LLVMBuildXor(B, c[m], d, "");
                 if (k->nomask) {
                     vacc(g, k, k->acc[i], k->acc8[i], x);
                     continue;
                 }
-                LLVMValueRef A = dm[n][e] ? LLVMBuildAnd(B, mk, dm[n][e], "") : mk;
+                LLVMValueRef A = dm ? LLVMBuildAnd(B, mk[m], dm, "") : mk[m];
                 vacc(g, k, k->acc[i], k->acc8[i], LLVMBuildAnd(B, LLVMBuildNot(B, x, ""), A, ""));
-                if (dm[n][e])
+                if (dm)
                     vacc(g, k, k->pa[i], k->pa8[i], A);
             }
-    }
+        }
 }
 
 /* The words of one tap, in chunks of 31 when byte accumulators must be flushed inside. */
@@ -446,14 +446,18 @@ static void tap_words(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0)
 }
 
 /* After a tap: columns that read the zero word take back its contribution; the valid
- * counts (nomask) or mask popcounts (masked weights) of the columns that were inside. */
+ * counts (nomask) or mask popcounts (masked weights) of the columns that were inside
+ * (ok NULL: every column was). */
 static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
+    LLVMValueRef in[MAXE];
+    for (int e = 0; e < k->E; e++)
+        in[e] = ok ? ok[e] : LLVMConstInt(g->i1, 1, 0);
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef at = g_addk(g, blk0, m * mstride);
-        LLVMValueRef zc = k->xm ? NULL : vload(g, k, k->w.zc, at);
+        LLVMValueRef zc = k->xm || !ok ? NULL : vload(g, k, k->w.zc, at);
         LLVMValueRef pc = k->nomask || k->xm ? NULL : vload(g, k, k->w.pc, at);
         for (int n = 0; n < b->kx; n++)
             for (int e = 0; e < k->E; e++) {
@@ -461,18 +465,18 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
                 if (zc) {
                     LLVMValueRef a = ld(g, k->v8, k->acc[i]);
                     LLVMValueRef sub = LLVMBuildSub(B, a, zc, "");
-                    LLVMBuildStore(B, LLVMBuildSelect(B, ok[e], a, sub, ""), k->acc[i]);
+                    LLVMBuildStore(B, LLVMBuildSelect(B, in[e], a, sub, ""), k->acc[i]);
                 }
                 if (pc) {
                     LLVMValueRef a = ld(g, k->v8, k->pa[i]);
                     LLVMValueRef add = LLVMBuildAdd(B, a, pc, "");
-                    LLVMBuildStore(B, LLVMBuildSelect(B, ok[e], add, a, ""), k->pa[i]);
+                    LLVMBuildStore(B, LLVMBuildSelect(B, in[e], add, a, ""), k->pa[i]);
                 }
             }
     }
     for (int e = 0; k->nomask && e < k->E; e++) {
         LLVMValueRef n = ld(g, g->i64, k->ntap[e]);
-        LLVMValueRef add = LLVMBuildSelect(B, ok[e], g_i64(g, b->cg), g_i64(g, 0), "");
+        LLVMValueRef add = LLVMBuildSelect(B, in[e], g_i64(g, b->cg), g_i64(g, 0), "");
         LLVMBuildStore(B, g_add(g, n, add), k->ntap[e]);
     }
 }
@@ -737,35 +741,77 @@ static void zero_tile(G *g, Kern *k)
         LLVMBuildStore(B, g_i64(g, 0), k->ntap[e]);
 }
 
-/* One register tile: output block ob of group grp, columns t0 .. t0 + E - 1 of row oy. */
-static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0, LLVMValueRef ob,
-                 LLVMValueRef pos0)
+/* The kx taps of input row iy for the tile's columns. `border`: some column reads
+ * outside the input or past the output (a select per column and tap_fix); an interior
+ * tile reads every column in place and only counts the valid elements. */
+static void row_taps(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef iy, LLVMValueRef ky,
+                     LLVMValueRef t0, LLVMValueRef ob, bool border)
 {
     const BGeo *b = k->b;
-    zero_tile(g, k);
-    GLoop lky, lkx;
-    LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, b->kh), "ky");
-    LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
-    LLVMBasicBlockRef row = LLVMAppendBasicBlockInContext(g->C, g->fn, "row");
-    LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.skip");
-    LLVMBuildCondBr(B, inside(g, iy, g_i64(g, b->H)), row, skip);
-    LLVMPositionBuilderAtEnd(B, row);
+    GLoop lkx;
     LLVMValueRef kx = g_loop_begin(g, &lkx, g_i64(g, b->kw), "kx");
     LLVMValueRef rowbase = LLVMBuildMul(B, g_add(g, g_mulk(g, grp, b->H), iy), k->W, "");
     LLVMValueRef col[MAXE], ok[MAXE];
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef c = g_addk(g, t0, e);
         LLVMValueRef ix = g_add(g, g_addk(g, g_mulk(g, c, b->sw), -b->pl), g_mulk(g, kx, b->dw));
+        LLVMValueRef at = g_mulk(g, g_add(g, rowbase, ix), b->kx * b->CW);
+        if (!border) {
+            col[e] = at;
+            continue;
+        }
         ok[e] = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, c, k->OW, ""), inside(g, ix, k->W),
                              "");
-        LLVMValueRef at = g_mulk(g, g_add(g, rowbase, ix), b->kx * b->CW);
         col[e] = LLVMBuildSelect(B, ok[e], at, g_i64(g, k->zcol), "");
     }
     LLVMValueRef t = g_add(g, g_mulk(g, ky, b->kw), kx);
     LLVMValueRef blk0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->OB), ob), b->T), t);
     tap_words(g, k, col, blk0);
-    tap_fix(g, k, ok, blk0);
+    tap_fix(g, k, border ? ok : NULL, blk0);
     g_loop_end(g, &lkx);
+}
+
+/* Whether every column of the tile starting at t0 is an output column whose taps all
+ * read inside the input row. */
+static LLVMValueRef tile_inside(G *g, const Kern *k, LLVMValueRef t0)
+{
+    const BGeo *b = k->b;
+    LLVMValueRef last = g_addk(g, t0, k->E - 1);
+    LLVMValueRef lo = g_addk(g, g_mulk(g, t0, b->sw), -b->pl);
+    LLVMValueRef hi = g_addk(g, g_mulk(g, last, b->sw), (b->kw - 1) * b->dw - b->pl);
+    LLVMValueRef in = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSGE, lo, g_i64(g, 0), ""),
+                                   LLVMBuildICmp(B, LLVMIntSLT, hi, k->W, ""), "");
+    return LLVMBuildAnd(B, in, LLVMBuildICmp(B, LLVMIntSLT, last, k->OW, ""), "");
+}
+
+/* Where a tile's columns read: all inside the input (a conv's interior tiles), some
+ * outside it (a conv's border columns, one per tile), or either, tested per tile. */
+typedef enum TileAt { TILE_INSIDE, TILE_BORDER, TILE_TEST } TileAt;
+
+/* One register tile: output block ob of group grp, columns t0 .. t0 + E - 1 of row oy. */
+static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0, LLVMValueRef ob,
+                 LLVMValueRef pos0, TileAt at)
+{
+    const BGeo *b = k->b;
+    zero_tile(g, k);
+    LLVMValueRef interior = at == TILE_TEST ? tile_inside(g, k, t0) : NULL;
+    GLoop lky;
+    LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, b->kh), "ky");
+    LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
+    LLVMBasicBlockRef row = LLVMAppendBasicBlockInContext(g->C, g->fn, "row");
+    LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.skip");
+    LLVMBuildCondBr(B, inside(g, iy, g_i64(g, b->H)), row, skip);
+    LLVMPositionBuilderAtEnd(B, row);
+    if (interior) {
+        LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.inside");
+        LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.border");
+        LLVMBuildCondBr(B, interior, fast, slow);
+        LLVMPositionBuilderAtEnd(B, fast);
+        row_taps(g, k, grp, iy, ky, t0, ob, false);
+        LLVMBuildBr(B, skip);
+        LLVMPositionBuilderAtEnd(B, slow);
+    }
+    row_taps(g, k, grp, iy, ky, t0, ob, at != TILE_INSIDE);
     LLVMBuildBr(B, skip);
     LLVMPositionBuilderAtEnd(B, skip);
     g_loop_end(g, &lky);
@@ -775,6 +821,49 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
         store_epi(g, k, grp, ob, t0, oy);
     else
         store_tile(g, k, grp, ob, t0, pos0);
+}
+
+/* The output columns [*lo, *hi) of a convolution whose taps all read inside its input
+ * rows (ow: the columns computed). */
+static void inner_cols(const BGeo *b, int64_t ow, int64_t *lo, int64_t *hi)
+{
+    int64_t l = (b->pl + b->sw - 1) / b->sw, r = b->W - 1 + b->pl - (b->kw - 1) * b->dw;
+    int64_t h = r < 0 ? 0 : r / b->sw + 1;
+    *lo = l < ow ? l : ow;
+    *hi = h < *lo ? *lo : h > ow ? ow : h;
+}
+
+/* The n tiles of one row (8-channel blocks inner) starting at column c0 + E i, the last
+ * moved back to end at column c0 + cols when cols is not a multiple of E (its columns
+ * overlapping the previous tile's are computed and stored twice, the same values). */
+static void row_tiles(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, int64_t c0, int64_t cols,
+                      TileAt at)
+{
+    if (cols <= 0)
+        return;
+    GLoop lt, lb;
+    int64_t n = (cols + k->E - 1) / k->E;
+    LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, g_i64(g, n), "t"), k->E);
+    if (cols % k->E) {
+        LLVMValueRef end = g_i64(g, cols - k->E);
+        t0 = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, t0, end, ""), t0, end, "");
+    }
+    LLVMValueRef ob = g_loop_begin(g, &lb, g_i64(g, k->b->OB), "ob");
+    tile(g, k, grp, oy, g_addk(g, t0, c0), ob, LLVMBuildMul(B, oy, k->OW, ""), at);
+    g_loop_end(g, &lb);
+    g_loop_end(g, &lt);
+}
+
+/* A convolution's row: its border columns one per tile, the rest in interior tiles. */
+static void conv_row(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy)
+{
+    int64_t ow = LLVMConstIntGetSExtValue(k->OW), lo, hi;
+    inner_cols(k->b, ow, &lo, &hi);
+    Kern k1 = *k;
+    k1.E = 1;
+    row_tiles(g, &k1, grp, oy, 0, lo, TILE_BORDER);
+    row_tiles(g, k, grp, oy, lo, hi - lo, TILE_INSIDE);
+    row_tiles(g, &k1, grp, oy, hi, ow - hi, TILE_BORDER);
 }
 
 /* The tile accumulators: stack slots of the function being generated. */
@@ -824,8 +913,7 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
     else               // dense: the block's examples are the input's columns too
         in.W = in.OW;
     kern_vars(g, &in);
-    LLVMValueRef nt = LLVMBuildUDiv(B, g_addk(g, in.OW, k->E - 1), g_i64(g, k->E), "");
-    GLoop li, lt, lb;
+    GLoop li;
     LLVMValueRef cnt = LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, "");
     LLVMValueRef i = g_add(g, lo, g_loop_begin(g, &li, cnt, "i"));
     LLVMValueRef oy = rows ? LLVMBuildURem(B, i, g_i64(g, NR), "") : g_i64(g, 0);
@@ -839,12 +927,15 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
         LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oy, g_i64(g, OH), ""), in_row, skip);
         LLVMPositionBuilderAtEnd(B, in_row);
     }
-    LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, nt, "t"), k->E);
-    LLVMValueRef ob = rows ? g_loop_begin(g, &lb, g_i64(g, b->OB), "ob") : i;
-    tile(g, &in, grp, oy, t0, ob, LLVMBuildMul(B, oy, in.OW, ""));
     if (rows)
-        g_loop_end(g, &lb);
-    g_loop_end(g, &lt);
+        conv_row(g, &in, grp, oy);
+    else { // dense: one row of nt tiles of the examples, tested for the partial last one
+        GLoop lt;
+        LLVMValueRef nt = LLVMBuildUDiv(B, g_addk(g, in.OW, k->E - 1), g_i64(g, k->E), "");
+        LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, nt, "t"), k->E);
+        tile(g, &in, grp, oy, t0, i, g_i64(g, 0), TILE_TEST);
+        g_loop_end(g, &lt);
+    }
     if (k->psh) {
         LLVMBuildBr(B, skip);
         LLVMPositionBuilderAtEnd(B, skip);
@@ -1069,7 +1160,9 @@ void gen_bpop_conv2d(G *g)
     k.ocol = 1;
     k.os = b.OH * b.OW;
     k.ps = b.O * b.OH * b.OW;
-    kern_run(g, &k, b.OH, b.OW);
+    int64_t lo, hi; // tiles cover the interior columns; the border ones are one per tile
+    inner_cols(&b, LLVMConstIntGetSExtValue(k.OW), &lo, &hi);
+    kern_run(g, &k, b.OH, hi > lo ? hi - lo : 1);
 }
 
 void bpop_pack_sign(G *g, LLVMValueRef x, LLVMValueRef out, const IrType *t)
