@@ -288,9 +288,10 @@ typedef struct Kern {
      * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
      * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive). */
     LLVMValueRef chan;
-    int *wid;   // a group channel layer: each output channel's width (else NULL)
-    bool bytes; // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
-    int flush;  // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
+    LLVMValueRef npair; // a block with narrower channels: the pairs lane 8 ob + l stores
+    int *wid;           // a group channel layer: each output channel's width (else NULL)
+    bool bytes;         // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
+    int flush;          // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
     // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
@@ -504,9 +505,21 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
         }
         LLVMValueRef at =
                 g_add(g, pos, LLVMBuildMul(B, g_load(g, g->i64, k->chan, oi), g_i64(g, k->os), ""));
-        for (int p = 0; p < k->P; p++)
+        LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
+        LLVMBasicBlockRef end = np ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
+        for (int p = 0; p < k->P; p++) {
+            if (np && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
+                LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
+                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
+                LLVMPositionBuilderAtEnd(B, more);
+            }
             g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps),
                     LLVMBuildExtractElement(B, S[p], g_i32(g, l), ""));
+        }
+        if (end) {
+            LLVMBuildBr(B, end);
+            LLVMPositionBuilderAtEnd(B, end);
+        }
         if (ln) {
             LLVMBuildBr(B, ln);
             LLVMPositionBuilderAtEnd(B, ln);
@@ -1032,9 +1045,29 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords, bool packed, bool
         g_memset0(g, g_gep(g, g->i64, k->xm, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
 }
 
+/* A `group channel` layer's channels with a width, widest first (rows[0..n), n
+ * returned), in 8-channel blocks that each run at the width of their first (widest)
+ * channel, so the narrower channels fill the partial blocks: the blocks of width w are
+ * channels [ends[w + 1], ends[w]) (ends[IR_MAX_BITS + 2], zeroed by the caller). */
+int64_t bpop_width_blocks(const int *wid, int64_t O, int bits, int64_t *rows, int64_t *ends)
+{
+    int64_t n = 0, s = 0;
+    for (int w = bits; w >= 1; w--)
+        for (int64_t o = 0; o < O; o++)
+            if (wid[o] == w)
+                rows[n++] = o;
+    for (int w = bits; w >= 1; w--) {
+        while (s < n && wid[rows[s]] == w)
+            s += LANES;
+        ends[w] = s < n ? s : n;
+    }
+    return n;
+}
+
 /* Generate the layer's kernel; a `group channel` layer gets one unmasked kernel per
- * channel width (1, 2, 3 ... planes) over the same packed input, each writing its
- * channels' pair sums in place (cpu.md §4: no mask AND, no planes a channel lacks). */
+ * block width (1, 2, 3 ... planes) over the same packed input, each writing its
+ * channels' pair sums in place (cpu.md §4: no mask AND, no planes a block lacks; a
+ * narrower channel in a wider block stores only its own planes' pairs). */
 static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
 {
     const IrConst *c = g_argc(g, 1);
@@ -1045,38 +1078,42 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
         kernel(g, k, OH, "");
         return;
     }
-    int64_t O = c->type.d[0];
+    int64_t O = c->type.d[0], ends[IR_MAX_BITS + 2] = {0};
     int64_t *rows = arena_alloc(&g->cx->arena, (size_t)O * sizeof *rows);
-    uint64_t *chan = calloc((size_t)(O + LANES), 8);
-    HB_CHECK(chan, "out of memory");
-    for (int w = 1; w <= k->b->kw_planes; w++) {
-        int64_t n = 0;
-        for (int64_t o = 0; o < O; o++)
-            if (wid[o] == w)
-                rows[n++] = o;
+    bpop_width_blocks(wid, O, k->b->kw_planes, rows, ends);
+    uint64_t *chan = calloc((size_t)(O + LANES), 8), *np = calloc((size_t)(O + LANES), 8);
+    HB_CHECK(chan && np, "out of memory");
+    for (int w = k->b->kw_planes; w >= 1; w--) {
+        int64_t b0 = ends[w + 1], n = ends[w] - b0;
         if (n == 0)
             continue;
         BGeo gb = *k->b;
         gb.og = gb.O = n;
         gb.OB = (n + LANES - 1) / LANES;
         gb.kw_planes = w;
-        gb.rows = rows;
+        gb.rows = rows + b0;
         Kern gk = *k;
         gk.b = &gb;
         gk.nomask = true;
         gk.P = w * gb.kx;
         gk.w = repack(g, c, &gb, false);
         memset(chan, 0, (size_t)(O + LANES) * 8);
-        for (int64_t i = 0; i < n; i++)
-            chan[i] = (uint64_t)rows[i];
+        memset(np, 0, (size_t)(O + LANES) * 8);
+        bool mixed = false;
+        for (int64_t i = 0; i < n; i++) {
+            chan[i] = (uint64_t)rows[b0 + i];
+            np[i] = (uint64_t)(wid[rows[b0 + i]] * gb.kx);
+            mixed |= wid[rows[b0 + i]] != w;
+        }
         Arena *a = &g->cx->arena;
-        gk.chan = g_words(g, arena_printf(a, "kc.%s.w%d", c->name, w), chan,
-                          (uint64_t)(gb.OB * LANES));
+        uint64_t nw = (uint64_t)(gb.OB * LANES);
+        gk.chan = g_words(g, arena_printf(a, "kc.%s.w%d", c->name, w), chan, nw);
+        gk.npair = mixed ? g_words(g, arena_printf(a, "kn.%s.w%d", c->name, w), np, nw) : NULL;
         gk.E = tile_cols(&gk, false, cols);
         kernel(g, &gk, OH, arena_printf(a, ".w%d", w));
-        rows += n;
     }
     free(chan);
+    free(np);
 }
 
 /* A dense layer runs once per block of examples: the columns are the examples. */
