@@ -527,6 +527,87 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
     }
 }
 
+/* The 8 x 8 transpose of the rows r[0..8) (<8 x i32>): row l becomes lane l of every
+ * row (3 stages of block swaps, 24 two-source shuffles). */
+static void transpose8(G *g, LLVMValueRef *r)
+{
+    for (int h = LANES / 2; h >= 1; h /= 2)
+        for (int i = 0; i < LANES; i++) {
+            if (i & h)
+                continue;
+            LLVMValueRef ma[LANES], mb[LANES];
+            for (int j = 0; j < LANES; j++) {
+                ma[j] = g_i32(g, j & h ? LANES + j - h : j);
+                mb[j] = g_i32(g, j & h ? LANES + j : j + h);
+            }
+            LLVMValueRef a =
+                    LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(ma, LANES), "");
+            r[i + h] = LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(mb, LANES), "");
+            r[i] = a;
+        }
+}
+
+/* The pair sums of a tile whose E (> 1) columns are all output columns, contiguous in
+ * the output (a convolution's interior tile): transposed so that each channel's E
+ * columns of each pair are one vector store instead of E lane extracts and stores. */
+static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
+                       LLVMValueRef pos0)
+{
+    const BGeo *b = k->b;
+    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
+    LLVMValueRef T[IR_MAX_BITS * IR_MAX_BITS][LANES], sub[MAXE];
+    for (int e = 0; e < k->E; e++)
+        sub[e] = g_i32(g, e);
+    for (int p = 0; p < k->P; p++) {
+        LLVMValueRef r[LANES];
+        for (int e = 0; e < LANES; e++) {
+            if (e >= k->E) {
+                r[e] = LLVMGetUndef(v8i32);
+                continue;
+            }
+            int i = p * k->E + e;
+            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
+            a = LLVMBuildAdd(B, a, a, "");
+            LLVMValueRef S =
+                    k->nomask ? LLVMBuildSub(B, splat(g, k, ld(g, g->i64, k->ntap[e])), a, "")
+                              : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+            r[e] = LLVMBuildTrunc(B, S, v8i32, "");
+        }
+        transpose8(g, r);
+        for (int l = 0; l < LANES; l++)
+            T[p][l] = k->E == LANES
+                              ? r[l]
+                              : LLVMBuildShuffleVector(B, r[l], LLVMGetUndef(v8i32),
+                                                       LLVMConstVector(sub, (unsigned)k->E), "");
+    }
+    LLVMValueRef pos = g_add(g, pos0, g_mulk(g, t0, k->ocol));
+    for (int l = 0; l < LANES; l++) {
+        LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
+        LLVMBasicBlockRef end = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end");
+        if (b->og % LANES) { // the group's last block is partial
+            LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
+            LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), ls, end);
+            LLVMPositionBuilderAtEnd(B, ls);
+        }
+        LLVMValueRef o =
+                k->chan ? g_load(g, g->i64, k->chan, oi) : g_add(g, g_mulk(g, grp, b->og), oi);
+        LLVMValueRef at = g_add(g, pos, g_mulk(g, o, k->os));
+        LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
+        for (int p = 0; p < k->P; p++) {
+            if (np && p && p % b->kx == 0) { // a plane this lane's channel may not have
+                LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
+                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
+                LLVMPositionBuilderAtEnd(B, more);
+            }
+            LLVMValueRef st =
+                    LLVMBuildStore(B, T[p][l], g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps)));
+            LLVMSetAlignment(st, 4);
+        }
+        LLVMBuildBr(B, end);
+        LLVMPositionBuilderAtEnd(B, end);
+    }
+}
+
 /* S = 2 acc - popcount(A) (or valid - 2 acc) per pair and column; lane l is output
  * channel g og + ob 8 + l; column e's sums start at element pos0 + e ocol. */
 static void store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
@@ -832,6 +913,8 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
         flush(g, k);
     if (k->ek)
         store_epi(g, k, grp, ob, t0, oy);
+    else if (at == TILE_INSIDE && k->E > 1 && k->ocol == 1)
+        store_rows(g, k, grp, ob, t0, pos0);
     else
         store_tile(g, k, grp, ob, t0, pos0);
 }
