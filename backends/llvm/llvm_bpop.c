@@ -547,7 +547,8 @@ static void transpose8(G *g, LLVMValueRef *r)
         }
 }
 
-/* The pair sums of a tile whose E (> 1) columns are all output columns, contiguous in
+/* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
+ * transpose) columns are all output columns, contiguous in
  * the output (a convolution's interior tile): transposed so that each channel's E
  * columns of each pair are one vector store instead of E lane extracts and stores. */
 static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
@@ -555,9 +556,7 @@ static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
 {
     const BGeo *b = k->b;
     LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    LLVMValueRef T[IR_MAX_BITS * IR_MAX_BITS][LANES], sub[MAXE];
-    for (int e = 0; e < k->E; e++)
-        sub[e] = g_i32(g, e);
+    LLVMValueRef T[IR_MAX_BITS * IR_MAX_BITS][LANES];
     for (int p = 0; p < k->P; p++) {
         LLVMValueRef r[LANES];
         for (int e = 0; e < LANES; e++) {
@@ -575,11 +574,12 @@ static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
         }
         transpose8(g, r);
         for (int l = 0; l < LANES; l++)
-            T[p][l] = k->E == LANES
-                              ? r[l]
-                              : LLVMBuildShuffleVector(B, r[l], LLVMGetUndef(v8i32),
-                                                       LLVMConstVector(sub, (unsigned)k->E), "");
+            T[p][l] = r[l];
     }
+    LLVMValueRef first[LANES]; // E < 8: a masked store of the first E lanes (one vmovdqu32)
+    for (int e = 0; e < LANES; e++)
+        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
+    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
     LLVMValueRef pos = g_add(g, pos0, g_mulk(g, t0, k->ocol));
     for (int l = 0; l < LANES; l++) {
         LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
@@ -599,9 +599,13 @@ static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
                 LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
                 LLVMPositionBuilderAtEnd(B, more);
             }
-            LLVMValueRef st =
-                    LLVMBuildStore(B, T[p][l], g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps)));
-            LLVMSetAlignment(st, 4);
+            LLVMValueRef dst = g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps));
+            if (k->E == LANES) {
+                LLVMSetAlignment(LLVMBuildStore(B, T[p][l], dst), 4);
+                continue;
+            }
+            LLVMValueRef args[] = {T[p][l], dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
+            g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
         }
         LLVMBuildBr(B, end);
         LLVMPositionBuilderAtEnd(B, end);
@@ -913,7 +917,7 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
         flush(g, k);
     if (k->ek)
         store_epi(g, k, grp, ob, t0, oy);
-    else if (at == TILE_INSIDE && k->E > 1 && k->ocol == 1)
+    else if (at == TILE_INSIDE && k->E >= LANES / 2 && k->ocol == 1)
         store_rows(g, k, grp, ob, t0, pos0);
     else
         store_tile(g, k, grp, ob, t0, pos0);
