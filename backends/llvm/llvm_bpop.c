@@ -281,6 +281,7 @@ typedef struct Kern {
      * padding bits are 0 in both) and S = valid - 2 acc. */
     bool nomask;
     int P, E;             // plane pairs, columns per tile
+    bool split;           // conv rows: border columns one per tile, then interior tiles
     LLVMValueRef W, OW;   // input width and output columns (dense: the block's examples)
     int64_t ocol, os, ps; // output element strides: column, output channel, pair
     LLVMValueRef out;     // i32 output (pair sums)
@@ -884,7 +885,7 @@ static LLVMValueRef tile_inside(G *g, const Kern *k, LLVMValueRef t0)
 
 /* Where a tile's columns read: all inside the input (a conv's interior tiles), some
  * outside it (a conv's border columns, one per tile), or either, tested per tile. */
-typedef enum TileAt { TILE_INSIDE, TILE_BORDER, TILE_TEST } TileAt;
+typedef enum TileAt { TILE_INSIDE, TILE_BORDER, TILE_TEST, TILE_EDGE } TileAt;
 
 /* One register tile: output block ob of group grp, columns t0 .. t0 + E - 1 of row oy. */
 static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0, LLVMValueRef ob,
@@ -892,7 +893,9 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
 {
     const BGeo *b = k->b;
     zero_tile(g, k);
-    LLVMValueRef interior = at == TILE_TEST ? tile_inside(g, k, t0) : NULL;
+    // tested per tile: dense tiles (columns may pass the block's examples) and a conv row
+    // in uniform tiles (TILE_EDGE: every column is an output column)
+    LLVMValueRef interior = at >= TILE_TEST ? tile_inside(g, k, t0) : NULL;
     GLoop lky;
     LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, b->kh), "ky");
     LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
@@ -917,7 +920,7 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
         flush(g, k);
     if (k->ek)
         store_epi(g, k, grp, ob, t0, oy);
-    else if (at == TILE_INSIDE && k->E >= LANES / 2 && k->ocol == 1)
+    else if ((at == TILE_INSIDE || at == TILE_EDGE) && k->E >= LANES / 2 && k->ocol == 1)
         store_rows(g, k, grp, ob, t0, pos0);
     else
         store_tile(g, k, grp, ob, t0, pos0);
@@ -954,10 +957,15 @@ static void row_tiles(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, int64_t 
     g_loop_end(g, &lt);
 }
 
-/* A convolution's row: its border columns one per tile, the rest in interior tiles. */
+/* A convolution's row: uniform tiles tested per tile, or (split) its border columns one
+ * per tile and the rest in interior tiles. */
 static void conv_row(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy)
 {
     int64_t ow = LLVMConstIntGetSExtValue(k->OW), lo, hi;
+    if (!k->split) {
+        row_tiles(g, k, grp, oy, 0, ow, TILE_EDGE);
+        return;
+    }
     inner_cols(k->b, ow, &lo, &hi);
     Kern k1 = *k;
     k1.E = 1;
@@ -1155,13 +1163,24 @@ int64_t bpop_width_blocks(const int *wid, int64_t O, int bits, int64_t *rows, in
  * block width (1, 2, 3 ... planes) over the same packed input, each writing its
  * channels' pair sums in place (cpu.md §4: no mask AND, no planes a block lacks; a
  * narrower channel in a wider block stores only its own planes' pairs). */
-static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
+/* Columns per tile, and whether a convolution's rows (inner >= 0: its interior columns)
+ * split into one-column border tiles and interior tiles: when a tile has more than one
+ * plane pair, so that the per-tap border fix of P x E accumulators (it made W2A2 spill)
+ * stays out of the interior tiles; with one pair, uniform tiles over the whole row are
+ * fewer (7- or 14-pixel rows) and their border fix is cheap. */
+static void tile_plan(Kern *k, bool masked_x, int64_t cols, int64_t inner)
+{
+    k->split = inner >= 0 && k->P > 1;
+    k->E = tile_cols(k, masked_x, k->split ? (inner > 0 ? inner : 1) : cols);
+}
+
+static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
 {
     const IrConst *c = g_argc(g, 1);
     int *wid = k->wid;
     if (!wid) {
         k->w = repack(g, c, k->b, !k->nomask);
-        k->E = tile_cols(k, k->xm != NULL, cols);
+        tile_plan(k, k->xm != NULL, cols, inner);
         kernel(g, k, OH, "");
         return;
     }
@@ -1196,7 +1215,7 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
         uint64_t nw = (uint64_t)(gb.OB * LANES);
         gk.chan = g_words(g, arena_printf(a, "kc.%s.w%d", c->name, w), chan, nw);
         gk.npair = mixed ? g_words(g, arena_printf(a, "kn.%s.w%d", c->name, w), np, nw) : NULL;
-        gk.E = tile_cols(&gk, false, cols);
+        tile_plan(&gk, false, cols, inner);
         kernel(g, &gk, OH, arena_printf(a, ".w%d", w));
     }
     free(chan);
@@ -1256,7 +1275,7 @@ void gen_bpop_dense(G *g)
     k.ocol = (int64_t)g->base[g->in->result].sp / 4;
     k.os = 1;
     k.ps = O;
-    kern_run(g, &k, 1, g->nbmax);
+    kern_run(g, &k, 1, g->nbmax, -1);
 }
 
 void gen_bpop_conv2d(G *g)
@@ -1284,9 +1303,9 @@ void gen_bpop_conv2d(G *g)
     k.ocol = 1;
     k.os = b.OH * b.OW;
     k.ps = b.O * b.OH * b.OW;
-    int64_t lo, hi; // tiles cover the interior columns; the border ones are one per tile
+    int64_t lo, hi; // split rows: tiles cover the interior columns
     inner_cols(&b, LLVMConstIntGetSExtValue(k.OW), &lo, &hi);
-    kern_run(g, &k, b.OH, hi > lo ? hi - lo : 1);
+    kern_run(g, &k, b.OH, b.OW, hi - lo);
 }
 
 void bpop_pack_sign(G *g, LLVMValueRef x, LLVMValueRef out, const IrType *t)
