@@ -281,6 +281,7 @@ typedef struct Kern {
      * padding bits are 0 in both) and S = valid - 2 acc. */
     bool nomask;
     int P, E;             // plane pairs, columns per tile
+    bool split;           // conv rows: border columns one per tile, then interior tiles
     LLVMValueRef W, OW;   // input width and output columns (dense: the block's examples)
     int64_t ocol, os, ps; // output element strides: column, output channel, pair
     LLVMValueRef out;     // i32 output (pair sums)
@@ -288,9 +289,10 @@ typedef struct Kern {
      * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
      * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive). */
     LLVMValueRef chan;
-    int *wid;   // a group channel layer: each output channel's width (else NULL)
-    bool bytes; // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
-    int flush;  // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
+    LLVMValueRef npair; // a block with narrower channels: the pairs lane 8 ob + l stores
+    int *wid;           // a group channel layer: each output channel's width (else NULL)
+    bool bytes;         // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
+    int flush;          // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
     // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
@@ -399,31 +401,31 @@ static void word_step(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0, LLVMV
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
-    LLVMValueRef d[IR_MAX_BITS][MAXE], dm[IR_MAX_BITS][MAXE];
+    LLVMValueRef c[IR_MAX_BITS], mk[IR_MAX_BITS];
+    for (int m = 0; m < b->kw_planes; m++) {
+        LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
+        c[m] = vload(g, k, k->w.c, word);
+        mk[m] = k->nomask ? NULL : vload(g, k, k->w.mask, word);
+    }
+    // each activation word broadcast right before its uses: one live at a time
     for (int n = 0; n < b->kx; n++)
         for (int e = 0; e < k->E; e++) {
             LLVMValueRef at = g_add(g, g_addk(g, col[e], n * b->CW), w);
-            d[n][e] = splat(g, k, g_load(g, g->i64, k->xp, at));
-            dm[n][e] = k->xm ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
-        }
-    for (int m = 0; m < b->kw_planes; m++) {
-        LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
-        LLVMValueRef c = vload(g, k, k->w.c, word);
-        LLVMValueRef mk = k->nomask ? NULL : vload(g, k, k->w.mask, word);
-        for (int n = 0; n < b->kx; n++)
-            for (int e = 0; e < k->E; e++) {
+            LLVMValueRef d = splat(g, k, g_load(g, g->i64, k->xp, at));
+            LLVMValueRef dm = k->xm ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
+            for (int m = 0; m < b->kw_planes; m++) {
                 int i = (m * b->kx + n) * k->E + e;
-                LLVMValueRef x = LLVMBuildXor(B, c, d[n][e], "");
+                LLVMValueRef x = LLVMBuildXor(B, c[m], d, "");
                 if (k->nomask) {
                     vacc(g, k, k->acc[i], k->acc8[i], x);
                     continue;
                 }
-                LLVMValueRef A = dm[n][e] ? LLVMBuildAnd(B, mk, dm[n][e], "") : mk;
+                LLVMValueRef A = dm ? LLVMBuildAnd(B, mk[m], dm, "") : mk[m];
                 vacc(g, k, k->acc[i], k->acc8[i], LLVMBuildAnd(B, LLVMBuildNot(B, x, ""), A, ""));
-                if (dm[n][e])
+                if (dm)
                     vacc(g, k, k->pa[i], k->pa8[i], A);
             }
-    }
+        }
 }
 
 /* The words of one tap, in chunks of 31 when byte accumulators must be flushed inside. */
@@ -446,14 +448,18 @@ static void tap_words(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0)
 }
 
 /* After a tap: columns that read the zero word take back its contribution; the valid
- * counts (nomask) or mask popcounts (masked weights) of the columns that were inside. */
+ * counts (nomask) or mask popcounts (masked weights) of the columns that were inside
+ * (ok NULL: every column was). */
 static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
+    LLVMValueRef in[MAXE];
+    for (int e = 0; e < k->E; e++)
+        in[e] = ok ? ok[e] : LLVMConstInt(g->i1, 1, 0);
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef at = g_addk(g, blk0, m * mstride);
-        LLVMValueRef zc = k->xm ? NULL : vload(g, k, k->w.zc, at);
+        LLVMValueRef zc = k->xm || !ok ? NULL : vload(g, k, k->w.zc, at);
         LLVMValueRef pc = k->nomask || k->xm ? NULL : vload(g, k, k->w.pc, at);
         for (int n = 0; n < b->kx; n++)
             for (int e = 0; e < k->E; e++) {
@@ -461,18 +467,18 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
                 if (zc) {
                     LLVMValueRef a = ld(g, k->v8, k->acc[i]);
                     LLVMValueRef sub = LLVMBuildSub(B, a, zc, "");
-                    LLVMBuildStore(B, LLVMBuildSelect(B, ok[e], a, sub, ""), k->acc[i]);
+                    LLVMBuildStore(B, LLVMBuildSelect(B, in[e], a, sub, ""), k->acc[i]);
                 }
                 if (pc) {
                     LLVMValueRef a = ld(g, k->v8, k->pa[i]);
                     LLVMValueRef add = LLVMBuildAdd(B, a, pc, "");
-                    LLVMBuildStore(B, LLVMBuildSelect(B, ok[e], add, a, ""), k->pa[i]);
+                    LLVMBuildStore(B, LLVMBuildSelect(B, in[e], add, a, ""), k->pa[i]);
                 }
             }
     }
     for (int e = 0; k->nomask && e < k->E; e++) {
         LLVMValueRef n = ld(g, g->i64, k->ntap[e]);
-        LLVMValueRef add = LLVMBuildSelect(B, ok[e], g_i64(g, b->cg), g_i64(g, 0), "");
+        LLVMValueRef add = LLVMBuildSelect(B, in[e], g_i64(g, b->cg), g_i64(g, 0), "");
         LLVMBuildStore(B, g_add(g, n, add), k->ntap[e]);
     }
 }
@@ -500,13 +506,110 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
         }
         LLVMValueRef at =
                 g_add(g, pos, LLVMBuildMul(B, g_load(g, g->i64, k->chan, oi), g_i64(g, k->os), ""));
-        for (int p = 0; p < k->P; p++)
+        LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
+        LLVMBasicBlockRef end = np ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
+        for (int p = 0; p < k->P; p++) {
+            if (np && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
+                LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
+                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
+                LLVMPositionBuilderAtEnd(B, more);
+            }
             g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps),
                     LLVMBuildExtractElement(B, S[p], g_i32(g, l), ""));
+        }
+        if (end) {
+            LLVMBuildBr(B, end);
+            LLVMPositionBuilderAtEnd(B, end);
+        }
         if (ln) {
             LLVMBuildBr(B, ln);
             LLVMPositionBuilderAtEnd(B, ln);
         }
+    }
+}
+
+/* The 8 x 8 transpose of the rows r[0..8) (<8 x i32>): row l becomes lane l of every
+ * row (3 stages of block swaps, 24 two-source shuffles). */
+static void transpose8(G *g, LLVMValueRef *r)
+{
+    for (int h = LANES / 2; h >= 1; h /= 2)
+        for (int i = 0; i < LANES; i++) {
+            if (i & h)
+                continue;
+            LLVMValueRef ma[LANES], mb[LANES];
+            for (int j = 0; j < LANES; j++) {
+                ma[j] = g_i32(g, j & h ? LANES + j - h : j);
+                mb[j] = g_i32(g, j & h ? LANES + j : j + h);
+            }
+            LLVMValueRef a =
+                    LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(ma, LANES), "");
+            r[i + h] = LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(mb, LANES), "");
+            r[i] = a;
+        }
+}
+
+/* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
+ * transpose) columns are all output columns, contiguous in
+ * the output (a convolution's interior tile): transposed so that each channel's E
+ * columns of each pair are one vector store instead of E lane extracts and stores. */
+static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
+                       LLVMValueRef pos0)
+{
+    const BGeo *b = k->b;
+    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
+    LLVMValueRef T[IR_MAX_BITS * IR_MAX_BITS][LANES];
+    for (int p = 0; p < k->P; p++) {
+        LLVMValueRef r[LANES];
+        for (int e = 0; e < LANES; e++) {
+            if (e >= k->E) {
+                r[e] = LLVMGetUndef(v8i32);
+                continue;
+            }
+            int i = p * k->E + e;
+            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
+            a = LLVMBuildAdd(B, a, a, "");
+            LLVMValueRef S =
+                    k->nomask ? LLVMBuildSub(B, splat(g, k, ld(g, g->i64, k->ntap[e])), a, "")
+                              : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+            r[e] = LLVMBuildTrunc(B, S, v8i32, "");
+        }
+        transpose8(g, r);
+        for (int l = 0; l < LANES; l++)
+            T[p][l] = r[l];
+    }
+    LLVMValueRef first[LANES]; // E < 8: a masked store of the first E lanes (one vmovdqu32)
+    for (int e = 0; e < LANES; e++)
+        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
+    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
+    LLVMValueRef pos = g_add(g, pos0, g_mulk(g, t0, k->ocol));
+    for (int l = 0; l < LANES; l++) {
+        LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
+        LLVMBasicBlockRef end = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end");
+        if (b->og % LANES) { // the group's last block is partial
+            LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
+            LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), ls, end);
+            LLVMPositionBuilderAtEnd(B, ls);
+        }
+        LLVMValueRef o =
+                k->chan ? g_load(g, g->i64, k->chan, oi) : g_add(g, g_mulk(g, grp, b->og), oi);
+        LLVMValueRef at = g_add(g, pos, g_mulk(g, o, k->os));
+        LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
+        for (int p = 0; p < k->P; p++) {
+            if (np && p && p % b->kx == 0) { // a plane this lane's channel may not have
+                LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
+                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
+                LLVMPositionBuilderAtEnd(B, more);
+            }
+            LLVMValueRef dst = g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps));
+            if (k->E == LANES) {
+                LLVMSetAlignment(LLVMBuildStore(B, T[p][l], dst), 4);
+                continue;
+            }
+            LLVMValueRef args[] = {T[p][l], dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
+            g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
+        }
+        LLVMBuildBr(B, end);
+        LLVMPositionBuilderAtEnd(B, end);
     }
 }
 
@@ -737,35 +840,79 @@ static void zero_tile(G *g, Kern *k)
         LLVMBuildStore(B, g_i64(g, 0), k->ntap[e]);
 }
 
-/* One register tile: output block ob of group grp, columns t0 .. t0 + E - 1 of row oy. */
-static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0, LLVMValueRef ob,
-                 LLVMValueRef pos0)
+/* The kx taps of input row iy for the tile's columns. `border`: some column reads
+ * outside the input or past the output (a select per column and tap_fix); an interior
+ * tile reads every column in place and only counts the valid elements. */
+static void row_taps(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef iy, LLVMValueRef ky,
+                     LLVMValueRef t0, LLVMValueRef ob, bool border)
 {
     const BGeo *b = k->b;
-    zero_tile(g, k);
-    GLoop lky, lkx;
-    LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, b->kh), "ky");
-    LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
-    LLVMBasicBlockRef row = LLVMAppendBasicBlockInContext(g->C, g->fn, "row");
-    LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.skip");
-    LLVMBuildCondBr(B, inside(g, iy, g_i64(g, b->H)), row, skip);
-    LLVMPositionBuilderAtEnd(B, row);
+    GLoop lkx;
     LLVMValueRef kx = g_loop_begin(g, &lkx, g_i64(g, b->kw), "kx");
     LLVMValueRef rowbase = LLVMBuildMul(B, g_add(g, g_mulk(g, grp, b->H), iy), k->W, "");
     LLVMValueRef col[MAXE], ok[MAXE];
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef c = g_addk(g, t0, e);
         LLVMValueRef ix = g_add(g, g_addk(g, g_mulk(g, c, b->sw), -b->pl), g_mulk(g, kx, b->dw));
+        LLVMValueRef at = g_mulk(g, g_add(g, rowbase, ix), b->kx * b->CW);
+        if (!border) {
+            col[e] = at;
+            continue;
+        }
         ok[e] = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, c, k->OW, ""), inside(g, ix, k->W),
                              "");
-        LLVMValueRef at = g_mulk(g, g_add(g, rowbase, ix), b->kx * b->CW);
         col[e] = LLVMBuildSelect(B, ok[e], at, g_i64(g, k->zcol), "");
     }
     LLVMValueRef t = g_add(g, g_mulk(g, ky, b->kw), kx);
     LLVMValueRef blk0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->OB), ob), b->T), t);
     tap_words(g, k, col, blk0);
-    tap_fix(g, k, ok, blk0);
+    tap_fix(g, k, border ? ok : NULL, blk0);
     g_loop_end(g, &lkx);
+}
+
+/* Whether every column of the tile starting at t0 is an output column whose taps all
+ * read inside the input row. */
+static LLVMValueRef tile_inside(G *g, const Kern *k, LLVMValueRef t0)
+{
+    const BGeo *b = k->b;
+    LLVMValueRef last = g_addk(g, t0, k->E - 1);
+    LLVMValueRef lo = g_addk(g, g_mulk(g, t0, b->sw), -b->pl);
+    LLVMValueRef hi = g_addk(g, g_mulk(g, last, b->sw), (b->kw - 1) * b->dw - b->pl);
+    LLVMValueRef in = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSGE, lo, g_i64(g, 0), ""),
+                                   LLVMBuildICmp(B, LLVMIntSLT, hi, k->W, ""), "");
+    return LLVMBuildAnd(B, in, LLVMBuildICmp(B, LLVMIntSLT, last, k->OW, ""), "");
+}
+
+/* Where a tile's columns read: all inside the input (a conv's interior tiles), some
+ * outside it (a conv's border columns, one per tile), or either, tested per tile. */
+typedef enum TileAt { TILE_INSIDE, TILE_BORDER, TILE_TEST, TILE_EDGE } TileAt;
+
+/* One register tile: output block ob of group grp, columns t0 .. t0 + E - 1 of row oy. */
+static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0, LLVMValueRef ob,
+                 LLVMValueRef pos0, TileAt at)
+{
+    const BGeo *b = k->b;
+    zero_tile(g, k);
+    // tested per tile: dense tiles (columns may pass the block's examples) and a conv row
+    // in uniform tiles (TILE_EDGE: every column is an output column)
+    LLVMValueRef interior = at >= TILE_TEST ? tile_inside(g, k, t0) : NULL;
+    GLoop lky;
+    LLVMValueRef ky = g_loop_begin(g, &lky, g_i64(g, b->kh), "ky");
+    LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
+    LLVMBasicBlockRef row = LLVMAppendBasicBlockInContext(g->C, g->fn, "row");
+    LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.skip");
+    LLVMBuildCondBr(B, inside(g, iy, g_i64(g, b->H)), row, skip);
+    LLVMPositionBuilderAtEnd(B, row);
+    if (interior) {
+        LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.inside");
+        LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.border");
+        LLVMBuildCondBr(B, interior, fast, slow);
+        LLVMPositionBuilderAtEnd(B, fast);
+        row_taps(g, k, grp, iy, ky, t0, ob, false);
+        LLVMBuildBr(B, skip);
+        LLVMPositionBuilderAtEnd(B, slow);
+    }
+    row_taps(g, k, grp, iy, ky, t0, ob, at != TILE_INSIDE);
     LLVMBuildBr(B, skip);
     LLVMPositionBuilderAtEnd(B, skip);
     g_loop_end(g, &lky);
@@ -773,8 +920,58 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
         flush(g, k);
     if (k->ek)
         store_epi(g, k, grp, ob, t0, oy);
+    else if ((at == TILE_INSIDE || at == TILE_EDGE) && k->E >= LANES / 2 && k->ocol == 1)
+        store_rows(g, k, grp, ob, t0, pos0);
     else
         store_tile(g, k, grp, ob, t0, pos0);
+}
+
+/* The output columns [*lo, *hi) of a convolution whose taps all read inside its input
+ * rows (ow: the columns computed). */
+static void inner_cols(const BGeo *b, int64_t ow, int64_t *lo, int64_t *hi)
+{
+    int64_t l = (b->pl + b->sw - 1) / b->sw, r = b->W - 1 + b->pl - (b->kw - 1) * b->dw;
+    int64_t h = r < 0 ? 0 : r / b->sw + 1;
+    *lo = l < ow ? l : ow;
+    *hi = h < *lo ? *lo : h > ow ? ow : h;
+}
+
+/* The n tiles of one row (8-channel blocks inner) starting at column c0 + E i, the last
+ * moved back to end at column c0 + cols when cols is not a multiple of E (its columns
+ * overlapping the previous tile's are computed and stored twice, the same values). */
+static void row_tiles(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, int64_t c0, int64_t cols,
+                      TileAt at)
+{
+    if (cols <= 0)
+        return;
+    GLoop lt, lb;
+    int64_t n = (cols + k->E - 1) / k->E;
+    LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, g_i64(g, n), "t"), k->E);
+    if (cols % k->E) {
+        LLVMValueRef end = g_i64(g, cols - k->E);
+        t0 = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, t0, end, ""), t0, end, "");
+    }
+    LLVMValueRef ob = g_loop_begin(g, &lb, g_i64(g, k->b->OB), "ob");
+    tile(g, k, grp, oy, g_addk(g, t0, c0), ob, LLVMBuildMul(B, oy, k->OW, ""), at);
+    g_loop_end(g, &lb);
+    g_loop_end(g, &lt);
+}
+
+/* A convolution's row: uniform tiles tested per tile, or (split) its border columns one
+ * per tile and the rest in interior tiles. */
+static void conv_row(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy)
+{
+    int64_t ow = LLVMConstIntGetSExtValue(k->OW), lo, hi;
+    if (!k->split) {
+        row_tiles(g, k, grp, oy, 0, ow, TILE_EDGE);
+        return;
+    }
+    inner_cols(k->b, ow, &lo, &hi);
+    Kern k1 = *k;
+    k1.E = 1;
+    row_tiles(g, &k1, grp, oy, 0, lo, TILE_BORDER);
+    row_tiles(g, k, grp, oy, lo, hi - lo, TILE_INSIDE);
+    row_tiles(g, &k1, grp, oy, hi, ow - hi, TILE_BORDER);
 }
 
 /* The tile accumulators: stack slots of the function being generated. */
@@ -823,8 +1020,7 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
     else               // dense: the block's examples are the input's columns too
         in.W = in.OW;
     kern_vars(g, &in);
-    LLVMValueRef nt = LLVMBuildUDiv(B, g_addk(g, in.OW, k->E - 1), g_i64(g, k->E), "");
-    GLoop li, lt, lb;
+    GLoop li;
     LLVMValueRef cnt = LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, "");
     LLVMValueRef i = g_add(g, lo, g_loop_begin(g, &li, cnt, "i"));
     LLVMValueRef oy = rows ? LLVMBuildURem(B, i, g_i64(g, NR), "") : g_i64(g, 0);
@@ -838,12 +1034,15 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
         LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oy, g_i64(g, OH), ""), in_row, skip);
         LLVMPositionBuilderAtEnd(B, in_row);
     }
-    LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, nt, "t"), k->E);
-    LLVMValueRef ob = rows ? g_loop_begin(g, &lb, g_i64(g, b->OB), "ob") : i;
-    tile(g, &in, grp, oy, t0, ob, LLVMBuildMul(B, oy, in.OW, ""));
     if (rows)
-        g_loop_end(g, &lb);
-    g_loop_end(g, &lt);
+        conv_row(g, &in, grp, oy);
+    else { // dense: one row of nt tiles of the examples, tested for the partial last one
+        GLoop lt;
+        LLVMValueRef nt = LLVMBuildUDiv(B, g_addk(g, in.OW, k->E - 1), g_i64(g, k->E), "");
+        LLVMValueRef t0 = g_mulk(g, g_loop_begin(g, &lt, nt, "t"), k->E);
+        tile(g, &in, grp, oy, t0, i, g_i64(g, 0), TILE_TEST);
+        g_loop_end(g, &lt);
+    }
     if (k->psh) {
         LLVMBuildBr(B, skip);
         LLVMPositionBuilderAtEnd(B, skip);
@@ -940,51 +1139,88 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords, bool packed, bool
         g_memset0(g, g_gep(g, g->i64, k->xm, g_i64(g, k->zcol)), (uint64_t)(8 * b->kx * b->CW));
 }
 
+/* A `group channel` layer's channels with a width, widest first (rows[0..n), n
+ * returned), in 8-channel blocks that each run at the width of their first (widest)
+ * channel, so the narrower channels fill the partial blocks: the blocks of width w are
+ * channels [ends[w + 1], ends[w]) (ends[IR_MAX_BITS + 2], zeroed by the caller). */
+int64_t bpop_width_blocks(const int *wid, int64_t O, int bits, int64_t *rows, int64_t *ends)
+{
+    int64_t n = 0, s = 0;
+    for (int w = bits; w >= 1; w--)
+        for (int64_t o = 0; o < O; o++)
+            if (wid[o] == w)
+                rows[n++] = o;
+    for (int w = bits; w >= 1; w--) {
+        while (s < n && wid[rows[s]] == w)
+            s += LANES;
+        ends[w] = s < n ? s : n;
+    }
+    return n;
+}
+
 /* Generate the layer's kernel; a `group channel` layer gets one unmasked kernel per
- * channel width (1, 2, 3 ... planes) over the same packed input, each writing its
- * channels' pair sums in place (cpu.md §4: no mask AND, no planes a channel lacks). */
-static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols)
+ * block width (1, 2, 3 ... planes) over the same packed input, each writing its
+ * channels' pair sums in place (cpu.md §4: no mask AND, no planes a block lacks; a
+ * narrower channel in a wider block stores only its own planes' pairs). */
+/* Columns per tile, and whether a convolution's rows (inner >= 0: its interior columns)
+ * split into one-column border tiles and interior tiles: when a tile has more than one
+ * plane pair and a tap is one word, so that the per-tap border fix of P x E accumulators
+ * (it made W2A2 on 64 channels spill) stays out of the interior tiles. Otherwise
+ * uniform tiles over the whole row are fewer (7- or 14-pixel rows) and their border fix
+ * is amortized over the tap's words (measured: 512 x 7 x 7 70/20/10e and W3A3 were
+ * 1.7x and 1.2x slower split). */
+static void tile_plan(Kern *k, bool masked_x, int64_t cols, int64_t inner)
+{
+    k->split = inner >= 0 && k->P > 1 && k->b->CW == 1;
+    k->E = tile_cols(k, masked_x, k->split ? (inner > 0 ? inner : 1) : cols);
+}
+
+static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
 {
     const IrConst *c = g_argc(g, 1);
     int *wid = k->wid;
     if (!wid) {
         k->w = repack(g, c, k->b, !k->nomask);
-        k->E = tile_cols(k, k->xm != NULL, cols);
+        tile_plan(k, k->xm != NULL, cols, inner);
         kernel(g, k, OH, "");
         return;
     }
-    int64_t O = c->type.d[0];
+    int64_t O = c->type.d[0], ends[IR_MAX_BITS + 2] = {0};
     int64_t *rows = arena_alloc(&g->cx->arena, (size_t)O * sizeof *rows);
-    uint64_t *chan = calloc((size_t)(O + LANES), 8);
-    HB_CHECK(chan, "out of memory");
-    for (int w = 1; w <= k->b->kw_planes; w++) {
-        int64_t n = 0;
-        for (int64_t o = 0; o < O; o++)
-            if (wid[o] == w)
-                rows[n++] = o;
+    bpop_width_blocks(wid, O, k->b->kw_planes, rows, ends);
+    uint64_t *chan = calloc((size_t)(O + LANES), 8), *np = calloc((size_t)(O + LANES), 8);
+    HB_CHECK(chan && np, "out of memory");
+    for (int w = k->b->kw_planes; w >= 1; w--) {
+        int64_t b0 = ends[w + 1], n = ends[w] - b0;
         if (n == 0)
             continue;
         BGeo gb = *k->b;
         gb.og = gb.O = n;
         gb.OB = (n + LANES - 1) / LANES;
         gb.kw_planes = w;
-        gb.rows = rows;
+        gb.rows = rows + b0;
         Kern gk = *k;
         gk.b = &gb;
         gk.nomask = true;
         gk.P = w * gb.kx;
         gk.w = repack(g, c, &gb, false);
         memset(chan, 0, (size_t)(O + LANES) * 8);
-        for (int64_t i = 0; i < n; i++)
-            chan[i] = (uint64_t)rows[i];
+        memset(np, 0, (size_t)(O + LANES) * 8);
+        bool mixed = false;
+        for (int64_t i = 0; i < n; i++) {
+            chan[i] = (uint64_t)rows[b0 + i];
+            np[i] = (uint64_t)(wid[rows[b0 + i]] * gb.kx);
+            mixed |= wid[rows[b0 + i]] != w;
+        }
         Arena *a = &g->cx->arena;
-        gk.chan = g_words(g, arena_printf(a, "kc.%s.w%d", c->name, w), chan,
-                          (uint64_t)(gb.OB * LANES));
-        gk.E = tile_cols(&gk, false, cols);
+        uint64_t nw = (uint64_t)(gb.OB * LANES);
+        gk.chan = g_words(g, arena_printf(a, "kc.%s.w%d", c->name, w), chan, nw);
+        gk.npair = mixed ? g_words(g, arena_printf(a, "kn.%s.w%d", c->name, w), np, nw) : NULL;
+        tile_plan(&gk, false, cols, inner);
         kernel(g, &gk, OH, arena_printf(a, ".w%d", w));
-        rows += n;
     }
     free(chan);
+    free(np);
 }
 
 /* A dense layer runs once per block of examples: the columns are the examples. */
@@ -1040,7 +1276,7 @@ void gen_bpop_dense(G *g)
     k.ocol = (int64_t)g->base[g->in->result].sp / 4;
     k.os = 1;
     k.ps = O;
-    kern_run(g, &k, 1, g->nbmax);
+    kern_run(g, &k, 1, g->nbmax, -1);
 }
 
 void gen_bpop_conv2d(G *g)
@@ -1068,7 +1304,9 @@ void gen_bpop_conv2d(G *g)
     k.ocol = 1;
     k.os = b.OH * b.OW;
     k.ps = b.O * b.OH * b.OW;
-    kern_run(g, &k, b.OH, b.OW);
+    int64_t lo, hi; // split rows: tiles cover the interior columns
+    inner_cols(&b, LLVMConstIntGetSExtValue(k.OW), &lo, &hi);
+    kern_run(g, &k, b.OH, b.OW, hi - lo);
 }
 
 void bpop_pack_sign(G *g, LLVMValueRef x, LLVMValueRef out, const IrType *t)

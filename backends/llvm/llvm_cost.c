@@ -216,19 +216,22 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
     k->macs = (double)(O * T * cg * pix);
     double rows = (double)((og + 7) / 8 * 8) * P; // 8-channel blocks x plane pairs
     int *wid = w->masks && !xt->masked && ng == 1 ? malloc((size_t)O * sizeof *wid) : NULL;
-    if (wid && bpop_row_widths(w, T * cg, wid)) { // group channel: a kernel per width
+    int64_t *order = wid ? malloc((size_t)O * sizeof *order) : NULL, ends[IR_MAX_BITS + 2] = {0};
+    if (wid && order && bpop_row_widths(w, T * cg, wid)) { // group channel: a kernel per width
         rows = 0;
         k->groups = "";
+        bpop_width_blocks(wid, O, w->type.bits, order, ends); // the blocks' widths
         for (int b = 1; b <= w->type.bits; b++) {
             int64_t n = 0;
             for (int64_t o = 0; o < O; o++)
                 n += wid[o] == b;
-            rows += (double)((n + 7) / 8 * 8 * b * k->abits);
+            rows += (double)((ends[b] - ends[b + 1] + 7) / 8 * 8 * b * k->abits);
             k->groups = arena_printf(&cx->arena, "%s%s%d:%lld", k->groups, b > 1 ? " " : "", b,
                                      (long long)n);
         }
         mask = 1.0;
     }
+    free(order);
     free(wid);
     k->cost_bitserial = (double)ng * rows * (double)pix * kbits * mask / binops_per_cycle(s);
     k->cost_int8 = (double)ng * (double)((og + 15) / 16 * 16) * (double)pix * kint8 /

@@ -45,5 +45,7 @@ bool gen_int8_icomb_done(G *g);
 /* wid[r] = the width of weight row r (`per` elements) when every row has one (a `group
  * channel` layer: per-channel kernels without masks, llvm_bpop.c); false otherwise. */
 bool bpop_row_widths(const IrConst *c, int64_t per, int *wid);
+/* Its channels widest first in blocks of 8 at their widest channel's width (llvm_bpop.c). */
+int64_t bpop_width_blocks(const int *wid, int64_t O, int bits, int64_t *rows, int64_t *ends);
 
 #endif
