@@ -16,26 +16,39 @@
  * bits of a nonnegative double or float ascend with its value. TD complements |T|'s
  * bits: descending value, still ascending index among equal values. Returns the
  * smallest and largest key (the first selection round's range) in *lo, *hi. */
+static uint64_t key_of(float t, Selection sel, double mu1)
+{
+    float a = fabsf(t);
+    uint32_t u;
+    memcpy(&u, &a, sizeof u);
+    if (sel != SEL_MIDDLE_OUT)
+        return sel == SEL_TOP_DOWN ? (uint32_t)~u : u;
+    double k = fabs((double)a - mu1);
+    uint64_t r;
+    memcpy(&r, &k, sizeof r);
+    return r;
+}
+
 static void sel_keys(const float *T, uint32_t n, Selection sel, uint64_t *key, uint64_t *lo,
                      uint64_t *hi)
 {
     double mu1 = sel == SEL_MIDDLE_OUT ? quant_mean_abs(T, n) : 0;
-    uint64_t l = UINT64_MAX, h = 0;
-    for (uint32_t j = 0; j < n; j++) {
-        float a = fabsf(T[j]);
-        uint32_t u;
-        memcpy(&u, &a, sizeof u);
-        if (sel == SEL_MIDDLE_OUT) {
-            double k = fabs((double)a - mu1);
-            memcpy(&key[j], &k, sizeof k);
-        } else {
-            key[j] = sel == SEL_TOP_DOWN ? (uint32_t)~u : u;
-        }
-        l = key[j] < l ? key[j] : l;
-        h = key[j] > h ? key[j] : h;
+    uint64_t l0 = UINT64_MAX, l1 = UINT64_MAX, h0 = 0, h1 = 0;
+    uint32_t j = 0;
+    for (; j + 1 < n; j += 2) { // two min/max chains: half the dependency
+        uint64_t a = key[j] = key_of(T[j], sel, mu1), b = key[j + 1] = key_of(T[j + 1], sel, mu1);
+        l0 = a < l0 ? a : l0;
+        h0 = a > h0 ? a : h0;
+        l1 = b < l1 ? b : l1;
+        h1 = b > h1 ? b : h1;
     }
-    *lo = l;
-    *hi = h;
+    if (j < n) {
+        uint64_t a = key[j] = key_of(T[j], sel, mu1);
+        l0 = a < l0 ? a : l0;
+        h0 = a > h0 ? a : h0;
+    }
+    *lo = l0 < l1 ? l0 : l1;
+    *hi = h0 > h1 ? h0 : h1;
 }
 
 /* One selection round: the keys bucketed by SEL_BITS bits of their range [lo, hi]. */
@@ -113,7 +126,7 @@ typedef struct Bound {
 } Bound;
 
 /* Copy the keys of each live boundary's first-round bucket to its slice of cand (a
- * store every time, the count moves on a match: no branch to mispredict). */
+ * bucket holds a small share of the keys: the branches are predicted). */
 static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *bd, const int *live,
                    int nl, uint64_t *cand)
 {
@@ -126,25 +139,24 @@ static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *b
         dst[i] = cand + bd[live[i]].off;
         m[i] = 0;
     }
-    if (nl == 2) { // the usual case (three widths): the counts stay in registers
+    if (nl == 2) { // the usual case (three widths): one pass, the counts in registers
         uint64_t *d0 = dst[0], *d1 = dst[1], w0 = want[0], w1 = want[1];
         uint32_t m0 = 0, m1 = 0;
         for (uint32_t j = 0; j < n; j++) {
             uint64_t v = key[j], q = (v - lo) >> sh;
-            d0[m0] = v;
-            d1[m1] = v;
-            m0 += q == w0;
-            m1 += q == w1;
+            if (q == w0)
+                d0[m0++] = v;
+            if (q == w1)
+                d1[m1++] = v;
         }
         m[0] = m0;
         m[1] = m1;
     } else {
         for (uint32_t j = 0; j < n; j++) {
             uint64_t v = key[j], q = (v - lo) >> sh;
-            for (int i = 0; i < nl; i++) {
-                dst[i][m[i]] = v;
-                m[i] += q == want[i];
-            }
+            for (int i = 0; i < nl; i++)
+                if (q == want[i])
+                    dst[i][m[i]++] = v;
         }
     }
     for (int i = 0; i < nl; i++)
@@ -166,7 +178,7 @@ static void sel_bounds(const uint64_t *key, uint32_t n, const Round *first, Boun
             bd[k].b = round_find(first, &bd[k].c, &bd[k].less);
             bd[k].off = (uint32_t)total;
             bd[k].m = 0;
-            total += first->hist[bd[k].b] + 1; // + the slot the branch-free copy writes past
+            total += first->hist[bd[k].b];
             live[nl++] = k;
         }
     if (first->sh == 0 || total > n) {
