@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""fepi_nets.py OUTDIR SEED [PERTURB]: random IR chains of bit-serial convolutions with
-heterogeneous activations for the float-combine tile epilogue (tests/e2e/cpu_fepilogue.sh):
+"""hetero_nets.py OUTDIR SEED [PERTURB]: random IR chains of bit-serial convolutions with
+heterogeneous activations for the float-combine tile epilogue (tests/e2e/cpu_hetero_epi.sh):
 input -> quant (masked, `1:70% 2:20% 3:10%`-like widths, static or runtime scales) ->
 bpop_conv2d -> fcomb [-> batchnorm] -> quant -> ... ; the last fcomb or batchnorm is an
 f32 output, so every rounding shows. Element-masked and `group channel` (one width per

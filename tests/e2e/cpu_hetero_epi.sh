@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# cpu_fepilogue.sh HBNNC SCRATCH: the float-combine tile epilogue (issue 13, heterogeneous
+# cpu_hetero_epi.sh HBNNC SCRATCH: the float-combine tile epilogue (issue 13, heterogeneous
 # activations): a bpop_conv2d whose pair sums go only to an fcomb [-> batchnorm] combines
 # them in double in the tile and writes the float result; the pair sums are never stored.
-# Random IR chains (cpu/fepi_nets.py) compiled natively, for AVX2 (x86-64-v3) and scalar
+# Random IR chains (cpu/hetero_nets.py) compiled natively, for AVX2 (x86-64-v3) and scalar
 # popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (f32 outputs printed with 9
 # digits) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
 # of float epilogues (α tables @kfa.*), and fcomb biases moved by 1e-6 are caught.
@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
 cpu_setup "$s"
-"$py" "$here/cpu/fepi_nets.py" "$s" 7 > "$s/nets.txt"
+"$py" "$here/cpu/hetero_nets.py" "$s" 7 > "$s/nets.txt"
 
 while read -r n want_fused; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
@@ -41,7 +41,7 @@ done < "$s/nets.txt"
 # The comparison can fail: the same networks with every fcomb bias moved by 1e-6 (the
 # .so built from the changed IR, --run from the original).
 mkdir -p "$s/p"
-"$py" "$here/cpu/fepi_nets.py" "$s/p" 7 1e-6 > /dev/null
+"$py" "$here/cpu/hetero_nets.py" "$s/p" 7 1e-6 > /dev/null
 while read -r n _; do
     "$hbnnc" "$s/p/$n.ir" --kernel bitserial -o "$s/p/$n.so"
     # shellcheck disable=SC2046
@@ -64,4 +64,4 @@ k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
 assert k["p2"]["epilogue"] == "y2" and k["p2"]["epilogue_float"], k
 assert k["p4"]["epilogue"] is None and not k["p4"]["epilogue_float"], k
 assert k["p6"]["epilogue"] == "z6" and k["p6"]["epilogue_float"], k'
-echo "cpu_fepilogue: $(wc -l < "$s/nets.txt") random networks equal the interpreter bit for bit"
+echo "cpu_hetero_epi: $(wc -l < "$s/nets.txt") random networks equal the interpreter bit for bit"
