@@ -8,7 +8,8 @@
  *    the difference between the same module with two bpops on the quantized input and
  *    with one (best of 15 each);
  *  - % of bound: bpop Gbinops/s (M K N wbits abits / t) against a popcount-bound
- *    micro-kernel measured in the same run (3 x 8 register tile of vpopcntq on data in L1);
+ *    micro-kernel measured in the same run (bench/popbound.h: 3 x 8 register tile of
+ *    vpopcntq on data in L1, compiled -O3 like bench/popbound);
  *  - x sgemm: OpenBLAS sgemm on the same M x K x N (OPENBLAS_CORETYPE=SkylakeX on AVX-512
  *    unless set) over the whole layer's time, when libopenblas.so.0 loads;
  *  - 70/20/10 weights (3 planes, widths 1/2/3 for 70/20/10% of the elements: `e`, per
@@ -19,7 +20,6 @@
  *                                              only the labels containing it, e.g. dense) */
 #define _DEFAULT_SOURCE // mkstemps, setenv
 #include <dlfcn.h>
-#include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +28,7 @@
 
 #include "backend.h"
 #include "ir.h"
+#include "popbound.h"
 
 typedef void *(*CreateFn)(int);
 typedef int (*RunNFn)(void *, const float *const *, void *const *, int);
@@ -246,57 +247,11 @@ static void lib_close(Lib *l)
     free(l->out);
 }
 
-/* The popcount bound: binops/s of a 3 x 8 tile (3 weight vectors of 8 channels, 8
- * broadcast activation words, 24 accumulators) over 64 words in L1, repeated. */
-__attribute__((target("avx512f,avx512vpopcntdq"))) static double bound_once(void)
-{
-    static uint64_t wv[64][3][8], av[64][8];
-    uint64_t s = 3;
-    for (int i = 0; i < 64; i++) {
-        for (int j = 0; j < 24; j++)
-            wv[i][j / 8][j % 8] = rng(&s);
-        for (int j = 0; j < 8; j++)
-            av[i][j] = rng(&s);
-    }
-    __m512i acc[24];
-    for (int j = 0; j < 24; j++)
-        acc[j] = _mm512_setzero_si512();
-    int reps = 2000;
-    double t0 = now();
-    for (int r = 0; r < reps; r++)
-        for (int i = 0; i < 64; i++) {
-            __m512i w0 = _mm512_loadu_si512(wv[i][0]), w1 = _mm512_loadu_si512(wv[i][1]);
-            __m512i w2 = _mm512_loadu_si512(wv[i][2]);
-            for (int e = 0; e < 8; e++) {
-                __m512i a = _mm512_set1_epi64((long long)av[i][e]);
-                acc[e] = _mm512_add_epi64(acc[e], _mm512_popcnt_epi64(_mm512_xor_si512(w0, a)));
-                acc[8 + e] =
-                        _mm512_add_epi64(acc[8 + e], _mm512_popcnt_epi64(_mm512_xor_si512(w1, a)));
-                acc[16 + e] =
-                        _mm512_add_epi64(acc[16 + e], _mm512_popcnt_epi64(_mm512_xor_si512(w2, a)));
-            }
-        }
-    double t = now() - t0;
-    long long sink = 0;
-    for (int j = 0; j < 24; j++)
-        sink += _mm512_reduce_add_epi64(acc[j]);
-    if (sink == 42)
-        printf(" ");
-    return (double)reps * 64 * 24 * 512 / t;
-}
-
-/* Best of 15, in binops/s (0 without AVX-512 VPOPCNTDQ). */
+/* The popcount bound (popbound.h, the same kernel as bench/popbound), binops/s. */
 static double popcount_bound(void)
 {
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx512vpopcntdq"))
-        return 0;
-    double best = 0;
-    for (int r = 0; r < 15; r++) {
-        double b = bound_once();
-        best = b > best ? b : best;
-    }
-    return best;
+    const char *isa;
+    return pb_bound(15, &isa);
 }
 
 typedef void (*SgemmFn)(int, int, int, int, int, int, float, const float *, int, const float *, int,

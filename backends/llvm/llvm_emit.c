@@ -278,7 +278,6 @@ static bool link_so(HbCx *cx, const char *so, const char *name, const char *cons
                     const char *runtime)
 {
     const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-    const char *soname = arena_printf(&cx->arena, "-Wl,-soname,%s", base);
     const char *cc = getenv("CC");
     char *words = arena_strdup(&cx->arena, cc && *cc ? cc : "cc");
     char *argv[64 + SPLIT_MAX + 1];
@@ -287,7 +286,8 @@ static bool link_so(HbCx *cx, const char *so, const char *name, const char *cons
         argv[n++] = s;
     if (!(cc && *cc) && on_path(cx, "ld.gold"))
         argv[n++] = "-fuse-ld=gold";
-    const char *head[] = {"-shared", soname, "-o", so};
+    /* -Xlinker, not -Wl,: -Wl splits its argument at commas, and a name may hold one. */
+    const char *head[] = {"-shared", "-Xlinker", "-soname", "-Xlinker", base, "-o", so};
     for (size_t k = 0; k < sizeof head / sizeof *head; k++)
         argv[n++] = (char *)head[k];
     for (int k = 0; k < nobj; k++)

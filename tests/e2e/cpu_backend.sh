@@ -81,6 +81,13 @@ if readelf -d "$s/digits.so" | grep NEEDED | grep -v -E '\[(libc|libm|libpthread
 fi
 pass=$((pass + 1))
 
+# The soname is the output's base name, verbatim even with a comma (cc's -Wl, would
+# split it) and a space.
+"$hbnnc" "$root/examples/digits/digits.hb" -o "$s/a,b c.so"
+readelf -d "$s/a,b c.so" | grep -q 'Library soname: \[a,b c\.so\]' || {
+    echo "FAIL: soname of 'a,b c.so'"; readelf -d "$s/a,b c.so" | grep SONAME; exit 1; }
+pass=$((pass + 1))
+
 # The native object uses AVX-512 VPOPCNTDQ when this machine has it.
 if grep -q "avx512_\?vpopcntdq" /proc/cpuinfo; then
     "$hbnnc" "$root/examples/digits/digits.hb" --emit obj -o "$s/native.o"
