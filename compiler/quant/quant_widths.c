@@ -14,8 +14,7 @@
 
 /* Key of element j, so that ascending (key, j) is quant_order()'s order (quant.h): the
  * bits of a nonnegative double or float ascend with its value. TD complements |T|'s
- * bits: descending value, still ascending index among equal values. Returns the
- * smallest and largest key (the first selection round's range) in *lo, *hi. */
+ * bits: descending value, still ascending index among equal values. */
 static uint64_t key_of(float t, Selection sel, double mu1)
 {
     float a = fabsf(t);
@@ -29,6 +28,8 @@ static uint64_t key_of(float t, Selection sel, double mu1)
     return r;
 }
 
+/* Every key, and the smallest and largest (the first selection round's range) in *lo,
+ * *hi. */
 static void sel_keys(const float *T, uint32_t n, Selection sel, uint64_t *key, uint64_t *lo,
                      uint64_t *hi)
 {
