@@ -75,6 +75,9 @@ typedef struct KernelChoice {
      * maxpool) and writes the next convolution's packed input: that value, else NULL. */
     const char *epilogue;
     bool epilogue_pool; // the epilogue also max-pools (an OR of the bits)
+    /* Or its tile epilogue does its fcomb [and the batchnorm after it] in double and
+     * writes `epilogue` as floats (heterogeneous activations: docs/ir.md §5). */
+    bool epilogue_float, epilogue_bn;
 } KernelChoice;
 
 typedef struct Backend {

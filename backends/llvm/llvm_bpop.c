@@ -306,6 +306,13 @@ typedef struct Kern {
     LLVMValueRef ethr;    // [G OB][2^ek - 1][8] i64
     int64_t eCW, eOW;     // the destination's channel words and width
     int64_t psh, psw, pH; // a 1-bit maxpool after it: its strides (0: none) and height
+    /* fcomb [+ batchnorm] in the tile epilogue (g_plan_epilogue, a float destination):
+     * out is the f32 result; per 8-channel block the weight scales α (f64, one vector
+     * per weight plane), the bias and the batch-norm scale and shift (f64); beta this
+     * example's activation scales (f32[Kx], an argument of the kernel function). */
+    bool ef, ebn;
+    LLVMValueRef ealpha, ebias, escale, eshift; // [G OB][Kw][8], [G OB][8] f64
+    LLVMValueRef beta;
 } Kern;
 
 static LLVMValueRef splat(G *g, const Kern *k, LLVMValueRef v)
@@ -742,6 +749,90 @@ static void store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LL
     }
 }
 
+/* v (an f64 scalar) in every lane. */
+static LLVMValueRef splatd(G *g, LLVMValueRef v)
+{
+    LLVMTypeRef vd = LLVMVectorType(g->f64, LANES);
+    LLVMValueRef ins = LLVMBuildInsertElement(B, LLVMGetUndef(vd), v, g_i32(g, 0), "");
+    return LLVMBuildShuffleVector(B, ins, LLVMGetUndef(vd),
+                                  LLVMConstNull(LLVMVectorType(g->i32, LANES)), "");
+}
+
+/* Vector `word` of an f64 table. */
+static LLVMValueRef vloadd(G *g, const Kern *k, LLVMValueRef base, LLVMValueRef word)
+{
+    return LLVMBuildBitCast(B, vload(g, k, base, word), LLVMVectorType(g->f64, LANES), "");
+}
+
+/* The float epilogue of one tile, as fcomb (docs/ir.md §4) then batchnorm compute it:
+ * per column and lane y = sum_m sum_n (α_m β_n) S_mn in double (m outer, n inner, from
+ * 0), rounded once after + bias; z = y (double) · scale + shift rounded once. The 8
+ * lanes are 8 output channels: scalar stores (channels are OH·OW floats apart). */
+static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
+                       LLVMValueRef oy)
+{
+    const BGeo *b = k->b;
+    int kw = b->kw_planes, kx = b->kx;
+    LLVMTypeRef vd = LLVMVectorType(g->f64, LANES), vf = LLVMVectorType(g->f32, LANES);
+    LLVMValueRef blk = g_add(g, g_mulk(g, grp, b->OB), ob), bn[IR_MAX_BITS];
+    LLVMValueRef ab[IR_MAX_BITS * IR_MAX_BITS];
+    for (int n = 0; n < kx; n++)
+        bn[n] = splatd(g, LLVMBuildFPExt(B, g_load(g, g->f32, k->beta, g_i64(g, n)), g->f64, ""));
+    for (int m = 0; m < kw; m++) {
+        LLVMValueRef a = vloadd(g, k, k->ealpha, g_addk(g, g_mulk(g, blk, kw), m));
+        for (int n = 0; n < kx; n++)
+            ab[m * kx + n] = LLVMBuildFMul(B, a, bn[n], "");
+    }
+    LLVMValueRef bias = vloadd(g, k, k->ebias, blk);
+    LLVMValueRef sc = k->ebn ? vloadd(g, k, k->escale, blk) : NULL;
+    LLVMValueRef sh = k->ebn ? vloadd(g, k, k->eshift, blk) : NULL;
+    LLVMValueRef o0 = g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES));
+    LLVMValueRef row = g_mulk(g, oy, b->OW);
+    for (int e = 0; e < k->E; e++) {
+        LLVMValueRef colv = g_addk(g, t0, e);
+        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol");
+        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol.next");
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
+        LLVMPositionBuilderAtEnd(B, st);
+        LLVMValueRef valid =
+                k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+        LLVMValueRef y = LLVMConstNull(vd);
+        for (int p = 0; p < k->P; p++) {
+            int i = p * k->E + e;
+            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
+            a = LLVMBuildAdd(B, a, a, "");
+            LLVMValueRef S = k->nomask ? LLVMBuildSub(B, valid, a, "")
+                                       : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+            S = LLVMBuildSIToFP(B, S, vd, "");
+            y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, ab[p], S, ""), "");
+        }
+        LLVMValueRef z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, y, bias, ""), vf, "");
+        if (k->ebn) {
+            z = LLVMBuildFMul(B, LLVMBuildFPExt(B, z, vd, ""), sc, "");
+            z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, sh, ""), vf, "");
+        }
+        LLVMValueRef pos = g_add(g, g_add(g, row, colv), g_mulk(g, o0, k->os));
+        for (int l = 0; l < LANES; l++) {
+            LLVMBasicBlockRef ln = NULL;
+            if (b->og % LANES) { // the group's last block is partial
+                LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "flane");
+                ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "flane.next");
+                LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
+                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), ls, ln);
+                LLVMPositionBuilderAtEnd(B, ls);
+            }
+            g_store(g, g->f32, k->out, g_addk(g, pos, l * k->os),
+                    LLVMBuildExtractElement(B, z, g_i32(g, l), ""));
+            if (ln) {
+                LLVMBuildBr(B, ln);
+                LLVMPositionBuilderAtEnd(B, ln);
+            }
+        }
+        LLVMBuildBr(B, next);
+        LLVMPositionBuilderAtEnd(B, next);
+    }
+}
+
 /* bpop_conv2d `in` can run a threshold in its tile epilogue: each 8-lane block is one
  * byte of a channel word (one group, or groups of whole bytes) and its kernel is not one
  * of a `group channel` layer's per-width kernels. */
@@ -817,6 +908,72 @@ static void epi_setup(G *g, Kern *k, uint32_t dest)
     k->ethr = g_words(g, arena_printf(a, "kt.%s", thr->name), tv, nblk * (uint64_t)nodes * LANES);
     free(cf);
     free(tv);
+}
+
+/* An f64 table of n values as an i64 constant (the kernels load it as <8 x double>). */
+static LLVMValueRef dwords(G *g, const char *name, const double *d, uint64_t n)
+{
+    uint64_t *w = calloc(n + 1, 8);
+    HB_CHECK(w, "out of memory");
+    memcpy(w, d, n * 8);
+    LLVMValueRef r = g_words(g, name, w, n);
+    free(w);
+    return r;
+}
+
+/* The float epilogue's destination (the fcomb's or the batchnorm's result, allocated as
+ * its op would), this example's activation scales and the per-block tables. */
+static void epi_float_setup(G *g, Kern *k, uint32_t dest)
+{
+    const IrModule *m = g->m;
+    const BGeo *b = k->b;
+    const IrValue *dv = &m->values.data[dest];
+    const IrInst *di = &m->insts.data[dv->def], *fc = di;
+    const IrConst *sc = NULL, *sh = NULL;
+    if (di->op == IR_OP_BATCHNORM) {
+        fc = &m->insts.data[m->values.data[di->args[0].id].def];
+        sc = &m->consts.data[di->args[1].id];
+        sh = &m->consts.data[di->args[2].id];
+    }
+    const IrConst *al = &m->consts.data[fc->args[2].id], *bias = &m->consts.data[fc->args[3].id];
+    const IrInst *save = g->in;
+    k->beta = g_arg(g, 0)->beta; // this example's (fcomb reads the bpop's input)
+    g->in = di;
+    g_alloc_value(g, &g->val[dest], &dv->type);
+    g->in = save;
+    k->out = g->val[dest].p;
+    k->ef = true;
+    k->ebn = sc != NULL;
+    int kw = b->kw_planes;
+    uint64_t nblk = (uint64_t)(b->G * b->OB), nv = nblk * LANES;
+    double *ta = calloc(nv * (uint64_t)kw, 8), *tb = calloc(nv, 8);
+    double *ts = calloc(nv, 8), *th = calloc(nv, 8);
+    HB_CHECK(ta && tb && ts && th, "out of memory");
+    for (uint64_t blk = 0; blk < nblk; blk++)
+        for (int l = 0; l < LANES; l++) {
+            int64_t oi = (int64_t)(blk % (uint64_t)b->OB) * LANES + l;
+            int64_t o = (int64_t)(blk / (uint64_t)b->OB) * b->og + oi;
+            if (oi >= b->og)
+                continue;
+            int64_t row = al->type.d[0] == 1 ? 0 : o;
+            for (int mm = 0; mm < kw; mm++)
+                ta[(blk * (uint64_t)kw + (uint64_t)mm) * LANES + (uint64_t)l] =
+                        (double)al->f[row * kw + mm];
+            tb[blk * LANES + (uint64_t)l] = (double)bias->f[o];
+            ts[blk * LANES + (uint64_t)l] = sc ? (double)sc->f[o] : 1;
+            th[blk * LANES + (uint64_t)l] = sh ? (double)sh->f[o] : 0;
+        }
+    Arena *a = &g->cx->arena;
+    k->ealpha = dwords(g, arena_printf(a, "kfa.%s", al->name), ta, nv * (uint64_t)kw);
+    k->ebias = dwords(g, arena_printf(a, "kfb.%s", bias->name), tb, nv);
+    if (sc) {
+        k->escale = dwords(g, arena_printf(a, "kfs.%s", sc->name), ts, nv);
+        k->eshift = dwords(g, arena_printf(a, "kfh.%s", sh->name), th, nv);
+    }
+    free(ta);
+    free(tb);
+    free(ts);
+    free(th);
 }
 
 /* in-bounds test of one input coordinate. */
@@ -920,7 +1077,9 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
         flush(g, k);
     if (k->ek)
         store_epi(g, k, grp, ob, t0, oy);
-    else if ((at == TILE_INSIDE || at == TILE_EDGE) && k->E >= LANES / 2 && k->ocol == 1)
+    else if (k->ef)
+        store_fepi(g, k, grp, ob, t0, oy);
+    else if (at == TILE_INSIDE && k->E >= LANES / 2 && k->ocol == 1)
         store_rows(g, k, grp, ob, t0, pos0);
     else
         store_tile(g, k, grp, ob, t0, pos0);
@@ -994,11 +1153,12 @@ static void kern_vars(G *g, Kern *k)
 static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
 {
     const BGeo *b = k->b;
-    LLVMTypeRef fields[] = {g->ptr, g->ptr, g->ptr, g->i64};
-    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 4, 0);
+    LLVMTypeRef fields[] = {g->ptr, g->ptr, g->ptr, g->i64, g->ptr};
+    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 5, 0);
     LLVMValueRef args = g_var(g, st, NULL);
-    LLVMValueRef vals[] = {k->xp, k->xm ? k->xm : LLVMConstNull(g->ptr), k->out, k->OW};
-    for (unsigned f = 0; f < 4; f++)
+    LLVMValueRef vals[] = {k->xp, k->xm ? k->xm : LLVMConstNull(g->ptr), k->out, k->OW,
+                           k->beta ? k->beta : LLVMConstNull(g->ptr)};
+    for (unsigned f = 0; f < 5; f++)
         LLVMBuildStore(B, vals[f], LLVMBuildStructGEP2(B, st, args, f, ""));
     // units split across threads: output rows (conv), or 8-channel blocks (dense)
     bool rows = LLVMIsConstant(k->W);
@@ -1011,8 +1171,8 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
             g_fn_push(g, &sv, arena_printf(&g->cx->arena, "bpop.%u%s", g->in->result, sfx), ft);
     Kern in = *k;
     LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
-    LLVMValueRef *dst[] = {&in.xp, &in.xm, &in.out, &in.OW};
-    for (unsigned f = 0; f < 4; f++)
+    LLVMValueRef *dst[] = {&in.xp, &in.xm, &in.out, &in.OW, &in.beta};
+    for (unsigned f = 0; f < 5; f++)
         *dst[f] = LLVMBuildLoad2(B, fields[f], LLVMBuildStructGEP2(B, st, a, f, ""), "");
     in.xm = k->xm ? in.xm : NULL;
     if (rows)
@@ -1297,7 +1457,9 @@ void gen_bpop_conv2d(G *g)
         pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm, false);
     k.W = g_i64(g, b.W);
     k.OW = g_i64(g, b.OW);
-    if (dest != UINT32_MAX)
+    if (dest != UINT32_MAX && g->m->values.data[dest].type.enc != IR_BITS)
+        epi_float_setup(g, &k, dest);
+    else if (dest != UINT32_MAX)
         epi_setup(g, &k, dest);
     else
         k.out = g_out(g)->p;

@@ -310,7 +310,8 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
     Int8Plan **plans = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *plans);
     bool ok = plan(cx, m, o, out, n, plans, &s);
     *isa = s.name;
-    // which bit-serial convolutions threshold and pack in their tile epilogue
+    // which bit-serial convolutions threshold and pack (or combine in float) in their tile
+    // epilogue
     G g = {.cx = cx, .m = m, .o = o, .int8 = plans};
     uint32_t *dest = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *dest);
     g_epilogues(&g, dest);
@@ -319,7 +320,10 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
         if (d == UINT32_MAX)
             continue;
         (*out)[j].epilogue = m->values.data[d].name;
-        (*out)[j].epilogue_pool = m->insts.data[m->values.data[d].def].op == IR_OP_MAXPOOL;
+        IrOp op = m->insts.data[m->values.data[d].def].op;
+        (*out)[j].epilogue_pool = op == IR_OP_MAXPOOL;
+        (*out)[j].epilogue_float = op == IR_OP_FCOMB || op == IR_OP_BATCHNORM;
+        (*out)[j].epilogue_bn = op == IR_OP_BATCHNORM;
     }
     return ok;
 }

@@ -117,8 +117,9 @@ uint64_t g_plan_packed(G *g, uint32_t v);
  * sums (llvm_ops_bits.c). */
 bool g_plan_fused(G *g, uint32_t v);
 /* The value bpop_conv2d result v's tile epilogue writes as packed words (a threshold's,
- * or the 1-bit maxpool's after it), or UINT32_MAX; g_plan_skipped: v (an icomb,
- * threshold or maxpool result) is computed by such an epilogue, its op emits nothing. */
+ * or the 1-bit maxpool's after it) or as floats (an fcomb's, or the batchnorm's after
+ * it), or UINT32_MAX; g_plan_skipped: v (an icomb, threshold, maxpool, fcomb or
+ * batchnorm result) is computed by such an epilogue, its op emits nothing. */
 uint32_t g_plan_epilogue(G *g, uint32_t v);
 bool g_plan_skipped(G *g, uint32_t v);
 /* Per instruction k: the value bpop_conv2d k's tile epilogue writes (UINT32_MAX: none);

@@ -111,7 +111,7 @@ void gen_conv2d(G *g)
 /* z = x * scale[c] + shift[c] in double, rounded once. */
 void gen_batchnorm(G *g)
 {
-    if (g_plan_skipped(g, g->in->result)) // in its float conv's tile (g_plan_float_epi)
+    if (g_plan_skipped(g, g->in->result)) // in a bpop_conv2d or float conv tile epilogue
         return;
     const IrType *t = g_outt(g);
     int64_t C = t->d[0], per = (int64_t)ir_type_elems(t) / C;

@@ -134,11 +134,26 @@ static bool or_pool(const IrModule *m, const IrInst *in)
            !w.pr;
 }
 
+/* bpop_conv2d `in` -> fcomb [-> batchnorm], each the only reader of the one before, the
+ * fcomb reading the scales of the bpop's own input: the value the tile epilogue writes
+ * as floats (UINT32_MAX: none). */
+static uint32_t float_dest(const IrModule *m, const uint32_t *readers, const uint32_t *reader,
+                           const IrInst *in)
+{
+    const IrInst *fc = only_reader(m, readers, reader, in->result, IR_OP_FCOMB);
+    if (!fc || fc->args[1].is_const || in->args[0].is_const || fc->args[1].id != in->args[0].id)
+        return UINT32_MAX;
+    const IrInst *bn = only_reader(m, readers, reader, fc->result, IR_OP_BATCHNORM);
+    return bn ? bn->result : fc->result;
+}
+
 /* bpop_conv2d -> icomb -> threshold [-> 1-bit maxpool] -> bit-serial convolutions, each
  * the only reader of the one before: the bpop kernel's tile epilogue combines, compares
  * and writes the next convolution's packed input words (cpu.md §4 "fuse into the
- * producer's epilogue"); the pair sums, acc and bytes are never stored. dest[k] is the
- * value bpop instruction k writes so (UINT32_MAX: none). */
+ * producer's epilogue"); the pair sums, acc and bytes are never stored. Or
+ * bpop_conv2d -> fcomb [-> batchnorm] (float_dest): the epilogue combines in double and
+ * writes the float result. dest[k] is the value bpop instruction k writes so
+ * (UINT32_MAX: none). */
 void g_epilogues(G *g, uint32_t *dest)
 {
     const IrModule *m = g->m;
@@ -152,6 +167,9 @@ void g_epilogues(G *g, uint32_t *dest)
         const IrInst *in = &m->insts.data[k];
         dest[k] = UINT32_MAX;
         if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]) || !bpop_epilogue_ok(g, in))
+            continue;
+        dest[k] = float_dest(m, readers, reader, in);
+        if (dest[k] != UINT32_MAX)
             continue;
         const IrInst *ic = only_reader(m, readers, reader, in->result, IR_OP_ICOMB);
         const IrInst *th = ic ? only_reader(m, readers, reader, ic->result, IR_OP_THRESHOLD) : NULL;
@@ -169,9 +187,9 @@ void g_epilogues(G *g, uint32_t *dest)
     free(conv);
 }
 
-/* The epilogues' destinations are packed words with a zero column after the image
- * (what the consumer reads for columns outside); their icomb, threshold and maxpool
- * emit nothing. */
+/* The threshold epilogues' destinations are packed words with a zero column after the
+ * image (what the consumer reads for columns outside); float ones are stored as their
+ * op would. The icomb, threshold and maxpool (fcomb, batchnorm) emit nothing. */
 static void plan_epilogue(G *g, GPlan *p)
 {
     const IrModule *m = g->m;
@@ -185,11 +203,14 @@ static void plan_epilogue(G *g, GPlan *p)
         const IrType *t = &m->values.data[d].type;
         uint64_t CW = ((uint64_t)t->d[0] + 63) / 64, pix = (uint64_t)(t->d[1] * t->d[2]);
         p->epi[m->insts.data[k].result] = d;
-        p->packed[d] = (pix + 1) * (uint64_t)t->bits * CW;
-        p->convpk[d] = true;
+        if (t->enc == IR_BITS) {
+            p->packed[d] = (pix + 1) * (uint64_t)t->bits * CW;
+            p->convpk[d] = true;
+        }
         for (uint32_t v = d;; v = m->insts.data[m->values.data[v].def].args[0].id) {
-            p->skip[v] = true; // dest, [the threshold,] the icomb
-            if (m->insts.data[m->values.data[v].def].op == IR_OP_ICOMB)
+            p->skip[v] = true; // dest, [the threshold,] the icomb (the fcomb)
+            IrOp op = m->insts.data[m->values.data[v].def].op;
+            if (op == IR_OP_ICOMB || op == IR_OP_FCOMB)
                 break;
         }
     }

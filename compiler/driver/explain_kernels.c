@@ -37,7 +37,10 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                     c->why);
         else
             fprintf(out, "not eligible -> bit-serial (%s)\n", c->why);
-        if (c->epilogue)
+        if (c->epilogue && c->epilogue_float)
+            fprintf(out, "    fused epilogue: fcomb%s in the tile (double), writes %s as f32\n",
+                    c->epilogue_bn ? " + batchnorm" : "", c->epilogue);
+        else if (c->epilogue)
             fprintf(out, "    fused epilogue: icomb + threshold%s in the tile, writes %s packed\n",
                     c->epilogue_pool ? " + maxpool" : "", c->epilogue);
     }
@@ -71,7 +74,8 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             explain_json_str(out, c->epilogue);
         else
             fprintf(out, "null");
-        fprintf(out, ", \"epilogue_pool\": %s", c->epilogue_pool ? "true" : "false");
+        fprintf(out, ", \"epilogue_pool\": %s, \"epilogue_float\": %s",
+                c->epilogue_pool ? "true" : "false", c->epilogue_float ? "true" : "false");
         fputc('}', out);
     }
     fprintf(out, "%s]}", n ? "\n" : "");

@@ -15,20 +15,41 @@
 /* Key of element j, so that ascending (key, j) is quant_order()'s order (quant.h): the
  * bits of a nonnegative double or float ascend with its value. TD complements |T|'s
  * bits: descending value, still ascending index among equal values. */
-static void sel_keys(const float *T, uint32_t n, Selection sel, uint64_t *key)
+static uint64_t key_of(float t, Selection sel, double mu1)
+{
+    float a = fabsf(t);
+    uint32_t u;
+    memcpy(&u, &a, sizeof u);
+    if (sel != SEL_MIDDLE_OUT)
+        return sel == SEL_TOP_DOWN ? (uint32_t)~u : u;
+    double k = fabs((double)a - mu1);
+    uint64_t r;
+    memcpy(&r, &k, sizeof r);
+    return r;
+}
+
+/* Every key, and the smallest and largest (the first selection round's range) in *lo,
+ * *hi. */
+static void sel_keys(const float *T, uint32_t n, Selection sel, uint64_t *key, uint64_t *lo,
+                     uint64_t *hi)
 {
     double mu1 = sel == SEL_MIDDLE_OUT ? quant_mean_abs(T, n) : 0;
-    for (uint32_t j = 0; j < n; j++) {
-        float a = fabsf(T[j]);
-        uint32_t u;
-        memcpy(&u, &a, sizeof u);
-        if (sel == SEL_MIDDLE_OUT) {
-            double k = fabs((double)a - mu1);
-            memcpy(&key[j], &k, sizeof k);
-        } else {
-            key[j] = sel == SEL_TOP_DOWN ? (uint32_t)~u : u;
-        }
+    uint64_t l0 = UINT64_MAX, l1 = UINT64_MAX, h0 = 0, h1 = 0;
+    uint32_t j = 0;
+    for (; j + 1 < n; j += 2) { // two min/max chains: half the dependency
+        uint64_t a = key[j] = key_of(T[j], sel, mu1), b = key[j + 1] = key_of(T[j + 1], sel, mu1);
+        l0 = a < l0 ? a : l0;
+        h0 = a > h0 ? a : h0;
+        l1 = b < l1 ? b : l1;
+        h1 = b > h1 ? b : h1;
     }
+    if (j < n) {
+        uint64_t a = key[j] = key_of(T[j], sel, mu1);
+        l0 = a < l0 ? a : l0;
+        h0 = a > h0 ? a : h0;
+    }
+    *lo = l0 < l1 ? l0 : l1;
+    *hi = h0 > h1 ? h0 : h1;
 }
 
 /* One selection round: the keys bucketed by SEL_BITS bits of their range [lo, hi]. */
@@ -38,13 +59,8 @@ typedef struct Round {
     uint32_t hist[SEL_BUCKETS];
 } Round;
 
-static void round_hist(Round *r, const uint64_t *src, uint32_t n)
+static void round_hist_range(Round *r, const uint64_t *src, uint32_t n, uint64_t lo, uint64_t hi)
 {
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        lo = src[i] < lo ? src[i] : lo;
-        hi = src[i] > hi ? src[i] : hi;
-    }
     r->lo = lo;
     r->sh = 0;
     while (((hi - lo) >> r->sh) >= SEL_BUCKETS)
@@ -54,23 +70,40 @@ static void round_hist(Round *r, const uint64_t *src, uint32_t n)
         r->hist[(src[i] - lo) >> r->sh]++;
 }
 
+static void round_hist(Round *r, const uint64_t *src, uint32_t n)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        lo = src[i] < lo ? src[i] : lo;
+        hi = src[i] > hi ? src[i] : hi;
+    }
+    round_hist_range(r, src, n, lo, hi);
+}
+
+/* The bucket of round r holding rank *c; *c becomes the rank inside it, *less grows by
+ * the keys of the buckets below. */
+static uint32_t round_find(const Round *r, uint64_t *c, uint64_t *less)
+{
+    uint32_t b = 0;
+    for (; *c >= r->hist[b]; b++) {
+        *c -= r->hist[b];
+        *less += r->hist[b];
+    }
+    return b;
+}
+
 /* The key of rank c (0-based, c < n) of key[0..n) and, in *less, how many keys are
- * smaller. Each round keeps the bucket holding rank c (copied into cand), so there are
- * at most 64 / SEL_BITS + 1 rounds and the first, over all keys, dominates: `first` is
- * that round, computed once for every boundary. */
+ * smaller (added to it). Each round keeps the bucket holding rank c (copied into cand,
+ * which may be key itself: the copy compacts in place), so there are at most
+ * 64 / SEL_BITS + 1 rounds. */
 static uint64_t sel_rank(const uint64_t *key, uint32_t n, uint64_t c, const Round *first,
                          uint64_t *cand, uint64_t *less)
 {
     Round r;
     const Round *cur = first;
     const uint64_t *src = key;
-    *less = 0;
     for (;;) {
-        uint32_t b = 0;
-        for (; c >= cur->hist[b]; b++) {
-            c -= cur->hist[b];
-            *less += cur->hist[b];
-        }
+        uint32_t b = round_find(cur, &c, less);
         if (cur->sh == 0)
             return cur->lo + b; // a bucket of one key value
         uint32_t m = 0;
@@ -87,38 +120,132 @@ static uint64_t sel_rank(const uint64_t *key, uint32_t n, uint64_t c, const Roun
 /* A share boundary: ranks >= end move to the next width. Elements with key > k are past
  * it; of those with key == k, the first `need` in index order are before it. */
 typedef struct Bound {
-    uint64_t k, need, seen;
-    int state; // 0: compare; 1: every element is past it (end 0); 2: none is (end n)
+    uint64_t k, need;
+    int state;        // 0: compare; 1: every element is past it (end 0); 2: none is (end n)
+    uint64_t c, less; // first round: rank inside its bucket b, keys below the bucket
+    uint32_t b, m, off;
 } Bound;
 
+/* Copy the keys of each live boundary's first-round bucket to its slice of cand (a
+ * bucket holds a small share of the keys: the branches are predicted). */
+static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *bd, const int *live,
+                   int nl, uint64_t *cand)
+{
+    uint64_t lo = first->lo, want[HB_MAX_SHARES];
+    uint64_t *dst[HB_MAX_SHARES];
+    uint32_t m[HB_MAX_SHARES];
+    int sh = first->sh;
+    for (int i = 0; i < nl; i++) {
+        want[i] = bd[live[i]].b;
+        dst[i] = cand + bd[live[i]].off;
+        m[i] = 0;
+    }
+    if (nl == 2) { // the usual case (three widths): one pass, the counts in registers
+        uint64_t *d0 = dst[0], *d1 = dst[1], w0 = want[0], w1 = want[1];
+        uint32_t m0 = 0, m1 = 0;
+        for (uint32_t j = 0; j < n; j++) {
+            uint64_t v = key[j], q = (v - lo) >> sh;
+            if (q == w0)
+                d0[m0++] = v;
+            if (q == w1)
+                d1[m1++] = v;
+        }
+        m[0] = m0;
+        m[1] = m1;
+    } else {
+        for (uint32_t j = 0; j < n; j++) {
+            uint64_t v = key[j], q = (v - lo) >> sh;
+            for (int i = 0; i < nl; i++)
+                if (q == want[i])
+                    dst[i][m[i]++] = v;
+        }
+    }
+    for (int i = 0; i < nl; i++)
+        bd[live[i]].m = m[i];
+}
+
+/* The boundaries' keys. The first round (over all keys, what dominates) is shared: one
+ * pass copies each boundary's first-round bucket to its own slice of cand (n keys) when
+ * the slices fit (boundaries in one bucket each get a copy), then each finishes in place
+ * on its slice; else each boundary filters the keys itself. */
+static void sel_bounds(const uint64_t *key, uint32_t n, const Round *first, Bound *bd, int nb,
+                       uint64_t *cand)
+{
+    uint64_t total = 0;
+    int live[HB_MAX_SHARES], nl = 0;
+    for (int k = 0; k < nb; k++)
+        if (bd[k].state == 0) {
+            bd[k].less = 0;
+            bd[k].b = round_find(first, &bd[k].c, &bd[k].less);
+            bd[k].off = (uint32_t)total;
+            bd[k].m = 0;
+            total += first->hist[bd[k].b];
+            live[nl++] = k;
+        }
+    if (first->sh == 0 || total > n) {
+        for (int i = 0; i < nl; i++) {
+            Bound *b = &bd[live[i]];
+            uint64_t less = 0;
+            b->k = sel_rank(key, n, b->c + b->less, first, cand, &less);
+            b->need = b->c + b->less - less;
+        }
+        return;
+    }
+    gather(key, n, first, bd, live, nl, cand);
+    for (int i = 0; i < nl; i++) {
+        Bound *b = &bd[live[i]];
+        uint64_t *c = cand + b->off, less = b->less;
+        Round r;
+        round_hist(&r, c, b->m);
+        b->k = sel_rank(c, b->m, b->c, &r, c, &less);
+        b->need = b->c + b->less - less;
+    }
+}
+
+/* Each element's width: its class is how many boundaries it is past. Ties at a
+ * boundary key (rare) take a branch and are counted in index order. */
+static void assign(const uint64_t *key, uint32_t n, const QDist *d, Bound *bd, int nb, int base,
+                   uint8_t *M)
+{
+    uint64_t k[HB_MAX_SHARES], need[HB_MAX_SHARES], seen[HB_MAX_SHARES];
+    int nl = 0;
+    for (int i = 0; i < nb; i++)
+        if (bd[i].state == 0) {
+            k[nl] = bd[i].k;
+            need[nl] = bd[i].need;
+            seen[nl++] = 0;
+        }
+    uint8_t bits[HB_MAX_SHARES + 1];
+    for (int c = 0; c < d->n; c++)
+        bits[c] = (uint8_t)d->bits[c];
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t v = key[j];
+        int cls = base;
+        for (int i = 0; i < nl; i++) {
+            if (v == k[i])
+                cls += seen[i]++ >= need[i];
+            else
+                cls += v > k[i];
+        }
+        M[j] = bits[cls];
+    }
+}
+
 static void sel_widths(const uint64_t *key, uint32_t n, const QDist *d, const uint64_t *count,
-                       uint64_t *cand, uint8_t *M)
+                       uint64_t lo, uint64_t hi, uint64_t *cand, uint8_t *M)
 {
     Bound bd[HB_MAX_SHARES];
-    int nb = d->n - 1;
+    int nb = d->n - 1, base = 0;
     uint64_t end = 0;
     Round first;
-    round_hist(&first, key, n);
+    round_hist_range(&first, key, n, lo, hi);
     for (int k = 0; k < nb; k++) {
         end += count[k];
-        bd[k] = (Bound){.state = end == 0 ? 1 : end >= n ? 2 : 0};
-        if (bd[k].state == 0) {
-            uint64_t less;
-            bd[k].k = sel_rank(key, n, end, &first, cand, &less);
-            bd[k].need = end - less;
-        }
+        bd[k] = (Bound){.state = end == 0 ? 1 : end >= n ? 2 : 0, .c = end};
+        base += bd[k].state == 1;
     }
-    for (uint32_t j = 0; j < n; j++) {
-        int cls = 0;
-        for (int k = 0; k < nb; k++) {
-            Bound *b = &bd[k];
-            if (b->state == 0 && key[j] == b->k)
-                cls += b->seen++ >= b->need;
-            else
-                cls += b->state == 1 || (b->state == 0 && key[j] > b->k);
-        }
-        M[j] = (uint8_t)d->bits[cls];
-    }
+    sel_bounds(key, n, &first, bd, nb, cand);
+    assign(key, n, d, bd, nb, base, M);
 }
 
 uint64_t quant_widths_work_bytes(uint64_t n, Selection sel)
@@ -144,9 +271,9 @@ uint32_t quant_assign_widths_work(const float *T, uint32_t n, const QDist *d, Se
     } else if (d->n == 1) {
         memset(M, d->bits[0], n);
     } else {
-        uint64_t *key = work;
-        sel_keys(T, n, sel, key);
-        sel_widths(key, n, d, count, key + n, M);
+        uint64_t *key = work, lo, hi;
+        sel_keys(T, n, sel, key, &lo, &hi);
+        sel_widths(key, n, d, count, lo, hi, key + n, M);
     }
     return quant_zero_shares(d, count);
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# cpu_hetero_epi.sh HBNNC SCRATCH: the float-combine tile epilogue (issue 13, heterogeneous
+# activations): a bpop_conv2d whose pair sums go only to an fcomb [-> batchnorm] combines
+# them in double in the tile and writes the float result; the pair sums are never stored.
+# Random IR chains (cpu/hetero_nets.py) compiled natively, for AVX2 (x86-64-v3) and scalar
+# popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (f32 outputs printed with 9
+# digits) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
+# of float epilogues (α tables @kfa.*), and fcomb biases moved by 1e-6 are caught.
+set -euo pipefail
+hbnnc=$1
+s=$2
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$s" && mkdir -p "$s"
+. "$here/cpu/compare.sh"
+cpu_setup "$s"
+"$py" "$here/cpu/hetero_nets.py" "$s" 7 > "$s/nets.txt"
+
+while read -r n want_fused; do
+    "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
+    "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
+    got=$(grep -c '^@kfa\.' "$s/$n.ll" || true)
+    if [ "$got" != "$want_fused" ]; then
+        echo "FAIL: $n has $got float epilogues, expected $want_fused"
+        exit 1
+    fi
+    for cpu in native x86-64-v3 x86-64-v2; do
+        "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
+        for bt in "1 1" "7 2"; do
+            # shellcheck disable=SC2046,SC2086
+            "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"
+            if ! cmp -s "$s/$n.want" "$s/$n.got"; then
+                echo "FAIL: $n --cpu $cpu batch/threads $bt differs from --run:"
+                diff "$s/$n.want" "$s/$n.got" | head -c 600 || true
+                echo
+                exit 1
+            fi
+        done
+    done
+done < "$s/nets.txt"
+
+# The comparison can fail: the same networks with every fcomb bias moved by 1e-6 (the
+# .so built from the changed IR, --run from the original).
+mkdir -p "$s/p"
+"$py" "$here/cpu/hetero_nets.py" "$s/p" 7 1e-6 > /dev/null
+while read -r n _; do
+    "$hbnnc" "$s/p/$n.ir" --kernel bitserial -o "$s/p/$n.so"
+    # shellcheck disable=SC2046
+    "$s/so_run" "$s/p/$n.so" "$n" "$s/$n.npy" 7 2 $(outspec "$s/p/$n.h" "$n") > "$s/p/$n.got"
+    if cmp -s "$s/$n.want" "$s/p/$n.got"; then
+        echo "FAIL: $n with perturbed fcomb biases still equals --run"
+        exit 1
+    fi
+done < "$s/nets.txt"
+
+# --explain says so (text and JSON) on h_mixed: y2 is an fcomb that is also an output (no
+# batchnorm in its epilogue), the group channel layer on an unmasked input is not fused.
+"$hbnnc" "$s/h_mixed.ir" --explain --kernel bitserial |
+    grep -q "^    fused epilogue: fcomb in the tile (double), writes y2 as f32"
+"$hbnnc" "$s/h_mixed.ir" --explain --kernel bitserial |
+    grep -q "^    fused epilogue: fcomb + batchnorm in the tile (double), writes z6 as f32"
+"$hbnnc" "$s/h_mixed.ir" --explain=json --kernel bitserial | "$py" -c '
+import json, sys
+k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
+assert k["p2"]["epilogue"] == "y2" and k["p2"]["epilogue_float"], k
+assert k["p4"]["epilogue"] is None and not k["p4"]["epilogue_float"], k
+assert k["p6"]["epilogue"] == "z6" and k["p6"]["epilogue_float"], k'
+echo "cpu_hetero_epi: $(wc -l < "$s/nets.txt") random networks equal the interpreter bit for bit"
