@@ -58,9 +58,12 @@ typedef struct BackendOptions {
 } BackendOptions;
 
 /* The kernel chosen for one bpop instruction, with the cost model's estimates
- * (cycles per example) and why: what --explain prints. Strings are arena-allocated. */
+ * (cycles per example) and why: what --explain prints. Strings are arena-allocated.
+ * Entries with `is_float` are float conv2d / dense layers (the vectorized double
+ * kernel): only layer, macs and the epilogue fields mean anything there. */
 typedef struct KernelChoice {
-    uint32_t inst;         // the bpop instruction (index into m->insts)
+    bool is_float;         // a float conv2d or dense layer, not a bpop
+    uint32_t inst;         // the instruction (index into m->insts)
     const char *layer;     // its result's name
     int wbits, abits;      // weight and activation planes
     bool masked;           // either side has per-element widths
@@ -76,7 +79,9 @@ typedef struct KernelChoice {
     const char *epilogue;
     bool epilogue_pool; // the epilogue also max-pools (an OR of the bits)
     /* Or its tile epilogue does its fcomb [and the batchnorm after it] in double and
-     * writes `epilogue` as floats (heterogeneous activations: docs/ir.md §5). */
+     * writes `epilogue` as floats (heterogeneous activations: docs/ir.md §5). For a
+     * float conv2d: its tile applies [the batchnorm (epilogue_bn) and] the sign and
+     * writes `epilogue`, the sign, as the next convolution's packed bits. */
     bool epilogue_float, epilogue_bn;
 } KernelChoice;
 

@@ -11,6 +11,7 @@
 #include <llvm-c/TargetMachine.h>
 
 #include "diag.h"
+#include "ice.h"
 #include "llvm_backend.h"
 #include "llvm_int8.h"
 
@@ -303,6 +304,47 @@ static bool plan(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCho
     return ok;
 }
 
+/* The float conv2d and dense layers merged with the bpop entries in program order, each
+ * conv2d with the sign its tile writes packed (g_float_epilogues). */
+static void float_layers(G *g, KernelChoice **out, uint32_t *n)
+{
+    const IrModule *m = g->m;
+    uint32_t nf = 0;
+    for (uint32_t k = 0; k < m->insts.len; k++)
+        nf += m->insts.data[k].op == IR_OP_CONV2D || m->insts.data[k].op == IR_OP_DENSE;
+    if (!nf)
+        return;
+    KernelChoice *ch = arena_calloc(&g->cx->arena, *n + nf + 1, sizeof *ch);
+    uint32_t *dest = arena_calloc(&g->cx->arena, m->insts.len + 1, sizeof *dest);
+    g_float_epilogues(g, dest);
+    uint32_t j = 0, b = 0; // b: the next bpop entry (they are in program order)
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (b < *n && (*out)[b].inst == k)
+            ch[j++] = (*out)[b++];
+        if (in->op != IR_OP_CONV2D && in->op != IR_OP_DENSE)
+            continue;
+        const IrType *t = &m->values.data[in->result].type;
+        const IrType *wt = in->args[1].is_const ? &m->consts.data[in->args[1].id].type
+                                                : &m->values.data[in->args[1].id].type;
+        KernelChoice *c = &ch[j++];
+        // MACs: outputs x the weight's per-output extent (C/g * kh * kw, or N)
+        double per = (double)ir_type_elems(wt) / (double)(wt->d[0] > 0 ? wt->d[0] : 1);
+        *c = (KernelChoice){.is_float = true,
+                            .inst = k,
+                            .layer = m->values.data[in->result].name,
+                            .macs = (double)ir_type_elems(t) * per};
+        if (dest[k] == UINT32_MAX)
+            continue;
+        c->epilogue = m->values.data[dest[k]].name;
+        const IrInst *sg = &m->insts.data[m->values.data[dest[k]].def];
+        c->epilogue_bn = m->insts.data[m->values.data[sg->args[0].id].def].op == IR_OP_BATCHNORM;
+    }
+    HB_CHECK(b == *n, "the bpop entries are in program order");
+    *out = ch;
+    *n = j;
+}
+
 bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelChoice **out,
                   uint32_t *n, const char **isa)
 {
@@ -325,6 +367,7 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
         (*out)[j].epilogue_float = op == IR_OP_FCOMB || op == IR_OP_BATCHNORM;
         (*out)[j].epilogue_bn = op == IR_OP_BATCHNORM;
     }
+    float_layers(&g, out, n);
     return ok;
 }
 

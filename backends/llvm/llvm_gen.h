@@ -125,6 +125,9 @@ bool g_plan_skipped(G *g, uint32_t v);
 /* Per instruction k: the value bpop_conv2d k's tile epilogue writes (UINT32_MAX: none);
  * needs g->m and g->int8 only (also --explain's kernel report, llvm_cost.c). */
 void g_epilogues(G *g, uint32_t *dest);
+/* Per instruction k: the sign float conv2d k's tile writes packed (UINT32_MAX: none);
+ * needs g->m and g->int8 only, like g_epilogues. */
+void g_float_epilogues(G *g, uint32_t *dest);
 /* Value v is stored as a one-group convolution's packed input ([pixel][plane][C/64]
  * words, then a zero column): an epilogue's destination, or a `sign` of [C, H, W]
  * floats read only by bit-serial convolutions, which bpop_pack_sign (llvm_bpop.c)

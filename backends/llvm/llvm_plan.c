@@ -229,33 +229,57 @@ static void plan_epilogue(G *g, GPlan *p)
 }
 
 /* conv2d -> [batchnorm ->] sign, each the only reader of the one before, the sign
- * stored as a convolution's packed input: the float conv's tile applies the batch norm
- * and the sign rule and writes the packed words itself (llvm_float_conv.c); the conv
- * and batch norm floats are never stored, the batch norm and sign emit nothing. */
-static void plan_float_epilogue(G *g, GPlan *p)
+ * stored as a convolution's packed input (read only by bit-serial convolutions, rank 3):
+ * the float conv's tile applies the batch norm and the sign rule and writes the packed
+ * words itself (llvm_float_conv.c). dest[k] is the sign float conv2d instruction k
+ * writes so (UINT32_MAX: none); also what --explain reports (llvm_cost.c). */
+void g_float_epilogues(G *g, uint32_t *dest)
 {
     const IrModule *m = g->m;
     uint32_t nv = m->values.len;
     uint32_t *readers = calloc(nv + 1, sizeof *readers), *reader = calloc(nv + 1, sizeof *reader);
-    HB_CHECK(readers && reader, "out of memory");
+    bool *conv = calloc(nv + 1, sizeof *conv);
+    HB_CHECK(readers && reader && conv, "out of memory");
     count_readers(m, readers, reader);
+    conv_readers(g, conv);
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
+        dest[k] = UINT32_MAX;
         if (in->op != IR_OP_CONV2D || !float_conv_epi_ok(g, in))
             continue;
         const IrInst *bn = only_reader(m, readers, reader, in->result, IR_OP_BATCHNORM);
         if (bn && (!bn->args[1].is_const || !bn->args[2].is_const))
             continue;
         const IrInst *s = only_reader(m, readers, reader, bn ? bn->result : in->result, IR_OP_SIGN);
-        if (!s || !p->convpk[s->result])
-            continue;
-        p->fepi[in->result] = s->result;
-        p->skip[s->result] = true;
-        if (bn)
-            p->skip[bn->result] = true;
+        if (s && conv[s->result] && m->values.data[s->result].type.rank == 3)
+            dest[k] = s->result;
     }
     free(readers);
     free(reader);
+    free(conv);
+}
+
+/* The float epilogues: the conv and batch norm floats are never stored, the batch norm
+ * and sign emit nothing. */
+static void plan_float_epilogue(G *g, GPlan *p)
+{
+    const IrModule *m = g->m;
+    uint32_t *dest = calloc(m->insts.len + 1, sizeof *dest);
+    HB_CHECK(dest, "out of memory");
+    g_float_epilogues(g, dest);
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        uint32_t s = dest[k];
+        if (s == UINT32_MAX)
+            continue;
+        HB_CHECK(p->convpk[s], "a fused sign is stored packed for its convolutions");
+        p->fepi[m->insts.data[k].result] = s;
+        p->skip[s] = true;
+        const IrInst *sg = &m->insts.data[m->values.data[s].def];
+        const IrInst *bn = &m->insts.data[m->values.data[sg->args[0].id].def];
+        if (bn->op == IR_OP_BATCHNORM)
+            p->skip[bn->result] = true;
+    }
+    free(dest);
 }
 
 uint32_t g_plan_float_epi(G *g, uint32_t v)

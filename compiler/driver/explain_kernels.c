@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* explain_kernels.c: --explain's kernel plan per bpop layer (int8 or bit-serial, the
- * cost model's cycle estimates and why), asked of the --target backend through
+ * cost model's cycle estimates and why, the fused tile epilogue) and per float conv2d /
+ * dense layer (its fused epilogue), asked of the --target backend through
  * Backend.kernels after lowering; docs/cpu-backend.md "int8 kernels and the cost model". */
 #include "explain_kernels.h"
 
@@ -29,6 +30,16 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             o->cpu ? o->cpu : "native", isa, kernel_names[o->kernel]);
     for (uint32_t k = 0; k < n; k++) {
         const KernelChoice *c = &ch[k];
+        if (c->is_float) {
+            fprintf(out,
+                    "  %s: float, %.4g MACs: double, each output summed in the interpreter's "
+                    "order\n",
+                    c->layer, c->macs);
+            if (c->epilogue)
+                fprintf(out, "    fused epilogue: %ssign in the tile, writes %s packed\n",
+                        c->epilogue_bn ? "batchnorm + " : "", c->epilogue);
+            continue;
+        }
         fprintf(out, "  %s: W%dA%d%s%s%s, %.4g MACs: bit-serial %.4g, int8 ", c->layer, c->wbits,
                 c->abits, c->masked ? " masked" : "", c->groups ? ", group channel " : "",
                 c->groups ? c->groups : "", c->macs, c->cost_bitserial);
@@ -58,6 +69,16 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         const KernelChoice *c = &ch[k];
         fprintf(out, "%s\n  {\"layer\": ", k ? "," : "");
         explain_json_str(out, c->layer);
+        if (c->is_float) {
+            fprintf(out, ", \"kind\": \"float\", \"macs\": %.17g, \"epilogue\": ", c->macs);
+            if (c->epilogue)
+                explain_json_str(out, c->epilogue);
+            else
+                fprintf(out, "null");
+            fprintf(out, ", \"epilogue_bn\": %s}", c->epilogue_bn ? "true" : "false");
+            continue;
+        }
+        fprintf(out, ", \"kind\": \"bitplane\"");
         fprintf(out,
                 ", \"wbits\": %d, \"abits\": %d, \"masked\": %s, \"macs\": %.17g, "
                 "\"cost_bitserial\": %.6g, \"eligible\": %s, \"cost_int8\": ",

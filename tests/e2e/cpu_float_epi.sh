@@ -5,7 +5,8 @@
 # Random IR networks (cpu/fepi_nets.py) compiled for the native CPU, AVX2 (x86-64-v3)
 # and SSE (x86-64-v2) tiers (different tiles) must equal `hbnnc --run` bit for bit (i32
 # outputs) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
-# of fused tiles (@fconvs.*), so the test cannot pass by not fusing.
+# of fused tiles (@fconvs.*), so the test cannot pass by not fusing, and --explain
+# reports the same ones (text), with `kind` "float" and the sign in JSON.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -24,6 +25,13 @@ while read -r n; do
         echo "FAIL: $n has $got fused float conv epilogues, expected ${fused[$n]}"
         exit 1
     fi
+    # --explain reports the same fusions (g_float_epilogues, the plan's own rule)
+    said=$("$hbnnc" "$s/$n.ir" --kernel bitserial --explain |
+        grep -c '^    fused epilogue: .*sign in the tile, writes .* packed$' || true)
+    if [ "$said" != "${fused[$n]}" ]; then
+        echo "FAIL: --explain reports $said fused float conv epilogues for $n, expected ${fused[$n]}"
+        exit 1
+    fi
     for cpu in native x86-64-v3 x86-64-v2; do
         "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
         for bt in "1 1" "7 2"; do
@@ -36,4 +44,8 @@ while read -r n; do
         done
     done
 done < "$s/nets.txt"
+"$hbnnc" "$s/f_vgg.ir" --kernel bitserial --explain=json | "$py" -c '
+import json, sys
+f = [c for c in json.load(sys.stdin)["kernels"]["layers"] if c["kind"] == "float"]
+assert len(f) == 1 and f[0]["epilogue"] and f[0]["epilogue_bn"] and f[0]["macs"] > 0, f'
 echo "cpu_float_epi: $(wc -l < "$s/nets.txt") random networks equal the interpreter"
