@@ -90,13 +90,20 @@ static void count_readers(const IrModule *m, uint32_t *readers, uint32_t *reader
         readers[m->outputs.data[k]] += 2;
 }
 
+/* Who reads each value (count_readers) and which values only bit-serial convolutions
+ * read (conv_readers): what the epilogue rules ask. */
+typedef struct Readers {
+    const IrModule *m;
+    uint32_t *readers, *reader;
+    bool *conv;
+} Readers;
+
 /* The single reader of v if it is an `op` reading v as operand 0, else NULL. */
-static const IrInst *only_reader(const IrModule *m, const uint32_t *readers, const uint32_t *reader,
-                                 uint32_t v, IrOp op)
+static const IrInst *only_reader(const Readers *r, uint32_t v, IrOp op)
 {
-    if (readers[v] != 1)
+    if (r->readers[v] != 1)
         return NULL;
-    const IrInst *in = &m->insts.data[reader[v]];
+    const IrInst *in = &r->m->insts.data[r->reader[v]];
     return in->op == op && !in->args[0].is_const && in->args[0].id == v ? in : NULL;
 }
 
@@ -124,6 +131,26 @@ static void conv_readers(G *g, bool *conv)
     free(bad);
 }
 
+static Readers readers_of(G *g)
+{
+    uint32_t nv = g->m->values.len;
+    Readers r = {.m = g->m,
+                 .readers = calloc(nv + 1, sizeof *r.readers),
+                 .reader = calloc(nv + 1, sizeof *r.reader),
+                 .conv = calloc(nv + 1, sizeof *r.conv)};
+    HB_CHECK(r.readers && r.reader && r.conv, "out of memory");
+    count_readers(g->m, r.readers, r.reader);
+    conv_readers(g, r.conv);
+    return r;
+}
+
+static void readers_free(Readers *r)
+{
+    free(r->readers);
+    free(r->reader);
+    free(r->conv);
+}
+
 /* A 1-bit maxpool whose windows tile its input (stride = kernel, no padding): an OR of
  * the producer's bits into the pooled word. */
 static bool or_pool(const IrModule *m, const IrInst *in)
@@ -137,13 +164,12 @@ static bool or_pool(const IrModule *m, const IrInst *in)
 /* bpop_conv2d `in` -> fcomb [-> batchnorm], each the only reader of the one before, the
  * fcomb reading the scales of the bpop's own input: the value the tile epilogue writes
  * as floats (UINT32_MAX: none). */
-static uint32_t float_dest(const IrModule *m, const uint32_t *readers, const uint32_t *reader,
-                           const IrInst *in)
+static uint32_t float_dest(const Readers *r, const IrInst *in)
 {
-    const IrInst *fc = only_reader(m, readers, reader, in->result, IR_OP_FCOMB);
+    const IrInst *fc = only_reader(r, in->result, IR_OP_FCOMB);
     if (!fc || fc->args[1].is_const || in->args[0].is_const || fc->args[1].id != in->args[0].id)
         return UINT32_MAX;
-    const IrInst *bn = only_reader(m, readers, reader, fc->result, IR_OP_BATCHNORM);
+    const IrInst *bn = only_reader(r, fc->result, IR_OP_BATCHNORM);
     return bn ? bn->result : fc->result;
 }
 
@@ -157,34 +183,27 @@ static uint32_t float_dest(const IrModule *m, const uint32_t *readers, const uin
 void g_epilogues(G *g, uint32_t *dest)
 {
     const IrModule *m = g->m;
-    uint32_t nv = m->values.len;
-    uint32_t *readers = calloc(nv + 1, sizeof *readers), *reader = calloc(nv + 1, sizeof *reader);
-    bool *conv = calloc(nv + 1, sizeof *conv);
-    HB_CHECK(readers && reader && conv, "out of memory");
-    count_readers(m, readers, reader);
-    conv_readers(g, conv);
+    Readers r = readers_of(g);
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
         dest[k] = UINT32_MAX;
         if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]) || !bpop_epilogue_ok(g, in))
             continue;
-        dest[k] = float_dest(m, readers, reader, in);
+        dest[k] = float_dest(&r, in);
         if (dest[k] != UINT32_MAX)
             continue;
-        const IrInst *ic = only_reader(m, readers, reader, in->result, IR_OP_ICOMB);
-        const IrInst *th = ic ? only_reader(m, readers, reader, ic->result, IR_OP_THRESHOLD) : NULL;
+        const IrInst *ic = only_reader(&r, in->result, IR_OP_ICOMB);
+        const IrInst *th = ic ? only_reader(&r, ic->result, IR_OP_THRESHOLD) : NULL;
         if (!th || m->values.data[th->result].type.bits > BPOP_EPI_MAX_BITS)
             continue;
-        const IrInst *pool = only_reader(m, readers, reader, th->result, IR_OP_MAXPOOL);
+        const IrInst *pool = only_reader(&r, th->result, IR_OP_MAXPOOL);
         if (pool && !or_pool(m, pool))
             pool = NULL;
         uint32_t d = pool ? pool->result : th->result;
-        if (conv[d]) // (bits values are never outputs: they are dequantized first)
+        if (r.conv[d]) // (bits values are never outputs: they are dequantized first)
             dest[k] = d;
     }
-    free(readers);
-    free(reader);
-    free(conv);
+    readers_free(&r);
 }
 
 /* The threshold epilogues' destinations are packed words with a zero column after the
@@ -236,27 +255,20 @@ static void plan_epilogue(G *g, GPlan *p)
 void g_float_epilogues(G *g, uint32_t *dest)
 {
     const IrModule *m = g->m;
-    uint32_t nv = m->values.len;
-    uint32_t *readers = calloc(nv + 1, sizeof *readers), *reader = calloc(nv + 1, sizeof *reader);
-    bool *conv = calloc(nv + 1, sizeof *conv);
-    HB_CHECK(readers && reader && conv, "out of memory");
-    count_readers(m, readers, reader);
-    conv_readers(g, conv);
+    Readers r = readers_of(g);
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
         dest[k] = UINT32_MAX;
         if (in->op != IR_OP_CONV2D || !float_conv_epi_ok(g, in))
             continue;
-        const IrInst *bn = only_reader(m, readers, reader, in->result, IR_OP_BATCHNORM);
+        const IrInst *bn = only_reader(&r, in->result, IR_OP_BATCHNORM);
         if (bn && (!bn->args[1].is_const || !bn->args[2].is_const))
             continue;
-        const IrInst *s = only_reader(m, readers, reader, bn ? bn->result : in->result, IR_OP_SIGN);
-        if (s && conv[s->result] && m->values.data[s->result].type.rank == 3)
+        const IrInst *s = only_reader(&r, bn ? bn->result : in->result, IR_OP_SIGN);
+        if (s && r.conv[s->result] && m->values.data[s->result].type.rank == 3)
             dest[k] = s->result;
     }
-    free(readers);
-    free(reader);
-    free(conv);
+    readers_free(&r);
 }
 
 /* The float epilogues: the conv and batch norm floats are never stored, the batch norm

@@ -26,17 +26,7 @@ while read -r n; do
         echo "FAIL: $n has $got fused epilogues, expected ${fused[$n]}"
         exit 1
     fi
-    for cpu in native x86-64-v3 x86-64-v2; do
-        "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
-        for bt in "1 1" "7 2"; do
-            # shellcheck disable=SC2046,SC2086
-            "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"
-            if ! same "$s/$n.want" "$s/$n.got" | head -n 5; then
-                echo "FAIL: $n --cpu $cpu batch/threads $bt"
-                exit 1
-            fi
-        done
-    done
+    tiers_equal "$n"
 done < "$s/nets.txt"
 
 # A real network: digits_conv_hw's c1 (W2A8: 16 plane pairs, u8 input) pools in its

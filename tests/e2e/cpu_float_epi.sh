@@ -32,17 +32,7 @@ while read -r n; do
         echo "FAIL: --explain reports $said fused float conv epilogues for $n, expected ${fused[$n]}"
         exit 1
     fi
-    for cpu in native x86-64-v3 x86-64-v2; do
-        "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
-        for bt in "1 1" "7 2"; do
-            # shellcheck disable=SC2046,SC2086
-            "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"
-            if ! same "$s/$n.want" "$s/$n.got" | head -n 5; then
-                echo "FAIL: $n --cpu $cpu batch/threads $bt"
-                exit 1
-            fi
-        done
-    done
+    tiers_equal "$n"
 done < "$s/nets.txt"
 "$hbnnc" "$s/f_vgg.ir" --kernel bitserial --explain=json | "$py" -c '
 import json, sys

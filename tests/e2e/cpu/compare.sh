@@ -38,3 +38,28 @@ outspec() {
     done
     echo "$spec"
 }
+
+# tiers_equal NAME [exact]: $s/NAME.ir compiled with --kernel bitserial for the native,
+# AVX2 (x86-64-v3) and SSE (x86-64-v2) tiers (different tiles) and run at batch 1 on 1
+# thread and batch 7 on 2 equals $s/NAME.want: `same` (integers exactly, floats within
+# 1e-5), or byte for byte with `exact`. Needs $hbnnc, $s and cpu_setup's runner.
+tiers_equal() {
+    local n=$1 how=${2:-same} cpu bt
+    for cpu in native x86-64-v3 x86-64-v2; do
+        "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
+        for bt in "1 1" "7 2"; do
+            # shellcheck disable=SC2046,SC2086
+            "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"
+            if [ "$how" = exact ] && ! cmp -s "$s/$n.want" "$s/$n.got"; then
+                echo "FAIL: $n --cpu $cpu batch/threads $bt differs from --run:"
+                diff "$s/$n.want" "$s/$n.got" | head -c 600 || true
+                echo
+                return 1
+            fi
+            if [ "$how" != exact ] && ! same "$s/$n.want" "$s/$n.got" | head -n 5; then
+                echo "FAIL: $n --cpu $cpu batch/threads $bt"
+                return 1
+            fi
+        done
+    done
+}
