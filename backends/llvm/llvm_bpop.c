@@ -555,6 +555,23 @@ static void transpose8(G *g, LLVMValueRef *r)
         }
 }
 
+/* Column e's valid-element count in every lane (unmasked kernels), else NULL. */
+static LLVMValueRef col_valid(G *g, const Kern *k, int e)
+{
+    return k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+}
+
+/* Pair p's sum of column e as i64 lanes: 2 acc - popcount(A), or valid - 2 acc when
+ * neither side is masked (valid from col_valid). */
+static LLVMValueRef pair_sum(G *g, const Kern *k, int p, int e, LLVMValueRef valid)
+{
+    int i = p * k->E + e;
+    LLVMValueRef a = ld(g, k->v8, k->acc[i]);
+    a = LLVMBuildAdd(B, a, a, "");
+    return k->nomask ? LLVMBuildSub(B, valid, a, "")
+                     : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+}
+
 /* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
  * transpose) columns are all output columns, contiguous in
  * the output (a convolution's interior tile): transposed so that each channel's E
@@ -572,13 +589,7 @@ static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
                 r[e] = LLVMGetUndef(v8i32);
                 continue;
             }
-            int i = p * k->E + e;
-            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
-            a = LLVMBuildAdd(B, a, a, "");
-            LLVMValueRef S =
-                    k->nomask ? LLVMBuildSub(B, splat(g, k, ld(g, g->i64, k->ntap[e])), a, "")
-                              : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
-            r[e] = LLVMBuildTrunc(B, S, v8i32, "");
+            r[e] = LLVMBuildTrunc(B, pair_sum(g, k, p, e, col_valid(g, k, e)), v8i32, "");
         }
         transpose8(g, r);
         for (int l = 0; l < LANES; l++)
@@ -642,14 +653,9 @@ static void store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
             continue;
         }
         LLVMValueRef pos = g_add(g, g_add(g, pos0, g_mulk(g, colv, k->ocol)), g_mulk(g, o0, k->os));
-        LLVMValueRef valid =
-                k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+        LLVMValueRef valid = col_valid(g, k, e);
         for (int p = 0; p < k->P; p++) {
-            int i = p * k->E + e;
-            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
-            a = LLVMBuildAdd(B, a, a, "");
-            LLVMValueRef S = k->nomask ? LLVMBuildSub(B, valid, a, "")
-                                       : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+            LLVMValueRef S = pair_sum(g, k, p, e, valid);
             S = LLVMBuildTrunc(B, S, v8i32, "");
             LLVMValueRef at = g_addk(g, pos, p * k->ps);
             if (vec) {
@@ -719,15 +725,10 @@ static void store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LL
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "ecol.next");
         LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
         LLVMPositionBuilderAtEnd(B, st);
-        LLVMValueRef valid =
-                k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+        LLVMValueRef valid = col_valid(g, k, e);
         LLVMValueRef v = NULL;
         for (int p = 0; p < k->P; p++) {
-            int i = p * k->E + e;
-            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
-            a = LLVMBuildAdd(B, a, a, "");
-            LLVMValueRef S = k->nomask ? LLVMBuildSub(B, valid, a, "")
-                                       : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+            LLVMValueRef S = pair_sum(g, k, p, e, valid);
             S = k->eone ? S : LLVMBuildMul(B, S, cf[p], "");
             v = v ? LLVMBuildAdd(B, v, S, "") : S;
         }
@@ -794,15 +795,10 @@ static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, L
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol.next");
         LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
         LLVMPositionBuilderAtEnd(B, st);
-        LLVMValueRef valid =
-                k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+        LLVMValueRef valid = col_valid(g, k, e);
         LLVMValueRef y = LLVMConstNull(vd);
         for (int p = 0; p < k->P; p++) {
-            int i = p * k->E + e;
-            LLVMValueRef a = ld(g, k->v8, k->acc[i]);
-            a = LLVMBuildAdd(B, a, a, "");
-            LLVMValueRef S = k->nomask ? LLVMBuildSub(B, valid, a, "")
-                                       : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+            LLVMValueRef S = pair_sum(g, k, p, e, valid);
             S = LLVMBuildSIToFP(B, S, vd, "");
             y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, ab[p], S, ""), "");
         }
