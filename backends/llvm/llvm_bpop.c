@@ -305,7 +305,11 @@ typedef struct Kern {
     LLVMValueRef ecoef;   // [G OB][P][8] i64
     LLVMValueRef ethr;    // [G OB][2^ek - 1][8] i64
     int64_t eCW, eOW;     // the destination's channel words and width
-    int64_t psh, psw, pH; // a 1-bit maxpool after it: its strides (0: none) and height
+    int64_t psh, psw, pH; // a maxpool after it: its strides (0: none) and height
+    /* A multi-bit pool: each code's rank (ir_code_ranks; code 0 has rank 0, so the zeroed
+     * words are the lowest code): the tile keeps the pooled code of larger rank. */
+    bool ecodes;
+    int erank[1 << BPOP_EPI_MAX_BITS];
     /* fcomb [+ batchnorm] in the tile epilogue (g_plan_epilogue, a float destination):
      * out is the f32 result; per 8-channel block the weight scales α (f64, one vector
      * per weight plane), the bias and the batch-norm scale and shift (f64); beta this
@@ -696,10 +700,38 @@ static LLVMValueRef tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *b
     return c[0];
 }
 
+/* Per lane, the rank of the code whose plane m bit is bit[m] (a tree of selects over
+ * the constant ranks, highest plane first). */
+static LLVMValueRef code_rank(G *g, const Kern *k, const LLVMValueRef *bit)
+{
+    LLVMValueRef c[1 << BPOP_EPI_MAX_BITS];
+    for (int s = 0; s < 1 << k->ek; s++)
+        c[s] = splat(g, k, g_i64(g, k->erank[s]));
+    for (int m = k->ek - 1; m >= 0; m--)
+        for (int q = 0; q < 1 << m; q++)
+            c[q] = LLVMBuildSelect(B, bit[m], c[q + (1 << m)], c[q], "");
+    return c[0];
+}
+
+/* A multi-bit pool: the pooled code so far (its planes' bytes at `at`, plane stride
+ * `ps` bytes) is replaced, lane by lane, by the new code `bit` where that ranks higher;
+ * equal ranks are equal codes, so the window's order does not matter. */
+static void max_codes(G *g, const Kern *k, LLVMValueRef at, int64_t ps, LLVMValueRef *bit)
+{
+    LLVMTypeRef v1 = LLVMVectorType(LLVMInt1TypeInContext(g->C), LANES);
+    LLVMValueRef cur[BPOP_EPI_MAX_BITS];
+    for (int m = 0; m < k->ek; m++)
+        cur[m] = LLVMBuildBitCast(B, g_load(g, g->i8, k->out, g_addk(g, at, m * ps)), v1, "");
+    LLVMValueRef take =
+            LLVMBuildICmp(B, LLVMIntUGT, code_rank(g, k, bit), code_rank(g, k, cur), "");
+    for (int m = 0; m < k->ek; m++)
+        bit[m] = LLVMBuildSelect(B, take, bit[m], cur[m], "");
+}
+
 /* The epilogue of one tile: per column, acc = sum_p coef_p S_p per lane (the sign of
  * `neg` folded into the coefficients: exact, |acc| <= the icomb's bound), the threshold
  * tree, and each plane's 8 bits stored as one byte of the destination's channel word
- * (or ORed into the pooled word). */
+ * (or ORed into the pooled word; a multi-bit pool keeps the code of larger rank). */
 static void store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
                       LLVMValueRef oy)
 {
@@ -736,12 +768,15 @@ static void store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LL
         LLVMValueRef pix = g_add(g, g_mulk(g, py, k->eOW), px);
         LLVMValueRef at = g_add(g, g_mulk(g, pix, k->ek * k->eCW * 8), obyte);
         LLVMValueRef bit[BPOP_EPI_MAX_BITS];
-        for (int m = 0; m < k->ek; m++) {
+        for (int m = 0; m < k->ek; m++)
             bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, tree_thr(g, th, bit, m), "");
+        if (k->ecodes)
+            max_codes(g, k, at, k->eCW * 8, bit);
+        for (int m = 0; m < k->ek; m++) {
             LLVMValueRef byte = LLVMBuildBitCast(B, bit[m], g->i8, "");
             byte = lmask ? LLVMBuildAnd(B, byte, lmask, "") : byte;
             LLVMValueRef bat = g_addk(g, at, m * k->eCW * 8);
-            if (k->psh) // the pool's other rows and columns OR into the same byte
+            if (k->psh && !k->ecodes) // the pool's other rows and columns OR into the byte
                 byte = LLVMBuildOr(B, g_load(g, g->i8, k->out, bat), byte, "");
             g_store(g, g->i8, k->out, bat, byte);
         }
@@ -872,6 +907,14 @@ static void epi_setup(G *g, Kern *k, uint32_t dest)
     g->in = save;
     k->out = g->val[dest].p;
     k->ek = dv->type.bits;
+    k->ecodes = k->psh && k->ek > 1;
+    if (k->ecodes) {
+        uint16_t rank[IR_CODE_RANKS];
+        bool ok = ir_code_ranks(m, &dv->type, rank);
+        for (int s = 0; s < 1 << k->ek; s++)
+            k->erank[s] = rank[ir_code_index((unsigned)s, k->ek, k->ek)];
+        HB_CHECK(ok && k->erank[0] == 0, "a fused code pool starts from code 0, the lowest");
+    }
     k->eCW = (dv->type.d[0] + 63) / 64;
     k->eOW = dv->type.d[2];
     if (k->psh || b->O % 64)

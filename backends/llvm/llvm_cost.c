@@ -364,6 +364,7 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
         (*out)[j].epilogue = m->values.data[d].name;
         IrOp op = m->insts.data[m->values.data[d].def].op;
         (*out)[j].epilogue_pool = op == IR_OP_MAXPOOL;
+        (*out)[j].epilogue_bits = m->values.data[d].type.bits;
         (*out)[j].epilogue_float = op == IR_OP_FCOMB || op == IR_OP_BATCHNORM;
         (*out)[j].epilogue_bn = op == IR_OP_BATCHNORM;
     }

@@ -151,14 +151,19 @@ static void readers_free(Readers *r)
     free(r->conv);
 }
 
-/* A 1-bit maxpool whose windows tile its input (stride = kernel, no padding): an OR of
- * the producer's bits into the pooled word. */
-static bool or_pool(const IrModule *m, const IrInst *in)
+/* A maxpool whose windows tile its input (stride = kernel, no padding) on unmasked
+ * bits: 1-bit, an OR of the producer's bits into the pooled word; multi-bit, a max of
+ * code ranks (ir_code_ranks) against the pooled code so far, which starts as the zeroed
+ * words: so code 0 (every plane -beta) must have the lowest rank. */
+static bool tile_pool(const IrModule *m, const IrInst *in)
 {
     const IrType *t = ir_arg_type(m, in->args[0]);
     IrWindow w = ir_window(m, in);
-    return t->bits == 1 && !t->masked && w.kh == w.sh && w.kw == w.sw && !w.pt && !w.pb && !w.pl &&
-           !w.pr;
+    if (t->masked || w.kh != w.sh || w.kw != w.sw || w.pt || w.pb || w.pl || w.pr)
+        return false;
+    uint16_t rank[IR_CODE_RANKS];
+    return t->bits == 1 ||
+           (ir_code_ranks(m, t, rank) && rank[ir_code_index(0, t->bits, t->bits)] == 0);
 }
 
 /* bpop_conv2d `in` -> fcomb [-> batchnorm], each the only reader of the one before, the
@@ -173,7 +178,7 @@ static uint32_t float_dest(const Readers *r, const IrInst *in)
     return bn ? bn->result : fc->result;
 }
 
-/* bpop_conv2d -> icomb -> threshold [-> 1-bit maxpool] -> bit-serial convolutions, each
+/* bpop_conv2d -> icomb -> threshold [-> maxpool] -> bit-serial convolutions, each
  * the only reader of the one before: the bpop kernel's tile epilogue combines, compares
  * and writes the next convolution's packed input words (cpu.md §4 "fuse into the
  * producer's epilogue"); the pair sums, acc and bytes are never stored. Or
@@ -197,7 +202,7 @@ void g_epilogues(G *g, uint32_t *dest)
         if (!th || m->values.data[th->result].type.bits > BPOP_EPI_MAX_BITS)
             continue;
         const IrInst *pool = only_reader(&r, th->result, IR_OP_MAXPOOL);
-        if (pool && !or_pool(m, pool))
+        if (pool && !tile_pool(m, pool))
             pool = NULL;
         uint32_t d = pool ? pool->result : th->result;
         if (r.conv[d]) // (bits values are never outputs: they are dequantized first)

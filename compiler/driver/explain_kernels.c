@@ -51,6 +51,11 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         if (c->epilogue && c->epilogue_float)
             fprintf(out, "    fused epilogue: fcomb%s in the tile (double), writes %s as f32\n",
                     c->epilogue_bn ? " + batchnorm" : "", c->epilogue);
+        else if (c->epilogue && c->epilogue_bits > 1)
+            fprintf(out,
+                    "    fused epilogue: icomb + %d-bit threshold%s in the tile, writes %s "
+                    "packed\n",
+                    c->epilogue_bits, c->epilogue_pool ? " + maxpool on codes" : "", c->epilogue);
         else if (c->epilogue)
             fprintf(out, "    fused epilogue: icomb + threshold%s in the tile, writes %s packed\n",
                     c->epilogue_pool ? " + maxpool" : "", c->epilogue);
@@ -95,8 +100,9 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             explain_json_str(out, c->epilogue);
         else
             fprintf(out, "null");
-        fprintf(out, ", \"epilogue_pool\": %s, \"epilogue_float\": %s",
-                c->epilogue_pool ? "true" : "false", c->epilogue_float ? "true" : "false");
+        fprintf(out, ", \"epilogue_pool\": %s, \"epilogue_float\": %s, \"epilogue_bits\": %d",
+                c->epilogue_pool ? "true" : "false", c->epilogue_float ? "true" : "false",
+                c->epilogue && !c->epilogue_float ? c->epilogue_bits : 0);
         fputc('}', out);
     }
     fprintf(out, "%s]}", n ? "\n" : "");
