@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # cpu_epilogue.sh HBNNC SCRATCH: the bpop_conv2d tile epilogue (issue 10 item 3): a
-# bpop_conv2d whose pair sums go only to icomb -> threshold [-> 1-bit OR maxpool] ->
-# bit-serial convolutions combines, thresholds and writes the next layer's packed input
-# words itself. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
+# bpop_conv2d whose pair sums go only to icomb -> threshold [-> maxpool in tiling windows:
+# 1-bit an OR, multi-bit a max of code ranks] -> bit-serial convolutions combines,
+# thresholds (1 to 3 planes) and writes the next layer's packed input words itself. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
 # (x86-64-v3) and scalar popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (i32
 # outputs: every activation bit shows) at batch 1 and 7, 1 and 2 threads; the generated
 # code has the expected number of fused epilogues (threshold tables @kt.*), so the test
@@ -17,13 +17,21 @@ cpu_setup "$s"
 "$py" "$here/cpu/epi_nets.py" "$s" 7 > "$s/nets.txt"
 
 # fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
-declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=1 [e_shared]=1 [e_sign]=1)
+declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=1 [e_shared]=1 [e_sign]=1 [e_codes]=4
+    [e_codes_keep]=2)
+# of which code pools (multi-bit threshold + maxpool on code ranks), as --explain says
+declare -A codes=([e_codes]=2 [e_codes_keep]=1)
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
     got=$(grep -c '^@kt\.' "$s/$n.ll" || true)
     if [ "$got" != "${fused[$n]}" ]; then
         echo "FAIL: $n has $got fused epilogues, expected ${fused[$n]}"
+        exit 1
+    fi
+    got=$("$hbnnc" "$s/$n.ir" --kernel bitserial --explain | grep -c "+ maxpool on codes in" || true)
+    if [ "$got" != "${codes[$n]:-0}" ]; then
+        echo "FAIL: $n has $got fused code pools, expected ${codes[$n]:-0}"
         exit 1
     fi
     tiers_equal "$n"

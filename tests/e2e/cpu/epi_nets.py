@@ -19,13 +19,16 @@ from npyw import npy  # noqa: E402
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
 ALWAYS1, ALWAYS0 = -(1 << 30) - 1, (1 << 30) + 1
+# static activation scales per (name, planes): b2 in residual order; m2 and m3 as
+# middle-out makes them (beta_2 > beta_1), so a code's rank is not its residual order
+BETAS = {"b2": "0.5 0.25", "m2": "0.3 0.5", "m3": "0.3 0.5 0.11"}
 
 
 class Net:
     def __init__(self, name, C, H, W, kx):
         """kx = 0: the input is a sign (packed for the convolutions by the sign itself)."""
         self.name, self.shape, self.kx = name, (C, H, W), max(kx, 1)
-        self.lines, self.consts, self.n = [], [], 0
+        self.lines, self.consts, self.n, self.types = [], [], 0, {}
         self.lines.append("%%x : f32[%d, %d, %d] = input index=0" % (C, H, W))
         self.outs = []
         if kx == 0:
@@ -80,40 +83,44 @@ class Net:
             i, O, OH, OW, i, i, bound))
         return "a%d" % i, (O, OH, OW), bound
 
-    def thresh(self, acc, K):
-        """threshold of acc (K planes); returns the bits value tuple."""
+    def thresh(self, acc, K, beta="b"):
+        """threshold of acc (K planes; static scales @BETA<K>, see BETAS); returns the
+        bits value tuple."""
         a, (O, OH, OW), bound = acc
         i = self.n
         thr = []
         span = max(bound // 3, 2)
         for _ in range(O):
             t0 = R.choice([R.randint(-span, span)] * 8 + [ALWAYS1, ALWAYS0])
-            if K == 1:
-                thr.append(t0)
-            else:
-                thr += [t0, R.randint(-span, span), R.randint(-span, span)]
+            thr += [t0] + [R.randint(-span, span) for _ in range((1 << K) - 2)]
         self.consts.append("const @n%d : i32[%d] = { %s }" % (
             i, O, " ".join(str(R.randint(0, 1)) for _ in range(O))))
         self.consts.append("const @h%d : i32[%d, %d] = { %s }" % (
             i, O, (1 << K) - 1, " ".join(map(str, thr))))
-        ty = "bits<1,unit>" if K == 1 else "bits<2,static @b2>"
-        if K == 2 and "const @b2" not in "\n".join(self.consts):
-            self.consts.append("const @b2 : f32[2] = { 0.5 0.25 }")
+        b = "%s%d" % (beta, K)
+        ty = "bits<1,unit>" if K == 1 else "bits<%d,static @%s>" % (K, b)
+        if K > 1 and "const @%s " % b not in "\n".join(self.consts):
+            self.consts.append("const @%s : f32[%d] = { %s }" % (b, K, BETAS[b]))
         self.lines.append("%%t%d : %s[%d, %d, %d] = threshold %%%s, @n%d, @h%d" % (
             i, ty, O, OH, OW, a, i, i))
+        self.types["t%d" % i] = ty
         return ("t%d" % i, O, OH, OW, K)
 
-    def pool(self, x, k, ceil):
+    def pool(self, x, k, ceil, s=None, p=0):
+        """maxpool k x k (stride s, default k; padding p); on codes when x has more
+        than one plane (the type x has)."""
         name, C, H, W, K = x
-        OH = -(-(H - k) // k) + 1 if ceil else (H - k) // k + 1
-        OW = -(-(W - k) // k) + 1 if ceil else (W - k) // k + 1
-        if ceil and (OH - 1) * k >= H:
+        s = s or k
+        OH = -(-(H + 2 * p - k) // s) + 1 if ceil else (H + 2 * p - k) // s + 1
+        OW = -(-(W + 2 * p - k) // s) + 1 if ceil else (W + 2 * p - k) // s + 1
+        if ceil and (OH - 1) * s >= H + p:
             OH -= 1
-        if ceil and (OW - 1) * k >= W:
+        if ceil and (OW - 1) * s >= W + p:
             OW -= 1
-        self.lines.append("%%m%s : bits<1,unit>[%d, %d, %d] = maxpool %%%s kernel=[%d,%d] "
-                          "stride=[%d,%d] pad=[0,0,0,0] ceil=%d" % (
-                              name, C, OH, OW, name, k, k, k, k, int(ceil)))
+        self.lines.append("%%m%s : %s[%d, %d, %d] = maxpool %%%s kernel=[%d,%d] "
+                          "stride=[%d,%d] pad=[%d,%d,%d,%d] ceil=%d" % (
+                              name, self.types.get(name, "bits<1,unit>"), C, OH, OW, name,
+                              k, k, s, s, p, p, p, p, int(ceil)))
         return ("m" + name, C, OH, OW, K)
 
     def input(self):
@@ -176,4 +183,37 @@ t = n.thresh(n.conv(n.input(), 12, 3, 2, 1, 2), 1)
 a1 = n.conv(n.input(), 5, 2, 1, 0, 1)
 a = n.conv(t, 6, 3, 1, 1, 1)
 n.outs += [a[0], a1[0]]
+n.write()
+
+# code pools (multi-bit threshold -> max pool on code ranks, fused): 2-plane codes with
+# beta_2 > beta_1 in 2x2 windows dropping a row and a column (floor), 13 channels;
+# 3-plane codes after a stride-2 conv (70 channels) in 3x3 ceil windows (a partial
+# one); a 3-plane input; then a 2-plane threshold with no pool and a 1-bit OR pool
+# one-reader convolutions as outputs after each code pool (every pooled code shows)
+n = Net("e_codes", 5, 21, 19, 3)
+t = n.thresh(n.conv(n.input(), 13, 3, 1, 1, 2), 2, "m")
+p1 = n.pool(t, 2, False)
+t = n.thresh(n.conv(p1, 70, 3, 2, 1, 1), 3, "m")
+p2 = n.pool(t, 3, True)
+t = n.thresh(n.conv(p2, 19, 3, 1, 1, 2, masked=True), 2, "m")
+t = n.thresh(n.conv(t, 8, 1, 1, 0, 1), 1)
+a = n.conv(n.pool(t, 2, False), 5, 1, 1, 0, 2)
+n.outs += [a[0], n.conv(p1, 6, 1, 1, 0, 1)[0], n.conv(p2, 9, 1, 1, 0, 1)[0]]
+n.write()
+
+# code pools that stay separate ops (overlapping windows; padding; a pooled value also
+# dequantized as an output) beside a fused grouped producer (2 groups of 16, residual
+# 2-plane scales, whole 2x2 windows) and a 3-plane unpooled one
+n = Net("e_codes_keep", 4, 10, 10, 2)
+t = n.thresh(n.conv(n.input(), 32, 3, 1, 1, 1, groups=2), 2)
+t = n.thresh(n.conv(n.pool(t, 2, False), 11, 3, 1, 1, 2), 3, "m")
+t1 = n.thresh(n.conv(t, 9, 3, 1, 1, 1), 2, "m")
+a1 = n.conv(n.pool(t1, 3, False, s=2), 6, 1, 1, 0, 1)
+t2 = n.thresh(n.conv(t, 7, 3, 1, 1, 1), 2, "m")
+a2 = n.conv(n.pool(t2, 2, False, p=1), 6, 1, 1, 0, 1)
+t3 = n.thresh(n.conv(t, 17, 3, 1, 1, 1), 3, "m")
+m3 = n.pool(t3, 2, False)
+a3 = n.conv(m3, 4, 3, 1, 1, 1)
+n.lines.append("%%d : f32[%d, %d, %d] = dequant %%%s" % (m3[1], m3[2], m3[3], m3[0]))
+n.outs += [a1[0], a2[0], a3[0], "d"]
 n.write()
