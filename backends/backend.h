@@ -77,8 +77,9 @@ typedef struct KernelChoice {
     /* Bit-serial conv whose tile epilogue does its icomb and threshold (and a 1-bit
      * maxpool) and writes the next convolution's packed input: that value, else NULL. */
     const char *epilogue;
-    bool epilogue_pool; // the epilogue also max-pools (an OR of the bits, or of code ranks)
-    int epilogue_bits;  // the planes of the packed value it writes (threshold epilogues)
+    bool epilogue_pool;    // the epilogue also max-pools (an OR of the bits, or of code ranks)
+    int epilogue_bits;     // the planes of the threshold's codes (threshold epilogues)
+    bool epilogue_dequant; // writes the codes' levels as f32 (a [flatten ->] dequant's)
     /* Or its tile epilogue does its fcomb [and the batchnorm after it] in double and
      * writes `epilogue` as floats (heterogeneous activations: docs/ir.md §5). For a
      * float conv2d: its tile applies [the batchnorm (epilogue_bn) and] the sign and

@@ -11,6 +11,7 @@
  * into read-only data [Kw][G][O/8][tap][channel word][8]; the input is packed once per layer
  * into channel words [G][H][W][Kx][words] (a dense layer is a 1x1 convolution whose columns
  * are the examples of the block). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,6 +311,11 @@ typedef struct Kern {
      * words are the lowest code): the tile keeps the pooled code of larger rank. */
     bool ecodes;
     int erank[1 << BPOP_EPI_MAX_BITS];
+    /* Into [flatten ->] dequant: out is f32 [O][pixels] (eHW apart), each code's level
+     * (dequant's float) stored, or a pool's max of them. */
+    bool edq;
+    int64_t eHW;
+    float elevel[1 << BPOP_EPI_MAX_BITS];
     /* fcomb [+ batchnorm] in the tile epilogue (g_plan_epilogue, a float destination):
      * out is the f32 result; per 8-channel block the weight scales α (f64, one vector
      * per weight plane), the bias and the batch-norm scale and shift (f64); beta this
@@ -700,17 +706,60 @@ static LLVMValueRef tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *b
     return c[0];
 }
 
-/* Per lane, the rank of the code whose plane m bit is bit[m] (a tree of selects over
- * the constant ranks, highest plane first). */
+/* Per lane, c[code] for the code whose plane m bit is bit[m] (a tree of selects over
+ * the per-code constants, highest plane first). */
+static LLVMValueRef code_pick(G *g, const Kern *k, LLVMValueRef *c, const LLVMValueRef *bit)
+{
+    for (int m = k->ek - 1; m >= 0; m--)
+        for (int q = 0; q < 1 << m; q++)
+            c[q] = LLVMBuildSelect(B, bit[m], c[q + (1 << m)], c[q], "");
+    return c[0];
+}
+
+/* Per lane, the rank of the code whose plane m bit is bit[m]. */
 static LLVMValueRef code_rank(G *g, const Kern *k, const LLVMValueRef *bit)
 {
     LLVMValueRef c[1 << BPOP_EPI_MAX_BITS];
     for (int s = 0; s < 1 << k->ek; s++)
         c[s] = splat(g, k, g_i64(g, k->erank[s]));
-    for (int m = k->ek - 1; m >= 0; m--)
-        for (int q = 0; q < 1 << m; q++)
-            c[q] = LLVMBuildSelect(B, bit[m], c[q + (1 << m)], c[q], "");
-    return c[0];
+    return code_pick(g, k, c, bit);
+}
+
+/* Into dequant: per lane the code's level (a float), stored at channel o0 + l, pixel
+ * `pix` of out, or its max with the pooled value there (the max of levels is the level
+ * of the code of largest rank: ranks are the levels' order). Lane l of block ob. */
+static void store_levels(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef o0, LLVMValueRef pix,
+                         const LLVMValueRef *bit)
+{
+    LLVMValueRef c[1 << BPOP_EPI_MAX_BITS];
+    for (int s = 0; s < 1 << k->ek; s++) {
+        LLVMValueRef f[LANES];
+        for (int l = 0; l < LANES; l++)
+            f[l] = LLVMConstReal(g->f32, k->elevel[s]);
+        c[s] = LLVMConstVector(f, LANES);
+    }
+    LLVMValueRef lv = code_pick(g, k, c, bit);
+    for (int l = 0; l < LANES; l++) {
+        LLVMBasicBlockRef ln = NULL;
+        if (k->b->og % LANES) { // the group's last block is partial
+            LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "dlane");
+            ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "dlane.next");
+            LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
+            LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, k->b->og), ""), ls, ln);
+            LLVMPositionBuilderAtEnd(B, ls);
+        }
+        LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, o0, l), k->eHW), pix);
+        LLVMValueRef v = LLVMBuildExtractElement(B, lv, g_i32(g, l), "");
+        if (k->psh) {
+            LLVMValueRef cur = g_load(g, g->f32, k->out, at);
+            v = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, v, cur, ""), v, cur, "");
+        }
+        g_store(g, g->f32, k->out, at, v);
+        if (ln) {
+            LLVMBuildBr(B, ln);
+            LLVMPositionBuilderAtEnd(B, ln);
+        }
+    }
 }
 
 /* A multi-bit pool: the pooled code so far (its planes' bytes at `at`, plane stride
@@ -770,6 +819,12 @@ static void store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LL
         LLVMValueRef bit[BPOP_EPI_MAX_BITS];
         for (int m = 0; m < k->ek; m++)
             bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, tree_thr(g, th, bit, m), "");
+        if (k->edq) {
+            store_levels(g, k, ob, g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES)), pix, bit);
+            LLVMBuildBr(B, next);
+            LLVMPositionBuilderAtEnd(B, next);
+            continue;
+        }
         if (k->ecodes)
             max_codes(g, k, at, k->eCW * 8, bit);
         for (int m = 0; m < k->ek; m++) {
@@ -882,6 +937,29 @@ bool bpop_epilogue_ok(G *g, const IrInst *in)
     return !per_width;
 }
 
+/* Into dequant: each code's level as dequant computes it (sum of +-beta_m in double,
+ * level order, rounded once; unit scales: +-1), and for a pool the floats start at
+ * -inf (every window has an element inside the input). */
+static void epi_levels(G *g, Kern *k, const IrType *bt)
+{
+    static const float one = 1.0f;
+    const float *beta = bt->scale == IR_SC_STATIC ? g->m->consts.data[bt->scale_const].f : &one;
+    k->edq = true;
+    k->eHW = bt->d[1] * bt->d[2];
+    for (int s = 0; s < 1 << k->ek; s++) {
+        double acc = 0;
+        for (int m = 0; m < k->ek; m++)
+            acc += ((s >> m) & 1) ? (double)beta[m] : -(double)beta[m];
+        k->elevel[s] = (float)acc;
+    }
+    if (!k->psh)
+        return;
+    GLoop l;
+    LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)ir_type_elems(bt)), "j");
+    g_store(g, g->f32, k->out, j, LLVMConstReal(g->f32, -HUGE_VAL));
+    g_loop_end(g, &l);
+}
+
 /* The epilogue's destination (allocated as its own op would) and its tables from the
  * icomb's coefficients and the threshold's neg and thresholds. */
 static void epi_setup(G *g, Kern *k, uint32_t dest)
@@ -889,7 +967,15 @@ static void epi_setup(G *g, Kern *k, uint32_t dest)
     const IrModule *m = g->m;
     const BGeo *b = k->b;
     const IrValue *dv = &m->values.data[dest];
-    const IrInst *di = &m->insts.data[dv->def], *th = di;
+    const IrInst *di = &m->insts.data[dv->def], *dq = NULL;
+    if (di->op == IR_OP_DEQUANT) { // the bits value before [flatten ->] dequant
+        dq = di;
+        di = &m->insts.data[m->values.data[di->args[0].id].def];
+        if (di->op == IR_OP_FLATTEN)
+            di = &m->insts.data[m->values.data[di->args[0].id].def];
+    }
+    const IrInst *th = di;
+    const IrType *bt = &m->values.data[di->result].type;
     if (di->op == IR_OP_MAXPOOL) {
         IrWindow pw = ir_window(m, di);
         th = &m->insts.data[m->values.data[di->args[0].id].def];
@@ -902,22 +988,24 @@ static void epi_setup(G *g, Kern *k, uint32_t dest)
     const IrConst *cc = &m->consts.data[ic->args[1].id], *neg = &m->consts.data[th->args[1].id];
     const IrConst *thr = &m->consts.data[th->args[2].id];
     const IrInst *save = g->in;
-    g->in = di;
+    g->in = dq ? dq : di;
     g_alloc_value(g, &g->val[dest], &dv->type);
     g->in = save;
     k->out = g->val[dest].p;
-    k->ek = dv->type.bits;
-    k->ecodes = k->psh && k->ek > 1;
+    k->ek = bt->bits;
+    k->ecodes = k->psh && k->ek > 1 && !dq;
     if (k->ecodes) {
         uint16_t rank[IR_CODE_RANKS];
-        bool ok = ir_code_ranks(m, &dv->type, rank);
+        bool ok = ir_code_ranks(m, bt, rank);
         for (int s = 0; s < 1 << k->ek; s++)
             k->erank[s] = rank[ir_code_index((unsigned)s, k->ek, k->ek)];
         HB_CHECK(ok && k->erank[0] == 0, "a fused code pool starts from code 0, the lowest");
     }
-    k->eCW = (dv->type.d[0] + 63) / 64;
-    k->eOW = dv->type.d[2];
-    if (k->psh || b->O % 64)
+    k->eCW = (bt->d[0] + 63) / 64;
+    k->eOW = bt->d[2];
+    if (dq)
+        epi_levels(g, k, bt);
+    else if (k->psh || b->O % 64)
         g_memset0(g, k->out, 8 * g_plan_packed(g, dest));
     int nodes = (1 << k->ek) - 1, P = k->P;
     uint64_t nblk = (uint64_t)(b->G * b->OB);
@@ -1496,7 +1584,8 @@ void gen_bpop_conv2d(G *g)
         pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm, false);
     k.W = g_i64(g, b.W);
     k.OW = g_i64(g, b.OW);
-    if (dest != UINT32_MAX && g->m->values.data[dest].type.enc != IR_BITS)
+    const IrValue *dv = dest != UINT32_MAX ? &g->m->values.data[dest] : NULL;
+    if (dv && dv->type.enc != IR_BITS && g->m->insts.data[dv->def].op != IR_OP_DEQUANT)
         epi_float_setup(g, &k, dest);
     else if (dest != UINT32_MAX)
         epi_setup(g, &k, dest);

@@ -178,10 +178,25 @@ static uint32_t float_dest(const Readers *r, const IrInst *in)
     return bn ? bn->result : fc->result;
 }
 
+/* bits value d [-> flatten] -> dequant, each the only reader of the one before, the
+ * dequant's floats read once (the classifier after the last pool): that float value
+ * (UINT32_MAX: none). Its levels are compile-time constants (unit or static scales). */
+static uint32_t dequant_dest(const Readers *r, uint32_t d)
+{
+    const IrInst *f = only_reader(r, d, IR_OP_FLATTEN);
+    const IrInst *dq = only_reader(r, f ? f->result : d, IR_OP_DEQUANT);
+    const IrType *t = &r->m->values.data[d].type;
+    if (!dq || t->masked || t->scale == IR_SC_RUNTIME || r->readers[dq->result] != 1)
+        return UINT32_MAX;
+    return dq->result;
+}
+
 /* bpop_conv2d -> icomb -> threshold [-> maxpool] -> bit-serial convolutions, each
  * the only reader of the one before: the bpop kernel's tile epilogue combines, compares
  * and writes the next convolution's packed input words (cpu.md §4 "fuse into the
- * producer's epilogue"); the pair sums, acc and bytes are never stored. Or
+ * producer's epilogue"); the pair sums, acc and bytes are never stored. Or the same
+ * chain into [flatten ->] dequant (dequant_dest): the tile writes the (pooled) level
+ * floats, a pool being a float max (the order of the code ranks). Or
  * bpop_conv2d -> fcomb [-> batchnorm] (float_dest): the epilogue combines in double and
  * writes the float result. dest[k] is the value bpop instruction k writes so
  * (UINT32_MAX: none). */
@@ -205,8 +220,8 @@ void g_epilogues(G *g, uint32_t *dest)
         if (pool && !tile_pool(m, pool))
             pool = NULL;
         uint32_t d = pool ? pool->result : th->result;
-        if (r.conv[d]) // (bits values are never outputs: they are dequantized first)
-            dest[k] = d;
+        // (bits values are never outputs: they are dequantized first)
+        dest[k] = r.conv[d] ? d : dequant_dest(&r, d);
     }
     readers_free(&r);
 }

@@ -51,6 +51,11 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         if (c->epilogue && c->epilogue_float)
             fprintf(out, "    fused epilogue: fcomb%s in the tile (double), writes %s as f32\n",
                     c->epilogue_bn ? " + batchnorm" : "", c->epilogue);
+        else if (c->epilogue && c->epilogue_dequant)
+            fprintf(out,
+                    "    fused epilogue: icomb + %d-bit threshold%s + dequant in the tile, "
+                    "writes %s as f32\n",
+                    c->epilogue_bits, c->epilogue_pool ? " + maxpool" : "", c->epilogue);
         else if (c->epilogue && c->epilogue_bits > 1)
             fprintf(out,
                     "    fused epilogue: icomb + %d-bit threshold%s in the tile, writes %s "
@@ -100,9 +105,12 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             explain_json_str(out, c->epilogue);
         else
             fprintf(out, "null");
-        fprintf(out, ", \"epilogue_pool\": %s, \"epilogue_float\": %s, \"epilogue_bits\": %d",
+        fprintf(out,
+                ", \"epilogue_pool\": %s, \"epilogue_float\": %s, \"epilogue_bits\": %d, "
+                "\"epilogue_dequant\": %s",
                 c->epilogue_pool ? "true" : "false", c->epilogue_float ? "true" : "false",
-                c->epilogue && !c->epilogue_float ? c->epilogue_bits : 0);
+                c->epilogue && !c->epilogue_float ? c->epilogue_bits : 0,
+                c->epilogue_dequant ? "true" : "false");
         fputc('}', out);
     }
     fprintf(out, "%s]}", n ? "\n" : "");

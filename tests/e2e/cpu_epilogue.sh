@@ -2,7 +2,8 @@
 # cpu_epilogue.sh HBNNC SCRATCH: the bpop_conv2d tile epilogue (issue 10 item 3): a
 # bpop_conv2d whose pair sums go only to icomb -> threshold [-> maxpool in tiling windows:
 # 1-bit an OR, multi-bit a max of code ranks] -> bit-serial convolutions combines,
-# thresholds (1 to 3 planes) and writes the next layer's packed input words itself. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
+# thresholds (1 to 3 planes) and writes the next layer's packed input words itself, or
+# (into [flatten ->] dequant, the classifier's input) the levels' floats. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
 # (x86-64-v3) and scalar popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (i32
 # outputs: every activation bit shows) at batch 1 and 7, 1 and 2 threads; the generated
 # code has the expected number of fused epilogues (threshold tables @kt.*), so the test
@@ -18,9 +19,10 @@ cpu_setup "$s"
 
 # fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
 declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=1 [e_shared]=1 [e_sign]=1 [e_codes]=4
-    [e_codes_keep]=2)
-# of which code pools (multi-bit threshold + maxpool on code ranks), as --explain says
-declare -A codes=([e_codes]=2 [e_codes_keep]=1)
+    [e_codes_keep]=2 [e_dequant]=4)
+# of which code pools (multi-bit threshold + maxpool on code ranks) and ones that write
+# a dequant's floats, as --explain says
+declare -A codes=([e_codes]=2 [e_codes_keep]=1) deq=([e_dequant]=4)
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
@@ -34,7 +36,12 @@ while read -r n; do
         echo "FAIL: $n has $got fused code pools, expected ${codes[$n]:-0}"
         exit 1
     fi
-    tiers_equal "$n"
+    got=$("$hbnnc" "$s/$n.ir" --kernel bitserial --explain | grep -c "+ dequant in the tile" || true)
+    if [ "$got" != "${deq[$n]:-0}" ]; then
+        echo "FAIL: $n has $got fused dequants, expected ${deq[$n]:-0}"
+        exit 1
+    fi
+    tiers_equal "$n" exact
 done < "$s/nets.txt"
 
 # A real network: digits_conv_hw's c1 (W2A8: 16 plane pairs, u8 input) pools in its

@@ -121,6 +121,7 @@ class Net:
                           "stride=[%d,%d] pad=[%d,%d,%d,%d] ceil=%d" % (
                               name, self.types.get(name, "bits<1,unit>"), C, OH, OW, name,
                               k, k, s, s, p, p, p, p, int(ceil)))
+        self.types["m" + name] = self.types.get(name, "bits<1,unit>")
         return ("m" + name, C, OH, OW, K)
 
     def input(self):
@@ -216,4 +217,34 @@ m3 = n.pool(t3, 2, False)
 a3 = n.conv(m3, 4, 3, 1, 1, 1)
 n.lines.append("%%d : f32[%d, %d, %d] = dequant %%%s" % (m3[1], m3[2], m3[3], m3[0]))
 n.outs += [a1[0], a2[0], a3[0], "d"]
+n.write()
+
+# into [flatten ->] dequant (the classifier's input after the last pool): the tile
+# writes the (pooled) level floats; a leaky_relu (slope 0.5) reads them, so negative
+# levels show. 2-plane codes (beta_2 > beta_1) in floor 2x2 windows, 3-plane codes in a
+# ceil 3x3 window, 1-bit unit codes, no pool; a dequant that is an output stays separate
+n = Net("e_dequant", 6, 9, 11, 3)
+
+
+def dq(n, x, flat, out=True):
+    name, C, H, W, K = x
+    src = name
+    if flat:
+        n.lines.append("%%f%s : %s[%d] = flatten %%%s" % (
+            name, n.types.get(name, "bits<1,unit>"), C * H * W, name))
+        src = "f" + name
+    shape = "%d" % (C * H * W) if flat else "%d, %d, %d" % (C, H, W)
+    n.lines.append("%%d%s : f32[%s] = dequant %%%s" % (name, shape, src))
+    if not out:
+        return "d" + name
+    n.lines.append("%%r%s : f32[%s] = leaky_relu %%d%s slope=0.5" % (name, shape, name))
+    return "r" + name
+
+
+n.outs += [dq(n, n.pool(n.thresh(n.conv(n.input(), 13, 3, 1, 1, 2), 2, "m"), 2, False), True),
+           dq(n, n.pool(n.thresh(n.conv(n.input(), 21, 3, 2, 1, 1), 3, "m"), 3, True), False),
+           dq(n, n.pool(n.thresh(n.conv(n.input(), 10, 3, 1, 1, 1), 1), 2, False), True),
+           dq(n, n.thresh(n.conv(n.input(), 9, 3, 1, 0, 2), 2), False),
+           dq(n, n.pool(n.thresh(n.conv(n.input(), 8, 3, 1, 1, 1), 2, "m"), 2, False), True,
+              out=False)]
 n.write()
