@@ -23,7 +23,9 @@ typedef struct FGeo {
     int64_t KG, kog, cgoff, OB, OBp, R, P, nxt, nrt, T, Hp, Wp, Cp;
     bool vec;
     uint32_t epi;   // the sign value the tile writes packed (g_plan_float_epi), or UINT32_MAX
-    int64_t ebytes; // its bytes per pixel (8 per 64 channels)
+    int64_t ebytes; // its bytes per pixel and plane (8 per 64 channels)
+    int ek;         // its planes: 1 for a sign, K for a static quant widths=[K]
+    double ebeta[IR_MAX_BITS]; // the quant's static scales
 } FGeo;
 
 typedef struct FK {
@@ -183,6 +185,32 @@ static void store_transposed(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValue
     }
 }
 
+/* A static quant's plane m >= 1 (quant_static, llvm_ops_bits.c): e (double) minus
+ * +-beta_{m-1} by the previous bit `on`, bit = [e > 0]; lanes past kog are cleared
+ * (their z is 0, but the residual of 0 is not). */
+static LLVMValueRef quant_next(FK *k, LLVMValueRef *e, LLVMValueRef on, int m, LLVMValueRef blk)
+{
+    G *g = k->g;
+    const FGeo *f = k->f;
+    LLVMValueRef pb[LN], nb[LN];
+    for (int l = 0; l < LN; l++) {
+        pb[l] = g_f64(g, f->ebeta[m - 1]);
+        nb[l] = g_f64(g, -f->ebeta[m - 1]);
+    }
+    LLVMValueRef d = LLVMBuildSelect(B, on, LLVMConstVector(pb, LN), LLVMConstVector(nb, LN), "");
+    *e = LLVMBuildFSub(B, *e, d, "");
+    LLVMValueRef bit = LLVMBuildFCmp(B, LLVMRealOGT, *e, LLVMConstNull(k->v8d), "");
+    if (f->kog % LN == 0)
+        return bit;
+    LLVMValueRef lanes[LN];
+    for (int l = 0; l < LN; l++)
+        lanes[l] = LLVMConstInt(g->i1, l < f->kog % LN, 0);
+    LLVMValueRef last = LLVMBuildICmp(B, LLVMIntEQ, blk, g_i64(g, f->OB - 1), "");
+    LLVMValueRef keep = LLVMBuildSelect(B, last, LLVMConstVector(lanes, LN),
+                                        LLVMConstAllOnes(LLVMTypeOf(bit)), "");
+    return LLVMBuildAnd(B, bit, keep, "");
+}
+
 /* The fused epilogue (g_plan_float_epi) of channel block blk (one kernel group): z = y *
  * scale + shift in double, rounded once (the batch norm's, when there is one), bit =
  * [z > 0] (sign, docs/ir.md). A block's 8 channels are byte blk of the pixel's packed
@@ -208,11 +236,17 @@ static void epi_store(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef jun
                     k->v8f, "");
         LLVMValueRef on = LLVMBuildFCmp(B, LLVMRealOGT, z, LLVMConstNull(k->v8f), "");
         LLVMValueRef pix = g_add(g, g_mulk(g, oy, w->OW), g_addk(g, ox0, p));
-        LLVMValueRef dst = g_gep(g, g->i8, out, g_add(g, g_mulk(g, pix, f->ebytes), blk));
+        LLVMValueRef at = g_add(g, g_mulk(g, pix, f->ebytes * f->ek), blk);
         LLVMValueRef ok = LLVMBuildAnd(
                 B, bok, LLVMBuildICmp(B, LLVMIntSLT, g_addk(g, ox0, p), g_i64(g, w->OW), ""), "");
-        dst = LLVMBuildSelect(B, ok, dst, junk, "");
-        LLVMBuildStore(B, LLVMBuildBitCast(B, on, g->i8, ""), dst);
+        LLVMValueRef e = f->ek > 1 ? LLVMBuildFPExt(B, z, k->v8d, "") : NULL;
+        for (int m = 0; m < f->ek; m++) {
+            if (m) // the quant's residual: e -= bit ? beta : -beta, then bit = [e > 0]
+                on = quant_next(k, &e, on, m, blk);
+            LLVMValueRef dst = g_gep(g, g->i8, out, g_addk(g, at, m * f->ebytes));
+            dst = LLVMBuildSelect(B, ok, dst, junk, "");
+            LLVMBuildStore(B, LLVMBuildBitCast(B, on, g->i8, ""), dst);
+        }
     }
 }
 
@@ -353,6 +387,9 @@ static LLVMValueRef epi_setup(FK *k, FGeo *f)
     g_alloc_value(g, &g->val[f->epi], &dv->type);
     g->in = save;
     f->ebytes = 8 * ((dv->type.d[0] + 63) / 64);
+    f->ek = si->op == IR_OP_QUANT ? dv->type.bits : 1;
+    for (int j = 0; j < f->ek && si->op == IR_OP_QUANT; j++)
+        f->ebeta[j] = (double)m->consts.data[dv->type.scale_const].f[j];
     if (f->kog % 64)
         g_memset0(g, g->val[f->epi].p, 8 * g_plan_packed(g, f->epi));
     if (bn->op == IR_OP_BATCHNORM) {

@@ -136,6 +136,8 @@ static void quant_static(G *g, LLVMValueRef x, LLVMValueRef M, uint64_t n)
 
 void gen_quant(G *g)
 {
+    if (g_plan_skipped(g, g->in->result)) // in its float conv's tile (g_plan_float_epi)
+        return;
     const IrType *t = g_outt(g);
     uint64_t n = ir_type_elems(t);
     const IrAttr *w = ir_quant_widths(g->in);

@@ -267,7 +267,17 @@ static void plan_epilogue(G *g, GPlan *p)
     free(conv);
 }
 
-/* conv2d -> [batchnorm ->] sign, each the only reader of the one before, the sign
+/* A quant every element of which has the one width K, with static scales and at most
+ * BPOP_EPI_MAX_BITS planes: the residual of each element alone (quant_static). */
+static bool static_quant(const IrModule *m, const IrInst *q)
+{
+    const IrType *t = &m->values.data[q->result].type;
+    return t->scale == IR_SC_STATIC && !t->masked && ir_quant_widths(q)->n == 1 &&
+           t->bits <= BPOP_EPI_MAX_BITS;
+}
+
+/* conv2d -> [batchnorm ->] sign (or a static quant), each the only reader of the one
+ * before, the sign
  * stored as a convolution's packed input (read only by bit-serial convolutions, rank 3):
  * the float conv's tile applies the batch norm and the sign rule and writes the packed
  * words itself (llvm_float_conv.c). dest[k] is the sign float conv2d instruction k
@@ -284,7 +294,11 @@ void g_float_epilogues(G *g, uint32_t *dest)
         const IrInst *bn = only_reader(&r, in->result, IR_OP_BATCHNORM);
         if (bn && (!bn->args[1].is_const || !bn->args[2].is_const))
             continue;
-        const IrInst *s = only_reader(&r, bn ? bn->result : in->result, IR_OP_SIGN);
+        uint32_t y = bn ? bn->result : in->result;
+        const IrInst *s = only_reader(&r, y, IR_OP_SIGN);
+        s = s ? s : only_reader(&r, y, IR_OP_QUANT);
+        if (s && s->op == IR_OP_QUANT && !static_quant(m, s))
+            s = NULL;
         if (s && r.conv[s->result] && m->values.data[s->result].type.rank == 3)
             dest[k] = s->result;
     }
@@ -303,7 +317,12 @@ static void plan_float_epilogue(G *g, GPlan *p)
         uint32_t s = dest[k];
         if (s == UINT32_MAX)
             continue;
-        HB_CHECK(p->convpk[s], "a fused sign is stored packed for its convolutions");
+        const IrType *t = &m->values.data[s].type;
+        if (!p->convpk[s]) { // a quant: K planes of packed words, the zero column after
+            p->packed[s] = ((uint64_t)(t->d[1] * t->d[2]) + 1) * (uint64_t)t->bits *
+                           (((uint64_t)t->d[0] + 63) / 64);
+            p->convpk[s] = true;
+        }
         p->fepi[m->insts.data[k].result] = s;
         p->skip[s] = true;
         const IrInst *sg = &m->insts.data[m->values.data[s].def];

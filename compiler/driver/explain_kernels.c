@@ -35,7 +35,12 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                     "  %s: float, %.4g MACs: double, each output summed in the interpreter's "
                     "order\n",
                     c->layer, c->macs);
-            if (c->epilogue)
+            if (c->epilogue && c->epilogue_bits)
+                fprintf(out,
+                        "    fused epilogue: %s%d-bit static quant in the tile, writes %s "
+                        "packed\n",
+                        c->epilogue_bn ? "batchnorm + " : "", c->epilogue_bits, c->epilogue);
+            else if (c->epilogue)
                 fprintf(out, "    fused epilogue: %ssign in the tile, writes %s packed\n",
                         c->epilogue_bn ? "batchnorm + " : "", c->epilogue);
             continue;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cpu_float_epi.sh HBNNC SCRATCH: the float conv's sign epilogue (issue 13): a conv2d
 # whose result goes only through [batchnorm ->] sign into bit-serial convolutions
-# applies the batch norm and sign in its tile and writes their packed input bytes.
+# applies the batch norm and sign in its tile and writes their packed input bytes; the
+# same for a static quant widths=[K] (1 to 4 planes: its residual per element).
 # Random IR networks (cpu/fepi_nets.py) compiled for the native CPU, AVX2 (x86-64-v3)
 # and SSE (x86-64-v2) tiers (different tiles) must equal `hbnnc --run` bit for bit (i32
 # outputs) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
@@ -16,7 +17,8 @@ rm -rf "$s" && mkdir -p "$s"
 cpu_setup "$s"
 "$py" "$here/cpu/fepi_nets.py" "$s" 13 > "$s/nets.txt"
 
-declare -A fused=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_grp]=0 [f_bnout]=0)
+declare -A fused=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_grp]=0 [f_bnout]=0
+    [f_q2]=1 [f_q3]=1 [f_q1]=1 [f_q4]=1 [f_q2grp]=0)
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
@@ -27,12 +29,12 @@ while read -r n; do
     fi
     # --explain reports the same fusions (g_float_epilogues, the plan's own rule)
     said=$("$hbnnc" "$s/$n.ir" --kernel bitserial --explain |
-        grep -c '^    fused epilogue: .*sign in the tile, writes .* packed$' || true)
+        grep -c '^    fused epilogue: .*\(sign\|static quant\) in the tile, writes .* packed$' || true)
     if [ "$said" != "${fused[$n]}" ]; then
         echo "FAIL: --explain reports $said fused float conv epilogues for $n, expected ${fused[$n]}"
         exit 1
     fi
-    tiers_equal "$n"
+    tiers_equal "$n" exact
 done < "$s/nets.txt"
 "$hbnnc" "$s/f_vgg.ir" --kernel bitserial --explain=json | "$py" -c '
 import json, sys

@@ -19,6 +19,8 @@ from npyw import npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
+# static quant scales per planes (middle-out's beta_2 > beta_1 for 2 and 3)
+BETAS = {1: [0.7], 2: [0.3, 0.5], 3: [0.3, 0.5, 0.11], 4: [0.5, 0.25, 0.125, 0.0625]}
 
 
 def f32(v):
@@ -30,24 +32,27 @@ def const(name, shape, vals):
         name, ", ".join(str(d) for d in shape), " ".join("%.9g" % v for v in vals))
 
 
-def bconv(i, x, C, H, W, O, k, s, p):
-    """A one-plane bit-serial conv2d + icomb of bits value x; returns (lines, consts)."""
+def bconv(i, x, C, H, W, O, k, s, p, K=1):
+    """A one-plane bit-serial conv2d + icomb of K-plane bits value x (coefficients 1, 3,
+    -5, 7: every plane shows); returns (lines, consts)."""
     OH, OW = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
     per = C * k * k
     wpr = (per + 63) // 64
     words = [R.getrandbits(min(64, per - 64 * j)) for _ in range(O) for j in range(wpr)]
     t = "const @w%d : bits<1>[%d, %d, %d, %d] = {\n  plane 0:\n    %s\n}\n" % (
         i, O, C, k, k, " ".join("0x%016x" % w for w in words))
-    t += "const @k%d : i32[1, 1] = { 1 }\n" % i
-    lines = ("%%p%d : i32[1, %d, %d, %d] = bpop_conv2d %%%s, @w%d stride=[%d,%d] "
-             "pad=[%d,%d,%d,%d] dilation=[1,1] groups=1\n") % (i, O, OH, OW, x, i, s, s,
+    coef = [1, 3, -5, 7][:K]
+    t += "const @k%d : i32[1, %d] = { %s }\n" % (i, K, " ".join(map(str, coef)))
+    lines = ("%%p%d : i32[%d, %d, %d, %d] = bpop_conv2d %%%s, @w%d stride=[%d,%d] "
+             "pad=[%d,%d,%d,%d] dilation=[1,1] groups=1\n") % (i, K, O, OH, OW, x, i, s, s,
                                                                p, p, p, p)
     lines += "%%q%d : i32[%d, %d, %d] = icomb %%p%d, @k%d shift=0 bound=%d\n" % (
-        i, O, OH, OW, i, i, per)
+        i, O, OH, OW, i, i, per * sum(abs(c) for c in coef))
     return lines, t
 
 
-def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False):
+def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False, quant=0):
+    """quant=K: a static quant widths=[K] (scales BETAS[K]) instead of the sign."""
     OH = (H + pad[0] + pad[1] - k) // s + 1
     OW = (W + pad[2] + pad[3] - k) // s + 1
     t = "hbir 1 network %s\n\n%%x : f32[%d, %d, %d] = input index=0\n" % (name, C, H, W)
@@ -57,10 +62,14 @@ def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False)
     if bn:
         t += "%%b : f32[%d, %d, %d] = batchnorm %%a, @bs, @bh\n" % (O, OH, OW)
         src = "b"
-    t += "%%s : bits<1,unit>[%d, %d, %d] = sign %%%s\n" % (O, OH, OW, src)
+    if quant:
+        t += ("%%s : bits<%d,static @qb>[%d, %d, %d] = quant %%%s widths=[%d] fracs=[1] "
+              "select=middle-out seed=0\n") % (quant, O, OH, OW, src, quant)
+    else:
+        t += "%%s : bits<1,unit>[%d, %d, %d] = sign %%%s\n" % (O, OH, OW, src)
     outs, consts = [], ""
     for i in range(readers):
-        ln, c = bconv(i, "s", O, OH, OW, R.choice([5, 9, 16]), 3, 1 + i, 1)
+        ln, c = bconv(i, "s", O, OH, OW, R.choice([5, 9, 16]), 3, 1 + i, 1, max(quant, 1))
         t += ln
         consts += c
         outs.append("q%d" % i)
@@ -79,6 +88,8 @@ def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False)
     t += const("cw", (O, C // groups, k, k), cw) + const("cb", (O,), cb)
     if bn:
         t += const("bs", (O,), bs) + const("bh", (O,), bh)
+    if quant:
+        t += const("qb", (quant,), BETAS[quant])
     with open("%s/%s.ir" % (out, name), "w") as f:
         f.write(t + consts)
     npy("%s/%s.npy" % (out, name), (7, C, H, W),
@@ -94,3 +105,10 @@ net("f_nobn", 4, 8, 8, 20, 1, 1, (0, 0, 0, 0), bn=False)
 net("f_two", 6, 9, 7, 8, 3, 1, (1, 1, 1, 1), readers=2)
 net("f_grp", 4, 6, 6, 8, 3, 1, (1, 1, 1, 1), groups=2)  # not fused: groups
 net("f_bnout", 3, 6, 6, 9, 3, 1, (1, 1, 1, 1), bn_out=True)  # not fused: b is an output
+
+# static multi-bit quant in the tile (K planes of packed words; lanes past O cleared)
+net("f_q2", 3, 10, 11, 64, 3, 1, (1, 1, 1, 1), quant=2)
+net("f_q3", 5, 9, 9, 13, 3, 2, (1, 1, 1, 1), quant=3)
+net("f_q1", 3, 7, 12, 70, 3, 1, (0, 1, 1, 0), quant=1, readers=2)
+net("f_q4", 4, 8, 8, 20, 1, 1, (0, 0, 0, 0), bn=False, quant=4)
+net("f_q2grp", 4, 6, 6, 8, 3, 1, (1, 1, 1, 1), groups=2, quant=2)  # not fused: groups
