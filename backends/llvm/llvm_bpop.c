@@ -287,12 +287,14 @@ typedef struct Kern {
     LLVMValueRef out;     // i32 output (pair sums)
     /* A channel group's kernel: lane l of block ob is output channel chan[8 ob + l]
      * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
-     * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive). */
+     * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive), or, when
+     * the output is the caller's buffer (zpairs: the output's pairs), are stored as 0. */
     LLVMValueRef chan;
     LLVMValueRef npair; // a block with narrower channels: the pairs lane 8 ob + l stores
-    int *wid;           // a group channel layer: each output channel's width (else NULL)
-    bool bytes;         // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
-    int flush;          // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
+    int zpairs;
+    int *wid;   // a group channel layer: each output channel's width (else NULL)
+    bool bytes; // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
+    int flush;  // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
     // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
@@ -514,16 +516,23 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
         LLVMValueRef at =
                 g_add(g, pos, LLVMBuildMul(B, g_load(g, g->i64, k->chan, oi), g_i64(g, k->os), ""));
         LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
-        LLVMBasicBlockRef end = np ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
+        bool branch = np && !k->zpairs; // else a lane's missing planes store 0
+        LLVMBasicBlockRef end =
+                branch ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
         for (int p = 0; p < k->P; p++) {
-            if (np && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
+            if (branch && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
                 LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
                 LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
                 LLVMPositionBuilderAtEnd(B, more);
             }
-            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps),
-                    LLVMBuildExtractElement(B, S[p], g_i32(g, l), ""));
+            LLVMValueRef v = LLVMBuildExtractElement(B, S[p], g_i32(g, l), "");
+            if (np && !branch && p >= k->b->kx)
+                v = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), v,
+                                    g_i32(g, 0), "");
+            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), v);
         }
+        for (int p = k->P; p < k->zpairs; p++) // the planes no channel of the block has
+            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), g_i32(g, 0));
         if (end) {
             LLVMBuildBr(B, end);
             LLVMPositionBuilderAtEnd(B, end);
@@ -612,18 +621,23 @@ static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
                 k->chan ? g_load(g, g->i64, k->chan, oi) : g_add(g, g_mulk(g, grp, b->og), oi);
         LLVMValueRef at = g_add(g, pos, g_mulk(g, o, k->os));
         LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
-        for (int p = 0; p < k->P; p++) {
-            if (np && p && p % b->kx == 0) { // a plane this lane's channel may not have
+        for (int p = 0; p < (k->zpairs ? k->zpairs : k->P); p++) {
+            if (np && !k->zpairs && p && p % b->kx == 0) { // a plane the channel may lack
                 LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
                 LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
                 LLVMPositionBuilderAtEnd(B, more);
             }
+            // in place (zpairs): the planes the channel lacks are stored as 0
+            LLVMValueRef v = p < k->P ? T[p][l] : LLVMConstNull(v8i32);
+            if (np && k->zpairs && p >= b->kx && p < k->P)
+                v = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), v,
+                                    LLVMConstNull(v8i32), "");
             LLVMValueRef dst = g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps));
             if (k->E == LANES) {
-                LLVMSetAlignment(LLVMBuildStore(B, T[p][l], dst), 4);
+                LLVMSetAlignment(LLVMBuildStore(B, v, dst), 4);
                 continue;
             }
-            LLVMValueRef args[] = {T[p][l], dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
+            LLVMValueRef args[] = {v, dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
             g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
         }
         LLVMBuildBr(B, end);
@@ -1272,9 +1286,16 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords, bool packed, bool
                 .P = b->kw_planes * b->kx,
                 .bytes = g->tier == TIER_AVX2 || g->tier == TIER_AVX512BW};
     k->wid = channel_widths(g, c, b);
-    if (k->wid) // the pair sums its kernels do not write must stay 0
+    bool whole = !epi; // the kernels write every pair sum (group channel: zeros too)
+    for (int64_t o = 0; k->wid && o < c->type.d[0]; o++)
+        whole &= k->wid[o] > 0; // (a channel of no width is in no kernel)
+    if (whole && k->wid && g_plan_output(g, g->in->result) != UINT32_MAX)
+        k->zpairs = (int)g_outt(g)->d[0];
+    else if (k->wid) // the pair sums its kernels do not write must stay 0
         g_plan_exclusive(g, g->in->result);
-    if (!epi) // else the tile epilogue writes the next layer's words, not the pair sums
+    if (whole) // in place when an output (g_alloc_output)
+        g_alloc_output(g, g_out(g), g_outt(g));
+    else if (!epi) // else the tile epilogue writes the next layer's words, not the pair sums
         g_alloc_value(g, g_out(g), g_outt(g));
     k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
     if (packed) { // packed by its producer (g_plan_packed): a conv's zero column follows
