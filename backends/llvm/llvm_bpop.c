@@ -288,13 +288,14 @@ typedef struct Kern {
     /* A channel group's kernel: lane l of block ob is output channel chan[8 ob + l]
      * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
      * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive), or, when
-     * the output is the caller's buffer (zpairs: the output's pairs), are stored as 0. */
+     * the output is the caller's buffer (zpairs: the output's pairs), are zeroed by
+     * zero_missing (conv) or stored as 0 by store_group (dense). */
     LLVMValueRef chan;
     LLVMValueRef npair; // a block with narrower channels: the pairs lane 8 ob + l stores
-    int zpairs;
-    int *wid;   // a group channel layer: each output channel's width (else NULL)
-    bool bytes; // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
-    int flush;  // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
+    int zpairs;         // in place: the output's pairs (else 0)
+    int *wid;           // a group channel layer: each output channel's width (else NULL)
+    bool bytes;         // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
+    int flush;          // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
     // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
@@ -621,23 +622,18 @@ static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
                 k->chan ? g_load(g, g->i64, k->chan, oi) : g_add(g, g_mulk(g, grp, b->og), oi);
         LLVMValueRef at = g_add(g, pos, g_mulk(g, o, k->os));
         LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
-        for (int p = 0; p < (k->zpairs ? k->zpairs : k->P); p++) {
-            if (np && !k->zpairs && p && p % b->kx == 0) { // a plane the channel may lack
+        for (int p = 0; p < k->P; p++) {
+            if (np && p && p % b->kx == 0) { // a plane this lane's channel may not have
                 LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
                 LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
                 LLVMPositionBuilderAtEnd(B, more);
             }
-            // in place (zpairs): the planes the channel lacks are stored as 0
-            LLVMValueRef v = p < k->P ? T[p][l] : LLVMConstNull(v8i32);
-            if (np && k->zpairs && p >= b->kx && p < k->P)
-                v = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), v,
-                                    LLVMConstNull(v8i32), "");
             LLVMValueRef dst = g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps));
             if (k->E == LANES) {
-                LLVMSetAlignment(LLVMBuildStore(B, v, dst), 4);
+                LLVMSetAlignment(LLVMBuildStore(B, T[p][l], dst), 4);
                 continue;
             }
-            LLVMValueRef args[] = {v, dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
+            LLVMValueRef args[] = {T[p][l], dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
             g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
         }
         LLVMBuildBr(B, end);
@@ -1352,6 +1348,38 @@ static void tile_plan(Kern *k, bool masked_x, int64_t cols, int64_t inner)
     k->E = tile_cols(k, masked_x, k->split ? (inner > 0 ? inner : 1) : cols);
 }
 
+/* A `group channel` convolution writing a network output in place (zpairs): the pairs
+ * a channel lacks are fixed, each (pair, channel) OH x OW contiguous sums, so every run
+ * of channels lacking pair p is zeroed by one memset per example (a table of element
+ * offsets and counts) instead of scalar stores in the tiles, which then store only
+ * their channels' own planes. */
+static void zero_missing(G *g, const Kern *k, const int *wid, int64_t O)
+{
+    int64_t kx = k->b->kx, n = 0;
+    uint64_t *t = calloc((size_t)(2 * O * k->zpairs + 2), 8);
+    HB_CHECK(t, "out of memory");
+    for (int64_t p = kx; p < k->zpairs; p++)
+        for (int64_t o = 0, o1; o < O; o = o1) {
+            for (o1 = o; o1 < O && wid[o1] * kx <= p; o1++)
+                ;
+            if (o1 == o) { // channel o has pair p
+                o1++;
+                continue;
+            }
+            t[2 * n] = (uint64_t)(p * k->ps + o * k->os);
+            t[2 * n++ + 1] = (uint64_t)((o1 - o) * k->os);
+        }
+    LLVMValueRef tab =
+            g_words(g, arena_printf(&g->cx->arena, "kz.%u", g->in->result), t, (uint64_t)(2 * n));
+    free(t);
+    GLoop l;
+    LLVMValueRef i = g_mulk(g, g_loop_begin(g, &l, g_i64(g, n), "z"), 2);
+    LLVMValueRef at = g_gep(g, g->i32, k->out, g_load(g, g->i64, tab, i));
+    LLVMValueRef cnt = g_load(g, g->i64, tab, g_addk(g, i, 1));
+    LLVMBuildMemSet(B, at, LLVMConstInt(g->i8, 0, 0), g_mulk(g, cnt, 4), 4);
+    g_loop_end(g, &l);
+}
+
 static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
 {
     const IrConst *c = g_argc(g, 1);
@@ -1363,6 +1391,10 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         return;
     }
     int64_t O = c->type.d[0], ends[IR_MAX_BITS + 2] = {0};
+    if (k->zpairs && g->in->op == IR_OP_BPOP_CONV2D) {
+        zero_missing(g, k, wid, O);
+        k->zpairs = 0;
+    }
     int64_t *rows = arena_alloc(&g->cx->arena, (size_t)O * sizeof *rows);
     bpop_width_blocks(wid, O, k->b->kw_planes, rows, ends);
     uint64_t *chan = calloc((size_t)(O + LANES), 8), *np = calloc((size_t)(O + LANES), 8);
