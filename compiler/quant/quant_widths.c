@@ -134,6 +134,19 @@ typedef struct Bound {
     uint32_t b, m, off;
 } Bound;
 
+/* Which of two first-round buckets (w0: bit 0, w1: bit 1) each key of key[0..n) is in:
+ * no branch (it vectorizes); gather then looks only at the chunk's few flagged keys. */
+#define GATHER_CHUNK 512
+
+static QUANT_CLONES void bucket_flags(const uint64_t *key, uint32_t n, uint64_t lo, int sh,
+                                      uint64_t w0, uint64_t w1, uint8_t *f)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t q = (key[j] - lo) >> sh;
+        f[j] = (uint8_t)((q == w0) | (q == w1) << 1);
+    }
+}
+
 /* Copy the keys of each live boundary's first-round bucket to its slice of cand (a
  * bucket holds a small share of the keys: the branches are predicted). */
 static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *bd, const int *live,
@@ -148,15 +161,24 @@ static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *b
         dst[i] = cand + bd[live[i]].off;
         m[i] = 0;
     }
-    if (nl == 2) { // the usual case (three widths): one pass, the counts in registers
-        uint64_t *d0 = dst[0], *d1 = dst[1], w0 = want[0], w1 = want[1];
+    if (nl == 2) { // the usual case (three widths): flags per chunk, then the few hits
+        uint64_t *d0 = dst[0], *d1 = dst[1];
         uint32_t m0 = 0, m1 = 0;
-        for (uint32_t j = 0; j < n; j++) {
-            uint64_t v = key[j], q = (v - lo) >> sh;
-            if (q == w0)
-                d0[m0++] = v;
-            if (q == w1)
-                d1[m1++] = v;
+        uint8_t f[GATHER_CHUNK];
+        for (uint32_t j0 = 0; j0 < n; j0 += GATHER_CHUNK) {
+            uint32_t c = n - j0 < GATHER_CHUNK ? n - j0 : GATHER_CHUNK;
+            bucket_flags(key + j0, c, lo, sh, want[0], want[1], f);
+            memset(f + c, 0, (8 - c % 8) % 8);
+            for (uint32_t j = 0; j < c; j += 8) {
+                uint64_t any;
+                memcpy(&any, f + j, sizeof any);
+                for (uint32_t l = j; any && l < j + 8 && l < c; l++) {
+                    if (f[l] & 1)
+                        d0[m0++] = key[j0 + l];
+                    if (f[l] & 2)
+                        d1[m1++] = key[j0 + l];
+                }
+            }
         }
         m[0] = m0;
         m[1] = m1;
