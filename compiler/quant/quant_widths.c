@@ -73,9 +73,20 @@ static void round_hist_range(Round *r, const uint64_t *src, uint32_t n, uint64_t
     r->sh = 0;
     while (((hi - lo) >> r->sh) >= SEL_BUCKETS)
         r->sh++;
+    // two interleaved histograms: neighbours in one bucket do not wait for each other's
+    // increment (keys cluster: middle-out's near 0)
+    uint32_t h2[SEL_BUCKETS];
     memset(r->hist, 0, sizeof r->hist);
-    for (uint32_t i = 0; i < n; i++)
+    memset(h2, 0, sizeof h2);
+    uint32_t i = 0;
+    for (; i + 1 < n; i += 2) {
         r->hist[(src[i] - lo) >> r->sh]++;
+        h2[(src[i + 1] - lo) >> r->sh]++;
+    }
+    if (i < n)
+        r->hist[(src[i] - lo) >> r->sh]++;
+    for (uint32_t b = 0; b < SEL_BUCKETS; b++)
+        r->hist[b] += h2[b];
 }
 
 static void round_hist(Round *r, const uint64_t *src, uint32_t n)
