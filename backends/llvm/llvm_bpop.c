@@ -314,6 +314,7 @@ typedef struct Kern {
      * count of the pixel's elements of width > n (zero-column entries 0). */
     unsigned char pa_from[IR_MAX_BITS * IR_MAX_BITS];
     LLVMValueRef xc;
+    LLVMValueRef xn[IR_MAX_BITS * MAXE]; // PA_XCNT pairs' popcount(A): i64 per (n, column)
     /* Threshold in the tile epilogue (g_plan_epilogue): out is the packed words of the
      * next convolution's input ([pixel][plane][channel word]); per 8-channel block the
      * coefficients with the threshold's sign folded in, and the threshold tree. */
@@ -473,13 +474,17 @@ static void tap_words(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0)
 }
 
 /* A masked input's per-pixel counts of the tap read by each column (col: its first
- * word; the zero column's counts are 0): xcv[n E + e] splat. */
-static void tap_counts(G *g, const Kern *k, const LLVMValueRef *col, LLVMValueRef *xcv)
+ * word; the zero column's counts are 0) added to xn[n E + e]: scalars, shared by the
+ * PA_XCNT pairs of every weight plane (no vector register for them in the loop). */
+static void tap_counts(G *g, const Kern *k, const LLVMValueRef *col)
 {
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef r = LLVMBuildExactUDiv(B, col[e], g_i64(g, k->b->CW), "");
-        for (int n = 0; n < k->b->kx; n++)
-            xcv[n * k->E + e] = splat(g, k, g_load(g, g->i64, k->xc, g_addk(g, r, n)));
+        for (int n = 0; n < k->b->kx; n++) {
+            LLVMValueRef v = k->xn[n * k->E + e];
+            LLVMValueRef c = g_load(g, g->i64, k->xc, g_addk(g, r, n));
+            LLVMBuildStore(B, g_add(g, ld(g, g->i64, v), c), v);
+        }
     }
 }
 
@@ -490,11 +495,11 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0, const LL
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
-    LLVMValueRef in[MAXE], xcv[IR_MAX_BITS * MAXE];
+    LLVMValueRef in[MAXE];
     for (int e = 0; e < k->E; e++)
         in[e] = ok ? ok[e] : LLVMConstInt(g->i1, 1, 0);
     if (k->xc)
-        tap_counts(g, k, col, xcv);
+        tap_counts(g, k, col);
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef at = g_addk(g, blk0, m * mstride);
         LLVMValueRef zc = k->xm || !ok ? NULL : vload(g, k, k->w.zc, at);
@@ -503,13 +508,8 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0, const LL
         for (int n = 0; n < b->kx; n++)
             for (int e = 0; e < k->E; e++) {
                 int i = (m * b->kx + n) * k->E + e;
-                PaFrom from = k->xm ? (PaFrom)k->pa_from[m * b->kx + n] : PA_WTAB;
-                if (from == PA_XCNT) {
-                    LLVMValueRef a = ld(g, k->v8, k->pa[i]);
-                    LLVMBuildStore(B, LLVMBuildAdd(B, a, xcv[n * k->E + e], ""), k->pa[i]);
-                }
-                if (from != PA_WTAB)
-                    continue;
+                if (k->xm && k->pa_from[m * b->kx + n] != PA_WTAB)
+                    continue; // counted in the word loop, or in xn
                 if (zc) {
                     LLVMValueRef a = ld(g, k->v8, k->acc[i]);
                     LLVMValueRef sub = LLVMBuildSub(B, a, zc, "");
@@ -607,8 +607,12 @@ static LLVMValueRef pair_sum(G *g, const Kern *k, int p, int e, LLVMValueRef val
     int i = p * k->E + e;
     LLVMValueRef a = ld(g, k->v8, k->acc[i]);
     a = LLVMBuildAdd(B, a, a, "");
-    return k->nomask ? LLVMBuildSub(B, valid, a, "")
-                     : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+    if (k->nomask)
+        return LLVMBuildSub(B, valid, a, "");
+    bool xn = k->xm && k->pa_from[p] == PA_XCNT;
+    LLVMValueRef pa = xn ? splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e]))
+                         : ld(g, k->v8, k->pa[i]);
+    return LLVMBuildSub(B, a, pa, "");
 }
 
 /* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
@@ -1030,6 +1034,8 @@ static void zero_tile(G *g, Kern *k)
     }
     for (int e = 0; k->nomask && e < k->E; e++)
         LLVMBuildStore(B, g_i64(g, 0), k->ntap[e]);
+    for (int i = 0; k->xc && i < k->b->kx * k->E; i++)
+        LLVMBuildStore(B, g_i64(g, 0), k->xn[i]);
 }
 
 /* The kx taps of input row iy for the tile's columns. `border`: some column reads
@@ -1179,6 +1185,8 @@ static void kern_vars(G *g, Kern *k)
     }
     for (int e = 0; e < MAXE; e++)
         k->ntap[e] = g_var(g, g->i64, NULL);
+    for (int i = 0; i < IR_MAX_BITS * MAXE; i++)
+        k->xn[i] = k->xc ? g_var(g, g->i64, NULL) : NULL;
 }
 
 /* Every tile (group, output row, column tile, 8-channel block; dense: one row of the
