@@ -126,8 +126,10 @@ class Net:
         with open("%s/%s.ir" % (out, self.name), "w") as f:
             f.write(text)
         C, H, W = self.shape
+        # one input in 8 is +-0: sign(0) and a threshold at 0 must not round up
         npy("%s/%s.npy" % (out, self.name), (7, C, H, W),
-            [R.uniform(-1, 1) for _ in range(7 * C * H * W)])
+            [R.choice((0.0, -0.0)) if R.random() < 0.125 else R.uniform(-1, 1)
+             for _ in range(7 * C * H * W)])
         print(self.name)
 
 

@@ -10,34 +10,21 @@ but often rounds to 0 in float (the batch norm is rounded once, then compared). 
 NAME.ir and NAME.npy (float32 [7, C, H, W]), prints the names. Standard library only."""
 import os
 import random
-import struct
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from npyw import npy  # noqa: E402
+from npyw import bits1_const, const, f32, npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
-
-
-def f32(v):
-    return struct.unpack("<f", struct.pack("<f", v))[0]
-
-
-def const(name, shape, vals):
-    return "const @%s : f32[%s] = {\n    %s\n}\n" % (
-        name, ", ".join(str(d) for d in shape), " ".join("%.9g" % v for v in vals))
 
 
 def bconv(i, x, C, H, W, O, k, s, p):
     """A one-plane bit-serial conv2d + icomb of bits value x; returns (lines, consts)."""
     OH, OW = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
     per = C * k * k
-    wpr = (per + 63) // 64
-    words = [R.getrandbits(min(64, per - 64 * j)) for _ in range(O) for j in range(wpr)]
-    t = "const @w%d : bits<1>[%d, %d, %d, %d] = {\n  plane 0:\n    %s\n}\n" % (
-        i, O, C, k, k, " ".join("0x%016x" % w for w in words))
+    t = bits1_const(R, "w%d" % i, O, C, k)
     t += "const @k%d : i32[1, 1] = { 1 }\n" % i
     lines = ("%%p%d : i32[1, %d, %d, %d] = bpop_conv2d %%%s, @w%d stride=[%d,%d] "
              "pad=[%d,%d,%d,%d] dilation=[1,1] groups=1\n") % (i, O, OH, OW, x, i, s, s,

@@ -12,12 +12,11 @@ a change of order shows in the float result (sums in double hide most other reor
 per network and prints the names. Standard library only."""
 import os
 import random
-import struct
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from npyw import npy  # noqa: E402
+from npyw import const, f32, npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
@@ -42,17 +41,8 @@ CASES = {
 }
 
 
-def f32(v):
-    return struct.unpack("<f", struct.pack("<f", v))[0]
-
-
 def rnd():
     return f32(R.uniform(-1, 1) * 10 ** R.uniform(-3, 3))
-
-
-def const(name, shape, vals):
-    return "const @%s : f32[%s] = {\n    %s\n}\n" % (
-        name, ", ".join(str(d) for d in shape), " ".join("%.9g" % v for v in vals))
 
 
 def net(name, C, H, W, O, k, s, p, d, g, D):

@@ -7,33 +7,20 @@ conv (128 -> 8, stride 8), which must not. Writes par.ir and par.npy (float32 [7
 32, 32]), prints the name. Standard library only."""
 import os
 import random
-import struct
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from npyw import npy  # noqa: E402
+from npyw import bits1_const, f32, npy  # noqa: E402
 
 out, seed = sys.argv[1], int(sys.argv[2])
 R = random.Random(seed)
-
-
-def f32(v):
-    return struct.unpack("<f", struct.pack("<f", v))[0]
 
 
 def fconst(name, shape, n):
     return "const @%s : f32[%s] = {\n    %s\n}\n" % (
         name, ", ".join(map(str, shape)), " ".join("%.9g" % f32(R.uniform(-1, 1))
                                                    for _ in range(n)))
-
-
-def bconst(name, O, C, k):
-    per = C * k * k
-    words = [R.getrandbits(min(64, per - 64 * j)) for _ in range(O)
-             for j in range((per + 63) // 64)]
-    return "const @%s : bits<1>[%d, %d, %d, %d] = {\n  plane 0:\n    %s\n}\n" % (
-        name, O, C, k, k, " ".join("0x%016x" % w for w in words))
 
 
 t = """hbir 1 network par
@@ -53,7 +40,7 @@ output %tiny
 """
 t += fconst("bw", (128, 16, 3, 3), 128 * 144) + fconst("bb", (128,), 128)
 t += fconst("tw", (3, 16, 1, 1), 48) + fconst("tb", (3,), 3)
-t += bconst("pw", 256, 128, 3) + bconst("qw", 8, 128, 3)
+t += bits1_const(R, "pw", 256, 128, 3) + bits1_const(R, "qw", 8, 128, 3)
 t += "const @one : i32[1, 1] = { 1 }\n"
 with open("%s/par.ir" % out, "w") as f:
     f.write(t)
