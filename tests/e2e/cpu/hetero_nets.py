@@ -160,8 +160,10 @@ class Net:
         with open("%s/%s.ir" % (out, self.name), "w") as fh:
             fh.write(text)
         C, H, W = self.shape
+        # one input in 8 is +-0: the quantizer's first bit is [x > 0]
         npy("%s/%s.npy" % (out, self.name), (7, C, H, W),
-            [R.gauss(0, 1) for _ in range(7 * C * H * W)])
+            [R.choice((0.0, -0.0)) if R.random() < 0.125 else R.gauss(0, 1)
+             for _ in range(7 * C * H * W)])
         print(self.name, self.fused, ",".join(map(str, self.pops)) or "-")
 
 
