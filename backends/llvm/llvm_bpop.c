@@ -32,9 +32,11 @@ typedef struct BGeo {
 } BGeo;
 
 /* The weight constant in the kernels' layout: sign planes and masks as 8-lane words,
- * and the popcount of each (plane, block, tap) mask per lane. */
+ * and the popcount of each (plane, block, tap) mask per lane. full[m]: mask m is all
+ * ones on every row's valid bits (always for m = 0, docs/ir.md §2; every m unmasked). */
 typedef struct WKern {
     LLVMValueRef c, mask, pc, zc; // zc: what a zero activation word adds to acc, per tap
+    bool full[IR_MAX_BITS];
 } WKern;
 
 /* The weights of kernel b in its layout; `masked`: with their masks and mask popcounts
@@ -48,6 +50,9 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b, bool masked)
     uint64_t *c = calloc(nw, 8), *mk = calloc(nw, 8), *pc = calloc(nblk * LANES, 8);
     uint64_t *zc = calloc(nblk * LANES, 8);
     HB_CHECK(c && mk && pc && zc, "out of memory");
+    bool full[IR_MAX_BITS] = {false};
+    for (int m = 0; m < b->kw_planes; m++)
+        full[m] = true;
     for (int m = 0; m < b->kw_planes; m++)
         for (uint64_t o = 0; o < rows; o++) {
             int64_t grp = (int64_t)o / b->og, oi = (int64_t)o % b->og;
@@ -62,6 +67,7 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b, bool masked)
                 uint64_t at = ((uint64_t)(blk * b->CW + ci / 64)) * LANES + (uint64_t)l;
                 c[at] |= (uint64_t)bit << (ci % 64);
                 mk[at] |= (uint64_t)mbit << (ci % 64);
+                full[m] &= mbit != 0;
                 pc[(uint64_t)blk * LANES + (uint64_t)l] += (uint64_t)mbit;
             }
         }
@@ -75,8 +81,9 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b, bool masked)
             }
     Arena *a = &g->cx->arena;
     const char *nm = b->rows ? arena_printf(a, "%s.w%d", k->name, b->kw_planes) : k->name;
-    WKern w = {g_words(g, arena_printf(a, "k.%s", nm), c, nw), NULL, NULL,
-               g_words(g, arena_printf(a, "kz.%s", nm), zc, nblk * LANES)};
+    WKern w = {.c = g_words(g, arena_printf(a, "k.%s", nm), c, nw),
+               .zc = g_words(g, arena_printf(a, "kz.%s", nm), zc, nblk * LANES)};
+    memcpy(w.full, full, sizeof full);
     if (masked) {
         w.mask = g_words(g, arena_printf(a, "km.%s", nm), mk, nw);
         w.pc = g_words(g, arena_printf(a, "kp.%s", nm), pc, nblk * LANES);
@@ -271,6 +278,12 @@ static void pack_input(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLV
 
 #define MAXE 8 // columns per register tile
 
+/* How a masked-input kernel counts popcount(A) of pair (m, n), A = weight mask m &
+ * activation mask n (pa_plan): in the word loop, from the weight mask popcount table
+ * (n = 0: every activation has width >= 1), or from the input's per-pixel count of the
+ * elements of width > n (weight mask m full on every row: the same in every lane). */
+typedef enum PaFrom { PA_LOOP, PA_WTAB, PA_XCNT } PaFrom;
+
 typedef struct Kern {
     const BGeo *b;
     WKern w;
@@ -288,9 +301,12 @@ typedef struct Kern {
     LLVMValueRef out;     // i32 output (pair sums)
     /* A channel group's kernel: lane l of block ob is output channel chan[8 ob + l]
      * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
-     * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive). */
+     * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive), or, when
+     * the output is the caller's buffer (zpairs: the output's pairs), are zeroed by
+     * zero_missing (conv) or stored as 0 by store_group (dense). */
     LLVMValueRef chan;
     LLVMValueRef npair; // a block with narrower channels: the pairs lane 8 ob + l stores
+    int zpairs;         // in place: the output's pairs (else 0)
     int *wid;           // a group channel layer: each output channel's width (else NULL)
     bool bytes;         // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
     int flush;          // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
@@ -298,6 +314,11 @@ typedef struct Kern {
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef ntap[MAXE]; // nomask: the valid elements read so far per column
+    /* Masked input: where each pair's popcount(A) comes from, and xc[pixel Kx + n] the
+     * count of the pixel's elements of width > n (zero-column entries 0). */
+    unsigned char pa_from[IR_MAX_BITS * IR_MAX_BITS];
+    LLVMValueRef xc;
+    LLVMValueRef xn[IR_MAX_BITS * MAXE]; // PA_XCNT pairs' popcount(A): i64 per (n, column)
     /* Threshold in the tile epilogue (g_plan_epilogue): out is the packed words of the
      * next convolution's input ([pixel][plane][channel word]); per 8-channel block the
      * coefficients with the threshold's sign folded in, and the threshold tree. */
@@ -404,7 +425,7 @@ static LLVMValueRef widen(G *g, const Kern *k, LLVMValueRef v8)
 static void flush(G *g, const Kern *k)
 {
     for (int i = 0; i < k->P * k->E; i++)
-        for (int j = 0; j < (k->xm ? 2 : 1); j++) {
+        for (int j = 0; j < (k->xm && k->pa_from[i / k->E] == PA_LOOP ? 2 : 1); j++) {
             LLVMValueRef v = j ? k->pa[i] : k->acc[i], v8 = j ? k->pa8[i] : k->acc8[i];
             LLVMValueRef s = widen(g, k, ld(g, k->v64b, v8));
             LLVMBuildStore(B, LLVMBuildAdd(B, ld(g, k->v8, v), s, ""), v);
@@ -422,7 +443,8 @@ static void word_step(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0, LLVMV
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
         c[m] = vload(g, k, k->w.c, word);
-        mk[m] = k->nomask ? NULL : vload(g, k, k->w.mask, word);
+        // a full weight mask adds nothing to the activation mask's AND
+        mk[m] = k->nomask || (k->xm && k->w.full[m]) ? NULL : vload(g, k, k->w.mask, word);
     }
     // each activation word broadcast right before its uses: one live at a time
     for (int n = 0; n < b->kx; n++)
@@ -437,9 +459,9 @@ static void word_step(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0, LLVMV
                     vacc(g, k, k->acc[i], k->acc8[i], x);
                     continue;
                 }
-                LLVMValueRef A = dm ? LLVMBuildAnd(B, mk[m], dm, "") : mk[m];
+                LLVMValueRef A = !dm ? mk[m] : mk[m] ? LLVMBuildAnd(B, mk[m], dm, "") : dm;
                 vacc(g, k, k->acc[i], k->acc8[i], LLVMBuildAnd(B, LLVMBuildNot(B, x, ""), A, ""));
-                if (dm)
+                if (dm && k->pa_from[m * b->kx + n] == PA_LOOP)
                     vacc(g, k, k->pa[i], k->pa8[i], A);
             }
         }
@@ -464,23 +486,43 @@ static void tap_words(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0)
         flush(g, k);
 }
 
+/* A masked input's per-pixel counts of the tap read by each column (col: its first
+ * word; the zero column's counts are 0) added to xn[n E + e]: scalars, shared by the
+ * PA_XCNT pairs of every weight plane (no vector register for them in the loop). */
+static void tap_counts(G *g, const Kern *k, const LLVMValueRef *col)
+{
+    for (int e = 0; e < k->E; e++) {
+        LLVMValueRef r = LLVMBuildExactUDiv(B, col[e], g_i64(g, k->b->CW), "");
+        for (int n = 0; n < k->b->kx; n++) {
+            LLVMValueRef v = k->xn[n * k->E + e];
+            LLVMValueRef c = g_load(g, g->i64, k->xc, g_addk(g, r, n));
+            LLVMBuildStore(B, g_add(g, ld(g, g->i64, v), c), v);
+        }
+    }
+}
+
 /* After a tap: columns that read the zero word take back its contribution; the valid
- * counts (nomask) or mask popcounts (masked weights) of the columns that were inside
- * (ok NULL: every column was). */
-static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
+ * counts (nomask) or mask popcounts (masked weights: the table of the columns that were
+ * inside, ok NULL: every column was; masked input: pa_from) added. */
+static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0, const LLVMValueRef *col)
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
     LLVMValueRef in[MAXE];
     for (int e = 0; e < k->E; e++)
         in[e] = ok ? ok[e] : LLVMConstInt(g->i1, 1, 0);
+    if (k->xc)
+        tap_counts(g, k, col);
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef at = g_addk(g, blk0, m * mstride);
         LLVMValueRef zc = k->xm || !ok ? NULL : vload(g, k, k->w.zc, at);
-        LLVMValueRef pc = k->nomask || k->xm ? NULL : vload(g, k, k->w.pc, at);
+        bool tab = k->xm ? k->pa_from[m * b->kx] == PA_WTAB : !k->nomask;
+        LLVMValueRef pc = tab ? vload(g, k, k->w.pc, at) : NULL;
         for (int n = 0; n < b->kx; n++)
             for (int e = 0; e < k->E; e++) {
                 int i = (m * b->kx + n) * k->E + e;
+                if (k->xm && k->pa_from[m * b->kx + n] != PA_WTAB)
+                    continue; // counted in the word loop, or in xn
                 if (zc) {
                     LLVMValueRef a = ld(g, k->v8, k->acc[i]);
                     LLVMValueRef sub = LLVMBuildSub(B, a, zc, "");
@@ -524,16 +566,23 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
         LLVMValueRef at =
                 g_add(g, pos, LLVMBuildMul(B, g_load(g, g->i64, k->chan, oi), g_i64(g, k->os), ""));
         LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
-        LLVMBasicBlockRef end = np ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
+        bool branch = np && !k->zpairs; // else a lane's missing planes store 0
+        LLVMBasicBlockRef end =
+                branch ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
         for (int p = 0; p < k->P; p++) {
-            if (np && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
+            if (branch && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
                 LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
                 LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
                 LLVMPositionBuilderAtEnd(B, more);
             }
-            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps),
-                    LLVMBuildExtractElement(B, S[p], g_i32(g, l), ""));
+            LLVMValueRef v = LLVMBuildExtractElement(B, S[p], g_i32(g, l), "");
+            if (np && !branch && p >= k->b->kx)
+                v = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), v,
+                                    g_i32(g, 0), "");
+            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), v);
         }
+        for (int p = k->P; p < k->zpairs; p++) // the planes no channel of the block has
+            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), g_i32(g, 0));
         if (end) {
             LLVMBuildBr(B, end);
             LLVMPositionBuilderAtEnd(B, end);
@@ -578,8 +627,12 @@ static LLVMValueRef pair_sum(G *g, const Kern *k, int p, int e, LLVMValueRef val
     int i = p * k->E + e;
     LLVMValueRef a = ld(g, k->v8, k->acc[i]);
     a = LLVMBuildAdd(B, a, a, "");
-    return k->nomask ? LLVMBuildSub(B, valid, a, "")
-                     : LLVMBuildSub(B, a, ld(g, k->v8, k->pa[i]), "");
+    if (k->nomask)
+        return LLVMBuildSub(B, valid, a, "");
+    bool xn = k->xm && k->pa_from[p] == PA_XCNT;
+    LLVMValueRef pa = xn ? splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e]))
+                         : ld(g, k->v8, k->pa[i]);
+    return LLVMBuildSub(B, a, pa, "");
 }
 
 /* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
@@ -1122,6 +1175,8 @@ static void zero_tile(G *g, Kern *k)
     }
     for (int e = 0; k->nomask && e < k->E; e++)
         LLVMBuildStore(B, g_i64(g, 0), k->ntap[e]);
+    for (int i = 0; k->xc && i < k->b->kx * k->E; i++)
+        LLVMBuildStore(B, g_i64(g, 0), k->xn[i]);
 }
 
 /* The kx taps of input row iy for the tile's columns. `border`: some column reads
@@ -1150,7 +1205,7 @@ static void row_taps(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef iy, LLVMValue
     LLVMValueRef t = g_add(g, g_mulk(g, ky, b->kw), kx);
     LLVMValueRef blk0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->OB), ob), b->T), t);
     tap_words(g, k, col, blk0);
-    tap_fix(g, k, border ? ok : NULL, blk0);
+    tap_fix(g, k, border ? ok : NULL, blk0, col);
     g_loop_end(g, &lkx);
 }
 
@@ -1271,6 +1326,8 @@ static void kern_vars(G *g, Kern *k)
     }
     for (int e = 0; e < MAXE; e++)
         k->ntap[e] = g_var(g, g->i64, NULL);
+    for (int i = 0; i < IR_MAX_BITS * MAXE; i++)
+        k->xn[i] = k->xc ? g_var(g, g->i64, NULL) : NULL;
 }
 
 /* Every tile (group, output row, column tile, 8-channel block; dense: one row of the
@@ -1280,12 +1337,13 @@ static void kern_vars(G *g, Kern *k)
 static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
 {
     const BGeo *b = k->b;
-    LLVMTypeRef fields[] = {g->ptr, g->ptr, g->ptr, g->i64, g->ptr};
-    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 5, 0);
+    LLVMTypeRef fields[] = {g->ptr, g->ptr, g->ptr, g->i64, g->ptr, g->ptr};
+    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 6, 0);
     LLVMValueRef args = g_var(g, st, NULL);
-    LLVMValueRef vals[] = {k->xp, k->xm ? k->xm : LLVMConstNull(g->ptr), k->out, k->OW,
-                           k->beta ? k->beta : LLVMConstNull(g->ptr)};
-    for (unsigned f = 0; f < 5; f++)
+    LLVMValueRef null = LLVMConstNull(g->ptr);
+    LLVMValueRef vals[] = {k->xp, k->xm ? k->xm : null,     k->out,
+                           k->OW, k->beta ? k->beta : null, k->xc ? k->xc : null};
+    for (unsigned f = 0; f < 6; f++)
         LLVMBuildStore(B, vals[f], LLVMBuildStructGEP2(B, st, args, f, ""));
     // units split across threads: output rows (conv), or 8-channel blocks (dense)
     bool rows = LLVMIsConstant(k->W);
@@ -1298,10 +1356,11 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
             g_fn_push(g, &sv, arena_printf(&g->cx->arena, "bpop.%u%s", g->in->result, sfx), ft);
     Kern in = *k;
     LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
-    LLVMValueRef *dst[] = {&in.xp, &in.xm, &in.out, &in.OW, &in.beta};
-    for (unsigned f = 0; f < 5; f++)
+    LLVMValueRef *dst[] = {&in.xp, &in.xm, &in.out, &in.OW, &in.beta, &in.xc};
+    for (unsigned f = 0; f < 6; f++)
         *dst[f] = LLVMBuildLoad2(B, fields[f], LLVMBuildStructGEP2(B, st, a, f, ""), "");
     in.xm = k->xm ? in.xm : NULL;
+    in.xc = k->xc ? in.xc : NULL;
     if (rows)
         in.OW = k->OW; // conv: constants
     else               // dense: the block's examples are the input's columns too
@@ -1345,12 +1404,13 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
 }
 
 /* Columns per tile: as many as the tier's registers hold accumulators for (all plane
- * pairs, and the activation-mask popcounts), spread evenly over `cols`. */
-static int tile_cols(const Kern *k, bool masked_x, int64_t cols)
+ * pairs, and the activation-mask popcounts counted in the word loop: `loop_pa`), spread
+ * evenly over `cols`. */
+static int tile_cols(const Kern *k, int loop_pa, int64_t cols)
 {
     static const int budget[] = {
             [TIER_SCALAR] = 2, [TIER_AVX2] = 4, [TIER_AVX512BW] = 12, [TIER_VPOPCNT] = 24};
-    int per = k->P * (masked_x ? 2 : 1), emax = budget[k->tier] / per;
+    int per = k->P + loop_pa, emax = budget[k->tier] / per;
     emax = emax < 1 ? 1 : emax > MAXE ? MAXE : emax;
     int64_t nt = (cols + emax - 1) / emax;
     return (int)((cols + nt - 1) / nt);
@@ -1403,9 +1463,16 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords, bool packed, bool
                 .P = b->kw_planes * b->kx,
                 .bytes = g->tier == TIER_AVX2 || g->tier == TIER_AVX512BW};
     k->wid = channel_widths(g, c, b);
-    if (k->wid) // the pair sums its kernels do not write must stay 0
+    bool whole = !epi; // the kernels write every pair sum (group channel: zeros too)
+    for (int64_t o = 0; k->wid && o < c->type.d[0]; o++)
+        whole &= k->wid[o] > 0; // (a channel of no width is in no kernel)
+    if (whole && k->wid && g_plan_output(g, g->in->result) != UINT32_MAX)
+        k->zpairs = (int)g_outt(g)->d[0];
+    else if (k->wid) // the pair sums its kernels do not write must stay 0
         g_plan_exclusive(g, g->in->result);
-    if (!epi) // else the tile epilogue writes the next layer's words, not the pair sums
+    if (whole) // in place when an output (g_alloc_output)
+        g_alloc_output(g, g_out(g), g_outt(g));
+    else if (!epi) // else the tile epilogue writes the next layer's words, not the pair sums
         g_alloc_value(g, g_out(g), g_outt(g));
     k->flush = b->T * b->CW <= 31 ? 0 : b->CW <= 31 ? 1 : 2;
     if (packed) { // packed by its producer (g_plan_packed): a conv's zero column follows
@@ -1456,10 +1523,75 @@ int64_t bpop_width_blocks(const int *wid, int64_t O, int bits, int64_t *rows, in
  * uniform tiles over the whole row are fewer (7- or 14-pixel rows) and their border fix
  * is amortized over the tap's words (measured: 512 x 7 x 7 70/20/10e and W3A3 were
  * 1.7x and 1.2x slower split). */
-static void tile_plan(Kern *k, bool masked_x, int64_t cols, int64_t inner)
+static void tile_plan(Kern *k, int loop_pa, int64_t cols, int64_t inner)
 {
     k->split = inner >= 0 && k->P > 1 && k->b->CW == 1;
-    k->E = tile_cols(k, masked_x, k->split ? (inner > 0 ? inner : 1) : cols);
+    k->E = tile_cols(k, loop_pa, k->split ? (inner > 0 ? inner : 1) : cols);
+}
+
+/* A masked input's pa_from per pair (see PaFrom; every activation has width >= 1, so
+ * activation mask 0 is all valid): the pairs whose popcount(A) the word loop counts
+ * (13 of 9 + 9 for 3 x 3 planes of element-masked weights). */
+static int pa_plan(Kern *k)
+{
+    int loop = 0, kx = k->b->kx;
+    for (int m = 0; m < k->b->kw_planes; m++)
+        for (int n = 0; n < kx; n++) {
+            PaFrom f = k->w.full[m] ? PA_XCNT : n == 0 ? PA_WTAB : PA_LOOP;
+            k->pa_from[m * kx + n] = (unsigned char)f;
+            loop += f == PA_LOOP;
+        }
+    return loop;
+}
+
+/* xc[r] = popcount of the masked input's word row r (CW words: one pixel's plane n at
+ * r = pixel Kx + n), the zero column's rows included (0). */
+static void count_masks(G *g, Kern *k)
+{
+    int64_t CW = k->b->CW, rows = k->zcol / CW + k->b->kx;
+    k->xc = g_alloc(g, (uint64_t)(8 * rows));
+    GLoop lr, lw;
+    LLVMValueRef r = g_loop_begin(g, &lr, g_i64(g, rows), "xr");
+    LLVMValueRef n = g_var(g, g->i64, g_i64(g, 0));
+    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, CW), "xw");
+    LLVMValueRef v = g_load(g, g->i64, k->xm, g_add(g, g_mulk(g, r, CW), w));
+    v = g_call(g, "llvm.ctpop.i64", g->i64, &g->i64, 1, &v);
+    LLVMBuildStore(B, g_add(g, ld(g, g->i64, n), v), n);
+    g_loop_end(g, &lw);
+    g_store(g, g->i64, k->xc, r, ld(g, g->i64, n));
+    g_loop_end(g, &lr);
+}
+
+/* A `group channel` convolution writing a network output in place (zpairs): the pairs
+ * a channel lacks are fixed, each (pair, channel) OH x OW contiguous sums, so every run
+ * of channels lacking pair p is zeroed by one memset per example (a table of element
+ * offsets and counts) instead of scalar stores in the tiles, which then store only
+ * their channels' own planes. */
+static void zero_missing(G *g, const Kern *k, const int *wid, int64_t O)
+{
+    int64_t kx = k->b->kx, n = 0;
+    uint64_t *t = calloc((size_t)(2 * O * k->zpairs + 2), 8);
+    HB_CHECK(t, "out of memory");
+    for (int64_t p = kx; p < k->zpairs; p++)
+        for (int64_t o = 0, o1; o < O; o = o1) {
+            for (o1 = o; o1 < O && wid[o1] * kx <= p; o1++)
+                ;
+            if (o1 == o) { // channel o has pair p
+                o1++;
+                continue;
+            }
+            t[2 * n] = (uint64_t)(p * k->ps + o * k->os);
+            t[2 * n++ + 1] = (uint64_t)((o1 - o) * k->os);
+        }
+    LLVMValueRef tab =
+            g_words(g, arena_printf(&g->cx->arena, "kz.%u", g->in->result), t, (uint64_t)(2 * n));
+    free(t);
+    GLoop l;
+    LLVMValueRef i = g_mulk(g, g_loop_begin(g, &l, g_i64(g, n), "z"), 2);
+    LLVMValueRef at = g_gep(g, g->i32, k->out, g_load(g, g->i64, tab, i));
+    LLVMValueRef cnt = g_load(g, g->i64, tab, g_addk(g, i, 1));
+    LLVMBuildMemSet(B, at, LLVMConstInt(g->i8, 0, 0), g_mulk(g, cnt, 4), 4);
+    g_loop_end(g, &l);
 }
 
 static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
@@ -1468,11 +1600,19 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
     int *wid = k->wid;
     if (!wid) {
         k->w = repack(g, c, k->b, !k->nomask);
-        tile_plan(k, k->xm != NULL, cols, inner);
-        kernel(g, k, OH, "");
+        int loop_pa = k->xm ? pa_plan(k) : 0;
+        if (k->xm && loop_pa < k->P)
+            count_masks(g, k);
+        tile_plan(k, loop_pa, cols, inner);
+        // a masked input's kernel is named for its vector popcounts per word and column
+        kernel(g, k, OH, k->xm ? arena_printf(&g->cx->arena, ".p%d", k->P + loop_pa) : "");
         return;
     }
     int64_t O = c->type.d[0], ends[IR_MAX_BITS + 2] = {0};
+    if (k->zpairs && g->in->op == IR_OP_BPOP_CONV2D) {
+        zero_missing(g, k, wid, O);
+        k->zpairs = 0;
+    }
     int64_t *rows = arena_alloc(&g->cx->arena, (size_t)O * sizeof *rows);
     bpop_width_blocks(wid, O, k->b->kw_planes, rows, ends);
     uint64_t *chan = calloc((size_t)(O + LANES), 8), *np = calloc((size_t)(O + LANES), 8);
@@ -1503,7 +1643,7 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         uint64_t nw = (uint64_t)(gb.OB * LANES);
         gk.chan = g_words(g, arena_printf(a, "kc.%s.w%d", c->name, w), chan, nw);
         gk.npair = mixed ? g_words(g, arena_printf(a, "kn.%s.w%d", c->name, w), np, nw) : NULL;
-        tile_plan(&gk, false, cols, inner);
+        tile_plan(&gk, 0, cols, inner);
         kernel(g, &gk, OH, arena_printf(a, ".w%d", w));
     }
     free(chan);

@@ -422,7 +422,7 @@ static void emit(G *g, FGeo *f, bool dense)
     pack(g, &k, g_argc(g, 1), g_argc(g, 2));
     LLVMValueRef out = f->epi != UINT32_MAX ? epi_setup(&k, f) : NULL;
     if (!out) {
-        g_alloc_value(g, g_out(g), g_outt(g));
+        g_alloc_output(g, g_out(g), g_outt(g));
         out = g_out(g)->p;
     }
     LLVMValueRef xd = g_alloc(g, (uint64_t)(8 * f->Hp * f->Wp * f->Cp));

@@ -239,7 +239,16 @@ const IrType *g_outt(G *g)
     return &g->m->values.data[g->in->result].type;
 }
 
-void g_alloc_value(G *g, GVal *v, const IrType *t)
+/* Output k's buffer for this block's first example: the caller's array (copy e is e
+ * output rows further, as the workspace copies are). */
+static LLVMValueRef output_ptr(G *g, uint64_t k)
+{
+    LLVMValueRef idx = g_i64(g, (int64_t)k);
+    LLVMValueRef at = LLVMBuildGEP2(g->eb, g->ptr, g->outs, &idx, 1, "");
+    return LLVMBuildLoad2(g->eb, g->ptr, at, "out");
+}
+
+static void alloc_result(G *g, GVal *v, const IrType *t, bool whole)
 {
     uint64_t n = ir_type_elems(t), nb = (uint64_t)g->nbmax;
     GBase *b = &g->base[g->in->result];
@@ -247,7 +256,13 @@ void g_alloc_value(G *g, GVal *v, const IrType *t)
     *b = (GBase){.sp = packed ? 8 * packed : t->enc == IR_BITS ? n : 4 * n};
     b->sw = t->enc == IR_BITS && t->masked ? n : 0;
     g->owner = g->in->result;
-    b->v.p = ws_slot(g, b->sp * nb, &b->src[0]);
+    uint32_t k = whole ? g_plan_output(g, g->in->result) : UINT32_MAX;
+    if (k != UINT32_MAX) { // in place: [n] f32 / i32 rows, as the caller's
+        HB_CHECK(b->sp == 4 * n && !b->sw, "an in-place output is stored as n words");
+        b->src[0] = (GSrc){GS_OUTPUT, k};
+        b->v.p = output_ptr(g, k);
+    } else
+        b->v.p = ws_slot(g, b->sp * nb, &b->src[0]);
     b->v.w = b->sw ? ws_slot(g, b->sw * nb, &b->src[1]) : NULL;
     if (t->enc != IR_BITS)
         b->v.beta = NULL;
@@ -263,6 +278,16 @@ void g_alloc_value(G *g, GVal *v, const IrType *t)
     }
     g->owner = UINT32_MAX;
     *v = g_at(g, g->in->result, g->ex);
+}
+
+void g_alloc_value(G *g, GVal *v, const IrType *t)
+{
+    alloc_result(g, v, t, false);
+}
+
+void g_alloc_output(G *g, GVal *v, const IrType *t)
+{
+    alloc_result(g, v, t, true);
 }
 
 static LLVMValueRef at_copy(G *g, LLVMValueRef p, uint64_t stride, LLVMValueRef e)
@@ -286,14 +311,22 @@ static const GenFn gen_fns[IR_OP_COUNT] = {
 #undef X
 };
 
-/* Copy output k of each example of the block to outs[k] (floats, or int32). */
+/* Copy output k of each example of the block to outs[k] (floats, or int32), unless
+ * its producer wrote it there (g_alloc_output). */
 static void gen_outputs(G *g, LLVMValueRef outs)
 {
+    uint32_t copies = 0;
+    for (uint32_t k = 0; k < g->m->outputs.len; k++)
+        copies += g->base[g->m->outputs.data[k]].src[0].kind != GS_OUTPUT;
+    if (!copies)
+        return;
     GLoop le;
     LLVMValueRef e = g->nbmax > 1 ? g_loop_begin(g, &le, g->nb, "oex") : NULL;
     for (uint32_t k = 0; k < g->m->outputs.len; k++) {
         uint32_t v = g->m->outputs.data[k];
         uint64_t n = ir_type_elems(&g->m->values.data[v].type);
+        if (g->base[v].src[0].kind == GS_OUTPUT)
+            continue;
         LLVMValueRef dst = at_copy(g, g_load(g, g->ptr, outs, g_i64(g, k)), 4 * n, e);
         g_memcpy(g, dst, g_at(g, v, e).p, 4 * n);
     }
@@ -348,6 +381,7 @@ static void example_begin(G *g, LLVMValueRef fn)
     g_fn_begin(g, fn);
     g->ws = LLVMGetParam(fn, 0);
     g->ins = LLVMGetParam(fn, 1);
+    g->outs = LLVMGetParam(fn, 2);
     g->nb = LLVMGetParam(fn, 3);
     g->par = LLVMGetParam(fn, 4);
     g->owner = UINT32_MAX;
@@ -564,6 +598,8 @@ static LLVMValueRef from_src(G *g, GSrc s)
         return g->unit_beta;
     case GS_INPUT:
         return input_ptr(g, s.at);
+    case GS_OUTPUT:
+        return output_ptr(g, s.at);
     case GS_NONE:
         break;
     }

@@ -12,11 +12,12 @@
 
 /* Where a value's pointer comes from, so that a later part of a split network (its own
  * function in its own LLVM module, llvm_split.c) can make it again: a workspace offset,
- * a constant's global, the unit scale, or an input of the example. */
-typedef enum GSrcKind { GS_NONE, GS_WS, GS_CONST, GS_UNIT, GS_INPUT } GSrcKind;
+ * a constant's global, the unit scale, an input of the example, or the caller's buffer
+ * of an output (a result written in place, g_alloc_output). */
+typedef enum GSrcKind { GS_NONE, GS_WS, GS_CONST, GS_UNIT, GS_INPUT, GS_OUTPUT } GSrcKind;
 typedef struct GSrc {
     GSrcKind kind;
-    uint64_t at; // GS_WS: byte offset; GS_CONST: constant index; GS_INPUT: input index
+    uint64_t at; // GS_WS: byte offset; GS_CONST: constant index; GS_INPUT/OUTPUT: index
 } GSrc;
 
 /* One value's storage inside the per-thread workspace (or an alias of another's). */
@@ -46,6 +47,7 @@ typedef struct G {
     LLVMValueRef fn;     // the per-example function being generated
     LLVMValueRef ws;     // its workspace argument
     LLVMValueRef ins;    // its input pointer array argument
+    LLVMValueRef outs;   // its output pointer array argument
     GVal *val;           // per IR value
     LLVMValueRef *cst;   // per IR constant: a private global (lazily made)
     int *cst_part;       // per IR constant: the part whose module defines cst[k]
@@ -196,6 +198,15 @@ GVal *g_out(G *g);
 const IrType *g_outt(G *g);
 /* Storage for a value of type t (the result of the current instruction). */
 void g_alloc_value(G *g, GVal *v, const IrType *t);
+/* The same, for an op that writes every one of the result's n elements on each run (the
+ * same value if twice) and nothing past them, and does not read them before: when the
+ * result is a network output that may be (g_plan_output), its storage is the caller's
+ * buffer, so gen_outputs copies nothing. Any other op keeps g_alloc_value. */
+void g_alloc_output(G *g, GVal *v, const IrType *t);
+/* The index of the output whose caller's buffer value v may be stored in: v is made by
+ * an op of this function, is listed once among the outputs, is not a bits value and
+ * shares its storage with no other value (flatten); else UINT32_MAX. */
+uint32_t g_plan_output(G *g, uint32_t v);
 
 /* ---- per-op generators: one per HB_IR_OPS row ---- */
 #define X(e, name, operands) void gen_##name(G *g);

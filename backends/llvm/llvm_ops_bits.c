@@ -171,7 +171,7 @@ void gen_dequant(G *g)
         return;
     const IrType *xt = g_argt(g, 0);
     GVal *out = g_out(g), *x = g_arg(g, 0);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef beta[IR_MAX_BITS];
     for (int m = 0; m < xt->bits; m++)
         beta[m] = LLVMBuildFPExt(B, g_load(g, g->f32, x->beta, g_i64(g, m)), g->f64, "");
@@ -201,7 +201,7 @@ void gen_icomb(G *g)
     const IrConst *c = g_argc(g, 1);
     int64_t P = st->d[0], O = st->d[1], npos = (int64_t)ir_type_elems(g_outt(g)), per = npos / O;
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef S = g_arg(g, 0)->p, coef = g_const(g, g->in->args[1].id);
     GLoop lo, lq;
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
@@ -232,7 +232,7 @@ void gen_fcomb(G *g)
     int kx = xt->bits, kw = (int)(st->d[0] / kx);
     int64_t O = st->d[1], npos = (int64_t)ir_type_elems(g_outt(g)), per = npos / O;
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef S = g_arg(g, 0)->p, beta = g_arg(g, 1)->beta;
     LLVMValueRef alpha = g_const(g, g->in->args[2].id), bias = g_const(g, g->in->args[3].id);
     LLVMValueRef bn[IR_MAX_BITS];

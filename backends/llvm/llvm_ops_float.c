@@ -37,7 +37,7 @@ void gen_dense(G *g)
     const IrConst *w = g_argc(g, 1);
     int64_t O = w->type.d[0], N = w->type.d[1];
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef x = g_arg(g, 0)->p, W = cst(g, 1), bias = cst(g, 2);
     GLoop lo, lj;
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
@@ -73,7 +73,7 @@ void gen_conv2d(G *g)
     IrWindow w = ir_window(g->m, g->in);
     int64_t cg = w.C / w.groups, og = w.O / w.groups;
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef x = g_arg(g, 0)->p, W = cst(g, 1), bias = cst(g, 2);
     GLoop lo, ly, lx, lc, lky, lkx;
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, w.O), "o");
@@ -116,7 +116,7 @@ void gen_batchnorm(G *g)
     const IrType *t = g_outt(g);
     int64_t C = t->d[0], per = (int64_t)ir_type_elems(t) / C;
     GVal *out = g_out(g);
-    g_alloc_value(g, out, t);
+    g_alloc_output(g, out, t);
     LLVMValueRef x = g_arg(g, 0)->p, sc = cst(g, 1), sh = cst(g, 2);
     GLoop lc, lj;
     LLVMValueRef c = g_loop_begin(g, &lc, g_i64(g, C), "c");
@@ -134,7 +134,7 @@ void gen_batchnorm(G *g)
 static void unary(G *g, LLVMValueRef (*f)(G *, LLVMValueRef))
 {
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef x = g_arg(g, 0)->p;
     GLoop l;
     LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)ir_type_elems(g_outt(g))), "j");
@@ -236,7 +236,7 @@ void gen_maxpool(G *g)
         return;
     }
     GVal *out = g_out(g), *x = g_arg(g, 0);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     if (bits && g_outt(g)->scale == IR_SC_RUNTIME)
         g_memcpy(g, out->beta, x->beta, 4);
     LLVMTypeRef et = bits ? g->i8 : g->f32;
@@ -287,7 +287,7 @@ void gen_avgpool(G *g)
 {
     IrWindow w = ir_window(g->m, g->in);
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef x = g_arg(g, 0)->p;
     GLoop lc, ly, lx, lky, lkx;
     LLVMValueRef c = g_loop_begin(g, &lc, g_i64(g, w.C), "c");
@@ -323,7 +323,7 @@ void gen_mul(G *g)
 {
     const IrType *ot = g_outt(g), *at = g_argt(g, 0), *bt = g_argt(g, 1);
     GVal *out = g_out(g);
-    g_alloc_value(g, out, ot);
+    g_alloc_output(g, out, ot);
     LLVMValueRef a = g_arg(g, 0)->p, b = g_arg(g, 1)->p;
     GLoop l;
     LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)ir_type_elems(ot)), "j");
@@ -353,7 +353,7 @@ void gen_flatten(G *g)
 void gen_add(G *g)
 {
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef a = g_arg(g, 0)->p, b = g_arg(g, 1)->p;
     GLoop l;
     LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)ir_type_elems(g_outt(g))), "j");
@@ -368,7 +368,7 @@ void gen_concat(G *g)
 {
     GVal *out = g_out(g);
     const IrType *ot = g_outt(g);
-    g_alloc_value(g, out, ot);
+    g_alloc_output(g, out, ot);
     uint64_t at = 0, es = ot->enc == IR_BITS ? 1 : 4;
     for (uint32_t k = 0; k < g->in->nargs; k++) {
         uint64_t n = ir_type_elems(g_argt(g, (int)k));
@@ -388,7 +388,7 @@ void gen_softmax(G *g)
 {
     int64_t n = (int64_t)ir_type_elems(g_outt(g));
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef x = g_arg(g, 0)->p;
     LLVMValueRef mx = g_var(g, g->f64, fpext(g, g_load(g, g->f32, x, g_i64(g, 0))));
     LLVMValueRef sum = g_var(g, g->f64, g_f64(g, 0));
@@ -417,7 +417,7 @@ void gen_argmax(G *g)
 {
     int64_t n = g_argt(g, 0)->d[0];
     GVal *out = g_out(g);
-    g_alloc_value(g, out, g_outt(g));
+    g_alloc_output(g, out, g_outt(g));
     LLVMValueRef x = g_arg(g, 0)->p;
     LLVMValueRef best = g_var(g, g->i64, g_i64(g, 0));
     GLoop l;

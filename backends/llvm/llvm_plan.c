@@ -30,6 +30,7 @@ struct GPlan {
     bool *convpk;     // per value: stored as a convolution's packed input (g_plan_conv_packed)
     bool *skip;       // per value: computed by a bpop_conv2d's epilogue, not by its op
     uint32_t *fepi;   // per float conv2d result: the sign its tile writes (g_plan_float_epi)
+    uint32_t *outk;   // per value: the output whose buffer may hold it (g_plan_output)
 };
 
 static void *grow(void *p, uint32_t *cap, size_t size)
@@ -388,6 +389,39 @@ static void plan_fused(G *g, GPlan *p)
     free(readers);
 }
 
+/* The outputs a producer may write in place (g_plan_output): listed once, made by an
+ * op (not an input), neither a flatten's result nor its operand (shared storage), not
+ * bits (stored as bytes or packed words, never the caller's layout). */
+static void plan_outputs(G *g, GPlan *p)
+{
+    const IrModule *m = g->m;
+    uint32_t nv = m->values.len;
+    bool *bad = calloc(nv + 1, sizeof *bad);
+    HB_CHECK(bad, "out of memory");
+    memset(p->outk, 0xff, (nv + 1) * sizeof *p->outk);
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (in->op == IR_OP_FLATTEN && !in->args[0].is_const)
+            bad[in->result] = bad[p->root[in->args[0].id]] = true;
+        bad[in->result] |= in->op == IR_OP_INPUT;
+    }
+    for (uint32_t k = 0; k < m->outputs.len; k++) {
+        uint32_t v = m->outputs.data[k];
+        bad[v] |= p->outk[v] != UINT32_MAX || p->root[v] != v ||
+                  m->values.data[v].type.enc == IR_BITS || p->packed[v] || p->excl[v];
+        p->outk[v] = k;
+    }
+    for (uint32_t v = 0; v < nv; v++)
+        if (bad[v])
+            p->outk[v] = UINT32_MAX;
+    free(bad);
+}
+
+uint32_t g_plan_output(G *g, uint32_t v)
+{
+    return g->plan && !g->plan->excl[v] ? g->plan->outk[v] : UINT32_MAX;
+}
+
 bool g_plan_fused(G *g, uint32_t v)
 {
     return g->plan && g->plan->fused[v];
@@ -430,7 +464,9 @@ void g_plan_begin(G *g)
     p->skip = calloc(nv, sizeof *p->skip);
     p->convpk = calloc(nv, sizeof *p->convpk);
     p->fepi = malloc(nv * sizeof *p->fepi);
-    HB_CHECK(p->packed && p->excl && p->fused && p->epi && p->skip && p->convpk && p->fepi,
+    p->outk = malloc(nv * sizeof *p->outk);
+    HB_CHECK(p->packed && p->excl && p->fused && p->epi && p->skip && p->convpk && p->fepi &&
+                     p->outk,
              "out of memory");
     memset(p->epi, 0xff, nv * sizeof *p->epi);
     memset(p->fepi, 0xff, nv * sizeof *p->fepi);
@@ -438,6 +474,7 @@ void g_plan_begin(G *g)
     plan_epilogue(g, p);
     plan_float_epilogue(g, p);
     plan_fused(g, p);
+    plan_outputs(g, p);
     g->plan = p;
 }
 
@@ -453,6 +490,7 @@ void g_plan_end(G *g)
     free(p->skip);
     free(p->convpk);
     free(p->fepi);
+    free(p->outk);
     free(p->live);
     free(p->free);
     free(p);

@@ -26,6 +26,17 @@ void quant_binarize_work(const float *T, uint64_t n, const uint8_t *M, int maxbi
 double quant_reconstruct(const float *T, uint64_t n, const uint8_t *M, int maxbits,
                          const float *alpha, const uint8_t *signs, float *recon);
 
+/* The selection's hot loops (the runtime runs them per example, built for generic
+ * x86-64): GCC also compiles an AVX2 clone, picked once when the library loads (ifunc;
+ * libgcc's CPU probe). Same results: integer loops, and float ones computing the same
+ * roundings. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define QUANT_CLONES \
+    __attribute__((target_clones("avx2", "default"), optimize("vect-cost-model=dynamic")))
+#else
+#define QUANT_CLONES
+#endif
+
 /* mean |T| summed in double in index order (mu1 of middle-out). */
 double quant_mean_abs(const float *T, uint64_t n);
 

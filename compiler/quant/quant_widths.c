@@ -14,18 +14,31 @@
 
 /* Key of element j, so that ascending (key, j) is quant_order()'s order (quant.h): the
  * bits of a nonnegative double or float ascend with its value. TD complements |T|'s
- * bits: descending value, still ascending index among equal values. */
-static uint64_t key_of(float t, Selection sel, double mu1)
+ * bits: descending value, still ascending index among equal values. Middle-out: keys_mo. */
+static uint64_t key_of(float t, Selection sel)
 {
     float a = fabsf(t);
     uint32_t u;
     memcpy(&u, &a, sizeof u);
-    if (sel != SEL_MIDDLE_OUT)
-        return sel == SEL_TOP_DOWN ? (uint32_t)~u : u;
-    double k = fabs((double)a - mu1);
-    uint64_t r;
-    memcpy(&r, &k, sizeof r);
-    return r;
+    return sel == SEL_TOP_DOWN ? (uint32_t)~u : u;
+}
+
+/* Middle-out's keys (the double fabs(|T_j| - mu1)) and their range: one loop without
+ * branches (it vectorizes). */
+static QUANT_CLONES void keys_mo(const float *T, uint32_t n, double mu1, uint64_t *key,
+                                 uint64_t *lo, uint64_t *hi)
+{
+    uint64_t l = UINT64_MAX, h = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        double k = fabs((double)fabsf(T[j]) - mu1);
+        uint64_t r;
+        memcpy(&r, &k, sizeof r);
+        key[j] = r;
+        l = r < l ? r : l;
+        h = r > h ? r : h;
+    }
+    *lo = l;
+    *hi = h;
 }
 
 /* Every key, and the smallest and largest (the first selection round's range) in *lo,
@@ -33,23 +46,18 @@ static uint64_t key_of(float t, Selection sel, double mu1)
 static void sel_keys(const float *T, uint32_t n, Selection sel, uint64_t *key, uint64_t *lo,
                      uint64_t *hi)
 {
-    double mu1 = sel == SEL_MIDDLE_OUT ? quant_mean_abs(T, n) : 0;
-    uint64_t l0 = UINT64_MAX, l1 = UINT64_MAX, h0 = 0, h1 = 0;
-    uint32_t j = 0;
-    for (; j + 1 < n; j += 2) { // two min/max chains: half the dependency
-        uint64_t a = key[j] = key_of(T[j], sel, mu1), b = key[j + 1] = key_of(T[j + 1], sel, mu1);
-        l0 = a < l0 ? a : l0;
-        h0 = a > h0 ? a : h0;
-        l1 = b < l1 ? b : l1;
-        h1 = b > h1 ? b : h1;
+    if (sel == SEL_MIDDLE_OUT) {
+        keys_mo(T, n, quant_mean_abs(T, n), key, lo, hi);
+        return;
     }
-    if (j < n) {
-        uint64_t a = key[j] = key_of(T[j], sel, mu1);
-        l0 = a < l0 ? a : l0;
-        h0 = a > h0 ? a : h0;
+    uint64_t l = UINT64_MAX, h = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t a = key[j] = key_of(T[j], sel);
+        l = a < l ? a : l;
+        h = a > h ? a : h;
     }
-    *lo = l0 < l1 ? l0 : l1;
-    *hi = h0 > h1 ? h0 : h1;
+    *lo = l;
+    *hi = h;
 }
 
 /* One selection round: the keys bucketed by SEL_BITS bits of their range [lo, hi]. */
@@ -65,9 +73,20 @@ static void round_hist_range(Round *r, const uint64_t *src, uint32_t n, uint64_t
     r->sh = 0;
     while (((hi - lo) >> r->sh) >= SEL_BUCKETS)
         r->sh++;
+    // two interleaved histograms: neighbours in one bucket do not wait for each other's
+    // increment (keys cluster: middle-out's near 0)
+    uint32_t h2[SEL_BUCKETS];
     memset(r->hist, 0, sizeof r->hist);
-    for (uint32_t i = 0; i < n; i++)
+    memset(h2, 0, sizeof h2);
+    uint32_t i = 0;
+    for (; i + 1 < n; i += 2) {
         r->hist[(src[i] - lo) >> r->sh]++;
+        h2[(src[i + 1] - lo) >> r->sh]++;
+    }
+    if (i < n)
+        r->hist[(src[i] - lo) >> r->sh]++;
+    for (uint32_t b = 0; b < SEL_BUCKETS; b++)
+        r->hist[b] += h2[b];
 }
 
 static void round_hist(Round *r, const uint64_t *src, uint32_t n)
@@ -126,6 +145,19 @@ typedef struct Bound {
     uint32_t b, m, off;
 } Bound;
 
+/* Which of two first-round buckets (w0: bit 0, w1: bit 1) each key of key[0..n) is in:
+ * no branch (it vectorizes); gather then looks only at the chunk's few flagged keys. */
+#define GATHER_CHUNK 512
+
+static QUANT_CLONES void bucket_flags(const uint64_t *key, uint32_t n, uint64_t lo, int sh,
+                                      uint64_t w0, uint64_t w1, uint8_t *f)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t q = (key[j] - lo) >> sh;
+        f[j] = (uint8_t)((q == w0) | (q == w1) << 1);
+    }
+}
+
 /* Copy the keys of each live boundary's first-round bucket to its slice of cand (a
  * bucket holds a small share of the keys: the branches are predicted). */
 static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *bd, const int *live,
@@ -140,15 +172,24 @@ static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *b
         dst[i] = cand + bd[live[i]].off;
         m[i] = 0;
     }
-    if (nl == 2) { // the usual case (three widths): one pass, the counts in registers
-        uint64_t *d0 = dst[0], *d1 = dst[1], w0 = want[0], w1 = want[1];
+    if (nl == 2) { // the usual case (three widths): flags per chunk, then the few hits
+        uint64_t *d0 = dst[0], *d1 = dst[1];
         uint32_t m0 = 0, m1 = 0;
-        for (uint32_t j = 0; j < n; j++) {
-            uint64_t v = key[j], q = (v - lo) >> sh;
-            if (q == w0)
-                d0[m0++] = v;
-            if (q == w1)
-                d1[m1++] = v;
+        uint8_t f[GATHER_CHUNK];
+        for (uint32_t j0 = 0; j0 < n; j0 += GATHER_CHUNK) {
+            uint32_t c = n - j0 < GATHER_CHUNK ? n - j0 : GATHER_CHUNK;
+            bucket_flags(key + j0, c, lo, sh, want[0], want[1], f);
+            memset(f + c, 0, (8 - c % 8) % 8);
+            for (uint32_t j = 0; j < c; j += 8) {
+                uint64_t any;
+                memcpy(&any, f + j, sizeof any);
+                for (uint32_t l = j; any && l < j + 8 && l < c; l++) {
+                    if (f[l] & 1)
+                        d0[m0++] = key[j0 + l];
+                    if (f[l] & 2)
+                        d1[m1++] = key[j0 + l];
+                }
+            }
         }
         m[0] = m0;
         m[1] = m1;
@@ -202,33 +243,57 @@ static void sel_bounds(const uint64_t *key, uint32_t n, const Round *first, Boun
     }
 }
 
-/* Each element's width: its class is how many boundaries it is past. Ties at a
- * boundary key (rare) take a branch and are counted in index order. */
+/* Each element's class: how many boundaries it is past, every key equal to a boundary's
+ * counted past (no branch: the loop vectorizes). M gets the class, or bits[0] + class
+ * when the widths are consecutive (the usual 1, 2, 3). */
+static QUANT_CLONES void assign_classes(const uint64_t *key, uint32_t n, const uint64_t *k, int nl,
+                                        int base, uint8_t *M)
+{
+    if (nl == 2) { // the usual case (three widths)
+        uint64_t k0 = k[0], k1 = k[1];
+        for (uint32_t j = 0; j < n; j++)
+            M[j] = (uint8_t)(base + (key[j] >= k0) + (key[j] >= k1));
+        return;
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        int cls = base;
+        for (int i = 0; i < nl; i++)
+            cls += key[j] >= k[i];
+        M[j] = (uint8_t)cls;
+    }
+}
+
+/* Each element's width: its class is how many boundaries it is past. Of the keys equal
+ * to a boundary's (often one), the first `need` in index order are not past it: taken
+ * back by a scan that stops after them. */
 static void assign(const uint64_t *key, uint32_t n, const QDist *d, Bound *bd, int nb, int base,
                    uint8_t *M)
 {
-    uint64_t k[HB_MAX_SHARES], need[HB_MAX_SHARES], seen[HB_MAX_SHARES];
+    uint64_t k[HB_MAX_SHARES], need[HB_MAX_SHARES];
     int nl = 0;
     for (int i = 0; i < nb; i++)
         if (bd[i].state == 0) {
             k[nl] = bd[i].k;
-            need[nl] = bd[i].need;
-            seen[nl++] = 0;
+            need[nl++] = bd[i].need;
         }
+    bool consecutive = true;
+    for (int c = 1; c < d->n; c++)
+        consecutive &= d->bits[c] == d->bits[0] + c;
+    int off = consecutive ? d->bits[0] : 0;
+    assign_classes(key, n, k, nl, base + off, M);
+    for (int i = 0; i < nl; i++)
+        for (uint32_t j = 0, left = (uint32_t)need[i]; left > 0 && j < n; j++)
+            if (key[j] == k[i]) {
+                M[j]--;
+                left--;
+            }
+    if (consecutive)
+        return;
     uint8_t bits[HB_MAX_SHARES + 1];
     for (int c = 0; c < d->n; c++)
         bits[c] = (uint8_t)d->bits[c];
-    for (uint32_t j = 0; j < n; j++) {
-        uint64_t v = key[j];
-        int cls = base;
-        for (int i = 0; i < nl; i++) {
-            if (v == k[i])
-                cls += seen[i]++ >= need[i];
-            else
-                cls += v > k[i];
-        }
-        M[j] = bits[cls];
-    }
+    for (uint32_t j = 0; j < n; j++)
+        M[j] = bits[M[j]];
 }
 
 static void sel_widths(const uint64_t *key, uint32_t n, const QDist *d, const uint64_t *count,

@@ -5,7 +5,9 @@
 # Random IR chains (cpu/hetero_nets.py) compiled natively, for AVX2 (x86-64-v3) and scalar
 # popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (f32 outputs printed with 9
 # digits) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
-# of float epilogues (α tables @kfa.*), and fcomb biases moved by 1e-6 are caught.
+# of float epilogues (α tables @kfa.*) and each masked-input kernel the expected vector
+# popcounts per word (bpop.N.pK: the others from tables, so a silent fallback to counting
+# every mask AND fails), and fcomb biases moved by 1e-6 are caught.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -15,12 +17,17 @@ rm -rf "$s" && mkdir -p "$s"
 cpu_setup "$s"
 "$py" "$here/cpu/hetero_nets.py" "$s" 7 > "$s/nets.txt"
 
-while read -r n want_fused; do
+while read -r n want_fused want_pops; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
     got=$(grep -c '^@kfa\.' "$s/$n.ll" || true)
     if [ "$got" != "$want_fused" ]; then
         echo "FAIL: $n has $got float epilogues, expected $want_fused"
+        exit 1
+    fi
+    pops=$(sed -n 's/^define .*@bpop\.[0-9]*\.p\([0-9]*\)(.*/\1/p' "$s/$n.ll" | paste -sd, -)
+    if [ "${pops:--}" != "$want_pops" ]; then
+        echo "FAIL: $n's masked-input kernels count $pops popcounts per word, expected $want_pops"
         exit 1
     fi
     tiers_equal "$n" exact
@@ -30,7 +37,7 @@ done < "$s/nets.txt"
 # .so built from the changed IR, --run from the original).
 mkdir -p "$s/p"
 "$py" "$here/cpu/hetero_nets.py" "$s/p" 7 1e-6 > /dev/null
-while read -r n _; do
+while read -r n _ _; do
     "$hbnnc" "$s/p/$n.ir" --kernel bitserial -o "$s/p/$n.so"
     # shellcheck disable=SC2046
     "$s/so_run" "$s/p/$n.so" "$n" "$s/$n.npy" 7 2 $(outspec "$s/p/$n.h" "$n") > "$s/p/$n.got"

@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "quant.h"
+#include "quant_internal.h"
 #include "test_util.h"
 
 /* ---- helpers ---- */
@@ -249,6 +250,68 @@ START_TEST(test_widths_by_selection)
     free(want);
     free(got);
     free(got2);
+}
+END_TEST
+
+/* quant_mean_abs sums blocks whose partial sums are all exact in any order: it must equal
+ * the sequential double sum bit for bit on every kind of data: N(0,1)-like, a scale that
+ * makes the partial sums cross binades, values tiny enough to round (each block
+ * holding one, or only some), zeros, one value, huge and tiny mixed, an infinity, a NaN,
+ * and sizes around the block. */
+static double mean_abs_seq(const float *T, uint32_t n)
+{
+    double s = 0;
+    for (uint32_t j = 0; j < n; j++)
+        s += fabs((double)T[j]);
+    return n ? s / (double)n : 0;
+}
+
+START_TEST(test_mean_abs_exact)
+{
+    static const uint32_t NS[] = {0, 1, 511, 512, 513, 4096, 70001};
+    uint64_t st = 99;
+    float *T = malloc(70001 * sizeof *T);
+    for (size_t ni = 0; ni < sizeof NS / sizeof *NS; ni++)
+        for (int kind = 0; kind < 12; kind++) {
+            uint32_t n = NS[ni];
+            for (uint32_t j = 0; j < n; j++) {
+                uint64_t r = hb_rng_next(&st);
+                float g = (float)((double)(r >> 11) * 0x1p-53 * 2.0 - 1.0);
+                float v[] = {g,
+                             g * 3e5f,
+                             j % 700 == 3 ? 1e-9f : g,
+                             r % 3 ? g : 1e-20f * g,
+                             r % 2 ? 0.0f : g,
+                             0.1f,
+                             r % 5 ? g * 1e30f : g * 1e-30f,
+                             j == n / 2 ? INFINITY : g,
+                             j == n - 1 ? NAN : g,
+                             j % 7 ? g : g * 1e-5f,
+                             ldexpf(g, (int)(r % 40) - 20),
+                             ldexpf(1.0f + g * 0.5f, (int)(j / 512) * 3 - 20)};
+                T[j] = v[kind];
+            }
+            double want = mean_abs_seq(T, n), got = quant_mean_abs(T, n);
+            ck_assert_msg(memcmp(&want, &got, sizeof got) == 0,
+                          "n=%u data %d: mean |x| %.17g, sequential %.17g", n, kind, got, want);
+        }
+    // a block of large values after a sum with bits far below their ulp: the sum crosses
+    // binades (rounding twice in order), so the block must not be summed apart
+    for (int trial = 0; trial < 64; trial++) {
+        double s = 0;
+        for (uint32_t j = 0; j < 512; j++) {
+            double u = (double)(hb_rng_next(&st) >> 11) * 0x1p-53;
+            T[j] = ldexpf((float)(1 + u), 18 - (int)(hb_rng_next(&st) % 41));
+            s += T[j];
+        }
+        double big = s / 128 * (1 + (double)(hb_rng_next(&st) >> 11) * 0x1p-53);
+        for (uint32_t j = 512; j < 1024; j++)
+            T[j] = (float)(big * (0.5 + (double)(hb_rng_next(&st) >> 11) * 0x1p-53));
+        double want = mean_abs_seq(T, 1024), got = quant_mean_abs(T, 1024);
+        ck_assert_msg(memcmp(&want, &got, sizeof got) == 0,
+                      "trial %d: mean |x| %.17g, sequential %.17g", trial, got, want);
+    }
+    free(T);
 }
 END_TEST
 
@@ -822,6 +885,7 @@ Suite *suite_quant(void)
     tcase_add_test(tc, test_worked_example_homogeneous);
     tcase_add_test(tc, test_worked_example_pieces);
     tcase_add_test(tc, test_widths_by_selection);
+    tcase_add_test(tc, test_mean_abs_exact);
     tcase_add_test(tc, test_orders_and_ties);
     tcase_add_test(tc, test_order_reference);
     tcase_add_test(tc, test_split_counts);

@@ -3,7 +3,8 @@
 channel has one width; tests/e2e/cpu_groups.sh). Each network is input -> static quant
 (Kx planes) -> bpop_conv2d (masked weights, one width per row, counts per width given, in
 shuffled order) -> icomb -> threshold -> flatten -> bpop_dense (also one width per row) ->
-icomb, both icomb results as outputs. Dense networks (dense_net) test the producers that
+icomb, both icomb results as outputs (and the conv's pair sums too when out_pairs: the
+kernels then write them in the caller's buffer, zeros for the planes a channel lacks). Dense networks (dense_net) test the producers that
 pack for a bpop_dense (sign of a float with N not a multiple of 64, read by two bpops; a
 2-plane threshold; a sign that a dequant also reads and so stays unpacked). Writes NAME.ir and
 NAME.npy (float32 [7, input shape]) per network and prints the names. Standard library
@@ -53,7 +54,7 @@ def coefs(name, kw, kx, cnt):
     return t, bound
 
 
-def net(name, C, H, W, k, stride, pad, kx, kw, counts, kw2, counts2):
+def net(name, C, H, W, k, stride, pad, kx, kw, counts, kw2, counts2, out_pairs=False):
     O, O2 = sum(counts), sum(counts2)
     OH = (H + 2 * pad - k) // stride + 1
     OW = (W + 2 * pad - k) // stride + 1
@@ -74,7 +75,7 @@ def net(name, C, H, W, k, stride, pad, kx, kw, counts, kw2, counts2):
           "%%f : bits<1,unit>[%d] = flatten %%t\n" % n2 +
           "%%p2 : i32[%d, %d] = bpop_dense %%f, @w2\n" % (kw2, O2) +
           "%%a2 : i32[%d] = icomb %%p2, @c2 shift=0 bound=%d\n" % (O2, bound2) +
-          "output %a\noutput %a2\n\n" +
+          "output %a\noutput %a2\n" + ("output %p\n" if out_pairs else "") + "\n" +
           "const @beta : f32[%d] = { %s }\n" % (kx, beta) + wt + ct + w2t + c2t +
           "const @n : i32[%d] = { %s }\n" % (O, " ".join(str(R.randint(0, 1)) for _ in range(O))) +
           "const @h : i32[%d, 1] = { %s }\n" % (O, " ".join(str(R.randint(-9, 9))
@@ -117,9 +118,9 @@ def dense_net(name, N, O, O2, kw2, counts, out_sign):
 
 
 # name, C, H, W, k, stride, pad, Kx, Kw, channels per width, Kw2, dense channels per width
-net("g70_20_10", 16, 9, 11, 3, 1, 1, 1, 3, [14, 4, 2], 3, [7, 2, 1])
+net("g70_20_10", 16, 9, 11, 3, 1, 1, 1, 3, [14, 4, 2], 3, [7, 2, 1], True)
 net("g_nowidth2", 70, 6, 7, 3, 2, 1, 1, 3, [11, 0, 5], 3, [0, 9, 3])
-net("g_a2", 9, 8, 8, 3, 1, 0, 2, 3, [3, 9, 1], 2, [5, 4])
+net("g_a2", 9, 8, 8, 3, 1, 0, 2, 3, [3, 9, 1], 2, [5, 4], True)
 net("g_1x1", 130, 3, 5, 1, 1, 0, 1, 2, [0, 17], 3, [13, 0, 0])
 net("g_wide", 64, 5, 5, 3, 1, 1, 1, 3, [23, 8, 9], 2, [17, 8])
 # name, N, O, O2, Kw2, channels per width of the first layer, sign also dequantized

@@ -7,7 +7,11 @@ f32 output, so every rounding shows. Element-masked and `group channel` (one wid
 row) weights, odd channel counts, padding, stride 2, groups, α per row or shared, negative
 batch-norm scales, and cases the epilogue must leave alone (an fcomb read twice, a
 group-channel layer on an unmasked input: per-width kernels). Writes NAME.ir and NAME.npy
-(float32 [7, input shape]), prints NAME FUSED (the epilogues it must have). PERTURB
+(float32 [7, input shape]), prints NAME FUSED POPS: the epilogues it must have, and per
+masked-input layer in order its kernel's vector popcounts per word and column
+(`bpop.N.pK`, comma-separated; "-" if none): each plane pair's, plus each activation
+mask plane n >= 1's against each weight mask plane m that is not full on every row (the
+others come from tables and per-pixel counts, docs/cpu-backend.md). PERTURB
 (a float) is added to every fcomb bias (the same random draws otherwise): the test's
 check that a slightly wrong combine is caught. Standard library only."""
 import os
@@ -29,7 +33,7 @@ def f(v):
 class Net:
     def __init__(self, name, C, H, W, widths, runtime=False):
         self.name, self.shape, self.n = name, (C, H, W), 0
-        self.lines, self.consts, self.outs, self.fused = [], [], [], 0
+        self.lines, self.consts, self.outs, self.fused, self.pops = [], [], [], 0, []
         self.lines.append("%%x : f32[%d, %d, %d] = input index=0" % (C, H, W))
         self.x = self.quant("x", (C, H, W), widths, runtime)
 
@@ -49,8 +53,9 @@ class Net:
                 ",".join(str(b) for b, _ in widths), ",".join(f(p) for _, p in widths)))
         return ("q%d" % i, shape, K, masked)
 
-    def weights(self, name, O, cg, k, kw, mode):
-        """mode: 'full' (unmasked), 'element' (per-element widths), 'channel' (per row)."""
+    def weights(self, name, O, cg, k, kw, mode, dense=False):
+        """mode: 'full' (unmasked), 'element' (per-element widths), 'channel' (per row);
+        dense: [O, cg] (k = 1). Returns per plane whether its mask is full on every row."""
         per = cg * k * k
         wpr = (per + 63) // 64
         full = [((1 << 64) - 1) if (j + 1) * 64 <= per else (1 << (per - j * 64)) - 1
@@ -70,8 +75,11 @@ class Net:
                             R.getrandbits(64)
                     masks.append(mk)
                     planes.append(R.getrandbits(64) & mk)
-        t = "const @%s : bits<%d%s>[%d, %d, %d, %d] = {\n" % (
-            name, kw, "" if mode == "full" else ",masked", O, cg, k, k)
+        fullm = [all(masks[(m * O + o) * wpr + j] == full[j] for o in range(O) for j in range(wpr))
+                for m in range(kw)]
+        t = "const @%s : bits<%d%s>[%s] = {\n" % (
+            name, kw, "" if mode == "full" else ",masked",
+            ", ".join(map(str, (O, cg) if dense else (O, cg, k, k))))
         for m in range(kw):
             t += "  plane %d:\n    %s\n" % (m, " ".join(
                 "0x%016x" % v for v in planes[m * O * wpr:(m + 1) * O * wpr]))
@@ -79,17 +87,20 @@ class Net:
             t += "  mask %d:\n    %s\n" % (m, " ".join(
                 "0x%016x" % v for v in masks[m * O * wpr:(m + 1) * O * wpr]))
         self.consts.append(t + "}")
+        return fullm
 
     def conv(self, x, O, k, s, p, kw, mode="element", groups=1, bn=True, fused=True,
              out_y=False):
         """bpop_conv2d + fcomb [+ batchnorm] (out_y: the fcomb result is an output too, so
         the epilogue writes it and the batchnorm is its own op); returns the f32 (name,
         shape)."""
-        xn, (C, H, W), kx, _ = x
+        xn, (C, H, W), kx, xmasked = x
         self.n += 1
         i = self.n
         OH, OW = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
-        self.weights("w%d" % i, O, C // groups, k, kw, mode)
+        full = self.weights("w%d" % i, O, C // groups, k, kw, mode)
+        if xmasked:
+            self.pops.append(kw * kx + (kx - 1) * full.count(False))
         rows = O if R.random() < 0.7 else 1
         alpha = [R.uniform(0.01, 0.2) / (1 << m) * R.choice([1, 1, 1, 0])
                  for _ in range(rows) for m in range(kw)]
@@ -119,6 +130,29 @@ class Net:
             i, O, OH, OW, i, i, i))
         return ("z%d" % i, sh)
 
+    def dense(self, x, O, kw, mode="element"):
+        """flatten -> bpop_dense -> fcomb (no epilogue: dense layers store their pair
+        sums); returns the f32 name."""
+        xn, shape, kx, xmasked = x
+        N = shape[0] * shape[1] * shape[2]
+        self.n += 1
+        i = self.n
+        full = self.weights("w%d" % i, O, N, 1, kw, mode, dense=True)
+        if xmasked:
+            self.pops.append(kw * kx + (kx - 1) * full.count(False))
+        self.consts.append("const @a%d : f32[%d, %d] = { %s }" % (
+            i, O, kw, " ".join(f(R.uniform(0.01, 0.2) / (1 << m)) for _ in range(O)
+                               for m in range(kw))))
+        bias = [R.uniform(-0.5, 0.5) + (float(sys.argv[3]) if len(sys.argv) > 3 else 0)
+                for _ in range(O)]
+        self.consts.append("const @c%d : f32[%d] = { %s }" % (i, O, " ".join(map(f, bias))))
+        self.lines.append("%%f%d : bits<%d%s,%s>[%d] = flatten %%%s" % (
+            i, kx, ",masked" if xmasked else "", "static @b%d" % int(xn[1:]), N, xn))
+        self.lines.append("%%p%d : i32[%d, %d] = bpop_dense %%f%d, @w%d" % (i, kw * kx, O, i, i))
+        self.lines.append("%%y%d : f32[%d] = fcomb %%p%d, %%f%d, @a%d, @c%d" % (
+            i, O, i, i, i, i))
+        return "y%d" % i
+
     def write(self):
         text = "hbir 1 network %s\n\n%s\n%s\n\n%s\n" % (
             self.name, "\n".join(self.lines), "\n".join("output %" + o for o in self.outs),
@@ -130,7 +164,7 @@ class Net:
         npy("%s/%s.npy" % (out, self.name), (7, C, H, W),
             [R.choice((0.0, -0.0)) if R.random() < 0.125 else R.gauss(0, 1)
              for _ in range(7 * C * H * W)])
-        print(self.name, self.fused)
+        print(self.name, self.fused, ",".join(map(str, self.pops)) or "-")
 
 
 H3 = [(1, 0.7), (2, 0.2), (3, 0.1)]
@@ -164,4 +198,11 @@ y3 = n.conv(n.quant(y2[0], y2[1], H3, False), 11, 3, 2, 1, 1, mode="full")
 n.outs.append(y3[0])
 y4 = n.conv(n.quant(y3[0], y3[1], H3, False), 8, 1, 1, 0, 3)
 n.outs.append(y4[0])
+n.write()
+
+# masked inputs of bpop_dense (the examples are the kernel's columns; 75 elements: two
+# words, the second partial): element-masked then unmasked weights, 13 and 8 outputs
+n = Net("h_dense", 5, 3, 5, H3)
+n.outs.append(n.dense(n.x, 13, 3))
+n.outs.append(n.dense(n.x, 8, 2, mode="full"))
 n.write()

@@ -1,6 +1,9 @@
 /* so_run.c: the CPU backend's end-to-end runner (tests/e2e/cpu_backend.sh). Loads a
  * generated library with dlopen and prints one line of outputs per example in the
  * format of `hbnnc --run` (%.9g floats, %d class indices), so the two can be compared.
+ * Each output buffer is exactly [batch, ELEMS] between guard words, and starts filled
+ * with a pattern instead of zeros: a library that stores outside it, or relies on zeros
+ * it did not write (outputs written in place), fails here.
  *   so_run LIB.so NAME IN.npy BATCH THREADS OUTSPEC...   (OUTSPEC: ELEMS[i] per output)
  *   so_run --rand-npy ROWS ELEMS SEED OUT.npy            (uniform [-1, 1) float32)
  * Several inputs are not supported here (the test networks have one). */
@@ -77,6 +80,27 @@ static int rand_npy(char **argv)
     return fclose(f) ? 2 : 0;
 }
 
+#define GUARD 256 // words before and after each output buffer
+#define FILL  0x7fa5a5a5u
+
+/* n words between guards, all FILL; the caller gets the words after the first guard. */
+static uint32_t *guarded(long n)
+{
+    uint32_t *b = malloc((size_t)(n + 2 * GUARD) * 4);
+    if (!b)
+        die("out of memory", NULL);
+    for (long j = 0; j < n + 2 * GUARD; j++)
+        b[j] = FILL;
+    return b + GUARD;
+}
+
+static void check_guards(const uint32_t *p, long n)
+{
+    for (long j = 1; j <= GUARD; j++)
+        if (p[-j] != FILL || p[n - 1 + j] != FILL)
+            die("the library wrote outside the output buffer", NULL);
+}
+
 static void *sym(void *h, const char *name, const char *what)
 {
     char s[256];
@@ -123,10 +147,12 @@ int main(int argc, char **argv)
         int nb = (int)(rows - b0 < batch ? rows - b0 : batch);
         void *outs[16];
         for (int k = 0; k < nout; k++)
-            outs[k] = calloc((size_t)(nb * oe[k]), 4);
+            outs[k] = guarded(nb * oe[k]);
         const float *in = x + b0 * elems;
         if (run(ctx, &in, outs, nb) != 0)
             die("run failed", NULL);
+        for (int k = 0; k < nout; k++)
+            check_guards(outs[k], nb * oe[k]);
         for (int e = 0; e < nb; e++) {
             const char *sep = "";
             for (int k = 0; k < nout; k++)
@@ -139,7 +165,7 @@ int main(int argc, char **argv)
             printf("\n");
         }
         for (int k = 0; k < nout; k++)
-            free(outs[k]);
+            free((uint32_t *)outs[k] - GUARD);
     }
     destroy(ctx);
     free(x);

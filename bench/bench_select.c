@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+/* bench_select.c: the runtime's per-example width selection (Algorithm 1, middle-out,
+ * 1:70% 2:20% 3:10%) on N(0,1) activations of the bench VGG's sizes (65536, 32768,
+ * 16384 elements): the mean |x| alone and the whole quant_assign_widths_work, best of
+ * 200 calls each, one thread. Run by hand: build/release/bench/bench_select. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "quant.h"
+#include "quant_internal.h"
+
+static double now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec * 1e-3;
+}
+
+/* Approximately N(0,1): the sum of 12 uniforms minus 6 (enough for timing). */
+static float gauss(uint64_t *s)
+{
+    double v = -6;
+    for (int i = 0; i < 12; i++)
+        v += (double)(hb_rng_next(s) >> 11) * 0x1p-53;
+    return (float)v;
+}
+
+int main(void)
+{
+    static const uint32_t sizes[] = {65536, 32768, 16384};
+    QDist d = {.n = 3, .bits = {1, 2, 3}, .frac = {0.7, 0.2, 0.1}};
+    uint64_t s = 13;
+    for (int k = 0; k < 3; k++) {
+        uint32_t n = sizes[k];
+        float *T = malloc(n * sizeof *T);
+        uint8_t *M = malloc(n);
+        void *work = malloc(quant_widths_work_bytes(n, SEL_MIDDLE_OUT) + 8);
+        if (!T || !M || !work)
+            return 1;
+        for (uint32_t j = 0; j < n; j++)
+            T[j] = gauss(&s);
+        double best_mean = 1e30, best_all = 1e30, sink = 0;
+        for (int r = 0; r < 200; r++) {
+            double t0 = now_us();
+            sink += quant_mean_abs(T, n);
+            double t1 = now_us();
+            quant_assign_widths_work(T, n, &d, SEL_MIDDLE_OUT, 0, M, work);
+            double t2 = now_us();
+            best_mean = t1 - t0 < best_mean ? t1 - t0 : best_mean;
+            best_all = t2 - t1 < best_all ? t2 - t1 : best_all;
+        }
+        uint64_t h = 0;
+        for (uint32_t j = 0; j < n; j++)
+            h = h * 31 + M[j];
+        printf("n %6u: mean |x| %7.1f us, widths %7.1f us (mean %.17g, widths hash %016llx)\n", n,
+               best_mean, best_all, sink / 200, (unsigned long long)h);
+        free(T);
+        free(M);
+        free(work);
+    }
+    return 0;
+}
