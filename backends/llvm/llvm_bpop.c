@@ -542,6 +542,28 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0, const LL
     }
 }
 
+/* Lane l of block ob stores only if it is a channel of the group (oi < og): when the
+ * group's last block is partial, a branch around the lane's stores, closed by lane_end
+ * with the block lane_begin returns (NULL: no branch). */
+static LLVMBasicBlockRef lane_begin(G *g, const Kern *k, LLVMValueRef oi)
+{
+    if (k->b->og % LANES == 0)
+        return NULL;
+    LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
+    LLVMBasicBlockRef ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.next");
+    LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, k->b->og), ""), ls, ln);
+    LLVMPositionBuilderAtEnd(B, ls);
+    return ln;
+}
+
+static void lane_end(G *g, LLVMBasicBlockRef ln)
+{
+    if (ln) {
+        LLVMBuildBr(B, ln);
+        LLVMPositionBuilderAtEnd(B, ln);
+    }
+}
+
 /* Column e of a channel group's tile: S = valid - 2 acc for its pairs, lane l stored at
  * its channel chan[8 ob + l] (the pairs of planes its channels lack are never written:
  * they stay 0). Scalar stores: a masked scatter (vpscatterqd) is several times slower. */
@@ -556,13 +578,7 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
     }
     for (int l = 0; l < LANES; l++) {
         LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
-        LLVMBasicBlockRef ln = NULL;
-        if (k->b->og % LANES) { // the group's last block is partial
-            LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
-            ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.next");
-            LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, k->b->og), ""), ls, ln);
-            LLVMPositionBuilderAtEnd(B, ls);
-        }
+        LLVMBasicBlockRef ln = lane_begin(g, k, oi);
         LLVMValueRef at =
                 g_add(g, pos, LLVMBuildMul(B, g_load(g, g->i64, k->chan, oi), g_i64(g, k->os), ""));
         LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
@@ -583,14 +599,8 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
         }
         for (int p = k->P; p < k->zpairs; p++) // the planes no channel of the block has
             g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), g_i32(g, 0));
-        if (end) {
-            LLVMBuildBr(B, end);
-            LLVMPositionBuilderAtEnd(B, end);
-        }
-        if (ln) {
-            LLVMBuildBr(B, ln);
-            LLVMPositionBuilderAtEnd(B, ln);
-        }
+        lane_end(g, end);
+        lane_end(g, ln);
     }
 }
 
@@ -793,14 +803,7 @@ static void store_levels(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef o0, 
     }
     LLVMValueRef lv = code_pick(g, k, c, bit);
     for (int l = 0; l < LANES; l++) {
-        LLVMBasicBlockRef ln = NULL;
-        if (k->b->og % LANES) { // the group's last block is partial
-            LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "dlane");
-            ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "dlane.next");
-            LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
-            LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, k->b->og), ""), ls, ln);
-            LLVMPositionBuilderAtEnd(B, ls);
-        }
+        LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
         LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, o0, l), k->eHW), pix);
         LLVMValueRef v = LLVMBuildExtractElement(B, lv, g_i32(g, l), "");
         if (k->psh) {
@@ -808,10 +811,7 @@ static void store_levels(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef o0, 
             v = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, v, cur, ""), v, cur, "");
         }
         g_store(g, g->f32, k->out, at, v);
-        if (ln) {
-            LLVMBuildBr(B, ln);
-            LLVMPositionBuilderAtEnd(B, ln);
-        }
+        lane_end(g, ln);
     }
 }
 
@@ -952,20 +952,10 @@ static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, L
         }
         LLVMValueRef pos = g_add(g, g_add(g, row, colv), g_mulk(g, o0, k->os));
         for (int l = 0; l < LANES; l++) {
-            LLVMBasicBlockRef ln = NULL;
-            if (b->og % LANES) { // the group's last block is partial
-                LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "flane");
-                ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "flane.next");
-                LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
-                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), ls, ln);
-                LLVMPositionBuilderAtEnd(B, ls);
-            }
+            LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
             g_store(g, g->f32, k->out, g_addk(g, pos, l * k->os),
                     LLVMBuildExtractElement(B, z, g_i32(g, l), ""));
-            if (ln) {
-                LLVMBuildBr(B, ln);
-                LLVMPositionBuilderAtEnd(B, ln);
-            }
+            lane_end(g, ln);
         }
         LLVMBuildBr(B, next);
         LLVMPositionBuilderAtEnd(B, next);
