@@ -1010,13 +1010,9 @@ static void epi_setup(G *g, Kern *k, uint32_t dest)
     const IrModule *m = g->m;
     const BGeo *b = k->b;
     const IrValue *dv = &m->values.data[dest];
-    const IrInst *di = &m->insts.data[dv->def], *dq = NULL;
-    if (di->op == IR_OP_DEQUANT) { // the bits value before [flatten ->] dequant
-        dq = di;
-        di = &m->insts.data[m->values.data[di->args[0].id].def];
-        if (di->op == IR_OP_FLATTEN)
-            di = &m->insts.data[m->values.data[di->args[0].id].def];
-    }
+    uint32_t bits = g_epi_bits(m, dest); // the bits value before [flatten ->] dequant
+    const IrInst *di = &m->insts.data[m->values.data[bits].def];
+    const IrInst *dq = bits != dest ? &m->insts.data[dv->def] : NULL;
     const IrInst *th = di;
     const IrType *bt = &m->values.data[di->result].type;
     if (di->op == IR_OP_MAXPOOL) {

@@ -366,11 +366,8 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
         IrOp op = m->insts.data[m->values.data[d].def].op;
         (*out)[j].epilogue_float = op == IR_OP_FCOMB || op == IR_OP_BATCHNORM;
         (*out)[j].epilogue_dequant = op == IR_OP_DEQUANT;
-        for (uint32_t v = d; op == IR_OP_DEQUANT || op == IR_OP_FLATTEN;) { // the bits
-            v = m->insts.data[m->values.data[v].def].args[0].id;
-            op = m->insts.data[m->values.data[v].def].op;
-            d = v;
-        }
+        d = g_epi_bits(m, d);
+        op = m->insts.data[m->values.data[d].def].op;
         (*out)[j].epilogue_pool = op == IR_OP_MAXPOOL;
         (*out)[j].epilogue_bits = m->values.data[d].type.bits;
         (*out)[j].epilogue_bn = op == IR_OP_BATCHNORM;

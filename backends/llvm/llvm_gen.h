@@ -124,6 +124,9 @@ bool g_plan_fused(G *g, uint32_t v);
  * batchnorm result) is computed by such an epilogue, its op emits nothing. */
 uint32_t g_plan_epilogue(G *g, uint32_t v);
 bool g_plan_skipped(G *g, uint32_t v);
+/* The bits value a tile epilogue's destination dest holds: dest, or for a destination
+ * [flatten ->] dequant (the chain into a classifier) the bits value before them. */
+uint32_t g_epi_bits(const IrModule *m, uint32_t dest);
 /* Per instruction k: the value bpop_conv2d k's tile epilogue writes (UINT32_MAX: none);
  * needs g->m and g->int8 only (also --explain's kernel report, llvm_cost.c). */
 void g_epilogues(G *g, uint32_t *dest);

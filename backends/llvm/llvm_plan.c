@@ -192,6 +192,14 @@ static uint32_t dequant_dest(const Readers *r, uint32_t d)
     return dq->result;
 }
 
+uint32_t g_epi_bits(const IrModule *m, uint32_t dest)
+{
+    while (m->insts.data[m->values.data[dest].def].op == IR_OP_DEQUANT ||
+           m->insts.data[m->values.data[dest].def].op == IR_OP_FLATTEN)
+        dest = m->insts.data[m->values.data[dest].def].args[0].id;
+    return dest;
+}
+
 /* bpop_conv2d -> icomb -> threshold [-> maxpool] -> bit-serial convolutions, each
  * the only reader of the one before: the bpop kernel's tile epilogue combines, compares
  * and writes the next convolution's packed input words (cpu.md §4 "fuse into the
