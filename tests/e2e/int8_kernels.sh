@@ -22,7 +22,7 @@ cpus="native x86-64-v3"
 grep -q avx_vnni /proc/cpuinfo && cpus="$cpus alderlake"
 
 while read -r n; do
-    [ "$n" = nofactor ] && continue
+    case $n in nofactor | wide_levels) continue ;; esac
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     for cpu in $cpus; do
         for kern in int8 bitserial auto; do
@@ -76,6 +76,23 @@ grep -q "error: --kernel int8: layer 'p' cannot use int8 kernels" "$s/nf.err"
 grep -q "not weight level x activation level" "$s/nf.err"
 test ! -e "$s/nofactor.so"
 "$hbnnc" "$s/nofactor.ir" --kernel auto -o "$s/nofactor.so"
+pass=$((pass + 1))
+
+# Activation levels 100 and 61 factor, but A = +-100 +-61 does not fit s8: auto stays
+# bit-serial and says why, int8 is refused by name, and the auto library is exact.
+"$hbnnc" "$s/wide_levels.ir" --explain | grep -q "^  p: W2A2, .* not eligible -> bit-serial (activation levels need sum |v_n| = 161 > 127" ||
+    { echo "FAIL: wide_levels' layer p is not refused for its activation levels"; exit 1; }
+if "$hbnnc" "$s/wide_levels.ir" --kernel int8 -o "$s/wl.so" 2> "$s/wl.err"; then
+    echo "FAIL: --kernel int8 accepted activation levels summing to 161"
+    exit 1
+fi
+grep -q "error: --kernel int8: layer 'p' cannot use int8 kernels" "$s/wl.err"
+test ! -e "$s/wl.so"
+"$hbnnc" "$s/wide_levels.ir" --run "$s/wide_levels.npy" > "$s/wl.want"
+"$hbnnc" "$s/wide_levels.ir" --kernel auto -o "$s/wl.so"
+# shellcheck disable=SC2046
+"$s/so_run" "$s/wl.so" wide_levels "$s/wide_levels.npy" 5 1 $(outspec "$s/wl.h" wide_levels) > "$s/wl.got"
+same "$s/wl.want" "$s/wl.got" || { echo "FAIL: wide_levels --kernel auto"; exit 1; }
 pass=$((pass + 1))
 
 # The int8 object uses vpdpbusd with AVX512-VNNI (zmm); the bit-serial one does not.

@@ -3,8 +3,9 @@
 kernels (tests/e2e/int8_kernels.sh). Each network is input -> static quant (Kx planes,
 some with per-element widths) -> bpop_conv2d (Kw weight planes, some masked) -> icomb
 with coefficients g_o * u_om * v_n (weight levels x activation levels) -> threshold ->
-flatten -> bpop_dense -> icomb, both icomb results as outputs; plus one network whose
-coefficients do not factor (int8 must be refused). Writes NAME.ir and NAME.npy (a
+flatten -> bpop_dense -> icomb, both icomb results as outputs; plus two networks int8
+must refuse: one whose coefficients do not factor, one whose activation levels sum past
+127 (wide_levels). Writes NAME.ir and NAME.npy (a
 float32 [5, C, H, W] batch) per network and prints the names. Standard library only.
   int8_nets.py OUTDIR SEED --layer NAME C H W O K PAD KW KX: one such layer alone
   (input -> quant -> bpop_conv2d -> icomb -> output), for bench/bench_int8.sh."""
@@ -52,9 +53,10 @@ def weights(name, rows, per, kw, masked):
     return t + "}\n", cnt
 
 
-def coefs(name, rows_o, kw, kx, cnt, per_row, factor=True):
-    v = [R.choice([1, 2, 3, -1]) for _ in range(kx)]
-    v[0] = abs(v[0])
+def coefs(name, rows_o, kw, kx, cnt, per_row, factor=True, v=None):
+    if v is None:
+        v = [R.choice([1, 2, 3, -1]) for _ in range(kx)]
+        v[0] = abs(v[0])
     rows = rows_o if per_row else 1
     c = []
     for r in range(rows):
@@ -71,13 +73,13 @@ def coefs(name, rows_o, kw, kx, cnt, per_row, factor=True):
 
 
 def net(name, C, H, W, O, k, stride, pad, dil, groups, kx, xmasked, kw, wmasked, O2, kw2,
-        factor=True):
+        factor=True, v=None):
     OH = (H + 2 * pad - dil * (k - 1) - 1) // stride + 1
     OW = (W + 2 * pad - dil * (k - 1) - 1) // stride + 1
     per = C // groups * k * k
     wt, cnt = weights("w", O, per, kw, wmasked)
     wt = wt.replace("[%d, %d]" % (O, per), "[%d, %d, %d, %d]" % (O, C // groups, k, k))
-    ct, bound, _ = coefs("c", O, kw, kx, cnt, R.random() < 0.5, factor)
+    ct, bound, _ = coefs("c", O, kw, kx, cnt, R.random() < 0.5, factor, v)
     n2 = O * OH * OW
     w2t, cnt2 = weights("w2", O2, n2, kw2, False)
     c2t, bound2, _ = coefs("c2", O2, kw2, 1, cnt2, True)
@@ -150,3 +152,5 @@ net("w3a3_1x1", 130, 3, 5, 40, 1, 1, 0, 1, 1, 3, False, 3, False, 3, 2)
 net("dw_w2a3m", 20, 13, 37, 20, 3, 1, 1, 1, 20, 3, True, 2, True, 6, 1)
 net("dw_s2d2", 12, 11, 23, 12, 3, 2, 2, 2, 12, 1, False, 1, False, 4, 1)
 net("nofactor", 8, 5, 5, 8, 3, 1, 1, 1, 1, 2, False, 2, False, 3, 1, factor=False)
+# activation levels 100 and 61 (coprime): A = +-100 +-61 reaches 161, past s8, so int8 must be refused
+net("wide_levels", 8, 6, 6, 16, 3, 1, 1, 1, 1, 2, False, 2, False, 3, 1, v=[100, 61])
