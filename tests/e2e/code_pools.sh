@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
 cpu_setup "$s"
-"$py" "$here/codes/code_pool_nets.py" "$s" 11 > "$s/nets.txt"
+"$py" "$here/codes/code_pool_nets.py" "$s" "${HBNN_SEED:-11}" > "$s/nets.txt"
 pass=0
 
 for n in $(cat "$s/nets.txt") vl; do

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
 cpu_setup "$s"
-"$py" "$here/cpu/epi_nets.py" "$s" 7 > "$s/nets.txt"
+"$py" "$here/cpu/epi_nets.py" "$s" "${HBNN_SEED:-7}" > "$s/nets.txt"
 
 # fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
 declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=1 [e_shared]=1 [e_sign]=1 [e_codes]=4

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
 cpu_setup "$s"
-"$py" "$here/cpu/fepi_nets.py" "$s" 13 > "$s/nets.txt"
+"$py" "$here/cpu/fepi_nets.py" "$s" "${HBNN_SEED:-13}" > "$s/nets.txt"
 
 declare -A fused=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_grp]=0 [f_bnout]=0
     [f_q2]=1 [f_q3]=1 [f_q1]=1 [f_q4]=1 [f_q2grp]=0)

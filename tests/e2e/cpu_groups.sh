@@ -17,7 +17,7 @@ root=$(cd "$here/../.." && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
 cpu_setup "$s"
-"$py" "$here/cpu/group_nets.py" "$s" 11 > "$s/nets.txt"
+"$py" "$here/cpu/group_nets.py" "$s" "${HBNN_SEED:-11}" > "$s/nets.txt"
 st=$root/examples/digits/study
 "$py" -c "import numpy as np; np.save('$s/img.npy',
     np.load('$root/examples/digits/test_x.npy')[:40].reshape(-1, 1, 8, 8))"

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
 cpu_setup "$s"
-"$py" "$here/cpu/hetero_nets.py" "$s" 7 > "$s/nets.txt"
+"$py" "$here/cpu/hetero_nets.py" "$s" "${HBNN_SEED:-7}" > "$s/nets.txt"
 
 while read -r n want_fused want_pops; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
@@ -36,7 +36,7 @@ done < "$s/nets.txt"
 # The comparison can fail: the same networks with every fcomb bias moved by 1e-6 (the
 # .so built from the changed IR, --run from the original).
 mkdir -p "$s/p"
-"$py" "$here/cpu/hetero_nets.py" "$s/p" 7 1e-6 > /dev/null
+"$py" "$here/cpu/hetero_nets.py" "$s/p" "${HBNN_SEED:-7}" 1e-6 > /dev/null
 while read -r n _ _; do
     "$hbnnc" "$s/p/$n.ir" --kernel bitserial -o "$s/p/$n.so"
     # shellcheck disable=SC2046

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
 cpu_setup "$s"
-"$py" "$here/cpu/float_nets.py" "$s" 13 > "$s/nets.txt"
+"$py" "$here/cpu/float_nets.py" "$s" "${HBNN_SEED:-13}" > "$s/nets.txt"
 pass=0
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"

@@ -16,7 +16,7 @@ root=$(cd "$here/../.." && pwd)
 rm -rf "$s" && mkdir -p "$s"
 . "$here/cpu/compare.sh"
 cpu_setup "$s"
-"$py" "$here/cpu/int8_nets.py" "$s" 7 > "$s/nets.txt"
+"$py" "$here/cpu/int8_nets.py" "$s" "${HBNN_SEED:-7}" > "$s/nets.txt"
 pass=0
 cpus="native x86-64-v3"
 grep -q avx_vnni /proc/cpuinfo && cpus="$cpus alderlake"

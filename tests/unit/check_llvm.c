@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -141,15 +142,24 @@ START_TEST(test_llvm_concat)
 }
 END_TEST
 
+/* HBNN_SOAK=N (scripts/soak): N times as many random networks, the extra ones new
+ * shape/spec combinations with new seeds; unset or invalid, the suite's own count. */
+static int soak(int n)
+{
+    const char *e = getenv("HBNN_SOAK");
+    long k = e ? strtol(e, NULL, 10) : 1;
+    return k > 1 && k <= 1000 ? n * (int)k : n;
+}
+
 Suite *suite_llvm(void)
 {
     Suite *s = suite_create("llvm");
     TCase *tc = tcase_create("random");
     tcase_add_checked_fixture(tc, hbt_setup, hbt_teardown);
     tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, test_llvm_mlp, 0, 16);
-    tcase_add_loop_test(tc, test_llvm_cnn, 0, 16);
-    tcase_add_loop_test(tc, test_llvm_concat, 0, 8);
+    tcase_add_loop_test(tc, test_llvm_mlp, 0, soak(16));
+    tcase_add_loop_test(tc, test_llvm_cnn, 0, soak(16));
+    tcase_add_loop_test(tc, test_llvm_concat, 0, soak(8));
     suite_add_tcase(s, tc);
     return s;
 }
