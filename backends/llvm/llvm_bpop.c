@@ -318,8 +318,8 @@ typedef struct Kern {
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef ntap[MAXE]; // nomask: the valid elements read so far per column
-    /* Masked input: where each pair's popcount(A) comes from, and xc[pixel Kx + n] the
-     * count of the pixel's elements of width > n (zero-column entries 0). */
+    /* Masked input: where each pair's popcount(A) comes from, and xc the count of the
+     * elements of width > n in each output's window (count_masks). */
     unsigned char pa_from[IR_MAX_BITS * IR_MAX_BITS];
     LLVMValueRef xc;
     LLVMValueRef xn[IR_MAX_BITS * MAXE]; // PA_XCNT pairs' popcount(A): i64 per (n, column)
@@ -497,33 +497,16 @@ static void tap_words(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0)
         flush(g, k);
 }
 
-/* A masked input's per-pixel counts of the tap read by each column (col: its first
- * word; the zero column's counts are 0) added to xn[n E + e]: scalars, shared by the
- * PA_XCNT pairs of every weight plane (no vector register for them in the loop). */
-static void tap_counts(G *g, const Kern *k, const LLVMValueRef *col)
-{
-    for (int e = 0; e < k->E; e++) {
-        LLVMValueRef r = LLVMBuildExactUDiv(B, col[e], g_i64(g, k->b->CW), "");
-        for (int n = 0; n < k->b->kx; n++) {
-            LLVMValueRef v = k->xn[n * k->E + e];
-            LLVMValueRef c = g_load(g, g->i64, k->xc, g_addk(g, r, n));
-            LLVMBuildStore(B, g_add(g, ld(g, g->i64, v), c), v);
-        }
-    }
-}
-
 /* After a tap: columns that read the zero word take back its contribution; the valid
  * counts (nomask) or mask popcounts (masked weights: the table of the columns that were
  * inside, ok NULL: every column was; masked input: pa_from) added. */
-static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0, const LLVMValueRef *col)
+static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
     LLVMValueRef in[MAXE];
     for (int e = 0; e < k->E; e++)
         in[e] = ok ? ok[e] : LLVMConstInt(g->i1, 1, 0);
-    if (k->xc)
-        tap_counts(g, k, col);
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef at = g_addk(g, blk0, m * mstride);
         LLVMValueRef zc = (k->xm && !k->pwm) || !ok ? NULL : vload(g, k, k->w.zc, at);
@@ -1196,8 +1179,6 @@ static void zero_tile(G *g, Kern *k)
     }
     for (int e = 0; k->nomask && e < k->E; e++)
         LLVMBuildStore(B, g_i64(g, 0), k->ntap[e]);
-    for (int i = 0; k->xc && i < k->b->kx * k->E; i++)
-        LLVMBuildStore(B, g_i64(g, 0), k->xn[i]);
 }
 
 /* The kx taps of input row iy for the tile's columns. `border`: some column reads
@@ -1226,7 +1207,7 @@ static void row_taps(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef iy, LLVMValue
     LLVMValueRef t = g_add(g, g_mulk(g, ky, b->kw), kx);
     LLVMValueRef blk0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->OB), ob), b->T), t);
     tap_words(g, k, col, blk0);
-    tap_fix(g, k, border ? ok : NULL, blk0, col);
+    tap_fix(g, k, border ? ok : NULL, blk0);
     g_loop_end(g, &lkx);
 }
 
@@ -1246,6 +1227,21 @@ static LLVMValueRef tile_inside(G *g, const Kern *k, LLVMValueRef t0)
 /* Where a tile's columns read: all inside the input (a conv's interior tiles), some
  * outside it (a conv's border columns, one per tile), or either, tested per tile. */
 typedef enum TileAt { TILE_INSIDE, TILE_BORDER, TILE_TEST, TILE_EDGE } TileAt;
+
+/* The window counts of the tile's columns (t0 + e of row oy, group grp; a column past
+ * the outputs reads column 0's) into xn[n E + e], for pair_sum. */
+static void tile_counts(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0)
+{
+    const BGeo *b = k->b;
+    LLVMValueRef r0 = g_mulk(g, g_add(g, g_mulk(g, grp, b->OH), oy), b->OW);
+    for (int e = 0; e < k->E; e++) {
+        LLVMValueRef c = g_addk(g, t0, e);
+        c = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, c, k->OW, ""), c, g_i64(g, 0), "");
+        LLVMValueRef at = g_mulk(g, g_add(g, r0, c), b->kx);
+        for (int n = 0; n < b->kx; n++)
+            LLVMBuildStore(B, g_load(g, g->i64, k->xc, g_addk(g, at, n)), k->xn[n * k->E + e]);
+    }
+}
 
 /* One register tile: output block ob of group grp, columns t0 .. t0 + E - 1 of row oy. */
 static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0, LLVMValueRef ob,
@@ -1278,6 +1274,8 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
     g_loop_end(g, &lky);
     if (k->bytes && k->flush == 0)
         flush(g, k);
+    if (k->xc)
+        tile_counts(g, k, grp, oy, t0);
     if (k->ek)
         store_epi(g, k, grp, ob, t0, oy);
     else if (k->ef)
@@ -1561,12 +1559,16 @@ static int pa_plan(Kern *k)
     return loop;
 }
 
-/* xc[r] = popcount of the masked input's word row r (CW words: one pixel's plane n at
- * r = pixel Kx + n), the zero column's rows included (0). */
-static void count_masks(G *g, Kern *k)
+/* xc[((grp OH + oy) OW + ox) Kx + n] = the count of the masked input's elements of
+ * width > n in the window of output (oy, ox) of group grp (dense: column ox's, its
+ * example's), the popcount(A) of PA_XCNT pairs: per input pixel the popcounts of its
+ * mask words (the zero column's are 0), then (conv) their sum over the taps, once per
+ * layer rather than per tap in every tile (gathers there cost a third of a kernel). */
+static void count_masks(G *g, Kern *k, bool conv)
 {
-    int64_t CW = k->b->CW, rows = k->zcol / CW + k->b->kx;
-    k->xc = g_alloc(g, (uint64_t)(8 * rows));
+    const BGeo *b = k->b;
+    int64_t CW = b->CW, kx = b->kx, rows = k->zcol / CW + kx, zrow = k->zcol / CW;
+    LLVMValueRef pc = g_alloc(g, (uint64_t)(8 * rows));
     GLoop lr, lw;
     LLVMValueRef r = g_loop_begin(g, &lr, g_i64(g, rows), "xr");
     LLVMValueRef n = g_var(g, g->i64, g_i64(g, 0));
@@ -1575,8 +1577,38 @@ static void count_masks(G *g, Kern *k)
     v = g_call(g, "llvm.ctpop.i64", g->i64, &g->i64, 1, &v);
     LLVMBuildStore(B, g_add(g, ld(g, g->i64, n), v), n);
     g_loop_end(g, &lw);
-    g_store(g, g->i64, k->xc, r, ld(g, g->i64, n));
+    g_store(g, g->i64, pc, r, ld(g, g->i64, n));
     g_loop_end(g, &lr);
+    if (!conv) {
+        k->xc = pc;
+        return;
+    }
+    k->xc = g_alloc(g, (uint64_t)(8 * b->G * b->OH * b->OW * kx));
+    GLoop lo, lt;
+    LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, b->G * b->OH * b->OW), "xo");
+    LLVMValueRef grp = LLVMBuildUDiv(B, o, g_i64(g, b->OH * b->OW), "");
+    LLVMValueRef oy =
+            LLVMBuildURem(B, LLVMBuildUDiv(B, o, g_i64(g, b->OW), ""), g_i64(g, b->OH), "");
+    LLVMValueRef ox = LLVMBuildURem(B, o, g_i64(g, b->OW), "");
+    LLVMValueRef sum[IR_MAX_BITS];
+    for (int j = 0; j < kx; j++)
+        sum[j] = g_var(g, g->i64, g_i64(g, 0));
+    LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, b->T), "xt");
+    LLVMValueRef ky = LLVMBuildUDiv(B, t, g_i64(g, b->kw), ""),
+                 kq = LLVMBuildURem(B, t, g_i64(g, b->kw), "");
+    LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
+    LLVMValueRef ix = g_add(g, g_addk(g, g_mulk(g, ox, b->sw), -b->pl), g_mulk(g, kq, b->dw));
+    LLVMValueRef in =
+            LLVMBuildAnd(B, inside(g, iy, g_i64(g, b->H)), inside(g, ix, g_i64(g, b->W)), "");
+    LLVMValueRef pix = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->H), iy), b->W), ix);
+    LLVMValueRef row = LLVMBuildSelect(B, in, g_mulk(g, pix, kx), g_i64(g, zrow), "");
+    for (int j = 0; j < kx; j++)
+        LLVMBuildStore(B, g_add(g, ld(g, g->i64, sum[j]), g_load(g, g->i64, pc, g_addk(g, row, j))),
+                       sum[j]);
+    g_loop_end(g, &lt);
+    for (int j = 0; j < kx; j++)
+        g_store(g, g->i64, k->xc, g_addk(g, g_mulk(g, o, kx), j), ld(g, g->i64, sum[j]));
+    g_loop_end(g, &lo);
 }
 
 /* A `group channel` convolution writing a network output in place (zpairs): the pairs
@@ -1624,7 +1656,7 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         k->w = repack(g, c, k->b, !k->nomask);
         int loop_pa = k->xm ? pa_plan(k) : 0;
         if (k->xm && loop_pa < k->P)
-            count_masks(g, k);
+            count_masks(g, k, inner >= 0);
         tile_plan(k, loop_pa, cols, inner);
         // a masked input's kernel is named for its vector popcounts per word and column
         kernel(g, k, OH, k->xm ? arena_printf(&g->cx->arena, ".p%d", k->P + loop_pa) : "");
@@ -1639,7 +1671,7 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
     bpop_width_blocks(wid, O, k->b->kw_planes, rows, ends);
     if (k->xm) { // a masked input: popcount(A) of every pair from the per-pixel counts
         memset(k->pa_from, PA_XCNT, sizeof k->pa_from);
-        count_masks(g, k);
+        count_masks(g, k, inner >= 0);
     }
     uint64_t *chan = calloc((size_t)(O + LANES), 8), *np = calloc((size_t)(O + LANES), 8);
     HB_CHECK(chan && np, "out of memory");
