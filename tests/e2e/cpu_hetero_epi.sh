@@ -61,5 +61,19 @@ import json, sys
 k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
 assert k["p2"]["epilogue"] == "y2" and k["p2"]["epilogue_float"], k
 assert k["p4"]["epilogue"] == "z4" and k["p4"]["epilogue_float"], k
-assert k["p6"]["epilogue"] == "z6" and k["p6"]["epilogue_float"], k'
+assert k["p6"]["epilogue"] == "z6" and k["p6"]["epilogue_float"], k
+assert k["p4"]["groups"] and k["p2"]["groups"] is None, k'
+# and names the `group channel` layers on masked inputs (their kernels per width) with
+# their channels per width, not the 2-group element-masked one
+"$hbnnc" "$s/h_chan.ir" --explain --kernel bitserial > "$s/ex.txt"
+grep -q '^  p2: W3A3 masked, group channel 1:[0-9]* 2:[0-9]* 3:[0-9]*,' "$s/ex.txt"
+grep -q '^  p4: W3A3 masked, group channel 1:[0-9]* 2:[0-9]*' "$s/ex.txt"
+if grep -q '^  p6: .*group channel' "$s/ex.txt"; then
+    echo "FAIL: h_chan's 2-group layer shown with channel groups"
+    exit 1
+fi
+"$hbnnc" "$s/h_chan.ir" --explain=json --kernel bitserial | "$py" -c '
+import json, sys
+k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
+assert k["p2"]["groups"].startswith("1:") and k["p6"]["groups"] is None, k'
 echo "cpu_hetero_epi: $(wc -l < "$s/nets.txt") random networks equal the interpreter bit for bit"
