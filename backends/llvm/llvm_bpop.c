@@ -904,35 +904,92 @@ static LLVMValueRef vloadd(G *g, const Kern *k, LLVMValueRef base, LLVMValueRef 
     return LLVMBuildBitCast(B, vload(g, k, base, word), LLVMVectorType(g->f64, LANES), "");
 }
 
-/* The float epilogue of one tile, as fcomb (docs/ir.md §4) then batchnorm compute it:
- * per column and lane y = sum_m sum_n (α_m β_n) S_mn in double (m outer, n inner, from
- * 0), rounded once after + bias; z = y (double) · scale + shift rounded once. The 8
- * lanes are 8 output channels (a channel group's: through its table): scalar stores
- * (channels are OH·OW floats apart). */
-static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
-                       LLVMValueRef oy)
+/* A float epilogue tile's per-lane constants: α_m β_n (f64), the bias, the batch norm's
+ * scale and shift, and each lane's channel offset in the output. */
+typedef struct FTile {
+    LLVMValueRef ab[IR_MAX_BITS * IR_MAX_BITS], bias, sc, sh, co[LANES];
+} FTile;
+
+static void ftile_init(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, FTile *f)
 {
     const BGeo *b = k->b;
     int kw = b->kw_planes, kx = b->kx;
-    LLVMTypeRef vd = LLVMVectorType(g->f64, LANES), vf = LLVMVectorType(g->f32, LANES);
     LLVMValueRef blk = g_add(g, g_mulk(g, grp, b->OB), ob), bn[IR_MAX_BITS];
-    LLVMValueRef ab[IR_MAX_BITS * IR_MAX_BITS];
     for (int n = 0; n < kx; n++)
         bn[n] = splatd(g, LLVMBuildFPExt(B, g_load(g, g->f32, k->beta, g_i64(g, n)), g->f64, ""));
     for (int m = 0; m < kw; m++) {
         LLVMValueRef a = vloadd(g, k, k->ealpha, g_addk(g, g_mulk(g, blk, kw), m));
         for (int n = 0; n < kx; n++)
-            ab[m * kx + n] = LLVMBuildFMul(B, a, bn[n], "");
+            f->ab[m * kx + n] = LLVMBuildFMul(B, a, bn[n], "");
     }
-    LLVMValueRef bias = vloadd(g, k, k->ebias, blk);
-    LLVMValueRef sc = k->ebn ? vloadd(g, k, k->escale, blk) : NULL;
-    LLVMValueRef sh = k->ebn ? vloadd(g, k, k->eshift, blk) : NULL;
+    f->bias = vloadd(g, k, k->ebias, blk);
+    f->sc = k->ebn ? vloadd(g, k, k->escale, blk) : NULL;
+    f->sh = k->ebn ? vloadd(g, k, k->eshift, blk) : NULL;
     LLVMValueRef o0 = g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES));
-    LLVMValueRef row = g_mulk(g, oy, b->OW), co[LANES]; // lane l's channel's offset
     for (int l = 0; l < LANES; l++) {
         LLVMValueRef o = k->chan ? g_load(g, g->i64, k->chan, g_addk(g, g_mulk(g, ob, LANES), l))
                                  : g_addk(g, o0, l);
-        co[l] = g_mulk(g, o, k->os);
+        f->co[l] = g_mulk(g, o, k->os);
+    }
+}
+
+/* Column e's 8 results, as fcomb (docs/ir.md §4) then batchnorm compute them: y =
+ * sum_m sum_n (α_m β_n) S_mn in double (m outer, n inner, from 0), rounded once after
+ * + bias; z = y (double) · scale + shift rounded once. */
+static LLVMValueRef ftile_col(G *g, const Kern *k, const FTile *f, int e)
+{
+    LLVMTypeRef vd = LLVMVectorType(g->f64, LANES), vf = LLVMVectorType(g->f32, LANES);
+    LLVMValueRef valid = col_valid(g, k, e);
+    LLVMValueRef y = LLVMConstNull(vd);
+    for (int p = 0; p < k->P; p++) {
+        LLVMValueRef S = LLVMBuildSIToFP(B, pair_sum(g, k, p, e, valid), vd, "");
+        y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, f->ab[p], S, ""), "");
+    }
+    LLVMValueRef z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, y, f->bias, ""), vf, "");
+    if (!k->ebn)
+        return z;
+    z = LLVMBuildFMul(B, LLVMBuildFPExt(B, z, vd, ""), f->sc, "");
+    return LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, f->sh, ""), vf, "");
+}
+
+/* An interior tile's floats (E >= 4 output columns, all inside): transposed so that each
+ * lane's (channel's) E consecutive pixels are one (masked, E < 8) vector store. */
+static void ftile_rows(G *g, const Kern *k, const FTile *f, LLVMValueRef ob, LLVMValueRef pix0)
+{
+    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
+    LLVMValueRef r[LANES], first[LANES];
+    for (int e = 0; e < LANES; e++) {
+        r[e] = e < k->E ? LLVMBuildBitCast(B, ftile_col(g, k, f, e), v8i32, "")
+                        : LLVMGetUndef(v8i32);
+        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
+    }
+    transpose8(g, r);
+    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
+    for (int l = 0; l < LANES; l++) {
+        LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
+        LLVMValueRef dst = g_gep(g, g->i32, k->out, g_add(g, pix0, f->co[l]));
+        if (k->E == LANES)
+            LLVMSetAlignment(LLVMBuildStore(B, r[l], dst), 4);
+        else {
+            LLVMValueRef args[] = {r[l], dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
+            g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
+        }
+        lane_end(g, ln);
+    }
+}
+
+/* The float epilogue of one tile (fcomb [+ batchnorm]): the 8 lanes are 8 output
+ * channels (a channel group's: through its table), OH·OW floats apart: scalar stores
+ * per column, or (`rows`: an interior tile of E >= 4 columns) ftile_rows. */
+static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
+                       LLVMValueRef oy, bool rows)
+{
+    FTile f;
+    ftile_init(g, k, grp, ob, &f);
+    LLVMValueRef row = g_mulk(g, oy, k->b->OW);
+    if (rows) {
+        ftile_rows(g, k, &f, ob, g_add(g, row, t0));
+        return;
     }
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef colv = g_addk(g, t0, e);
@@ -940,22 +997,10 @@ static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, L
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol.next");
         LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
         LLVMPositionBuilderAtEnd(B, st);
-        LLVMValueRef valid = col_valid(g, k, e);
-        LLVMValueRef y = LLVMConstNull(vd);
-        for (int p = 0; p < k->P; p++) {
-            LLVMValueRef S = pair_sum(g, k, p, e, valid);
-            S = LLVMBuildSIToFP(B, S, vd, "");
-            y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, ab[p], S, ""), "");
-        }
-        LLVMValueRef z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, y, bias, ""), vf, "");
-        if (k->ebn) {
-            z = LLVMBuildFMul(B, LLVMBuildFPExt(B, z, vd, ""), sc, "");
-            z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, sh, ""), vf, "");
-        }
-        LLVMValueRef pix = g_add(g, row, colv);
+        LLVMValueRef z = ftile_col(g, k, &f, e), pix = g_add(g, row, colv);
         for (int l = 0; l < LANES; l++) {
             LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-            g_store(g, g->f32, k->out, g_add(g, pix, co[l]),
+            g_store(g, g->f32, k->out, g_add(g, pix, f.co[l]),
                     LLVMBuildExtractElement(B, z, g_i32(g, l), ""));
             lane_end(g, ln);
         }
@@ -1279,7 +1324,7 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
     if (k->ek)
         store_epi(g, k, grp, ob, t0, oy);
     else if (k->ef)
-        store_fepi(g, k, grp, ob, t0, oy);
+        store_fepi(g, k, grp, ob, t0, oy, at == TILE_INSIDE && k->E >= LANES / 2);
     else if (at == TILE_INSIDE && k->E >= LANES / 2 && k->ocol == 1)
         store_rows(g, k, grp, ob, t0, pos0);
     else
