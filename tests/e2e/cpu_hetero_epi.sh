@@ -5,7 +5,8 @@
 # Random IR chains (cpu/hetero_nets.py) compiled natively, for AVX2 (x86-64-v3) and scalar
 # popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (f32 outputs printed with 9
 # digits) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
-# of float epilogues (layers with α tables @kfa.ALPHA[.wW]) and each masked-input layer
+# of float epilogues (layers with bias tables @kfb.BIAS[.wW]: an α table may be all 0
+# and folded away) and each masked-input layer
 # the expected kernels and vector popcounts per word (bpop.N.pK, or bpop.N.wW.pK for a
 # `group channel` layer's kernel per width: the others from tables and per-pixel counts,
 # so a silent fallback to the general masked kernel or to counting every mask AND
@@ -22,7 +23,7 @@ cpu_setup "$s"
 while read -r n want_fused want_pops; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
-    got=$(sed -n 's/^@kfa\.\([^ .]*\).*/\1/p' "$s/$n.ll" | sort -u | wc -l)
+    got=$(sed -n 's/^@kfb\.\([^ .]*\).*/\1/p' "$s/$n.ll" | sort -u | wc -l)
     if [ "$got" != "$want_fused" ]; then
         echo "FAIL: $n has $got float epilogues, expected $want_fused"
         exit 1
