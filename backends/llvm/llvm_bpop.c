@@ -294,6 +294,10 @@ typedef struct Kern {
     /* Neither weights nor input are masked: count popcount(c ^ d) with no mask (the
      * padding bits are 0 in both) and S = valid - 2 acc. */
     bool nomask;
+    /* A `group channel` width's kernel on a masked input (every weight mask full): pair
+     * (m, n) counts popcount((c ^ d) & amask_n), n = 0 with no AND (every activation has
+     * width >= 1; a column outside takes popcount(c) back), and S = xn_n - 2 acc. */
+    bool pwm;
     int P, E;             // plane pairs, columns per tile
     bool split;           // conv rows: border columns one per tile, then interior tiles
     LLVMValueRef W, OW;   // input width and output columns (dense: the block's examples)
@@ -314,8 +318,8 @@ typedef struct Kern {
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef ntap[MAXE]; // nomask: the valid elements read so far per column
-    /* Masked input: where each pair's popcount(A) comes from, and xc[pixel Kx + n] the
-     * count of the pixel's elements of width > n (zero-column entries 0). */
+    /* Masked input: where each pair's popcount(A) comes from, and xc the count of the
+     * elements of width > n in each output's window (count_masks). */
     unsigned char pa_from[IR_MAX_BITS * IR_MAX_BITS];
     LLVMValueRef xc;
     LLVMValueRef xn[IR_MAX_BITS * MAXE]; // PA_XCNT pairs' popcount(A): i64 per (n, column)
@@ -342,6 +346,7 @@ typedef struct Kern {
      * per weight plane), the bias and the batch-norm scale and shift (f64); beta this
      * example's activation scales (f32[Kx], an argument of the kernel function). */
     bool ef, ebn;
+    uint32_t edest;                             // the value it writes
     LLVMValueRef ealpha, ebias, escale, eshift; // [G OB][Kw][8], [G OB][8] f64
     LLVMValueRef beta;
 } Kern;
@@ -444,17 +449,23 @@ static void word_step(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0, LLVMV
         LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
         c[m] = vload(g, k, k->w.c, word);
         // a full weight mask adds nothing to the activation mask's AND
-        mk[m] = k->nomask || (k->xm && k->w.full[m]) ? NULL : vload(g, k, k->w.mask, word);
+        mk[m] = k->nomask || k->pwm || (k->xm && k->w.full[m]) ? NULL
+                                                               : vload(g, k, k->w.mask, word);
     }
     // each activation word broadcast right before its uses: one live at a time
     for (int n = 0; n < b->kx; n++)
         for (int e = 0; e < k->E; e++) {
             LLVMValueRef at = g_add(g, g_addk(g, col[e], n * b->CW), w);
             LLVMValueRef d = splat(g, k, g_load(g, g->i64, k->xp, at));
-            LLVMValueRef dm = k->xm ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
+            bool amask = k->xm && !(k->pwm && n == 0); // activation mask 0 is all valid
+            LLVMValueRef dm = amask ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
             for (int m = 0; m < b->kw_planes; m++) {
                 int i = (m * b->kx + n) * k->E + e;
                 LLVMValueRef x = LLVMBuildXor(B, c[m], d, "");
+                if (k->pwm) { // the disagreements among the elements of width > n
+                    vacc(g, k, k->acc[i], k->acc8[i], dm ? LLVMBuildAnd(B, x, dm, "") : x);
+                    continue;
+                }
                 if (k->nomask) {
                     vacc(g, k, k->acc[i], k->acc8[i], x);
                     continue;
@@ -486,42 +497,27 @@ static void tap_words(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0)
         flush(g, k);
 }
 
-/* A masked input's per-pixel counts of the tap read by each column (col: its first
- * word; the zero column's counts are 0) added to xn[n E + e]: scalars, shared by the
- * PA_XCNT pairs of every weight plane (no vector register for them in the loop). */
-static void tap_counts(G *g, const Kern *k, const LLVMValueRef *col)
-{
-    for (int e = 0; e < k->E; e++) {
-        LLVMValueRef r = LLVMBuildExactUDiv(B, col[e], g_i64(g, k->b->CW), "");
-        for (int n = 0; n < k->b->kx; n++) {
-            LLVMValueRef v = k->xn[n * k->E + e];
-            LLVMValueRef c = g_load(g, g->i64, k->xc, g_addk(g, r, n));
-            LLVMBuildStore(B, g_add(g, ld(g, g->i64, v), c), v);
-        }
-    }
-}
-
 /* After a tap: columns that read the zero word take back its contribution; the valid
  * counts (nomask) or mask popcounts (masked weights: the table of the columns that were
  * inside, ok NULL: every column was; masked input: pa_from) added. */
-static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0, const LLVMValueRef *col)
+static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
 {
     const BGeo *b = k->b;
     int64_t mstride = b->G * b->OB * b->T;
     LLVMValueRef in[MAXE];
     for (int e = 0; e < k->E; e++)
         in[e] = ok ? ok[e] : LLVMConstInt(g->i1, 1, 0);
-    if (k->xc)
-        tap_counts(g, k, col);
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef at = g_addk(g, blk0, m * mstride);
-        LLVMValueRef zc = k->xm || !ok ? NULL : vload(g, k, k->w.zc, at);
+        LLVMValueRef zc = (k->xm && !k->pwm) || !ok ? NULL : vload(g, k, k->w.zc, at);
         bool tab = k->xm ? k->pa_from[m * b->kx] == PA_WTAB : !k->nomask;
         LLVMValueRef pc = tab ? vload(g, k, k->w.pc, at) : NULL;
         for (int n = 0; n < b->kx; n++)
             for (int e = 0; e < k->E; e++) {
                 int i = (m * b->kx + n) * k->E + e;
-                if (k->xm && k->pa_from[m * b->kx + n] != PA_WTAB)
+                if (k->pwm && n > 0)
+                    continue; // the zero column's activation masks are 0
+                if (k->xm && !k->pwm && k->pa_from[m * b->kx + n] != PA_WTAB)
                     continue; // counted in the word loop, or in xn
                 if (zc) {
                     LLVMValueRef a = ld(g, k->v8, k->acc[i]);
@@ -564,18 +560,39 @@ static void lane_end(G *g, LLVMBasicBlockRef ln)
     }
 }
 
-/* Column e of a channel group's tile: S = valid - 2 acc for its pairs, lane l stored at
+/* Column e's valid-element count in every lane (unmasked kernels), else NULL. */
+static LLVMValueRef col_valid(G *g, const Kern *k, int e)
+{
+    return k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+}
+
+/* Pair p's sum of column e as i64 lanes: 2 acc - popcount(A), or valid - 2 acc when
+ * neither side is masked (valid from col_valid). */
+static LLVMValueRef pair_sum(G *g, const Kern *k, int p, int e, LLVMValueRef valid)
+{
+    int i = p * k->E + e;
+    LLVMValueRef a = ld(g, k->v8, k->acc[i]);
+    a = LLVMBuildAdd(B, a, a, "");
+    if (k->nomask)
+        return LLVMBuildSub(B, valid, a, "");
+    if (k->pwm) // disagreements counted: the elements of width > n less twice them
+        return LLVMBuildSub(B, splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e])), a, "");
+    bool xn = k->xm && k->pa_from[p] == PA_XCNT;
+    LLVMValueRef pa = xn ? splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e]))
+                         : ld(g, k->v8, k->pa[i]);
+    return LLVMBuildSub(B, a, pa, "");
+}
+
+/* Column e of a channel group's tile: its pair sums (pair_sum), lane l stored at
  * its channel chan[8 ob + l] (the pairs of planes its channels lack are never written:
  * they stay 0). Scalar stores: a masked scatter (vpscatterqd) is several times slower. */
 static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueRef ob)
 {
     LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    LLVMValueRef valid = splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], ""));
+    LLVMValueRef valid = col_valid(g, k, e);
     LLVMValueRef S[IR_MAX_BITS * IR_MAX_BITS];
-    for (int p = 0; p < k->P; p++) {
-        LLVMValueRef s = ld(g, k->v8, k->acc[p * k->E + e]);
-        S[p] = LLVMBuildTrunc(B, LLVMBuildSub(B, valid, LLVMBuildAdd(B, s, s, ""), ""), v8i32, "");
-    }
+    for (int p = 0; p < k->P; p++)
+        S[p] = LLVMBuildTrunc(B, pair_sum(g, k, p, e, valid), v8i32, "");
     for (int l = 0; l < LANES; l++) {
         LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
         LLVMBasicBlockRef ln = lane_begin(g, k, oi);
@@ -622,27 +639,6 @@ static void transpose8(G *g, LLVMValueRef *r)
             r[i + h] = LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(mb, LANES), "");
             r[i] = a;
         }
-}
-
-/* Column e's valid-element count in every lane (unmasked kernels), else NULL. */
-static LLVMValueRef col_valid(G *g, const Kern *k, int e)
-{
-    return k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
-}
-
-/* Pair p's sum of column e as i64 lanes: 2 acc - popcount(A), or valid - 2 acc when
- * neither side is masked (valid from col_valid). */
-static LLVMValueRef pair_sum(G *g, const Kern *k, int p, int e, LLVMValueRef valid)
-{
-    int i = p * k->E + e;
-    LLVMValueRef a = ld(g, k->v8, k->acc[i]);
-    a = LLVMBuildAdd(B, a, a, "");
-    if (k->nomask)
-        return LLVMBuildSub(B, valid, a, "");
-    bool xn = k->xm && k->pa_from[p] == PA_XCNT;
-    LLVMValueRef pa = xn ? splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e]))
-                         : ld(g, k->v8, k->pa[i]);
-    return LLVMBuildSub(B, a, pa, "");
 }
 
 /* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
@@ -908,52 +904,103 @@ static LLVMValueRef vloadd(G *g, const Kern *k, LLVMValueRef base, LLVMValueRef 
     return LLVMBuildBitCast(B, vload(g, k, base, word), LLVMVectorType(g->f64, LANES), "");
 }
 
-/* The float epilogue of one tile, as fcomb (docs/ir.md §4) then batchnorm compute it:
- * per column and lane y = sum_m sum_n (α_m β_n) S_mn in double (m outer, n inner, from
- * 0), rounded once after + bias; z = y (double) · scale + shift rounded once. The 8
- * lanes are 8 output channels: scalar stores (channels are OH·OW floats apart). */
-static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
-                       LLVMValueRef oy)
+/* A float epilogue tile's per-lane constants: α_m β_n (f64), the bias, the batch norm's
+ * scale and shift, and each lane's channel offset in the output. */
+typedef struct FTile {
+    LLVMValueRef ab[IR_MAX_BITS * IR_MAX_BITS], bias, sc, sh, co[LANES];
+} FTile;
+
+static void ftile_init(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, FTile *f)
 {
     const BGeo *b = k->b;
     int kw = b->kw_planes, kx = b->kx;
-    LLVMTypeRef vd = LLVMVectorType(g->f64, LANES), vf = LLVMVectorType(g->f32, LANES);
     LLVMValueRef blk = g_add(g, g_mulk(g, grp, b->OB), ob), bn[IR_MAX_BITS];
-    LLVMValueRef ab[IR_MAX_BITS * IR_MAX_BITS];
     for (int n = 0; n < kx; n++)
         bn[n] = splatd(g, LLVMBuildFPExt(B, g_load(g, g->f32, k->beta, g_i64(g, n)), g->f64, ""));
     for (int m = 0; m < kw; m++) {
         LLVMValueRef a = vloadd(g, k, k->ealpha, g_addk(g, g_mulk(g, blk, kw), m));
         for (int n = 0; n < kx; n++)
-            ab[m * kx + n] = LLVMBuildFMul(B, a, bn[n], "");
+            f->ab[m * kx + n] = LLVMBuildFMul(B, a, bn[n], "");
     }
-    LLVMValueRef bias = vloadd(g, k, k->ebias, blk);
-    LLVMValueRef sc = k->ebn ? vloadd(g, k, k->escale, blk) : NULL;
-    LLVMValueRef sh = k->ebn ? vloadd(g, k, k->eshift, blk) : NULL;
+    f->bias = vloadd(g, k, k->ebias, blk);
+    f->sc = k->ebn ? vloadd(g, k, k->escale, blk) : NULL;
+    f->sh = k->ebn ? vloadd(g, k, k->eshift, blk) : NULL;
     LLVMValueRef o0 = g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES));
-    LLVMValueRef row = g_mulk(g, oy, b->OW);
+    for (int l = 0; l < LANES; l++) {
+        LLVMValueRef o = k->chan ? g_load(g, g->i64, k->chan, g_addk(g, g_mulk(g, ob, LANES), l))
+                                 : g_addk(g, o0, l);
+        f->co[l] = g_mulk(g, o, k->os);
+    }
+}
+
+/* Column e's 8 results, as fcomb (docs/ir.md §4) then batchnorm compute them: y =
+ * sum_m sum_n (α_m β_n) S_mn in double (m outer, n inner, from 0), rounded once after
+ * + bias; z = y (double) · scale + shift rounded once. */
+static LLVMValueRef ftile_col(G *g, const Kern *k, const FTile *f, int e)
+{
+    LLVMTypeRef vd = LLVMVectorType(g->f64, LANES), vf = LLVMVectorType(g->f32, LANES);
+    LLVMValueRef valid = col_valid(g, k, e);
+    LLVMValueRef y = LLVMConstNull(vd);
+    for (int p = 0; p < k->P; p++) {
+        LLVMValueRef S = LLVMBuildSIToFP(B, pair_sum(g, k, p, e, valid), vd, "");
+        y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, f->ab[p], S, ""), "");
+    }
+    LLVMValueRef z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, y, f->bias, ""), vf, "");
+    if (!k->ebn)
+        return z;
+    z = LLVMBuildFMul(B, LLVMBuildFPExt(B, z, vd, ""), f->sc, "");
+    return LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, f->sh, ""), vf, "");
+}
+
+/* An interior tile's floats (E >= 4 output columns, all inside): transposed so that each
+ * lane's (channel's) E consecutive pixels are one (masked, E < 8) vector store. */
+static void ftile_rows(G *g, const Kern *k, const FTile *f, LLVMValueRef ob, LLVMValueRef pix0)
+{
+    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
+    LLVMValueRef r[LANES], first[LANES];
+    for (int e = 0; e < LANES; e++) {
+        r[e] = e < k->E ? LLVMBuildBitCast(B, ftile_col(g, k, f, e), v8i32, "")
+                        : LLVMGetUndef(v8i32);
+        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
+    }
+    transpose8(g, r);
+    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
+    for (int l = 0; l < LANES; l++) {
+        LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
+        LLVMValueRef dst = g_gep(g, g->i32, k->out, g_add(g, pix0, f->co[l]));
+        if (k->E == LANES)
+            LLVMSetAlignment(LLVMBuildStore(B, r[l], dst), 4);
+        else {
+            LLVMValueRef args[] = {r[l], dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
+            g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
+        }
+        lane_end(g, ln);
+    }
+}
+
+/* The float epilogue of one tile (fcomb [+ batchnorm]): the 8 lanes are 8 output
+ * channels (a channel group's: through its table), OH·OW floats apart: scalar stores
+ * per column, or (`rows`: an interior tile of E >= 4 columns) ftile_rows. */
+static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
+                       LLVMValueRef oy, bool rows)
+{
+    FTile f;
+    ftile_init(g, k, grp, ob, &f);
+    LLVMValueRef row = g_mulk(g, oy, k->b->OW);
+    if (rows) {
+        ftile_rows(g, k, &f, ob, g_add(g, row, t0));
+        return;
+    }
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef colv = g_addk(g, t0, e);
         LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol");
         LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol.next");
         LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
         LLVMPositionBuilderAtEnd(B, st);
-        LLVMValueRef valid = col_valid(g, k, e);
-        LLVMValueRef y = LLVMConstNull(vd);
-        for (int p = 0; p < k->P; p++) {
-            LLVMValueRef S = pair_sum(g, k, p, e, valid);
-            S = LLVMBuildSIToFP(B, S, vd, "");
-            y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, ab[p], S, ""), "");
-        }
-        LLVMValueRef z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, y, bias, ""), vf, "");
-        if (k->ebn) {
-            z = LLVMBuildFMul(B, LLVMBuildFPExt(B, z, vd, ""), sc, "");
-            z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, sh, ""), vf, "");
-        }
-        LLVMValueRef pos = g_add(g, g_add(g, row, colv), g_mulk(g, o0, k->os));
+        LLVMValueRef z = ftile_col(g, k, &f, e), pix = g_add(g, row, colv);
         for (int l = 0; l < LANES; l++) {
             LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-            g_store(g, g->f32, k->out, g_addk(g, pos, l * k->os),
+            g_store(g, g->f32, k->out, g_add(g, pix, f.co[l]),
                     LLVMBuildExtractElement(B, z, g_i32(g, l), ""));
             lane_end(g, ln);
         }
@@ -962,16 +1009,18 @@ static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, L
     }
 }
 
-/* bpop_conv2d `in` can run a threshold in its tile epilogue: each 8-lane block is one
- * byte of a channel word (one group, or groups of whole bytes) and its kernel is not one
- * of a `group channel` layer's per-width kernels. */
-bool bpop_epilogue_ok(G *g, const IrInst *in)
+/* bpop_conv2d `in` can run a tile epilogue: each 8-lane block is one byte of a channel
+ * word (one group, or groups of whole bytes), and for a threshold (not `fl`, a float
+ * combine) its kernel is not one of a `group channel` layer's per-width kernels (their
+ * lanes are channels through a table: floats are stored one by one, packed bits are
+ * not). */
+bool bpop_epilogue_ok(G *g, const IrInst *in, bool fl)
 {
     IrWindow w = ir_window(g->m, in);
     const IrConst *c = &g->m->consts.data[in->args[1].id];
     if (w.groups > 1 && (w.O / w.groups) % LANES)
         return false;
-    if (!c->masks || ir_arg_type(g->m, in->args[0])->masked || w.groups != 1)
+    if (fl || !c->masks || w.groups != 1)
         return true;
     int *wid = malloc((size_t)c->type.d[0] * sizeof *wid);
     HB_CHECK(wid, "out of memory");
@@ -1087,14 +1136,15 @@ static LLVMValueRef dwords(G *g, const char *name, const double *d, uint64_t n)
     return r;
 }
 
-/* The float epilogue's destination (the fcomb's or the batchnorm's result, allocated as
- * its op would), this example's activation scales and the per-block tables. */
-static void epi_float_setup(G *g, Kern *k, uint32_t dest)
+/* The float epilogue's per-block tables of kernel k (tables named with sfx): α per
+ * weight plane, 0 for a plane a narrower channel of a `group channel` block lacks (its
+ * pair sums are not 0 there; 0 · S adds +-0 to y, which is never -0, as the fcomb's
+ * α_m β_n · 0 does), the bias, and the batch norm's scale and shift. */
+static void epi_float_tables(G *g, Kern *k, uint32_t dest, const char *sfx)
 {
     const IrModule *m = g->m;
     const BGeo *b = k->b;
-    const IrValue *dv = &m->values.data[dest];
-    const IrInst *di = &m->insts.data[dv->def], *fc = di;
+    const IrInst *di = &m->insts.data[m->values.data[dest].def], *fc = di;
     const IrConst *sc = NULL, *sh = NULL;
     if (di->op == IR_OP_BATCHNORM) {
         fc = &m->insts.data[m->values.data[di->args[0].id].def];
@@ -1102,14 +1152,6 @@ static void epi_float_setup(G *g, Kern *k, uint32_t dest)
         sh = &m->consts.data[di->args[2].id];
     }
     const IrConst *al = &m->consts.data[fc->args[2].id], *bias = &m->consts.data[fc->args[3].id];
-    const IrInst *save = g->in;
-    k->beta = g_arg(g, 0)->beta; // this example's (fcomb reads the bpop's input)
-    g->in = di;
-    g_alloc_value(g, &g->val[dest], &dv->type);
-    g->in = save;
-    k->out = g->val[dest].p;
-    k->ef = true;
-    k->ebn = sc != NULL;
     int kw = b->kw_planes;
     uint64_t nblk = (uint64_t)(b->G * b->OB), nv = nblk * LANES;
     double *ta = calloc(nv * (uint64_t)kw, 8), *tb = calloc(nv, 8);
@@ -1121,25 +1163,46 @@ static void epi_float_setup(G *g, Kern *k, uint32_t dest)
             int64_t o = (int64_t)(blk / (uint64_t)b->OB) * b->og + oi;
             if (oi >= b->og)
                 continue;
-            int64_t row = al->type.d[0] == 1 ? 0 : o;
-            for (int mm = 0; mm < kw; mm++)
+            o = b->rows ? b->rows[oi] : o;
+            int64_t row = al->type.d[0] == 1 ? 0 : o, akw = al->type.d[1];
+            for (int mm = 0; mm < kw && mm < (k->wid ? k->wid[o] : kw); mm++)
                 ta[(blk * (uint64_t)kw + (uint64_t)mm) * LANES + (uint64_t)l] =
-                        (double)al->f[row * kw + mm];
+                        (double)al->f[row * akw + mm];
             tb[blk * LANES + (uint64_t)l] = (double)bias->f[o];
             ts[blk * LANES + (uint64_t)l] = sc ? (double)sc->f[o] : 1;
             th[blk * LANES + (uint64_t)l] = sh ? (double)sh->f[o] : 0;
         }
     Arena *a = &g->cx->arena;
-    k->ealpha = dwords(g, arena_printf(a, "kfa.%s", al->name), ta, nv * (uint64_t)kw);
-    k->ebias = dwords(g, arena_printf(a, "kfb.%s", bias->name), tb, nv);
+    k->ealpha = dwords(g, arena_printf(a, "kfa.%s%s", al->name, sfx), ta, nv * (uint64_t)kw);
+    k->ebias = dwords(g, arena_printf(a, "kfb.%s%s", bias->name, sfx), tb, nv);
     if (sc) {
-        k->escale = dwords(g, arena_printf(a, "kfs.%s", sc->name), ts, nv);
-        k->eshift = dwords(g, arena_printf(a, "kfh.%s", sh->name), th, nv);
+        k->escale = dwords(g, arena_printf(a, "kfs.%s%s", sc->name, sfx), ts, nv);
+        k->eshift = dwords(g, arena_printf(a, "kfh.%s%s", sh->name, sfx), th, nv);
     }
     free(ta);
     free(tb);
     free(ts);
     free(th);
+}
+
+/* The float epilogue's destination (the fcomb's or the batchnorm's result, allocated as
+ * its op would), this example's activation scales and the per-block tables. */
+static void epi_float_setup(G *g, Kern *k, uint32_t dest)
+{
+    const IrModule *m = g->m;
+    const IrValue *dv = &m->values.data[dest];
+    const IrInst *di = &m->insts.data[dv->def];
+    const IrInst *save = g->in;
+    k->beta = g_arg(g, 0)->beta; // this example's (fcomb reads the bpop's input)
+    g->in = di;
+    g_alloc_value(g, &g->val[dest], &dv->type);
+    g->in = save;
+    k->out = g->val[dest].p;
+    k->ef = true;
+    k->ebn = di->op == IR_OP_BATCHNORM;
+    k->edest = dest;
+    if (!k->wid) // else each width's kernel has its own (kern_run)
+        epi_float_tables(g, k, dest, "");
 }
 
 /* in-bounds test of one input coordinate. */
@@ -1161,8 +1224,6 @@ static void zero_tile(G *g, Kern *k)
     }
     for (int e = 0; k->nomask && e < k->E; e++)
         LLVMBuildStore(B, g_i64(g, 0), k->ntap[e]);
-    for (int i = 0; k->xc && i < k->b->kx * k->E; i++)
-        LLVMBuildStore(B, g_i64(g, 0), k->xn[i]);
 }
 
 /* The kx taps of input row iy for the tile's columns. `border`: some column reads
@@ -1191,7 +1252,7 @@ static void row_taps(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef iy, LLVMValue
     LLVMValueRef t = g_add(g, g_mulk(g, ky, b->kw), kx);
     LLVMValueRef blk0 = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->OB), ob), b->T), t);
     tap_words(g, k, col, blk0);
-    tap_fix(g, k, border ? ok : NULL, blk0, col);
+    tap_fix(g, k, border ? ok : NULL, blk0);
     g_loop_end(g, &lkx);
 }
 
@@ -1211,6 +1272,21 @@ static LLVMValueRef tile_inside(G *g, const Kern *k, LLVMValueRef t0)
 /* Where a tile's columns read: all inside the input (a conv's interior tiles), some
  * outside it (a conv's border columns, one per tile), or either, tested per tile. */
 typedef enum TileAt { TILE_INSIDE, TILE_BORDER, TILE_TEST, TILE_EDGE } TileAt;
+
+/* The window counts of the tile's columns (t0 + e of row oy, group grp; a column past
+ * the outputs reads column 0's) into xn[n E + e], for pair_sum. */
+static void tile_counts(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0)
+{
+    const BGeo *b = k->b;
+    LLVMValueRef r0 = g_mulk(g, g_add(g, g_mulk(g, grp, b->OH), oy), b->OW);
+    for (int e = 0; e < k->E; e++) {
+        LLVMValueRef c = g_addk(g, t0, e);
+        c = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, c, k->OW, ""), c, g_i64(g, 0), "");
+        LLVMValueRef at = g_mulk(g, g_add(g, r0, c), b->kx);
+        for (int n = 0; n < b->kx; n++)
+            LLVMBuildStore(B, g_load(g, g->i64, k->xc, g_addk(g, at, n)), k->xn[n * k->E + e]);
+    }
+}
 
 /* One register tile: output block ob of group grp, columns t0 .. t0 + E - 1 of row oy. */
 static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef t0, LLVMValueRef ob,
@@ -1243,10 +1319,12 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
     g_loop_end(g, &lky);
     if (k->bytes && k->flush == 0)
         flush(g, k);
+    if (k->xc)
+        tile_counts(g, k, grp, oy, t0);
     if (k->ek)
         store_epi(g, k, grp, ob, t0, oy);
     else if (k->ef)
-        store_fepi(g, k, grp, ob, t0, oy);
+        store_fepi(g, k, grp, ob, t0, oy, at == TILE_INSIDE && k->E >= LANES / 2);
     else if (at == TILE_INSIDE && k->E >= LANES / 2 && k->ocol == 1)
         store_rows(g, k, grp, ob, t0, pos0);
     else
@@ -1391,12 +1469,15 @@ static void kernel(G *g, Kern *k, int64_t OH, const char *sfx)
 
 /* Columns per tile: as many as the tier's registers hold accumulators for (all plane
  * pairs, and the activation-mask popcounts counted in the word loop: `loop_pa`), spread
- * evenly over `cols`. */
+ * evenly over `cols`. A per-width kernel on a masked input (pwm) keeps 4 registers
+ * fewer with VPOPCNTDQ: at 24 LLVM spilled its XOR results (cifar_vgg 1.4/1.4 channel,
+ * 6 alternations at load 6: best 1262 against 1300 us per image). */
 static int tile_cols(const Kern *k, int loop_pa, int64_t cols)
 {
     static const int budget[] = {
             [TIER_SCALAR] = 2, [TIER_AVX2] = 4, [TIER_AVX512BW] = 12, [TIER_VPOPCNT] = 24};
-    int per = k->P + loop_pa, emax = budget[k->tier] / per;
+    int per = k->P + loop_pa;
+    int emax = (budget[k->tier] - (k->pwm && k->tier == TIER_VPOPCNT ? 4 : 0)) / per;
     emax = emax < 1 ? 1 : emax > MAXE ? MAXE : emax;
     int64_t nt = (cols + emax - 1) / emax;
     return (int)((cols + nt - 1) / nt);
@@ -1422,11 +1503,11 @@ bool bpop_row_widths(const IrConst *c, int64_t per, int *wid)
     return true;
 }
 
-/* The channels' widths of a `group channel` layer with an unmasked input and one
- * convolution group, else NULL. */
+/* The channels' widths of a `group channel` layer with one convolution group, else
+ * NULL. */
 static int *channel_widths(G *g, const IrConst *c, const BGeo *b)
 {
-    if (!c->masks || g_argt(g, 0)->masked || b->G != 1)
+    if (!c->masks || b->G != 1)
         return NULL;
     int *wid = arena_alloc(&g->cx->arena, (size_t)c->type.d[0] * sizeof *wid);
     return bpop_row_widths(c, b->cg * b->T, wid) ? wid : NULL;
@@ -1454,7 +1535,7 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords, bool packed, bool
         whole &= k->wid[o] > 0; // (a channel of no width is in no kernel)
     if (whole && k->wid && g_plan_output(g, g->in->result) != UINT32_MAX)
         k->zpairs = (int)g_outt(g)->d[0];
-    else if (k->wid) // the pair sums its kernels do not write must stay 0
+    else if (k->wid && !epi) // the pair sums its kernels do not write must stay 0
         g_plan_exclusive(g, g->in->result);
     if (whole) // in place when an output (g_alloc_output)
         g_alloc_output(g, g_out(g), g_outt(g));
@@ -1498,10 +1579,6 @@ int64_t bpop_width_blocks(const int *wid, int64_t O, int bits, int64_t *rows, in
     return n;
 }
 
-/* Generate the layer's kernel; a `group channel` layer gets one unmasked kernel per
- * block width (1, 2, 3 ... planes) over the same packed input, each writing its
- * channels' pair sums in place (cpu.md §4: no mask AND, no planes a block lacks; a
- * narrower channel in a wider block stores only its own planes' pairs). */
 /* Columns per tile, and whether a convolution's rows (inner >= 0: its interior columns)
  * split into one-column border tiles and interior tiles: when a tile has more than one
  * plane pair and a tap is one word, so that the per-tap border fix of P x E accumulators
@@ -1530,12 +1607,16 @@ static int pa_plan(Kern *k)
     return loop;
 }
 
-/* xc[r] = popcount of the masked input's word row r (CW words: one pixel's plane n at
- * r = pixel Kx + n), the zero column's rows included (0). */
-static void count_masks(G *g, Kern *k)
+/* xc[((grp OH + oy) OW + ox) Kx + n] = the count of the masked input's elements of
+ * width > n in the window of output (oy, ox) of group grp (dense: column ox's, its
+ * example's), the popcount(A) of PA_XCNT pairs: per input pixel the popcounts of its
+ * mask words (the zero column's are 0), then (conv) their sum over the taps, once per
+ * layer rather than per tap in every tile (gathers there cost a third of a kernel). */
+static void count_masks(G *g, Kern *k, bool conv)
 {
-    int64_t CW = k->b->CW, rows = k->zcol / CW + k->b->kx;
-    k->xc = g_alloc(g, (uint64_t)(8 * rows));
+    const BGeo *b = k->b;
+    int64_t CW = b->CW, kx = b->kx, rows = k->zcol / CW + kx, zrow = k->zcol / CW;
+    LLVMValueRef pc = g_alloc(g, (uint64_t)(8 * rows));
     GLoop lr, lw;
     LLVMValueRef r = g_loop_begin(g, &lr, g_i64(g, rows), "xr");
     LLVMValueRef n = g_var(g, g->i64, g_i64(g, 0));
@@ -1544,8 +1625,38 @@ static void count_masks(G *g, Kern *k)
     v = g_call(g, "llvm.ctpop.i64", g->i64, &g->i64, 1, &v);
     LLVMBuildStore(B, g_add(g, ld(g, g->i64, n), v), n);
     g_loop_end(g, &lw);
-    g_store(g, g->i64, k->xc, r, ld(g, g->i64, n));
+    g_store(g, g->i64, pc, r, ld(g, g->i64, n));
     g_loop_end(g, &lr);
+    if (!conv) {
+        k->xc = pc;
+        return;
+    }
+    k->xc = g_alloc(g, (uint64_t)(8 * b->G * b->OH * b->OW * kx));
+    GLoop lo, lt;
+    LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, b->G * b->OH * b->OW), "xo");
+    LLVMValueRef grp = LLVMBuildUDiv(B, o, g_i64(g, b->OH * b->OW), "");
+    LLVMValueRef oy =
+            LLVMBuildURem(B, LLVMBuildUDiv(B, o, g_i64(g, b->OW), ""), g_i64(g, b->OH), "");
+    LLVMValueRef ox = LLVMBuildURem(B, o, g_i64(g, b->OW), "");
+    LLVMValueRef sum[IR_MAX_BITS];
+    for (int j = 0; j < kx; j++)
+        sum[j] = g_var(g, g->i64, g_i64(g, 0));
+    LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, b->T), "xt");
+    LLVMValueRef ky = LLVMBuildUDiv(B, t, g_i64(g, b->kw), ""),
+                 kq = LLVMBuildURem(B, t, g_i64(g, b->kw), "");
+    LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
+    LLVMValueRef ix = g_add(g, g_addk(g, g_mulk(g, ox, b->sw), -b->pl), g_mulk(g, kq, b->dw));
+    LLVMValueRef in =
+            LLVMBuildAnd(B, inside(g, iy, g_i64(g, b->H)), inside(g, ix, g_i64(g, b->W)), "");
+    LLVMValueRef pix = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->H), iy), b->W), ix);
+    LLVMValueRef row = LLVMBuildSelect(B, in, g_mulk(g, pix, kx), g_i64(g, zrow), "");
+    for (int j = 0; j < kx; j++)
+        LLVMBuildStore(B, g_add(g, ld(g, g->i64, sum[j]), g_load(g, g->i64, pc, g_addk(g, row, j))),
+                       sum[j]);
+    g_loop_end(g, &lt);
+    for (int j = 0; j < kx; j++)
+        g_store(g, g->i64, k->xc, g_addk(g, g_mulk(g, o, kx), j), ld(g, g->i64, sum[j]));
+    g_loop_end(g, &lo);
 }
 
 /* A `group channel` convolution writing a network output in place (zpairs): the pairs
@@ -1580,6 +1691,11 @@ static void zero_missing(G *g, const Kern *k, const int *wid, int64_t O)
     g_loop_end(g, &l);
 }
 
+/* Generate the layer's kernel; a `group channel` layer gets one kernel per block width
+ * (1, 2, 3 ... planes) over the same packed input, each writing its channels' pair sums
+ * in place or their float combine (cpu.md §4: no weight mask, no planes a block lacks;
+ * a narrower channel in a wider block stores only its own planes' pairs). On a masked
+ * input each pair is one popcount, its popcount(A) the per-pixel counts (pwm). */
 static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
 {
     const IrConst *c = g_argc(g, 1);
@@ -1588,7 +1704,7 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         k->w = repack(g, c, k->b, !k->nomask);
         int loop_pa = k->xm ? pa_plan(k) : 0;
         if (k->xm && loop_pa < k->P)
-            count_masks(g, k);
+            count_masks(g, k, inner >= 0);
         tile_plan(k, loop_pa, cols, inner);
         // a masked input's kernel is named for its vector popcounts per word and column
         kernel(g, k, OH, k->xm ? arena_printf(&g->cx->arena, ".p%d", k->P + loop_pa) : "");
@@ -1601,6 +1717,10 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
     }
     int64_t *rows = arena_alloc(&g->cx->arena, (size_t)O * sizeof *rows);
     bpop_width_blocks(wid, O, k->b->kw_planes, rows, ends);
+    if (k->xm) { // a masked input: popcount(A) of every pair from the per-pixel counts
+        memset(k->pa_from, PA_XCNT, sizeof k->pa_from);
+        count_masks(g, k, inner >= 0);
+    }
     uint64_t *chan = calloc((size_t)(O + LANES), 8), *np = calloc((size_t)(O + LANES), 8);
     HB_CHECK(chan && np, "out of memory");
     for (int w = k->b->kw_planes; w >= 1; w--) {
@@ -1614,7 +1734,8 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         gb.rows = rows + b0;
         Kern gk = *k;
         gk.b = &gb;
-        gk.nomask = true;
+        gk.nomask = !k->xm;
+        gk.pwm = k->xm != NULL;
         gk.P = w * gb.kx;
         gk.w = repack(g, c, &gb, false);
         memset(chan, 0, (size_t)(O + LANES) * 8);
@@ -1629,8 +1750,12 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         uint64_t nw = (uint64_t)(gb.OB * LANES);
         gk.chan = g_words(g, arena_printf(a, "kc.%s.w%d", c->name, w), chan, nw);
         gk.npair = mixed ? g_words(g, arena_printf(a, "kn.%s.w%d", c->name, w), np, nw) : NULL;
+        const char *sfx = arena_printf(a, ".w%d", w);
+        if (k->ef)
+            epi_float_tables(g, &gk, k->edest, sfx);
         tile_plan(&gk, 0, cols, inner);
-        kernel(g, &gk, OH, arena_printf(a, ".w%d", w));
+        // on a masked input named for its vector popcounts per word and column too
+        kernel(g, &gk, OH, gk.pwm ? arena_printf(a, "%s.p%d", sfx, gk.P) : sfx);
     }
     free(chan);
     free(np);

@@ -216,7 +216,7 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
     double mask = xt->masked ? 2.3 : w->masks ? 1.25 : 1.0;
     k->macs = (double)(O * T * cg * pix);
     double rows = (double)((og + 7) / 8 * 8) * P; // 8-channel blocks x plane pairs
-    int *wid = w->masks && !xt->masked && ng == 1 ? malloc((size_t)O * sizeof *wid) : NULL;
+    int *wid = w->masks && ng == 1 ? malloc((size_t)O * sizeof *wid) : NULL;
     int64_t *order = wid ? malloc((size_t)O * sizeof *order) : NULL, ends[IR_MAX_BITS + 2] = {0};
     if (wid && order && bpop_row_widths(w, T * cg, wid)) { // group channel: a kernel per width
         rows = 0;
@@ -230,7 +230,8 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
             k->groups = arena_printf(&cx->arena, "%s%s%d:%lld", k->groups, b > 1 ? " " : "", b,
                                      (long long)n);
         }
-        mask = 1.0;
+        // one popcount per pair; a masked input's pairs n >= 1 broadcast its mask word too
+        mask = xt->masked ? 1.1 : 1.0;
     }
     free(order);
     free(wid);

@@ -150,9 +150,10 @@ double g_words_per_cycle(const G *g);
  * g_plan_skipped. float_conv_epi_ok: conv2d `in` runs as a tile kernel that can. */
 uint32_t g_plan_float_epi(G *g, uint32_t v);
 bool float_conv_epi_ok(G *g, const IrInst *in);
-/* Whether bpop_conv2d `in` can run its threshold in the tile epilogue (llvm_bpop.c). */
+/* Whether bpop_conv2d `in` can run its threshold (or, fl, a float combine) in the tile
+ * epilogue (llvm_bpop.c). */
 #define BPOP_EPI_MAX_BITS 4
-bool bpop_epilogue_ok(G *g, const IrInst *in);
+bool bpop_epilogue_ok(G *g, const IrInst *in, bool fl);
 /* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
  * what an op does not write stays as NAME_create zeroed it. */
 void g_plan_exclusive(G *g, uint32_t v);

@@ -216,10 +216,11 @@ void g_epilogues(G *g, uint32_t *dest)
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
         dest[k] = UINT32_MAX;
-        if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]) || !bpop_epilogue_ok(g, in))
+        if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]) ||
+            !bpop_epilogue_ok(g, in, true))
             continue;
         dest[k] = float_dest(&r, in);
-        if (dest[k] != UINT32_MAX)
+        if (dest[k] != UINT32_MAX || !bpop_epilogue_ok(g, in, false))
             continue;
         const IrInst *ic = only_reader(&r, in->result, IR_OP_ICOMB);
         const IrInst *th = ic ? only_reader(&r, ic->result, IR_OP_THRESHOLD) : NULL;

@@ -103,6 +103,11 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             fprintf(out, "%.6g", c->cost_int8);
         else
             fprintf(out, "null");
+        fprintf(out, ", \"groups\": ");
+        if (c->groups)
+            explain_json_str(out, c->groups);
+        else
+            fprintf(out, "null");
         fprintf(out, ", \"choice\": \"%s\", \"why\": ", c->int8 ? "int8" : "bitserial");
         explain_json_str(out, c->why);
         fprintf(out, ", \"epilogue\": ");

@@ -5,9 +5,12 @@
 # Random IR chains (cpu/hetero_nets.py) compiled natively, for AVX2 (x86-64-v3) and scalar
 # popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (f32 outputs printed with 9
 # digits) at batch 1 and 7, 1 and 2 threads; the generated code has the expected number
-# of float epilogues (α tables @kfa.*) and each masked-input kernel the expected vector
-# popcounts per word (bpop.N.pK: the others from tables, so a silent fallback to counting
-# every mask AND fails), and fcomb biases moved by 1e-6 are caught.
+# of float epilogues (layers with bias tables @kfb.BIAS[.wW]: an α table may be all 0
+# and folded away) and each masked-input layer
+# the expected kernels and vector popcounts per word (bpop.N.pK, or bpop.N.wW.pK for a
+# `group channel` layer's kernel per width: the others from tables and per-pixel counts,
+# so a silent fallback to the general masked kernel or to counting every mask AND
+# fails), and fcomb biases moved by 1e-6 are caught.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -20,12 +23,13 @@ cpu_setup "$s"
 while read -r n want_fused want_pops; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
-    got=$(grep -c '^@kfa\.' "$s/$n.ll" || true)
+    got=$(sed -n 's/^@kfb\.\([^ .]*\).*/\1/p' "$s/$n.ll" | sort -u | wc -l)
     if [ "$got" != "$want_fused" ]; then
         echo "FAIL: $n has $got float epilogues, expected $want_fused"
         exit 1
     fi
-    pops=$(sed -n 's/^define .*@bpop\.[0-9]*\.p\([0-9]*\)(.*/\1/p' "$s/$n.ll" | paste -sd, -)
+    pops=$(sed -n 's/^define .*@bpop\.[0-9]*\.\(w[0-9]*\.\)\{0,1\}p\([0-9]*\)(.*/\1p\2/p' \
+        "$s/$n.ll" | tr -d . | paste -sd, -)
     if [ "${pops:--}" != "$want_pops" ]; then
         echo "FAIL: $n's masked-input kernels count $pops popcounts per word, expected $want_pops"
         exit 1
@@ -48,7 +52,7 @@ while read -r n _ _; do
 done < "$s/nets.txt"
 
 # --explain says so (text and JSON) on h_mixed: y2 is an fcomb that is also an output (no
-# batchnorm in its epilogue), the group channel layer on an unmasked input is not fused.
+# batchnorm in its epilogue), the group channel layer on an unmasked input is fused too.
 "$hbnnc" "$s/h_mixed.ir" --explain --kernel bitserial |
     grep -q "^    fused epilogue: fcomb in the tile (double), writes y2 as f32"
 "$hbnnc" "$s/h_mixed.ir" --explain --kernel bitserial |
@@ -57,6 +61,20 @@ done < "$s/nets.txt"
 import json, sys
 k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
 assert k["p2"]["epilogue"] == "y2" and k["p2"]["epilogue_float"], k
-assert k["p4"]["epilogue"] is None and not k["p4"]["epilogue_float"], k
-assert k["p6"]["epilogue"] == "z6" and k["p6"]["epilogue_float"], k'
+assert k["p4"]["epilogue"] == "z4" and k["p4"]["epilogue_float"], k
+assert k["p6"]["epilogue"] == "z6" and k["p6"]["epilogue_float"], k
+assert k["p4"]["groups"] and k["p2"]["groups"] is None, k'
+# and names the `group channel` layers on masked inputs (their kernels per width) with
+# their channels per width, not the 2-group element-masked one
+"$hbnnc" "$s/h_chan.ir" --explain --kernel bitserial > "$s/ex.txt"
+grep -q '^  p2: W3A3 masked, group channel 1:[0-9]* 2:[0-9]* 3:[0-9]*,' "$s/ex.txt"
+grep -q '^  p4: W3A3 masked, group channel 1:[0-9]* 2:[0-9]*' "$s/ex.txt"
+if grep -q '^  p6: .*group channel' "$s/ex.txt"; then
+    echo "FAIL: h_chan's 2-group layer shown with channel groups"
+    exit 1
+fi
+"$hbnnc" "$s/h_chan.ir" --explain=json --kernel bitserial | "$py" -c '
+import json, sys
+k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
+assert k["p2"]["groups"].startswith("1:") and k["p6"]["groups"] is None, k'
 echo "cpu_hetero_epi: $(wc -l < "$s/nets.txt") random networks equal the interpreter bit for bit"

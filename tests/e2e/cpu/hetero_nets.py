@@ -5,13 +5,16 @@ input -> quant (masked, `1:70% 2:20% 3:10%`-like widths, static or runtime scale
 bpop_conv2d -> fcomb [-> batchnorm] -> quant -> ... ; the last fcomb or batchnorm is an
 f32 output, so every rounding shows. Element-masked and `group channel` (one width per
 row) weights, odd channel counts, padding, stride 2, groups, α per row or shared, negative
-batch-norm scales, and cases the epilogue must leave alone (an fcomb read twice, a
-group-channel layer on an unmasked input: per-width kernels). Writes NAME.ir and NAME.npy
-(float32 [7, input shape]), prints NAME FUSED POPS: the epilogues it must have, and per
-masked-input layer in order its kernel's vector popcounts per word and column
-(`bpop.N.pK`, comma-separated; "-" if none): each plane pair's, plus each activation
-mask plane n >= 1's against each weight mask plane m that is not full on every row (the
-others come from tables and per-pixel counts, docs/cpu-backend.md). PERTURB
+batch-norm scales, `group channel` layers with widths absent or one width only, and
+cases the epilogue must leave alone (pair sums read twice: also an output). Writes
+NAME.ir and NAME.npy (float32 [7, input shape]), prints NAME FUSED POPS: the layers
+whose fcomb the epilogue must do, and per masked-input layer in order its kernels'
+vector popcounts per word and column (comma-separated; "-" if none): `pK` for the
+general masked kernel (`bpop.N.pK`: each plane pair's, plus each activation mask plane
+n >= 1's against each weight mask plane m that is not full on every row; the others come
+from tables and per-pixel counts, docs/cpu-backend.md), `wWpK` for a one-group `group
+channel` layer's kernel of block width W (`bpop.N.wW.pK`, K = W x activation planes:
+one popcount per pair), widest first. PERTURB
 (a float) is added to every fcomb bias (the same random draws otherwise): the test's
 check that a slightly wrong combine is caught. Standard library only."""
 import os
@@ -53,15 +56,16 @@ class Net:
                 ",".join(str(b) for b, _ in widths), ",".join(f(p) for _, p in widths)))
         return ("q%d" % i, shape, K, masked)
 
-    def weights(self, name, O, cg, k, kw, mode, dense=False):
-        """mode: 'full' (unmasked), 'element' (per-element widths), 'channel' (per row);
-        dense: [O, cg] (k = 1). Returns per plane whether its mask is full on every row."""
+    def weights(self, name, O, cg, k, kw, mode, dense=False, wd=None):
+        """mode: 'full' (unmasked), 'element' (per-element widths), 'channel' (per row,
+        drawn from wd when given); dense: [O, cg] (k = 1). Returns per plane whether its
+        mask is full on every row, and the rows' widths."""
         per = cg * k * k
         wpr = (per + 63) // 64
         full = [((1 << 64) - 1) if (j + 1) * 64 <= per else (1 << (per - j * 64)) - 1
                 for j in range(wpr)]
-        rw = [R.choice([1] * 7 + [2] * 2 + [3]) if kw == 3 else R.randint(1, kw)
-              for _ in range(O)]
+        rw = [R.choice(wd) if wd else R.choice([1] * 7 + [2] * 2 + [3]) if kw == 3 else
+              R.randint(1, kw) for _ in range(O)]
         planes, masks = [], []
         for m in range(kw):
             for o in range(O):
@@ -87,20 +91,33 @@ class Net:
             t += "  mask %d:\n    %s\n" % (m, " ".join(
                 "0x%016x" % v for v in masks[m * O * wpr:(m + 1) * O * wpr]))
         self.consts.append(t + "}")
-        return fullm
+        return fullm, rw
 
-    def conv(self, x, O, k, s, p, kw, mode="element", groups=1, bn=True, fused=True,
-             out_y=False):
+    def pops_of(self, full, rw, kw, kx, mode, groups=1):
+        """The POPS tokens of a masked-input layer (see the module's docstring)."""
+        if mode != "channel" or groups != 1:
+            return ["p%d" % (kw * kx + (kx - 1) * full.count(False))]
+        # bpop_width_blocks: rows widest first, 8-channel blocks at their first row's width
+        rows = [o for w in range(kw, 0, -1) for o in range(len(rw)) if rw[o] == w]
+        ends, s = {kw + 1: 0}, 0
+        for w in range(kw, 0, -1):
+            while s < len(rows) and rw[rows[s]] == w:
+                s += 8
+            ends[w] = min(s, len(rows))
+        return ["w%dp%d" % (w, w * kx) for w in range(kw, 0, -1) if ends[w] > ends[w + 1]]
+
+    def conv(self, x, O, k, s, p, kw, mode="element", groups=1, bn=True, out_y=False,
+             out_p=False, wd=None):
         """bpop_conv2d + fcomb [+ batchnorm] (out_y: the fcomb result is an output too, so
-        the epilogue writes it and the batchnorm is its own op); returns the f32 (name,
-        shape)."""
+        the epilogue writes it and the batchnorm is its own op; out_p: the pair sums are an
+        output too, so nothing is fused); returns the f32 (name, shape)."""
         xn, (C, H, W), kx, xmasked = x
         self.n += 1
         i = self.n
         OH, OW = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
-        full = self.weights("w%d" % i, O, C // groups, k, kw, mode)
+        full, rw = self.weights("w%d" % i, O, C // groups, k, kw, mode, wd=wd)
         if xmasked:
-            self.pops.append(kw * kx + (kx - 1) * full.count(False))
+            self.pops += self.pops_of(full, rw, kw, kx, mode, groups)
         rows = O if R.random() < 0.7 else 1
         alpha = [R.uniform(0.01, 0.2) / (1 << m) * R.choice([1, 1, 1, 0])
                  for _ in range(rows) for m in range(kw)]
@@ -117,7 +134,9 @@ class Net:
                 i, kw * kx, O, OH, OW, xn, i, s, s, p, p, p, p, groups))
         self.lines.append("%%y%d : f32[%d, %d, %d] = fcomb %%p%d, %%%s, @a%d, @c%d" % (
             i, O, OH, OW, i, xn, i, i))
-        self.fused += fused
+        self.fused += not out_p
+        if out_p:
+            self.outs.append("p%d" % i)
         if out_y:
             self.outs.append("y%d" % i)
         if not bn:
@@ -137,9 +156,9 @@ class Net:
         N = shape[0] * shape[1] * shape[2]
         self.n += 1
         i = self.n
-        full = self.weights("w%d" % i, O, N, 1, kw, mode, dense=True)
+        full, rw = self.weights("w%d" % i, O, N, 1, kw, mode, dense=True)
         if xmasked:
-            self.pops.append(kw * kx + (kx - 1) * full.count(False))
+            self.pops += self.pops_of(full, rw, kw, kx, mode)
         self.consts.append("const @a%d : f32[%d, %d] = { %s }" % (
             i, O, kw, " ".join(f(R.uniform(0.01, 0.2) / (1 << m)) for _ in range(O)
                                for m in range(kw))))
@@ -178,8 +197,9 @@ y = n.conv(n.quant(y[0], y[1], [(1, 0.5), (2, 0.5)], False), 9, 1, 1, 0, 2, bn=F
 n.outs.append(y[0])
 n.write()
 
-# `group channel` weights on masked inputs (one masked kernel), 67 channels, runtime
-# scales (this example's β), then a 2-group layer (16 channels a group), unpadded 2x2
+# `group channel` weights on masked inputs (a kernel per width), 67 channels, runtime
+# scales (this example's β), then 32 at stride 2, then a 2-group layer (16 channels a
+# group: the general masked kernel), unpadded 2x2
 n = Net("h_chan", 5, 11, 11, H3, runtime=True)
 y = n.conv(n.x, 67, 3, 1, 1, 3, mode="channel")
 y = n.conv(n.quant(y[0], y[1], H3, True), 32, 3, 2, 1, 3, mode="channel")
@@ -188,12 +208,11 @@ n.outs.append(y[0])
 n.write()
 
 # an fcomb that is also an output (the epilogue writes it, the batchnorm runs after), a
-# group channel layer on an unmasked input (per-width kernels: not fused), unmasked
+# group channel layer on an unmasked input (per-width kernels, fused too), unmasked
 # weights on a masked input, a batchnorm result both an output and a quantizer's input
 n = Net("h_mixed", 8, 7, 6, H3)
 y = n.conv(n.x, 24, 3, 1, 1, 2, mode="full", out_y=True)
-y2 = n.conv(n.quant(y[0], y[1], [(2, 1.0)], False), 21, 3, 1, 1, 3, mode="channel",
-            fused=False)
+y2 = n.conv(n.quant(y[0], y[1], [(2, 1.0)], False), 21, 3, 1, 1, 3, mode="channel")
 y3 = n.conv(n.quant(y2[0], y2[1], H3, False), 11, 3, 2, 1, 1, mode="full")
 n.outs.append(y3[0])
 y4 = n.conv(n.quant(y3[0], y3[1], H3, False), 8, 1, 1, 0, 3)
@@ -205,4 +224,26 @@ n.write()
 n = Net("h_dense", 5, 3, 5, H3)
 n.outs.append(n.dense(n.x, 13, 3))
 n.outs.append(n.dense(n.x, 8, 2, mode="full"))
+n.outs.append(n.dense(n.x, 19, 3, mode="channel"))  # a kernel per width
+n.write()
+
+# `group channel` on masked inputs, static scales: 37 channels of widths 1 and 2 only
+# (3-plane weights, no 3-bit channel), then 19 of width 2 only at stride 2 on 2-plane
+# activations, then 13 of width 1 only (3-plane weights) whose fcomb is an output too
+# and whose batchnorm is the network's
+n = Net("h_chan_w", 6, 9, 8, H3)
+y = n.conv(n.x, 37, 3, 1, 1, 3, mode="channel", wd=[1, 1, 1, 2])
+y = n.conv(n.quant(y[0], y[1], [(1, 0.6), (2, 0.4)], False), 19, 3, 2, 1, 2, mode="channel",
+           wd=[2])
+y = n.conv(n.quant(y[0], y[1], H3, False), 13, 3, 1, 1, 3, mode="channel", wd=[1],
+           out_y=True)
+n.outs.append(y[0])
+n.write()
+
+# pair sums read twice (an output and the fcomb's: no epilogue) on a masked input, the
+# per-width kernels writing them in place; 1x1 then 3x3 unpadded, runtime scales
+n = Net("h_chan_p", 7, 6, 7, H3, runtime=True)
+y = n.conv(n.x, 29, 1, 1, 0, 3, mode="channel", out_p=True)
+y = n.conv(n.quant(y[0], y[1], H3, True), 11, 3, 1, 0, 3, mode="channel", bn=False)
+n.outs.append(y[0])
 n.write()
