@@ -641,6 +641,23 @@ static void transpose8(G *g, LLVMValueRef *r)
         }
 }
 
+/* Row l of a transposed tile (its E columns in the first lanes) stored at dst: one
+ * store, or E < 8 a masked store of the first E lanes (one vmovdqu32). */
+static void store_row(G *g, const Kern *k, LLVMValueRef row, LLVMValueRef dst)
+{
+    if (k->E == LANES) {
+        LLVMSetAlignment(LLVMBuildStore(B, row, dst), 4);
+        return;
+    }
+    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
+    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
+    LLVMValueRef first[LANES];
+    for (int e = 0; e < LANES; e++)
+        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
+    LLVMValueRef args[] = {row, dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
+    g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
+}
+
 /* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
  * transpose) columns are all output columns, contiguous in
  * the output (a convolution's interior tile): transposed so that each channel's E
@@ -664,10 +681,6 @@ static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
         for (int l = 0; l < LANES; l++)
             T[p][l] = r[l];
     }
-    LLVMValueRef first[LANES]; // E < 8: a masked store of the first E lanes (one vmovdqu32)
-    for (int e = 0; e < LANES; e++)
-        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
-    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
     LLVMValueRef pos = g_add(g, pos0, g_mulk(g, t0, k->ocol));
     for (int l = 0; l < LANES; l++) {
         LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
@@ -687,13 +700,7 @@ static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMVal
                 LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
                 LLVMPositionBuilderAtEnd(B, more);
             }
-            LLVMValueRef dst = g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps));
-            if (k->E == LANES) {
-                LLVMSetAlignment(LLVMBuildStore(B, T[p][l], dst), 4);
-                continue;
-            }
-            LLVMValueRef args[] = {T[p][l], dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
-            g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
+            store_row(g, k, T[p][l], g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps)));
         }
         LLVMBuildBr(B, end);
         LLVMPositionBuilderAtEnd(B, end);
@@ -957,23 +964,14 @@ static LLVMValueRef ftile_col(G *g, const Kern *k, const FTile *f, int e)
 static void ftile_rows(G *g, const Kern *k, const FTile *f, LLVMValueRef ob, LLVMValueRef pix0)
 {
     LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    LLVMValueRef r[LANES], first[LANES];
-    for (int e = 0; e < LANES; e++) {
+    LLVMValueRef r[LANES];
+    for (int e = 0; e < LANES; e++)
         r[e] = e < k->E ? LLVMBuildBitCast(B, ftile_col(g, k, f, e), v8i32, "")
                         : LLVMGetUndef(v8i32);
-        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
-    }
     transpose8(g, r);
-    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
     for (int l = 0; l < LANES; l++) {
         LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-        LLVMValueRef dst = g_gep(g, g->i32, k->out, g_add(g, pix0, f->co[l]));
-        if (k->E == LANES)
-            LLVMSetAlignment(LLVMBuildStore(B, r[l], dst), 4);
-        else {
-            LLVMValueRef args[] = {r[l], dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
-            g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
-        }
+        store_row(g, k, r[l], g_gep(g, g->i32, k->out, g_add(g, pix0, f->co[l])));
         lane_end(g, ln);
     }
 }
