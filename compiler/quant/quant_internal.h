@@ -41,6 +41,26 @@ double quant_reconstruct(const float *T, uint64_t n, const uint8_t *M, int maxbi
 
 /* mean |T| summed in double in index order (mu1 of middle-out). */
 double quant_mean_abs(const float *T, uint64_t n);
+/* The same in two steps, the first splittable across threads: blocks [from, to) of
+ * QUANT_MEAN_BLOCK elements to bsum[k], bmin[k]; then the merge over the n / QUANT_MEAN_BLOCK
+ * blocks, in order (bit for bit quant_mean_abs). */
+#define QUANT_MEAN_BLOCK 512
+void quant_mean_blocks(const float *T, uint64_t from, uint64_t to, double *bsum, double *bmin);
+double quant_mean_abs_merge(const float *T, uint64_t n, const double *bsum, const double *bmin);
+
+/* A split of n units of work across threads (the CPU runtime's hbrt_par): run calls
+ * fn(args, lo, hi) on ranges covering [0, n) once, at least grain units a range. */
+typedef void (*QuantRangeFn)(void *args, int64_t lo, int64_t hi);
+typedef struct QuantPar {
+    void (*run)(void *ctx, QuantRangeFn fn, void *args, int64_t n, int64_t grain);
+    void *ctx;
+} QuantPar;
+
+/* quant_assign_widths_work() with its passes over the n elements split by par (NULL: one
+ * thread), for middle-out and n >= QUANT_PAR_MIN_N; the same widths for every split. */
+#define QUANT_PAR_MIN_N 16384
+uint32_t quant_assign_widths_par(const float *T, uint32_t n, const QDist *d, Selection sel,
+                                 uint64_t seed, uint8_t *M, void *work, const QuantPar *par);
 
 /* quant_widths_mo_residual() with caller scratch of quant_mo_residual_work_bytes(n)
  * bytes (8-byte aligned). */

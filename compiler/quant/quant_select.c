@@ -167,7 +167,7 @@ static uint32_t *radix_sort(uint64_t *key, uint32_t *idx, uint64_t *key2, uint32
  * is a multiple of u = 2^(e - 53) and every nonzero |T_j| >= 2^(e - 30) (a float's ulp
  * is then >= u), every partial sum is a multiple of u below 2^e: exact. Else the block
  * is summed in order. N(0,1) data: nearly every block. */
-#define MEAN_BLOCK 512
+#define MEAN_BLOCK QUANT_MEAN_BLOCK
 
 static QUANT_CLONES double mean_block(const float *T, double *minnz)
 {
@@ -223,6 +223,24 @@ double quant_mean_abs(const float *T, uint64_t n)
         double minnz, b = mean_block(T + j, &minnz);
         s = mean_block_exact(s, b, minnz) ? s + b : sum_abs(s, T + j, MEAN_BLOCK);
     }
+    s = sum_abs(s, T + j, n - j);
+    return n ? s / (double)n : 0;
+}
+
+/* The split form: a block's sum and smallest nonzero |T_j| do not depend on the sum
+ * before it, only whether the block may be added whole does (mean_block_exact). */
+void quant_mean_blocks(const float *T, uint64_t from, uint64_t to, double *bsum, double *bmin)
+{
+    for (uint64_t k = from; k < to; k++)
+        bsum[k] = mean_block(T + k * QUANT_MEAN_BLOCK, &bmin[k]);
+}
+
+double quant_mean_abs_merge(const float *T, uint64_t n, const double *bsum, const double *bmin)
+{
+    double s = 0;
+    uint64_t j = 0, k = 0;
+    for (; j + MEAN_BLOCK <= n; j += MEAN_BLOCK, k++)
+        s = mean_block_exact(s, bsum[k], bmin[k]) ? s + bsum[k] : sum_abs(s, T + j, MEAN_BLOCK);
     s = sum_abs(s, T + j, n - j);
     return n ? s / (double)n : 0;
 }

@@ -67,26 +67,38 @@ typedef struct Round {
     uint32_t hist[SEL_BUCKETS];
 } Round;
 
-static void round_hist_range(Round *r, const uint64_t *src, uint32_t n, uint64_t lo, uint64_t hi)
+/* hist = the counts of src[0..n)'s buckets (src - lo) >> sh. Two interleaved histograms:
+ * neighbours in one bucket do not wait for each other's increment (keys cluster:
+ * middle-out's near 0). */
+static void round_count(uint32_t *hist, const uint64_t *src, uint32_t n, uint64_t lo, int sh)
+{
+    uint32_t h2[SEL_BUCKETS];
+    memset(hist, 0, SEL_BUCKETS * sizeof *hist);
+    memset(h2, 0, sizeof h2);
+    uint32_t i = 0;
+    for (; i + 1 < n; i += 2) {
+        hist[(src[i] - lo) >> sh]++;
+        h2[(src[i + 1] - lo) >> sh]++;
+    }
+    if (i < n)
+        hist[(src[i] - lo) >> sh]++;
+    for (uint32_t b = 0; b < SEL_BUCKETS; b++)
+        hist[b] += h2[b];
+}
+
+/* The window of a round over keys in [lo, hi]: the smallest shift giving SEL_BUCKETS. */
+static void round_window(Round *r, uint64_t lo, uint64_t hi)
 {
     r->lo = lo;
     r->sh = 0;
     while (((hi - lo) >> r->sh) >= SEL_BUCKETS)
         r->sh++;
-    // two interleaved histograms: neighbours in one bucket do not wait for each other's
-    // increment (keys cluster: middle-out's near 0)
-    uint32_t h2[SEL_BUCKETS];
-    memset(r->hist, 0, sizeof r->hist);
-    memset(h2, 0, sizeof h2);
-    uint32_t i = 0;
-    for (; i + 1 < n; i += 2) {
-        r->hist[(src[i] - lo) >> r->sh]++;
-        h2[(src[i + 1] - lo) >> r->sh]++;
-    }
-    if (i < n)
-        r->hist[(src[i] - lo) >> r->sh]++;
-    for (uint32_t b = 0; b < SEL_BUCKETS; b++)
-        r->hist[b] += h2[b];
+}
+
+static void round_hist_range(Round *r, const uint64_t *src, uint32_t n, uint64_t lo, uint64_t hi)
+{
+    round_window(r, lo, hi);
+    round_count(r->hist, src, n, r->lo, r->sh);
 }
 
 static void round_hist(Round *r, const uint64_t *src, uint32_t n)
@@ -205,15 +217,13 @@ static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *b
         bd[live[i]].m = m[i];
 }
 
-/* The boundaries' keys. The first round (over all keys, what dominates) is shared: one
- * pass copies each boundary's first-round bucket to its own slice of cand (n keys) when
- * the slices fit (boundaries in one bucket each get a copy), then each finishes in place
- * on its slice; else each boundary filters the keys itself. */
-static void sel_bounds(const uint64_t *key, uint32_t n, const Round *first, Bound *bd, int nb,
-                       uint64_t *cand)
+/* Each live boundary's first-round bucket b, the rank c inside it and the keys below it
+ * (less), and its slice of cand (off); the live boundaries in live[0..*nl). Returns the
+ * slices' total size. */
+static uint64_t bounds_first(const Round *first, Bound *bd, int nb, int *live, int *nl)
 {
     uint64_t total = 0;
-    int live[HB_MAX_SHARES], nl = 0;
+    *nl = 0;
     for (int k = 0; k < nb; k++)
         if (bd[k].state == 0) {
             bd[k].less = 0;
@@ -221,18 +231,27 @@ static void sel_bounds(const uint64_t *key, uint32_t n, const Round *first, Boun
             bd[k].off = (uint32_t)total;
             bd[k].m = 0;
             total += first->hist[bd[k].b];
-            live[nl++] = k;
+            live[(*nl)++] = k;
         }
-    if (first->sh == 0 || total > n) {
-        for (int i = 0; i < nl; i++) {
-            Bound *b = &bd[live[i]];
-            uint64_t less = 0;
-            b->k = sel_rank(key, n, b->c + b->less, first, cand, &less);
-            b->need = b->c + b->less - less;
-        }
-        return;
+    return total;
+}
+
+/* Each boundary's key by filtering all the keys (when the first-round buckets do not fit
+ * in cand, or the first round was exact). */
+static void bounds_filter(const uint64_t *key, uint32_t n, const Round *first, Bound *bd,
+                          const int *live, int nl, uint64_t *cand)
+{
+    for (int i = 0; i < nl; i++) {
+        Bound *b = &bd[live[i]];
+        uint64_t less = 0;
+        b->k = sel_rank(key, n, b->c + b->less, first, cand, &less);
+        b->need = b->c + b->less - less;
     }
-    gather(key, n, first, bd, live, nl, cand);
+}
+
+/* Each live boundary's key from its gathered slice of cand (its first-round bucket). */
+static void bounds_finish(Bound *bd, const int *live, int nl, uint64_t *cand)
+{
     for (int i = 0; i < nl; i++) {
         Bound *b = &bd[live[i]];
         uint64_t *c = cand + b->off, less = b->less;
@@ -241,6 +260,23 @@ static void sel_bounds(const uint64_t *key, uint32_t n, const Round *first, Boun
         b->k = sel_rank(c, b->m, b->c, &r, c, &less);
         b->need = b->c + b->less - less;
     }
+}
+
+/* The boundaries' keys. The first round (over all keys, what dominates) is shared: one
+ * pass copies each boundary's first-round bucket to its own slice of cand (n keys) when
+ * the slices fit (boundaries in one bucket each get a copy), then each finishes in place
+ * on its slice; else each boundary filters the keys itself. */
+static void sel_bounds(const uint64_t *key, uint32_t n, const Round *first, Bound *bd, int nb,
+                       uint64_t *cand)
+{
+    int live[HB_MAX_SHARES], nl;
+    uint64_t total = bounds_first(first, bd, nb, live, &nl);
+    if (first->sh == 0 || total > n) {
+        bounds_filter(key, n, first, bd, live, nl, cand);
+        return;
+    }
+    gather(key, n, first, bd, live, nl, cand);
+    bounds_finish(bd, live, nl, cand);
 }
 
 /* Each element's class: how many boundaries it is past, every key equal to a boundary's
@@ -263,31 +299,39 @@ static QUANT_CLONES void assign_classes(const uint64_t *key, uint32_t n, const u
     }
 }
 
-/* Each element's width: its class is how many boundaries it is past. Of the keys equal
- * to a boundary's (often one), the first `need` in index order are not past it: taken
- * back by a scan that stops after them. */
-static void assign(const uint64_t *key, uint32_t n, const QDist *d, Bound *bd, int nb, int base,
-                   uint8_t *M)
+/* The live boundaries' keys and needs in k[], need[]; returns how many. */
+static int live_keys(const Bound *bd, int nb, uint64_t *k, uint64_t *need)
 {
-    uint64_t k[HB_MAX_SHARES], need[HB_MAX_SHARES];
     int nl = 0;
     for (int i = 0; i < nb; i++)
         if (bd[i].state == 0) {
             k[nl] = bd[i].k;
             need[nl++] = bd[i].need;
         }
+    return nl;
+}
+
+static bool bits_consecutive(const QDist *d)
+{
     bool consecutive = true;
     for (int c = 1; c < d->n; c++)
         consecutive &= d->bits[c] == d->bits[0] + c;
-    int off = consecutive ? d->bits[0] : 0;
-    assign_classes(key, n, k, nl, base + off, M);
+    return consecutive;
+}
+
+/* After the classes: of the keys equal to a boundary's (often one), the first `need` in
+ * index order are not past it: taken back by a scan that stops after them; then classes
+ * become widths unless they are consecutive (M already holds bits[0] + class). */
+static void assign_finish(const uint64_t *key, uint32_t n, const QDist *d, const uint64_t *k,
+                          const uint64_t *need, int nl, uint8_t *M)
+{
     for (int i = 0; i < nl; i++)
         for (uint32_t j = 0, left = (uint32_t)need[i]; left > 0 && j < n; j++)
             if (key[j] == k[i]) {
                 M[j]--;
                 left--;
             }
-    if (consecutive)
+    if (bits_consecutive(d))
         return;
     uint8_t bits[HB_MAX_SHARES + 1];
     for (int c = 0; c < d->n; c++)
@@ -296,21 +340,191 @@ static void assign(const uint64_t *key, uint32_t n, const QDist *d, Bound *bd, i
         M[j] = bits[M[j]];
 }
 
-static void sel_widths(const uint64_t *key, uint32_t n, const QDist *d, const uint64_t *count,
-                       uint64_t lo, uint64_t hi, uint64_t *cand, uint8_t *M)
+/* Each element's width: its class is how many boundaries it is past (assign_classes),
+ * then assign_finish. */
+static void assign(const uint64_t *key, uint32_t n, const QDist *d, Bound *bd, int nb, int base,
+                   uint8_t *M)
 {
-    Bound bd[HB_MAX_SHARES];
-    int nb = d->n - 1, base = 0;
+    uint64_t k[HB_MAX_SHARES], need[HB_MAX_SHARES];
+    int nl = live_keys(bd, nb, k, need);
+    assign_classes(key, n, k, nl, base + (bits_consecutive(d) ? d->bits[0] : 0), M);
+    assign_finish(key, n, d, k, need, nl, M);
+}
+
+/* The d->n - 1 share boundaries at the ends of the counts; returns the class every
+ * element starts from (the boundaries at rank 0: every element is past them). */
+static int bounds_init(uint32_t n, const QDist *d, const uint64_t *count, Bound *bd)
+{
+    int base = 0;
     uint64_t end = 0;
-    Round first;
-    round_hist_range(&first, key, n, lo, hi);
-    for (int k = 0; k < nb; k++) {
+    for (int k = 0; k < d->n - 1; k++) {
         end += count[k];
         bd[k] = (Bound){.state = end == 0 ? 1 : end >= n ? 2 : 0, .c = end};
         base += bd[k].state == 1;
     }
-    sel_bounds(key, n, &first, bd, nb, cand);
-    assign(key, n, d, bd, nb, base, M);
+    return base;
+}
+
+static void sel_widths(const uint64_t *key, uint32_t n, const QDist *d, const uint64_t *count,
+                       uint64_t lo, uint64_t hi, uint64_t *cand, uint8_t *M)
+{
+    Bound bd[HB_MAX_SHARES];
+    int base = bounds_init(n, d, count, bd);
+    Round first;
+    round_hist_range(&first, key, n, lo, hi);
+    sel_bounds(key, n, &first, bd, d->n - 1, cand);
+    assign(key, n, d, bd, d->n - 1, base, M);
+}
+
+/* ---- The selection split across threads (the CPU runtime at batch 1) ----
+ * The same passes on PAR_UNITS fixed ranges of the elements, claimed by par's threads:
+ * the mean's blocks (then merged in order), the keys with each range's min and max, each
+ * range's histogram (added up: the first round), each range's part of the boundaries'
+ * buckets (at offsets from the range histograms: each candidate lands where the
+ * sequential gather puts it), the classes. The rounds on the candidates and the ties are
+ * one thread's. Nothing depends on which thread runs which range. */
+#define PAR_UNITS 8
+
+typedef struct ParSel {
+    const float *T;
+    uint32_t n;
+    double mu1, *bsum, *bmin;
+    uint64_t *key, *cand, ulo[PAR_UNITS], uhi[PAR_UNITS];
+    uint32_t *uhist; // PAR_UNITS histograms (in cand until the gather)
+    const Round *first;
+    const Bound *bd;
+    const int *live;
+    int nl, nb, base;
+    uint32_t uoff[HB_MAX_SHARES][PAR_UNITS];
+    uint64_t k[HB_MAX_SHARES];
+    uint8_t *M;
+} ParSel;
+
+static uint32_t unit_at(uint32_t n, int64_t u)
+{
+    return (uint32_t)((uint64_t)n * (uint64_t)u / PAR_UNITS);
+}
+
+static void par_mean(void *args, int64_t lo, int64_t hi)
+{
+    ParSel *p = args;
+    quant_mean_blocks(p->T, (uint64_t)lo, (uint64_t)hi, p->bsum, p->bmin);
+}
+
+static void par_keys(void *args, int64_t lo, int64_t hi)
+{
+    ParSel *p = args;
+    for (int64_t u = lo; u < hi; u++) {
+        uint32_t a = unit_at(p->n, u), b = unit_at(p->n, u + 1);
+        keys_mo(p->T + a, b - a, p->mu1, p->key + a, &p->ulo[u], &p->uhi[u]);
+    }
+}
+
+static void par_hist(void *args, int64_t lo, int64_t hi)
+{
+    ParSel *p = args;
+    for (int64_t u = lo; u < hi; u++) {
+        uint32_t a = unit_at(p->n, u), b = unit_at(p->n, u + 1);
+        round_count(p->uhist + u * SEL_BUCKETS, p->key + a, b - a, p->first->lo, p->first->sh);
+    }
+}
+
+static void par_gather(void *args, int64_t lo, int64_t hi)
+{
+    ParSel *p = args;
+    for (int64_t u = lo; u < hi; u++) {
+        uint32_t a = unit_at(p->n, u), b = unit_at(p->n, u + 1);
+        Bound bd[HB_MAX_SHARES];
+        memcpy(bd, p->bd, (size_t)p->nb * sizeof *bd);
+        for (int i = 0; i < p->nl; i++)
+            bd[p->live[i]].off = p->uoff[i][u];
+        gather(p->key + a, b - a, p->first, bd, p->live, p->nl, p->cand);
+    }
+}
+
+static void par_classes(void *args, int64_t lo, int64_t hi)
+{
+    ParSel *p = args;
+    for (int64_t u = lo; u < hi; u++) {
+        uint32_t a = unit_at(p->n, u), b = unit_at(p->n, u + 1);
+        assign_classes(p->key + a, b - a, p->k, p->nl, p->base, p->M + a);
+    }
+}
+
+/* The mean (its blocks split), the keys and the first round's window. */
+static void par_keys_window(ParSel *p, const QuantPar *par, Round *first)
+{
+    uint64_t nblk = p->n / QUANT_MEAN_BLOCK, lo = UINT64_MAX, hi = 0;
+    p->bsum = (double *)p->cand; // cand is free until the gather
+    p->bmin = p->bsum + nblk;
+    par->run(par->ctx, par_mean, p, (int64_t)nblk, (int64_t)(nblk / PAR_UNITS));
+    p->mu1 = quant_mean_abs_merge(p->T, p->n, p->bsum, p->bmin);
+    par->run(par->ctx, par_keys, p, PAR_UNITS, 1);
+    for (int u = 0; u < PAR_UNITS; u++) {
+        lo = p->ulo[u] < lo ? p->ulo[u] : lo;
+        hi = p->uhi[u] > hi ? p->uhi[u] : hi;
+    }
+    round_window(first, lo, hi);
+}
+
+/* The first round's histogram as the sum of the ranges'. */
+static void par_first_round(ParSel *p, const QuantPar *par, Round *first)
+{
+    p->uhist = (uint32_t *)p->cand; // PAR_UNITS * 8 KiB <= 8n bytes
+    p->first = first;
+    par->run(par->ctx, par_hist, p, PAR_UNITS, 1);
+    for (uint32_t b = 0; b < SEL_BUCKETS; b++) {
+        uint32_t h = 0;
+        for (int u = 0; u < PAR_UNITS; u++)
+            h += p->uhist[u * SEL_BUCKETS + b];
+        first->hist[b] = h;
+    }
+}
+
+static void par_widths(const float *T, uint32_t n, const QDist *d, const uint64_t *count,
+                       uint64_t *work, uint8_t *M, const QuantPar *par)
+{
+    ParSel p = {.T = T, .n = n, .key = work, .cand = work + n, .M = M, .nb = d->n - 1};
+    Round first;
+    Bound bd[HB_MAX_SHARES];
+    int live[HB_MAX_SHARES], nl, base = bounds_init(n, d, count, bd);
+    par_keys_window(&p, par, &first);
+    par_first_round(&p, par, &first);
+    uint64_t total = bounds_first(&first, bd, p.nb, live, &nl);
+    if (first.sh == 0 || total > n) {
+        bounds_filter(p.key, n, &first, bd, live, nl, p.cand);
+    } else {
+        for (int i = 0; i < nl; i++) { // each range's share of the boundary's slice
+            uint32_t o = bd[live[i]].off, b = bd[live[i]].b;
+            for (int u = 0; u < PAR_UNITS; u++) {
+                p.uoff[i][u] = o;
+                o += p.uhist[u * SEL_BUCKETS + b];
+            }
+        }
+        p.bd = bd;
+        p.live = live;
+        p.nl = nl;
+        par->run(par->ctx, par_gather, &p, PAR_UNITS, 1);
+        for (int i = 0; i < nl; i++)
+            bd[live[i]].m = first.hist[bd[live[i]].b];
+        bounds_finish(bd, live, nl, p.cand);
+    }
+    uint64_t need[HB_MAX_SHARES];
+    p.nl = live_keys(bd, p.nb, p.k, need);
+    p.base = base + (bits_consecutive(d) ? d->bits[0] : 0);
+    par->run(par->ctx, par_classes, &p, PAR_UNITS, 1);
+    assign_finish(p.key, n, d, p.k, need, p.nl, M);
+}
+
+uint32_t quant_assign_widths_par(const float *T, uint32_t n, const QDist *d, Selection sel,
+                                 uint64_t seed, uint8_t *M, void *work, const QuantPar *par)
+{
+    if (!par || sel != SEL_MIDDLE_OUT || d->n == 1 || n < QUANT_PAR_MIN_N)
+        return quant_assign_widths_work(T, n, d, sel, seed, M, work);
+    uint64_t count[HB_MAX_SHARES];
+    quant_split_counts(n, d, count);
+    par_widths(T, n, d, count, work, M, par);
+    return quant_zero_shares(d, count);
 }
 
 uint64_t quant_widths_work_bytes(uint64_t n, Selection sel)

@@ -253,6 +253,78 @@ START_TEST(test_widths_by_selection)
 }
 END_TEST
 
+/* quant_assign_widths_par splits the passes across threads: the widths must be the
+ * sequential ones for every split. The split here runs ranges of 1-3 grains last first
+ * (as late workers might) and counts its calls: the split path must be taken from
+ * QUANT_PAR_MIN_N on, not below. Data: fill_case's kinds (ties, tiny keys, one value:
+ * its first round is exact), a NaN, an infinity, 90% zeros (two boundaries in one bucket
+ * bigger than half: the filter path), shares rounding to 0, widths not consecutive. */
+static void split_reversed(void *ctx, QuantRangeFn fn, void *args, int64_t n, int64_t grain)
+{
+    int *calls = ctx;
+    int64_t g = grain > 0 ? grain : 1;
+    for (int64_t hi = n; hi > 0;) {
+        int64_t lo = hi - g * (1 + hi % 3);
+        lo = lo < 0 ? 0 : lo;
+        fn(args, lo, hi);
+        hi = lo;
+    }
+    (*calls)++;
+}
+
+static void fill_split_case(float *T, uint32_t n, int kind, uint64_t *st)
+{
+    if (kind < 5) {
+        fill_case(T, n, kind, st);
+        return;
+    }
+    fill_case(T, n, 0, st);
+    for (uint32_t j = 0; j < n; j++)
+        if (kind == 7 && hb_rng_next(st) % 10)
+            T[j] = 0;
+    if (kind == 5)
+        T[n / 3] = NAN;
+    if (kind == 6)
+        T[n - 1] = -INFINITY;
+}
+
+START_TEST(test_widths_split)
+{
+    static const uint32_t NS[] = {QUANT_PAR_MIN_N - 1, QUANT_PAR_MIN_N, 65536, 70001};
+    static const QDist DS[] = {{2, {1, 2}, {0.7, 0.3}},
+                               {3, {1, 2, 3}, {0.7, 0.2, 0.1}},
+                               {3, {1, 2, 3}, {0.0, 0.5, 0.5}},
+                               {3, {1, 2, 4}, {0.5, 0.5, 0.0}},
+                               {3, {1, 2, 3}, {0.99999, 0.00001, 0.0}},
+                               {4, {1, 2, 3, 4}, {0.25, 0.25, 0.25, 0.25}}};
+    uint64_t st = 78;
+    float *T = malloc(70001 * sizeof *T);
+    uint8_t *want = malloc(70001), *got = malloc(70001);
+    for (size_t ni = 0; ni < sizeof NS / sizeof *NS; ni++)
+        for (int kind = 0; kind < 8; kind++)
+            for (size_t di = 0; di < sizeof DS / sizeof *DS; di++) {
+                uint32_t n = NS[ni];
+                fill_split_case(T, n, kind, &st);
+                void *work = malloc(quant_widths_work_bytes(n, SEL_MIDDLE_OUT));
+                uint32_t zw =
+                        quant_assign_widths_work(T, n, &DS[di], SEL_MIDDLE_OUT, 0, want, work);
+                int calls = 0;
+                QuantPar par = {split_reversed, &calls};
+                memset(got, 0xee, n);
+                ck_assert_uint_eq(
+                        quant_assign_widths_par(T, n, &DS[di], SEL_MIDDLE_OUT, 0, got, work, &par),
+                        zw);
+                free(work);
+                ck_assert_msg(memcmp(want, got, n) == 0,
+                              "n=%u data %d dist %zu: split widths differ", n, kind, di);
+                ck_assert_int_eq(calls > 0, n >= QUANT_PAR_MIN_N);
+            }
+    free(T);
+    free(want);
+    free(got);
+}
+END_TEST
+
 /* quant_mean_abs sums blocks whose partial sums are all exact in any order: it must equal
  * the sequential double sum bit for bit on every kind of data: N(0,1)-like, a scale that
  * makes the partial sums cross binades, values tiny enough to round (each block
@@ -885,6 +957,7 @@ Suite *suite_quant(void)
     tcase_add_test(tc, test_worked_example_homogeneous);
     tcase_add_test(tc, test_worked_example_pieces);
     tcase_add_test(tc, test_widths_by_selection);
+    tcase_add_test(tc, test_widths_split);
     tcase_add_test(tc, test_mean_abs_exact);
     tcase_add_test(tc, test_orders_and_ties);
     tcase_add_test(tc, test_order_reference);
