@@ -79,7 +79,8 @@ static uint64_t widths_work_bytes(Selection sel, uint64_t n)
 }
 
 /* Algorithm 1 on this example (heterogeneous widths): the runtime's copy of
- * quant_assign_widths(), on workspace scratch (NAME_run does not allocate). */
+ * quant_assign_widths(), on workspace scratch (NAME_run does not allocate), split across
+ * the threads when the example runs alone (quant_assign_widths_par). */
 static void assign_widths(G *g, LLVMValueRef x, uint64_t n, LLVMValueRef M)
 {
     const IrAttr *w = ir_quant_widths(g->in), *f = ir_quant_fracs(g->in);
@@ -93,9 +94,10 @@ static void assign_widths(G *g, LLVMValueRef x, uint64_t n, LLVMValueRef M)
     LLVMValueRef gf = g_words(g, "q.fracs", fr, (uint64_t)w->n);
     Selection sel = (Selection)ir_quant_select(g->in);
     uint64_t wb = widths_work_bytes(sel, n);
-    LLVMTypeRef ps[] = {g->ptr, g->i32, g->i32, g->ptr, g->ptr,
+    LLVMTypeRef ps[] = {g->ptr, g->ptr, g->i32, g->i32, g->ptr, g->ptr,
                         g->i32, g->i64, g->ptr, g->ptr, g->i64};
-    LLVMValueRef args[] = {x,
+    LLVMValueRef args[] = {g->par, // NULL at run time unless this example runs alone
+                           x,
                            g_i32(g, (int64_t)n),
                            g_i32(g, w->n),
                            gb,
@@ -105,7 +107,7 @@ static void assign_widths(G *g, LLVMValueRef x, uint64_t n, LLVMValueRef M)
                            M,
                            g_alloc(g, wb),
                            g_i64(g, (int64_t)wb)};
-    g_call(g, "hbrt_assign_widths", g->vd, ps, 10, args);
+    g_call(g, "hbrt_assign_widths_par", g->vd, ps, 11, args);
 }
 
 /* Static scales: E = x (double); for level m < width: bit = [E > 0], E -= +-beta_m. */

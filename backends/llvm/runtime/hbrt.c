@@ -106,6 +106,9 @@ void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
                         uint64_t work_bytes);
 void hbrt_binarize(const float *x, uint64_t n, const uint8_t *M, int32_t k, float *beta,
                    uint8_t *signs, double *work);
+void hbrt_assign_widths_par(void *ctx, const float *x, uint32_t n, int nd, const int32_t *bits,
+                            const double *fracs, int32_t sel, uint64_t seed, uint8_t *M, void *work,
+                            uint64_t work_bytes);
 
 static void job_run(const Job *j)
 {
@@ -358,6 +361,25 @@ void hbrt_assign_widths(const float *x, uint32_t n, int nd, const int32_t *bits,
         quant_assign_widths_work(x, n, &d, (Selection)sel, seed, M, work);
     else
         quant_assign_widths(x, n, &d, (Selection)sel, seed, M);
+}
+
+/* The same with its passes split across the context's threads (hbrt_par) when the
+ * caller runs alone (ctx: the op's hbrt_par context, NULL when the threads are busy) and
+ * the tensor is big enough (quant_assign_widths_par: the same widths). */
+void hbrt_assign_widths_par(void *ctx, const float *x, uint32_t n, int nd, const int32_t *bits,
+                            const double *fracs, int32_t sel, uint64_t seed, uint8_t *M, void *work,
+                            uint64_t work_bytes)
+{
+    hbrt_ctx *c = ctx;
+    if (!c || c->threads < 2 || work_bytes < quant_widths_work_bytes(n, (Selection)sel)) {
+        hbrt_assign_widths(x, n, nd, bits, fracs, sel, seed, M, work, work_bytes);
+        return;
+    }
+    QDist d = {.n = nd};
+    for (int k = 0; k < nd; k++)
+        d.bits[k] = bits[k], d.frac[k] = fracs[k];
+    QuantPar par = {hbrt_par, c};
+    quant_assign_widths_par(x, n, &d, (Selection)sel, seed, M, work, &par);
 }
 
 void hbrt_binarize(const float *x, uint64_t n, const uint8_t *M, int32_t k, float *beta,
