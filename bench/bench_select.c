@@ -2,7 +2,8 @@
 /* bench_select.c: the runtime's per-example width selection (Algorithm 1, middle-out,
  * 1:70% 2:20% 3:10%) on N(0,1) activations of the bench VGG's sizes (65536, 32768,
  * 16384 elements): the mean |x| alone and the whole quant_assign_widths_work, best of
- * 200 calls each, one thread. Run by hand: build/release/bench/bench_select. */
+ * 200 calls each, one thread; then quant_assign_widths_par split across 2 threads by the
+ * runtime's hbrt_par (as a batch-1 run does). Run by hand: build/release/bench/bench_select. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,11 @@
 
 #include "quant.h"
 #include "quant_internal.h"
+
+/* The runtime's pool (backends/llvm/runtime/hbrt.c, in the same archive). */
+void *hbrt_create(int threads, uint64_t ws_bytes);
+void hbrt_destroy(void *ctx);
+void hbrt_par(void *ctx, QuantRangeFn fn, void *args, int64_t n, int64_t grain);
 
 static double now_us(void)
 {
@@ -32,6 +38,8 @@ int main(void)
     static const uint32_t sizes[] = {65536, 32768, 16384};
     QDist d = {.n = 3, .bits = {1, 2, 3}, .frac = {0.7, 0.2, 0.1}};
     uint64_t s = 13;
+    void *ctx = hbrt_create(2, 0);
+    QuantPar par = {hbrt_par, ctx};
     for (int k = 0; k < 3; k++) {
         uint32_t n = sizes[k];
         float *T = malloc(n * sizeof *T);
@@ -41,7 +49,8 @@ int main(void)
             return 1;
         for (uint32_t j = 0; j < n; j++)
             T[j] = gauss(&s);
-        double best_mean = 1e30, best_all = 1e30, sink = 0;
+        double best_mean = 1e30, best_all = 1e30, best_par = 1e30, sink = 0;
+        uint64_t h = 0, h2 = 0;
         for (int r = 0; r < 200; r++) {
             double t0 = now_us();
             sink += quant_mean_abs(T, n);
@@ -51,14 +60,24 @@ int main(void)
             best_mean = t1 - t0 < best_mean ? t1 - t0 : best_mean;
             best_all = t2 - t1 < best_all ? t2 - t1 : best_all;
         }
-        uint64_t h = 0;
         for (uint32_t j = 0; j < n; j++)
             h = h * 31 + M[j];
-        printf("n %6u: mean |x| %7.1f us, widths %7.1f us (mean %.17g, widths hash %016llx)\n", n,
-               best_mean, best_all, sink / 200, (unsigned long long)h);
+        for (int r = 0; r < 200; r++) {
+            double t0 = now_us();
+            quant_assign_widths_par(T, n, &d, SEL_MIDDLE_OUT, 0, M, work, &par);
+            double t1 = now_us();
+            best_par = t1 - t0 < best_par ? t1 - t0 : best_par;
+        }
+        for (uint32_t j = 0; j < n; j++)
+            h2 = h2 * 31 + M[j];
+        printf("n %6u: mean |x| %7.1f us, widths %7.1f us, 2 threads %7.1f us (mean %.17g, widths "
+               "hash %016llx%s)\n",
+               n, best_mean, best_all, best_par, sink / 200, (unsigned long long)h,
+               h2 == h ? "" : ", 2 THREADS DIFFER");
         free(T);
         free(M);
         free(work);
     }
+    hbrt_destroy(ctx);
     return 0;
 }
