@@ -3,7 +3,8 @@
  * materializing the order. An element's width depends only on its rank in the stable
  * order (key, index), so only the keys at the share boundaries are needed: found by
  * radix selection in O(n), then one pass assigns widths, ties at a boundary by index.
- * Caller scratch makes it allocation-free for the CPU runtime (hbrt_assign_widths). */
+ * Caller scratch makes it allocation-free for the CPU runtime (hbrt_assign_widths); its
+ * passes can be split across the runtime's threads (quant_assign_widths_par). */
 #include <math.h>
 #include <string.h>
 
