@@ -39,7 +39,7 @@ int main(void)
     QDist d = {.n = 3, .bits = {1, 2, 3}, .frac = {0.7, 0.2, 0.1}};
     uint64_t s = 13;
     void *ctx = hbrt_create(2, 0);
-    QuantPar par = {hbrt_par, ctx};
+    QuantPar par = {hbrt_par, ctx, 2};
     for (int k = 0; k < 3; k++) {
         uint32_t n = sizes[k];
         float *T = malloc(n * sizeof *T);

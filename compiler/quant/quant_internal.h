@@ -49,11 +49,13 @@ void quant_mean_blocks(const float *T, uint64_t from, uint64_t to, double *bsum,
 double quant_mean_abs_merge(const float *T, uint64_t n, const double *bsum, const double *bmin);
 
 /* A split of n units of work across threads (the CPU runtime's hbrt_par): run calls
- * fn(args, lo, hi) on ranges covering [0, n) once, at least grain units a range. */
+ * fn(args, lo, hi) on ranges covering [0, n) once, at least grain units a range; threads
+ * (how many may run them) only sizes the split. */
 typedef void (*QuantRangeFn)(void *args, int64_t lo, int64_t hi);
 typedef struct QuantPar {
     void (*run)(void *ctx, QuantRangeFn fn, void *args, int64_t n, int64_t grain);
     void *ctx;
+    int threads;
 } QuantPar;
 
 /* quant_assign_widths_work() with its passes over the n elements split by par (NULL: one

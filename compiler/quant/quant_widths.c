@@ -378,20 +378,23 @@ static void sel_widths(const uint64_t *key, uint32_t n, const QDist *d, const ui
 }
 
 /* ---- The selection split across threads (the CPU runtime at batch 1) ----
- * The same passes on PAR_UNITS fixed ranges of the elements, claimed by par's threads:
+ * The same passes on fixed ranges of the elements, claimed by par's threads:
  * the mean's blocks (then merged in order), the keys with each range's min and max, each
  * range's histogram (added up: the first round), each range's part of the boundaries'
  * buckets (at offsets from the range histograms: each candidate lands where the
  * sequential gather puts it), the classes. The rounds on the candidates and the ties are
- * one thread's. Nothing depends on which thread runs which range. */
+ * one thread's. Nothing depends on which thread runs which range, or on how many ranges
+ * there are: one a thread (a range's histogram costs ~1 us to clear and add up), at most
+ * PAR_UNITS. */
 #define PAR_UNITS 8
 
 typedef struct ParSel {
     const float *T;
     uint32_t n;
+    int units; // ranges: 2..PAR_UNITS
     double mu1, *bsum, *bmin;
     uint64_t *key, *cand, ulo[PAR_UNITS], uhi[PAR_UNITS];
-    uint32_t *uhist; // PAR_UNITS histograms (in cand until the gather)
+    uint32_t *uhist; // a histogram a range (in cand until the gather)
     const Round *first;
     const Bound *bd;
     const int *live;
@@ -401,9 +404,9 @@ typedef struct ParSel {
     uint8_t *M;
 } ParSel;
 
-static uint32_t unit_at(uint32_t n, int64_t u)
+static uint32_t unit_at(const struct ParSel *p, int64_t u)
 {
-    return (uint32_t)((uint64_t)n * (uint64_t)u / PAR_UNITS);
+    return (uint32_t)((uint64_t)p->n * (uint64_t)u / (uint64_t)p->units);
 }
 
 static void par_mean(void *args, int64_t lo, int64_t hi)
@@ -416,7 +419,7 @@ static void par_keys(void *args, int64_t lo, int64_t hi)
 {
     ParSel *p = args;
     for (int64_t u = lo; u < hi; u++) {
-        uint32_t a = unit_at(p->n, u), b = unit_at(p->n, u + 1);
+        uint32_t a = unit_at(p, u), b = unit_at(p, u + 1);
         keys_mo(p->T + a, b - a, p->mu1, p->key + a, &p->ulo[u], &p->uhi[u]);
     }
 }
@@ -425,7 +428,7 @@ static void par_hist(void *args, int64_t lo, int64_t hi)
 {
     ParSel *p = args;
     for (int64_t u = lo; u < hi; u++) {
-        uint32_t a = unit_at(p->n, u), b = unit_at(p->n, u + 1);
+        uint32_t a = unit_at(p, u), b = unit_at(p, u + 1);
         round_count(p->uhist + u * SEL_BUCKETS, p->key + a, b - a, p->first->lo, p->first->sh);
     }
 }
@@ -434,7 +437,7 @@ static void par_gather(void *args, int64_t lo, int64_t hi)
 {
     ParSel *p = args;
     for (int64_t u = lo; u < hi; u++) {
-        uint32_t a = unit_at(p->n, u), b = unit_at(p->n, u + 1);
+        uint32_t a = unit_at(p, u), b = unit_at(p, u + 1);
         Bound bd[HB_MAX_SHARES];
         memcpy(bd, p->bd, (size_t)p->nb * sizeof *bd);
         for (int i = 0; i < p->nl; i++)
@@ -447,7 +450,7 @@ static void par_classes(void *args, int64_t lo, int64_t hi)
 {
     ParSel *p = args;
     for (int64_t u = lo; u < hi; u++) {
-        uint32_t a = unit_at(p->n, u), b = unit_at(p->n, u + 1);
+        uint32_t a = unit_at(p, u), b = unit_at(p, u + 1);
         assign_classes(p->key + a, b - a, p->k, p->nl, p->base, p->M + a);
     }
 }
@@ -458,10 +461,10 @@ static void par_keys_window(ParSel *p, const QuantPar *par, Round *first)
     uint64_t nblk = p->n / QUANT_MEAN_BLOCK, lo = UINT64_MAX, hi = 0;
     p->bsum = (double *)p->cand; // cand is free until the gather
     p->bmin = p->bsum + nblk;
-    par->run(par->ctx, par_mean, p, (int64_t)nblk, (int64_t)(nblk / PAR_UNITS));
+    par->run(par->ctx, par_mean, p, (int64_t)nblk, (int64_t)nblk / p->units);
     p->mu1 = quant_mean_abs_merge(p->T, p->n, p->bsum, p->bmin);
-    par->run(par->ctx, par_keys, p, PAR_UNITS, 1);
-    for (int u = 0; u < PAR_UNITS; u++) {
+    par->run(par->ctx, par_keys, p, p->units, 1);
+    for (int u = 0; u < p->units; u++) {
         lo = p->ulo[u] < lo ? p->ulo[u] : lo;
         hi = p->uhi[u] > hi ? p->uhi[u] : hi;
     }
@@ -471,12 +474,12 @@ static void par_keys_window(ParSel *p, const QuantPar *par, Round *first)
 /* The first round's histogram as the sum of the ranges'. */
 static void par_first_round(ParSel *p, const QuantPar *par, Round *first)
 {
-    p->uhist = (uint32_t *)p->cand; // PAR_UNITS * 8 KiB <= 8n bytes
+    p->uhist = (uint32_t *)p->cand; // at most PAR_UNITS * 8 KiB <= 8n bytes
     p->first = first;
-    par->run(par->ctx, par_hist, p, PAR_UNITS, 1);
+    par->run(par->ctx, par_hist, p, p->units, 1);
     for (uint32_t b = 0; b < SEL_BUCKETS; b++) {
         uint32_t h = 0;
-        for (int u = 0; u < PAR_UNITS; u++)
+        for (int u = 0; u < p->units; u++)
             h += p->uhist[u * SEL_BUCKETS + b];
         first->hist[b] = h;
     }
@@ -485,7 +488,9 @@ static void par_first_round(ParSel *p, const QuantPar *par, Round *first)
 static void par_widths(const float *T, uint32_t n, const QDist *d, const uint64_t *count,
                        uint64_t *work, uint8_t *M, const QuantPar *par)
 {
-    ParSel p = {.T = T, .n = n, .key = work, .cand = work + n, .M = M, .nb = d->n - 1};
+    int units = par->threads < 2 ? 2 : par->threads > PAR_UNITS ? PAR_UNITS : par->threads;
+    ParSel p = {
+            .T = T, .n = n, .units = units, .key = work, .cand = work + n, .M = M, .nb = d->n - 1};
     Round first;
     Bound bd[HB_MAX_SHARES];
     int live[HB_MAX_SHARES], nl, base = bounds_init(n, d, count, bd);
@@ -497,7 +502,7 @@ static void par_widths(const float *T, uint32_t n, const QDist *d, const uint64_
     } else {
         for (int i = 0; i < nl; i++) { // each range's share of the boundary's slice
             uint32_t o = bd[live[i]].off, b = bd[live[i]].b;
-            for (int u = 0; u < PAR_UNITS; u++) {
+            for (int u = 0; u < p.units; u++) {
                 p.uoff[i][u] = o;
                 o += p.uhist[u * SEL_BUCKETS + b];
             }
@@ -505,7 +510,7 @@ static void par_widths(const float *T, uint32_t n, const QDist *d, const uint64_
         p.bd = bd;
         p.live = live;
         p.nl = nl;
-        par->run(par->ctx, par_gather, &p, PAR_UNITS, 1);
+        par->run(par->ctx, par_gather, &p, p.units, 1);
         for (int i = 0; i < nl; i++)
             bd[live[i]].m = first.hist[bd[live[i]].b];
         bounds_finish(bd, live, nl, p.cand);
@@ -513,7 +518,7 @@ static void par_widths(const float *T, uint32_t n, const QDist *d, const uint64_
     uint64_t need[HB_MAX_SHARES];
     p.nl = live_keys(bd, p.nb, p.k, need);
     p.base = base + (bits_consecutive(d) ? d->bits[0] : 0);
-    par->run(par->ctx, par_classes, &p, PAR_UNITS, 1);
+    par->run(par->ctx, par_classes, &p, p.units, 1);
     assign_finish(p.key, n, d, p.k, need, p.nl, M);
 }
 

@@ -309,7 +309,7 @@ START_TEST(test_widths_split)
                 uint32_t zw =
                         quant_assign_widths_work(T, n, &DS[di], SEL_MIDDLE_OUT, 0, want, work);
                 int calls = 0;
-                QuantPar par = {split_reversed, &calls};
+                QuantPar par = {split_reversed, &calls, 1 + (int)(kind + di) % 9}; // 2-8 ranges
                 memset(got, 0xee, n);
                 ck_assert_uint_eq(
                         quant_assign_widths_par(T, n, &DS[di], SEL_MIDDLE_OUT, 0, got, work, &par),

@@ -378,7 +378,7 @@ void hbrt_assign_widths_par(void *ctx, const float *x, uint32_t n, int nd, const
     QDist d = {.n = nd};
     for (int k = 0; k < nd; k++)
         d.bits[k] = bits[k], d.frac[k] = fracs[k];
-    QuantPar par = {hbrt_par, c};
+    QuantPar par = {hbrt_par, c, c->threads};
     quant_assign_widths_par(x, n, &d, (Selection)sel, seed, M, work, &par);
 }
 
