@@ -60,7 +60,7 @@ typedef struct QuantPar {
 
 /* quant_assign_widths_work() with its passes over the n elements split by par (NULL: one
  * thread), for middle-out and n >= QUANT_PAR_MIN_N; the same widths for every split. */
-#define QUANT_PAR_MIN_N 16384
+#define QUANT_PAR_MIN_N 32768
 uint32_t quant_assign_widths_par(const float *T, uint32_t n, const QDist *d, Selection sel,
                                  uint64_t seed, uint8_t *M, void *work, const QuantPar *par);
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # cpu_widths_par.sh HBNNC SCRATCH: the per-example width selection split across threads
 # (issue 13). At batch 1 on 2 threads the runtime runs middle-out's passes on both
-# (hbrt_assign_widths_par -> quant_assign_widths_par, from QUANT_PAR_MIN_N = 16384
-# elements). cpu/widths_par.py: two quants of 17408 elements (split; static and runtime
-# scales) and one of 8704 (not), dequantized to outputs: the .so equals `hbnnc --run`
+# (hbrt_assign_widths_par -> quant_assign_widths_par, from QUANT_PAR_MIN_N = 32768
+# elements). cpu/widths_par.py: two quants of 33792 elements (split; static and runtime
+# scales) and one of 16896 (not), dequantized to outputs: the .so equals `hbnnc --run`
 # byte for byte at batch 1 and 3 on 1 and 2 threads on every tier, and each generated
 # selection call passes the example function's thread context.
 set -euo pipefail
