@@ -22,7 +22,7 @@ if [ "$calls" != 3 ]; then
     exit 1
 fi
 for cpu in native x86-64-v3 x86-64-v2; do
-    "$hbnnc" "$s/wpar.ir" --cpu "$cpu" -o "$s/wpar.so"
+    "$hbnnc" "$s/wpar.ir" --cpu "$cpu" -O"$(e2e_opts 3)" -o "$s/wpar.so"
     for bt in "1 1" "1 2" "3 2"; do
         # shellcheck disable=SC2046,SC2086
         "$s/so_run" "$s/wpar.so" wpar "$s/wpar.npy" $bt $(outspec "$s/wpar.h" wpar) > "$s/got"
