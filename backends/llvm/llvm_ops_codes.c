@@ -210,65 +210,89 @@ static void keep_first_max(G *g, Best *b, LLVMValueRef r, LLVMValueRef s, LLVMVa
         b->w = LLVMBuildSelect(B, better, wd, b->w, "");
 }
 
-/* One piece of a group: its taps' blocks (one for whole rows, else one per ky), each
- * loaded once, the taps in window order, the pooled bytes stored at out + at. */
-static void pool_piece(G *g, PoolV *v, GVal *x, GVal *out, LLVMValueRef in, LLVMValueRef at,
-                       const Piece *pc, int64_t hv)
-{
-    int kh = (int)v->w.kh, kw = (int)v->w.kw, nb = v->w.OW <= PV ? 1 : kh;
+/* The input bytes one piece reads, as vectors: code and width bytes [lo, hi] from its
+ * group's first input row, one block for whole rows, else one per window row ky (n). */
+typedef struct Blocks {
+    int n;
     int64_t lo[PV_TAPS], hi[PV_TAPS];
-    LLVMValueRef bs[PV_TAPS], bw[PV_TAPS];
-    for (int b = 0; b < nb; b++) {
-        lo[b] = INT64_MAX, hi[b] = -1;
+    LLVMValueRef s[PV_TAPS], w[PV_TAPS]; // NULL: no tap reads that window row (ceil)
+} Blocks;
+
+static void load_blocks(G *g, PoolV *v, GVal *x, LLVMValueRef in, const Piece *pc, int64_t hv,
+                        Blocks *bk)
+{
+    int kh = (int)v->w.kh, kw = (int)v->w.kw;
+    bk->n = v->w.OW <= PV ? 1 : kh;
+    for (int b = 0; b < bk->n; b++) {
+        int64_t lo = INT64_MAX, hi = -1;
         for (int ky = 0; ky < kh; ky++)
-            for (int kx = 0; kx < kw && (nb == 1 || ky == b); kx++)
+            for (int kx = 0; kx < kw && (bk->n == 1 || ky == b); kx++)
                 for (int j = 0; j < pc->n; j++) {
                     int64_t o = tap_at(v, pc->rr[j], pc->ox[j], ky, kx, hv);
                     if (o >= 0)
-                        lo[b] = o < lo[b] ? o : lo[b], hi[b] = o > hi[b] ? o : hi[b];
+                        lo = o < lo ? o : lo, hi = o > hi ? o : hi;
                 }
-        if (hi[b] < 0)
-            continue; // a row below the input (ceil): no tap reads it
-        LLVMValueRef a = g_addk(g, in, lo[b]);
-        bs[b] = load_bytes(g, x->p, a, hi[b] - lo[b] + 1);
+        bk->lo[b] = lo, bk->hi[b] = hi, bk->s[b] = bk->w[b] = NULL;
+        if (hi < 0)
+            continue; // a window row below the input (ceil): no tap reads it
+        LLVMValueRef a = g_addk(g, in, lo);
+        bk->s[b] = load_bytes(g, x->p, a, hi - lo + 1);
         if (!v->tagged) {
-            const char *name = g->m->values.data[g->in->result].name;
             char tag[128];
-            snprintf(tag, sizeof tag, "vpool(%s)", name);
-            LLVMSetValueName2(bs[b], tag, strlen(tag));
+            snprintf(tag, sizeof tag, "vpool(%s)", g->m->values.data[g->in->result].name);
+            LLVMSetValueName2(bk->s[b], tag, strlen(tag));
             v->tagged = true;
         }
-        bw[b] = v->masked ? load_bytes(g, x->w, a, hi[b] - lo[b] + 1) : NULL;
+        bk->w[b] = v->masked ? load_bytes(g, x->w, a, hi - lo + 1) : NULL;
     }
+}
+
+/* The shuffle mask picking tap (ky, kx) of each lane from block [lo, hi], or NULL when
+ * no lane's tap is inside the input. A lane whose tap is outside repeats an earlier tap
+ * of its own window, (ky, 0) or (0, 0), which cannot win the strict >. */
+static LLVMValueRef tap_mask(G *g, const PoolV *v, const Piece *pc, int ky, int kx, int64_t hv,
+                             int64_t lo, int64_t hi)
+{
+    int64_t o[PV];
+    bool any = false;
+    for (int j = 0; j < PV; j++) {
+        o[j] = lo; // lanes past the piece: any byte of the block
+        if (j >= pc->n)
+            continue;
+        o[j] = tap_at(v, pc->rr[j], pc->ox[j], ky, kx, hv);
+        any |= o[j] >= 0;
+        if (o[j] < 0)
+            o[j] = tap_at(v, pc->rr[j], pc->ox[j], ky, 0, hv);
+        if (o[j] < 0)
+            o[j] = tap_at(v, pc->rr[j], pc->ox[j], 0, 0, hv);
+    }
+    if (!any)
+        return NULL;
+    LLVMValueRef m[PV];
+    for (int j = 0; j < PV; j++) {
+        HB_CHECK(o[j] >= lo && o[j] <= hi, "a pool tap outside its block");
+        m[j] = LLVMConstInt(g->i32, (unsigned long long)(o[j] - lo), 0);
+    }
+    return LLVMConstVector(m, PV);
+}
+
+/* One piece of a group: its blocks loaded once, the taps in window order, the pooled
+ * code (and width) bytes stored at out + at. */
+static void pool_piece(G *g, PoolV *v, GVal *x, GVal *out, LLVMValueRef in, LLVMValueRef at,
+                       const Piece *pc, int64_t hv)
+{
+    Blocks bk;
+    load_blocks(g, v, x, in, pc, hv, &bk);
     Best best = {0};
-    for (int ky = 0; ky < kh; ky++)
-        for (int kx = 0; kx < kw; kx++) {
-            int b = nb == 1 ? 0 : ky;
-            int64_t o[PV];
-            bool any = false;
-            for (int j = 0; j < PV; j++) {
-                o[j] = j < pc->n ? tap_at(v, pc->rr[j], pc->ox[j], ky, kx, hv) : -1;
-                any |= o[j] >= 0;
-                if (j < pc->n && o[j] < 0) // repeat an earlier tap of this lane: it cannot win
-                    o[j] = tap_at(v, pc->rr[j], pc->ox[j], ky, 0, hv);
-                if (j < pc->n && o[j] < 0)
-                    o[j] = tap_at(v, pc->rr[j], pc->ox[j], 0, 0, hv);
-            }
-            if (!any)
-                continue; // a row below the input
-            LLVMValueRef m[PV];
-            for (int j = 0; j < PV; j++) {
-                int64_t at_j = o[j] < 0 ? lo[b] : o[j]; // unused lanes: any byte of the block
-                HB_CHECK(at_j >= lo[b] && at_j <= hi[b], "a pool tap outside its block");
-                m[j] = LLVMConstInt(g->i32, (unsigned long long)(at_j - lo[b]), 0);
-            }
-            LLVMValueRef mask = LLVMConstVector(m, PV);
-            LLVMValueRef s =
-                    LLVMBuildShuffleVector(B, bs[b], LLVMGetPoison(LLVMTypeOf(bs[b])), mask, "");
-            LLVMValueRef wd =
-                    v->masked ? LLVMBuildShuffleVector(B, bw[b], LLVMGetPoison(LLVMTypeOf(bw[b])),
-                                                       mask, "")
-                              : NULL;
+    for (int ky = 0; ky < v->w.kh; ky++)
+        for (int kx = 0; kx < v->w.kw; kx++) {
+            int b = bk.n == 1 ? 0 : ky;
+            LLVMValueRef mask = bk.s[b] ? tap_mask(g, v, pc, ky, kx, hv, bk.lo[b], bk.hi[b]) : NULL;
+            if (!mask)
+                continue; // a window row below the input
+            LLVMValueRef p = LLVMGetPoison(LLVMTypeOf(bk.s[b]));
+            LLVMValueRef s = LLVMBuildShuffleVector(B, bk.s[b], p, mask, "");
+            LLVMValueRef wd = v->masked ? LLVMBuildShuffleVector(B, bk.w[b], p, mask, "") : NULL;
             keep_first_max(g, &best, vrank(g, v, s, wd), s, wd);
         }
     store_lanes(g, out->p, at, best.s, pc->n);
