@@ -10,34 +10,17 @@
  * contribution is taken back from a compile-time table). Weights are repacked at compile time
  * into read-only data [Kw][G][O/8][tap][channel word][8]; the input is packed once per layer
  * into channel words [G][H][W][Kx][words] (a dense layer is a 1x1 convolution whose columns
- * are the examples of the block). */
-#include <math.h>
+ * are the examples of the block). The packing is llvm_bpop_pack.c; what a tile stores,
+ * including the fused epilogues, llvm_bpop_store.c (types shared in llvm_bpop.h). */
+#include "llvm_bpop.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "ice.h"
-#include "llvm_gen.h"
 #include "llvm_int8.h"
 
-#define B     g->b
-#define LANES 8
-
-typedef struct BGeo {
-    int64_t C, H, W, G, cg, og, O, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl;
-    int64_t T, CW, OB; // taps, channel words per group, 8-channel blocks per group
-    int kw_planes, kx;
-    /* A channel group's kernel (group channel layers): its og output channels are rows
-     * rows[0..og) of the weights, each of width kw_planes (NULL: all rows, in order). */
-    const int64_t *rows;
-} BGeo;
-
-/* The weight constant in the kernels' layout: sign planes and masks as 8-lane words,
- * and the popcount of each (plane, block, tap) mask per lane. full[m]: mask m is all
- * ones on every row's valid bits (always for m = 0, docs/ir.md §2; every m unmasked). */
-typedef struct WKern {
-    LLVMValueRef c, mask, pc, zc; // zc: what a zero activation word adds to acc, per tap
-    bool full[IR_MAX_BITS];
-} WKern;
+#define B g->b
 
 /* The weights of kernel b in its layout; `masked`: with their masks and mask popcounts
  * (a channel group's or an unmasked layer's kernel reads neither). */
@@ -95,263 +78,7 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b, bool masked)
     return w;
 }
 
-static LLVMValueRef splat8(G *g, int v)
-{
-    LLVMValueRef e[64];
-    for (int i = 0; i < 64; i++)
-        e[i] = LLVMConstInt(g->i8, (unsigned long long)v, 0);
-    return LLVMConstVector(e, 64);
-}
-
-/* 64 contiguous elements from e0 into the words[n] (and masks[n]) variables: plane n's
- * bit of each sign byte, and width > n. */
-static void pack_word64(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMValueRef e0,
-                        LLVMValueRef *words, LLVMValueRef *masks)
-{
-    LLVMTypeRef v = LLVMVectorType(g->i8, 64);
-    LLVMValueRef s = LLVMBuildLoad2(B, v, g_gep(g, g->i8, x->p, e0), "");
-    LLVMSetAlignment(s, 1);
-    LLVMValueRef wd = NULL;
-    if (xt->masked) {
-        wd = LLVMBuildLoad2(B, v, g_gep(g, g->i8, x->w, e0), "");
-        LLVMSetAlignment(wd, 1);
-    }
-    for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef bit = LLVMBuildAnd(B, s, splat8(g, 1 << n), "");
-        LLVMValueRef on = LLVMBuildICmp(B, LLVMIntNE, bit, LLVMConstNull(v), "");
-        LLVMBuildStore(B, LLVMBuildBitCast(B, on, g->i64, ""), words[n]);
-        if (!masks[n])
-            continue;
-        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntUGT, wd, splat8(g, n), "");
-        LLVMBuildStore(B, LLVMBuildBitCast(B, act, g->i64, ""), masks[n]);
-    }
-}
-
-/* 64 lanes (bytes, or floats when et is f32) of the plane image from element e0 (only
- * the first rem are read). */
-static LLVMValueRef load64(G *g, LLVMValueRef base, LLVMValueRef e0, LLVMValueRef lanes,
-                           LLVMTypeRef et)
-{
-    LLVMTypeRef v = LLVMVectorType(et, 64), v1 = LLVMVectorType(g->i1, 64);
-    LLVMTypeRef ps[] = {g->ptr, g->i32, v1, v};
-    LLVMValueRef a[] = {g_gep(g, et, base, e0), g_i32(g, et == g->f32 ? 4 : 1), lanes,
-                        LLVMConstNull(v)};
-    LLVMTypeRef ov[] = {v, g->ptr};
-    unsigned id = LLVMLookupIntrinsicID("llvm.masked.load", 16);
-    LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, ov, 2);
-    return LLVMBuildCall2(B, LLVMFunctionType(v, ps, 4, 0), f, a, 4, "");
-}
-
-/* Conv inputs ([C][H][W] sign bytes): 64 pixels x up to 64 channels at a time, a bit
- * transpose in 64 x i64 lanes (one masked OR per channel per 8 lanes), so the packing
- * costs about one vector op per 8 elements instead of a loop per element. `sign`: x
- * holds floats and the bit is x > 0 (a sign producer packing for convolutions). */
-static void pack_image(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMValueRef xp,
-                       LLVMValueRef xm, bool sign)
-{
-    int64_t HW = b->H * b->W, NP = (HW + 63) / 64;
-    LLVMTypeRef v64 = LLVMVectorType(g->i64, 64), v8 = LLVMVectorType(g->i8, 64);
-    LLVMValueRef iota[64];
-    for (int i = 0; i < 64; i++)
-        iota[i] = g_i64(g, i);
-    GLoop lg, lw, lp, lc, lj;
-    LLVMValueRef grp = g_loop_begin(g, &lg, g_i64(g, b->G), "pg");
-    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, b->CW), "pw");
-    LLVMValueRef left = LLVMBuildSub(B, g_i64(g, b->cg), g_mulk(g, w, 64), "");
-    LLVMValueRef cnt = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, left, g_i64(g, 64), ""),
-                                       left, g_i64(g, 64), "");
-    LLVMValueRef p0 = g_mulk(g, g_loop_begin(g, &lp, g_i64(g, NP), "pp"), 64);
-    LLVMValueRef rl = LLVMBuildSub(B, g_i64(g, HW), p0, "");
-    LLVMValueRef rem = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, rl, g_i64(g, 64), ""), rl,
-                                       g_i64(g, 64), "");
-    LLVMValueRef remv = LLVMBuildInsertElement(B, LLVMGetUndef(v64), rem, g_i32(g, 0), "");
-    remv = LLVMBuildShuffleVector(B, remv, LLVMGetUndef(v64),
-                                  LLVMConstNull(LLVMVectorType(g->i32, 64)), "");
-    LLVMValueRef lanes = LLVMBuildICmp(B, LLVMIntSLT, LLVMConstVector(iota, 64), remv, "");
-    LLVMValueRef acc[IR_MAX_BITS], macc[IR_MAX_BITS];
-    for (int n = 0; n < b->kx; n++) {
-        acc[n] = g_var(g, v64, LLVMConstNull(v64));
-        macc[n] = xm ? g_var(g, v64, LLVMConstNull(v64)) : NULL;
-    }
-    LLVMValueRef c = g_loop_begin(g, &lc, cnt, "pc");
-    LLVMValueRef ch = g_add(g, g_add(g, g_mulk(g, grp, b->cg), g_mulk(g, w, 64)), c);
-    LLVMValueRef e0 = g_add(g, g_mulk(g, ch, HW), p0);
-    LLVMValueRef sv = load64(g, x->p, e0, lanes, sign ? g->f32 : g->i8);
-    LLVMValueRef wv = xt->masked ? load64(g, x->w, e0, lanes, g->i8) : NULL;
-    LLVMValueRef cv = LLVMBuildInsertElement(B, LLVMGetUndef(v64), c, g_i32(g, 0), "");
-    cv = LLVMBuildShuffleVector(B, cv, LLVMGetUndef(v64), LLVMConstNull(LLVMVectorType(g->i32, 64)),
-                                "");
-    for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef on =
-                sign ? LLVMBuildFCmp(B, LLVMRealOGT, sv, LLVMConstNull(LLVMTypeOf(sv)), "")
-                     : LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, sv, splat8(g, 1 << n), ""),
-                                     LLVMConstNull(v8), "");
-        LLVMValueRef bit = LLVMBuildShl(B, LLVMBuildZExt(B, on, v64, ""), cv, "");
-        LLVMBuildStore(B, LLVMBuildOr(B, LLVMBuildLoad2(B, v64, acc[n], ""), bit, ""), acc[n]);
-        if (!xm)
-            continue;
-        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntUGT, wv, splat8(g, n), "");
-        bit = LLVMBuildShl(B, LLVMBuildZExt(B, act, v64, ""), cv, "");
-        LLVMBuildStore(B, LLVMBuildOr(B, LLVMBuildLoad2(B, v64, macc[n], ""), bit, ""), macc[n]);
-    }
-    g_loop_end(g, &lc);
-    LLVMValueRef j = g_loop_begin(g, &lj, rem, "pj");
-    LLVMValueRef pix = g_add(g, g_add(g, g_mulk(g, grp, HW), p0), j);
-    for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, b->kx), n), b->CW), w);
-        LLVMValueRef v = LLVMBuildLoad2(B, v64, acc[n], "");
-        g_store(g, g->i64, xp, at, LLVMBuildExtractElement(B, v, j, ""));
-        if (xm)
-            g_store(g, g->i64, xm, at,
-                    LLVMBuildExtractElement(B, LLVMBuildLoad2(B, v64, macc[n], ""), j, ""));
-    }
-    g_loop_end(g, &lj);
-    g_loop_end(g, &lp);
-    g_loop_end(g, &lw);
-    g_loop_end(g, &lg);
-}
-
-/* Pack x (one sign byte per element, [C, H, W]) into channel words
- * xp[((g H + y) W + x) Kx + n][CW] (and the width masks when x is masked). Dense blocks
- * call it once per example with xp moved to the example's column. */
-static void pack_input(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMValueRef xp,
-                       LLVMValueRef xm)
-{
-    GLoop lg, ly, lx, lw, lb;
-    LLVMValueRef grp = g_loop_begin(g, &lg, g_i64(g, b->G), "pg");
-    LLVMValueRef y = g_loop_begin(g, &ly, g_i64(g, b->H), "py");
-    LLVMValueRef xx = g_loop_begin(g, &lx, g_i64(g, b->W), "px");
-    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, b->CW), "pw");
-    LLVMValueRef pix = g_add(g, g_mulk(g, g_add(g, g_mulk(g, grp, b->H), y), b->W), xx);
-    LLVMValueRef words[IR_MAX_BITS], masks[IR_MAX_BITS];
-    for (int n = 0; n < b->kx; n++) {
-        words[n] = g_var(g, g->i64, g_i64(g, 0));
-        masks[n] = xm ? g_var(g, g->i64, g_i64(g, 0)) : NULL;
-    }
-    // channels w*64 .. min(64, cg - w*64) of this group
-    LLVMValueRef left = LLVMBuildSub(B, g_i64(g, b->cg), g_mulk(g, w, 64), "");
-    LLVMValueRef cnt = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, left, g_i64(g, 64), ""),
-                                       left, g_i64(g, 64), "");
-    LLVMBasicBlockRef fast = NULL, slow = NULL, done = NULL;
-    if (b->H * b->W == 1) { // contiguous channels: 64 at a time (vptestmb / vpmovmskb)
-        fast = LLVMAppendBasicBlockInContext(g->C, g->fn, "pack.fast");
-        slow = LLVMAppendBasicBlockInContext(g->C, g->fn, "pack.slow");
-        done = LLVMAppendBasicBlockInContext(g->C, g->fn, "pack.done");
-        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntEQ, cnt, g_i64(g, 64), ""), fast, slow);
-        LLVMPositionBuilderAtEnd(B, fast);
-        pack_word64(g, b, x, xt, g_add(g, g_mulk(g, grp, b->cg), g_mulk(g, w, 64)), words, masks);
-        LLVMBuildBr(B, done);
-        LLVMPositionBuilderAtEnd(B, slow);
-    }
-    LLVMValueRef bi = g_loop_begin(g, &lb, cnt, "pb");
-    LLVMValueRef ch = g_add(g, g_add(g, g_mulk(g, grp, b->cg), g_mulk(g, w, 64)), bi);
-    LLVMValueRef e = g_add(g, g_mulk(g, g_add(g, g_mulk(g, ch, b->H), y), b->W), xx);
-    LLVMValueRef s = LLVMBuildZExt(B, g_load(g, g->i8, x->p, e), g->i64, "");
-    LLVMValueRef wd = xt->masked ? LLVMBuildZExt(B, g_load(g, g->i8, x->w, e), g->i64, "") : NULL;
-    for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef bit = LLVMBuildAnd(B, LLVMBuildLShr(B, s, g_i64(g, n), ""), g_i64(g, 1), "");
-        LLVMValueRef cur = LLVMBuildLoad2(B, g->i64, words[n], "");
-        LLVMBuildStore(B, LLVMBuildOr(B, cur, LLVMBuildShl(B, bit, bi, ""), ""), words[n]);
-        if (!xm)
-            continue;
-        LLVMValueRef act =
-                LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntSGT, wd, g_i64(g, n), ""), g->i64, "");
-        cur = LLVMBuildLoad2(B, g->i64, masks[n], "");
-        LLVMBuildStore(B, LLVMBuildOr(B, cur, LLVMBuildShl(B, act, bi, ""), ""), masks[n]);
-    }
-    g_loop_end(g, &lb);
-    if (done) {
-        LLVMBuildBr(B, done);
-        LLVMPositionBuilderAtEnd(B, done);
-    }
-    for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, b->kx), n), b->CW), w);
-        g_store(g, g->i64, xp, at, LLVMBuildLoad2(B, g->i64, words[n], ""));
-        if (xm)
-            g_store(g, g->i64, xm, at, LLVMBuildLoad2(B, g->i64, masks[n], ""));
-    }
-    g_loop_end(g, &lw);
-    g_loop_end(g, &lx);
-    g_loop_end(g, &ly);
-    g_loop_end(g, &lg);
-}
-
-#define MAXE 8 // columns per register tile
-
-/* How a masked-input kernel counts popcount(A) of pair (m, n), A = weight mask m &
- * activation mask n (pa_plan): in the word loop, from the weight mask popcount table
- * (n = 0: every activation has width >= 1), or from the input's per-pixel count of the
- * elements of width > n (weight mask m full on every row: the same in every lane). */
-typedef enum PaFrom { PA_LOOP, PA_WTAB, PA_XCNT } PaFrom;
-
-typedef struct Kern {
-    const BGeo *b;
-    WKern w;
-    GTier tier;
-    LLVMTypeRef v8, v64b; // <8 x i64>, <64 x i8>
-    LLVMValueRef xp, xm;  // packed input, with a zero column at word zcol
-    int64_t zcol;
-    /* Neither weights nor input are masked: count popcount(c ^ d) with no mask (the
-     * padding bits are 0 in both) and S = valid - 2 acc. */
-    bool nomask;
-    /* A `group channel` width's kernel on a masked input (every weight mask full): pair
-     * (m, n) counts popcount((c ^ d) & amask_n), n = 0 with no AND (every activation has
-     * width >= 1; a column outside takes popcount(c) back), and S = xn_n - 2 acc. */
-    bool pwm;
-    int P, E;             // plane pairs, columns per tile
-    bool split;           // conv rows: border columns one per tile, then interior tiles
-    LLVMValueRef W, OW;   // input width and output columns (dense: the block's examples)
-    int64_t ocol, os, ps; // output element strides: column, output channel, pair
-    LLVMValueRef out;     // i32 output (pair sums)
-    /* A channel group's kernel: lane l of block ob is output channel chan[8 ob + l]
-     * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
-     * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive), or, when
-     * the output is the caller's buffer (zpairs: the output's pairs), are zeroed by
-     * zero_missing (conv) or stored as 0 by store_group (dense). */
-    LLVMValueRef chan;
-    LLVMValueRef npair; // a block with narrower channels: the pairs lane 8 ob + l stores
-    int zpairs;         // in place: the output's pairs (else 0)
-    int *wid;           // a group channel layer: each output channel's width (else NULL)
-    bool bytes;         // byte accumulators (AVX2 / AVX-512BW), flushed by psadbw
-    int flush;          // bytes: 0 after the tile, 1 after each tap, 2 every 31 words
-    // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
-    LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
-    LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
-    LLVMValueRef ntap[MAXE]; // nomask: the valid elements read so far per column
-    /* Masked input: where each pair's popcount(A) comes from, and xc the count of the
-     * elements of width > n in each output's window (count_masks). */
-    unsigned char pa_from[IR_MAX_BITS * IR_MAX_BITS];
-    LLVMValueRef xc;
-    LLVMValueRef xn[IR_MAX_BITS * MAXE]; // PA_XCNT pairs' popcount(A): i64 per (n, column)
-    /* Threshold in the tile epilogue (g_plan_epilogue): out is the packed words of the
-     * next convolution's input ([pixel][plane][channel word]); per 8-channel block the
-     * coefficients with the threshold's sign folded in, and the threshold tree. */
-    int ek;               // its planes (0: no epilogue, store the pair sums)
-    bool eone;            // every folded coefficient is 1 (a single plane pair)
-    LLVMValueRef ecoef;   // [G OB][P][8] i64
-    LLVMValueRef ethr;    // [G OB][2^ek - 1][8] i64
-    int64_t eCW, eOW;     // the destination's channel words and width
-    int64_t psh, psw, pH; // a maxpool after it: its strides (0: none) and height
-    /* A multi-bit pool: each code's rank (ir_code_ranks; code 0 has rank 0, so the zeroed
-     * words are the lowest code): the tile keeps the pooled code of larger rank. */
-    bool ecodes;
-    int erank[1 << BPOP_EPI_MAX_BITS];
-    /* Into [flatten ->] dequant: out is f32 [O][pixels] (eHW apart), each code's level
-     * (dequant's float) stored, or a pool's max of them. */
-    bool edq;
-    int64_t eHW;
-    float elevel[1 << BPOP_EPI_MAX_BITS];
-    /* fcomb [+ batchnorm] in the tile epilogue (g_plan_epilogue, a float destination):
-     * out is the f32 result; per 8-channel block the weight scales α (f64, one vector
-     * per weight plane), the bias and the batch-norm scale and shift (f64); beta this
-     * example's activation scales (f32[Kx], an argument of the kernel function). */
-    bool ef, ebn;
-    uint32_t edest;                             // the value it writes
-    LLVMValueRef ealpha, ebias, escale, eshift; // [G OB][Kw][8], [G OB][8] f64
-    LLVMValueRef beta;
-} Kern;
-
-static LLVMValueRef splat(G *g, const Kern *k, LLVMValueRef v)
+LLVMValueRef bpop_splat(G *g, const Kern *k, LLVMValueRef v)
 {
     LLVMValueRef undef = LLVMGetUndef(k->v8);
     LLVMValueRef ins = LLVMBuildInsertElement(B, undef, v, g_i32(g, 0), "");
@@ -359,7 +86,7 @@ static LLVMValueRef splat(G *g, const Kern *k, LLVMValueRef v)
     return LLVMBuildShuffleVector(B, ins, undef, zeros, "");
 }
 
-static LLVMValueRef vload(G *g, const Kern *k, LLVMValueRef base, LLVMValueRef word)
+LLVMValueRef bpop_vload(G *g, const Kern *k, LLVMValueRef base, LLVMValueRef word)
 {
     LLVMValueRef p = g_gep(g, g->i64, base, g_mulk(g, word, LANES));
     LLVMValueRef v = LLVMBuildLoad2(B, k->v8, p, "");
@@ -447,18 +174,18 @@ static void word_step(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0, LLVMV
     LLVMValueRef c[IR_MAX_BITS], mk[IR_MAX_BITS];
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef word = g_add(g, g_mulk(g, g_addk(g, blk0, m * mstride), b->CW), w);
-        c[m] = vload(g, k, k->w.c, word);
+        c[m] = bpop_vload(g, k, k->w.c, word);
         // a full weight mask adds nothing to the activation mask's AND
         mk[m] = k->nomask || k->pwm || (k->xm && k->w.full[m]) ? NULL
-                                                               : vload(g, k, k->w.mask, word);
+                                                               : bpop_vload(g, k, k->w.mask, word);
     }
     // each activation word broadcast right before its uses: one live at a time
     for (int n = 0; n < b->kx; n++)
         for (int e = 0; e < k->E; e++) {
             LLVMValueRef at = g_add(g, g_addk(g, col[e], n * b->CW), w);
-            LLVMValueRef d = splat(g, k, g_load(g, g->i64, k->xp, at));
+            LLVMValueRef d = bpop_splat(g, k, g_load(g, g->i64, k->xp, at));
             bool amask = k->xm && !(k->pwm && n == 0); // activation mask 0 is all valid
-            LLVMValueRef dm = amask ? splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
+            LLVMValueRef dm = amask ? bpop_splat(g, k, g_load(g, g->i64, k->xm, at)) : NULL;
             for (int m = 0; m < b->kw_planes; m++) {
                 int i = (m * b->kx + n) * k->E + e;
                 LLVMValueRef x = LLVMBuildXor(B, c[m], d, "");
@@ -509,9 +236,9 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
         in[e] = ok ? ok[e] : LLVMConstInt(g->i1, 1, 0);
     for (int m = 0; m < b->kw_planes; m++) {
         LLVMValueRef at = g_addk(g, blk0, m * mstride);
-        LLVMValueRef zc = (k->xm && !k->pwm) || !ok ? NULL : vload(g, k, k->w.zc, at);
+        LLVMValueRef zc = (k->xm && !k->pwm) || !ok ? NULL : bpop_vload(g, k, k->w.zc, at);
         bool tab = k->xm ? k->pa_from[m * b->kx] == PA_WTAB : !k->nomask;
-        LLVMValueRef pc = tab ? vload(g, k, k->w.pc, at) : NULL;
+        LLVMValueRef pc = tab ? bpop_vload(g, k, k->w.pc, at) : NULL;
         for (int n = 0; n < b->kx; n++)
             for (int e = 0; e < k->E; e++) {
                 int i = (m * b->kx + n) * k->E + e;
@@ -541,7 +268,7 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
 /* Lane l of block ob stores only if it is a channel of the group (oi < og): when the
  * group's last block is partial, a branch around the lane's stores, closed by lane_end
  * with the block lane_begin returns (NULL: no branch). */
-static LLVMBasicBlockRef lane_begin(G *g, const Kern *k, LLVMValueRef oi)
+LLVMBasicBlockRef bpop_lane_begin(G *g, const Kern *k, LLVMValueRef oi)
 {
     if (k->b->og % LANES == 0)
         return NULL;
@@ -552,7 +279,7 @@ static LLVMBasicBlockRef lane_begin(G *g, const Kern *k, LLVMValueRef oi)
     return ln;
 }
 
-static void lane_end(G *g, LLVMBasicBlockRef ln)
+void bpop_lane_end(G *g, LLVMBasicBlockRef ln)
 {
     if (ln) {
         LLVMBuildBr(B, ln);
@@ -561,14 +288,14 @@ static void lane_end(G *g, LLVMBasicBlockRef ln)
 }
 
 /* Column e's valid-element count in every lane (unmasked kernels), else NULL. */
-static LLVMValueRef col_valid(G *g, const Kern *k, int e)
+LLVMValueRef bpop_col_valid(G *g, const Kern *k, int e)
 {
-    return k->nomask ? splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
+    return k->nomask ? bpop_splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
 }
 
 /* Pair p's sum of column e as i64 lanes: 2 acc - popcount(A), or valid - 2 acc when
  * neither side is masked (valid from col_valid). */
-static LLVMValueRef pair_sum(G *g, const Kern *k, int p, int e, LLVMValueRef valid)
+LLVMValueRef bpop_pair_sum(G *g, const Kern *k, int p, int e, LLVMValueRef valid)
 {
     int i = p * k->E + e;
     LLVMValueRef a = ld(g, k->v8, k->acc[i]);
@@ -576,631 +303,12 @@ static LLVMValueRef pair_sum(G *g, const Kern *k, int p, int e, LLVMValueRef val
     if (k->nomask)
         return LLVMBuildSub(B, valid, a, "");
     if (k->pwm) // disagreements counted: the elements of width > n less twice them
-        return LLVMBuildSub(B, splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e])), a, "");
+        return LLVMBuildSub(B, bpop_splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e])), a,
+                            "");
     bool xn = k->xm && k->pa_from[p] == PA_XCNT;
-    LLVMValueRef pa = xn ? splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e]))
+    LLVMValueRef pa = xn ? bpop_splat(g, k, ld(g, g->i64, k->xn[p % k->b->kx * k->E + e]))
                          : ld(g, k->v8, k->pa[i]);
     return LLVMBuildSub(B, a, pa, "");
-}
-
-/* Column e of a channel group's tile: its pair sums (pair_sum), lane l stored at
- * its channel chan[8 ob + l] (the pairs of planes its channels lack are never written:
- * they stay 0). Scalar stores: a masked scatter (vpscatterqd) is several times slower. */
-static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueRef ob)
-{
-    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    LLVMValueRef valid = col_valid(g, k, e);
-    LLVMValueRef S[IR_MAX_BITS * IR_MAX_BITS];
-    for (int p = 0; p < k->P; p++)
-        S[p] = LLVMBuildTrunc(B, pair_sum(g, k, p, e, valid), v8i32, "");
-    for (int l = 0; l < LANES; l++) {
-        LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
-        LLVMBasicBlockRef ln = lane_begin(g, k, oi);
-        LLVMValueRef at =
-                g_add(g, pos, LLVMBuildMul(B, g_load(g, g->i64, k->chan, oi), g_i64(g, k->os), ""));
-        LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
-        bool branch = np && !k->zpairs; // else a lane's missing planes store 0
-        LLVMBasicBlockRef end =
-                branch ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
-        for (int p = 0; p < k->P; p++) {
-            if (branch && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
-                LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
-                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
-                LLVMPositionBuilderAtEnd(B, more);
-            }
-            LLVMValueRef v = LLVMBuildExtractElement(B, S[p], g_i32(g, l), "");
-            if (np && !branch && p >= k->b->kx)
-                v = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), v,
-                                    g_i32(g, 0), "");
-            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), v);
-        }
-        for (int p = k->P; p < k->zpairs; p++) // the planes no channel of the block has
-            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), g_i32(g, 0));
-        lane_end(g, end);
-        lane_end(g, ln);
-    }
-}
-
-/* The 8 x 8 transpose of the rows r[0..8) (<8 x i32>): row l becomes lane l of every
- * row (3 stages of block swaps, 24 two-source shuffles). */
-static void transpose8(G *g, LLVMValueRef *r)
-{
-    for (int h = LANES / 2; h >= 1; h /= 2)
-        for (int i = 0; i < LANES; i++) {
-            if (i & h)
-                continue;
-            LLVMValueRef ma[LANES], mb[LANES];
-            for (int j = 0; j < LANES; j++) {
-                ma[j] = g_i32(g, j & h ? LANES + j - h : j);
-                mb[j] = g_i32(g, j & h ? LANES + j : j + h);
-            }
-            LLVMValueRef a =
-                    LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(ma, LANES), "");
-            r[i + h] = LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(mb, LANES), "");
-            r[i] = a;
-        }
-}
-
-/* Row l of a transposed tile (its E columns in the first lanes) stored at dst: one
- * store, or E < 8 a masked store of the first E lanes (one vmovdqu32). */
-static void store_row(G *g, const Kern *k, LLVMValueRef row, LLVMValueRef dst)
-{
-    if (k->E == LANES) {
-        LLVMSetAlignment(LLVMBuildStore(B, row, dst), 4);
-        return;
-    }
-    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
-    LLVMValueRef first[LANES];
-    for (int e = 0; e < LANES; e++)
-        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
-    LLVMValueRef args[] = {row, dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
-    g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
-}
-
-/* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
- * transpose) columns are all output columns, contiguous in
- * the output (a convolution's interior tile): transposed so that each channel's E
- * columns of each pair are one vector store instead of E lane extracts and stores. */
-static void store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
-                       LLVMValueRef pos0)
-{
-    const BGeo *b = k->b;
-    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    LLVMValueRef T[IR_MAX_BITS * IR_MAX_BITS][LANES];
-    for (int p = 0; p < k->P; p++) {
-        LLVMValueRef r[LANES];
-        for (int e = 0; e < LANES; e++) {
-            if (e >= k->E) {
-                r[e] = LLVMGetUndef(v8i32);
-                continue;
-            }
-            r[e] = LLVMBuildTrunc(B, pair_sum(g, k, p, e, col_valid(g, k, e)), v8i32, "");
-        }
-        transpose8(g, r);
-        for (int l = 0; l < LANES; l++)
-            T[p][l] = r[l];
-    }
-    LLVMValueRef pos = g_add(g, pos0, g_mulk(g, t0, k->ocol));
-    for (int l = 0; l < LANES; l++) {
-        LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
-        LLVMBasicBlockRef end = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end");
-        if (b->og % LANES) { // the group's last block is partial
-            LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
-            LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), ls, end);
-            LLVMPositionBuilderAtEnd(B, ls);
-        }
-        LLVMValueRef o =
-                k->chan ? g_load(g, g->i64, k->chan, oi) : g_add(g, g_mulk(g, grp, b->og), oi);
-        LLVMValueRef at = g_add(g, pos, g_mulk(g, o, k->os));
-        LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
-        for (int p = 0; p < k->P; p++) {
-            if (np && p && p % b->kx == 0) { // a plane this lane's channel may not have
-                LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
-                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
-                LLVMPositionBuilderAtEnd(B, more);
-            }
-            store_row(g, k, T[p][l], g_gep(g, g->i32, k->out, g_addk(g, at, p * k->ps)));
-        }
-        LLVMBuildBr(B, end);
-        LLVMPositionBuilderAtEnd(B, end);
-    }
-}
-
-/* S = 2 acc - popcount(A) (or valid - 2 acc) per pair and column; lane l is output
- * channel g og + ob 8 + l; column e's sums start at element pos0 + e ocol. */
-static void store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
-                       LLVMValueRef pos0)
-{
-    const BGeo *b = k->b;
-    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    bool vec = b->og % LANES == 0 && k->os == 1;
-    LLVMValueRef o0 = g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES));
-    for (int e = 0; e < k->E; e++) {
-        LLVMValueRef colv = g_addk(g, t0, e);
-        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "col");
-        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "col.next");
-        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
-        LLVMPositionBuilderAtEnd(B, st);
-        if (k->chan) {
-            store_group(g, k, g_add(g, pos0, g_mulk(g, colv, k->ocol)), e, ob);
-            LLVMBuildBr(B, next);
-            LLVMPositionBuilderAtEnd(B, next);
-            continue;
-        }
-        LLVMValueRef pos = g_add(g, g_add(g, pos0, g_mulk(g, colv, k->ocol)), g_mulk(g, o0, k->os));
-        LLVMValueRef valid = col_valid(g, k, e);
-        for (int p = 0; p < k->P; p++) {
-            LLVMValueRef S = pair_sum(g, k, p, e, valid);
-            S = LLVMBuildTrunc(B, S, v8i32, "");
-            LLVMValueRef at = g_addk(g, pos, p * k->ps);
-            if (vec) {
-                LLVMValueRef s = LLVMBuildStore(B, S, g_gep(g, g->i32, k->out, at));
-                LLVMSetAlignment(s, 4);
-                continue;
-            }
-            for (int l = 0; l < LANES; l++) {
-                LLVMBasicBlockRef ls = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane");
-                LLVMBasicBlockRef ln = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.next");
-                LLVMValueRef oi = g_addk(g, g_mulk(g, ob, LANES), l);
-                LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, oi, g_i64(g, b->og), ""), ls, ln);
-                LLVMPositionBuilderAtEnd(B, ls);
-                g_store(g, g->i32, k->out, g_addk(g, at, l * k->os),
-                        LLVMBuildExtractElement(B, S, g_i32(g, l), ""));
-                LLVMBuildBr(B, ln);
-                LLVMPositionBuilderAtEnd(B, ln);
-            }
-        }
-        LLVMBuildBr(B, next);
-        LLVMPositionBuilderAtEnd(B, next);
-    }
-}
-
-/* The thresholds of node j = 2^m - 1 + code at level m, chosen per lane by the bits so
- * far (bit 0 is the code's most significant): a tree of selects. */
-static LLVMValueRef tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *bit, int m)
-{
-    LLVMValueRef c[1 << (BPOP_EPI_MAX_BITS - 1)];
-    int n = 1 << m;
-    for (int i = 0; i < n; i++)
-        c[i] = th[n - 1 + i];
-    for (int i = 0; i < m; i++) {
-        n /= 2;
-        for (int q = 0; q < n; q++)
-            c[q] = LLVMBuildSelect(B, bit[i], c[n + q], c[q], "");
-    }
-    return c[0];
-}
-
-/* Per lane, c[code] for the code whose plane m bit is bit[m] (a tree of selects over
- * the per-code constants, highest plane first). */
-static LLVMValueRef code_pick(G *g, const Kern *k, LLVMValueRef *c, const LLVMValueRef *bit)
-{
-    for (int m = k->ek - 1; m >= 0; m--)
-        for (int q = 0; q < 1 << m; q++)
-            c[q] = LLVMBuildSelect(B, bit[m], c[q + (1 << m)], c[q], "");
-    return c[0];
-}
-
-/* Per lane, the rank of the code whose plane m bit is bit[m]. */
-static LLVMValueRef code_rank(G *g, const Kern *k, const LLVMValueRef *bit)
-{
-    LLVMValueRef c[1 << BPOP_EPI_MAX_BITS];
-    for (int s = 0; s < 1 << k->ek; s++)
-        c[s] = splat(g, k, g_i64(g, k->erank[s]));
-    return code_pick(g, k, c, bit);
-}
-
-/* Into dequant: per lane the code's level (a float), stored at channel o0 + l, pixel
- * `pix` of out, or its max with the pooled value there (the max of levels is the level
- * of the code of largest rank: ranks are the levels' order). Lane l of block ob. */
-static void store_levels(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef o0, LLVMValueRef pix,
-                         const LLVMValueRef *bit)
-{
-    LLVMValueRef c[1 << BPOP_EPI_MAX_BITS];
-    for (int s = 0; s < 1 << k->ek; s++) {
-        LLVMValueRef f[LANES];
-        for (int l = 0; l < LANES; l++)
-            f[l] = LLVMConstReal(g->f32, k->elevel[s]);
-        c[s] = LLVMConstVector(f, LANES);
-    }
-    LLVMValueRef lv = code_pick(g, k, c, bit);
-    for (int l = 0; l < LANES; l++) {
-        LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-        LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, o0, l), k->eHW), pix);
-        LLVMValueRef v = LLVMBuildExtractElement(B, lv, g_i32(g, l), "");
-        if (k->psh) {
-            LLVMValueRef cur = g_load(g, g->f32, k->out, at);
-            v = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, v, cur, ""), v, cur, "");
-        }
-        g_store(g, g->f32, k->out, at, v);
-        lane_end(g, ln);
-    }
-}
-
-/* A multi-bit pool: the pooled code so far (its planes' bytes at `at`, plane stride
- * `ps` bytes) is replaced, lane by lane, by the new code `bit` where that ranks higher;
- * equal ranks are equal codes, so the window's order does not matter. */
-static void max_codes(G *g, const Kern *k, LLVMValueRef at, int64_t ps, LLVMValueRef *bit)
-{
-    LLVMTypeRef v1 = LLVMVectorType(LLVMInt1TypeInContext(g->C), LANES);
-    LLVMValueRef cur[BPOP_EPI_MAX_BITS];
-    for (int m = 0; m < k->ek; m++)
-        cur[m] = LLVMBuildBitCast(B, g_load(g, g->i8, k->out, g_addk(g, at, m * ps)), v1, "");
-    LLVMValueRef take =
-            LLVMBuildICmp(B, LLVMIntUGT, code_rank(g, k, bit), code_rank(g, k, cur), "");
-    for (int m = 0; m < k->ek; m++)
-        bit[m] = LLVMBuildSelect(B, take, bit[m], cur[m], "");
-}
-
-/* The epilogue of one tile: per column, acc = sum_p coef_p S_p per lane (the sign of
- * `neg` folded into the coefficients: exact, |acc| <= the icomb's bound), the threshold
- * tree, and each plane's 8 bits stored as one byte of the destination's channel word
- * (or ORed into the pooled word; a multi-bit pool keeps the code of larger rank). */
-static void store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
-                      LLVMValueRef oy)
-{
-    const BGeo *b = k->b;
-    int nodes = (1 << k->ek) - 1;
-    LLVMValueRef blk = g_add(g, g_mulk(g, grp, b->OB), ob), cf[IR_MAX_BITS * IR_MAX_BITS];
-    LLVMValueRef th[(1 << BPOP_EPI_MAX_BITS) - 1];
-    for (int p = 0; p < k->P && !k->eone; p++)
-        cf[p] = vload(g, k, k->ecoef, g_addk(g, g_mulk(g, blk, k->P), p));
-    for (int j = 0; j < nodes; j++)
-        th[j] = vload(g, k, k->ethr, g_addk(g, g_mulk(g, blk, nodes), j));
-    LLVMValueRef obyte = g_add(g, g_mulk(g, grp, b->og / LANES), ob);
-    LLVMValueRef lmask = NULL;
-    if (b->og % LANES) { // the last block's lanes past og stay 0
-        LLVMValueRef last = LLVMBuildICmp(B, LLVMIntEQ, ob, g_i64(g, b->OB - 1), "");
-        lmask = LLVMBuildSelect(B, last, LLVMConstInt(g->i8, (1u << (b->og % LANES)) - 1, 0),
-                                LLVMConstInt(g->i8, 0xff, 0), "");
-    }
-    LLVMValueRef py = k->psh ? LLVMBuildUDiv(B, oy, g_i64(g, k->psh), "") : oy;
-    for (int e = 0; e < k->E; e++) {
-        LLVMValueRef colv = g_addk(g, t0, e);
-        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "ecol");
-        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "ecol.next");
-        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
-        LLVMPositionBuilderAtEnd(B, st);
-        LLVMValueRef valid = col_valid(g, k, e);
-        LLVMValueRef v = NULL;
-        for (int p = 0; p < k->P; p++) {
-            LLVMValueRef S = pair_sum(g, k, p, e, valid);
-            S = k->eone ? S : LLVMBuildMul(B, S, cf[p], "");
-            v = v ? LLVMBuildAdd(B, v, S, "") : S;
-        }
-        LLVMValueRef px = k->psw ? LLVMBuildUDiv(B, colv, g_i64(g, k->psw), "") : colv;
-        LLVMValueRef pix = g_add(g, g_mulk(g, py, k->eOW), px);
-        LLVMValueRef at = g_add(g, g_mulk(g, pix, k->ek * k->eCW * 8), obyte);
-        LLVMValueRef bit[BPOP_EPI_MAX_BITS];
-        for (int m = 0; m < k->ek; m++)
-            bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, tree_thr(g, th, bit, m), "");
-        if (k->edq) {
-            store_levels(g, k, ob, g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES)), pix, bit);
-            LLVMBuildBr(B, next);
-            LLVMPositionBuilderAtEnd(B, next);
-            continue;
-        }
-        if (k->ecodes)
-            max_codes(g, k, at, k->eCW * 8, bit);
-        for (int m = 0; m < k->ek; m++) {
-            LLVMValueRef byte = LLVMBuildBitCast(B, bit[m], g->i8, "");
-            byte = lmask ? LLVMBuildAnd(B, byte, lmask, "") : byte;
-            LLVMValueRef bat = g_addk(g, at, m * k->eCW * 8);
-            if (k->psh && !k->ecodes) // the pool's other rows and columns OR into the byte
-                byte = LLVMBuildOr(B, g_load(g, g->i8, k->out, bat), byte, "");
-            g_store(g, g->i8, k->out, bat, byte);
-        }
-        LLVMBuildBr(B, next);
-        LLVMPositionBuilderAtEnd(B, next);
-    }
-}
-
-/* v (an f64 scalar) in every lane. */
-static LLVMValueRef splatd(G *g, LLVMValueRef v)
-{
-    LLVMTypeRef vd = LLVMVectorType(g->f64, LANES);
-    LLVMValueRef ins = LLVMBuildInsertElement(B, LLVMGetUndef(vd), v, g_i32(g, 0), "");
-    return LLVMBuildShuffleVector(B, ins, LLVMGetUndef(vd),
-                                  LLVMConstNull(LLVMVectorType(g->i32, LANES)), "");
-}
-
-/* Vector `word` of an f64 table. */
-static LLVMValueRef vloadd(G *g, const Kern *k, LLVMValueRef base, LLVMValueRef word)
-{
-    return LLVMBuildBitCast(B, vload(g, k, base, word), LLVMVectorType(g->f64, LANES), "");
-}
-
-/* A float epilogue tile's per-lane constants: α_m β_n (f64), the bias, the batch norm's
- * scale and shift, and each lane's channel offset in the output. */
-typedef struct FTile {
-    LLVMValueRef ab[IR_MAX_BITS * IR_MAX_BITS], bias, sc, sh, co[LANES];
-} FTile;
-
-static void ftile_init(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, FTile *f)
-{
-    const BGeo *b = k->b;
-    int kw = b->kw_planes, kx = b->kx;
-    LLVMValueRef blk = g_add(g, g_mulk(g, grp, b->OB), ob), bn[IR_MAX_BITS];
-    for (int n = 0; n < kx; n++)
-        bn[n] = splatd(g, LLVMBuildFPExt(B, g_load(g, g->f32, k->beta, g_i64(g, n)), g->f64, ""));
-    for (int m = 0; m < kw; m++) {
-        LLVMValueRef a = vloadd(g, k, k->ealpha, g_addk(g, g_mulk(g, blk, kw), m));
-        for (int n = 0; n < kx; n++)
-            f->ab[m * kx + n] = LLVMBuildFMul(B, a, bn[n], "");
-    }
-    f->bias = vloadd(g, k, k->ebias, blk);
-    f->sc = k->ebn ? vloadd(g, k, k->escale, blk) : NULL;
-    f->sh = k->ebn ? vloadd(g, k, k->eshift, blk) : NULL;
-    LLVMValueRef o0 = g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES));
-    for (int l = 0; l < LANES; l++) {
-        LLVMValueRef o = k->chan ? g_load(g, g->i64, k->chan, g_addk(g, g_mulk(g, ob, LANES), l))
-                                 : g_addk(g, o0, l);
-        f->co[l] = g_mulk(g, o, k->os);
-    }
-}
-
-/* Column e's 8 results, as fcomb (docs/ir.md §4) then batchnorm compute them: y =
- * sum_m sum_n (α_m β_n) S_mn in double (m outer, n inner, from 0), rounded once after
- * + bias; z = y (double) · scale + shift rounded once. */
-static LLVMValueRef ftile_col(G *g, const Kern *k, const FTile *f, int e)
-{
-    LLVMTypeRef vd = LLVMVectorType(g->f64, LANES), vf = LLVMVectorType(g->f32, LANES);
-    LLVMValueRef valid = col_valid(g, k, e);
-    LLVMValueRef y = LLVMConstNull(vd);
-    for (int p = 0; p < k->P; p++) {
-        LLVMValueRef S = LLVMBuildSIToFP(B, pair_sum(g, k, p, e, valid), vd, "");
-        y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, f->ab[p], S, ""), "");
-    }
-    LLVMValueRef z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, y, f->bias, ""), vf, "");
-    if (!k->ebn)
-        return z;
-    z = LLVMBuildFMul(B, LLVMBuildFPExt(B, z, vd, ""), f->sc, "");
-    return LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, f->sh, ""), vf, "");
-}
-
-/* An interior tile's floats (E >= 4 output columns, all inside): transposed so that each
- * lane's (channel's) E consecutive pixels are one (masked, E < 8) vector store. */
-static void ftile_rows(G *g, const Kern *k, const FTile *f, LLVMValueRef ob, LLVMValueRef pix0)
-{
-    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    LLVMValueRef r[LANES];
-    for (int e = 0; e < LANES; e++)
-        r[e] = e < k->E ? LLVMBuildBitCast(B, ftile_col(g, k, f, e), v8i32, "")
-                        : LLVMGetUndef(v8i32);
-    transpose8(g, r);
-    for (int l = 0; l < LANES; l++) {
-        LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-        store_row(g, k, r[l], g_gep(g, g->i32, k->out, g_add(g, pix0, f->co[l])));
-        lane_end(g, ln);
-    }
-}
-
-/* The float epilogue of one tile (fcomb [+ batchnorm]): the 8 lanes are 8 output
- * channels (a channel group's: through its table), OH·OW floats apart: scalar stores
- * per column, or (`rows`: an interior tile of E >= 4 columns) ftile_rows. */
-static void store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
-                       LLVMValueRef oy, bool rows)
-{
-    FTile f;
-    ftile_init(g, k, grp, ob, &f);
-    LLVMValueRef row = g_mulk(g, oy, k->b->OW);
-    if (rows) {
-        ftile_rows(g, k, &f, ob, g_add(g, row, t0));
-        return;
-    }
-    for (int e = 0; e < k->E; e++) {
-        LLVMValueRef colv = g_addk(g, t0, e);
-        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol");
-        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol.next");
-        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
-        LLVMPositionBuilderAtEnd(B, st);
-        LLVMValueRef z = ftile_col(g, k, &f, e), pix = g_add(g, row, colv);
-        for (int l = 0; l < LANES; l++) {
-            LLVMBasicBlockRef ln = lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-            g_store(g, g->f32, k->out, g_add(g, pix, f.co[l]),
-                    LLVMBuildExtractElement(B, z, g_i32(g, l), ""));
-            lane_end(g, ln);
-        }
-        LLVMBuildBr(B, next);
-        LLVMPositionBuilderAtEnd(B, next);
-    }
-}
-
-/* bpop_conv2d `in` can run a tile epilogue: each 8-lane block is one byte of a channel
- * word (one group, or groups of whole bytes), and for a threshold (not `fl`, a float
- * combine) its kernel is not one of a `group channel` layer's per-width kernels (their
- * lanes are channels through a table: floats are stored one by one, packed bits are
- * not). */
-bool bpop_epilogue_ok(G *g, const IrInst *in, bool fl)
-{
-    IrWindow w = ir_window(g->m, in);
-    const IrConst *c = &g->m->consts.data[in->args[1].id];
-    if (w.groups > 1 && (w.O / w.groups) % LANES)
-        return false;
-    if (fl || !c->masks || w.groups != 1)
-        return true;
-    int *wid = malloc((size_t)c->type.d[0] * sizeof *wid);
-    HB_CHECK(wid, "out of memory");
-    bool per_width = bpop_row_widths(c, w.C * w.kh * w.kw, wid);
-    free(wid);
-    return !per_width;
-}
-
-/* Into dequant: each code's level as dequant computes it (sum of +-beta_m in double,
- * level order, rounded once; unit scales: +-1), and for a pool the floats start at
- * -inf (every window has an element inside the input). */
-static void epi_levels(G *g, Kern *k, const IrType *bt)
-{
-    static const float one = 1.0f;
-    const float *beta = bt->scale == IR_SC_STATIC ? g->m->consts.data[bt->scale_const].f : &one;
-    k->edq = true;
-    k->eHW = bt->d[1] * bt->d[2];
-    for (int s = 0; s < 1 << k->ek; s++) {
-        double acc = 0;
-        for (int m = 0; m < k->ek; m++)
-            acc += ((s >> m) & 1) ? (double)beta[m] : -(double)beta[m];
-        k->elevel[s] = (float)acc;
-    }
-    if (!k->psh)
-        return;
-    GLoop l;
-    LLVMValueRef j = g_loop_begin(g, &l, g_i64(g, (int64_t)ir_type_elems(bt)), "j");
-    g_store(g, g->f32, k->out, j, LLVMConstReal(g->f32, -HUGE_VAL));
-    g_loop_end(g, &l);
-}
-
-/* The epilogue's destination (allocated as its own op would) and its tables from the
- * icomb's coefficients and the threshold's neg and thresholds. */
-static void epi_setup(G *g, Kern *k, uint32_t dest)
-{
-    const IrModule *m = g->m;
-    const BGeo *b = k->b;
-    const IrValue *dv = &m->values.data[dest];
-    uint32_t bits = g_epi_bits(m, dest); // the bits value before [flatten ->] dequant
-    const IrInst *di = &m->insts.data[m->values.data[bits].def];
-    const IrInst *dq = bits != dest ? &m->insts.data[dv->def] : NULL;
-    const IrInst *th = di;
-    const IrType *bt = &m->values.data[di->result].type;
-    if (di->op == IR_OP_MAXPOOL) {
-        IrWindow pw = ir_window(m, di);
-        th = &m->insts.data[m->values.data[di->args[0].id].def];
-        k->psh = pw.sh;
-        k->psw = pw.sw;
-        k->pH = pw.OH;
-        k->OW = g_i64(g, pw.OW * pw.sw < b->OW ? pw.OW * pw.sw : b->OW);
-    }
-    const IrInst *ic = &m->insts.data[m->values.data[th->args[0].id].def];
-    const IrConst *cc = &m->consts.data[ic->args[1].id], *neg = &m->consts.data[th->args[1].id];
-    const IrConst *thr = &m->consts.data[th->args[2].id];
-    const IrInst *save = g->in;
-    g->in = dq ? dq : di;
-    g_alloc_value(g, &g->val[dest], &dv->type);
-    g->in = save;
-    k->out = g->val[dest].p;
-    k->ek = bt->bits;
-    k->ecodes = k->psh && k->ek > 1 && !dq;
-    if (k->ecodes) {
-        uint16_t rank[IR_CODE_RANKS];
-        bool ok = ir_code_ranks(m, bt, rank);
-        for (int s = 0; s < 1 << k->ek; s++)
-            k->erank[s] = rank[ir_code_index((unsigned)s, k->ek, k->ek)];
-        HB_CHECK(ok && k->erank[0] == 0, "a fused code pool starts from code 0, the lowest");
-    }
-    k->eCW = (bt->d[0] + 63) / 64;
-    k->eOW = bt->d[2];
-    if (dq)
-        epi_levels(g, k, bt);
-    else if (k->psh || b->O % 64)
-        g_memset0(g, k->out, 8 * g_plan_packed(g, dest));
-    int nodes = (1 << k->ek) - 1, P = k->P;
-    uint64_t nblk = (uint64_t)(b->G * b->OB);
-    uint64_t *cf = calloc(nblk * (uint64_t)P * LANES, 8);
-    uint64_t *tv = calloc(nblk * (uint64_t)nodes * LANES, 8);
-    HB_CHECK(cf && tv, "out of memory");
-    k->eone = true;
-    for (uint64_t blk = 0; blk < nblk; blk++)
-        for (int l = 0; l < LANES; l++) {
-            int64_t oi = (int64_t)(blk % (uint64_t)b->OB) * LANES + l;
-            int64_t o = (int64_t)(blk / (uint64_t)b->OB) * b->og + oi;
-            if (oi >= b->og)
-                continue;
-            int64_t s = neg->i[o] ? -1 : 1, row = cc->type.d[0] == 1 ? 0 : o;
-            for (int p = 0; p < P; p++) {
-                int64_t w = s * cc->i[row * P + p];
-                cf[(blk * (uint64_t)P + (uint64_t)p) * LANES + (uint64_t)l] = (uint64_t)w;
-                k->eone &= w == 1;
-            }
-            for (int j = 0; j < nodes; j++)
-                tv[(blk * (uint64_t)nodes + (uint64_t)j) * LANES + (uint64_t)l] =
-                        (uint64_t)(int64_t)thr->i[o * nodes + j];
-        }
-    k->eone &= P == 1;
-    Arena *a = &g->cx->arena;
-    k->ecoef = g_words(g, arena_printf(a, "ke.%s", cc->name), cf, nblk * (uint64_t)P * LANES);
-    k->ethr = g_words(g, arena_printf(a, "kt.%s", thr->name), tv, nblk * (uint64_t)nodes * LANES);
-    free(cf);
-    free(tv);
-}
-
-/* An f64 table of n values as an i64 constant (the kernels load it as <8 x double>). */
-static LLVMValueRef dwords(G *g, const char *name, const double *d, uint64_t n)
-{
-    uint64_t *w = calloc(n + 1, 8);
-    HB_CHECK(w, "out of memory");
-    memcpy(w, d, n * 8);
-    LLVMValueRef r = g_words(g, name, w, n);
-    free(w);
-    return r;
-}
-
-/* The float epilogue's per-block tables of kernel k (tables named with sfx): α per
- * weight plane, 0 for a plane a narrower channel of a `group channel` block lacks (its
- * pair sums are not 0 there; 0 · S adds +-0 to y, which is never -0, as the fcomb's
- * α_m β_n · 0 does), the bias, and the batch norm's scale and shift. */
-static void epi_float_tables(G *g, Kern *k, uint32_t dest, const char *sfx)
-{
-    const IrModule *m = g->m;
-    const BGeo *b = k->b;
-    const IrInst *di = &m->insts.data[m->values.data[dest].def], *fc = di;
-    const IrConst *sc = NULL, *sh = NULL;
-    if (di->op == IR_OP_BATCHNORM) {
-        fc = &m->insts.data[m->values.data[di->args[0].id].def];
-        sc = &m->consts.data[di->args[1].id];
-        sh = &m->consts.data[di->args[2].id];
-    }
-    const IrConst *al = &m->consts.data[fc->args[2].id], *bias = &m->consts.data[fc->args[3].id];
-    int kw = b->kw_planes;
-    uint64_t nblk = (uint64_t)(b->G * b->OB), nv = nblk * LANES;
-    double *ta = calloc(nv * (uint64_t)kw, 8), *tb = calloc(nv, 8);
-    double *ts = calloc(nv, 8), *th = calloc(nv, 8);
-    HB_CHECK(ta && tb && ts && th, "out of memory");
-    for (uint64_t blk = 0; blk < nblk; blk++)
-        for (int l = 0; l < LANES; l++) {
-            int64_t oi = (int64_t)(blk % (uint64_t)b->OB) * LANES + l;
-            int64_t o = (int64_t)(blk / (uint64_t)b->OB) * b->og + oi;
-            if (oi >= b->og)
-                continue;
-            o = b->rows ? b->rows[oi] : o;
-            int64_t row = al->type.d[0] == 1 ? 0 : o, akw = al->type.d[1];
-            for (int mm = 0; mm < kw && mm < (k->wid ? k->wid[o] : kw); mm++)
-                ta[(blk * (uint64_t)kw + (uint64_t)mm) * LANES + (uint64_t)l] =
-                        (double)al->f[row * akw + mm];
-            tb[blk * LANES + (uint64_t)l] = (double)bias->f[o];
-            ts[blk * LANES + (uint64_t)l] = sc ? (double)sc->f[o] : 1;
-            th[blk * LANES + (uint64_t)l] = sh ? (double)sh->f[o] : 0;
-        }
-    Arena *a = &g->cx->arena;
-    k->ealpha = dwords(g, arena_printf(a, "kfa.%s%s", al->name, sfx), ta, nv * (uint64_t)kw);
-    k->ebias = dwords(g, arena_printf(a, "kfb.%s%s", bias->name, sfx), tb, nv);
-    if (sc) {
-        k->escale = dwords(g, arena_printf(a, "kfs.%s%s", sc->name, sfx), ts, nv);
-        k->eshift = dwords(g, arena_printf(a, "kfh.%s%s", sh->name, sfx), th, nv);
-    }
-    free(ta);
-    free(tb);
-    free(ts);
-    free(th);
-}
-
-/* The float epilogue's destination (the fcomb's or the batchnorm's result, allocated as
- * its op would), this example's activation scales and the per-block tables. */
-static void epi_float_setup(G *g, Kern *k, uint32_t dest)
-{
-    const IrModule *m = g->m;
-    const IrValue *dv = &m->values.data[dest];
-    const IrInst *di = &m->insts.data[dv->def];
-    const IrInst *save = g->in;
-    k->beta = g_arg(g, 0)->beta; // this example's (fcomb reads the bpop's input)
-    g->in = di;
-    g_alloc_value(g, &g->val[dest], &dv->type);
-    g->in = save;
-    k->out = g->val[dest].p;
-    k->ef = true;
-    k->ebn = di->op == IR_OP_BATCHNORM;
-    k->edest = dest;
-    if (!k->wid) // else each width's kernel has its own (kern_run)
-        epi_float_tables(g, k, dest, "");
 }
 
 /* in-bounds test of one input coordinate. */
@@ -1320,13 +428,13 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
     if (k->xc)
         tile_counts(g, k, grp, oy, t0);
     if (k->ek)
-        store_epi(g, k, grp, ob, t0, oy);
+        bpop_store_epi(g, k, grp, ob, t0, oy);
     else if (k->ef)
-        store_fepi(g, k, grp, ob, t0, oy, at == TILE_INSIDE && k->E >= LANES / 2);
+        bpop_store_fepi(g, k, grp, ob, t0, oy, at == TILE_INSIDE && k->E >= LANES / 2);
     else if (at == TILE_INSIDE && k->E >= LANES / 2 && k->ocol == 1)
-        store_rows(g, k, grp, ob, t0, pos0);
+        bpop_store_rows(g, k, grp, ob, t0, pos0);
     else
-        store_tile(g, k, grp, ob, t0, pos0);
+        bpop_store_tile(g, k, grp, ob, t0, pos0);
 }
 
 /* The output columns [*lo, *hi) of a convolution whose taps all read inside its input
@@ -1750,7 +858,7 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         gk.npair = mixed ? g_words(g, arena_printf(a, "kn.%s.w%d", c->name, w), np, nw) : NULL;
         const char *sfx = arena_printf(a, ".w%d", w);
         if (k->ef)
-            epi_float_tables(g, &gk, k->edest, sfx);
+            bpop_epi_float_tables(g, &gk, k->edest, sfx);
         tile_plan(&gk, 0, cols, inner);
         // on a masked input named for its vector popcounts per word and column too
         kernel(g, &gk, OH, gk.pwm ? arena_printf(a, "%s.p%d", sfx, gk.P) : sfx);
@@ -1803,8 +911,8 @@ void gen_bpop_dense(G *g)
         LLVMValueRef e = g_loop_begin(g, &le, nb, "pe");
         GVal x = g->ex ? *g_arg(g, 0) : g_at(g, g->in->args[0].id, e);
         LLVMValueRef off = g_mulk(g, e, colw);
-        pack_input(g, &b, &x, xt, g_gep(g, g->i64, k.xp, off),
-                   k.xm ? g_gep(g, g->i64, k.xm, off) : NULL);
+        bpop_pack_input(g, &b, &x, xt, g_gep(g, g->i64, k.xp, off),
+                        k.xm ? g_gep(g, g->i64, k.xm, off) : NULL);
         g_loop_end(g, &le);
     }
     k.W = k.OW = nb;
@@ -1830,14 +938,14 @@ void gen_bpop_conv2d(G *g)
     uint32_t dest = g_plan_epilogue(g, g->in->result);
     kern_init(g, &k, &b, (uint64_t)(b.G * b.H * b.W * xt->bits * CW), packed, dest != UINT32_MAX);
     if (!packed)
-        pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm, false);
+        bpop_pack_image(g, &b, g_arg(g, 0), xt, k.xp, k.xm, false);
     k.W = g_i64(g, b.W);
     k.OW = g_i64(g, b.OW);
     const IrValue *dv = dest != UINT32_MAX ? &g->m->values.data[dest] : NULL;
     if (dv && dv->type.enc != IR_BITS && g->m->insts.data[dv->def].op != IR_OP_DEQUANT)
-        epi_float_setup(g, &k, dest);
+        bpop_epi_float_setup(g, &k, dest);
     else if (dest != UINT32_MAX)
-        epi_setup(g, &k, dest);
+        bpop_epi_setup(g, &k, dest);
     else
         k.out = g_out(g)->p;
     k.ocol = 1;
@@ -1853,5 +961,5 @@ void bpop_pack_sign(G *g, LLVMValueRef x, LLVMValueRef out, const IrType *t)
     BGeo b = {.C = t->d[0], .H = t->d[1], .W = t->d[2], .G = 1, .cg = t->d[0], .kx = 1};
     b.CW = (b.C + 63) / 64;
     GVal xv = {.p = x};
-    pack_image(g, &b, &xv, t, out, NULL, true);
+    bpop_pack_image(g, &b, &xv, t, out, NULL, true);
 }

@@ -45,7 +45,7 @@ for n in $(cat "$s/nets.txt") vl; do
     [ "$n" = vl ] && continue # its input is u8[3, 6, 6], not in.npy's shape
     "$hbnnc" "$s/$n.hb" --run "$s/in.npy" > "$s/$n.want"
     for cpu in native x86-64-v2; do
-        "$hbnnc" "$s/$n.hb" --cpu "$cpu" -o "$s/$n.so"
+        "$hbnnc" "$s/$n.hb" --cpu "$cpu" -O"$(e2e_opts 3)" -o "$s/$n.so"
         for bt in "1 1" "7 2"; do
             # shellcheck disable=SC2046
             "$s/so_run" "$s/$n.so" "$n" "$s/in.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"

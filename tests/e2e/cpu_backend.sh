@@ -24,7 +24,7 @@ check() {
     shift 3
     "$hbnnc" "$src" "$@" --run "$in" > "$s/$name.want"
     for cpu in x86-64-v2 x86-64-v3 x86-64-v4 native; do
-        for opt in 0 3; do
+        for opt in $(e2e_opts 0 3); do
             "$hbnnc" "$src" "$@" --cpu "$cpu" -O$opt -o "$s/$name.so"
             for bt in "1 1" "7 2"; do
                 # shellcheck disable=SC2046

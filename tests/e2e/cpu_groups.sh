@@ -29,8 +29,11 @@ check() {
     shift 3
     "$hbnnc" "$src" --run "$in" > "$s/$name.want"
     for cpu in x86-64-v2 x86-64-v3 x86-64-v4 native native-O0; do
-        opt=-O3
-        [ "$cpu" = native-O0 ] && cpu=native opt=-O0
+        opt=-O$(e2e_opts 3)
+        if [ "$cpu" = native-O0 ]; then
+            [ "$opt" = -O0 ] && continue # every tier was -O0 (e2e_opts)
+            cpu=native opt=-O0
+        fi
         "$hbnnc" "$src" "$@" --cpu "$cpu" $opt -o "$s/$name.so"
         for bt in "1 1" "7 2"; do
             # shellcheck disable=SC2046,SC2086

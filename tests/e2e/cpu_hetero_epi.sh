@@ -42,7 +42,7 @@ done < "$s/nets.txt"
 mkdir -p "$s/p"
 "$py" "$here/cpu/hetero_nets.py" "$s/p" "${HBNN_SEED:-7}" 1e-6 > /dev/null
 while read -r n _ _; do
-    "$hbnnc" "$s/p/$n.ir" --kernel bitserial -o "$s/p/$n.so"
+    "$hbnnc" "$s/p/$n.ir" --kernel bitserial -O"$(e2e_opts 3)" -o "$s/p/$n.so"
     # shellcheck disable=SC2046
     "$s/so_run" "$s/p/$n.so" "$n" "$s/$n.npy" 7 2 $(outspec "$s/p/$n.h" "$n") > "$s/p/$n.got"
     if cmp -s "$s/$n.want" "$s/p/$n.got"; then

@@ -24,7 +24,7 @@ for cpu in native x86-64-v3 x86-64-v2; do
         echo "FAIL: --cpu $cpu splits [$got], expected [bpop.3 fconvs.1 ]"
         exit 1
     fi
-    "$hbnnc" "$s/par.ir" --kernel bitserial --cpu "$cpu" -o "$s/par.so"
+    "$hbnnc" "$s/par.ir" --kernel bitserial --cpu "$cpu" -O"$(e2e_opts 3)" -o "$s/par.so"
     for bt in "1 1" "1 2" "7 2"; do
         # shellcheck disable=SC2046,SC2086
         "$s/so_run" "$s/par.so" par "$s/par.npy" $bt $(outspec "$s/par.h" par) > "$s/got"

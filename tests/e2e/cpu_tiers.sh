@@ -41,7 +41,7 @@ for net in "$digits:digits:$root/examples/digits/test_x.npy" \
     IFS=: read -r src name in <<< "$net"
     "$hbnnc" "$src" --run "$in" > "$s/$name.want"
     for cpu in x86-64-v2 x86-64-v3 x86-64-v4 native; do
-        "$hbnnc" "$src" --cpu "$cpu" -o "$s/$name.so"
+        "$hbnnc" "$src" --cpu "$cpu" -O"$(e2e_opts 3)" -o "$s/$name.so"
         outs=$(sed -n "s/^#define ${name}_OUT0_ELEMS \([0-9]*\)/\1/p" "$s/$name.h")
         grep -q "^#define ${name}_OUT0_INT32 1" "$s/$name.h" && outs="${outs}i"
         for bt in "19 1" "19 2" "1 2"; do

@@ -20,7 +20,7 @@ pass=0
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     for cpu in x86-64-v2 x86-64-v3 x86-64-v4 native; do
-        for opt in 0 3; do
+        for opt in $(e2e_opts 0 3); do
             "$hbnnc" "$s/$n.ir" --cpu "$cpu" -O$opt -o "$s/$n.so"
             for bt in "1 2" "7 2"; do
                 # shellcheck disable=SC2046

@@ -26,7 +26,7 @@ while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     for cpu in $cpus; do
         for kern in int8 bitserial auto; do
-            "$hbnnc" "$s/$n.ir" --kernel "$kern" --cpu "$cpu" -o "$s/$n.so"
+            "$hbnnc" "$s/$n.ir" --kernel "$kern" --cpu "$cpu" -O"$(e2e_opts 3)" -o "$s/$n.so"
             for bt in "5 1" "5 2"; do
                 # shellcheck disable=SC2046
                 "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"

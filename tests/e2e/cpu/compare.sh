@@ -42,14 +42,24 @@ outspec() {
     echo "$spec"
 }
 
+# e2e_opts LEVEL...: the -O levels a compile-and-compare matrix uses: LEVEL..., or only 0
+# when tests/CMakeLists.txt marks hbnnc as sanitized (HBNN_E2E_SANITIZED=1). hbnnc's own
+# code, which the sanitizers check, runs the same at every -O; LLVM's optimizer is most of
+# a compile's time, and under ASan its mallocs are slow. The -Werror pass runs the matrix
+# at every level, and a sanitized hbnnc emits the same object code as that build's.
+e2e_opts() {
+    if [ "${HBNN_E2E_SANITIZED:-0}" = 1 ]; then echo 0; else echo "$@"; fi
+}
+
 # tiers_equal NAME [exact]: $s/NAME.ir compiled with --kernel bitserial for the native,
-# AVX2 (x86-64-v3) and SSE (x86-64-v2) tiers (different tiles) and run at batch 1 on 1
-# thread and batch 7 on 2 equals $s/NAME.want: `same` (integers exactly, floats within
-# 1e-5), or byte for byte with `exact`. Needs $hbnnc, $s and cpu_setup's runner.
+# AVX2 (x86-64-v3) and SSE (x86-64-v2) tiers (different tiles) at -O3 (e2e_opts) and run
+# at batch 1 on 1 thread and batch 7 on 2 equals $s/NAME.want: `same` (integers exactly,
+# floats within 1e-5), or byte for byte with `exact`. Needs $hbnnc, $s and cpu_setup's runner.
 tiers_equal() {
-    local n=$1 how=${2:-same} cpu bt
+    local n=$1 how=${2:-same} cpu bt opt
+    opt=-O$(e2e_opts 3)
     for cpu in native x86-64-v3 x86-64-v2; do
-        "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" -o "$s/$n.so"
+        "$hbnnc" "$s/$n.ir" --kernel bitserial --cpu "$cpu" "$opt" -o "$s/$n.so"
         for bt in "1 1" "7 2"; do
             # shellcheck disable=SC2046,SC2086
             "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" $bt $(outspec "$s/$n.h" "$n") > "$s/$n.got"
