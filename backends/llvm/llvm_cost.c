@@ -264,7 +264,7 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
 }
 
 /* Estimated cycles per example of bpop conv `in`'s fused tile epilogue (its fields in c
- * set): the 8-lane vector operations llvm_bpop.c emits per 8-channel block and output
+ * set): the 8-lane vector operations llvm_bpop_store.c emits per 8-channel block and output
  * pixel, 2 per cycle, twice as many on AVX2 (4 lanes of i64 / f64) and 4 times on SSE.
  * Float combine: per plane pair a conversion, a multiply and an add (no FMA: the
  * interpreter's rounding), the bias and rounding, the batch norm's 4, and the transposed
