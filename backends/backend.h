@@ -85,6 +85,7 @@ typedef struct KernelChoice {
      * float conv2d: its tile applies [the batchnorm (epilogue_bn) and] the sign and
      * writes `epilogue`, the sign, as the next convolution's packed bits. */
     bool epilogue_float, epilogue_bn;
+    double cost_epilogue; // bpop: estimated cycles per example of the fused epilogue (0: none)
 } KernelChoice;
 
 typedef struct Backend {

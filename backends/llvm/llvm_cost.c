@@ -195,6 +195,44 @@ static Int8Plan *factor(HbCx *cx, const IrModule *m, const IrInst *in, const cha
     return p;
 }
 
+/* The kernel's 8-channel blocks per pixel (*blocks) and their plane pairs (the return
+ * value, counted per lane: blocks x 8 x pairs) of bpop `in` with `abits` activation
+ * planes: every block has all Kw x Kx pairs, except a `group channel` layer's kernels per
+ * width (*groups: its channels per width, "1:N 2:N ..."; else NULL), whose blocks hold
+ * their width's pairs only. */
+static double pair_rows(HbCx *cx, const IrModule *m, const IrInst *in, int abits, double *blocks,
+                        const char **groups)
+{
+    const IrConst *w = &m->consts.data[in->args[1].id];
+    int64_t O = w->type.d[0], ng = in->op == IR_OP_BPOP_CONV2D ? ir_window(m, in).groups : 1;
+    int64_t og = O / ng;
+    double P = (double)w->type.bits * abits;
+    *blocks = (double)(ng * ((og + 7) / 8));
+    *groups = NULL;
+    double rows = (double)ng * (double)((og + 7) / 8 * 8) * P;
+    int *wid = w->masks && ng == 1 ? malloc((size_t)O * sizeof *wid) : NULL;
+    int64_t *order = wid ? malloc((size_t)O * sizeof *order) : NULL, ends[IR_MAX_BITS + 2] = {0};
+    int64_t per =
+            in->op == IR_OP_BPOP_CONV2D ? w->type.d[1] * w->type.d[2] * w->type.d[3] : w->type.d[1];
+    if (wid && order && bpop_row_widths(w, per, wid)) { // group channel: a kernel per width
+        rows = 0, *blocks = 0;
+        *groups = "";
+        bpop_width_blocks(wid, O, w->type.bits, order, ends); // the blocks' widths
+        for (int b = 1; b <= w->type.bits; b++) {
+            int64_t n = 0;
+            for (int64_t o = 0; o < O; o++)
+                n += wid[o] == b;
+            rows += (double)((ends[b] - ends[b + 1] + 7) / 8 * 8 * b * abits);
+            *blocks += (double)((ends[b] - ends[b + 1] + 7) / 8);
+            *groups = arena_printf(&cx->arena, "%s%s%d:%lld", *groups, b > 1 ? " " : "", b,
+                                   (long long)n);
+        }
+    }
+    free(order);
+    free(wid);
+    return rows;
+}
+
 /* Estimated cycles per example of bpop `in` on each path (docs/cpu-backend.md). */
 static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa *s,
                      KernelChoice *k)
@@ -211,36 +249,52 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
         pix = win.OH * win.OW;
     }
     int64_t og = O / ng;
-    double P = (double)k->wbits * k->abits;
     double kbits = (double)(T * ((cg + 63) / 64 * 64)), kint8 = (double)(T * ((cg + 3) / 4 * 4));
-    double mask = xt->masked ? 2.3 : w->masks ? 1.25 : 1.0;
+    double mask = xt->masked ? 2.3 : w->masks ? 1.25 : 1.0, blocks;
     k->macs = (double)(O * T * cg * pix);
-    double rows = (double)((og + 7) / 8 * 8) * P; // 8-channel blocks x plane pairs
-    int *wid = w->masks && ng == 1 ? malloc((size_t)O * sizeof *wid) : NULL;
-    int64_t *order = wid ? malloc((size_t)O * sizeof *order) : NULL, ends[IR_MAX_BITS + 2] = {0};
-    if (wid && order && bpop_row_widths(w, T * cg, wid)) { // group channel: a kernel per width
-        rows = 0;
-        k->groups = "";
-        bpop_width_blocks(wid, O, w->type.bits, order, ends); // the blocks' widths
-        for (int b = 1; b <= w->type.bits; b++) {
-            int64_t n = 0;
-            for (int64_t o = 0; o < O; o++)
-                n += wid[o] == b;
-            rows += (double)((ends[b] - ends[b + 1] + 7) / 8 * 8 * b * k->abits);
-            k->groups = arena_printf(&cx->arena, "%s%s%d:%lld", k->groups, b > 1 ? " " : "", b,
-                                     (long long)n);
-        }
-        // one popcount per pair; a masked input's pairs n >= 1 broadcast its mask word too
+    double rows = pair_rows(cx, m, in, k->abits, &blocks, &k->groups);
+    if (k->groups) // one popcount per pair; a masked input's pairs n >= 1 broadcast its mask
         mask = xt->masked ? 1.1 : 1.0;
-    }
-    free(order);
-    free(wid);
-    k->cost_bitserial = (double)ng * rows * (double)pix * kbits * mask / binops_per_cycle(s);
+    k->cost_bitserial = (double)rows * (double)pix * kbits * mask / binops_per_cycle(s);
     k->cost_int8 = (double)ng * (double)((og + 15) / 16 * 16) * (double)pix * kint8 /
                    int8_macs_per_cycle(s);
     if (conv && int8_depthwise(&win)) // llvm_int8_dw.c: ~1.5 cycles per tap of 16 pixels
         k->cost_int8 = (double)ng * (double)(win.OH * ((win.OW + 15) / 16)) * (double)T * 1.5 *
                        (s->avx512 ? 1 : 2);
+}
+
+/* Estimated cycles per example of bpop conv `in`'s fused tile epilogue (its fields in c
+ * set): the 8-lane vector operations llvm_bpop_store.c emits per 8-channel block and output
+ * pixel, 2 per cycle, twice as many on AVX2 (4 lanes of i64 / f64) and 4 times on SSE.
+ * Float combine: per plane pair a conversion, a multiply and an add (no FMA: the
+ * interpreter's rounding), the bias and rounding, the batch norm's 4, and the transposed
+ * store (~4). Threshold: per pair a multiply and an add, the threshold tree (2^K - 1
+ * compares and selects), per plane the byte and its store (2), a 1-bit pool's OR (2 per
+ * plane), a multi-bit pool's two rank select trees and K selects (2^(K+1) + 2K); into a
+ * dequant the level's select tree and its stores (2, a pool's max 2 more: LLVM keeps the
+ * lanes in vectors). Checked against perf of cifar_vgg (docs/cpu-backend.md): between
+ * layers of equal estimated popcount work, the time difference per extra block and pixel
+ * was 1.3x this (threshold, W1A1 s2 - s4) and 0.6x and 1.0x (float, h14c s2 - s4, s3 - s5).
+ * Not in cost_bitserial: an int8 layer does not fuse, so the choice compares the kernels
+ * alone. */
+static double epilogue_cost(HbCx *cx, const IrModule *m, const IrInst *in, const KernelChoice *c,
+                            const CpuIsa *s)
+{
+    if (!c->epilogue || in->op != IR_OP_BPOP_CONV2D)
+        return 0;
+    IrWindow win = ir_window(m, in);
+    double blocks, pairs = pair_rows(cx, m, in, c->abits, &blocks, &(const char *){NULL}) / 8;
+    double K = c->epilogue_bits, treeK = (double)((1 << c->epilogue_bits) - 1), ops;
+    if (c->epilogue_float)
+        ops = 3 * pairs + blocks * (2 + (c->epilogue_bn ? 4 : 0) + 4);
+    else if (c->epilogue_dequant)
+        ops = 2 * pairs + blocks * (2 * treeK + 2 + (c->epilogue_pool ? 2 : 0));
+    else
+        ops = 2 * pairs + blocks * (treeK + 2 * K +
+                                    (!c->epilogue_pool ? 0
+                                     : K == 1          ? 2 * K
+                                                       : 2 * (treeK + 1) + 2 * K));
+    return (double)(win.OH * win.OW) * ops / 2 * (s->avx512 ? 1 : s->avx2 ? 2 : 4);
 }
 
 static void refuse(HbCx *cx, const IrModule *m, const IrInst *in, const char *why)
@@ -372,6 +426,8 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
         (*out)[j].epilogue_pool = op == IR_OP_MAXPOOL;
         (*out)[j].epilogue_bits = m->values.data[d].type.bits;
         (*out)[j].epilogue_bn = op == IR_OP_BATCHNORM;
+        (*out)[j].cost_epilogue =
+                epilogue_cost(cx, m, &m->insts.data[(*out)[j].inst], &(*out)[j], &s);
     }
     float_layers(&g, out, n);
     return ok;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* explain_kernels.c: --explain's kernel plan per bpop layer (int8 or bit-serial, the
- * cost model's cycle estimates and why, the fused tile epilogue) and per float conv2d /
- * dense layer (its fused epilogue), asked of the --target backend through
+ * cost model's cycle estimates and why, the fused tile epilogue and its estimate) and per
+ * float conv2d / dense layer (its fused epilogue), asked of the --target backend through
  * Backend.kernels after lowering; docs/cpu-backend.md "int8 kernels and the cost model". */
 #include "explain_kernels.h"
 
@@ -54,21 +54,27 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         else
             fprintf(out, "not eligible -> bit-serial (%s)\n", c->why);
         if (c->epilogue && c->epilogue_float)
-            fprintf(out, "    fused epilogue: fcomb%s in the tile (double), writes %s as f32\n",
-                    c->epilogue_bn ? " + batchnorm" : "", c->epilogue);
+            fprintf(out,
+                    "    fused epilogue: fcomb%s in the tile (double), writes %s as f32, %.4g "
+                    "cycles\n",
+                    c->epilogue_bn ? " + batchnorm" : "", c->epilogue, c->cost_epilogue);
         else if (c->epilogue && c->epilogue_dequant)
             fprintf(out,
                     "    fused epilogue: icomb + %d-bit threshold%s + dequant in the tile, "
-                    "writes %s as f32\n",
-                    c->epilogue_bits, c->epilogue_pool ? " + maxpool" : "", c->epilogue);
+                    "writes %s as f32, %.4g cycles\n",
+                    c->epilogue_bits, c->epilogue_pool ? " + maxpool" : "", c->epilogue,
+                    c->cost_epilogue);
         else if (c->epilogue && c->epilogue_bits > 1)
             fprintf(out,
                     "    fused epilogue: icomb + %d-bit threshold%s in the tile, writes %s "
-                    "packed\n",
-                    c->epilogue_bits, c->epilogue_pool ? " + maxpool on codes" : "", c->epilogue);
+                    "packed, %.4g cycles\n",
+                    c->epilogue_bits, c->epilogue_pool ? " + maxpool on codes" : "", c->epilogue,
+                    c->cost_epilogue);
         else if (c->epilogue)
-            fprintf(out, "    fused epilogue: icomb + threshold%s in the tile, writes %s packed\n",
-                    c->epilogue_pool ? " + maxpool" : "", c->epilogue);
+            fprintf(out,
+                    "    fused epilogue: icomb + threshold%s in the tile, writes %s packed, %.4g "
+                    "cycles\n",
+                    c->epilogue_pool ? " + maxpool" : "", c->epilogue, c->cost_epilogue);
     }
 }
 
@@ -117,10 +123,10 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             fprintf(out, "null");
         fprintf(out,
                 ", \"epilogue_pool\": %s, \"epilogue_float\": %s, \"epilogue_bits\": %d, "
-                "\"epilogue_dequant\": %s",
+                "\"epilogue_dequant\": %s, \"cost_epilogue\": %.6g",
                 c->epilogue_pool ? "true" : "false", c->epilogue_float ? "true" : "false",
                 c->epilogue && !c->epilogue_float ? c->epilogue_bits : 0,
-                c->epilogue_dequant ? "true" : "false");
+                c->epilogue_dequant ? "true" : "false", c->cost_epilogue);
         fputc('}', out);
     }
     fprintf(out, "%s]}", n ? "\n" : "");

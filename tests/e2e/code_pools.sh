@@ -11,6 +11,11 @@
 #    the pools are float (`*_f`): pooling codes is exactly pooling their values;
 #  - be reported by --explain (on codes, or on floats and why);
 #  - be refused by the Verilog backend, naming the pool, not turned into a wrong design.
+# Random IR pools (cpu/pool_nets.py: tiling windows floor and ceil, odd and tiny sizes,
+# rows wider than a vector, 1 to 5 planes, masked or not) must equal `hbnnc --run` byte
+# for byte on the native, AVX2 and SSE tiers (batch 1 and 7, 1 and 2 threads), and the
+# ones that tile their input must run on the vector path (a load named vpool(NAME) in the
+# .ll), so that a silent fallback to the scalar loop fails.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -78,4 +83,21 @@ if [ "$rc" -ne 1 ] || ! grep -q "layer 'p1' (maxpool) pools multi-bit codes" "$s
     exit 1
 fi
 pass=$((pass + 1))
+mkdir -p "$s/v" && cp "$s/so_run" "$s/v/"
+"$py" "$here/cpu/pool_nets.py" "$s/v" "${HBNN_SEED:-11}" > "$s/v/nets.txt"
+while read -r n want; do
+    (
+        s=$s/v
+        "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
+        "$hbnnc" "$s/$n.ir" --emit llvm -o "$s/$n.ll"
+        got=$(sed -n 's/.*%"vpool(\([^)]*\))" = load.*/\1/p' "$s/$n.ll" | LC_ALL=C sort -u |
+            paste -sd, -)
+        if [ "${got:--}" != "$want" ]; then
+            echo "FAIL: $n: pools on the vector path: ${got:--}, expected $want"
+            exit 1
+        fi
+        tiers_equal "$n" exact
+    )
+    pass=$((pass + 1))
+done < "$s/v/nets.txt"
 echo "code_pools: $pass passed, 0 failed"

@@ -56,6 +56,14 @@ import json, sys
 k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
 assert k["c1.pop"]["epilogue"] == "maxpool.4" and k["c1.pop"]["epilogue_pool"], k
 assert k["c2.pop"]["epilogue"] is None and not k["c2.pop"]["epilogue_pool"], k'
+# and estimates the epilogue (llvm_cost.c epilogue_cost, AVX-512: 2 vector ops a cycle):
+# 36 pixels x (16 pairs x 2 + tree 1 + byte and store 2 + pool OR 2) / 2 = 666 cycles
+"$hbnnc" "$ex" --explain --kernel bitserial --cpu x86-64-v4 | grep -q \
+    "^    fused epilogue: icomb + threshold + maxpool in the tile, writes maxpool.4 packed, 666 cycles$"
+"$hbnnc" "$ex" --explain=json --kernel bitserial --cpu x86-64-v4 | "$py" -c '
+import json, sys
+k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
+assert k["c1.pop"]["cost_epilogue"] == 666 and k["c2.pop"]["cost_epilogue"] == 0, k'
 "$py" -c "import numpy as np; np.save('$s/img.npy',
     np.load('$root/examples/digits/test_x.npy')[:23].reshape(-1, 1, 8, 8) * 16)"
 "$hbnnc" "$ex" --run "$s/img.npy" > "$s/dc.want"

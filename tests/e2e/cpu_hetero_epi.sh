@@ -57,13 +57,21 @@ done < "$s/nets.txt"
     grep -q "^    fused epilogue: fcomb in the tile (double), writes y2 as f32"
 "$hbnnc" "$s/h_mixed.ir" --explain --kernel bitserial |
     grep -q "^    fused epilogue: fcomb + batchnorm in the tile (double), writes z6 as f32"
+"$hbnnc" "$s/h_mixed.ir" --explain --kernel bitserial > "$s/mixed.txt"
 "$hbnnc" "$s/h_mixed.ir" --explain=json --kernel bitserial | "$py" -c '
 import json, sys
 k = {c["layer"]: c for c in json.load(sys.stdin)["kernels"]["layers"]}
 assert k["p2"]["epilogue"] == "y2" and k["p2"]["epilogue_float"], k
 assert k["p4"]["epilogue"] == "z4" and k["p4"]["epilogue_float"], k
 assert k["p6"]["epilogue"] == "z6" and k["p6"]["epilogue_float"], k
-assert k["p4"]["groups"] and k["p2"]["groups"] is None, k'
+assert k["p4"]["groups"] and k["p2"]["groups"] is None, k
+# the epilogue estimates: fused layers only, the text the same numbers
+t = open(sys.argv[1]).read()
+for l in ("p2", "p4", "p6"):
+    assert k[l]["cost_epilogue"] > 0, k[l]
+    assert "writes %s as f32, %.4g cycles\n" % (k[l]["epilogue"], k[l]["cost_epilogue"]) in t, l
+assert all(c["cost_epilogue"] == 0 for c in k.values() if c["kind"] == "bitplane" and
+           not c["epilogue"]), k' "$s/mixed.txt"
 # and names the `group channel` layers on masked inputs (their kernels per width) with
 # their channels per width, not the 2-group element-masked one
 "$hbnnc" "$s/h_chan.ir" --explain --kernel bitserial > "$s/ex.txt"
