@@ -4,6 +4,7 @@
  * epilogue's result: icomb + threshold [+ maxpool] [+ dequant] packed into the next
  * convolution's input, or fcomb [+ batchnorm] in double as f32; and their tables. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,19 @@ void bpop_store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValue
     }
 }
 
+/* Tile column colv: the builder moves into a block NAME that runs only when the column
+ * is inside the row (< OW); returns NAME.next, where the caller branches when done. */
+static LLVMBasicBlockRef col_guard(G *g, const Kern *k, LLVMValueRef colv, const char *name)
+{
+    char nx[16];
+    snprintf(nx, sizeof nx, "%s.next", name);
+    LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, name);
+    LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, nx);
+    LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
+    LLVMPositionBuilderAtEnd(B, st);
+    return next;
+}
+
 /* S = 2 acc - popcount(A) (or valid - 2 acc) per pair and column; lane l is output
  * channel g og + ob 8 + l; column e's sums start at element pos0 + e ocol. */
 void bpop_store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
@@ -148,10 +162,7 @@ void bpop_store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValue
     LLVMValueRef o0 = g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES));
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef colv = g_addk(g, t0, e);
-        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "col");
-        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "col.next");
-        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
-        LLVMPositionBuilderAtEnd(B, st);
+        LLVMBasicBlockRef next = col_guard(g, k, colv, "col");
         if (k->chan) {
             store_group(g, k, g_add(g, pos0, g_mulk(g, colv, k->ocol)), e, ob);
             LLVMBuildBr(B, next);
@@ -288,10 +299,7 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
     LLVMValueRef py = k->psh ? LLVMBuildUDiv(B, oy, g_i64(g, k->psh), "") : oy;
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef colv = g_addk(g, t0, e);
-        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "ecol");
-        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "ecol.next");
-        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
-        LLVMPositionBuilderAtEnd(B, st);
+        LLVMBasicBlockRef next = col_guard(g, k, colv, "ecol");
         LLVMValueRef valid = bpop_col_valid(g, k, e);
         LLVMValueRef v = NULL;
         for (int p = 0; p < k->P; p++) {
@@ -421,10 +429,7 @@ void bpop_store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLV
     }
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef colv = g_addk(g, t0, e);
-        LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol");
-        LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(g->C, g->fn, "fcol.next");
-        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, colv, k->OW, ""), st, next);
-        LLVMPositionBuilderAtEnd(B, st);
+        LLVMBasicBlockRef next = col_guard(g, k, colv, "fcol");
         LLVMValueRef z = ftile_col(g, k, &f, e), pix = g_add(g, row, colv);
         for (int l = 0; l < LANES; l++) {
             LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
