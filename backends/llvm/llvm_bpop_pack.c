@@ -6,14 +6,6 @@
 
 #define B g->b
 
-static LLVMValueRef splat8(G *g, int v)
-{
-    LLVMValueRef e[64];
-    for (int i = 0; i < 64; i++)
-        e[i] = LLVMConstInt(g->i8, (unsigned long long)v, 0);
-    return LLVMConstVector(e, 64);
-}
-
 /* 64 contiguous elements from e0 into the words[n] (and masks[n]) variables: plane n's
  * bit of each sign byte, and width > n. */
 static void pack_word64(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMValueRef e0,
@@ -28,12 +20,12 @@ static void pack_word64(G *g, const BGeo *b, const GVal *x, const IrType *xt, LL
         LLVMSetAlignment(wd, 1);
     }
     for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef bit = LLVMBuildAnd(B, s, splat8(g, 1 << n), "");
+        LLVMValueRef bit = LLVMBuildAnd(B, s, g_i8s(g, 1 << n, 64), "");
         LLVMValueRef on = LLVMBuildICmp(B, LLVMIntNE, bit, LLVMConstNull(v), "");
         LLVMBuildStore(B, LLVMBuildBitCast(B, on, g->i64, ""), words[n]);
         if (!masks[n])
             continue;
-        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntUGT, wd, splat8(g, n), "");
+        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntUGT, wd, g_i8s(g, n, 64), "");
         LLVMBuildStore(B, LLVMBuildBitCast(B, act, g->i64, ""), masks[n]);
     }
 }
@@ -95,13 +87,13 @@ void bpop_pack_image(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMV
     for (int n = 0; n < b->kx; n++) {
         LLVMValueRef on =
                 sign ? LLVMBuildFCmp(B, LLVMRealOGT, sv, LLVMConstNull(LLVMTypeOf(sv)), "")
-                     : LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, sv, splat8(g, 1 << n), ""),
+                     : LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, sv, g_i8s(g, 1 << n, 64), ""),
                                      LLVMConstNull(v8), "");
         LLVMValueRef bit = LLVMBuildShl(B, LLVMBuildZExt(B, on, v64, ""), cv, "");
         LLVMBuildStore(B, LLVMBuildOr(B, LLVMBuildLoad2(B, v64, acc[n], ""), bit, ""), acc[n]);
         if (!xm)
             continue;
-        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntUGT, wv, splat8(g, n), "");
+        LLVMValueRef act = LLVMBuildICmp(B, LLVMIntUGT, wv, g_i8s(g, n, 64), "");
         bit = LLVMBuildShl(B, LLVMBuildZExt(B, act, v64, ""), cv, "");
         LLVMBuildStore(B, LLVMBuildOr(B, LLVMBuildLoad2(B, v64, macc[n], ""), bit, ""), macc[n]);
     }

@@ -485,6 +485,14 @@ static void epi_levels(G *g, Kern *k, const IrType *bt)
     g_loop_end(g, &l);
 }
 
+/* Lane l of 8-channel block blk (the blocks of every group in order): its output
+ * channel in the layer, and *oi in its group; -1 for a lane past the group's last. */
+static int64_t block_lane(const BGeo *b, uint64_t blk, int l, int64_t *oi)
+{
+    *oi = (int64_t)(blk % (uint64_t)b->OB) * LANES + l;
+    return *oi < b->og ? (int64_t)(blk / (uint64_t)b->OB) * b->og + *oi : -1;
+}
+
 /* The epilogue's destination (allocated as its own op would) and its tables from the
  * icomb's coefficients and the threshold's neg and thresholds. */
 void bpop_epi_setup(G *g, Kern *k, uint32_t dest)
@@ -536,9 +544,8 @@ void bpop_epi_setup(G *g, Kern *k, uint32_t dest)
     k->eone = true;
     for (uint64_t blk = 0; blk < nblk; blk++)
         for (int l = 0; l < LANES; l++) {
-            int64_t oi = (int64_t)(blk % (uint64_t)b->OB) * LANES + l;
-            int64_t o = (int64_t)(blk / (uint64_t)b->OB) * b->og + oi;
-            if (oi >= b->og)
+            int64_t oi, o = block_lane(b, blk, l, &oi);
+            if (o < 0)
                 continue;
             int64_t s = neg->i[o] ? -1 : 1, row = cc->type.d[0] == 1 ? 0 : o;
             for (int p = 0; p < P; p++) {
@@ -592,9 +599,8 @@ void bpop_epi_float_tables(G *g, Kern *k, uint32_t dest, const char *sfx)
     HB_CHECK(ta && tb && ts && th, "out of memory");
     for (uint64_t blk = 0; blk < nblk; blk++)
         for (int l = 0; l < LANES; l++) {
-            int64_t oi = (int64_t)(blk % (uint64_t)b->OB) * LANES + l;
-            int64_t o = (int64_t)(blk / (uint64_t)b->OB) * b->og + oi;
-            if (oi >= b->og)
+            int64_t oi, o = block_lane(b, blk, l, &oi);
+            if (o < 0)
                 continue;
             o = b->rows ? b->rows[oi] : o;
             int64_t row = al->type.d[0] == 1 ? 0 : o, akw = al->type.d[1];

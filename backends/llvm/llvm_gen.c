@@ -23,6 +23,16 @@ LLVMValueRef g_i64(G *g, int64_t v)
     return LLVMConstInt(g->i64, (unsigned long long)v, 1);
 }
 
+/* <n x i8> (n <= 64) with every lane the low byte of v. */
+LLVMValueRef g_i8s(G *g, int v, unsigned n)
+{
+    LLVMValueRef e[64];
+    HB_CHECK(n <= 64, "g_i8s: %u lanes", n);
+    for (unsigned j = 0; j < n; j++)
+        e[j] = LLVMConstInt(g->i8, (unsigned long long)(v & 0xff), 0);
+    return LLVMConstVector(e, n);
+}
+
 LLVMValueRef g_f64(G *g, double v)
 {
     return LLVMConstReal(g->f64, v);

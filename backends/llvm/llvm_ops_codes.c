@@ -98,14 +98,6 @@ static bool poolv_setup(G *g, const IrType *t, bool masked, PoolV *v)
     return true;
 }
 
-static LLVMValueRef splat8(G *g, int v)
-{
-    LLVMValueRef e[PV];
-    for (int j = 0; j < PV; j++)
-        e[j] = LLVMConstInt(g->i8, (unsigned long long)(v & 0xff), 0);
-    return LLVMConstVector(e, PV);
-}
-
 /* tab[idx] per lane for idx < n <= 32 (idx with bit 7 set: 0). AVX2 and up: pshufb of
  * the table's 16-entry halves (per 128-bit lane); SSE tiers: a select tree on idx's bits. */
 static LLVMValueRef lut(G *g, const PoolV *v, const int8_t *tab, int n, LLVMValueRef idx)
@@ -123,8 +115,8 @@ static LLVMValueRef lut(G *g, const PoolV *v, const int8_t *tab, int n, LLVMValu
         }
         if (n <= 16)
             return half[0];
-        LLVMValueRef hi = LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, idx, splat8(g, 16), ""),
-                                        splat8(g, 0), "");
+        LLVMValueRef hi = LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, idx, g_i8s(g, 16, PV), ""),
+                                        g_i8s(g, 0, PV), "");
         return LLVMBuildSelect(B, hi, half[1], half[0], "");
     }
     int p = 1, bits = 0;
@@ -132,15 +124,15 @@ static LLVMValueRef lut(G *g, const PoolV *v, const int8_t *tab, int n, LLVMValu
         p <<= 1, bits++;
     LLVMValueRef node[PV_TABLE];
     for (int i = 0; i < p; i++)
-        node[i] = splat8(g, i < n ? tab[i] : 0);
+        node[i] = g_i8s(g, i < n ? tab[i] : 0, PV);
     for (int b = 0; b < bits; b++) { // combine pairs on bit b: p >> (b + 1) nodes remain
-        LLVMValueRef on = LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, idx, splat8(g, 1 << b), ""),
-                                        splat8(g, 0), "");
+        LLVMValueRef on = LLVMBuildICmp(
+                B, LLVMIntNE, LLVMBuildAnd(B, idx, g_i8s(g, 1 << b, PV), ""), g_i8s(g, 0, PV), "");
         for (int i = 0; i < p >> (b + 1); i++)
             node[i] = LLVMBuildSelect(B, on, node[2 * i + 1], node[2 * i], "");
     }
-    LLVMValueRef neg = LLVMBuildICmp(B, LLVMIntSLT, idx, splat8(g, 0), "");
-    return LLVMBuildSelect(B, neg, splat8(g, 0), node[0], "");
+    LLVMValueRef neg = LLVMBuildICmp(B, LLVMIntSLT, idx, g_i8s(g, 0, PV), "");
+    return LLVMBuildSelect(B, neg, g_i8s(g, 0, PV), node[0], "");
 }
 
 /* The rank of each lane's (code s, width wd) (wd NULL: unmasked). */
@@ -151,7 +143,7 @@ static LLVMValueRef vrank(G *g, const PoolV *v, LLVMValueRef s, LLVMValueRef wd)
         idx = LLVMBuildAdd(B, LLVMBuildAnd(B, s, lut(g, v, v->wmask, 16, wd), ""),
                            lut(g, v, v->woff, 16, wd), "");
     else
-        idx = LLVMBuildAnd(B, s, splat8(g, (1 << v->k) - 1), "");
+        idx = LLVMBuildAnd(B, s, g_i8s(g, (1 << v->k) - 1, PV), "");
     LLVMValueRef r = lut(g, v, v->rank, v->nrank, idx);
     LLVMSetValueName2(r, "vrank", 5);
     return r;
