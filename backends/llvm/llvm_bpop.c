@@ -930,8 +930,13 @@ void gen_bpop_conv2d(G *g)
         return;
     }
     IrWindow w = ir_window(g->m, g->in);
-    BGeo b = bgeo(&w);
     const IrType *xt = g_argt(g, 0);
+    int r = dw_pair_bits(&w, xt->bits);
+    if (r) { // depthwise: pixels in lanes, the planes as digits (llvm_dw.c)
+        gen_dw_pairs(g, &w, r);
+        return;
+    }
+    BGeo b = bgeo(&w);
     Kern k;
     int64_t CW = (b.cg + 63) / 64;
     bool packed = g_plan_packed(g, g->in->args[0].id) != 0; // by its producer's epilogue

@@ -258,9 +258,13 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
     k->cost_bitserial = (double)rows * (double)pix * kbits * mask / binops_per_cycle(s);
     k->cost_int8 = (double)ng * (double)((og + 15) / 16 * 16) * (double)pix * kint8 /
                    int8_macs_per_cycle(s);
-    if (conv && int8_depthwise(&win)) // llvm_int8_dw.c: ~1.5 cycles per tap of 16 pixels
-        k->cost_int8 = (double)ng * (double)(win.OH * ((win.OW + 15) / 16)) * (double)T * 1.5 *
-                       (s->avx512 ? 1 : 2);
+    if (conv && int8_depthwise(&win)) // llvm_dw.c: pixels in lanes
+        k->cost_int8 = dw_cycles(&win, k->abits, 0, 0, s->avx512);
+    int r = conv ? dw_pair_bits(&win, k->abits) : 0;
+    if (r) {
+        k->dw_pairs = true;
+        k->cost_bitserial = dw_cycles(&win, k->abits, r, dw_planes(w, win.C, T), s->avx512);
+    }
 }
 
 /* Estimated cycles per example of bpop conv `in`'s fused tile epilogue (its fields in c

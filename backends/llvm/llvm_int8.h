@@ -35,10 +35,19 @@ bool llvm_int8_plan(HbCx *cx, const IrModule *m, const BackendOptions *o, Int8Pl
 
 /* Generate the current bpop instruction (and its icomb) as an int8 kernel. */
 void gen_int8_bpop(G *g, const Int8Plan *p);
-/* A depthwise convolution (groups = C = O, stride <= 4): gen_int8_bpop runs it with
- * pixels in the lanes (llvm_int8_dw.c), writing the icomb's result `out`. */
+/* A depthwise convolution (groups = C = O, stride <= 4) runs with pixels in the lanes
+ * (llvm_dw.c): gen_int8_bpop's int8 kernel, writing the icomb's result `out`, or on the
+ * bit-serial path gen_dw_pairs, writing the pair sums, when dw_pair_bits (the bits of
+ * one digit, 0: the kx activation planes' digits do not fit an i32) is not 0. */
 bool int8_depthwise(const IrWindow *w);
 void gen_int8_dw(G *g, const Int8Plan *p, const IrWindow *w, LLVMValueRef out);
+int dw_pair_bits(const IrWindow *w, int kx);
+void gen_dw_pairs(G *g, const IrWindow *w, int r);
+/* Estimated cycles per example of a depthwise kernel: int8 (r = 0) or pair sums with
+ * digits of r bits and `planes` weight planes per channel on average (dw_planes of the
+ * weights c: C channels of T taps). */
+double dw_cycles(const IrWindow *w, int kx, int r, double planes, bool avx512);
+double dw_planes(const IrConst *c, int64_t C, int64_t T);
 /* The current icomb was computed by an int8 bpop kernel: nothing left to do. */
 bool gen_int8_icomb_done(G *g);
 

@@ -45,9 +45,10 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                         c->epilogue_bn ? "batchnorm + " : "", c->epilogue);
             continue;
         }
-        fprintf(out, "  %s: W%dA%d%s%s%s, %.4g MACs: bit-serial %.4g, int8 ", c->layer, c->wbits,
+        fprintf(out, "  %s: W%dA%d%s%s%s, %.4g MACs: bit-serial %.4g%s, int8 ", c->layer, c->wbits,
                 c->abits, c->masked ? " masked" : "", c->groups ? ", group channel " : "",
-                c->groups ? c->groups : "", c->macs, c->cost_bitserial);
+                c->groups ? c->groups : "", c->macs, c->cost_bitserial,
+                c->dw_pairs ? " (depthwise pair sums)" : "");
         if (c->eligible)
             fprintf(out, "%.4g -> %s (%s)\n", c->cost_int8, c->int8 ? "int8" : "bit-serial",
                     c->why);
@@ -102,9 +103,10 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         fprintf(out, ", \"kind\": \"bitplane\"");
         fprintf(out,
                 ", \"wbits\": %d, \"abits\": %d, \"masked\": %s, \"macs\": %.17g, "
-                "\"cost_bitserial\": %.6g, \"eligible\": %s, \"cost_int8\": ",
+                "\"cost_bitserial\": %.6g, \"dw_pairs\": %s, \"eligible\": %s, "
+                "\"cost_int8\": ",
                 c->wbits, c->abits, c->masked ? "true" : "false", c->macs, c->cost_bitserial,
-                c->eligible ? "true" : "false");
+                c->dw_pairs ? "true" : "false", c->eligible ? "true" : "false");
         if (c->eligible)
             fprintf(out, "%.6g", c->cost_int8);
         else
