@@ -148,7 +148,7 @@ net("w3m_a1", 64, 6, 6, 32, 3, 1, 1, 1, 1, 1, False, 3, True, 10, 3)
 net("w2a3_masked", 12, 7, 8, 17, 1, 1, 0, 1, 1, 3, True, 2, True, 9, 2)
 net("w2a2_groups", 16, 8, 8, 32, 3, 1, 2, 2, 4, 2, False, 2, False, 4, 1)
 net("w3a3_1x1", 130, 3, 5, 40, 1, 1, 0, 1, 1, 3, False, 3, False, 3, 2)
-# depthwise (groups = C = O): pixels in lanes (llvm_int8_dw.c), full and partial chunks
+# depthwise (groups = C = O): pixels in lanes (llvm_dw.c), full and partial chunks
 net("dw_w2a3m", 20, 13, 37, 20, 3, 1, 1, 1, 20, 3, True, 2, True, 6, 1)
 net("dw_s2d2", 12, 11, 23, 12, 3, 2, 2, 2, 12, 1, False, 1, False, 4, 1)
 net("nofactor", 8, 5, 5, 8, 3, 1, 1, 1, 1, 2, False, 2, False, 3, 1, factor=False)
