@@ -199,7 +199,7 @@ void bpop_store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValue
 
 /* The thresholds of node j = 2^m - 1 + code at level m, chosen per lane by the bits so
  * far (bit 0 is the code's most significant): a tree of selects. */
-static LLVMValueRef tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *bit, int m)
+LLVMValueRef bpop_tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *bit, int m)
 {
     LLVMValueRef c[1 << (BPOP_EPI_MAX_BITS - 1)];
     int n = 1 << m;
@@ -312,7 +312,7 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
         LLVMValueRef at = g_add(g, g_mulk(g, pix, k->ek * k->eCW * 8), obyte);
         LLVMValueRef bit[BPOP_EPI_MAX_BITS];
         for (int m = 0; m < k->ek; m++)
-            bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, tree_thr(g, th, bit, m), "");
+            bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, bpop_tree_thr(g, th, bit, m), "");
         if (k->edq) {
             store_levels(g, k, ob, g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES)), pix, bit);
             LLVMBuildBr(B, next);
@@ -449,6 +449,8 @@ void bpop_store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLV
  * not). */
 bool bpop_epilogue_ok(G *g, const IrInst *in, bool fl)
 {
+    if (dw_pairs_layer(g, in)) // llvm_dw.c: a threshold's, in pixel lanes (a float combine
+        return !fl;            // there measured no faster than fcomb's own vector loop)
     IrWindow w = ir_window(g->m, in);
     const IrConst *c = &g->m->consts.data[in->args[1].id];
     if (w.groups > 1 && (w.O / w.groups) % LANES)

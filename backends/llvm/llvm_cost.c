@@ -287,6 +287,12 @@ static double epilogue_cost(HbCx *cx, const IrModule *m, const IrInst *in, const
     if (!c->epilogue || in->op != IR_OP_BPOP_CONV2D)
         return 0;
     IrWindow win = ir_window(m, in);
+    if (c->dw_pairs) { // llvm_dw.c, per 16-pixel chunk: the icomb, the tree, the code's byte
+        double P = (double)(c->wbits * c->abits), K = c->epilogue_bits;
+        double chunks = (double)(win.C * win.OH * ((win.OW + 15) / 16));
+        return chunks * (2 * P + (double)((1 << c->epilogue_bits) - 1) + 2 * K + 2) / 2 *
+               (s->avx512 ? 1 : 2);
+    }
     double blocks, pairs = pair_rows(cx, m, in, c->abits, &blocks, &(const char *){NULL}) / 8;
     double K = c->epilogue_bits, treeK = (double)((1 << c->epilogue_bits) - 1), ops;
     if (c->epilogue_float)

@@ -9,7 +9,9 @@
  * - pair sums (the bit-serial path): each activation plane is a digit of one level,
  *   A = sum_n t_n R^n with R = 2^r > 2T, so sum_t s_m,t A_t holds S_m0 .. S_m,kx-1 as
  *   balanced base-R digits (|S| <= T < R/2), which the kernel splits exactly and stores as
- *   the bpop's pair sums: kw multiply-adds per tap instead of kw * kx masked popcounts.
+ *   the bpop's pair sums: kw multiply-adds per tap instead of kw * kx masked popcounts;
+ *   or, when one icomb -> threshold reads them, the threshold's code bytes (the tile
+ *   epilogue: the pair sums are never stored).
  * Units of work are channels (pack the image, then its rows), split across idle threads. */
 #include <stdlib.h>
 
@@ -28,7 +30,27 @@ typedef struct Dw {
     LLVMTypeRef v16;
     LLVMValueRef wt, gt;           // int8: W [C][T], g [C]; pairs: s [pw][C][T], planes [C]
     LLVMValueRef act, out, xp, xw; // images, output, input codes and widths (in the kernel)
+    /* The pairs' tile epilogue, icomb + threshold (epi): out is then the threshold's code
+     * bytes, from the icomb's coefficients signed by the threshold's neg (cf) and its
+     * thresholds (thr). */
+    bool epi;
+    int ek;               // the threshold's planes
+    LLVMValueRef cf, thr; // i32 [C][P], [C][nodes]
 } Dw;
+
+/* One channel's epilogue constants, loaded once per channel (splat). */
+typedef struct DwCh {
+    LLVMValueRef cf[IR_MAX_BITS * IR_MAX_BITS];    // the signed icomb coefficients
+    LLVMValueRef th[(1 << BPOP_EPI_MAX_BITS) - 1]; // the threshold nodes
+} DwCh;
+
+bool dw_pairs_layer(G *g, const IrInst *in)
+{
+    if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[in - g->m->insts.data]))
+        return false;
+    IrWindow w = ir_window(g->m, in);
+    return dw_pair_bits(&w, ir_arg_type(g->m, in->args[0])->bits) != 0;
+}
 
 bool int8_depthwise(const IrWindow *w)
 {
@@ -186,15 +208,23 @@ static LLVMValueRef dw_bytes(G *g, LLVMValueRef p, int lanes)
     return LLVMBuildZExt(B, v, LLVMVectorType(g->i32, LANES), "");
 }
 
-static void dw_store(G *g, Dw *k, LLVMValueRef v, LLVMValueRef p, int lanes)
+/* 16 (or `lanes`: a masked store) values of t (i8 or i32) at p. */
+static void dw_store_t(G *g, LLVMValueRef v, LLVMValueRef p, int lanes, LLVMTypeRef t)
 {
+    int align = t == g->i8 ? 1 : 4;
     if (lanes == LANES) {
-        LLVMSetAlignment(LLVMBuildStore(B, v, p), 4);
+        LLVMSetAlignment(LLVMBuildStore(B, v, p), (unsigned)align);
         return;
     }
-    LLVMTypeRef ps[] = {k->v16, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
-    LLVMValueRef args[] = {v, p, g_i32(g, 4), dw_lanes(g, lanes)};
-    g_call(g, "llvm.masked.store.v16i32.p0", g->vd, ps, 4, args);
+    LLVMTypeRef ps[] = {LLVMVectorType(t, LANES), g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
+    LLVMValueRef args[] = {v, p, g_i32(g, align), dw_lanes(g, lanes)};
+    const char *name = t == g->i8 ? "llvm.masked.store.v16i8.p0" : "llvm.masked.store.v16i32.p0";
+    g_call(g, name, g->vd, ps, 4, args);
+}
+
+static void dw_store(G *g, LLVMValueRef v, LLVMValueRef p, int lanes)
+{
+    dw_store_t(g, v, p, lanes, g->i32);
 }
 
 /* Levels A = sum_{n < width} v_n s_n of `lanes` elements from element e. */
@@ -214,7 +244,7 @@ static void dw_levels(G *g, Dw *k, LLVMValueRef e, LLVMValueRef dst, int lanes)
                                 LLVMConstNull(k->v16), "");
         lv = LLVMBuildAdd(B, lv, t, "");
     }
-    dw_store(g, k, lv, dst, lanes);
+    dw_store(g, lv, dst, lanes);
 }
 
 /* A_cyx into channel c's bordered image, then its border. */
@@ -286,11 +316,10 @@ static LLVMValueRef dw_dst(G *g, Dw *k, int p, LLVMValueRef c, LLVMValueRef oy, 
     return g_gep(g, g->i32, k->out, g_addk(g, pix, (int64_t)p * k->C * k->OH * k->OW));
 }
 
-/* Weight plane m's pair sums S_m,n (n < px) from acc = sum_n S_mn R^n, balanced digits:
- * d = ((acc + R/2) mod R) - R/2 is S_m0 exactly (|S| < R/2), and acc - d is R times the
- * rest. */
-static void dw_digits(G *g, Dw *k, LLVMValueRef acc, int m, LLVMValueRef c, LLVMValueRef oy,
-                      LLVMValueRef ox0, int lanes)
+/* Weight plane m's pair sums S_m,n (n < px) into S[m px + n] from acc = sum_n S_mn R^n,
+ * balanced digits: d = ((acc + R/2) mod R) - R/2 is S_m0 exactly (|S| < R/2), and acc - d
+ * is R times the rest. */
+static void dw_digits(G *g, Dw *k, LLVMValueRef acc, int m, LLVMValueRef *S)
 {
     int32_t R = (int32_t)1 << k->r;
     for (int n = 0; n < k->px; n++) {
@@ -301,42 +330,88 @@ static void dw_digits(G *g, Dw *k, LLVMValueRef acc, int m, LLVMValueRef c, LLVM
             d = LLVMBuildSub(B, d, dw_splatk(g, k, R / 2), "");
             acc = LLVMBuildAShr(B, LLVMBuildSub(B, acc, d, ""), dw_splatk(g, k, k->r), "");
         }
-        dw_store(g, k, d, dw_dst(g, k, m * k->px + n, c, oy, ox0), lanes);
+        S[m * k->px + n] = d;
     }
 }
 
-/* Outputs ox0 .. ox0 + lanes - 1 of row oy of channel c (lanes < 16: masked stores). */
-static void dw_chunk(G *g, Dw *k, LLVMValueRef c, LLVMValueRef oy, LLVMValueRef ox0, int lanes)
+/* Every pair sum of the chunk into S: weight plane 0 always (its mask covers every
+ * element), each further plane where the channel has it, else zeros (phis). */
+static void dw_pair_sums(G *g, Dw *k, const LLVMValueRef *tv, LLVMValueRef c, LLVMValueRef *S)
 {
-    LLVMValueRef *tv = calloc((size_t)k->T, sizeof *tv);
+    LLVMValueRef np = g_load(g, g->i32, k->gt, c);
+    dw_digits(g, k, dw_dot(g, k, tv, g_mulk(g, c, k->T)), 0, S);
+    for (int m = 1; m < k->pw; m++) {
+        LLVMBasicBlockRef on = LLVMAppendBasicBlockInContext(g->C, g->fn, "dw.plane");
+        LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "dw.planed");
+        LLVMBasicBlockRef from = LLVMGetInsertBlock(B);
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSGT, np, g_i32(g, m), ""), on, done);
+        LLVMPositionBuilderAtEnd(B, on);
+        LLVMValueRef base = g_mulk(g, g_addk(g, c, (int64_t)m * k->C), k->T);
+        dw_digits(g, k, dw_dot(g, k, tv, base), m, S);
+        LLVMBasicBlockRef end = LLVMGetInsertBlock(B);
+        LLVMBuildBr(B, done);
+        LLVMPositionBuilderAtEnd(B, done);
+        for (int n = 0; n < k->px; n++) {
+            LLVMValueRef phi = LLVMBuildPhi(B, k->v16, "");
+            LLVMValueRef vals[] = {S[m * k->px + n], LLVMConstNull(k->v16)};
+            LLVMBasicBlockRef bbs[] = {end, from};
+            LLVMAddIncoming(phi, vals, bbs, 2);
+            S[m * k->px + n] = phi;
+        }
+    }
+}
+
+/* The chunk's codes, as icomb then threshold compute them: v = (neg ? -1 : 1) sum_p
+ * coef_p S_p (exact: |acc| <= the icomb's bound < 2^31, and i32 arithmetic wraps), level
+ * m: bit = [v >= the threshold of node 2^m - 1 + the bits so far]. */
+static LLVMValueRef dw_codes(G *g, Dw *k, const DwCh *e, const LLVMValueRef *S)
+{
+    LLVMValueRef v = LLVMConstNull(k->v16), bit[BPOP_EPI_MAX_BITS];
+    for (int p = 0; p < k->pw * k->px; p++)
+        v = LLVMBuildAdd(B, v, LLVMBuildMul(B, e->cf[p], S[p], ""), "");
+    LLVMValueRef code = LLVMConstNull(k->v16);
+    for (int m = 0; m < k->ek; m++) {
+        bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, bpop_tree_thr(g, e->th, bit, m), "");
+        code = LLVMBuildOr(
+                B, code,
+                LLVMBuildShl(B, LLVMBuildZExt(B, bit[m], k->v16, ""), dw_splatk(g, k, m), ""), "");
+    }
+    return LLVMBuildTrunc(B, code, LLVMVectorType(g->i8, LANES), "");
+}
+
+/* Channel c's epilogue constants (loaded once, before its rows). */
+static void dw_channel_epi(G *g, Dw *k, LLVMValueRef c, DwCh *e)
+{
+    int P = k->pw * k->px, nodes = (1 << k->ek) - 1;
+    for (int p = 0; p < P; p++)
+        e->cf[p] = dw_splat(g, k, g_load(g, g->i32, k->cf, g_addk(g, g_mulk(g, c, P), p)));
+    for (int j = 0; j < nodes; j++)
+        e->th[j] = dw_splat(g, k, g_load(g, g->i32, k->thr, g_addk(g, g_mulk(g, c, nodes), j)));
+}
+
+/* Outputs ox0 .. ox0 + lanes - 1 of row oy of channel c (lanes < 16: masked stores). */
+static void dw_chunk(G *g, Dw *k, const DwCh *e, LLVMValueRef c, LLVMValueRef oy, LLVMValueRef ox0,
+                     int lanes)
+{
+    LLVMValueRef *tv = calloc((size_t)k->T, sizeof *tv), S[IR_MAX_BITS * IR_MAX_BITS];
     HB_CHECK(tv, "out of memory");
     dw_tap_vectors(g, k, c, oy, ox0, tv);
     if (!k->r) {
         // acc = g (sum W A), exact mod 2^32 and |acc| <= the icomb bound < 2^31
         LLVMValueRef acc = dw_dot(g, k, tv, g_mulk(g, c, k->T));
         acc = LLVMBuildMul(B, acc, dw_splat(g, k, g_load(g, g->i32, k->gt, c)), "");
-        dw_store(g, k, acc, dw_dst(g, k, 0, c, oy, ox0), lanes);
+        dw_store(g, acc, dw_dst(g, k, 0, c, oy, ox0), lanes);
         free(tv);
         return;
     }
-    LLVMValueRef np = g_load(g, g->i32, k->gt, c);
-    dw_digits(g, k, dw_dot(g, k, tv, g_mulk(g, c, k->T)), 0, c, oy, ox0, lanes); // mask 0: all
-    for (int m = 1; m < k->pw; m++) {
-        LLVMBasicBlockRef on = LLVMAppendBasicBlockInContext(g->C, g->fn, "dw.plane");
-        LLVMBasicBlockRef off = LLVMAppendBasicBlockInContext(g->C, g->fn, "dw.noplane");
-        LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->C, g->fn, "dw.planed");
-        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSGT, np, g_i32(g, m), ""), on, off);
-        LLVMPositionBuilderAtEnd(B, on);
-        LLVMValueRef base = g_mulk(g, g_addk(g, c, (int64_t)m * k->C), k->T);
-        dw_digits(g, k, dw_dot(g, k, tv, base), m, c, oy, ox0, lanes);
-        LLVMBuildBr(B, done);
-        LLVMPositionBuilderAtEnd(B, off);
-        for (int n = 0; n < k->px; n++)
-            dw_store(g, k, LLVMConstNull(k->v16), dw_dst(g, k, m * k->px + n, c, oy, ox0), lanes);
-        LLVMBuildBr(B, done);
-        LLVMPositionBuilderAtEnd(B, done);
-    }
+    dw_pair_sums(g, k, tv, c, S);
     free(tv);
+    LLVMValueRef pix = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, k->OH), oy), k->OW), ox0);
+    if (k->epi)
+        dw_store_t(g, dw_codes(g, k, e, S), g_gep(g, g->i8, k->out, pix), lanes, g->i8);
+    else
+        for (int p = 0; p < k->pw * k->px; p++)
+            dw_store(g, S[p], dw_dst(g, k, p, c, oy, ox0), lanes);
 }
 
 /* Channels [lo, hi): pack each one's image, then its output rows in chunks of 16. */
@@ -345,15 +420,18 @@ static void dw_channels(G *g, Dw *k, LLVMValueRef lo, LLVMValueRef hi)
     GLoop lc, ly, lq;
     LLVMValueRef ch = g_add(g, lo, g_loop_begin(g, &lc, LLVMBuildSub(B, hi, lo, ""), "wc"));
     dw_pack(g, k, ch);
+    DwCh e = {0};
+    if (k->epi)
+        dw_channel_epi(g, k, ch, &e);
     LLVMValueRef oy = g_loop_begin(g, &ly, g_i64(g, k->OH), "wy");
     int64_t full = k->OW / LANES;
     if (full) {
         LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, full), "wq");
-        dw_chunk(g, k, ch, oy, g_mulk(g, q, LANES), LANES);
+        dw_chunk(g, k, &e, ch, oy, g_mulk(g, q, LANES), LANES);
         g_loop_end(g, &lq);
     }
     if (k->OW % LANES)
-        dw_chunk(g, k, ch, oy, g_i64(g, full * LANES), (int)(k->OW % LANES));
+        dw_chunk(g, k, &e, ch, oy, g_i64(g, full * LANES), (int)(k->OW % LANES));
     g_loop_end(g, &ly);
     g_loop_end(g, &lc);
 }
@@ -426,14 +504,48 @@ void gen_int8_dw(G *g, const Int8Plan *p, const IrWindow *w, LLVMValueRef out)
     dw_run(g, &k, dw_cycles(w, p->kx, 0, 0, g->tier >= TIER_AVX512BW));
 }
 
+/* The tile epilogue's destination `dest`, a threshold's codes (allocated as its own op
+ * would: code bytes), and its constants: its icomb's coefficients signed by its neg, its
+ * thresholds. Returns the destination's storage. */
+static LLVMValueRef dw_epi_setup(G *g, Dw *k, uint32_t dest)
+{
+    const IrModule *m = g->m;
+    const IrValue *dv = &m->values.data[dest];
+    const IrInst *th = &m->insts.data[dv->def], *save = g->in;
+    const IrInst *ic = &m->insts.data[m->values.data[th->args[0].id].def];
+    const IrConst *cc = &m->consts.data[ic->args[1].id], *neg = &m->consts.data[th->args[1].id];
+    HB_CHECK(th->op == IR_OP_THRESHOLD && ic->op == IR_OP_ICOMB, "a depthwise epilogue thresholds");
+    g->in = th;
+    g_alloc_value(g, &g->val[dest], &dv->type);
+    g->in = save;
+    int P = k->pw * k->px;
+    int32_t *cf = calloc((size_t)(k->C * P), sizeof *cf);
+    HB_CHECK(cf, "out of memory");
+    for (int64_t o = 0; o < k->C; o++)
+        for (int p = 0; p < P; p++) // two's complement: the wrapped product is exact
+            cf[o * P + p] = (int32_t)((uint32_t)(neg->i[o] ? -1 : 1) *
+                                      (uint32_t)cc->i[(cc->type.d[0] == 1 ? 0 : o) * P + p]);
+    k->cf = g_ints(g, arena_printf(&g->cx->arena, "dwc.%s", cc->name), cf, (uint64_t)(k->C * P));
+    free(cf);
+    k->thr = g_const(g, th->args[2].id);
+    k->ek = dv->type.bits;
+    k->epi = true;
+    return g->val[dest].p;
+}
+
 void gen_dw_pairs(G *g, const IrWindow *w, int r)
 {
     const IrConst *c = g_argc(g, 1);
-    uint32_t x = g->in->args[0].id;
+    uint32_t x = g->in->args[0].id, dest = g_plan_epilogue(g, g->in->result);
     HB_CHECK(!g_plan_packed(g, x) && !g_plan_conv_packed(g, x),
              "a depthwise layer reads its input's codes, not packed words");
-    g_alloc_output(g, g_out(g), g_outt(g)); // every pair sum is written (0: a plane it lacks)
-    Dw k = dw_geometry(g, w, c->type.bits, g_argt(g, 0)->bits, g_out(g)->p);
+    Dw k = dw_geometry(g, w, c->type.bits, g_argt(g, 0)->bits, NULL);
+    if (dest != UINT32_MAX) {
+        k.out = dw_epi_setup(g, &k, dest); // the pair sums are not stored
+    } else {
+        g_alloc_output(g, g_out(g), g_outt(g)); // every pair sum is written (0: a plane it lacks)
+        k.out = g_out(g)->p;
+    }
     k.r = r;
     for (int n = 0; n < k.px; n++)
         k.v[n] = (int32_t)1 << (r * n);

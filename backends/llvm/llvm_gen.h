@@ -155,6 +155,13 @@ bool float_conv_epi_ok(G *g, const IrInst *in);
  * epilogue (llvm_bpop.c). */
 #define BPOP_EPI_MAX_BITS 4
 bool bpop_epilogue_ok(G *g, const IrInst *in, bool fl);
+/* The threshold of node 2^m - 1 + (the bits so far) per lane: th[] the nodes' thresholds
+ * as vectors, bit[0..m) the earlier levels' compare results (llvm_bpop_store.c). */
+LLVMValueRef bpop_tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *bit, int m);
+/* bpop_conv2d `in` is a depthwise layer that runs the bit-serial path as pair sums in
+ * pixel lanes (llvm_dw.c: not int8, and its digits fit); its tile epilogue writes a float
+ * combine's floats or a threshold's code bytes. */
+bool dw_pairs_layer(G *g, const IrInst *in);
 /* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
  * what an op does not write stays as NAME_create zeroed it. */
 void g_plan_exclusive(G *g, uint32_t v);

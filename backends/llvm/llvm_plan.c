@@ -76,8 +76,9 @@ static void plan_packed(G *g, GPlan *p)
     free(read);
 }
 
-/* Per value: how many instructions read it (outputs count 2) and the last one. */
-static void count_readers(const IrModule *m, uint32_t *readers, uint32_t *reader)
+/* Per value: how many instructions read it (outputs count 2) and the last one; whether a
+ * flatten or bpop_dense reads it (plan_packed may then store it as packed words). */
+static void count_readers(const IrModule *m, uint32_t *readers, uint32_t *reader, bool *dense)
 {
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
@@ -85,6 +86,7 @@ static void count_readers(const IrModule *m, uint32_t *readers, uint32_t *reader
             if (!in->args[a].is_const) {
                 readers[in->args[a].id]++;
                 reader[in->args[a].id] = k;
+                dense[in->args[a].id] |= in->op == IR_OP_FLATTEN || in->op == IR_OP_BPOP_DENSE;
             }
     }
     for (uint32_t k = 0; k < m->outputs.len; k++)
@@ -96,7 +98,7 @@ static void count_readers(const IrModule *m, uint32_t *readers, uint32_t *reader
 typedef struct Readers {
     const IrModule *m;
     uint32_t *readers, *reader;
-    bool *conv;
+    bool *conv, *dense;
 } Readers;
 
 /* The single reader of v if it is an `op` reading v as operand 0, else NULL. */
@@ -138,9 +140,10 @@ static Readers readers_of(G *g)
     Readers r = {.m = g->m,
                  .readers = calloc(nv + 1, sizeof *r.readers),
                  .reader = calloc(nv + 1, sizeof *r.reader),
-                 .conv = calloc(nv + 1, sizeof *r.conv)};
-    HB_CHECK(r.readers && r.reader && r.conv, "out of memory");
-    count_readers(g->m, r.readers, r.reader);
+                 .conv = calloc(nv + 1, sizeof *r.conv),
+                 .dense = calloc(nv + 1, sizeof *r.dense)};
+    HB_CHECK(r.readers && r.reader && r.conv && r.dense, "out of memory");
+    count_readers(g->m, r.readers, r.reader, r.dense);
     conv_readers(g, r.conv);
     return r;
 }
@@ -150,6 +153,7 @@ static void readers_free(Readers *r)
     free(r->readers);
     free(r->reader);
     free(r->conv);
+    free(r->dense);
 }
 
 /* A maxpool whose windows tile its input (stride = kernel, no padding) on unmasked
@@ -216,16 +220,20 @@ void g_epilogues(G *g, uint32_t *dest)
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
         dest[k] = UINT32_MAX;
-        if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]) ||
-            !bpop_epilogue_ok(g, in, true))
+        if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]))
             continue;
-        dest[k] = float_dest(&r, in);
+        if (bpop_epilogue_ok(g, in, true))
+            dest[k] = float_dest(&r, in);
         if (dest[k] != UINT32_MAX || !bpop_epilogue_ok(g, in, false))
             continue;
         const IrInst *ic = only_reader(&r, in->result, IR_OP_ICOMB);
         const IrInst *th = ic ? only_reader(&r, ic->result, IR_OP_THRESHOLD) : NULL;
         if (!th || m->values.data[th->result].type.bits > BPOP_EPI_MAX_BITS)
             continue;
+        if (dw_pairs_layer(g, in)) { // code bytes, as the threshold stores them unpacked
+            dest[k] = r.dense[th->result] ? UINT32_MAX : th->result;
+            continue;
+        }
         const IrInst *pool = only_reader(&r, th->result, IR_OP_MAXPOOL);
         if (pool && !tile_pool(m, pool))
             pool = NULL;
@@ -237,8 +245,9 @@ void g_epilogues(G *g, uint32_t *dest)
 }
 
 /* The threshold epilogues' destinations are packed words with a zero column after the
- * image (what the consumer reads for columns outside); float ones are stored as their
- * op would. The icomb, threshold and maxpool (fcomb, batchnorm) emit nothing. */
+ * image (what the consumer reads for columns outside), a depthwise kernel's are code
+ * bytes; float ones are stored as their op would. The icomb, threshold and maxpool
+ * (fcomb, batchnorm) emit nothing. */
 static void plan_epilogue(G *g, GPlan *p)
 {
     const IrModule *m = g->m;
@@ -252,7 +261,7 @@ static void plan_epilogue(G *g, GPlan *p)
         const IrType *t = &m->values.data[d].type;
         uint64_t CW = ((uint64_t)t->d[0] + 63) / 64, pix = (uint64_t)(t->d[1] * t->d[2]);
         p->epi[m->insts.data[k].result] = d;
-        if (t->enc == IR_BITS) {
+        if (t->enc == IR_BITS && !dw_pairs_layer(g, &m->insts.data[k])) {
             p->packed[d] = (pix + 1) * (uint64_t)t->bits * CW;
             p->convpk[d] = true;
         }

@@ -65,6 +65,11 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                     "writes %s as f32, %.4g cycles\n",
                     c->epilogue_bits, c->epilogue_pool ? " + maxpool" : "", c->epilogue,
                     c->cost_epilogue);
+        else if (c->epilogue && c->dw_pairs)
+            fprintf(out,
+                    "    fused epilogue: icomb + %d-bit threshold in the kernel, writes %s as "
+                    "codes, %.4g cycles\n",
+                    c->epilogue_bits, c->epilogue, c->cost_epilogue);
         else if (c->epilogue && c->epilogue_bits > 1)
             fprintf(out,
                     "    fused epilogue: icomb + %d-bit threshold%s in the tile, writes %s "

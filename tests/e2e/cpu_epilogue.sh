@@ -6,8 +6,9 @@
 # (into [flatten ->] dequant, the classifier's input) the levels' floats. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
 # (x86-64-v3) and scalar popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (i32
 # outputs: every activation bit shows) at batch 1 and 7, 1 and 2 threads; the generated
-# code has the expected number of fused epilogues (threshold tables @kt.*), so the test
-# cannot pass by not fusing. A sign read only by convolutions packs their input itself.
+# code has the expected number of fused epilogues (threshold tables @kt.*; a depthwise
+# kernel's, which writes code bytes, as --explain counts them), so the test cannot pass
+# by not fusing. A sign read only by convolutions packs their input itself.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -19,10 +20,10 @@ cpu_setup "$s"
 
 # fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
 declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=1 [e_shared]=1 [e_sign]=1 [e_codes]=4
-    [e_codes_keep]=2 [e_dequant]=4)
+    [e_codes_keep]=2 [e_dequant]=4 [e_dw]=0)
 # of which code pools (multi-bit threshold + maxpool on code ranks) and ones that write
-# a dequant's floats, as --explain says
-declare -A codes=([e_codes]=2 [e_codes_keep]=1) deq=([e_dequant]=4)
+# a dequant's floats, as --explain says; and depthwise kernels writing codes (llvm_dw.c)
+declare -A codes=([e_codes]=2 [e_codes_keep]=1) deq=([e_dequant]=4) dw=([e_dw]=4)
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
@@ -40,6 +41,11 @@ while read -r n; do
     got=$(grep -c "+ dequant in the tile" "$s/$n.explain" || true)
     if [ "$got" != "${deq[$n]:-0}" ]; then
         echo "FAIL: $n has $got fused dequants, expected ${deq[$n]:-0}"
+        exit 1
+    fi
+    got=$(grep -c "threshold in the kernel, writes .* as codes" "$s/$n.explain" || true)
+    if [ "$got" != "${dw[$n]:-0}" ]; then
+        echo "FAIL: $n has $got depthwise code epilogues, expected ${dw[$n]:-0}"
         exit 1
     fi
     tiers_equal "$n" exact

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """dw_nets.py OUTDIR SEED: random IR networks with a depthwise bpop_conv2d (groups = C = O)
-on the bit-serial path (tests/e2e/cpu_dw.sh), which runs them with pixels in lanes and
-the activation planes as digits of one level (backends/llvm/llvm_dw.c). Each network is
-input -> static quant (Kx planes, some with per-element widths) -> depthwise bpop_conv2d
-(Kw planes: unmasked, element widths, or one width per channel)
--> fcomb, with both the pair sums and the fcomb as outputs (so every pair sum, the zeros
-of a plane a channel lacks included, is compared). Shapes cover strides 1-4, dilation,
+on the bit-serial path (tests/e2e/cpu_dw.sh), which runs them with pixels in lanes and the
+activation planes as digits of one level (backends/llvm/llvm_dw.c). Each network is input
+-> static quant (Kx planes, some with per-element widths) -> depthwise bpop_conv2d (Kw
+planes: unmasked, element widths, or one width per channel) -> fcomb, with both the pair
+sums and the fcomb as outputs (so every pair sum, the zeros of a plane a channel lacks
+included, is compared; dw_fcomb: the fcomb alone). Shapes cover strides 1-4, dilation,
 asymmetric padding, non-square kernels, rows of full and partial 16-pixel chunks, and a
 7x7 kernel whose 5 digits do not fit an i32 (dw_k7a5: the masked bit-serial kernel
 instead). Writes NAME.ir and NAME.npy (float32 [7, C, H, W]) per network and prints the
@@ -65,7 +65,7 @@ def weights(C, kh, kwd, kw, how):
     return t + "}\n"
 
 
-def net(name, C, H, W, kh, kwd, stride, dil, pad, kx, xmasked, kw, how):
+def net(name, C, H, W, kh, kwd, stride, dil, pad, kx, xmasked, kw, how, pairs_out=True):
     pt, pb, pl, pr = pad
     OH = (H + pt + pb - dil * (kh - 1) - 1) // stride + 1
     OW = (W + pl + pr - dil * (kwd - 1) - 1) // stride + 1
@@ -86,7 +86,7 @@ def net(name, C, H, W, kh, kwd, stride, dil, pad, kx, xmasked, kw, how):
           "dilation=[%d,%d] groups=%d\n" % (kw * kx, C, OH, OW, stride, stride, pt, pb, pl, pr,
                                             dil, dil, C) +
           "%%y : f32[%d, %d, %d] = fcomb %%p, %%q, @alpha, @bias\n" % (C, OH, OW) +
-          "output %p\noutput %y\n\n" +
+          ("output %p\n" if pairs_out else "") + "output %y\n\n" +
           const("beta", [kx], beta) + weights(C, kh, kwd, kw, how) +
           const("alpha", [C, kw], [R.uniform(0.1, 1) / (1 << m) for _ in range(C)
                                    for m in range(kw)]) +
@@ -110,3 +110,5 @@ net("dw_1x1", 5, 4, 33, 1, 1, 1, 1, (0, 0, 0, 0), 6, True, 2, "element")
 net("dw_big", 64, 24, 24, 3, 3, 1, 1, (1, 1, 1, 1), 3, True, 3, "channel")
 # 49 taps need 7-bit digits: 5 planes are 35 bits, past an i32 (the masked kernel runs)
 net("dw_k7a5", 4, 9, 9, 7, 7, 1, 1, (3, 3, 3, 3), 5, True, 2, "element")
+# the pair sums read only by the fcomb (which stays its own op: no float epilogue here)
+net("dw_fcomb", 16, 12, 21, 3, 3, 1, 1, (1, 1, 1, 1), 3, True, 3, "channel", pairs_out=False)

@@ -21,7 +21,7 @@ R = random.Random(seed)
 ALWAYS1, ALWAYS0 = -(1 << 30) - 1, (1 << 30) + 1
 # static activation scales per (name, planes): b2 in residual order; m2 and m3 as
 # middle-out makes them (beta_2 > beta_1), so a code's rank is not its residual order
-BETAS = {"b2": "0.5 0.25", "m2": "0.3 0.5", "m3": "0.3 0.5 0.11"}
+BETAS = {"b2": "0.5 0.25", "m2": "0.3 0.5", "m3": "0.3 0.5 0.11", "b4": "0.5 0.25 0.125 0.0625"}
 
 
 class Net:
@@ -249,4 +249,28 @@ n.outs += [dq(n, n.pool(n.thresh(n.conv(n.input(), 13, 3, 1, 1, 2), 2, "m"), 2, 
            dq(n, n.thresh(n.conv(n.input(), 9, 3, 1, 0, 2), 2), False),
            dq(n, n.pool(n.thresh(n.conv(n.input(), 8, 3, 1, 1, 1), 2, "m"), 2, False), True,
               out=False)]
+n.write()
+
+# depthwise producers (groups = C = O: llvm_dw.c's pixel-lane kernel, whose epilogue
+# writes a threshold's code bytes): 2-, 3- and 4-plane codes, masked 3-plane weights at
+# stride 2 on 2-plane codes, rows of 37 and 19 pixels (a partial 16-pixel chunk), codes
+# read by two depthwise convolutions and by a dequant (all fused); a depthwise threshold
+# read through a flatten by a bpop_dense, which packs its words itself (not fused)
+n = Net("e_dw", 20, 13, 37, 2)
+t1 = n.thresh(n.conv(n.input(), 20, 3, 1, 1, 2, groups=20), 2)
+t2 = n.thresh(n.conv(t1, 20, 3, 2, 1, 3, groups=20, masked=True), 3, "m")
+t3 = n.thresh(n.conv(t2, 24, 1, 1, 0, 1), 1)
+t4 = n.thresh(n.conv(t3, 24, 3, 1, 1, 1, groups=24), 4)
+t5 = n.thresh(n.conv(t1, 20, 3, 1, 1, 1, groups=20), 1)
+n.lines.append("%%d : f32[%d, %d, %d] = dequant %%%s" % (t5[1], t5[2], t5[3], t5[0]))
+t6 = n.thresh(n.conv(t2, 20, 3, 1, 1, 1, groups=20), 1)
+N = t6[1] * t6[2] * t6[3]
+n.lines.append("%%f6 : bits<1,unit>[%d] = flatten %%%s" % (N, t6[0]))
+n.lines.append("%pd : i32[1, 4] = bpop_dense %f6, @wd")
+n.lines.append("%%ad : i32[4] = icomb %%pd, @cd shift=0 bound=%d" % N)
+n.consts.append("const @wd : bits<1>[4, %d] = {\n  plane 0:\n    %s\n}" % (N, " ".join(
+    "0x%016x" % R.getrandbits(min(64, N - 64 * j)) for _ in range(4)
+    for j in range((N + 63) // 64))))
+n.consts.append("const @cd : i32[1, 1] = { 1 }")
+n.outs += [n.conv(t4, 5, 1, 1, 0, 2)[0], n.conv(t5, 3, 1, 1, 0, 1)[0], "d", "ad"]
 n.write()
