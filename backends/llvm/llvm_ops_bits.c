@@ -192,7 +192,8 @@ void gen_dequant(G *g)
     g_loop_end(g, &l);
 }
 
-/* acc = sum_p coef[row(o)][p] * S_p, exact in 64 bits (|acc| <= bound <= 2^30). */
+/* acc = sum_p coef[row(o)][p] * S_p in wrapping i32 arithmetic: exact, since the true sum
+ * fits (|acc| <= bound <= 2^30). */
 void gen_icomb(G *g)
 {
     if (gen_int8_icomb_done(g)) // computed by its bpop's int8 kernel (llvm_int8.c)
@@ -210,15 +211,14 @@ void gen_icomb(G *g)
     LLVMValueRef row = c->type.d[0] == 1 ? g_i64(g, 0) : g_mulk(g, o, P);
     LLVMValueRef k[IR_MAX_BITS * IR_MAX_BITS];
     for (int64_t p = 0; p < P; p++)
-        k[p] = LLVMBuildSExt(B, g_load(g, g->i32, coef, g_add(g, row, g_i64(g, p))), g->i64, "");
+        k[p] = g_load(g, g->i32, coef, g_add(g, row, g_i64(g, p)));
     LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
-    LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q), acc = g_i64(g, 0);
+    LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q), acc = g_i32(g, 0);
     for (int64_t p = 0; p < P; p++) {
-        LLVMValueRef s = LLVMBuildSExt(B, g_load(g, g->i32, S, g_add(g, pos, g_i64(g, p * npos))),
-                                       g->i64, "");
-        acc = g_add(g, acc, LLVMBuildMul(B, k[p], s, ""));
+        LLVMValueRef s = g_load(g, g->i32, S, g_add(g, pos, g_i64(g, p * npos)));
+        acc = LLVMBuildAdd(B, acc, LLVMBuildMul(B, k[p], s, ""), "");
     }
-    g_store(g, g->i32, out->p, pos, LLVMBuildTrunc(B, acc, g->i32, ""));
+    g_store(g, g->i32, out->p, pos, acc);
     g_loop_end(g, &lq);
     g_loop_end(g, &lo);
 }
@@ -272,7 +272,11 @@ static void or_bit(G *g, LLVMValueRef words, LLVMValueRef w, LLVMValueRef bit, L
     g_store(g, g->i64, words, w, LLVMBuildOr(B, g_load(g, g->i64, words, w), b, ""));
 }
 
-/* v = neg ? -acc : acc; level m: bit = [v >= thr[o][j]], j = 2j + 1 + bit. */
+/* v = neg ? -acc : acc; level m: bit = [v >= thr[o][j]], j = 2j + 1 + bit. Arithmetic in
+ * i32: |acc| <= the icomb's bound <= 2^30, so the wrapped sums are exact. With at most
+ * BPOP_EPI_MAX_BITS planes the channel's node thresholds are loaded before its positions
+ * and each level picks its node by selects (bpop_tree_thr), so the position loop
+ * vectorizes without gathers. */
 void gen_threshold(G *g)
 {
     if (g_plan_skipped(g, g->in->result)) // in its bpop_conv2d's tile epilogue
@@ -299,31 +303,34 @@ void gen_threshold(G *g)
     LLVMValueRef o = g_loop_begin(g, &lo, g_i64(g, O), "o");
     LLVMValueRef isneg = LLVMBuildICmp(B, LLVMIntNE, g_load(g, g->i32, neg, o), g_i32(g, 0), "");
     LLVMValueRef base = g_mulk(g, o, nodes);
-    LLVMValueRef kc[IR_MAX_BITS * IR_MAX_BITS];
+    LLVMValueRef kc[IR_MAX_BITS * IR_MAX_BITS], th[(1 << BPOP_EPI_MAX_BITS) - 1];
     LLVMValueRef row = fused && cc->type.d[0] != 1 ? g_mulk(g, o, P) : g_i64(g, 0);
     for (int64_t p = 0; p < P; p++)
-        kc[p] = LLVMBuildSExt(B, g_load(g, g->i32, coef, g_add(g, row, g_i64(g, p))), g->i64, "");
+        kc[p] = g_load(g, g->i32, coef, g_add(g, row, g_i64(g, p)));
+    bool tree = k <= BPOP_EPI_MAX_BITS;
+    for (int64_t j = 0; tree && j < nodes; j++)
+        th[j] = g_load(g, g->i32, thr, g_addk(g, base, j));
     LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, per), "q");
     LLVMValueRef pos = g_add(g, g_mulk(g, o, per), q);
-    LLVMValueRef v =
-            fused ? g_i64(g, 0) : LLVMBuildSExt(B, g_load(g, g->i32, acc, pos), g->i64, "");
-    for (int64_t p = 0; p < P; p++) { // |acc| <= the icomb's bound <= 2^30: exact
-        LLVMValueRef s = g_load(g, g->i32, acc, g_add(g, pos, g_i64(g, p * npos)));
-        v = g_add(g, v, LLVMBuildMul(B, kc[p], LLVMBuildSExt(B, s, g->i64, ""), ""));
-    }
+    LLVMValueRef v = fused ? g_i32(g, 0) : g_load(g, g->i32, acc, pos);
+    for (int64_t p = 0; p < P; p++) // wrapping i32: exact (|acc| <= the icomb's bound)
+        v = LLVMBuildAdd(
+                B, v, LLVMBuildMul(B, kc[p], g_load(g, g->i32, acc, g_addk(g, pos, p * npos)), ""),
+                "");
     v = LLVMBuildSelect(B, isneg, LLVMBuildNeg(B, v, ""), v, "");
-    LLVMValueRef j = g_i64(g, 0), bits = LLVMConstInt(g->i8, 0, 0);
+    LLVMValueRef j = g_i64(g, 0), bits = LLVMConstInt(g->i8, 0, 0), bit[IR_MAX_BITS];
     for (int m = 0; m < k; m++) {
-        LLVMValueRef th = LLVMBuildSExt(B, g_load(g, g->i32, thr, g_add(g, base, j)), g->i64, "");
-        LLVMValueRef bit = LLVMBuildICmp(B, LLVMIntSGE, v, th, "");
-        LLVMValueRef b8 = LLVMBuildZExt(B, bit, g->i8, "");
+        LLVMValueRef tm =
+                tree ? bpop_tree_thr(g, th, bit, m) : g_load(g, g->i32, thr, g_add(g, base, j));
+        bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, tm, "");
+        LLVMValueRef b8 = LLVMBuildZExt(B, bit[m], g->i8, "");
         bits = LLVMBuildOr(B, bits, LLVMBuildShl(B, b8, LLVMConstInt(g->i8, (unsigned)m, 0), ""),
                            "");
-        j = g_add(g, g_add(g, g_mulk(g, j, 2), g_i64(g, 1)), LLVMBuildZExt(B, bit, g->i64, ""));
+        j = g_add(g, g_add(g, g_mulk(g, j, 2), g_i64(g, 1)), LLVMBuildZExt(B, bit[m], g->i64, ""));
         if (packed)
             or_bit(g, out->p,
-                   g_add(g, g_i64(g, m * (int64_t)CW), LLVMBuildLShr(B, pos, g_i64(g, 6), "")), bit,
-                   pos);
+                   g_add(g, g_i64(g, m * (int64_t)CW), LLVMBuildLShr(B, pos, g_i64(g, 6), "")),
+                   bit[m], pos);
     }
     if (!packed)
         g_store(g, g->i8, out->p, pos, bits);
