@@ -52,26 +52,6 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
     }
 }
 
-/* The 8 x 8 transpose of the rows r[0..8) (<8 x i32>): row l becomes lane l of every
- * row (3 stages of block swaps, 24 two-source shuffles). */
-static void transpose8(G *g, LLVMValueRef *r)
-{
-    for (int h = LANES / 2; h >= 1; h /= 2)
-        for (int i = 0; i < LANES; i++) {
-            if (i & h)
-                continue;
-            LLVMValueRef ma[LANES], mb[LANES];
-            for (int j = 0; j < LANES; j++) {
-                ma[j] = g_i32(g, j & h ? LANES + j - h : j);
-                mb[j] = g_i32(g, j & h ? LANES + j : j + h);
-            }
-            LLVMValueRef a =
-                    LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(ma, LANES), "");
-            r[i + h] = LLVMBuildShuffleVector(B, r[i], r[i + h], LLVMConstVector(mb, LANES), "");
-            r[i] = a;
-        }
-}
-
 /* Row l of a transposed tile (its E columns in the first lanes) stored at dst: one
  * store, or E < 8 a masked store of the first E lanes (one vmovdqu32). */
 static void store_row(G *g, const Kern *k, LLVMValueRef row, LLVMValueRef dst)
@@ -108,7 +88,7 @@ void bpop_store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValue
             }
             r[e] = LLVMBuildTrunc(B, bpop_pair_sum(g, k, p, e, bpop_col_valid(g, k, e)), v8i32, "");
         }
-        transpose8(g, r);
+        g_transpose8(g, r);
         for (int l = 0; l < LANES; l++)
             T[p][l] = r[l];
     }
@@ -406,7 +386,7 @@ static void ftile_rows(G *g, const Kern *k, const FTile *f, LLVMValueRef ob, LLV
     for (int e = 0; e < LANES; e++)
         r[e] = e < k->E ? LLVMBuildBitCast(B, ftile_col(g, k, f, e), v8i32, "")
                         : LLVMGetUndef(v8i32);
-    transpose8(g, r);
+    g_transpose8(g, r);
     for (int l = 0; l < LANES; l++) {
         LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
         store_row(g, k, r[l], g_gep(g, g->i32, k->out, g_add(g, pix0, f->co[l])));

@@ -128,22 +128,85 @@ static LLVMValueRef splat(FK *k, LLVMValueRef d)
     return LLVMBuildShuffleVector(B, v, LLVMGetUndef(k->v8d), zero, "");
 }
 
-/* The input as doubles in xd[iy + pt][ix + pl][c] (the rest zero). */
-static void fill(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd)
+/* Zero what fill does not write: the rows above and below the image, and in its rows
+ * the columns left and right of it (channels past C: the whole buffer). */
+static void fill_border(G *g, const FGeo *f, LLVMValueRef xd)
 {
     const IrWindow *w = &f->w;
-    g_memset0(g, xd, (uint64_t)(8 * f->Hp * f->Wp * f->Cp));
-    GLoop lc, ly, lx;
-    LLVMValueRef c = g_loop_begin(g, &lc, g_i64(g, w->C), "c");
-    LLVMValueRef iy = g_loop_begin(g, &ly, g_i64(g, w->H), "iy");
-    LLVMValueRef ix = g_loop_begin(g, &lx, g_i64(g, w->W), "ix");
+    uint64_t row = (uint64_t)(8 * f->Wp * f->Cp), pix = (uint64_t)(8 * f->Cp);
+    if (f->Cp != w->C) {
+        g_memset0(g, xd, row * (uint64_t)f->Hp);
+        return;
+    }
+    g_memset0(g, xd, row * (uint64_t)w->pt);
+    int64_t below = f->Hp - w->pt - w->H, right = f->Wp - w->pl - w->W;
+    if (below > 0)
+        g_memset0(g, g_gep(g, g->i8, xd, g_i64(g, (int64_t)row * (w->pt + w->H))),
+                  row * (uint64_t)below);
+    GLoop ly;
+    LLVMValueRef iy = g_loop_begin(g, &ly, g_i64(g, w->H), "zy");
+    LLVMValueRef r0 = g_gep(g, g->i8, xd, g_mulk(g, g_addk(g, iy, w->pt), (int64_t)row));
+    if (w->pl)
+        g_memset0(g, r0, pix * (uint64_t)w->pl);
+    if (right > 0)
+        g_memset0(g, g_gep(g, g->i8, r0, g_i64(g, (int64_t)pix * (w->pl + w->W))),
+                  pix * (uint64_t)right);
+    g_loop_end(g, &ly);
+}
+
+/* x[c][iy][ix..] of channels c0.. c0 + nc - 1 and pixels ix0 .. ix0 + np - 1 into xd as
+ * doubles, one element at a time. */
+static void fill_scalar(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd, LLVMValueRef iy,
+                        int64_t c0, int64_t nc, int64_t ix0, int64_t np)
+{
+    const IrWindow *w = &f->w;
+    GLoop lc, lx;
+    LLVMValueRef c = g_addk(g, g_loop_begin(g, &lc, g_i64(g, nc), "fc"), c0);
+    LLVMValueRef ix = g_addk(g, g_loop_begin(g, &lx, g_i64(g, np), "fx"), ix0);
     LLVMValueRef src = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, w->H), iy), w->W), ix);
     LLVMValueRef pix = g_add(g, g_mulk(g, g_addk(g, iy, w->pt), f->Wp), g_addk(g, ix, w->pl));
     LLVMValueRef v = LLVMBuildFPExt(B, g_load(g, g->f32, x, src), g->f64, "");
     g_store(g, g->f64, xd, g_add(g, g_mulk(g, pix, f->Cp), c), v);
     g_loop_end(g, &lx);
-    g_loop_end(g, &ly);
     g_loop_end(g, &lc);
+}
+
+/* The input as doubles in xd[iy + pt][ix + pl][c] (the rest zero): blocks of 8 channels
+ * by 8 pixels are 8 row loads, an 8 x 8 transpose and 8 stores of a pixel's 8 channels;
+ * the channels and pixels past the last whole block one by one. */
+static void fill(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd)
+{
+    const IrWindow *w = &f->w;
+    fill_border(g, f, xd);
+    int64_t cb = w->C / LN, xb = w->W / LN;
+    GLoop ly, lc, lx;
+    LLVMValueRef iy = g_loop_begin(g, &ly, g_i64(g, w->H), "iy");
+    if (cb && xb) {
+        LLVMTypeRef vf = LLVMVectorType(g->f32, LN), vd = LLVMVectorType(g->f64, LN);
+        LLVMValueRef c0 = g_mulk(g, g_loop_begin(g, &lc, g_i64(g, cb), "fcb"), LN);
+        LLVMValueRef ix0 = g_mulk(g, g_loop_begin(g, &lx, g_i64(g, xb), "fxb"), LN), r[LN];
+        for (int l = 0; l < LN; l++) {
+            LLVMValueRef src =
+                    g_add(g, g_mulk(g, g_add(g, g_mulk(g, g_addk(g, c0, l), w->H), iy), w->W), ix0);
+            r[l] = LLVMBuildLoad2(B, vf, g_gep(g, g->f32, x, src), "");
+            LLVMSetAlignment(r[l], 4);
+        }
+        g_transpose8(g, r); // r[p]: pixel ix0 + p of the 8 channels
+        LLVMValueRef pix = g_add(g, g_mulk(g, g_addk(g, iy, w->pt), f->Wp), g_addk(g, ix0, w->pl));
+        for (int p = 0; p < LN; p++) {
+            LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, pix, p), f->Cp), c0);
+            LLVMSetAlignment(
+                    LLVMBuildStore(B, LLVMBuildFPExt(B, r[p], vd, ""), g_gep(g, g->f64, xd, at)),
+                    8);
+        }
+        g_loop_end(g, &lx);
+        g_loop_end(g, &lc);
+    }
+    if (cb && w->W % LN)
+        fill_scalar(g, f, x, xd, iy, 0, cb * LN, xb * LN, w->W % LN);
+    if (w->C % LN)
+        fill_scalar(g, f, x, xd, iy, cb * LN, w->C % LN, 0, w->W);
+    g_loop_end(g, &ly);
 }
 
 static LLVMValueRef shuf(FK *k, LLVMValueRef a, LLVMValueRef b, const int *m)

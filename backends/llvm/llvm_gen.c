@@ -80,6 +80,24 @@ LLVMValueRef g_words(G *g, const char *name, const uint64_t *w, uint64_t n)
     return const_bytes(g, name, w, n * sizeof *w);
 }
 
+void g_transpose8(G *g, LLVMValueRef *r)
+{
+    for (int h = 4; h >= 1; h /= 2)
+        for (int i = 0; i < 8; i++) {
+            if (i & h)
+                continue;
+            LLVMValueRef ma[8], mb[8];
+            for (int j = 0; j < 8; j++) {
+                ma[j] = g_i32(g, j & h ? 8 + j - h : j);
+                mb[j] = g_i32(g, j & h ? 8 + j : j + h);
+            }
+            LLVMValueRef a =
+                    LLVMBuildShuffleVector(g->b, r[i], r[i + h], LLVMConstVector(ma, 8), "");
+            r[i + h] = LLVMBuildShuffleVector(g->b, r[i], r[i + h], LLVMConstVector(mb, 8), "");
+            r[i] = a;
+        }
+}
+
 LLVMValueRef g_ints(G *g, const char *name, const int32_t *v, uint64_t n)
 {
     return const_bytes(g, name, v, n * sizeof *v);

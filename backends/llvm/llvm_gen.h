@@ -173,6 +173,9 @@ LLVMValueRef g_const(G *g, uint32_t k);
 /* A private constant global of n i64 / i32 words. */
 LLVMValueRef g_words(G *g, const char *name, const uint64_t *w, uint64_t n);
 LLVMValueRef g_ints(G *g, const char *name, const int32_t *v, uint64_t n);
+/* The 8 x 8 transpose of the rows r[0..8) (8-lane vectors of any element type): row l
+ * becomes lane l of every row (3 stages of block swaps, 24 two-source shuffles). */
+void g_transpose8(G *g, LLVMValueRef *r);
 /* Element access: load/store element `i` (an i64) of a typed array at p. */
 LLVMValueRef g_load(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i);
 void g_store(G *g, LLVMTypeRef t, LLVMValueRef p, LLVMValueRef i, LLVMValueRef v);
