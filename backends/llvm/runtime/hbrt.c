@@ -49,7 +49,8 @@ typedef struct Job {
  * worker never pairs one round's generation with another's count); worker k runs
  * jobs[k] if k < active and counts `pending` down. Workers and the waiting caller spin
  * for a while before they sleep on a condition variable: a batch-1 run forks and joins
- * once per op, and a futex wake-up costs more than a small op in a VM. The sleeper
+ * once per op, and a futex wake-up costs more than a small op in a VM (during such a run
+ * the idle workers spin throughout: `hot`). The sleeper
  * counts make the hand-over safe: a waker reads them after its own store (seq_cst), a
  * sleeper registers under the mutex before its last check. */
 typedef struct hbrt_ctx {
@@ -61,6 +62,10 @@ typedef struct hbrt_ctx {
     _Atomic uint64_t round;
     _Atomic int pending, sleepers, waiting;
     _Atomic bool quit;
+    /* A run with idle threads (batch < threads) is in progress: its ops may call
+     * hbrt_par at any time, so the idle workers spin instead of sleeping until it ends
+     * (a futex wake per split cost more than a small split saves). */
+    _Atomic bool hot;
     Job jobs[HBRT_MAX_THREADS];
     /* The current hbrt_par round: its units are claimed in chunks from `next` (the
      * round's generation << 40 | the next unit) by whoever is running, and `done`
@@ -127,23 +132,41 @@ static void job_run(const Job *j)
     }
 }
 
-/* The next round after `seen` (or seen itself once quit is set): spin, then sleep. */
+/* The next round after `seen` (or seen itself once quit is set): spin (for as long as a
+ * run is hot), then sleep until a round, quit, or a hot run (then spin again). */
 static uint64_t await_round(hbrt_ctx *c, uint64_t seen)
 {
-    for (int i = 0; i < HBRT_SPIN; i++) {
-        uint64_t r = atomic_load_explicit(&c->round, memory_order_acquire);
-        if (r != seen || atomic_load_explicit(&c->quit, memory_order_relaxed))
+    for (;;) {
+        for (int i = 0; i < HBRT_SPIN; i++) {
+            uint64_t r = atomic_load_explicit(&c->round, memory_order_acquire);
+            if (r != seen || atomic_load_explicit(&c->quit, memory_order_relaxed))
+                return r;
+            if (atomic_load_explicit(&c->hot, memory_order_relaxed))
+                i = 0;
+            cpu_relax();
+        }
+        pthread_mutex_lock(&c->mu);
+        atomic_fetch_add(&c->sleepers, 1);
+        uint64_t r;
+        while ((r = atomic_load(&c->round)) == seen && !atomic_load(&c->quit) &&
+               !atomic_load(&c->hot))
+            pthread_cond_wait(&c->go, &c->mu);
+        atomic_fetch_sub(&c->sleepers, 1);
+        pthread_mutex_unlock(&c->mu);
+        if (r != seen || atomic_load(&c->quit))
             return r;
-        cpu_relax();
     }
-    pthread_mutex_lock(&c->mu);
-    atomic_fetch_add(&c->sleepers, 1);
-    uint64_t r;
-    while ((r = atomic_load(&c->round)) == seen && !atomic_load(&c->quit))
-        pthread_cond_wait(&c->go, &c->mu);
-    atomic_fetch_sub(&c->sleepers, 1);
-    pthread_mutex_unlock(&c->mu);
-    return r;
+}
+
+/* Start or end a hot run (hbrt_ctx.hot): starting wakes sleeping workers to spin. */
+static void set_hot(hbrt_ctx *c, bool hot)
+{
+    atomic_store(&c->hot, hot);
+    if (hot && atomic_load(&c->sleepers) > 0) {
+        pthread_mutex_lock(&c->mu);
+        pthread_cond_broadcast(&c->go);
+        pthread_mutex_unlock(&c->mu);
+    }
 }
 
 /* Claim and run chunks of hbrt_par round gen until none is left (or the round is over:
@@ -310,11 +333,16 @@ int hbrt_run(void *ctx, hbrt_example fn, int block, int nin, const float *const 
                            .end = batch,
                            .next = &c->enext};
     atomic_store_explicit(&c->enext, 0, memory_order_relaxed); // published by dispatch
+    bool hot = t == 1 && c->threads > 1; // the example's ops split across the idle workers
+    if (hot)
+        set_hot(c, true);
     if (t > 1)
         dispatch(c, t, false);
     job_run(&c->jobs[0]);
     if (t > 1)
         join(c);
+    if (hot)
+        set_hot(c, false);
     return 0;
 }
 
