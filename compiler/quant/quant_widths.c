@@ -120,12 +120,18 @@ static void round_hist_range(Round *r, const uint64_t *src, uint32_t n, uint64_t
     round_count(r->hist, 1u << bits, src, n, r->lo, r->sh);
 }
 
+/* Keys all equal (a run of ties) are one bucket of one value: not counted. */
 static void round_hist(Round *r, const uint64_t *src, uint32_t n)
 {
     uint64_t lo = UINT64_MAX, hi = 0;
     for (uint32_t i = 0; i < n; i++) {
         lo = src[i] < lo ? src[i] : lo;
         hi = src[i] > hi ? src[i] : hi;
+    }
+    if (lo == hi) {
+        round_window(r, lo, hi, SEL_MIN_BITS);
+        r->hist[0] = n;
+        return;
     }
     round_hist_range(r, src, n, lo, hi, round_bits(n, SEL_CAND_PER));
 }
@@ -343,18 +349,53 @@ static bool bits_consecutive(const QDist *d)
     return consecutive;
 }
 
+/* How many of key[0..n) equal k; every one's class taken back (two loops without
+ * branches: they vectorize). */
+static QUANT_CLONES uint32_t ties_count(const uint64_t *key, uint32_t n, uint64_t k)
+{
+    uint32_t m = 0;
+    for (uint32_t j = 0; j < n; j++)
+        m += key[j] == k;
+    return m;
+}
+
+static QUANT_CLONES void ties_take(const uint64_t *key, uint32_t n, uint64_t k, uint8_t *M)
+{
+    for (uint32_t j = 0; j < n; j++)
+        M[j] = (uint8_t)(M[j] - (key[j] == k));
+}
+
+/* The first `need` keys equal to k in index order are not past their boundary: a chunk
+ * with no more of them than are still needed is taken back whole, the chunk where the
+ * need ends one key at a time, and the scan stops there. Boundaries inside large runs of
+ * equal keys (few distinct values) need many. */
+#define TIE_CHUNK 256
+
+static void ties_fix(const uint64_t *key, uint32_t n, uint64_t k, uint64_t need, uint8_t *M)
+{
+    for (uint32_t j0 = 0; need > 0 && j0 < n; j0 += TIE_CHUNK) {
+        uint32_t c = n - j0 < TIE_CHUNK ? n - j0 : TIE_CHUNK, m = ties_count(key + j0, c, k);
+        if (m <= need) {
+            ties_take(key + j0, c, k, M + j0);
+            need -= m;
+            continue;
+        }
+        for (uint32_t j = j0; need > 0; j++)
+            if (key[j] == k) {
+                M[j]--;
+                need--;
+            }
+    }
+}
+
 /* After the classes: of the keys equal to a boundary's (often one), the first `need` in
- * index order are not past it: taken back by a scan that stops after them; then classes
- * become widths unless they are consecutive (M already holds bits[0] + class). */
+ * index order are not past it (ties_fix); then classes become widths unless they are
+ * consecutive (M already holds bits[0] + class). */
 static void assign_finish(const uint64_t *key, uint32_t n, const QDist *d, const uint64_t *k,
                           const uint64_t *need, int nl, uint8_t *M)
 {
     for (int i = 0; i < nl; i++)
-        for (uint32_t j = 0, left = (uint32_t)need[i]; left > 0 && j < n; j++)
-            if (key[j] == k[i]) {
-                M[j]--;
-                left--;
-            }
+        ties_fix(key, n, k[i], need[i], M);
     if (bits_consecutive(d))
         return;
     uint8_t bits[HB_MAX_SHARES + 1];
