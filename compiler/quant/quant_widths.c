@@ -195,8 +195,9 @@ static QUANT_CLONES void bucket_flags(const uint64_t *key, uint32_t n, uint64_t 
     }
 }
 
-/* Copy the keys of each live boundary's first-round bucket to its slice of cand (a
- * bucket holds a small share of the keys: the branches are predicted). */
+/* Copy the keys of each live boundary's first-round bucket to its slice of cand. Two
+ * boundaries (the usual case): a chunk's flags, then for each 8 of them a loop over the
+ * set flag bits only, no branch per element (ties make a bucket hold many keys). */
 static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *bd, const int *live,
                    int nl, uint64_t *cand)
 {
@@ -217,14 +218,16 @@ static void gather(const uint64_t *key, uint32_t n, const Round *first, Bound *b
             uint32_t c = n - j0 < GATHER_CHUNK ? n - j0 : GATHER_CHUNK;
             bucket_flags(key + j0, c, lo, sh, want[0], want[1], f);
             memset(f + c, 0, (8 - c % 8) % 8);
+            const uint64_t *k = key + j0;
             for (uint32_t j = 0; j < c; j += 8) {
-                uint64_t any;
-                memcpy(&any, f + j, sizeof any);
-                for (uint32_t l = j; any && l < j + 8 && l < c; l++) {
-                    if (f[l] & 1)
-                        d0[m0++] = key[j0 + l];
-                    if (f[l] & 2)
-                        d1[m1++] = key[j0 + l];
+                uint64_t w; // bit 8 e + i set: element j + e is in boundary i's bucket
+                memcpy(&w, f + j, sizeof w);
+                for (; w; w &= w - 1) {
+                    int l = __builtin_ctzll(w), i = l & 1;
+                    uint64_t *at = i ? d1 + m1 : d0 + m0; // no branch on which
+                    *at = k[j + (uint32_t)(l >> 3)];
+                    m0 += (uint32_t)(i ^ 1);
+                    m1 += (uint32_t)i;
                 }
             }
         }
