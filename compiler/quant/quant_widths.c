@@ -121,13 +121,21 @@ static void round_hist_range(Round *r, const uint64_t *src, uint32_t n, uint64_t
 }
 
 /* Keys all equal (a run of ties) are one bucket of one value: not counted. */
+static QUANT_CLONES void key_range(const uint64_t *src, uint32_t n, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t l = UINT64_MAX, h = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        l = src[i] < l ? src[i] : l;
+        h = src[i] > h ? src[i] : h;
+    }
+    *lo = l;
+    *hi = h;
+}
+
 static void round_hist(Round *r, const uint64_t *src, uint32_t n)
 {
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        lo = src[i] < lo ? src[i] : lo;
-        hi = src[i] > hi ? src[i] : hi;
-    }
+    uint64_t lo, hi;
+    key_range(src, n, &lo, &hi);
     if (lo == hi) {
         round_window(r, lo, hi, SEL_MIN_BITS);
         r->hist[0] = n;
