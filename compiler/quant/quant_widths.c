@@ -360,42 +360,39 @@ static bool bits_consecutive(const QDist *d)
     return consecutive;
 }
 
-/* How many of key[0..n) equal k; every one's class taken back (two loops without
- * branches: they vectorize). */
-static QUANT_CLONES uint32_t ties_count(const uint64_t *key, uint32_t n, uint64_t k)
+/* Every key of key[0..n) equal to k has its class taken back; returns how many (no
+ * branch: it vectorizes). */
+static QUANT_CLONES uint32_t ties_take(const uint64_t *key, uint32_t n, uint64_t k, uint8_t *M)
 {
     uint32_t m = 0;
-    for (uint32_t j = 0; j < n; j++)
-        m += key[j] == k;
+    for (uint32_t j = 0; j < n; j++) {
+        uint8_t eq = key[j] == k;
+        M[j] = (uint8_t)(M[j] - eq);
+        m += eq;
+    }
     return m;
 }
 
-static QUANT_CLONES void ties_take(const uint64_t *key, uint32_t n, uint64_t k, uint8_t *M)
-{
-    for (uint32_t j = 0; j < n; j++)
-        M[j] = (uint8_t)(M[j] - (key[j] == k));
-}
-
-/* The first `need` keys equal to k in index order are not past their boundary: a chunk
- * with no more of them than are still needed is taken back whole, the chunk where the
- * need ends one key at a time, and the scan stops there. Boundaries inside large runs of
- * equal keys (few distinct values) need many. */
+/* The first `need` keys equal to k in index order are not past their boundary: taken
+ * back a chunk at a time; in the chunk where the need ends, the equal keys past it are
+ * given back from the chunk's end, and the scan stops there. Boundaries inside large
+ * runs of equal keys (few distinct values) need many. */
 #define TIE_CHUNK 256
 
 static void ties_fix(const uint64_t *key, uint32_t n, uint64_t k, uint64_t need, uint8_t *M)
 {
     for (uint32_t j0 = 0; need > 0 && j0 < n; j0 += TIE_CHUNK) {
-        uint32_t c = n - j0 < TIE_CHUNK ? n - j0 : TIE_CHUNK, m = ties_count(key + j0, c, k);
+        uint32_t c = n - j0 < TIE_CHUNK ? n - j0 : TIE_CHUNK, m = ties_take(key + j0, c, k, M + j0);
         if (m <= need) {
-            ties_take(key + j0, c, k, M + j0);
             need -= m;
             continue;
         }
-        for (uint32_t j = j0; need > 0; j++)
-            if (key[j] == k) {
-                M[j]--;
-                need--;
+        for (uint32_t j = j0 + c; m > need;)
+            if (key[--j] == k) {
+                M[j]++;
+                m--;
             }
+        need = 0;
     }
 }
 
