@@ -13,8 +13,9 @@
 #define SEL_BITS     11 // the most bits a round buckets by
 #define SEL_BUCKETS  (1u << SEL_BITS)
 #define SEL_MIN_BITS 4
-/* Keys a bucket of the first round (over all keys) and of the later ones (over a
- * bucket's keys, spread more evenly) for about (bench_select: 4608 keys 7.1 -> 4.7 us). */
+/* About how many keys a bucket gets in the first round (over all the keys) and in the
+ * later ones (over one bucket's keys, spread more evenly). bench_select, 4608 keys: 7.1
+ * -> 4.7 us against 2048 buckets a round. */
 #define SEL_FIRST_PER 8
 #define SEL_CAND_PER  2
 
@@ -120,7 +121,7 @@ static void round_hist_range(Round *r, const uint64_t *src, uint32_t n, uint64_t
     round_count(r->hist, 1u << bits, src, n, r->lo, r->sh);
 }
 
-/* Keys all equal (a run of ties) are one bucket of one value: not counted. */
+/* The smallest and largest of src[0..n) (no branch: it vectorizes). */
 static QUANT_CLONES void key_range(const uint64_t *src, uint32_t n, uint64_t *lo, uint64_t *hi)
 {
     uint64_t l = UINT64_MAX, h = 0;
@@ -132,6 +133,8 @@ static QUANT_CLONES void key_range(const uint64_t *src, uint32_t n, uint64_t *lo
     *hi = h;
 }
 
+/* A round over src[0..n), its window their range. Keys all equal (a run of ties) are
+ * one bucket of one value: not counted. */
 static void round_hist(Round *r, const uint64_t *src, uint32_t n)
 {
     uint64_t lo, hi;
