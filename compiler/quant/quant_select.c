@@ -193,6 +193,15 @@ static QUANT_CLONES double mean_block(const float *T, double *minnz)
     return s;
 }
 
+/* 2^e for a normal double's exponent e (no libm call: this runs per block). */
+static double pow2(int e)
+{
+    uint64_t u = (uint64_t)(e + 1023) << 52;
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
 /* Whether s + the block's elements (sum b, smallest nonzero minnz) are exact in any
  * order (above). */
 static bool mean_block_exact(double s, double b, double minnz)
@@ -202,10 +211,13 @@ static bool mean_block_exact(double s, double b, double minnz)
         return true;
     if (!(hi >= 0x1p-900 && hi <= 0x1p1000)) // NaN, infinities, extremes: in order
         return false;
-    int e;
-    frexp(hi, &e); // hi < 2^e
-    double u = ldexp(1, e - 53), q = s / u;
-    return q == floor(q) && minnz >= ldexp(1, e - 30);
+    uint64_t bits;
+    memcpy(&bits, &hi, sizeof bits);
+    int e = (int)(bits >> 52) - 1022; // frexp's: hi < 2^e (hi is normal and positive)
+    double q = s / pow2(e - 53);
+    // q >= 0: an integer iff its truncation is, or it is at least 2^53 (then it is)
+    bool whole = q >= 0x1p53 || (double)(int64_t)q == q;
+    return whole && minnz >= pow2(e - 30);
 }
 
 static double sum_abs(double s, const float *T, uint64_t n)
