@@ -81,6 +81,7 @@ typedef struct KernelChoice {
     bool epilogue_pool;    // the epilogue also max-pools (an OR of the bits, or of code ranks)
     int epilogue_bits;     // the planes of the threshold's codes (threshold epilogues)
     bool epilogue_dequant; // writes the codes' levels as f32 (a [flatten ->] dequant's)
+    bool epilogue_codes;   // writes the threshold's code bytes (its readers pack them)
     /* Or its tile epilogue does its fcomb [and the batchnorm after it] in double and
      * writes `epilogue` as floats (heterogeneous activations: docs/ir.md §5). For a
      * float conv2d: its tile applies [the batchnorm (epilogue_bn) and] the sign and

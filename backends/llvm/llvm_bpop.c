@@ -428,7 +428,7 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
     if (k->xc)
         tile_counts(g, k, grp, oy, t0);
     if (k->ek)
-        bpop_store_epi(g, k, grp, ob, t0, oy);
+        bpop_store_epi(g, k, grp, ob, t0, oy, at == TILE_INSIDE && k->E >= LANES / 2);
     else if (k->ef)
         bpop_store_fepi(g, k, grp, ob, t0, oy, at == TILE_INSIDE && k->E >= LANES / 2);
     else if (at == TILE_INSIDE && k->E >= LANES / 2 && k->ocol == 1)

@@ -91,6 +91,9 @@ typedef struct Kern {
     /* Into [flatten ->] dequant: out is f32 [O][pixels] (eHW apart), each code's level
      * (dequant's float) stored, or a pool's max of them. */
     bool edq;
+    /* Or out is the threshold's code bytes [O][OH][OW], as `threshold` stores them (its
+     * readers are not all bit-serial convolutions: g_epilogues' `codes`). */
+    bool ebytes;
     int64_t eHW;
     float elevel[1 << BPOP_EPI_MAX_BITS];
     /* fcomb [+ batchnorm] in the tile epilogue (g_plan_epilogue, a float destination):
@@ -124,7 +127,7 @@ void bpop_store_tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValue
 void bpop_store_rows(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
                      LLVMValueRef pos0);
 void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
-                    LLVMValueRef oy);
+                    LLVMValueRef oy, bool rows);
 void bpop_store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
                      LLVMValueRef oy, bool rows);
 void bpop_epi_setup(G *g, Kern *k, uint32_t dest);

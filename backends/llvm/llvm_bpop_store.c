@@ -254,12 +254,71 @@ static void max_codes(G *g, const Kern *k, LLVMValueRef at, int64_t ps, LLVMValu
         bit[m] = LLVMBuildSelect(B, take, bit[m], cur[m], "");
 }
 
-/* The epilogue of one tile: per column, acc = sum_p coef_p S_p per lane (the sign of
- * `neg` folded into the coefficients: exact, |acc| <= the icomb's bound), the threshold
- * tree, and each plane's 8 bits stored as one byte of the destination's channel word
- * (or ORed into the pooled word; a multi-bit pool keeps the code of larger rank). */
+/* Column e's threshold bits per lane: acc = sum_p coef_p S_p (the sign of `neg` folded
+ * into the coefficients: exact, |acc| <= the icomb's bound), then the threshold tree. */
+static void epi_bits(G *g, const Kern *k, const LLVMValueRef *cf, const LLVMValueRef *th, int e,
+                     LLVMValueRef *bit)
+{
+    LLVMValueRef valid = bpop_col_valid(g, k, e), v = NULL;
+    for (int p = 0; p < k->P; p++) {
+        LLVMValueRef S = bpop_pair_sum(g, k, p, e, valid);
+        S = k->eone ? S : LLVMBuildMul(B, S, cf[p], "");
+        v = v ? LLVMBuildAdd(B, v, S, "") : S;
+    }
+    for (int m = 0; m < k->ek; m++)
+        bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, bpop_tree_thr(g, th, bit, m), "");
+}
+
+/* The code byte per lane: plane m's bit at bit m. */
+static LLVMValueRef epi_code(G *g, const Kern *k, const LLVMValueRef *bit)
+{
+    LLVMTypeRef v8 = LLVMVectorType(g->i8, LANES);
+    LLVMValueRef code = LLVMConstNull(v8);
+    for (int m = 0; m < k->ek; m++)
+        code = LLVMBuildOr(
+                B, code, LLVMBuildShl(B, LLVMBuildZExt(B, bit[m], v8, ""), g_i8s(g, m, LANES), ""),
+                "");
+    return code;
+}
+
+/* Code bytes of an interior tile (E >= 4 columns, all output columns): the columns' codes
+ * transposed so that each channel's E bytes are one (masked, E < 8) store at pix0. */
+static void epi_code_rows(G *g, const Kern *k, const LLVMValueRef *cf, const LLVMValueRef *th,
+                          LLVMValueRef o0, LLVMValueRef ob, LLVMValueRef pix0)
+{
+    LLVMTypeRef v8 = LLVMVectorType(g->i8, LANES);
+    LLVMValueRef r[LANES], bit[BPOP_EPI_MAX_BITS];
+    for (int e = 0; e < LANES; e++) {
+        if (e < k->E)
+            epi_bits(g, k, cf, th, e, bit);
+        r[e] = e < k->E ? epi_code(g, k, bit) : LLVMGetUndef(v8);
+    }
+    g_transpose8(g, r); // r[l]: channel o0 + l's E codes
+    LLVMValueRef first[LANES];
+    for (int e = 0; e < LANES; e++)
+        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
+    for (int l = 0; l < LANES; l++) {
+        LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
+        LLVMValueRef dst =
+                g_gep(g, g->i8, k->out, g_add(g, pix0, g_mulk(g, g_addk(g, o0, l), k->os)));
+        if (k->E == LANES) {
+            LLVMSetAlignment(LLVMBuildStore(B, r[l], dst), 1);
+        } else {
+            LLVMTypeRef ps[] = {v8, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
+            LLVMValueRef args[] = {r[l], dst, g_i32(g, 1), LLVMConstVector(first, LANES)};
+            g_call(g, "llvm.masked.store.v8i8.p0", g->vd, ps, 4, args);
+        }
+        bpop_lane_end(g, ln);
+    }
+}
+
+/* The epilogue of one tile: per column the threshold bits (epi_bits), each plane's 8 bits
+ * stored as one byte of the destination's channel word (or ORed into the pooled word; a
+ * multi-bit pool keeps the code of larger rank), or (ebytes) each lane's code byte at its
+ * channel's position: per lane, or (`rows`: an interior tile of E >= 4 columns)
+ * epi_code_rows. */
 void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
-                    LLVMValueRef oy)
+                    LLVMValueRef oy, bool rows)
 {
     const BGeo *b = k->b;
     int nodes = (1 << k->ek) - 1;
@@ -269,6 +328,11 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
         cf[p] = bpop_vload(g, k, k->ecoef, g_addk(g, g_mulk(g, blk, k->P), p));
     for (int j = 0; j < nodes; j++)
         th[j] = bpop_vload(g, k, k->ethr, g_addk(g, g_mulk(g, blk, nodes), j));
+    LLVMValueRef o0 = g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES));
+    if (k->ebytes && rows) {
+        epi_code_rows(g, k, cf, th, o0, ob, g_add(g, g_mulk(g, oy, b->OW), t0));
+        return;
+    }
     LLVMValueRef obyte = g_add(g, g_mulk(g, grp, b->og / LANES), ob);
     LLVMValueRef lmask = NULL;
     if (b->og % LANES) { // the last block's lanes past og stay 0
@@ -280,21 +344,25 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef colv = g_addk(g, t0, e);
         LLVMBasicBlockRef next = col_guard(g, k, colv, "ecol");
-        LLVMValueRef valid = bpop_col_valid(g, k, e);
-        LLVMValueRef v = NULL;
-        for (int p = 0; p < k->P; p++) {
-            LLVMValueRef S = bpop_pair_sum(g, k, p, e, valid);
-            S = k->eone ? S : LLVMBuildMul(B, S, cf[p], "");
-            v = v ? LLVMBuildAdd(B, v, S, "") : S;
+        LLVMValueRef bit[BPOP_EPI_MAX_BITS];
+        epi_bits(g, k, cf, th, e, bit);
+        if (k->ebytes) {
+            LLVMValueRef code = epi_code(g, k, bit), pix = g_add(g, g_mulk(g, oy, b->OW), colv);
+            for (int l = 0; l < LANES; l++) {
+                LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
+                g_store(g, g->i8, k->out, g_add(g, pix, g_mulk(g, g_addk(g, o0, l), k->os)),
+                        LLVMBuildExtractElement(B, code, g_i32(g, l), ""));
+                bpop_lane_end(g, ln);
+            }
+            LLVMBuildBr(B, next);
+            LLVMPositionBuilderAtEnd(B, next);
+            continue;
         }
         LLVMValueRef px = k->psw ? LLVMBuildUDiv(B, colv, g_i64(g, k->psw), "") : colv;
         LLVMValueRef pix = g_add(g, g_mulk(g, py, k->eOW), px);
         LLVMValueRef at = g_add(g, g_mulk(g, pix, k->ek * k->eCW * 8), obyte);
-        LLVMValueRef bit[BPOP_EPI_MAX_BITS];
-        for (int m = 0; m < k->ek; m++)
-            bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, bpop_tree_thr(g, th, bit, m), "");
         if (k->edq) {
-            store_levels(g, k, ob, g_add(g, g_mulk(g, grp, b->og), g_mulk(g, ob, LANES)), pix, bit);
+            store_levels(g, k, ob, o0, pix, bit);
             LLVMBuildBr(B, next);
             LLVMPositionBuilderAtEnd(B, next);
             continue;
@@ -514,9 +582,11 @@ void bpop_epi_setup(G *g, Kern *k, uint32_t dest)
     }
     k->eCW = (bt->d[0] + 63) / 64;
     k->eOW = bt->d[2];
+    k->ebytes = !dq && !g_plan_conv_packed(g, dest); // g_epilogues' `codes`
+    HB_CHECK(!k->ebytes || (!k->psh && !k->chan), "code bytes are a plain threshold's");
     if (dq)
         epi_levels(g, k, bt);
-    else if (k->psh || b->O % 64)
+    else if (!k->ebytes && (k->psh || b->O % 64))
         g_memset0(g, k->out, 8 * g_plan_packed(g, dest));
     int nodes = (1 << k->ek) - 1, P = k->P;
     uint64_t nblk = (uint64_t)(b->G * b->OB);

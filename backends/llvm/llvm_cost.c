@@ -422,12 +422,14 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
     // epilogue
     G g = {.cx = cx, .m = m, .o = o, .int8 = plans};
     uint32_t *dest = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *dest);
-    g_epilogues(&g, dest);
+    bool *codes = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *codes);
+    g_epilogues(&g, dest, codes);
     for (uint32_t j = 0; j < *n; j++) {
         uint32_t d = dest[(*out)[j].inst];
         if (d == UINT32_MAX)
             continue;
         (*out)[j].epilogue = m->values.data[d].name;
+        (*out)[j].epilogue_codes = codes[(*out)[j].inst];
         IrOp op = m->insts.data[m->values.data[d].def].op;
         (*out)[j].epilogue_float = op == IR_OP_FCOMB || op == IR_OP_BATCHNORM;
         (*out)[j].epilogue_dequant = op == IR_OP_DEQUANT;

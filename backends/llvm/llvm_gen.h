@@ -128,9 +128,11 @@ bool g_plan_skipped(G *g, uint32_t v);
 /* The bits value a tile epilogue's destination dest holds: dest, or for a destination
  * [flatten ->] dequant (the chain into a classifier) the bits value before them. */
 uint32_t g_epi_bits(const IrModule *m, uint32_t dest);
-/* Per instruction k: the value bpop_conv2d k's tile epilogue writes (UINT32_MAX: none);
- * needs g->m and g->int8 only (also --explain's kernel report, llvm_cost.c). */
-void g_epilogues(G *g, uint32_t *dest);
+/* Per instruction k: the value bpop_conv2d k's tile epilogue writes (UINT32_MAX: none),
+ * and (codes, if not NULL) whether that is a threshold's code bytes rather than packed
+ * words or floats; needs g->m and g->int8 only (also --explain's kernel report,
+ * llvm_cost.c). */
+void g_epilogues(G *g, uint32_t *dest, bool *codes);
 /* Per instruction k: the sign float conv2d k's tile writes packed (UINT32_MAX: none);
  * needs g->m and g->int8 only, like g_epilogues. */
 void g_float_epilogues(G *g, uint32_t *dest);

@@ -213,13 +213,15 @@ uint32_t g_epi_bits(const IrModule *m, uint32_t dest)
  * bpop_conv2d -> fcomb [-> batchnorm] (float_dest): the epilogue combines in double and
  * writes the float result. dest[k] is the value bpop instruction k writes so
  * (UINT32_MAX: none). */
-void g_epilogues(G *g, uint32_t *dest)
+void g_epilogues(G *g, uint32_t *dest, bool *codes)
 {
     const IrModule *m = g->m;
     Readers r = readers_of(g);
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
         dest[k] = UINT32_MAX;
+        if (codes)
+            codes[k] = false;
         if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]))
             continue;
         if (bpop_epilogue_ok(g, in, true))
@@ -230,16 +232,18 @@ void g_epilogues(G *g, uint32_t *dest)
         const IrInst *th = ic ? only_reader(&r, ic->result, IR_OP_THRESHOLD) : NULL;
         if (!th || m->values.data[th->result].type.bits > BPOP_EPI_MAX_BITS)
             continue;
-        if (dw_pairs_layer(g, in)) { // code bytes, as the threshold stores them unpacked
-            dest[k] = r.dense[th->result] ? UINT32_MAX : th->result;
-            continue;
-        }
         const IrInst *pool = only_reader(&r, th->result, IR_OP_MAXPOOL);
         if (pool && !tile_pool(m, pool))
             pool = NULL;
         uint32_t d = pool ? pool->result : th->result;
         // (bits values are never outputs: they are dequantized first)
-        dest[k] = r.conv[d] ? d : dequant_dest(&r, d);
+        if (!dw_pairs_layer(g, in))
+            dest[k] = r.conv[d] ? d : dequant_dest(&r, d);
+        if (dest[k] == UINT32_MAX && !r.dense[th->result]) { // code bytes, as `threshold`
+            dest[k] = th->result;                            // stores them unpacked
+            if (codes)
+                codes[k] = true;
+        }
     }
     readers_free(&r);
 }
@@ -252,8 +256,9 @@ static void plan_epilogue(G *g, GPlan *p)
 {
     const IrModule *m = g->m;
     uint32_t *dest = calloc(m->insts.len + 1, sizeof *dest);
-    HB_CHECK(dest, "out of memory");
-    g_epilogues(g, dest);
+    bool *codes = calloc(m->insts.len + 1, sizeof *codes);
+    HB_CHECK(dest && codes, "out of memory");
+    g_epilogues(g, dest, codes);
     for (uint32_t k = 0; k < m->insts.len; k++) {
         uint32_t d = dest[k];
         if (d == UINT32_MAX)
@@ -261,7 +266,7 @@ static void plan_epilogue(G *g, GPlan *p)
         const IrType *t = &m->values.data[d].type;
         uint64_t CW = ((uint64_t)t->d[0] + 63) / 64, pix = (uint64_t)(t->d[1] * t->d[2]);
         p->epi[m->insts.data[k].result] = d;
-        if (t->enc == IR_BITS && !dw_pairs_layer(g, &m->insts.data[k])) {
+        if (t->enc == IR_BITS && !codes[k]) {
             p->packed[d] = (pix + 1) * (uint64_t)t->bits * CW;
             p->convpk[d] = true;
         }
@@ -273,6 +278,7 @@ static void plan_epilogue(G *g, GPlan *p)
         }
     }
     free(dest);
+    free(codes);
     bool *conv = calloc(m->values.len + 1, sizeof *conv);
     HB_CHECK(conv, "out of memory");
     conv_readers(g, conv);

@@ -65,11 +65,12 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                     "writes %s as f32, %.4g cycles\n",
                     c->epilogue_bits, c->epilogue_pool ? " + maxpool" : "", c->epilogue,
                     c->cost_epilogue);
-        else if (c->epilogue && c->dw_pairs)
+        else if (c->epilogue && c->epilogue_codes)
             fprintf(out,
-                    "    fused epilogue: icomb + %d-bit threshold in the kernel, writes %s as "
+                    "    fused epilogue: icomb + %d-bit threshold in the %s, writes %s as "
                     "codes, %.4g cycles\n",
-                    c->epilogue_bits, c->epilogue, c->cost_epilogue);
+                    c->epilogue_bits, c->dw_pairs ? "kernel" : "tile", c->epilogue,
+                    c->cost_epilogue);
         else if (c->epilogue && c->epilogue_bits > 1)
             fprintf(out,
                     "    fused epilogue: icomb + %d-bit threshold%s in the tile, writes %s "
@@ -130,10 +131,11 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             fprintf(out, "null");
         fprintf(out,
                 ", \"epilogue_pool\": %s, \"epilogue_float\": %s, \"epilogue_bits\": %d, "
-                "\"epilogue_dequant\": %s, \"cost_epilogue\": %.6g",
+                "\"epilogue_dequant\": %s, \"epilogue_codes\": %s, \"cost_epilogue\": %.6g",
                 c->epilogue_pool ? "true" : "false", c->epilogue_float ? "true" : "false",
                 c->epilogue && !c->epilogue_float ? c->epilogue_bits : 0,
-                c->epilogue_dequant ? "true" : "false", c->cost_epilogue);
+                c->epilogue_dequant ? "true" : "false", c->epilogue_codes ? "true" : "false",
+                c->cost_epilogue);
         fputc('}', out);
     }
     fprintf(out, "%s]}", n ? "\n" : "");

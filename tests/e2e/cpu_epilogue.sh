@@ -2,13 +2,14 @@
 # cpu_epilogue.sh HBNNC SCRATCH: the bpop_conv2d tile epilogue (issue 10 item 3): a
 # bpop_conv2d whose pair sums go only to icomb -> threshold [-> maxpool in tiling windows:
 # 1-bit an OR, multi-bit a max of code ranks] -> bit-serial convolutions combines,
-# thresholds (1 to 3 planes) and writes the next layer's packed input words itself, or
-# (into [flatten ->] dequant, the classifier's input) the levels' floats. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
+# thresholds (1 to 3 planes) and writes the next layer's packed input words itself, or (into
+# [flatten ->] dequant, the classifier's input) the levels' floats, or (other readers) the
+# threshold's code bytes. Random IR chains (cpu/epi_nets.py) compiled natively, for AVX2
 # (x86-64-v3) and scalar popcnt (x86-64-v2) must equal `hbnnc --run` bit for bit (i32
-# outputs: every activation bit shows) at batch 1 and 7, 1 and 2 threads; the generated
-# code has the expected number of fused epilogues (threshold tables @kt.*; a depthwise
-# kernel's, which writes code bytes, as --explain counts them), so the test cannot pass
-# by not fusing. A sign read only by convolutions packs their input itself.
+# outputs: every activation bit shows) at batch 1 and 7, 1 and 2 threads; the generated code
+# has the expected number of fused epilogues (threshold tables @kt.*; a depthwise kernel's,
+# which writes code bytes, as --explain counts them), so the test cannot pass by not fusing.
+# A sign read only by convolutions packs their input itself.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -19,11 +20,14 @@ cpu_setup "$s"
 "$py" "$here/cpu/epi_nets.py" "$s" "${HBNN_SEED:-7}" > "$s/nets.txt"
 
 # fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
-declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=1 [e_shared]=1 [e_sign]=1 [e_codes]=4
-    [e_codes_keep]=2 [e_dequant]=4 [e_dw]=0)
+declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=2 [e_shared]=2 [e_sign]=1 [e_codes]=4
+    [e_codes_keep]=5 [e_dequant]=5 [e_dw]=1)
 # of which code pools (multi-bit threshold + maxpool on code ranks) and ones that write
-# a dequant's floats, as --explain says; and depthwise kernels writing codes (llvm_dw.c)
+# a dequant's floats, as --explain says; ones that write a threshold's code bytes for
+# readers other than bit-serial convolutions alone (a grouped or depthwise consumer, a
+# dequant, an overlapping pool), and of those the depthwise kernels' (llvm_dw.c)
 declare -A codes=([e_codes]=2 [e_codes_keep]=1) deq=([e_dequant]=4) dw=([e_dw]=4)
+declare -A bytes=([e_groups]=1 [e_shared]=1 [e_codes_keep]=3 [e_dequant]=1 [e_dw]=5)
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
@@ -41,6 +45,11 @@ while read -r n; do
     got=$(grep -c "+ dequant in the tile" "$s/$n.explain" || true)
     if [ "$got" != "${deq[$n]:-0}" ]; then
         echo "FAIL: $n has $got fused dequants, expected ${deq[$n]:-0}"
+        exit 1
+    fi
+    got=$(grep -c "threshold in the \(tile\|kernel\), writes .* as codes" "$s/$n.explain" || true)
+    if [ "$got" != "${bytes[$n]:-0}" ]; then
+        echo "FAIL: $n has $got code-byte epilogues, expected ${bytes[$n]:-0}"
         exit 1
     fi
     got=$(grep -c "threshold in the kernel, writes .* as codes" "$s/$n.explain" || true)
