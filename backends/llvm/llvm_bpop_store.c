@@ -52,21 +52,23 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
     }
 }
 
-/* Row l of a transposed tile (its E columns in the first lanes) stored at dst: one
- * store, or E < 8 a masked store of the first E lanes (one vmovdqu32). */
+/* Row l of a transposed tile (its E columns in the first lanes; <8 x i32> pair sums or
+ * <8 x i8> codes) stored at dst: one store, or E < 8 a masked store of the first E lanes. */
 static void store_row(G *g, const Kern *k, LLVMValueRef row, LLVMValueRef dst)
 {
+    LLVMTypeRef vt = LLVMTypeOf(row);
+    unsigned bytes = LLVMGetIntTypeWidth(LLVMGetElementType(vt)) / 8; // i32 sums or i8 codes
     if (k->E == LANES) {
-        LLVMSetAlignment(LLVMBuildStore(B, row, dst), 4);
+        LLVMSetAlignment(LLVMBuildStore(B, row, dst), bytes);
         return;
     }
-    LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
-    LLVMTypeRef ps[] = {v8i32, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
+    LLVMTypeRef ps[] = {vt, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
     LLVMValueRef first[LANES];
     for (int e = 0; e < LANES; e++)
         first[e] = LLVMConstInt(g->i1, e < k->E, 0);
-    LLVMValueRef args[] = {row, dst, g_i32(g, 4), LLVMConstVector(first, LANES)};
-    g_call(g, "llvm.masked.store.v8i32.p0", g->vd, ps, 4, args);
+    LLVMValueRef args[] = {row, dst, g_i32(g, bytes), LLVMConstVector(first, LANES)};
+    g_call(g, bytes == 1 ? "llvm.masked.store.v8i8.p0" : "llvm.masked.store.v8i32.p0", g->vd, ps, 4,
+           args);
 }
 
 /* The pair sums of a tile whose E (>= 4: fewer columns do not pay for the 8 x 8
@@ -289,25 +291,17 @@ static void epi_code_rows(G *g, const Kern *k, const LLVMValueRef *cf, const LLV
     LLVMTypeRef v8 = LLVMVectorType(g->i8, LANES);
     LLVMValueRef r[LANES], bit[BPOP_EPI_MAX_BITS];
     for (int e = 0; e < LANES; e++) {
-        if (e < k->E)
+        r[e] = LLVMGetUndef(v8);
+        if (e < k->E) {
             epi_bits(g, k, cf, th, e, bit);
-        r[e] = e < k->E ? epi_code(g, k, bit) : LLVMGetUndef(v8);
+            r[e] = epi_code(g, k, bit);
+        }
     }
     g_transpose8(g, r); // r[l]: channel o0 + l's E codes
-    LLVMValueRef first[LANES];
-    for (int e = 0; e < LANES; e++)
-        first[e] = LLVMConstInt(g->i1, e < k->E, 0);
     for (int l = 0; l < LANES; l++) {
         LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-        LLVMValueRef dst =
-                g_gep(g, g->i8, k->out, g_add(g, pix0, g_mulk(g, g_addk(g, o0, l), k->os)));
-        if (k->E == LANES) {
-            LLVMSetAlignment(LLVMBuildStore(B, r[l], dst), 1);
-        } else {
-            LLVMTypeRef ps[] = {v8, g->ptr, g->i32, LLVMVectorType(g->i1, LANES)};
-            LLVMValueRef args[] = {r[l], dst, g_i32(g, 1), LLVMConstVector(first, LANES)};
-            g_call(g, "llvm.masked.store.v8i8.p0", g->vd, ps, 4, args);
-        }
+        store_row(g, k, r[l],
+                  g_gep(g, g->i8, k->out, g_add(g, pix0, g_mulk(g, g_addk(g, o0, l), k->os))));
         bpop_lane_end(g, ln);
     }
 }

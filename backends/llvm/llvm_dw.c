@@ -91,13 +91,24 @@ static LLVMValueRef dw_splatk(G *g, Dw *k, int32_t v)
     return dw_splat(g, k, g_i32(g, v));
 }
 
-/* Sign s_m,ct of weight plane m at (channel o, tap t): +-1, or 0 where masked out. */
-static int dw_sign(const Dw *k, const IrConst *c, int m, int64_t o, int64_t t)
+/* Sign s_m,ct of weight plane m at (channel o of C, tap t): +-1, or 0 where masked out. */
+static int dw_sign(const IrConst *c, int64_t C, int m, int64_t o, int64_t t)
 {
-    uint64_t src = ((uint64_t)m * (uint64_t)k->C + (uint64_t)o) * c->wpr + (uint64_t)t / 64;
+    uint64_t src = ((uint64_t)m * (uint64_t)C + (uint64_t)o) * c->wpr + (uint64_t)t / 64;
     if (c->masks && !((c->masks[src] >> (t % 64)) & 1))
         return 0;
     return ((c->planes[src] >> (t % 64)) & 1) ? 1 : -1;
+}
+
+/* The weight planes channel o has: 1 + the last plane any of its T taps has. */
+static int dw_channel_planes(const IrConst *c, int64_t C, int64_t T, int64_t o)
+{
+    int np = 0;
+    for (int m = 0; m < c->type.bits; m++)
+        for (int64_t t = 0; t < T && np <= m; t++)
+            if (dw_sign(c, C, m, o, t))
+                np = m + 1;
+    return np;
 }
 
 /* int8: W_ct = sum_m u_cm s_m,ct as i32 [C][T], and g_c. */
@@ -108,7 +119,7 @@ static void dw_weights_int8(G *g, Dw *k, const IrConst *c, const Int8Plan *p)
     for (int64_t o = 0; o < k->C; o++)
         for (int64_t t = 0; t < k->T; t++)
             for (int m = 0; m < k->pw; m++)
-                w[o * k->T + t] += dw_sign(k, c, m, o, t) * p->u[o * k->pw + m];
+                w[o * k->T + t] += dw_sign(c, k->C, m, o, t) * p->u[o * k->pw + m];
     Arena *a = &g->cx->arena;
     k->wt = g_ints(g, arena_printf(a, "dw8.%s", c->name), w, (uint64_t)(k->C * k->T));
     k->gt = g_ints(g, arena_printf(a, "dw8g.%s", c->name), p->gs, (uint64_t)k->C);
@@ -127,10 +138,9 @@ static double dw_weights_pairs(G *g, Dw *k, const IrConst *c)
     for (int m = 0; m < k->pw; m++)
         for (int64_t o = 0; o < k->C; o++)
             for (int64_t t = 0; t < k->T; t++)
-                if ((s[(m * k->C + o) * k->T + t] = dw_sign(k, c, m, o, t)))
-                    np[o] = m + 1;
+                s[(m * k->C + o) * k->T + t] = dw_sign(c, k->C, m, o, t);
     for (int64_t o = 0; o < k->C; o++)
-        total += np[o];
+        total += np[o] = dw_channel_planes(c, k->C, k->T, o);
     Arena *a = &g->cx->arena;
     k->wt = g_ints(g, arena_printf(a, "dws.%s", c->name), s, (uint64_t)(k->pw * k->C * k->T));
     k->gt = g_ints(g, arena_printf(a, "dwn.%s", c->name), np, (uint64_t)k->C);
@@ -142,16 +152,9 @@ static double dw_weights_pairs(G *g, Dw *k, const IrConst *c)
 /* The average planes per channel of depthwise weights c (the pair-sum kernel's work). */
 double dw_planes(const IrConst *c, int64_t C, int64_t T)
 {
-    Dw k = {.C = C, .T = T};
     double total = 0;
-    for (int64_t o = 0; o < C; o++) {
-        int np = 0;
-        for (int m = 0; m < c->type.bits; m++)
-            for (int64_t t = 0; t < T && np <= m; t++)
-                if (dw_sign(&k, c, m, o, t))
-                    np = m + 1;
-        total += np;
-    }
+    for (int64_t o = 0; o < C; o++)
+        total += dw_channel_planes(c, C, T, o);
     return C ? total / (double)C : 0;
 }
 

@@ -28,35 +28,28 @@ declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=2 [e_shared]=2 [e_sign]=1 [
 # dequant, an overlapping pool), and of those the depthwise kernels' (llvm_dw.c)
 declare -A codes=([e_codes]=2 [e_codes_keep]=1) deq=([e_dequant]=4) dw=([e_dw]=4)
 declare -A bytes=([e_groups]=1 [e_shared]=1 [e_codes_keep]=3 [e_dequant]=1 [e_dw]=5)
+# expect NAME WHAT PATTERN FILE WANT: FILE has WANT lines matching PATTERN (grep BRE).
+expect() {
+    local got
+    got=$(grep -c -- "$3" "$4" || true)
+    if [ "$got" != "$5" ]; then
+        echo "FAIL: $1 has $got $2, expected $5"
+        exit 1
+    fi
+}
+
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
-    got=$(grep -c '^@kt\.' "$s/$n.ll" || true)
-    if [ "$got" != "${fused[$n]}" ]; then
-        echo "FAIL: $n has $got fused epilogues, expected ${fused[$n]}"
-        exit 1
-    fi
+    expect "$n" "fused epilogues" '^@kt\.' "$s/$n.ll" "${fused[$n]}"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --explain > "$s/$n.explain"
-    got=$(grep -c "+ maxpool on codes in" "$s/$n.explain" || true)
-    if [ "$got" != "${codes[$n]:-0}" ]; then
-        echo "FAIL: $n has $got fused code pools, expected ${codes[$n]:-0}"
-        exit 1
-    fi
-    got=$(grep -c "+ dequant in the tile" "$s/$n.explain" || true)
-    if [ "$got" != "${deq[$n]:-0}" ]; then
-        echo "FAIL: $n has $got fused dequants, expected ${deq[$n]:-0}"
-        exit 1
-    fi
-    got=$(grep -c "threshold in the \(tile\|kernel\), writes .* as codes" "$s/$n.explain" || true)
-    if [ "$got" != "${bytes[$n]:-0}" ]; then
-        echo "FAIL: $n has $got code-byte epilogues, expected ${bytes[$n]:-0}"
-        exit 1
-    fi
-    got=$(grep -c "threshold in the kernel, writes .* as codes" "$s/$n.explain" || true)
-    if [ "$got" != "${dw[$n]:-0}" ]; then
-        echo "FAIL: $n has $got depthwise code epilogues, expected ${dw[$n]:-0}"
-        exit 1
-    fi
+    ex=$s/$n.explain
+    expect "$n" "fused code pools" "+ maxpool on codes in" "$ex" "${codes[$n]:-0}"
+    expect "$n" "fused dequants" "+ dequant in the tile" "$ex" "${deq[$n]:-0}"
+    expect "$n" "code-byte epilogues" "threshold in the \(tile\|kernel\), writes .* as codes" \
+        "$ex" "${bytes[$n]:-0}"
+    expect "$n" "depthwise code epilogues" "threshold in the kernel, writes .* as codes" "$ex" \
+        "${dw[$n]:-0}"
     tiers_equal "$n" exact
 done < "$s/nets.txt"
 
