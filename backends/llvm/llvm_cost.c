@@ -405,6 +405,7 @@ static void float_layers(G *g, KernelChoice **out, uint32_t *n)
         const IrInst *sg = &m->insts.data[m->values.data[dest[k]].def];
         c->epilogue_bn = m->insts.data[m->values.data[sg->args[0].id].def].op == IR_OP_BATCHNORM;
         c->epilogue_bits = sg->op == IR_OP_QUANT ? m->values.data[dest[k]].type.bits : 0;
+        c->float_f32 = fsign_layer(m, in, dest[k]);
     }
     HB_CHECK(b == *n, "the bpop entries are in program order");
     *out = ch;

@@ -7,34 +7,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "llvm_fconv.h"
 #include "llvm_float.h"
 
-#define B    g->b
-#define LN   8 // lanes: output channels per accumulator
-#define MAXR 4
-#define MAXP 8
-
-/* The kernel's geometry: KG kernel groups of kog outputs in OBp blocks of 8 lanes
- * (tiles of R blocks by P output pixels), T taps per output, input in a zero-padded
- * double buffer xd[Hp][Wp][Cp]. `vec`: depthwise, lane l reads its own channel (a
- * vector load) instead of a broadcast. */
-typedef struct FGeo {
-    IrWindow w;
-    int64_t KG, kog, cgoff, OB, OBp, R, P, nxt, nrt, T, Hp, Wp, Cp;
-    bool vec;
-    uint32_t epi;   // the sign value the tile writes packed (g_plan_float_epi), or UINT32_MAX
-    int64_t ebytes; // its bytes per pixel and plane (8 per 64 channels)
-    int ek;         // its planes: 1 for a sign, K for a static quant widths=[K]
-    double ebeta[IR_MAX_BITS]; // the quant's static scales
-} FGeo;
-
-typedef struct FK {
-    G *g;
-    const FGeo *f;
-    LLVMTypeRef v8d, v8f;
-    LLVMValueRef wd, bd, toff; // weights [KG][OBp][T][8], bias [KG][OBp][8], tap offsets
-    LLVMValueRef ea, eb;       // the fused batch norm's scale and shift [OBp][8], or NULL
-} FK;
+#define B  g->b
+#define LN 8 // fill's blocks: 8 channels by 8 pixels
 
 static int64_t cdiv(int64_t a, int64_t b)
 {
@@ -49,16 +26,17 @@ static int64_t even_tile(int64_t n, int64_t max, int64_t *tiles)
 }
 
 /* Register tile by tier: P pixels (at most 8, spread evenly over OW), then as many
- * channel blocks R as the accumulator budget allows (R*P <8 x double>: 1 zmm, 2 ymm or
- * 4 xmm each), at most MAXR; dense (one pixel) gets MAXR blocks to hide the add latency. */
+ * channel blocks R as the accumulator budget allows (R*P accumulators of 64 bytes, <8 x
+ * double> or <16 x float>: 1 zmm, 2 ymm or 4 xmm each), at most FC_MAXR; dense (one
+ * pixel) gets FC_MAXR blocks to hide the add latency. */
 static void pick_tile(G *g, FGeo *f, bool dense)
 {
     bool z = g->tier >= TIER_AVX512BW;
     int64_t budget = z ? 16 : g->tier == TIER_AVX2 ? 4 : 2;
-    f->P = even_tile(f->w.OW, dense ? 1 : z ? MAXP : budget, &f->nxt);
-    int64_t rmax = dense ? MAXR : budget / f->P;
-    rmax = rmax < 1 ? 1 : rmax > MAXR ? MAXR : rmax;
-    f->OB = cdiv(f->kog, LN);
+    f->P = even_tile(f->w.OW, dense ? 1 : z ? FC_MAXP : budget, &f->nxt);
+    int64_t rmax = dense ? FC_MAXR : budget / f->P;
+    rmax = rmax < 1 ? 1 : rmax > FC_MAXR ? FC_MAXR : rmax;
+    f->OB = cdiv(f->kog, f->ln);
     f->R = even_tile(f->OB, rmax, &f->nrt);
     f->OBp = f->nrt * f->R;
 }
@@ -81,26 +59,30 @@ static LLVMValueRef dconst(G *g, const char *what, const double *v, uint64_t n)
     return g_words(g, arena_printf(&g->cx->arena, "%s.%u", what, g->in->result), u, n);
 }
 
-/* Weights [KG][OBp][T][8] as floats, widened to double in the loop (exact; doubles in
+/* Weights [KG][OBp][T][ln] as floats, widened to double in the loop (exact; doubles in
  * the library would double its size and the compiler's memory: ResNet-18 went from 45
- * to 90 MB), and bias [KG][OBp][8] as doubles (zero lanes past kog); the tap offsets
- * into xd in sum order. The packed weights are copied by LLVM and released at once. */
+ * to 90 MB), and bias [KG][OBp][ln] as doubles (floats for f32; zero lanes past kog);
+ * the tap offsets into xd in sum order. The packed weights are copied by LLVM and
+ * released at once. */
 static void pack(G *g, FK *k, const IrConst *wc, const IrConst *bc)
 {
     const FGeo *f = k->f;
     const IrWindow *w = &f->w;
     Arena *a = &g->cx->arena;
-    uint64_t nw = (uint64_t)(f->KG * f->OBp * f->T * LN), nb = (uint64_t)(f->KG * f->OBp * LN);
+    int64_t ln = f->ln;
+    uint64_t nw = (uint64_t)(f->KG * f->OBp * f->T * ln), nb = (uint64_t)(f->KG * f->OBp * ln);
     uint32_t *wf = arena_calloc(a, nw, sizeof *wf); // float bits
     double *bd = arena_calloc(a, nb, sizeof *bd);
+    float *bf = arena_calloc(a, nb, sizeof *bf);
     int32_t *toff = arena_calloc(a, (size_t)f->T, sizeof *toff);
     int64_t cg = f->vec ? 1 : w->C / w->groups;
     for (int64_t kg = 0; kg < f->KG; kg++)
         for (int64_t oi = 0; oi < f->kog; oi++) {
-            int64_t o = kg * f->kog + oi, blk = kg * f->OBp + oi / LN;
-            bd[blk * LN + oi % LN] = (double)bc->f[o];
+            int64_t o = kg * f->kog + oi, blk = kg * f->OBp + oi / ln;
+            bd[blk * ln + oi % ln] = (double)bc->f[o];
+            bf[blk * ln + oi % ln] = bc->f[o];
             for (int64_t t = 0; t < f->T; t++)
-                memcpy(&wf[(blk * f->T + t) * LN + oi % LN], &wc->f[o * f->T + t], 4);
+                memcpy(&wf[(blk * f->T + t) * ln + oi % ln], &wc->f[o * f->T + t], 4);
         }
     for (int64_t ci = 0, t = 0; ci < cg; ci++)
         for (int64_t ky = 0; ky < w->kh; ky++)
@@ -108,7 +90,8 @@ static void pack(G *g, FK *k, const IrConst *wc, const IrConst *bc)
                 toff[t] = (int32_t)((ky * w->dh * f->Wp + kx * w->dw) * f->Cp + (f->vec ? 0 : ci));
     k->wd = g_ints(g, arena_printf(a, "fw.%u", g->in->result), (const int32_t *)wf, nw);
     arena_release(a, wf, nw * sizeof *wf);
-    k->bd = dconst(g, "fb", bd, nb);
+    k->bd = f->f32 ? g_floats(g, arena_printf(a, "fb.%u", g->in->result), bf, nb)
+                   : dconst(g, "fb", bd, nb);
     k->toff = g_ints(g, arena_printf(a, "ft.%u", g->in->result), toff, (uint64_t)f->T);
 }
 
@@ -133,7 +116,7 @@ static LLVMValueRef splat(FK *k, LLVMValueRef d)
 static void fill_border(G *g, const FGeo *f, LLVMValueRef xd)
 {
     const IrWindow *w = &f->w;
-    uint64_t row = (uint64_t)(8 * f->Wp * f->Cp), pix = (uint64_t)(8 * f->Cp);
+    uint64_t es = f->f32 ? 4 : 8, row = es * (uint64_t)(f->Wp * f->Cp), pix = es * (uint64_t)f->Cp;
     if (f->Cp != w->C) {
         g_memset0(g, xd, row * (uint64_t)f->Hp);
         return;
@@ -155,7 +138,7 @@ static void fill_border(G *g, const FGeo *f, LLVMValueRef xd)
 }
 
 /* x[c][iy][ix..] of channels c0.. c0 + nc - 1 and pixels ix0 .. ix0 + np - 1 into xd as
- * doubles, one element at a time. */
+ * doubles (floats when f32), one element at a time. */
 static void fill_scalar(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd, LLVMValueRef iy,
                         int64_t c0, int64_t nc, int64_t ix0, int64_t np)
 {
@@ -165,14 +148,16 @@ static void fill_scalar(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd, LL
     LLVMValueRef ix = g_addk(g, g_loop_begin(g, &lx, g_i64(g, np), "fx"), ix0);
     LLVMValueRef src = g_add(g, g_mulk(g, g_add(g, g_mulk(g, c, w->H), iy), w->W), ix);
     LLVMValueRef pix = g_add(g, g_mulk(g, g_addk(g, iy, w->pt), f->Wp), g_addk(g, ix, w->pl));
-    LLVMValueRef v = LLVMBuildFPExt(B, g_load(g, g->f32, x, src), g->f64, "");
-    g_store(g, g->f64, xd, g_add(g, g_mulk(g, pix, f->Cp), c), v);
+    LLVMValueRef v = g_load(g, g->f32, x, src);
+    LLVMTypeRef et = f->f32 ? g->f32 : g->f64;
+    g_store(g, et, xd, g_add(g, g_mulk(g, pix, f->Cp), c),
+            f->f32 ? v : LLVMBuildFPExt(B, v, et, ""));
     g_loop_end(g, &lx);
     g_loop_end(g, &lc);
 }
 
-/* The input as doubles in xd[iy + pt][ix + pl][c] (the rest zero): blocks of 8 channels
- * by 8 pixels are 8 row loads, an 8 x 8 transpose and 8 stores of a pixel's 8 channels;
+/* The input as doubles (floats when f32) in xd[iy + pt][ix + pl][c] (the rest zero): blocks of 8
+ * channels by 8 pixels are 8 row loads, an 8 x 8 transpose and 8 stores of a pixel's 8 channels;
  * the channels and pixels past the last whole block one by one. */
 static void fill(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd)
 {
@@ -195,9 +180,8 @@ static void fill(G *g, const FGeo *f, LLVMValueRef x, LLVMValueRef xd)
         LLVMValueRef pix = g_add(g, g_mulk(g, g_addk(g, iy, w->pt), f->Wp), g_addk(g, ix0, w->pl));
         for (int p = 0; p < LN; p++) {
             LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, pix, p), f->Cp), c0);
-            LLVMSetAlignment(
-                    LLVMBuildStore(B, LLVMBuildFPExt(B, r[p], vd, ""), g_gep(g, g->f64, xd, at)),
-                    8);
+            LLVMValueRef v = f->f32 ? r[p] : LLVMBuildFPExt(B, r[p], vd, "");
+            LLVMSetAlignment(LLVMBuildStore(B, v, g_gep(g, f->f32 ? g->f32 : g->f64, xd, at)), 4);
         }
         g_loop_end(g, &lx);
         g_loop_end(g, &lc);
@@ -318,24 +302,28 @@ static void epi_store(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef jun
  * where the CPU has FMA: the product of two floats widened to double is exact (48
  * significant bits, exponents far inside double's range), so rounding it before the add
  * or not gives the same sum, the interpreter's, bit for bit. */
-static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLVMValueRef kg,
-                 LLVMValueRef rt, LLVMValueRef oy, LLVMValueRef ox0)
+static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLVMValueRef xbound,
+                 LLVMValueRef kg, LLVMValueRef rt, LLVMValueRef oy, LLVMValueRef ox0)
 {
     G *g = k->g;
     const FGeo *f = k->f;
     const IrWindow *w = &f->w;
-    LLVMValueRef acc[MAXR * MAXP];
+    LLVMValueRef acc[FC_MAXR * FC_MAXP];
     for (int i = 0; i < f->R * f->P; i++)
         acc[i] = g_var(g, k->v8d, LLVMConstNull(k->v8d));
     LLVMValueRef blk0 = g_add(g, g_mulk(g, kg, f->OBp), g_mulk(g, rt, f->R));
     LLVMValueRef xb =
             g_mulk(g, g_add(g, g_mulk(g, oy, w->sh * f->Wp), g_mulk(g, ox0, w->sw)), f->Cp);
     xb = g_add(g, xb, f->vec ? g_mulk(g, rt, f->R * LN) : g_mulk(g, kg, f->cgoff));
+    if (f->f32) {
+        fsign_tile(k, xd, out, junk, xbound, blk0, xb, oy, ox0);
+        return;
+    }
     GLoop lt;
     LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, f->T), "t");
     LLVMValueRef off = LLVMBuildSExt(B, g_load(g, g->i32, k->toff, t), g->i64, "");
     LLVMValueRef xt = g_add(g, xb, off);
-    LLVMValueRef bc[MAXP];
+    LLVMValueRef bc[FC_MAXP];
     if (!f->vec)
         for (int p = 0; p < f->P; p++)
             bc[p] = splat(k, g_load(g, g->f64, xd, g_addk(g, xt, p * w->sw * f->Cp)));
@@ -358,7 +346,7 @@ static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LL
     for (int r = 0; r < f->R; r++) {
         LLVMValueRef bv = vload(k, k->bd, g_mulk(g, g_addk(g, blk0, r), LN));
         LLVMValueRef oi0 = g_mulk(g, g_addk(g, g_mulk(g, rt, f->R), r), LN);
-        LLVMValueRef y[MAXP];
+        LLVMValueRef y[FC_MAXP];
         for (int p = 0; p < f->P; p++) {
             y[p] = LLVMBuildFAdd(B, LLVMBuildLoad2(B, k->v8d, acc[r * f->P + p], ""), bv, "");
             y[p] = LLVMBuildFPTrunc(B, y[p], k->v8f, "");
@@ -403,11 +391,13 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
 {
     G *g = k->g;
     const FGeo *f = k->f;
-    LLVMTypeRef fields[] = {g->ptr, g->ptr};
-    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 2, 0);
+    LLVMTypeRef fields[] = {g->ptr, g->ptr, g->f32};
+    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 3, 0);
     LLVMValueRef args = g_var(g, st, NULL);
     LLVMBuildStore(B, xd, LLVMBuildStructGEP2(B, st, args, 0, ""));
     LLVMBuildStore(B, out, LLVMBuildStructGEP2(B, st, args, 1, ""));
+    if (f->f32)
+        LLVMBuildStore(B, k->xbound, LLVMBuildStructGEP2(B, st, args, 2, ""));
     int64_t n = f->w.OH * f->KG * f->nrt;
 
     GFnSave sv;
@@ -418,6 +408,8 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
     LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
     LLVMValueRef ixd = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 0, ""), "");
     LLVMValueRef iout = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 1, ""), "");
+    LLVMValueRef ixb =
+            f->f32 ? LLVMBuildLoad2(B, g->f32, LLVMBuildStructGEP2(B, st, a, 2, ""), "") : NULL;
     LLVMValueRef junk = g_var(g, g->f32, NULL);
     GLoop li, lx;
     LLVMValueRef i =
@@ -427,13 +419,14 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
     LLVMValueRef kg = LLVMBuildUDiv(B, u, g_i64(g, f->nrt), "");
     LLVMValueRef rt = LLVMBuildURem(B, u, g_i64(g, f->nrt), "");
     LLVMValueRef ox0 = g_mulk(g, g_loop_begin(g, &lx, g_i64(g, f->nxt), "x"), f->P);
-    tile(k, ixd, iout, junk, kg, rt, oy, ox0);
+    tile(k, ixd, iout, junk, ixb, kg, rt, oy, ox0);
     g_loop_end(g, &lx);
     g_loop_end(g, &li);
     LLVMBuildRetVoid(B);
     g_fn_pop(g, &sv);
 
-    g_par(g, fn, args, n, (double)(f->KG * f->kog * f->w.OH * f->w.OW * f->T) / dlanes(g));
+    double lanes = dlanes(g) * (f->f32 ? 2 : 1);
+    g_par(g, fn, args, n, (double)(f->KG * f->kog * f->w.OH * f->w.OW * f->T) / lanes);
 }
 
 /* The fused epilogue's destination, the sign's packed words (allocated as the sign's
@@ -457,7 +450,7 @@ static LLVMValueRef epi_setup(FK *k, FGeo *f)
         g_memset0(g, g->val[f->epi].p, 8 * g_plan_packed(g, f->epi));
     if (bn->op == IR_OP_BATCHNORM) {
         const IrConst *sc = &m->consts.data[bn->args[1].id], *sh = &m->consts.data[bn->args[2].id];
-        uint64_t n = (uint64_t)(f->OBp * LN);
+        uint64_t n = (uint64_t)(f->OBp * f->ln);
         double *a = arena_calloc(&g->cx->arena, n, sizeof *a);
         double *b = arena_calloc(&g->cx->arena, n, sizeof *b);
         for (int64_t o = 0; o < f->kog; o++) {
@@ -488,8 +481,10 @@ static void emit(G *g, FGeo *f, bool dense)
         g_alloc_output(g, g_out(g), g_outt(g));
         out = g_out(g)->p;
     }
-    LLVMValueRef xd = g_alloc(g, (uint64_t)(8 * f->Hp * f->Wp * f->Cp));
+    LLVMValueRef xd = g_alloc(g, (uint64_t)((f->f32 ? 4 : 8) * f->Hp * f->Wp * f->Cp));
     fill(g, f, g_arg(g, 0)->p, xd);
+    if (f->f32)
+        fsign_setup(&k, g_arg(g, 0)->p);
     run_tiles(&k, xd, out);
 }
 
@@ -505,6 +500,8 @@ bool gen_float_conv_fast(G *g)
               .vec = w.groups > 1 && w.groups == w.C && w.groups == w.O,
               .epi = g_plan_float_epi(g, g->in->result)};
     f.KG = f.vec ? 1 : w.groups;
+    f.f32 = fsign_ok(g, &f);
+    f.ln = f.f32 ? 16 : 8;
     f.kog = w.O / f.KG;
     f.cgoff = f.vec ? 0 : w.C / w.groups;
     f.T = (f.vec ? 1 : w.C / w.groups) * w.kh * w.kw;
@@ -528,7 +525,7 @@ bool gen_float_dense_fast(G *g)
     if (O <= 0 || N <= 0)
         return false;
     IrWindow w = ir_window_dense(N, O);
-    FGeo f = {.w = w, .KG = 1, .kog = O, .T = N, .epi = UINT32_MAX};
+    FGeo f = {.w = w, .KG = 1, .kog = O, .T = N, .ln = 8, .epi = UINT32_MAX};
     emit(g, &f, true);
     return true;
 }

@@ -103,7 +103,7 @@ LLVMValueRef g_ints(G *g, const char *name, const int32_t *v, uint64_t n)
     return const_bytes(g, name, v, n * sizeof *v);
 }
 
-static LLVMValueRef g_floats(G *g, const char *name, const float *v, uint64_t n)
+LLVMValueRef g_floats(G *g, const char *name, const float *v, uint64_t n)
 {
     return const_bytes(g, name, v, n * sizeof *v);
 }

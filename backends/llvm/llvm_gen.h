@@ -153,6 +153,9 @@ double g_words_per_cycle(const G *g);
  * g_plan_skipped. float_conv_epi_ok: conv2d `in` runs as a tile kernel that can. */
 uint32_t g_plan_float_epi(G *g, uint32_t v);
 bool float_conv_epi_ok(G *g, const IrInst *in);
+/* Whether that conv2d, fusing epilogue epi, sums in float32 with the exact fix
+ * (llvm_float_sign.c). */
+bool fsign_layer(const IrModule *m, const IrInst *in, uint32_t epi);
 /* Whether bpop_conv2d `in` can run its threshold (or, fl, a float combine) in the tile
  * epilogue (llvm_bpop.c). */
 #define BPOP_EPI_MAX_BITS 4
@@ -172,9 +175,10 @@ void g_plan_exclusive(G *g, uint32_t v);
 LLVMValueRef g_alloc(G *g, uint64_t bytes);
 /* The global holding constant k's data (f32/i32 elements; bits: the sign planes). */
 LLVMValueRef g_const(G *g, uint32_t k);
-/* A private constant global of n i64 / i32 words. */
+/* A private constant global of n i64 / i32 words / floats. */
 LLVMValueRef g_words(G *g, const char *name, const uint64_t *w, uint64_t n);
 LLVMValueRef g_ints(G *g, const char *name, const int32_t *v, uint64_t n);
+LLVMValueRef g_floats(G *g, const char *name, const float *v, uint64_t n);
 /* The 8 x 8 transpose of the rows r[0..8) (8-lane vectors of any element type): row l
  * becomes lane l of every row (3 stages of block swaps, 24 two-source shuffles). */
 void g_transpose8(G *g, LLVMValueRef *r);

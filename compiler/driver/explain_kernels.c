@@ -31,10 +31,16 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
     for (uint32_t k = 0; k < n; k++) {
         const KernelChoice *c = &ch[k];
         if (c->is_float) {
-            fprintf(out,
-                    "  %s: float, %.4g MACs: double, each output summed in the interpreter's "
-                    "order\n",
-                    c->layer, c->macs);
+            if (c->float_f32)
+                fprintf(out,
+                        "  %s: float, %.4g MACs: float32, each sign checked against the sum's "
+                        "error bound (double where it could differ)\n",
+                        c->layer, c->macs);
+            else
+                fprintf(out,
+                        "  %s: float, %.4g MACs: double, each output summed in the "
+                        "interpreter's order\n",
+                        c->layer, c->macs);
             if (c->epilogue && c->epilogue_bits)
                 fprintf(out,
                         "    fused epilogue: %s%d-bit static quant in the tile, writes %s "
@@ -103,7 +109,8 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                 explain_json_str(out, c->epilogue);
             else
                 fprintf(out, "null");
-            fprintf(out, ", \"epilogue_bn\": %s}", c->epilogue_bn ? "true" : "false");
+            fprintf(out, ", \"epilogue_bn\": %s, \"sums\": \"%s\"}",
+                    c->epilogue_bn ? "true" : "false", c->float_f32 ? "f32-checked" : "double");
             continue;
         }
         fprintf(out, ", \"kind\": \"bitplane\"");

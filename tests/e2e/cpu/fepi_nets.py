@@ -38,8 +38,10 @@ def bconv(i, x, C, H, W, O, k, s, p, K=1):
     return lines, t
 
 
-def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False, quant=0):
-    """quant=K: a static quant widths=[K] (scales BETAS[K]) instead of the sign."""
+def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False, quant=0,
+        craft=None):
+    """quant=K: a static quant widths=[K] (scales BETAS[K]) instead of the sign.
+    craft(T): (cw, cb, bs, bh, x) replacing the random weights and inputs."""
     OH = (H + pad[0] + pad[1] - k) // s + 1
     OW = (W + pad[2] + pad[3] - k) // s + 1
     t = "hbir 1 network %s\n\n%%x : f32[%d, %d, %d] = input index=0\n" % (name, C, H, W)
@@ -72,6 +74,9 @@ def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False,
     if O > 1:  # y * 1e-37 in [1e-47, 1e-43]: the float rounding decides the sign
         cw[T:2 * T] = [f32(R.choice([1, -1]) * 10 ** R.uniform(-10, -7)) for _ in range(T)]
         cb[1], bs[1], bh[1] = 0.0, f32(1e-37), 0.0
+    xs = [f32(R.uniform(-1, 1)) for _ in range(7 * C * H * W)]
+    if craft:
+        cw, cb, bs, bh, xs = craft(T)
     t += const("cw", (O, C // groups, k, k), cw) + const("cb", (O,), cb)
     if bn:
         t += const("bs", (O,), bs) + const("bh", (O,), bh)
@@ -79,9 +84,41 @@ def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False,
         t += const("qb", (quant,), BETAS[quant])
     with open("%s/%s.ir" % (out, name), "w") as f:
         f.write(t + consts)
-    npy("%s/%s.npy" % (out, name), (7, C, H, W),
-        [f32(R.uniform(-1, 1)) for _ in range(7 * C * H * W)])
+    npy("%s/%s.npy" % (out, name), (7, C, H, W), xs)
     print(name)
+
+
+def cancel(O, H, W):
+    """Weights and inputs on which float32 sums decide signs wrongly: input channels 0 and
+    1 are A and -A with equal weights (exactly 0 in double, a rounding residue in a
+    float32 chain), channel 2 and the bias and shift are about 1e-3, so the outputs sit
+    at their thresholds. Batch-norm scales of both signs and two of 0. Examples: A about
+    1e4, 1e6, zeros, 1e-37 (subnormal products), up to 3e38 (float sums overflow,
+    double ones do not), 1e30 (beyond the float path's input bound), and uniform(-1, 1)
+    (inputs are finite: --run refuses others)."""
+    def craft(T):
+        k2 = T // 3
+        cw = []
+        for _ in range(O):
+            w0 = [f32(R.choice([1, -1]) * R.uniform(0.5, 2)) for _ in range(k2)]
+            cw += w0 + w0 + [f32(R.uniform(-1, 1)) for _ in range(k2)]
+        cb = [f32(R.choice([0, 1]) * R.uniform(-1e-3, 1e-3)) for _ in range(O)]
+        bs = [f32(R.choice([1, -1]) * R.uniform(0.5, 2)) for _ in range(O)]
+        bh = [f32(R.uniform(-1e-3, 1e-3)) for _ in range(O)]
+        bs[2], bh[2], bs[3], bh[3] = 0.0, 0.5, 0.0, -0.5  # constant 1 and 0
+        xs = []
+        for ex, (lo, hi) in enumerate([(1e3, 1e4), (1e6, 1e7), (0, 0), (1e-38, 1e-36),
+                                       (1e37, 3e38), (1e30, 2e30), (0, 1)]):
+            if ex == 6:
+                xs += [f32(R.uniform(-1, 1)) for _ in range(3 * H * W)]
+                continue
+            A = [f32(R.choice([1, -1]) * R.uniform(lo, hi)) for _ in range(H * W)]
+            small = [f32(R.uniform(-1e-3, 1e-3) * (1e-38 if ex == 3 else 1))
+                     for _ in range(H * W)]
+            mA = [-a for a in A]
+            xs += A + mA + small
+        return cw, cb, bs, bh, xs
+    return craft
 
 
 net("f_vgg", 3, 10, 11, 64, 3, 1, (1, 1, 1, 1))  # whole words: no zeroing
@@ -99,3 +136,8 @@ net("f_q3", 5, 9, 9, 13, 3, 2, (1, 1, 1, 1), quant=3)
 net("f_q1", 3, 7, 12, 70, 3, 1, (0, 1, 1, 0), quant=1, readers=2)
 net("f_q4", 4, 8, 8, 20, 1, 1, (0, 0, 0, 0), bn=False, quant=4)
 net("f_q2grp", 4, 6, 6, 8, 3, 1, (1, 1, 1, 1), groups=2, quant=2)  # not fused: groups
+
+# float32 sums with the exact fix (llvm_float_sign.c): 20 channels (a partial block of
+# 16), 189 inputs (the bound's scan has a tail)
+net("f_cancel", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), craft=cancel(20, 7, 9))
+net("f_cancel1", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), bn=False, quant=1, craft=cancel(20, 7, 9))

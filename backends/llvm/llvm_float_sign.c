@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: MIT
+/* llvm_float_sign.c: a float conv whose tile writes one sign plane (g_plan_float_epi,
+ * e.g. the first conv of a W1A1 network) summed in float32, 16 channels a vector: twice
+ * the lanes of the double tiles of llvm_float_conv.c, still bit-identical to the
+ * interpreter. Per channel, batch norm + sign is a threshold on the conv output, found at
+ * compile time; an output whose float sum is farther from it than the sum's error bound
+ * takes the float decision, and a pixel block with any other output is summed again in
+ * double, the interpreter's way (fsfix.N). */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "llvm_fconv.h"
+
+#define B  g->b
+#define FL 16 // lanes
+
+/* The interpreter's rule for one channel (i_batchnorm, then i_sign or a 1-bit static
+ * quant): bit = [(float)((double)y * a + b) > 0], or [y > 0] without a batch norm. */
+static bool sbit(float y, const float *ab)
+{
+    return ab ? (float)((double)y * ab[0] + ab[1]) > 0.0f : y > 0.0f;
+}
+
+/* Floats as unsigned integers in the same order (-0 just below +0) and back. */
+static uint32_t ord(float y)
+{
+    uint32_t u;
+    memcpy(&u, &y, sizeof u);
+    return u >> 31 ? ~u : u | 0x80000000u;
+}
+
+static float unord(uint32_t o)
+{
+    uint32_t u = o >> 31 ? o & 0x7fffffffu : ~o;
+    float y;
+    memcpy(&y, &u, sizeof y);
+    return y;
+}
+
+/* The rule over finite y as [y > t] xor flip, t a float: the rule is monotone (each
+ * rounding step is; a and b finite), so it changes at most once. Rising: t is the last y
+ * with bit 0. Falling (flip): t is the first y with bit 0, and y != t is all a sure
+ * output needs. Constant: t = -inf (1) or +inf (0). Found by bisection on the order. */
+static float threshold(const float *ab, bool *flip)
+{
+    bool blo = sbit(-FLT_MAX, ab), bhi = sbit(FLT_MAX, ab);
+    *flip = blo && !bhi;
+    if (blo == bhi)
+        return blo ? -INFINITY : INFINITY;
+    uint32_t lo = ord(-FLT_MAX), hi = ord(FLT_MAX); // sbit(lo) = blo, sbit(hi) = bhi
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sbit(unord(mid), ab) == blo)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return unord(*flip ? hi : lo);
+}
+
+static bool finite_all(const float *v, uint64_t n, double lim)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (!(fabs((double)v[i]) <= lim))
+            return false;
+    return true;
+}
+
+/* The batch norm before the sign, or NULL. */
+static const IrInst *sign_bn(const IrModule *m, uint32_t epi)
+{
+    const IrInst *si = &m->insts.data[m->values.data[epi].def];
+    const IrInst *bn = &m->insts.data[m->values.data[si->args[0].id].def];
+    return bn->op == IR_OP_BATCHNORM ? bn : NULL;
+}
+
+/* A conv2d whose fused epilogue (g_float_epilogues: one group) writes one plane whose
+ * bit is [z > 0] (a sign, a 1-bit static quant), with finite weights, batch norm and
+ * bias (the bias at most 2^100, so that no float sum overflows). */
+bool fsign_layer(const IrModule *m, const IrInst *in, uint32_t epi)
+{
+    if (epi == UINT32_MAX || !in->args[1].is_const || !in->args[2].is_const)
+        return false;
+    const IrValue *dv = &m->values.data[epi];
+    IrOp op = m->insts.data[dv->def].op;
+    if (op == IR_OP_QUANT ? dv->type.bits != 1 : op != IR_OP_SIGN)
+        return false;
+    const IrInst *bn = sign_bn(m, epi);
+    for (int a = 1; bn && a <= 2; a++) {
+        const IrConst *c = &m->consts.data[bn->args[a].id];
+        if (!finite_all(c->f, ir_type_elems(&c->type), FLT_MAX))
+            return false;
+    }
+    const IrConst *wc = &m->consts.data[in->args[1].id], *bc = &m->consts.data[in->args[2].id];
+    return finite_all(wc->f, ir_type_elems(&wc->type), FLT_MAX) &&
+           finite_all(bc->f, ir_type_elems(&bc->type), 0x1p100);
+}
+
+bool fsign_ok(G *g, const FGeo *f)
+{
+    return !f->vec && f->KG == 1 && fsign_layer(g->m, g->in, f->epi);
+}
+
+static LLVMValueRef vconst(FK *k, const char *what, const float *v, uint64_t n)
+{
+    G *g = k->g;
+    return g_floats(g, arena_printf(&g->cx->arena, "%s.%u", what, g->in->result), v, n);
+}
+
+/* Per lane [OBp][16]: the threshold and its flip, the L1 norm of the channel's weights
+ * rounded up, |bias|; lanes past kog get t = +inf (bit 0, always sure: z = 0 there).
+ * Returns the largest input magnitude X that keeps every float sum below 2^101. */
+static double consts(FK *k)
+{
+    G *g = k->g;
+    const FGeo *f = k->f;
+    const IrInst *bn = sign_bn(g->m, f->epi);
+    const IrConst *wc = g_argc(g, 1), *bc = g_argc(g, 2);
+    uint64_t n = (uint64_t)(f->OBp * FL);
+    Arena *a = &g->cx->arena;
+    float *thr = arena_calloc(a, n, sizeof *thr), *w1 = arena_calloc(a, n, sizeof *w1);
+    float *absb = arena_calloc(a, n, sizeof *absb);
+    int32_t *flip = arena_calloc(a, n, sizeof *flip);
+    double w1max = 0;
+    for (uint64_t o = 0; o < n; o++) {
+        thr[o] = INFINITY;
+        if ((int64_t)o >= f->kog)
+            continue;
+        float ab[2] = {0, 0};
+        if (bn) {
+            ab[0] = g->m->consts.data[bn->args[1].id].f[o];
+            ab[1] = g->m->consts.data[bn->args[2].id].f[o];
+        }
+        bool fl;
+        thr[o] = threshold(bn ? ab : NULL, &fl);
+        flip[o] = fl ? -1 : 0;
+        double s = 0;
+        for (int64_t t = 0; t < f->T; t++)
+            s += fabs((double)wc->f[(int64_t)o * f->T + t]);
+        s *= 1 + 0x1p-40; // above the exact sum: the double sum's own rounding
+        w1[o] = (float)s < s ? nextafterf((float)s, INFINITY) : (float)s;
+        w1max = s > w1max ? s : w1max;
+        absb[o] = fabsf(bc->f[o]);
+    }
+    k->thr = vconst(k, "fst", thr, n);
+    k->flip = g_ints(g, arena_printf(a, "fsf.%u", g->in->result), flip, n);
+    k->w1 = vconst(k, "fsw", w1, n);
+    k->absb = vconst(k, "fsb", absb, n);
+    return 0x1p100 / (w1max > 1 ? w1max : 1);
+}
+
+static LLVMValueRef splat(G *g, LLVMValueRef s, unsigned n)
+{
+    LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(s), n);
+    LLVMValueRef v = LLVMBuildInsertElement(B, LLVMGetUndef(vt), s, g_i32(g, 0), "");
+    return LLVMBuildShuffleVector(B, v, LLVMGetUndef(vt), LLVMConstNull(LLVMVectorType(g->i32, n)),
+                                  "");
+}
+
+static LLVMValueRef vload(G *g, LLVMTypeRef vt, LLVMValueRef p, LLVMValueRef i)
+{
+    LLVMValueRef l = LLVMBuildLoad2(B, vt, g_gep(g, LLVMGetElementType(vt), p, i), "");
+    LLVMSetAlignment(l, 4);
+    return l;
+}
+
+static LLVMValueRef call1(G *g, const char *name, LLVMValueRef x)
+{
+    LLVMTypeRef t = LLVMTypeOf(x);
+    return g_call(g, name, t, &t, 1, &x);
+}
+
+static LLVMValueRef fmuladd(G *g, const char *name, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
+{
+    LLVMTypeRef t = LLVMTypeOf(c), ts[] = {t, t, t};
+    LLVMValueRef args[] = {a, b, c};
+    return g_call(g, name, t, ts, 3, args);
+}
+
+/* The run's input bound X (a float), in the calling function: max |x| over the conv's
+ * input, or +inf when that exceeds lim (an infinite x too): then no output is sure and
+ * every block takes the exact fix. maxnum skips a NaN x; the outputs it reaches have
+ * NaN float sums, which are never sure either. */
+static LLVMValueRef scan(FK *k, LLVMValueRef x, double lim)
+{
+    G *g = k->g;
+    const IrWindow *w = &k->f->w;
+    int64_t n = w->C * w->H * w->W, nv = n / FL;
+    LLVMTypeRef vf = LLVMVectorType(g->f32, FL), ts[] = {vf, vf}, st[] = {g->f32, g->f32};
+    LLVMValueRef mv = g_var(g, vf, LLVMConstNull(vf));
+    GLoop lv, ls;
+    LLVMValueRef i = g_loop_begin(g, &lv, g_i64(g, nv), "xs");
+    LLVMValueRef ms[] = {LLVMBuildLoad2(B, vf, mv, ""),
+                         call1(g, "llvm.fabs.v16f32", vload(g, vf, x, g_mulk(g, i, FL)))};
+    LLVMBuildStore(B, g_call(g, "llvm.maxnum.v16f32", vf, ts, 2, ms), mv);
+    g_loop_end(g, &lv);
+    LLVMValueRef red = LLVMBuildLoad2(B, vf, mv, "");
+    LLVMValueRef m =
+            g_var(g, g->f32, g_call(g, "llvm.vector.reduce.fmax.v16f32", g->f32, ts, 1, &red));
+    LLVMValueRef j = g_addk(g, g_loop_begin(g, &ls, g_i64(g, n - nv * FL), "xt"), nv * FL);
+    LLVMValueRef sm[] = {LLVMBuildLoad2(B, g->f32, m, ""),
+                         call1(g, "llvm.fabs.f32", g_load(g, g->f32, x, j))};
+    LLVMBuildStore(B, g_call(g, "llvm.maxnum.f32", g->f32, st, 2, sm), m);
+    g_loop_end(g, &ls);
+    LLVMValueRef mx = LLVMBuildLoad2(B, g->f32, m, "");
+    LLVMValueRef ok = LLVMBuildFCmp(B, LLVMRealOLE, mx, LLVMConstReal(g->f32, (float)lim), "");
+    return LLVMBuildSelect(B, ok, mx, LLVMConstReal(g->f32, INFINITY), "");
+}
+
+/* fsfix.N(xd, xb, blk, dst): the 16 outputs of block blk at the pixel whose taps start
+ * at xd[xb], summed as the double tiles do (each lane the interpreter's sum, + bias,
+ * rounded once), then the batch norm in double and [z > 0]: 16 bits stored at dst. */
+static LLVMValueRef fix_fn(FK *k)
+{
+    G *g = k->g;
+    const FGeo *f = k->f;
+    LLVMTypeRef vd = LLVMVectorType(g->f64, FL), vf = LLVMVectorType(g->f32, FL);
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64, g->ptr};
+    GFnSave sv;
+    LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "fsfix.%u", g->in->result),
+                                LLVMFunctionType(g->vd, ps, 4, 0));
+    // rare (the float decision is sure for all but a few outputs): out of the tile's
+    // registers and its code
+    static const char *const attrs[] = {"noinline", "cold"};
+    for (int i = 0; i < 2; i++) {
+        unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(g->C, kind, 0));
+    }
+    LLVMValueRef xd = LLVMGetParam(fn, 0), xb = LLVMGetParam(fn, 1), blk = LLVMGetParam(fn, 2);
+    LLVMValueRef acc = g_var(g, vd, LLVMConstNull(vd));
+    GLoop lt;
+    LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, f->T), "t");
+    LLVMValueRef off = LLVMBuildSExt(B, g_load(g, g->i32, k->toff, t), g->i64, "");
+    LLVMValueRef xv = LLVMBuildFPExt(B, g_load(g, g->f32, xd, g_add(g, xb, off)), g->f64, "");
+    LLVMValueRef wi = g_mulk(g, g_add(g, g_mulk(g, blk, f->T), t), FL);
+    LLVMValueRef wv = LLVMBuildFPExt(B, vload(g, vf, k->wd, wi), vd, "");
+    LLVMBuildStore(
+            B,
+            fmuladd(g, "llvm.fmuladd.v16f64", wv, splat(g, xv, FL), LLVMBuildLoad2(B, vd, acc, "")),
+            acc);
+    g_loop_end(g, &lt);
+    LLVMValueRef at = g_mulk(g, blk, FL);
+    LLVMValueRef bias = LLVMBuildFPExt(B, vload(g, vf, k->bd, at), vd, "");
+    LLVMValueRef y =
+            LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, LLVMBuildLoad2(B, vd, acc, ""), bias, ""), vf, "");
+    if (k->ea) {
+        LLVMValueRef z =
+                LLVMBuildFMul(B, LLVMBuildFPExt(B, y, vd, ""), vload(g, vd, k->ea, at), "");
+        y = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, vload(g, vd, k->eb, at), ""), vf, "");
+    }
+    LLVMValueRef bit = LLVMBuildFCmp(B, LLVMRealOGT, y, LLVMConstNull(vf), "");
+    LLVMValueRef st = LLVMBuildStore(B, LLVMBuildBitCast(B, bit, LLVMInt16TypeInContext(g->C), ""),
+                                     LLVMGetParam(fn, 3));
+    LLVMSetAlignment(st, 1);
+    LLVMBuildRetVoid(B);
+    g_fn_pop(g, &sv);
+    return fn;
+}
+
+void fsign_setup(FK *k, LLVMValueRef x)
+{
+    k->xbound = scan(k, x, consts(k));
+    k->fix = fix_fn(k);
+}
+
+/* The error bound of an output's float sum against the interpreter's value, per lane:
+ * c (|w| . |x| + |bias|) + 2^-100 with |w| . |x| <= W1 X. A float multiply-add chain of
+ * T steps errs by at most (2T) u sum |w x| (u = 2^-24, unfused: two roundings a step),
+ * the bias add and the interpreter's own roundings by about 3u (|sum| + |bias|); c
+ * doubles that to cover the bound's own float arithmetic; 2^-100 covers underflow. */
+static LLVMValueRef bound(FK *k, LLVMValueRef blk, LLVMValueRef xv)
+{
+    G *g = k->g;
+    LLVMTypeRef vf = LLVMVectorType(g->f32, FL);
+    LLVMValueRef at = g_mulk(g, blk, FL);
+    double c = (double)(4 * k->f->T + 8) * 0x1p-24;
+    LLVMValueRef s = LLVMBuildFAdd(B, LLVMBuildFMul(B, vload(g, vf, k->w1, at), xv, ""),
+                                   vload(g, vf, k->absb, at), "");
+    s = LLVMBuildFMul(B, s, splat(g, LLVMConstReal(g->f32, c), FL), "");
+    return LLVMBuildFAdd(B, s, splat(g, LLVMConstReal(g->f32, 0x1p-100), FL), "");
+}
+
+/* Output pixel p of block blk: the float decision when all 16 lanes are sure, else the
+ * fix; a block past OB or a pixel past OW writes the junk slot. */
+static void decide(FK *k, LLVMValueRef y, LLVMValueRef blk, LLVMValueRef mbound, LLVMValueRef dst,
+                   LLVMValueRef xd, LLVMValueRef xbp)
+{
+    G *g = k->g;
+    LLVMTypeRef vf = LLVMVectorType(g->f32, FL), i16 = LLVMInt16TypeInContext(g->C);
+    LLVMValueRef at = g_mulk(g, blk, FL), t = vload(g, vf, k->thr, at);
+    LLVMValueRef fl = LLVMBuildICmp(B, LLVMIntNE, vload(g, LLVMVectorType(g->i32, FL), k->flip, at),
+                                    LLVMConstNull(LLVMVectorType(g->i32, FL)), "");
+    LLVMValueRef d = call1(g, "llvm.fabs.v16f32", LLVMBuildFSub(B, y, t, ""));
+    LLVMValueRef sure = LLVMBuildFCmp(B, LLVMRealOGT, d, mbound, "");
+    LLVMValueRef bit = LLVMBuildXor(B, LLVMBuildFCmp(B, LLVMRealOGT, y, t, ""), fl, "");
+    LLVMValueRef all = LLVMBuildICmp(B, LLVMIntEQ, LLVMBuildBitCast(B, sure, i16, ""),
+                                     LLVMConstAllOnes(i16), "");
+    LLVMBasicBlockRef bs = LLVMAppendBasicBlockInContext(g->C, g->fn, "sure");
+    LLVMBasicBlockRef bf = LLVMAppendBasicBlockInContext(g->C, g->fn, "fix");
+    LLVMBasicBlockRef bj = LLVMAppendBasicBlockInContext(g->C, g->fn, "decided");
+    LLVMBuildCondBr(B, all, bs, bf);
+    LLVMPositionBuilderAtEnd(B, bs);
+    LLVMSetAlignment(LLVMBuildStore(B, LLVMBuildBitCast(B, bit, i16, ""), dst), 1);
+    LLVMBuildBr(B, bj);
+    LLVMPositionBuilderAtEnd(B, bf);
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64, g->ptr};
+    LLVMValueRef args[] = {xd, xbp, blk, dst};
+    LLVMBuildCall2(B, LLVMFunctionType(g->vd, ps, 4, 0), k->fix, args, 4, "");
+    LLVMBuildBr(B, bj);
+    LLVMPositionBuilderAtEnd(B, bj);
+}
+
+void fsign_tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLVMValueRef xbound,
+                LLVMValueRef blk0, LLVMValueRef xb, LLVMValueRef oy, LLVMValueRef ox0)
+{
+    G *g = k->g;
+    const FGeo *f = k->f;
+    const IrWindow *w = &f->w;
+    LLVMTypeRef vf = LLVMVectorType(g->f32, FL);
+    LLVMValueRef acc[FC_MAXR * FC_MAXP], bc[FC_MAXP];
+    for (int i = 0; i < f->R * f->P; i++)
+        acc[i] = g_var(g, vf, LLVMConstNull(vf));
+    GLoop lt;
+    LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, f->T), "t");
+    LLVMValueRef xt = g_add(g, xb, LLVMBuildSExt(B, g_load(g, g->i32, k->toff, t), g->i64, ""));
+    for (int p = 0; p < f->P; p++)
+        bc[p] = splat(g, g_load(g, g->f32, xd, g_addk(g, xt, p * w->sw * f->Cp)), FL);
+    for (int r = 0; r < f->R; r++) {
+        LLVMValueRef wi = g_mulk(g, g_add(g, g_mulk(g, g_addk(g, blk0, r), f->T), t), FL);
+        LLVMValueRef wl = vload(g, vf, k->wd, wi);
+        for (int p = 0; p < f->P; p++) {
+            LLVMValueRef a = acc[r * f->P + p];
+            LLVMBuildStore(
+                    B, fmuladd(g, "llvm.fmuladd.v16f32", wl, bc[p], LLVMBuildLoad2(B, vf, a, "")),
+                    a);
+        }
+    }
+    g_loop_end(g, &lt);
+    LLVMValueRef xv = splat(g, xbound, FL);
+    for (int r = 0; r < f->R; r++) {
+        LLVMValueRef blk = g_addk(g, blk0, r);
+        LLVMValueRef bias = vload(g, vf, k->bd, g_mulk(g, blk, FL)), mb = bound(k, blk, xv);
+        LLVMValueRef bok = LLVMBuildICmp(B, LLVMIntSLT, blk, g_i64(g, f->OB), "");
+        for (int p = 0; p < f->P; p++) {
+            LLVMValueRef y =
+                    LLVMBuildFAdd(B, LLVMBuildLoad2(B, vf, acc[r * f->P + p], ""), bias, "");
+            LLVMValueRef pix = g_add(g, g_mulk(g, oy, w->OW), g_addk(g, ox0, p));
+            LLVMValueRef dst =
+                    g_gep(g, g->i8, out, g_add(g, g_mulk(g, pix, f->ebytes), g_mulk(g, blk, 2)));
+            LLVMValueRef ok = LLVMBuildAnd(
+                    B, bok, LLVMBuildICmp(B, LLVMIntSLT, g_addk(g, ox0, p), g_i64(g, w->OW), ""),
+                    "");
+            dst = LLVMBuildSelect(B, ok, dst, junk, "");
+            decide(k, y, blk, mb, dst, xd, g_addk(g, xb, p * w->sw * f->Cp));
+        }
+    }
+}
