@@ -32,19 +32,21 @@ typedef struct FK {
     LLVMTypeRef v8d, v8f;
     LLVMValueRef wd, bd, toff; // weights [KG][OBp][T][ln], bias [KG][OBp][ln], tap offsets
     LLVMValueRef ea, eb;       // the fused batch norm's scale and shift [OBp][ln], or NULL
-    // f32 only (llvm_float_sign.c): per lane the threshold, its direction, the weights'
-    // L1 norm, |bias|; the run's input bound; the exact fix of one pixel block
-    LLVMValueRef thr, flip, w1, absb, xbound, fix;
+    // f32 only (llvm_float_sign.c): per lane the rule's edges and its planes' bits by
+    // region, which lanes are channels, the weights' L1 norm and |bias|; the run's input
+    // bound; the exact fix of one pixel block
+    LLVMValueRef edge, mask, live, w1, absb, xbound, fix;
+    int nedge; // edges per lane (the most of any channel; +inf pads)
 } FK;
 
 /* ---- llvm_float_sign.c ---- */
-/* Whether conv2d f (its epi set, before pick_tile) writes its sign from float32 sums. */
+/* Whether conv2d f (its epi set, before pick_tile) writes its bits from float32 sums. */
 bool fsign_ok(G *g, const FGeo *f);
 /* Its constants (after pack and epi_setup), the input bound of this run (in the calling
  * function: a scan of the conv's input x) and the fix function. */
 void fsign_setup(FK *k, LLVMValueRef x);
-/* One R x P tile of float32 sums into sign bits; xbound is the run's bound as read in
- * the tile function. */
+/* One R x P tile of float32 sums into the epilogue's bits; xbound is the run's bound as
+ * read in the tile function. */
 void fsign_tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLVMValueRef xbound,
                 LLVMValueRef blk0, LLVMValueRef xb, LLVMValueRef oy, LLVMValueRef ox0);
 

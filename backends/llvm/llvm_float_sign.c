@@ -10,16 +10,33 @@
 #include <math.h>
 #include <string.h>
 
+#include "ice.h"
 #include "llvm_fconv.h"
 
 #define B  g->b
 #define FL 16 // lanes
 
-/* The interpreter's rule for one channel (i_batchnorm, then i_sign or a 1-bit static
- * quant): bit = [(float)((double)y * a + b) > 0], or [y > 0] without a batch norm. */
-static bool sbit(float y, const float *ab)
+/* One channel's rule as the interpreter computes it (i_batchnorm, then i_sign or
+ * quant_static): z = (float)((double)y * a + b) (z = y without a batch norm), then K
+ * planes of e = z; bit_m = [e > 0]; e -= +-beta_m (a sign: K = 1). */
+typedef struct Rule {
+    const float *ab; // scale, shift; NULL: no batch norm
+    int k;
+    const float *beta;
+} Rule;
+
+static unsigned code(const Rule *r, float y)
 {
-    return ab ? (float)((double)y * ab[0] + ab[1]) > 0.0f : y > 0.0f;
+    float z = r->ab ? (float)((double)y * r->ab[0] + r->ab[1]) : y;
+    double e = z;
+    unsigned bits = 0;
+    for (int m = 0; m < r->k; m++) {
+        int pos = e > 0;
+        bits |= (unsigned)pos << m;
+        if (m + 1 < r->k)
+            e -= pos ? (double)r->beta[m] : -(double)r->beta[m];
+    }
+    return bits;
 }
 
 /* Floats as unsigned integers in the same order (-0 just below +0) and back. */
@@ -38,25 +55,40 @@ static float unord(uint32_t o)
     return y;
 }
 
-/* The rule over finite y as [y > t] xor flip, t a float: the rule is monotone (each
- * rounding step is; a and b finite), so it changes at most once. Rising: t is the last y
- * with bit 0. Falling (flip): t is the first y with bit 0, and y != t is all a sure
- * output needs. Constant: t = -inf (1) or +inf (0). Found by bisection on the order. */
-static float threshold(const float *ab, bool *flip)
+/* The rule over finite y is monotone step by step (every rounding is; a, b, beta
+ * finite), so each code holds on one interval of y: at most 2^K - 1 edges. edges()
+ * appends, in ascending order, the last float of each interval that ends within
+ * [lo, hi] (codes clo, chi), bisecting on the floats' order; equal codes at both ends
+ * mean one interval. */
+static void edges(const Rule *r, uint32_t lo, unsigned clo, uint32_t hi, unsigned chi, float *t,
+                  int *n)
 {
-    bool blo = sbit(-FLT_MAX, ab), bhi = sbit(FLT_MAX, ab);
-    *flip = blo && !bhi;
-    if (blo == bhi)
-        return blo ? -INFINITY : INFINITY;
-    uint32_t lo = ord(-FLT_MAX), hi = ord(FLT_MAX); // sbit(lo) = blo, sbit(hi) = bhi
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (sbit(unord(mid), ab) == blo)
-            lo = mid;
-        else
-            hi = mid;
+    if (clo == chi)
+        return;
+    if (hi - lo == 1) {
+        HB_CHECK(*n < (1 << r->k) - 1, "a monotone rule has at most 2^K - 1 edges");
+        t[(*n)++] = unord(lo);
+        return;
     }
-    return unord(*flip ? hi : lo);
+    uint32_t mid = lo + (hi - lo) / 2;
+    unsigned cm = code(r, unord(mid));
+    edges(r, lo, clo, mid, cm, t, n);
+    edges(r, mid, cm, hi, chi, t, n);
+}
+
+/* The rule as data: edges t[0..n) and, for plane m, mask bit j = plane m's bit on
+ * interval j (y in (t[j-1], t[j]]), so bit_m(y) = mask_m >> #{j : y > t[j]} & 1. */
+static int rule_table(const Rule *r, float *t, uint32_t *mask)
+{
+    int n = 0;
+    uint32_t lo = ord(-FLT_MAX), hi = ord(FLT_MAX);
+    edges(r, lo, code(r, -FLT_MAX), hi, code(r, FLT_MAX), t, &n);
+    for (int j = 0; j <= n; j++) {
+        unsigned c = code(r, j ? unord(ord(t[j - 1]) + 1) : -FLT_MAX);
+        for (int m = 0; m < r->k; m++)
+            mask[m] |= (c >> m & 1u) << j;
+    }
+    return n;
 }
 
 static bool finite_all(const float *v, uint64_t n, double lim)
@@ -75,16 +107,16 @@ static const IrInst *sign_bn(const IrModule *m, uint32_t epi)
     return bn->op == IR_OP_BATCHNORM ? bn : NULL;
 }
 
-/* A conv2d whose fused epilogue (g_float_epilogues: one group) writes one plane whose
- * bit is [z > 0] (a sign, a 1-bit static quant), with finite weights, batch norm and
- * bias (the bias at most 2^100, so that no float sum overflows). */
+/* A conv2d whose fused epilogue (g_float_epilogues: one group; a sign or a static
+ * quant) has finite weights, batch norm, scales and bias (the bias at most 2^100, so
+ * that no float sum overflows). */
 bool fsign_layer(const IrModule *m, const IrInst *in, uint32_t epi)
 {
     if (epi == UINT32_MAX || !in->args[1].is_const || !in->args[2].is_const)
         return false;
     const IrValue *dv = &m->values.data[epi];
-    IrOp op = m->insts.data[dv->def].op;
-    if (op == IR_OP_QUANT ? dv->type.bits != 1 : op != IR_OP_SIGN)
+    if (m->insts.data[dv->def].op == IR_OP_QUANT &&
+        !finite_all(m->consts.data[dv->type.scale_const].f, dv->type.bits, FLT_MAX))
         return false;
     const IrInst *bn = sign_bn(m, epi);
     for (int a = 1; bn && a <= 2; a++) {
@@ -108,43 +140,58 @@ static LLVMValueRef vconst(FK *k, const char *what, const float *v, uint64_t n)
     return g_floats(g, arena_printf(&g->cx->arena, "%s.%u", what, g->in->result), v, n);
 }
 
-/* Per lane [OBp][16]: the threshold and its flip, the L1 norm of the channel's weights
- * rounded up, |bias|; lanes past kog get t = +inf (bit 0, always sure: z = 0 there).
- * Returns the largest input magnitude X that keeps every float sum below 2^101. */
+/* Per lane: edges [OBp][nedge][16] (+inf past a channel's own), plane masks
+ * [OBp][K][16], live [OBp][16] (1 for a channel, 0 past kog), the L1 norm of the
+ * channel's weights rounded up, |bias| [OBp][16]. Returns the largest input magnitude X
+ * that keeps every float sum below 2^101. */
 static double consts(FK *k)
 {
     G *g = k->g;
     const FGeo *f = k->f;
-    const IrInst *bn = sign_bn(g->m, f->epi);
+    const IrModule *m = g->m;
+    const IrInst *bn = sign_bn(m, f->epi);
     const IrConst *wc = g_argc(g, 1), *bc = g_argc(g, 2);
-    uint64_t n = (uint64_t)(f->OBp * FL);
+    const IrValue *dv = &m->values.data[f->epi];
+    Rule r = {.k = f->ek, .beta = f->ek > 1 ? m->consts.data[dv->type.scale_const].f : NULL};
+    uint64_t n = (uint64_t)(f->OBp * FL), ne = 0;
     Arena *a = &g->cx->arena;
-    float *thr = arena_calloc(a, n, sizeof *thr), *w1 = arena_calloc(a, n, sizeof *w1);
+    float *t = arena_calloc(a, n * 16, sizeof *t), *w1 = arena_calloc(a, n, sizeof *w1);
     float *absb = arena_calloc(a, n, sizeof *absb);
-    int32_t *flip = arena_calloc(a, n, sizeof *flip);
+    uint32_t *mask = arena_calloc(a, n * (uint64_t)f->ek, sizeof *mask);
+    int32_t *live = arena_calloc(a, n, sizeof *live);
+    int *cnt = arena_calloc(a, n, sizeof *cnt);
     double w1max = 0;
-    for (uint64_t o = 0; o < n; o++) {
-        thr[o] = INFINITY;
-        if ((int64_t)o >= f->kog)
-            continue;
+    for (int64_t o = 0; o < f->kog; o++) {
         float ab[2] = {0, 0};
         if (bn) {
-            ab[0] = g->m->consts.data[bn->args[1].id].f[o];
-            ab[1] = g->m->consts.data[bn->args[2].id].f[o];
+            ab[0] = m->consts.data[bn->args[1].id].f[o];
+            ab[1] = m->consts.data[bn->args[2].id].f[o];
         }
-        bool fl;
-        thr[o] = threshold(bn ? ab : NULL, &fl);
-        flip[o] = fl ? -1 : 0;
+        r.ab = bn ? ab : NULL;
+        uint32_t mk[IR_MAX_BITS] = {0};
+        cnt[o] = rule_table(&r, &t[o * 16], mk);
+        ne = (uint64_t)cnt[o] > ne ? (uint64_t)cnt[o] : ne;
+        for (int p = 0; p < f->ek; p++) // [block][plane][lane]
+            mask[((o / FL) * f->ek + p) * FL + o % FL] = mk[p];
+        live[o] = 1;
         double s = 0;
-        for (int64_t t = 0; t < f->T; t++)
-            s += fabs((double)wc->f[(int64_t)o * f->T + t]);
+        for (int64_t j = 0; j < f->T; j++)
+            s += fabs((double)wc->f[o * f->T + j]);
         s *= 1 + 0x1p-40; // above the exact sum: the double sum's own rounding
         w1[o] = (float)s < s ? nextafterf((float)s, INFINITY) : (float)s;
         w1max = s > w1max ? s : w1max;
         absb[o] = fabsf(bc->f[o]);
     }
-    k->thr = vconst(k, "fst", thr, n);
-    k->flip = g_ints(g, arena_printf(a, "fsf.%u", g->in->result), flip, n);
+    float *e = arena_calloc(a, n * (ne ? ne : 1), sizeof *e);
+    for (uint64_t o = 0; o < n; o++) // [block][edge][lane]
+        for (uint64_t j = 0; j < ne; j++)
+            e[((o / FL) * ne + j) * FL + o % FL] =
+                    (int64_t)o < f->kog && (int)j < cnt[o] ? t[o * 16 + j] : INFINITY;
+    k->nedge = (int)ne;
+    k->edge = vconst(k, "fse", e, n * (ne ? ne : 1));
+    k->mask = g_ints(g, arena_printf(a, "fsm.%u", g->in->result), (const int32_t *)mask,
+                     n * (uint64_t)f->ek);
+    k->live = g_ints(g, arena_printf(a, "fsl.%u", g->in->result), live, n);
     k->w1 = vconst(k, "fsw", w1, n);
     k->absb = vconst(k, "fsb", absb, n);
     return 0x1p100 / (w1max > 1 ? w1max : 1);
@@ -208,18 +255,30 @@ static LLVMValueRef scan(FK *k, LLVMValueRef x, double lim)
     return LLVMBuildSelect(B, ok, mx, LLVMConstReal(g->f32, INFINITY), "");
 }
 
-/* fsfix.N(xd, xb, blk, dst): the 16 outputs of block blk at the pixel whose taps start
- * at xd[xb], summed as the double tiles do (each lane the interpreter's sum, + bias,
- * rounded once), then the batch norm in double and [z > 0]: 16 bits stored at dst. */
+/* The K planes' 16 bits of block blk at dst, dst + stride, ... */
+static void store_planes(G *g, LLVMValueRef *bit, int k, LLVMValueRef dst, LLVMValueRef stride)
+{
+    LLVMTypeRef i16 = LLVMInt16TypeInContext(g->C);
+    for (int m = 0; m < k; m++) {
+        LLVMValueRef p = g_gep(g, g->i8, dst, LLVMBuildMul(B, stride, g_i64(g, m), ""));
+        LLVMSetAlignment(LLVMBuildStore(B, LLVMBuildBitCast(B, bit[m], i16, ""), p), 1);
+    }
+}
+
+/* fsfix.N(xd, xb, blk, dst, stride): the 16 outputs of block blk at the pixel whose taps
+ * start at xd[xb], summed as the double tiles do (each lane the interpreter's sum, +
+ * bias, rounded once), the batch norm in double, then quant_static's residual planes
+ * (e = z; bit = [e > 0]; e -= +-beta), lanes past kog cleared (a residual of 0 is not). */
 static LLVMValueRef fix_fn(FK *k)
 {
     G *g = k->g;
     const FGeo *f = k->f;
     LLVMTypeRef vd = LLVMVectorType(g->f64, FL), vf = LLVMVectorType(g->f32, FL);
-    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64, g->ptr};
+    LLVMTypeRef vi = LLVMVectorType(g->i32, FL);
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64, g->ptr, g->i64};
     GFnSave sv;
     LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "fsfix.%u", g->in->result),
-                                LLVMFunctionType(g->vd, ps, 4, 0));
+                                LLVMFunctionType(g->vd, ps, 5, 0));
     // rare (the float decision is sure for all but a few outputs): out of the tile's
     // registers and its code
     static const char *const attrs[] = {"noinline", "cold"};
@@ -250,10 +309,17 @@ static LLVMValueRef fix_fn(FK *k)
                 LLVMBuildFMul(B, LLVMBuildFPExt(B, y, vd, ""), vload(g, vd, k->ea, at), "");
         y = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, vload(g, vd, k->eb, at), ""), vf, "");
     }
-    LLVMValueRef bit = LLVMBuildFCmp(B, LLVMRealOGT, y, LLVMConstNull(vf), "");
-    LLVMValueRef st = LLVMBuildStore(B, LLVMBuildBitCast(B, bit, LLVMInt16TypeInContext(g->C), ""),
-                                     LLVMGetParam(fn, 3));
-    LLVMSetAlignment(st, 1);
+    LLVMValueRef live =
+            LLVMBuildICmp(B, LLVMIntNE, vload(g, vi, k->live, at), LLVMConstNull(vi), "");
+    LLVMValueRef e = LLVMBuildFPExt(B, y, vd, ""), bit[IR_MAX_BITS];
+    for (int m = 0; m < f->ek; m++) {
+        LLVMValueRef on = LLVMBuildFCmp(B, LLVMRealOGT, e, LLVMConstNull(vd), "");
+        bit[m] = LLVMBuildAnd(B, on, live, "");
+        LLVMValueRef d = LLVMBuildSelect(B, on, splat(g, g_f64(g, f->ebeta[m]), FL),
+                                         splat(g, g_f64(g, -f->ebeta[m]), FL), "");
+        e = LLVMBuildFSub(B, e, d, "");
+    }
+    store_planes(g, bit, f->ek, LLVMGetParam(fn, 3), LLVMGetParam(fn, 4));
     LLVMBuildRetVoid(B);
     g_fn_pop(g, &sv);
     return fn;
@@ -282,19 +348,31 @@ static LLVMValueRef bound(FK *k, LLVMValueRef blk, LLVMValueRef xv)
     return LLVMBuildFAdd(B, s, splat(g, LLVMConstReal(g->f32, 0x1p-100), FL), "");
 }
 
-/* Output pixel p of block blk: the float decision when all 16 lanes are sure, else the
- * fix; a block past OB or a pixel past OW writes the junk slot. */
+/* Output pixel p of block blk: when all 16 lanes are farther than the bound from every
+ * edge, plane m's bit is mask_m >> #{edges below y} & 1; else the fix. dst and stride
+ * address the K planes (stride 0: all to the junk slot). */
 static void decide(FK *k, LLVMValueRef y, LLVMValueRef blk, LLVMValueRef mbound, LLVMValueRef dst,
-                   LLVMValueRef xd, LLVMValueRef xbp)
+                   LLVMValueRef stride, LLVMValueRef xd, LLVMValueRef xbp)
 {
     G *g = k->g;
-    LLVMTypeRef vf = LLVMVectorType(g->f32, FL), i16 = LLVMInt16TypeInContext(g->C);
-    LLVMValueRef at = g_mulk(g, blk, FL), t = vload(g, vf, k->thr, at);
-    LLVMValueRef fl = LLVMBuildICmp(B, LLVMIntNE, vload(g, LLVMVectorType(g->i32, FL), k->flip, at),
-                                    LLVMConstNull(LLVMVectorType(g->i32, FL)), "");
-    LLVMValueRef d = call1(g, "llvm.fabs.v16f32", LLVMBuildFSub(B, y, t, ""));
-    LLVMValueRef sure = LLVMBuildFCmp(B, LLVMRealOGT, d, mbound, "");
-    LLVMValueRef bit = LLVMBuildXor(B, LLVMBuildFCmp(B, LLVMRealOGT, y, t, ""), fl, "");
+    const FGeo *f = k->f;
+    LLVMTypeRef vf = LLVMVectorType(g->f32, FL), vi = LLVMVectorType(g->i32, FL);
+    LLVMTypeRef i16 = LLVMInt16TypeInContext(g->C);
+    LLVMValueRef sure = LLVMConstAllOnes(LLVMVectorType(g->i1, FL)), n = LLVMConstNull(vi);
+    for (int j = 0; j < k->nedge; j++) {
+        LLVMValueRef t =
+                vload(g, vf, k->edge, g_mulk(g, g_addk(g, g_mulk(g, blk, k->nedge), j), FL));
+        LLVMValueRef d = call1(g, "llvm.fabs.v16f32", LLVMBuildFSub(B, y, t, ""));
+        sure = LLVMBuildAnd(B, sure, LLVMBuildFCmp(B, LLVMRealOGT, d, mbound, ""), "");
+        n = LLVMBuildAdd(B, n, LLVMBuildZExt(B, LLVMBuildFCmp(B, LLVMRealOGT, y, t, ""), vi, ""),
+                         "");
+    }
+    LLVMValueRef bit[IR_MAX_BITS], one = splat(g, g_i32(g, 1), FL);
+    for (int m = 0; m < f->ek; m++) {
+        LLVMValueRef mk = vload(g, vi, k->mask, g_mulk(g, g_addk(g, g_mulk(g, blk, f->ek), m), FL));
+        LLVMValueRef b = LLVMBuildAnd(B, LLVMBuildLShr(B, mk, n, ""), one, "");
+        bit[m] = LLVMBuildICmp(B, LLVMIntNE, b, LLVMConstNull(vi), "");
+    }
     LLVMValueRef all = LLVMBuildICmp(B, LLVMIntEQ, LLVMBuildBitCast(B, sure, i16, ""),
                                      LLVMConstAllOnes(i16), "");
     LLVMBasicBlockRef bs = LLVMAppendBasicBlockInContext(g->C, g->fn, "sure");
@@ -302,12 +380,12 @@ static void decide(FK *k, LLVMValueRef y, LLVMValueRef blk, LLVMValueRef mbound,
     LLVMBasicBlockRef bj = LLVMAppendBasicBlockInContext(g->C, g->fn, "decided");
     LLVMBuildCondBr(B, all, bs, bf);
     LLVMPositionBuilderAtEnd(B, bs);
-    LLVMSetAlignment(LLVMBuildStore(B, LLVMBuildBitCast(B, bit, i16, ""), dst), 1);
+    store_planes(g, bit, f->ek, dst, stride);
     LLVMBuildBr(B, bj);
     LLVMPositionBuilderAtEnd(B, bf);
-    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64, g->ptr};
-    LLVMValueRef args[] = {xd, xbp, blk, dst};
-    LLVMBuildCall2(B, LLVMFunctionType(g->vd, ps, 4, 0), k->fix, args, 4, "");
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64, g->ptr, g->i64};
+    LLVMValueRef args[] = {xd, xbp, blk, dst, stride};
+    LLVMBuildCall2(B, LLVMFunctionType(g->vd, ps, 5, 0), k->fix, args, 5, "");
     LLVMBuildBr(B, bj);
     LLVMPositionBuilderAtEnd(B, bj);
 }
@@ -347,13 +425,13 @@ void fsign_tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLV
             LLVMValueRef y =
                     LLVMBuildFAdd(B, LLVMBuildLoad2(B, vf, acc[r * f->P + p], ""), bias, "");
             LLVMValueRef pix = g_add(g, g_mulk(g, oy, w->OW), g_addk(g, ox0, p));
-            LLVMValueRef dst =
-                    g_gep(g, g->i8, out, g_add(g, g_mulk(g, pix, f->ebytes), g_mulk(g, blk, 2)));
+            LLVMValueRef at = g_add(g, g_mulk(g, pix, f->ebytes * f->ek), g_mulk(g, blk, 2));
             LLVMValueRef ok = LLVMBuildAnd(
                     B, bok, LLVMBuildICmp(B, LLVMIntSLT, g_addk(g, ox0, p), g_i64(g, w->OW), ""),
                     "");
-            dst = LLVMBuildSelect(B, ok, dst, junk, "");
-            decide(k, y, blk, mb, dst, xd, g_addk(g, xb, p * w->sw * f->Cp));
+            LLVMValueRef dst = LLVMBuildSelect(B, ok, g_gep(g, g->i8, out, at), junk, "");
+            LLVMValueRef stride = LLVMBuildSelect(B, ok, g_i64(g, f->ebytes), g_i64(g, 0), "");
+            decide(k, y, blk, mb, dst, stride, xd, g_addk(g, xb, p * w->sw * f->Cp));
         }
     }
 }

@@ -33,8 +33,8 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         if (c->is_float) {
             if (c->float_f32)
                 fprintf(out,
-                        "  %s: float, %.4g MACs: float32, each sign checked against the sum's "
-                        "error bound (double where it could differ)\n",
+                        "  %s: float, %.4g MACs: float32, each output's bits checked against "
+                        "the sum's error bound (double where they could differ)\n",
                         c->layer, c->macs);
             else
                 fprintf(out,

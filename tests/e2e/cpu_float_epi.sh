@@ -18,10 +18,11 @@ cpu_setup "$s"
 "$py" "$here/cpu/fepi_nets.py" "$s" "${HBNN_SEED:-13}" > "$s/nets.txt"
 
 declare -A fused=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_grp]=0 [f_bnout]=0
-    [f_q2]=1 [f_q3]=1 [f_q1]=1 [f_q4]=1 [f_q2grp]=0 [f_cancel]=1 [f_cancel1]=1)
-# of those, the ones writing one plane: summed in float32 with the exact fix (fsfix.N)
+    [f_q2]=1 [f_q3]=1 [f_q1]=1 [f_q4]=1 [f_q2grp]=0 [f_cancel]=1 [f_cancel1]=1
+    [f_cancel3]=1)
+# of those, all: summed in float32 with the exact fix (fsfix.N)
 declare -A f32=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_q1]=1
-    [f_cancel]=1 [f_cancel1]=1)
+    [f_q2]=1 [f_q3]=1 [f_q4]=1 [f_cancel]=1 [f_cancel1]=1 [f_cancel3]=1)
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"
@@ -38,7 +39,7 @@ while read -r n; do
         exit 1
     fi
     got=$(grep -c '^define internal .*@fsfix\.' "$s/$n.ll" || true)
-    said=$("$hbnnc" "$s/$n.ir" --kernel bitserial --explain | grep -c ': float, .* float32, each sign' ||
+    said=$("$hbnnc" "$s/$n.ir" --kernel bitserial --explain | grep -c ': float, .* float32, each output' ||
         true)
     if [ "$got $said" != "${f32[$n]:-0} ${f32[$n]:-0}" ]; then
         echo "FAIL: $n has $got float32 sign tiles ($said in --explain), expected ${f32[$n]:-0}"

@@ -39,9 +39,10 @@ def bconv(i, x, C, H, W, O, k, s, p, K=1):
 
 
 def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False, quant=0,
-        craft=None):
+        craft=None, betas=None):
     """quant=K: a static quant widths=[K] (scales BETAS[K]) instead of the sign.
-    craft(T): (cw, cb, bs, bh, x) replacing the random weights and inputs."""
+    craft(T): (cw, cb, bs, bh, x) replacing the random weights and inputs; betas: the
+    quant's scales instead of BETAS[K]."""
     OH = (H + pad[0] + pad[1] - k) // s + 1
     OW = (W + pad[2] + pad[3] - k) // s + 1
     t = "hbir 1 network %s\n\n%%x : f32[%d, %d, %d] = input index=0\n" % (name, C, H, W)
@@ -81,7 +82,7 @@ def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False,
     if bn:
         t += const("bs", (O,), bs) + const("bh", (O,), bh)
     if quant:
-        t += const("qb", (quant,), BETAS[quant])
+        t += const("qb", (quant,), betas or BETAS[quant])
     with open("%s/%s.ir" % (out, name), "w") as f:
         f.write(t + consts)
     npy("%s/%s.npy" % (out, name), (7, C, H, W), xs)
@@ -141,3 +142,6 @@ net("f_q2grp", 4, 6, 6, 8, 3, 1, (1, 1, 1, 1), groups=2, quant=2)  # not fused: 
 # 16), 189 inputs (the bound's scan has a tail)
 net("f_cancel", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), craft=cancel(20, 7, 9))
 net("f_cancel1", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), bn=False, quant=1, craft=cancel(20, 7, 9))
+# 3 planes whose 7 edges are all within the outputs' range (scales of about 1e-3)
+net("f_cancel3", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), quant=3, craft=cancel(20, 7, 9),
+    betas=[f32(6e-4), f32(1e-3), f32(2.2e-4)])
