@@ -8,8 +8,12 @@
 
 #include "llvm_gen.h"
 
-/* About 10 us at 3 GHz: a fork-join round trip of spinning workers is 1-2 us here. */
-#define PAR_MIN_CYCLES 30000.0
+/* About 6 us at 3.5 GHz: a fork-join round trip of spinning workers is 1-2 us here. At
+ * 30 000 the VGG-style network's bit-serial layers (estimated 59 000 cycles, measured
+ * about 19 us each) were never split: 20 000 took its W1A1 run at batch 1 on 2 threads
+ * from 101 to 81 us, W1A2 from 160 to 136; MobileNet's, whose extra split is a
+ * depthwise int8 layer, within +-3% (docs/performance.md). */
+#define PAR_MIN_CYCLES 20000.0
 
 int64_t g_par_grain(int64_t n, double cycles)
 {
