@@ -45,6 +45,44 @@ static LLVMValueRef load64(G *g, LLVMValueRef base, LLVMValueRef e0, LLVMValueRe
     return LLVMBuildCall2(B, LLVMFunctionType(v, ps, 4, 0), f, a, 4, "");
 }
 
+/* The 64 lanes of v whose mask bit is set into p[0..64) (llvm.masked.store). */
+static void store64(G *g, LLVMValueRef v, LLVMValueRef p, LLVMValueRef lanes)
+{
+    LLVMTypeRef vt = LLVMTypeOf(v), v1 = LLVMVectorType(g->i1, 64);
+    LLVMTypeRef ps[] = {vt, g->ptr, g->i32, v1};
+    LLVMValueRef a[] = {v, p, g_i32(g, 8), lanes};
+    LLVMTypeRef ov[] = {vt, g->ptr};
+    unsigned id = LLVMLookupIntrinsicID("llvm.masked.store", 17);
+    LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->M, id, ov, 2);
+    LLVMBuildCall2(B, LLVMFunctionType(g->vd, ps, 4, 0), f, a, 4, "");
+}
+
+/* The packed words of 64 pixels from p0 (the first rem valid): one masked vector store
+ * when a pixel has one word (Kx = CW = 1: the pixels' words are adjacent), else through
+ * a stack copy, one word at a time (a variable lane of a 64-lane vector made LLVM spill
+ * the whole vector for each word: MobileNet's packing of b1.dw's signs). */
+static void store_words(G *g, const BGeo *b, LLVMValueRef *acc, LLVMValueRef out, LLVMValueRef grp,
+                        LLVMValueRef p0, LLVMValueRef w, LLVMValueRef rem, LLVMValueRef lanes)
+{
+    int64_t HW = b->H * b->W;
+    LLVMTypeRef v64 = LLVMVectorType(g->i64, 64);
+    LLVMValueRef pix0 = g_add(g, g_mulk(g, grp, HW), p0);
+    if (b->kx * b->CW == 1) {
+        store64(g, LLVMBuildLoad2(B, v64, acc[0], ""), g_gep(g, g->i64, out, pix0), lanes);
+        return;
+    }
+    LLVMValueRef buf = g_var(g, v64, NULL); // apart from acc, which stays in registers
+    for (int n = 0; n < b->kx; n++) {
+        LLVMBuildStore(B, LLVMBuildLoad2(B, v64, acc[n], ""), buf);
+        GLoop lj;
+        LLVMValueRef j = g_loop_begin(g, &lj, rem, "pj");
+        LLVMValueRef at =
+                g_add(g, g_mulk(g, g_addk(g, g_mulk(g, g_add(g, pix0, j), b->kx), n), b->CW), w);
+        g_store(g, g->i64, out, at, g_load(g, g->i64, buf, j));
+        g_loop_end(g, &lj);
+    }
+}
+
 /* Conv inputs ([C][H][W] sign bytes): 64 pixels x up to 64 channels at a time, a bit
  * transpose in 64 x i64 lanes (one masked OR per channel per 8 lanes), so the packing
  * costs about one vector op per 8 elements instead of a loop per element. `sign`: x
@@ -57,7 +95,7 @@ void bpop_pack_image(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMV
     LLVMValueRef iota[64];
     for (int i = 0; i < 64; i++)
         iota[i] = g_i64(g, i);
-    GLoop lg, lw, lp, lc, lj;
+    GLoop lg, lw, lp, lc;
     LLVMValueRef grp = g_loop_begin(g, &lg, g_i64(g, b->G), "pg");
     LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, b->CW), "pw");
     LLVMValueRef left = LLVMBuildSub(B, g_i64(g, b->cg), g_mulk(g, w, 64), "");
@@ -98,17 +136,9 @@ void bpop_pack_image(G *g, const BGeo *b, const GVal *x, const IrType *xt, LLVMV
         LLVMBuildStore(B, LLVMBuildOr(B, LLVMBuildLoad2(B, v64, macc[n], ""), bit, ""), macc[n]);
     }
     g_loop_end(g, &lc);
-    LLVMValueRef j = g_loop_begin(g, &lj, rem, "pj");
-    LLVMValueRef pix = g_add(g, g_add(g, g_mulk(g, grp, HW), p0), j);
-    for (int n = 0; n < b->kx; n++) {
-        LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, b->kx), n), b->CW), w);
-        LLVMValueRef v = LLVMBuildLoad2(B, v64, acc[n], "");
-        g_store(g, g->i64, xp, at, LLVMBuildExtractElement(B, v, j, ""));
-        if (xm)
-            g_store(g, g->i64, xm, at,
-                    LLVMBuildExtractElement(B, LLVMBuildLoad2(B, v64, macc[n], ""), j, ""));
-    }
-    g_loop_end(g, &lj);
+    store_words(g, b, acc, xp, grp, p0, w, rem, lanes);
+    if (xm)
+        store_words(g, b, macc, xm, grp, p0, w, rem, lanes);
     g_loop_end(g, &lp);
     g_loop_end(g, &lw);
     g_loop_end(g, &lg);
