@@ -362,7 +362,7 @@ static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LL
     LLVMValueRef blk0 = g_add(g, g_mulk(g, kg, f->OBp), g_mulk(g, rt, f->R));
     LLVMValueRef xb =
             g_mulk(g, g_add(g, g_mulk(g, oy, w->sh * f->Wp), g_mulk(g, ox0, w->sw)), f->Cp);
-    xb = g_add(g, xb, f->vec ? g_mulk(g, rt, f->R * LN) : g_mulk(g, kg, f->cgoff));
+    xb = g_add(g, xb, f->vec ? g_mulk(g, rt, f->R * f->ln) : g_mulk(g, kg, f->cgoff));
     if (f->f32) {
         fsign_tile(k, xd, out, junk, xbound, blk0, xb, oy, ox0);
         return;
@@ -521,7 +521,7 @@ static void emit(G *g, FGeo *f, bool dense)
     f->Wp = w->W + w->pl + w->pr;
     int64_t need_w = (f->nxt * f->P - 1) * w->sw + (w->kw - 1) * w->dw + 1;
     f->Wp = f->Wp > need_w ? f->Wp : need_w;
-    f->Cp = f->vec ? f->OBp * LN : w->C;
+    f->Cp = f->vec ? f->OBp * f->ln : w->C;
     FK k = {.g = g, .f = f, .v8d = LLVMVectorType(g->f64, LN), .v8f = LLVMVectorType(g->f32, LN)};
     pack(g, &k, g_argc(g, 1), g_argc(g, 2));
     LLVMValueRef out = f->epi != UINT32_MAX ? epi_setup(&k, f) : NULL;
@@ -560,7 +560,8 @@ bool gen_float_conv_fast(G *g)
 bool float_conv_epi_ok(G *g, const IrInst *in)
 {
     IrWindow w = ir_window(g->m, in);
-    if (w.OH <= 0 || w.OW <= 0 || w.O <= 0 || w.groups != 1 || !in->args[1].is_const)
+    bool dw = w.groups > 1 && w.groups == w.C && w.groups == w.O; // depthwise: vec tiles
+    if (w.OH <= 0 || w.OW <= 0 || w.O <= 0 || (w.groups != 1 && !dw) || !in->args[1].is_const)
         return false;
     bool pad = w.pt || w.pb || w.pl || w.pr;
     return !pad || all_finite(&g->m->consts.data[in->args[1].id]);

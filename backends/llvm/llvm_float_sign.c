@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* llvm_float_sign.c: a float conv whose tile writes one sign plane (g_plan_float_epi,
- * e.g. the first conv of a W1A1 network) summed in float32, 16 channels a vector: twice
- * the lanes of the double tiles of llvm_float_conv.c, still bit-identical to the
- * interpreter. Per channel, batch norm + sign is a threshold on the conv output, found at
- * compile time; an output whose float sum is farther from it than the sum's error bound
- * takes the float decision, and a pixel block with any other output is summed again in
- * double, the interpreter's way (fsfix.N). */
+/* llvm_float_sign.c: a float conv whose tile writes bits (g_plan_float_epi: a sign or a
+ * static quant's planes, e.g. the first conv of a W1A1 network) summed in float32, 16
+ * channels a vector: twice the lanes of the double tiles of llvm_float_conv.c, still
+ * bit-identical to the interpreter. Per channel, batch norm + quantizer are a step
+ * function of the conv output whose edges are found at compile time; an output whose
+ * float sum is farther from every edge than the sum's error bound takes the float
+ * decision, and a pixel block with any other output is summed again in double, the
+ * interpreter's way (fsfix.N). */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -107,7 +108,7 @@ static const IrInst *sign_bn(const IrModule *m, uint32_t epi)
     return bn->op == IR_OP_BATCHNORM ? bn : NULL;
 }
 
-/* A conv2d whose fused epilogue (g_float_epilogues: one group; a sign or a static
+/* A conv2d whose fused epilogue (g_float_epilogues: one group or depthwise; a sign or a static
  * quant) has finite weights, batch norm, scales and bias (the bias at most 2^100, so
  * that no float sum overflows). */
 bool fsign_layer(const IrModule *m, const IrInst *in, uint32_t epi)
@@ -131,7 +132,7 @@ bool fsign_layer(const IrModule *m, const IrInst *in, uint32_t epi)
 
 bool fsign_ok(G *g, const FGeo *f)
 {
-    return !f->vec && f->KG == 1 && fsign_layer(g->m, g->in, f->epi);
+    return f->KG == 1 && fsign_layer(g->m, g->in, f->epi);
 }
 
 static LLVMValueRef vconst(FK *k, const char *what, const float *v, uint64_t n)
@@ -292,13 +293,15 @@ static LLVMValueRef fix_fn(FK *k)
     GLoop lt;
     LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, f->T), "t");
     LLVMValueRef off = LLVMBuildSExt(B, g_load(g, g->i32, k->toff, t), g->i64, "");
-    LLVMValueRef xv = LLVMBuildFPExt(B, g_load(g, g->f32, xd, g_add(g, xb, off)), g->f64, "");
+    LLVMValueRef xv =
+            f->vec ? LLVMBuildFPExt(B, vload(g, vf, xd, g_add(g, xb, off)), vd, "")
+                   : splat(g,
+                           LLVMBuildFPExt(B, g_load(g, g->f32, xd, g_add(g, xb, off)), g->f64, ""),
+                           FL);
     LLVMValueRef wi = g_mulk(g, g_add(g, g_mulk(g, blk, f->T), t), FL);
     LLVMValueRef wv = LLVMBuildFPExt(B, vload(g, vf, k->wd, wi), vd, "");
-    LLVMBuildStore(
-            B,
-            fmuladd(g, "llvm.fmuladd.v16f64", wv, splat(g, xv, FL), LLVMBuildLoad2(B, vd, acc, "")),
-            acc);
+    LLVMBuildStore(B, fmuladd(g, "llvm.fmuladd.v16f64", wv, xv, LLVMBuildLoad2(B, vd, acc, "")),
+                   acc);
     g_loop_end(g, &lt);
     LLVMValueRef at = g_mulk(g, blk, FL);
     LLVMValueRef bias = LLVMBuildFPExt(B, vload(g, vf, k->bd, at), vd, "");
@@ -403,16 +406,18 @@ void fsign_tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLV
     GLoop lt;
     LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, f->T), "t");
     LLVMValueRef xt = g_add(g, xb, LLVMBuildSExt(B, g_load(g, g->i32, k->toff, t), g->i64, ""));
-    for (int p = 0; p < f->P; p++)
+    for (int p = 0; p < f->P && !f->vec; p++)
         bc[p] = splat(g, g_load(g, g->f32, xd, g_addk(g, xt, p * w->sw * f->Cp)), FL);
     for (int r = 0; r < f->R; r++) {
         LLVMValueRef wi = g_mulk(g, g_add(g, g_mulk(g, g_addk(g, blk0, r), f->T), t), FL);
         LLVMValueRef wl = vload(g, vf, k->wd, wi);
         for (int p = 0; p < f->P; p++) {
             LLVMValueRef a = acc[r * f->P + p];
+            // depthwise: lane l's own channel, a vector load (xb is at the tile's channels)
+            LLVMValueRef xv =
+                    f->vec ? vload(g, vf, xd, g_addk(g, xt, p * w->sw * f->Cp + r * FL)) : bc[p];
             LLVMBuildStore(
-                    B, fmuladd(g, "llvm.fmuladd.v16f32", wl, bc[p], LLVMBuildLoad2(B, vf, a, "")),
-                    a);
+                    B, fmuladd(g, "llvm.fmuladd.v16f32", wl, xv, LLVMBuildLoad2(B, vf, a, "")), a);
         }
     }
     g_loop_end(g, &lt);
@@ -431,7 +436,8 @@ void fsign_tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLV
                     "");
             LLVMValueRef dst = LLVMBuildSelect(B, ok, g_gep(g, g->i8, out, at), junk, "");
             LLVMValueRef stride = LLVMBuildSelect(B, ok, g_i64(g, f->ebytes), g_i64(g, 0), "");
-            decide(k, y, blk, mb, dst, stride, xd, g_addk(g, xb, p * w->sw * f->Cp));
+            int64_t xo = p * w->sw * f->Cp + (f->vec ? r * FL : 0);
+            decide(k, y, blk, mb, dst, stride, xd, g_addk(g, xb, xo));
         }
     }
 }

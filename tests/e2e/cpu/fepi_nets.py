@@ -138,6 +138,11 @@ net("f_q1", 3, 7, 12, 70, 3, 1, (0, 1, 1, 0), quant=1, readers=2)
 net("f_q4", 4, 8, 8, 20, 1, 1, (0, 0, 0, 0), bn=False, quant=4)
 net("f_q2grp", 4, 6, 6, 8, 3, 1, (1, 1, 1, 1), groups=2, quant=2)  # not fused: groups
 
+# depthwise (groups = C = O: lanes read their own channels): 20 channels (a partial block
+# of 16), stride 2 with a 2-bit quant
+net("f_dw", 20, 9, 11, 20, 3, 1, (1, 1, 1, 1), groups=20)
+net("f_dwq2", 16, 8, 9, 16, 3, 2, (1, 1, 1, 1), groups=16, quant=2)
+
 # float32 sums with the exact fix (llvm_float_sign.c): 20 channels (a partial block of
 # 16), 189 inputs (the bound's scan has a tail)
 net("f_cancel", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), craft=cancel(20, 7, 9))
