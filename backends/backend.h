@@ -87,8 +87,9 @@ typedef struct KernelChoice {
      * float conv2d: its tile applies [the batchnorm (epilogue_bn) and] the sign and
      * writes `epilogue`, the sign, as the next convolution's packed bits. */
     bool epilogue_float, epilogue_bn;
-    /* A float conv2d writing one sign plane: summed in float32, each output's decision
-     * checked against the sum's error bound, the doubtful ones summed again in double. */
+    /* A float conv2d whose epilogue writes bits (a sign, a static quant's planes): summed
+     * in float32, each output's bits checked against the sum's error bound, the doubtful
+     * ones summed again in double (llvm_float_sign.c). */
     bool float_f32;
     double cost_epilogue; // bpop: estimated cycles per example of the fused epilogue (0: none)
 } KernelChoice;

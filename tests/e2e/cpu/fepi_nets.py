@@ -4,8 +4,8 @@
 bpop_conv2d -> icomb (an i32 output, so every sign bit shows). Output channels not
 multiples of 8 or 64, stride 2, asymmetric padding, a sign read by two convolutions, and
 cases the epilogue must leave alone (a grouped conv2d, a batch norm that is also an
-output). Output channel 0 is exactly 0 (zero weights, bias and shift: the sign rule's
-`> 0`); channel 1 has tiny weights and scale, so x * scale + shift is positive in double
+output). Output channels 0 and 16 are exactly 0 (zero weights, bias and shift: the sign
+rule's `> 0`; at an edge, so the float32 tiles' fix runs for their blocks); channel 1 has tiny weights and scale, so x * scale + shift is positive in double
 but often rounds to 0 in float (the batch norm is rounded once, then compared). Writes
 NAME.ir and NAME.npy (float32 [7, C, H, W]), prints the names. Standard library only."""
 import os
@@ -72,6 +72,8 @@ def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False,
     bs = [f32(R.uniform(0.5, 2)) for _ in range(O)]
     bh = [f32(R.uniform(-0.5, 0.5)) for _ in range(O)]
     cw[0:T], cb[0], bh[0] = [0.0] * T, 0.0, 0.0  # exactly 0: sign -1
+    if O > 16:  # also in the second 16-lane block: 0 is at an edge, so its fix runs
+        cw[16 * T:17 * T], cb[16], bh[16] = [0.0] * T, 0.0, 0.0
     if O > 1:  # y * 1e-37 in [1e-47, 1e-43]: the float rounding decides the sign
         cw[T:2 * T] = [f32(R.choice([1, -1]) * 10 ** R.uniform(-10, -7)) for _ in range(T)]
         cb[1], bs[1], bh[1] = 0.0, f32(1e-37), 0.0
