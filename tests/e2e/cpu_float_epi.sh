@@ -22,7 +22,7 @@ cpu_setup "$s"
 
 declare -A fused=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_grp]=0 [f_bnout]=0
     [f_q2]=1 [f_q3]=1 [f_q1]=1 [f_q4]=1 [f_q2grp]=0 [f_cancel]=1 [f_cancel1]=1
-    [f_cancel3]=1 [f_dw]=1 [f_dwq2]=1)
+    [f_cancel3]=1 [f_dw]=1 [f_dwq2]=1 [f_dwbig]=1)
 # of those, all: summed in float32 with the exact fix (fsfix.N)
 declare -A f32=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_q1]=1
     [f_q2]=1 [f_q3]=1 [f_q4]=1 [f_cancel]=1 [f_cancel1]=1 [f_cancel3]=1 [f_dw]=1 [f_dwq2]=1)

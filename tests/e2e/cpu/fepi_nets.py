@@ -39,10 +39,11 @@ def bconv(i, x, C, H, W, O, k, s, p, K=1):
 
 
 def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False, quant=0,
-        craft=None, betas=None):
+        craft=None, betas=None, big_bias=False):
     """quant=K: a static quant widths=[K] (scales BETAS[K]) instead of the sign.
     craft(T): (cw, cb, bs, bh, x) replacing the random weights and inputs; betas: the
-    quant's scales instead of BETAS[K]."""
+    quant's scales instead of BETAS[K]; big_bias: channel 3's bias is -1e31, past the
+    float32 tiles' 2^100 (the epilogue stays in the double tiles)."""
     OH = (H + pad[0] + pad[1] - k) // s + 1
     OW = (W + pad[2] + pad[3] - k) // s + 1
     t = "hbir 1 network %s\n\n%%x : f32[%d, %d, %d] = input index=0\n" % (name, C, H, W)
@@ -80,6 +81,8 @@ def net(name, C, H, W, O, k, s, pad, groups=1, bn=True, readers=1, bn_out=False,
     xs = [f32(R.uniform(-1, 1)) for _ in range(7 * C * H * W)]
     if craft:
         cw, cb, bs, bh, xs = craft(T)
+    if big_bias:
+        cb[3] = f32(-1e31)
     t += const("cw", (O, C // groups, k, k), cw) + const("cb", (O,), cb)
     if bn:
         t += const("bs", (O,), bs) + const("bh", (O,), bh)
@@ -144,6 +147,7 @@ net("f_q2grp", 4, 6, 6, 8, 3, 1, (1, 1, 1, 1), groups=2, quant=2)  # not fused: 
 # of 16), stride 2 with a 2-bit quant
 net("f_dw", 20, 9, 11, 20, 3, 1, (1, 1, 1, 1), groups=20)
 net("f_dwq2", 16, 8, 9, 16, 3, 2, (1, 1, 1, 1), groups=16, quant=2)
+net("f_dwbig", 12, 7, 9, 12, 3, 1, (1, 1, 1, 1), groups=12, big_bias=True)  # double tiles
 
 # float32 sums with the exact fix (llvm_float_sign.c): 20 channels (a partial block of
 # 16), 189 inputs (the bound's scan has a tail)
