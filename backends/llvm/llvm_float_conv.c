@@ -103,14 +103,6 @@ static LLVMValueRef vload(FK *k, LLVMValueRef p, LLVMValueRef i)
     return l;
 }
 
-static LLVMValueRef splat(FK *k, LLVMValueRef d)
-{
-    G *g = k->g;
-    LLVMValueRef v = LLVMBuildInsertElement(B, LLVMGetUndef(k->v8d), d, g_i32(g, 0), "");
-    LLVMValueRef zero = LLVMConstNull(LLVMVectorType(g->i32, LN));
-    return LLVMBuildShuffleVector(B, v, LLVMGetUndef(k->v8d), zero, "");
-}
-
 /* Zero what fill does not write: the rows above and below the image, and in its rows
  * the columns left and right of it (channels past C: the whole buffer). */
 static void fill_border(G *g, const FGeo *f, LLVMValueRef xd)
@@ -374,7 +366,7 @@ static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LL
     LLVMValueRef bc[FC_MAXP];
     if (!f->vec)
         for (int p = 0; p < f->P; p++)
-            bc[p] = splat(k, g_load(g, g->f64, xd, g_addk(g, xt, p * w->sw * f->Cp)));
+            bc[p] = g_splat(g, g_load(g, g->f64, xd, g_addk(g, xt, p * w->sw * f->Cp)), 8);
     for (int r = 0; r < f->R; r++) {
         LLVMValueRef wi = g_mulk(g, g_add(g, g_mulk(g, g_addk(g, blk0, r), f->T), t), LN);
         LLVMValueRef wl = LLVMBuildLoad2(B, k->v8f, g_gep(g, g->f32, k->wd, wi), "");

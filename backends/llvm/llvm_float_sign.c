@@ -198,14 +198,6 @@ static double consts(FK *k)
     return 0x1p100 / (w1max > 1 ? w1max : 1);
 }
 
-static LLVMValueRef splat(G *g, LLVMValueRef s, unsigned n)
-{
-    LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(s), n);
-    LLVMValueRef v = LLVMBuildInsertElement(B, LLVMGetUndef(vt), s, g_i32(g, 0), "");
-    return LLVMBuildShuffleVector(B, v, LLVMGetUndef(vt), LLVMConstNull(LLVMVectorType(g->i32, n)),
-                                  "");
-}
-
 static LLVMValueRef vload(G *g, LLVMTypeRef vt, LLVMValueRef p, LLVMValueRef i)
 {
     LLVMValueRef l = LLVMBuildLoad2(B, vt, g_gep(g, LLVMGetElementType(vt), p, i), "");
@@ -293,11 +285,11 @@ static LLVMValueRef fix_fn(FK *k)
     GLoop lt;
     LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, f->T), "t");
     LLVMValueRef off = LLVMBuildSExt(B, g_load(g, g->i32, k->toff, t), g->i64, "");
-    LLVMValueRef xv =
-            f->vec ? LLVMBuildFPExt(B, vload(g, vf, xd, g_add(g, xb, off)), vd, "")
-                   : splat(g,
-                           LLVMBuildFPExt(B, g_load(g, g->f32, xd, g_add(g, xb, off)), g->f64, ""),
-                           FL);
+    LLVMValueRef xv = f->vec ? LLVMBuildFPExt(B, vload(g, vf, xd, g_add(g, xb, off)), vd, "")
+                             : g_splat(g,
+                                       LLVMBuildFPExt(B, g_load(g, g->f32, xd, g_add(g, xb, off)),
+                                                      g->f64, ""),
+                                       FL);
     LLVMValueRef wi = g_mulk(g, g_add(g, g_mulk(g, blk, f->T), t), FL);
     LLVMValueRef wv = LLVMBuildFPExt(B, vload(g, vf, k->wd, wi), vd, "");
     LLVMBuildStore(B, fmuladd(g, "llvm.fmuladd.v16f64", wv, xv, LLVMBuildLoad2(B, vd, acc, "")),
@@ -318,8 +310,8 @@ static LLVMValueRef fix_fn(FK *k)
     for (int m = 0; m < f->ek; m++) {
         LLVMValueRef on = LLVMBuildFCmp(B, LLVMRealOGT, e, LLVMConstNull(vd), "");
         bit[m] = LLVMBuildAnd(B, on, live, "");
-        LLVMValueRef d = LLVMBuildSelect(B, on, splat(g, g_f64(g, f->ebeta[m]), FL),
-                                         splat(g, g_f64(g, -f->ebeta[m]), FL), "");
+        LLVMValueRef d = LLVMBuildSelect(B, on, g_splat(g, g_f64(g, f->ebeta[m]), FL),
+                                         g_splat(g, g_f64(g, -f->ebeta[m]), FL), "");
         e = LLVMBuildFSub(B, e, d, "");
     }
     store_planes(g, bit, f->ek, LLVMGetParam(fn, 3), LLVMGetParam(fn, 4));
@@ -347,8 +339,8 @@ static LLVMValueRef bound(FK *k, LLVMValueRef blk, LLVMValueRef xv)
     double c = (double)(4 * k->f->T + 8) * 0x1p-24;
     LLVMValueRef s = LLVMBuildFAdd(B, LLVMBuildFMul(B, vload(g, vf, k->w1, at), xv, ""),
                                    vload(g, vf, k->absb, at), "");
-    s = LLVMBuildFMul(B, s, splat(g, LLVMConstReal(g->f32, c), FL), "");
-    return LLVMBuildFAdd(B, s, splat(g, LLVMConstReal(g->f32, 0x1p-100), FL), "");
+    s = LLVMBuildFMul(B, s, g_splat(g, LLVMConstReal(g->f32, c), FL), "");
+    return LLVMBuildFAdd(B, s, g_splat(g, LLVMConstReal(g->f32, 0x1p-100), FL), "");
 }
 
 /* Output pixel p of block blk: when all 16 lanes are farther than the bound from every
@@ -370,7 +362,7 @@ static void decide(FK *k, LLVMValueRef y, LLVMValueRef blk, LLVMValueRef mbound,
         n = LLVMBuildAdd(B, n, LLVMBuildZExt(B, LLVMBuildFCmp(B, LLVMRealOGT, y, t, ""), vi, ""),
                          "");
     }
-    LLVMValueRef bit[IR_MAX_BITS], one = splat(g, g_i32(g, 1), FL);
+    LLVMValueRef bit[IR_MAX_BITS], one = g_splat(g, g_i32(g, 1), FL);
     for (int m = 0; m < f->ek; m++) {
         LLVMValueRef mk = vload(g, vi, k->mask, g_mulk(g, g_addk(g, g_mulk(g, blk, f->ek), m), FL));
         LLVMValueRef b = LLVMBuildAnd(B, LLVMBuildLShr(B, mk, n, ""), one, "");
@@ -407,7 +399,7 @@ void fsign_tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLV
     LLVMValueRef t = g_loop_begin(g, &lt, g_i64(g, f->T), "t");
     LLVMValueRef xt = g_add(g, xb, LLVMBuildSExt(B, g_load(g, g->i32, k->toff, t), g->i64, ""));
     for (int p = 0; p < f->P && !f->vec; p++)
-        bc[p] = splat(g, g_load(g, g->f32, xd, g_addk(g, xt, p * w->sw * f->Cp)), FL);
+        bc[p] = g_splat(g, g_load(g, g->f32, xd, g_addk(g, xt, p * w->sw * f->Cp)), FL);
     for (int r = 0; r < f->R; r++) {
         LLVMValueRef wi = g_mulk(g, g_add(g, g_mulk(g, g_addk(g, blk0, r), f->T), t), FL);
         LLVMValueRef wl = vload(g, vf, k->wd, wi);
@@ -421,7 +413,7 @@ void fsign_tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LLV
         }
     }
     g_loop_end(g, &lt);
-    LLVMValueRef xv = splat(g, xbound, FL);
+    LLVMValueRef xv = g_splat(g, xbound, FL);
     for (int r = 0; r < f->R; r++) {
         LLVMValueRef blk = g_addk(g, blk0, r);
         LLVMValueRef bias = vload(g, vf, k->bd, g_mulk(g, blk, FL)), mb = bound(k, blk, xv);

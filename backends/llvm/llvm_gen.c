@@ -38,6 +38,14 @@ LLVMValueRef g_f64(G *g, double v)
     return LLVMConstReal(g->f64, v);
 }
 
+LLVMValueRef g_splat(G *g, LLVMValueRef s, unsigned n)
+{
+    LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(s), n);
+    LLVMValueRef v = LLVMBuildInsertElement(g->b, LLVMGetUndef(vt), s, g_i32(g, 0), "");
+    return LLVMBuildShuffleVector(g->b, v, LLVMGetUndef(vt),
+                                  LLVMConstNull(LLVMVectorType(g->i32, n)), "");
+}
+
 static LLVMValueRef ws_gep(G *g, uint64_t at)
 {
     LLVMValueRef idx = g_i64(g, (int64_t)at);

@@ -94,6 +94,8 @@ LLVMValueRef g_i32(G *g, int64_t v);
 LLVMValueRef g_i64(G *g, int64_t v);
 LLVMValueRef g_i8s(G *g, int v, unsigned n); // <n x i8> constant, every lane v & 0xff
 LLVMValueRef g_f64(G *g, double v);
+/* s (any scalar) in every lane of an <n x type(s)> vector. */
+LLVMValueRef g_splat(G *g, LLVMValueRef s, unsigned n);
 /* i64 index arithmetic: a * k, a + b, a + k. */
 static inline LLVMValueRef g_mulk(G *g, LLVMValueRef a, int64_t k)
 {
