@@ -73,8 +73,9 @@ typedef struct KernelChoice {
     double macs;           // multiply-accumulates per example (O * K * pixels)
     double cost_bitserial; // estimated cycles per example, each path
     bool dw_pairs;         // the bit-serial path of a depthwise layer: pair sums in pixel lanes
-    double cost_int8;      // 0 when not eligible
-    const char *why;       // not eligible: the reason; else how the choice was made
+    bool dw_bits;     // a one-plane depthwise layer bit-sliced, channels in bits (+ its threshold)
+    double cost_int8; // 0 when not eligible
+    const char *why;  // not eligible: the reason; else how the choice was made
     /* Bit-serial conv whose tile epilogue does its icomb and threshold (and a 1-bit
      * maxpool) and writes the next convolution's packed input: that value, else NULL. */
     const char *epilogue;

@@ -930,6 +930,10 @@ void gen_bpop_conv2d(G *g)
         return;
     }
     IrWindow w = ir_window(g->m, g->in);
+    if (g->dws && g->dws[g->in - g->m->insts.data]) { // bit-sliced depthwise (llvm_dwbits.c)
+        gen_dws(g, &w);
+        return;
+    }
     const IrType *xt = g_argt(g, 0);
     int r = dw_pair_bits(&w, xt->bits);
     if (r) { // depthwise: pixels in lanes, the planes as digits (llvm_dw.c)

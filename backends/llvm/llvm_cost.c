@@ -287,6 +287,8 @@ static double epilogue_cost(HbCx *cx, const IrModule *m, const IrInst *in, const
     if (!c->epilogue || in->op != IR_OP_BPOP_CONV2D)
         return 0;
     IrWindow win = ir_window(m, in);
+    if (c->dw_bits) // llvm_dwbits.c: in the kernel's estimate (the borrow chain)
+        return 0;
     if (c->dw_pairs) { // llvm_dw.c, per 16-pixel chunk: the icomb, the tree, the code's byte
         double P = (double)(c->wbits * c->abits), K = c->epilogue_bits;
         double chunks = (double)(win.C * win.OH * ((win.OW + 15) / 16));
@@ -369,6 +371,36 @@ static bool plan(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCho
     return ok;
 }
 
+/* The depthwise layers that run bit-sliced (g_dws_layers; never under --kernel int8):
+ * not int8, their estimate the bit-serial one; the choice is made when it is cheaper
+ * than int8 (--kernel auto) or forced bit-serial. Returns the per-instruction flags. */
+static bool *bitsliced(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelChoice *ch,
+                       uint32_t n, Int8Plan **plans, const CpuIsa *s)
+{
+    G g = {.cx = cx, .m = m, .o = o, .int8 = plans};
+    bool *d = g_dws_layers(&g);
+    for (uint32_t j = 0; j < n; j++) {
+        KernelChoice *c = &ch[j];
+        uint32_t k = c->inst;
+        if (!d[k])
+            continue;
+        IrWindow w = ir_window(m, &m->insts.data[k]);
+        double cost = dws_cycles(&w, s->avx512);
+        d[k] = o->kernel == BK_BITSERIAL ||
+               (o->kernel == BK_AUTO && (!c->eligible || cost < c->cost_int8));
+        if (!d[k])
+            continue;
+        plans[k] = NULL;
+        c->dw_bits = true;
+        c->dw_pairs = false;
+        c->int8 = false;
+        c->cost_bitserial = cost;
+        c->why = o->kernel == BK_BITSERIAL ? "forced by --kernel bitserial"
+                                           : "bit-sliced is cheaper";
+    }
+    return d;
+}
+
 /* The float conv2d and dense layers merged with the bpop entries in program order, each
  * conv2d with the sign its tile writes packed (g_float_epilogues). */
 static void float_layers(G *g, KernelChoice **out, uint32_t *n)
@@ -419,9 +451,10 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
     Int8Plan **plans = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *plans);
     bool ok = plan(cx, m, o, out, n, plans, &s);
     *isa = s.name;
+    bool *dws = ok ? bitsliced(cx, m, o, *out, *n, plans, &s) : NULL;
     // which bit-serial convolutions threshold and pack (or combine in float) in their tile
     // epilogue
-    G g = {.cx = cx, .m = m, .o = o, .int8 = plans};
+    G g = {.cx = cx, .m = m, .o = o, .int8 = plans, .dws = dws};
     uint32_t *dest = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *dest);
     bool *codes = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *codes);
     g_epilogues(&g, dest, codes);
@@ -446,11 +479,15 @@ bool llvm_kernels(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCh
     return ok;
 }
 
-bool llvm_int8_plan(HbCx *cx, const IrModule *m, const BackendOptions *o, Int8Plan ***plans)
+bool llvm_int8_plan(HbCx *cx, const IrModule *m, const BackendOptions *o, Int8Plan ***plans,
+                    bool **dws)
 {
     *plans = arena_calloc(&cx->arena, m->insts.len + 1, sizeof **plans);
     KernelChoice *ch;
     uint32_t n;
     CpuIsa s;
-    return plan(cx, m, o, &ch, &n, *plans, &s);
+    if (!plan(cx, m, o, &ch, &n, *plans, &s))
+        return false;
+    *dws = bitsliced(cx, m, o, ch, n, *plans, &s);
+    return true;
 }

@@ -46,7 +46,8 @@ typedef struct DwCh {
 
 bool dw_pairs_layer(G *g, const IrInst *in)
 {
-    if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[in - g->m->insts.data]))
+    uint32_t k = (uint32_t)(in - g->m->insts.data);
+    if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]) || (g->dws && g->dws[k]))
         return false;
     IrWindow w = ir_window(g->m, in);
     return dw_pair_bits(&w, ir_arg_type(g->m, in->args[0])->bits) != 0;

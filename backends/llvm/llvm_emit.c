@@ -506,7 +506,8 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
         return write_bytes(cx, o->output, h, strlen(h));
     }
     Int8Plan **int8;
-    if (!llvm_int8_plan(cx, m, o, &int8))
+    bool *dws;
+    if (!llvm_int8_plan(cx, m, o, &int8, &dws))
         return false;
     GPart parts[SPLIT_MAX + 1];
     int n = o->emit == BE_DEFAULT ? llvm_split_plan(m, parts) : 1;
@@ -527,7 +528,8 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
            .M = jobs[0].M,
            .info = info,
            .tier = probe_tier(t),
-           .int8 = int8};
+           .int8 = int8,
+           .dws = dws};
     if (n > 1)
         return emit_split(cx, m, o, t, &g, parts, jobs, n + 1);
     cx_stage(cx, "llvm ir");

@@ -78,6 +78,7 @@ typedef struct G {
     LLVMValueRef par; // the runtime context when an op may split its work across threads
     struct GBase *base;
     Int8Plan **int8; // per instruction: the bpop layers run as int8 kernels (llvm_cost.c)
+    bool *dws;       // per instruction: bit-sliced depthwise layers (g_dws_layers), or NULL
 } G;
 
 /* Copy 0 of a value and the byte distance between the copies of its p, w, beta. */
@@ -169,6 +170,15 @@ LLVMValueRef bpop_tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *bit
  * pixel lanes (llvm_dw.c: not int8, and its digits fit); its tile epilogue writes a float
  * combine's floats or a threshold's code bytes. */
 bool dw_pairs_layer(G *g, const IrInst *in);
+/* Per instruction: the depthwise bpop_conv2d layers that can run bit-sliced
+ * (llvm_dwbits.c): dws_shape_ok, their pair sums read only by an icomb whose only reader
+ * is a one-plane threshold read only by one-group bit-serial convolutions (which then
+ * read its packed words); llvm_cost.c chooses among them and clears their int8 plans.
+ * Arena-allocated; needs g->m and g->int8 (the readers' choices), with g->dws NULL. */
+bool *g_dws_layers(G *g);
+bool dws_shape_ok(const IrModule *m, const IrInst *in);
+double dws_cycles(const IrWindow *w, bool avx512);
+void gen_dws(G *g, const IrWindow *w);
 /* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
  * what an op does not write stays as NAME_create zeroed it. */
 void g_plan_exclusive(G *g, uint32_t v);

@@ -29,9 +29,10 @@ typedef struct Int8Plan {
 } Int8Plan;
 
 /* The plan per instruction: (*plans)[k] non-NULL for each bpop k that runs int8 (as
- * o->kernel and the cost model say). False after an error (--kernel int8 on a layer that
- * cannot take it). */
-bool llvm_int8_plan(HbCx *cx, const IrModule *m, const BackendOptions *o, Int8Plan ***plans);
+ * o->kernel and the cost model say), (*dws)[k] for each that runs bit-sliced
+ * (llvm_dwbits.c). False after an error (--kernel int8 on a layer that cannot take it). */
+bool llvm_int8_plan(HbCx *cx, const IrModule *m, const BackendOptions *o, Int8Plan ***plans,
+                    bool **dws);
 
 /* Generate the current bpop instruction (and its icomb) as an int8 kernel. */
 void gen_int8_bpop(G *g, const Int8Plan *p);

@@ -110,8 +110,8 @@ static const IrInst *only_reader(const Readers *r, uint32_t v, IrOp op)
     return in->op == op && !in->args[0].is_const && in->args[0].id == v ? in : NULL;
 }
 
-/* conv[v]: v is read, and only as the input of bit-serial one-group bpop_conv2d ops
- * (one pass over the module). */
+/* conv[v]: v is read, and only as the input of bit-serial one-group bpop_conv2d ops or
+ * bit-sliced depthwise ones (one pass over the module). */
 static void conv_readers(G *g, bool *conv)
 {
     const IrModule *m = g->m;
@@ -123,8 +123,9 @@ static void conv_readers(G *g, bool *conv)
         for (uint32_t a = 0; a < in->nargs; a++) {
             if (in->args[a].is_const)
                 continue;
-            bool ok = in->op == IR_OP_BPOP_CONV2D && a == 0 && ir_bpop_conv2d_groups(in) == 1 &&
-                      !(g->int8 && g->int8[k]);
+            bool ok = in->op == IR_OP_BPOP_CONV2D && a == 0 &&
+                      ((ir_bpop_conv2d_groups(in) == 1 && !(g->int8 && g->int8[k])) ||
+                       (g->dws && g->dws[k]));
             conv[in->args[a].id] |= ok;
             bad[in->args[a].id] |= !ok;
         }
@@ -169,6 +170,32 @@ static bool tile_pool(const IrModule *m, const IrInst *in)
     uint16_t rank[IR_CODE_RANKS];
     return t->bits == 1 ||
            (ir_code_ranks(m, t, rank) && rank[ir_code_index(0, t->bits, t->bits)] == 0);
+}
+
+/* The one-plane threshold of bpop `in` -> icomb -> threshold, each the only reader of
+ * the one before, or NULL. */
+static const IrInst *dws_threshold(const Readers *r, const IrInst *in)
+{
+    const IrInst *ic = only_reader(r, in->result, IR_OP_ICOMB);
+    const IrInst *th = ic ? only_reader(r, ic->result, IR_OP_THRESHOLD) : NULL;
+    return th && r->m->values.data[th->result].type.bits == 1 ? th : NULL;
+}
+
+bool *g_dws_layers(G *g)
+{
+    const IrModule *m = g->m;
+    bool *d = arena_calloc(&g->cx->arena, m->insts.len + 1, sizeof *d);
+    HB_CHECK(!g->dws, "the bit-sliced layers are found before they are used");
+    Readers r = readers_of(g); // conv: the one-group bit-serial readers
+    for (uint32_t k = 0; k < m->insts.len; k++) {
+        const IrInst *in = &m->insts.data[k];
+        if (!dws_shape_ok(m, in)) // (its own int8 choice is the caller's to override)
+            continue;
+        const IrInst *th = dws_threshold(&r, in);
+        d[k] = th && r.conv[th->result];
+    }
+    readers_free(&r);
+    return d;
 }
 
 /* bpop_conv2d `in` -> fcomb [-> batchnorm], each the only reader of the one before, the
@@ -224,6 +251,10 @@ void g_epilogues(G *g, uint32_t *dest, bool *codes)
             codes[k] = false;
         if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]))
             continue;
+        if (g->dws && g->dws[k]) { // bit-sliced: writes the threshold's packed words
+            dest[k] = dws_threshold(&r, in)->result;
+            continue;
+        }
         if (bpop_epilogue_ok(g, in, true))
             dest[k] = float_dest(&r, in);
         if (dest[k] != UINT32_MAX || !bpop_epilogue_ok(g, in, false))

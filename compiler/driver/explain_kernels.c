@@ -51,16 +51,23 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                         c->epilogue_bn ? "batchnorm + " : "", c->epilogue);
             continue;
         }
-        fprintf(out, "  %s: W%dA%d%s%s%s, %.4g MACs: bit-serial %.4g%s, int8 ", c->layer, c->wbits,
+        const char *path = c->dw_bits ? "bit-sliced" : "bit-serial";
+        fprintf(out, "  %s: W%dA%d%s%s%s, %.4g MACs: %s %.4g%s, int8 ", c->layer, c->wbits,
                 c->abits, c->masked ? " masked" : "", c->groups ? ", group channel " : "",
-                c->groups ? c->groups : "", c->macs, c->cost_bitserial,
-                c->dw_pairs ? " (depthwise pair sums)" : "");
+                c->groups ? c->groups : "", c->macs, path, c->cost_bitserial,
+                c->dw_pairs  ? " (depthwise pair sums)"
+                : c->dw_bits ? " (depthwise, channels in bits)"
+                             : "");
         if (c->eligible)
-            fprintf(out, "%.4g -> %s (%s)\n", c->cost_int8, c->int8 ? "int8" : "bit-serial",
-                    c->why);
+            fprintf(out, "%.4g -> %s (%s)\n", c->cost_int8, c->int8 ? "int8" : path, c->why);
         else
-            fprintf(out, "not eligible -> bit-serial (%s)\n", c->why);
-        if (c->epilogue && c->epilogue_float)
+            fprintf(out, "not eligible -> %s (%s)\n", path, c->why);
+        if (c->epilogue && c->dw_bits)
+            fprintf(out,
+                    "    fused epilogue: icomb + threshold in the kernel (bit-sliced), writes %s "
+                    "packed\n",
+                    c->epilogue);
+        else if (c->epilogue && c->epilogue_float)
             fprintf(out,
                     "    fused epilogue: fcomb%s in the tile (double), writes %s as f32, %.4g "
                     "cycles\n",
@@ -116,10 +123,11 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         fprintf(out, ", \"kind\": \"bitplane\"");
         fprintf(out,
                 ", \"wbits\": %d, \"abits\": %d, \"masked\": %s, \"macs\": %.17g, "
-                "\"cost_bitserial\": %.6g, \"dw_pairs\": %s, \"eligible\": %s, "
+                "\"cost_bitserial\": %.6g, \"dw_pairs\": %s, \"dw_bits\": %s, \"eligible\": %s, "
                 "\"cost_int8\": ",
                 c->wbits, c->abits, c->masked ? "true" : "false", c->macs, c->cost_bitserial,
-                c->dw_pairs ? "true" : "false", c->eligible ? "true" : "false");
+                c->dw_pairs ? "true" : "false", c->dw_bits ? "true" : "false",
+                c->eligible ? "true" : "false");
         if (c->eligible)
             fprintf(out, "%.6g", c->cost_int8);
         else

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/* llvm_dwbits.c: a one-plane depthwise bpop_conv2d (groups = C = O, 1-bit weights and
+ * activations, unmasked) whose pair sums go only to icomb -> one-plane threshold, read
+ * only by one-group bit-serial convolutions: bit-sliced, channels in the bits of words.
+ * A pixel's channels are its CW packed words (the layout the convolutions read); per
+ * tap, XOR with the tap's weight bits gives each channel's mismatch bit, a carry-save
+ * adder tree over the taps counts the mismatches D of 64 channels a word in nb bit
+ * planes, and one borrow chain compares D with each channel's constant: the threshold's
+ * output bits, already packed. S = n - 2D (n: the window's taps inside the input; taps
+ * outside contribute nothing, as in the interpreter), so the icomb and the threshold are
+ * one monotone step in D per channel and n, found at compile time from their constants.
+ * Called by gen_bpop_conv2d (llvm_bpop.c) when g->dws says so (llvm_plan.c). */
+#include <stdlib.h>
+
+#include "ice.h"
+#include "llvm_bpop.h"
+#include "llvm_int8.h"
+
+#define B      g->b
+#define MAX_VW 8 // words per vector: 512 channels
+
+typedef struct Dws {
+    int64_t C, H, W, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl, T, CW, VW;
+    int nb;          // bit planes of the count and of its thresholds: bits of T + 1
+    LLVMTypeRef vt;  // <VW x i64>
+    LLVMValueRef wt; // tap t's weight bits, [T][CW] words
+    LLVMValueRef tt; // [n = 0..T][nb planes of a, then ~flip][CW] words
+    LLVMValueRef x, out;
+} Dws;
+
+static int bits_of(int64_t v)
+{
+    int n = 0;
+    while (v >> n)
+        n++;
+    return n;
+}
+
+bool dws_shape_ok(const IrModule *m, const IrInst *in)
+{
+    if (in->op != IR_OP_BPOP_CONV2D)
+        return false;
+    IrWindow w = ir_window(m, in);
+    const IrType *xt = ir_arg_type(m, in->args[0]);
+    const IrConst *c = &m->consts.data[in->args[1].id];
+    return w.groups > 1 && w.groups == w.C && w.groups == w.O && xt->bits == 1 && !xt->masked &&
+           c->type.bits == 1 && !c->masks && w.kh * w.kw <= 62;
+}
+
+double dws_cycles(const IrWindow *w, bool avx512)
+{
+    int64_t CW = (w->C + 63) / 64, VW = CW % 8 == 0 ? 8 : CW % 4 == 0 ? 4 : CW % 2 == 0 ? 2 : 1;
+    double T = (double)(w->kh * w->kw), nb = bits_of(w->kh * w->kw + 1);
+    // per pixel and vector: per tap its address and bounds (~5 scalar), a load, the XOR
+    // and the select; the adder tree (2 per full adder, ~T); the compare (nb + 1) and store
+    double vec = (double)(CW / VW) * (3 * T + 2 * T + nb + 2) * (avx512 || VW == 1 ? 1 : 2);
+    return (double)(w->OH * w->OW) * (5 * T + vec) / 3;
+}
+
+/* bit(o, n, D): the threshold's bit for channel o when n taps are inside and D of them
+ * mismatch, exactly as the interpreter computes it (S = n - 2D, acc = coef S, v =
+ * +-acc, bit = v >= thr). */
+static int dws_bit(const IrConst *cc, const IrConst *neg, const IrConst *thr, int64_t o, int64_t n,
+                   int64_t D)
+{
+    int64_t acc = (int64_t)cc->i[cc->type.d[0] == 1 ? 0 : o] * (n - 2 * D);
+    int64_t v = neg->i[o] ? -acc : acc;
+    return v >= thr->i[o];
+}
+
+/* The tables: tap weight words, and per n the step (D >= a) ^ flip of every channel, a
+ * and ~flip as bit planes; channels past C get a = 0, flip = 1 (their bits are 0). */
+static void dws_tables(G *g, Dws *k, const IrInst *th)
+{
+    const IrModule *m = g->m;
+    const IrInst *ic = &m->insts.data[m->values.data[th->args[0].id].def];
+    const IrConst *w = g_argc(g, 1), *cc = &m->consts.data[ic->args[1].id];
+    const IrConst *neg = &m->consts.data[th->args[1].id], *thr = &m->consts.data[th->args[2].id];
+    uint64_t nw = (uint64_t)(k->T * k->CW), nt = (uint64_t)((k->T + 1) * (k->nb + 1) * k->CW);
+    uint64_t *wt = calloc(nw, 8), *tt = calloc(nt, 8);
+    HB_CHECK(wt && tt, "out of memory");
+    for (int64_t o = 0; o < k->C; o++)
+        for (int64_t t = 0; t < k->T; t++)
+            if ((w->planes[(uint64_t)o * w->wpr + (uint64_t)t / 64] >> (t % 64)) & 1)
+                wt[t * k->CW + o / 64] |= 1ull << (o % 64);
+    for (int64_t o = 0; o < k->CW * 64; o++)
+        for (int64_t n = 0; n <= k->T; n++) {
+            int64_t a = 0, flip = 1; // past C: always 0
+            if (o < k->C) {
+                int b0 = dws_bit(cc, neg, thr, o, n, 0);
+                flip = !b0;
+                a = n + 1; // D >= n + 1 never holds: the bit is b0 for every D
+                for (int64_t D = 1; D <= n && a == n + 1; D++)
+                    if (dws_bit(cc, neg, thr, o, n, D) != b0)
+                        a = D;
+                for (int64_t D = a; D <= n; D++) // one step: the icomb is linear in D
+                    HB_CHECK(dws_bit(cc, neg, thr, o, n, D) != b0, "a threshold of D is a step");
+                if (a == n + 1) // constant: D >= 0 always holds
+                    a = 0, flip = !b0;
+                else
+                    flip = b0;
+            }
+            uint64_t at = (uint64_t)(n * (k->nb + 1)) * (uint64_t)k->CW + (uint64_t)(o / 64);
+            for (int j = 0; j < k->nb; j++)
+                tt[at + (uint64_t)(j * k->CW)] |= (uint64_t)((a >> j) & 1) << (o % 64);
+            tt[at + (uint64_t)(k->nb * k->CW)] |= (uint64_t)!flip << (o % 64);
+        }
+    Arena *a = &g->cx->arena;
+    k->wt = g_words(g, arena_printf(a, "kbw.%s", w->name), wt, nw);
+    k->tt = g_words(g, arena_printf(a, "kbt.%s", thr->name), tt, nt);
+    free(wt);
+    free(tt);
+}
+
+static LLVMValueRef vload(G *g, Dws *k, LLVMValueRef p, LLVMValueRef word)
+{
+    LLVMValueRef v = LLVMBuildLoad2(B, k->vt, g_gep(g, g->i64, p, word), "");
+    LLVMSetAlignment(v, 8);
+    return v;
+}
+
+/* The carry-save adder tree: the sum of the one-bit vectors in[0..n) as k->nb bit planes
+ * d[] (the carries past them are 0: the sum is at most T < 2^nb). */
+static void dws_count(G *g, Dws *k, LLVMValueRef *in, int n, LLVMValueRef *d)
+{
+    LLVMValueRef q[2][128]; // a full adder's sum goes to the back: < 1.5 n
+    int nq = n, cur = 0;
+    for (int i = 0; i < n; i++)
+        q[0][i] = in[i];
+    for (int j = 0; j < k->nb; j++) {
+        LLVMValueRef *c = q[cur], *nx = q[!cur];
+        int h = 0, nn = 0;
+        while (nq - h >= 3) { // full adder: sum stays, carry moves up
+            LLVMValueRef a = c[h], b = c[h + 1], e = c[h + 2], ab = LLVMBuildXor(B, a, b, "");
+            h += 3;
+            c[nq++] = LLVMBuildXor(B, ab, e, "");
+            nx[nn++] = LLVMBuildOr(B, LLVMBuildAnd(B, a, b, ""), LLVMBuildAnd(B, ab, e, ""), "");
+        }
+        if (nq - h == 2) { // half adder
+            nx[nn++] = LLVMBuildAnd(B, c[h], c[h + 1], "");
+            d[j] = LLVMBuildXor(B, c[h], c[h + 1], "");
+        } else {
+            d[j] = nq - h ? c[h] : LLVMConstNull(k->vt);
+        }
+        cur = !cur;
+        nq = nn;
+    }
+}
+
+/* Output pixel (oy, ox), words [w0, w0 + VW): D, then (D >= a) ^ flip by a borrow chain. */
+static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef w0)
+{
+    LLVMValueRef mis[64], d[8], n = g_i64(g, 0), zero = LLVMConstNull(k->vt);
+    for (int64_t ky = 0; ky < k->kh; ky++)
+        for (int64_t kx = 0; kx < k->kw; kx++) {
+            LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->sh), ky * k->dh - k->pt);
+            LLVMValueRef ix = g_addk(g, g_mulk(g, ox, k->sw), kx * k->dw - k->pl);
+            LLVMValueRef in =
+                    LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, iy, g_i64(g, k->H), ""),
+                                 LLVMBuildICmp(B, LLVMIntULT, ix, g_i64(g, k->W), ""), "");
+            LLVMValueRef pix = g_add(g, g_mulk(g, iy, k->W), ix);
+            pix = LLVMBuildSelect(B, in, pix, g_i64(g, 0), ""); // a safe address outside
+            LLVMValueRef xv = vload(g, k, k->x, g_add(g, g_mulk(g, pix, k->CW), w0));
+            LLVMValueRef wv = vload(g, k, k->wt, g_addk(g, w0, (ky * k->kw + kx) * k->CW));
+            int64_t t = ky * k->kw + kx;
+            mis[t] = LLVMBuildSelect(B, in, LLVMBuildXor(B, xv, wv, ""), zero, "");
+            n = g_add(g, n, LLVMBuildZExt(B, in, g->i64, ""));
+        }
+    dws_count(g, k, mis, (int)k->T, d);
+    LLVMValueRef tab = g_add(g, g_mulk(g, n, (k->nb + 1) * k->CW), w0), borrow = zero;
+    LLVMValueRef ones = LLVMConstAllOnes(k->vt);
+    for (int j = 0; j < k->nb; j++) { // borrow of D - a: maj(~d, a, borrow)
+        LLVMValueRef nd = LLVMBuildXor(B, d[j], ones, ""),
+                     a = vload(g, k, k->tt, g_addk(g, tab, j * k->CW));
+        borrow = LLVMBuildOr(B, LLVMBuildAnd(B, nd, a, ""),
+                             LLVMBuildAnd(B, borrow, LLVMBuildOr(B, nd, a, ""), ""), "");
+    }
+    LLVMValueRef nflip = vload(g, k, k->tt, g_addk(g, tab, k->nb * k->CW));
+    LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox);
+    LLVMValueRef st = LLVMBuildStore(B, LLVMBuildXor(B, borrow, nflip, ""),
+                                     g_gep(g, g->i64, k->out, g_add(g, g_mulk(g, pix, k->CW), w0)));
+    LLVMSetAlignment(st, 8);
+}
+
+/* Rows [lo, hi) of the output, in an outlined function hbrt_par may split. */
+static void dws_run(G *g, Dws *k, double cycles)
+{
+    LLVMTypeRef fields[] = {g->ptr, g->ptr};
+    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 2, 0);
+    LLVMValueRef args = g_var(g, st, NULL);
+    LLVMBuildStore(B, k->x, LLVMBuildStructGEP2(B, st, args, 0, ""));
+    LLVMBuildStore(B, k->out, LLVMBuildStructGEP2(B, st, args, 1, ""));
+    GFnSave sv;
+    LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
+    LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "dwbits.%u", g->in->result),
+                                LLVMFunctionType(g->vd, ps, 3, 0));
+    LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
+    k->x = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 0, ""), "");
+    k->out = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 1, ""), "");
+    GLoop ly, lx, lw;
+    LLVMValueRef oy =
+            g_add(g, lo, g_loop_begin(g, &ly, LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, ""), "by"));
+    LLVMValueRef ox = g_loop_begin(g, &lx, g_i64(g, k->OW), "bx");
+    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, k->CW / k->VW), "bw");
+    dws_pixel(g, k, oy, ox, g_mulk(g, w, k->VW));
+    g_loop_end(g, &lw);
+    g_loop_end(g, &lx);
+    g_loop_end(g, &ly);
+    LLVMBuildRetVoid(B);
+    g_fn_pop(g, &sv);
+    g_par(g, fn, args, k->OH, cycles);
+}
+
+void gen_dws(G *g, const IrWindow *w)
+{
+    uint32_t xv = g->in->args[0].id, dest = g_plan_epilogue(g, g->in->result);
+    const IrInst *th = &g->m->insts.data[g->m->values.data[dest].def];
+    HB_CHECK(dest != UINT32_MAX && th->op == IR_OP_THRESHOLD && g_plan_conv_packed(g, dest),
+             "a bit-sliced depthwise layer writes its threshold's packed words");
+    Dws k = {.C = w->C,
+             .H = w->H,
+             .W = w->W,
+             .OH = w->OH,
+             .OW = w->OW,
+             .kh = w->kh,
+             .kw = w->kw,
+             .sh = w->sh,
+             .sw = w->sw,
+             .dh = w->dh,
+             .dw = w->dw,
+             .pt = w->pt,
+             .pl = w->pl};
+    k.T = k.kh * k.kw;
+    k.CW = (k.C + 63) / 64;
+    k.VW = k.CW % 8 == 0 ? 8 : k.CW % 4 == 0 ? 4 : k.CW % 2 == 0 ? 2 : 1;
+    k.nb = bits_of(k.T + 1);
+    k.vt = LLVMVectorType(g->i64, (unsigned)k.VW);
+    dws_tables(g, &k, th);
+    if (g_plan_conv_packed(g, xv)) {
+        k.x = g_arg(g, 0)->p;
+    } else { // its producer stored code bytes: pack them
+        BGeo b = {.C = k.C, .H = k.H, .W = k.W, .G = 1, .cg = k.C, .kx = 1, .CW = k.CW};
+        k.x = g_alloc(g, (uint64_t)(8 * (k.H * k.W + 1) * k.CW));
+        bpop_pack_image(g, &b, g_arg(g, 0), g_argt(g, 0), k.x, NULL, false);
+    }
+    const IrInst *save = g->in;
+    g->in = th;
+    g_alloc_value(g, &g->val[dest], &g->m->values.data[dest].type);
+    g->in = save;
+    k.out = g->val[dest].p;
+    dws_run(g, &k, dws_cycles(w, g->tier >= TIER_AVX512BW));
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""dws_nets.py OUTDIR SEED: random IR chains with one-plane depthwise convolutions for the
+bit-sliced kernel (tests/e2e/cpu_dwbits.sh, backends/llvm/llvm_dwbits.c): a depthwise
+bpop_conv2d (1-bit weights, 1-bit input) -> icomb -> one-plane threshold read only by
+one-group convolutions, which then read its packed words. Inputs a sign (packed by the
+sign) or a static 1-plane quant (code bytes the kernel packs); 32 to 1088 channels (one
+word, 3, 4, 16 and 17: partial words, 1-, 4- and 8-word vectors, two vectors a pixel);
+3x3, 5x5 and 7x7 windows (up to 6 count planes), strides 1-3, dilation 2, asymmetric
+padding; icomb coefficients 0 and negative, thresholds always and never; a layer big
+enough to split its rows across 2 threads at batch 1. ws_not's depthwise layers must
+stay on the other kernels (a 2-plane threshold, a threshold also dequantized, a grouped
+reader, 2-plane weights). The last convolutions' icombs are i32 outputs, so every bit
+shows. Writes NAME.ir and NAME.npy, prints the names. Standard library only."""
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bitnet  # noqa: E402
+from bitnet import Net  # noqa: E402
+
+R = bitnet.setup(sys.argv[1], int(sys.argv[2]))
+
+
+def dw(n, x, k, s, p, d=1, coefs=None, K=1, kw=1):
+    """A depthwise layer on bits value x and its threshold (K planes)."""
+    return n.thresh(n.conv(x, x[1], k, s, p, kw, groups=x[1], d=d, coefs=coefs), K)
+
+
+# a sign input; 3x3 at stride 1 and 2 with padding; 32 and 40 channels (part of a word)
+n = Net("ws_chain", 32, 12, 12, 0)
+t = dw(n, n.input(), 3, 1, 1)
+t = n.thresh(n.conv(t, 40, 1, 1, 0, 1), 1)
+t = dw(n, t, 3, 2, 1)
+n.outs.append(n.conv(t, 24, 1, 1, 0, 1)[0])
+n.write()
+
+# a static 1-plane quant input (code bytes: the kernel packs them); 130 channels (3
+# words, one-word vectors); dilation 2, asymmetric padding; coefficients 0 and negative
+n = Net("ws_quant", 130, 9, 11, 1)
+t = dw(n, n.input(), 3, 1, (2, 1, 0, 3), d=2, coefs=[0, -1, 3, -4, 1])
+n.outs.append(n.conv(t, 9, 3, 1, 1, 1)[0])
+n.write()
+
+# 1024 channels (two 8-word vectors a pixel), then 1088 (17 words) in 5x5 windows at
+# stride 3 with asymmetric padding
+n = Net("ws_wide", 1024, 6, 7, 0)
+t = dw(n, n.input(), 3, 1, 1)
+t = n.thresh(n.conv(t, 1088, 1, 1, 0, 1), 1)
+t = dw(n, t, 5, 3, (2, 1, 1, 2), coefs=[2, -3])
+n.outs.append(n.conv(t, 10, 1, 1, 0, 1)[0])
+n.write()
+
+# 256 channels (4-word vectors): 7x7 windows (49 taps, 6 count planes) and an unpadded
+# stride-2 layer reading the same sign
+n = Net("ws_k7", 256, 9, 9, 0)
+t = dw(n, n.input(), 7, 1, 3)
+t2 = dw(n, n.input(), 3, 2, 0)
+n.outs += [n.conv(t, 5, 3, 1, 1, 1)[0], n.conv(t2, 7, 1, 1, 0, 1)[0]]
+n.write()
+
+# 64 channels over 48 x 40 pixels: its rows split across 2 threads at batch 1
+n = Net("ws_big", 64, 48, 40, 0)
+t = dw(n, n.input(), 3, 1, 1)
+n.outs.append(n.conv(t, 8, 1, 1, 0, 1)[0])
+n.write()
+
+# not bit-sliced: a 2-plane threshold; a threshold also dequantized as an output; one
+# read by a grouped convolution; 2-plane weights
+n = Net("ws_not", 16, 8, 8, 0)
+t1 = dw(n, n.input(), 3, 1, 1, K=2)
+t2 = dw(n, n.input(), 3, 1, 1)
+n.lines.append("%%d : f32[%d, %d, %d] = dequant %%%s" % (t2[1], t2[2], t2[3], t2[0]))
+t3 = dw(n, n.input(), 3, 1, 1)
+t4 = dw(n, n.input(), 3, 1, 1, kw=2)
+n.outs += [n.conv(t1, 6, 1, 1, 0, 1)[0], n.conv(t2, 5, 1, 1, 0, 1)[0], "d",
+           n.conv(t3, 8, 3, 1, 1, 1, groups=2)[0], n.conv(t4, 4, 1, 1, 0, 1)[0]]
+n.write()

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# cpu_dwbits.sh HBNNC SCRATCH: the bit-sliced depthwise kernel (backends/llvm/llvm_dwbits.c):
+# a one-plane depthwise bpop_conv2d -> icomb -> one-plane threshold read only by one-group
+# convolutions counts each channel's mismatches with an adder tree over bit planes and
+# compares them with per-channel constants, writing the packed words its readers take.
+# Random IR chains (cpu/dws_nets.py) must equal `hbnnc --run` bit for bit (i32 outputs:
+# every bit shows) for every tier (--kernel bitserial: native, AVX2, SSE; batch 1 on 1
+# thread, 7 on 2), natively with --kernel auto and at -O0; each network has the expected
+# number of bit-sliced kernels (dwbits.N in the code, "bit-sliced" in --explain) and none
+# under --kernel int8, so the test cannot pass by not using the kernel.
+set -euo pipefail
+hbnnc=$1
+s=$2
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$s" && mkdir -p "$s"
+. "$here/cpu/compare.sh"
+cpu_setup "$s"
+"$py" "$here/cpu/dws_nets.py" "$s" "${HBNN_SEED:-3}" > "$s/nets.txt"
+
+declare -A want=([ws_chain]=2 [ws_quant]=1 [ws_wide]=2 [ws_k7]=2 [ws_big]=1 [ws_not]=0)
+# expect NAME WHAT PATTERN FILE WANT: FILE has WANT lines matching PATTERN (grep BRE).
+expect() {
+    local got
+    got=$(grep -c -- "$3" "$4" || true)
+    if [ "$got" != "$5" ]; then
+        echo "FAIL: $1 has $got $2, expected $5"
+        exit 1
+    fi
+}
+
+while read -r n; do
+    "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
+    for k in bitserial auto; do
+        "$hbnnc" "$s/$n.ir" --kernel $k --emit llvm -o "$s/$n.ll"
+        expect "$n" "bit-sliced kernels (--kernel $k)" '^define internal .*@dwbits\.' "$s/$n.ll" \
+            "${want[$n]}"
+        "$hbnnc" "$s/$n.ir" --kernel $k --explain > "$s/$n.ex"
+        expect "$n" "bit-sliced layers (--kernel $k)" \
+            ': W1A1, .* MACs: bit-sliced [0-9.e+]* (depthwise, channels in bits), int8 .* -> bit-sliced (' \
+            "$s/$n.ex" "${want[$n]}"
+        expect "$n" "bit-sliced epilogues (--kernel $k)" \
+            'fused epilogue: icomb + threshold in the kernel (bit-sliced), writes .* packed$' \
+            "$s/$n.ex" "${want[$n]}"
+    done
+    "$hbnnc" "$s/$n.ir" --kernel int8 --explain > "$s/$n.ex8" 2>&1 || true
+    expect "$n" "bit-sliced layers under --kernel int8" 'bit-sliced' "$s/$n.ex8" 0
+    tiers_equal "$n" exact
+    for opt in -O3 -O0; do
+        "$hbnnc" "$s/$n.ir" "$opt" -o "$s/$n.so"
+        # shellcheck disable=SC2046
+        "$s/so_run" "$s/$n.so" "$n" "$s/$n.npy" 7 2 $(outspec "$s/$n.h" "$n") > "$s/$n.got"
+        cmp -s "$s/$n.want" "$s/$n.got" || { echo "FAIL: $n --kernel auto $opt"; exit 1; }
+    done
+done < "$s/nets.txt"
+
+# JSON names the kernel; ws_big's estimate splits its rows across threads (hbrt_par)
+"$hbnnc" "$s/ws_big.ir" --explain=json | "$py" -c '
+import json, sys
+k = json.load(sys.stdin)["kernels"]["layers"]
+assert k[0]["dw_bits"] is True and k[0]["dw_pairs"] is False and k[0]["choice"] == "bitserial", k
+assert k[1]["dw_bits"] is False, k'
+"$hbnnc" "$s/ws_big.ir" -O0 --emit llvm -o "$s/ws_big.ll"
+grep -q 'call .*@hbrt_par(.*@dwbits\.' "$s/ws_big.ll" || { echo "FAIL: ws_big is not split"; exit 1; }
+echo "cpu_dwbits: $(wc -l < "$s/nets.txt") random networks equal the interpreter"
