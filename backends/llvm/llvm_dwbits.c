@@ -26,6 +26,11 @@ typedef struct Dws {
     LLVMValueRef wt; // tap t's weight bits, [T][CW] words
     LLVMValueRef tt; // [n = 0..T][nb planes of a, then ~flip][CW] words
     LLVMValueRef x, out;
+    /* Interior chunks (CW = 1, 2 or 4): VP pixels of a row whose every tap is inside
+     * the input, in one 8-word vector; rows [ylo, yhi) x columns [xlo, xhi) are those
+     * pixels, the tap words and the n = T step repeated per pixel as constants. */
+    int64_t VP, ylo, yhi, xlo, xhi;
+    LLVMValueRef wrep[64], trep[8];
 } Dws;
 
 static int bits_of(int64_t v)
@@ -34,6 +39,31 @@ static int bits_of(int64_t v)
     while (v >> n)
         n++;
     return n;
+}
+
+/* Outputs [lo, hi) of a dimension of O whose every tap (k of them, dilation d, stride
+ * s, padding p before) is inside the input's n (contiguous; lo = hi when none). */
+static void interior(int64_t O, int64_t n, int64_t s, int64_t p, int64_t k, int64_t d, int64_t *lo,
+                     int64_t *hi)
+{
+    *lo = *hi = 0;
+    for (int64_t o = 0; o < O; o++) {
+        int64_t i0 = o * s - p;
+        if (i0 >= 0 && i0 + (k - 1) * d < n) {
+            *lo = *hi > *lo ? *lo : o;
+            *hi = o + 1;
+        }
+    }
+}
+
+/* The chunked interior of a layer of CW words a pixel: VP pixels a vector (0: none). */
+static int64_t chunk_plan(const IrWindow *w, int64_t CW, int64_t *ylo, int64_t *yhi, int64_t *xlo,
+                          int64_t *xhi)
+{
+    int64_t VP = CW == 1 || CW == 2 || CW == 4 ? 8 / CW : 0;
+    interior(w->OH, w->H, w->sh, w->pt, w->kh, w->dh, ylo, yhi);
+    interior(w->OW, w->W, w->sw, w->pl, w->kw, w->dw, xlo, xhi);
+    return *yhi > *ylo && *xhi - *xlo >= VP ? VP : 0;
 }
 
 bool dws_shape_ok(const IrModule *m, const IrInst *in)
@@ -50,11 +80,19 @@ bool dws_shape_ok(const IrModule *m, const IrInst *in)
 double dws_cycles(const IrWindow *w, bool avx512)
 {
     int64_t CW = (w->C + 63) / 64, VW = CW % 8 == 0 ? 8 : CW % 4 == 0 ? 4 : CW % 2 == 0 ? 2 : 1;
+    int64_t ylo, yhi, xlo, xhi, VP = chunk_plan(w, CW, &ylo, &yhi, &xlo, &xhi);
     double T = (double)(w->kh * w->kw), nb = bits_of(w->kh * w->kw + 1);
-    // per pixel and vector: per tap its address and bounds (~5 scalar), a load, the XOR
-    // and the select; the adder tree (2 per full adder, ~T); the compare (nb + 1) and store
-    double vec = (double)(CW / VW) * (3 * T + 2 * T + nb + 2) * (avx512 || VW == 1 ? 1 : 2);
-    return (double)(w->OH * w->OW) * (5 * T + vec) / 3;
+    double inner = VP ? (double)((yhi - ylo) * (xhi - xlo)) : 0;
+    double wide = avx512 || VW == 1 ? 1 : 2;
+    // one at a time, per pixel and vector: per tap its address and bounds (~5 scalar), a
+    // load, the XOR and the select; the adder tree (2 per full adder, ~T); the compare
+    // (nb + 1 loads, nb + 1 operations) and the store; 3 a cycle
+    double vec = (double)(CW / VW) * (3 * T + 2 * T + 2 * nb + 3) * wide;
+    double one = ((double)(w->OH * w->OW) - inner) * (5 * T + vec) / 3;
+    // interior chunks of VP pixels: per tap a load and an XOR (a shuffle at stride > 1),
+    // the tree, nb + 1 and the store, 2 a cycle (8-word vectors: twice on AVX2)
+    double chunk = (T * (w->sw > 1 ? 3 : 2) + 2 * T + nb + 2) * (avx512 ? 1 : 2) / 2;
+    return one + (VP ? inner / (double)VP * chunk : 0);
 }
 
 /* bit(o, n, D): the threshold's bit for channel o when n taps are inside and D of them
@@ -66,6 +104,15 @@ static int dws_bit(const IrConst *cc, const IrConst *neg, const IrConst *thr, in
     int64_t acc = (int64_t)cc->i[cc->type.d[0] == 1 ? 0 : o] * (n - 2 * D);
     int64_t v = neg->i[o] ? -acc : acc;
     return v >= thr->i[o];
+}
+
+/* An 8-word constant vector: the CW words w[] once per pixel of a chunk. */
+static LLVMValueRef rep_words(G *g, const Dws *k, const uint64_t *w)
+{
+    LLVMValueRef l[8];
+    for (int i = 0; i < 8; i++)
+        l[i] = LLVMConstInt(g->i64, w[i % k->CW], 0);
+    return LLVMConstVector(l, 8);
 }
 
 /* The tables: tap weight words, and per n the step (D >= a) ^ flip of every channel, a
@@ -105,6 +152,10 @@ static void dws_tables(G *g, Dws *k, const IrInst *th)
                 tt[at + (uint64_t)(j * k->CW)] |= (uint64_t)((a >> j) & 1) << (o % 64);
             tt[at + (uint64_t)(k->nb * k->CW)] |= (uint64_t)!flip << (o % 64);
         }
+    for (int64_t t = 0; k->VP && t < k->T; t++)
+        k->wrep[t] = rep_words(g, k, wt + t * k->CW);
+    for (int j = 0; k->VP && j <= k->nb; j++)
+        k->trep[j] = rep_words(g, k, tt + (k->T * (k->nb + 1) + j) * k->CW);
     Arena *a = &g->cx->arena;
     k->wt = g_words(g, arena_printf(a, "kbw.%s", w->name), wt, nw);
     k->tt = g_words(g, arena_printf(a, "kbt.%s", thr->name), tt, nt);
@@ -121,7 +172,7 @@ static LLVMValueRef vload(G *g, Dws *k, LLVMValueRef p, LLVMValueRef word)
 
 /* The carry-save adder tree: the sum of the one-bit vectors in[0..n) as k->nb bit planes
  * d[] (the carries past them are 0: the sum is at most T < 2^nb). */
-static void dws_count(G *g, Dws *k, LLVMValueRef *in, int n, LLVMValueRef *d)
+static void dws_count(G *g, const Dws *k, LLVMTypeRef vt, LLVMValueRef *in, int n, LLVMValueRef *d)
 {
     LLVMValueRef q[2][128]; // a full adder's sum goes to the back: < 1.5 n
     int nq = n, cur = 0;
@@ -140,17 +191,38 @@ static void dws_count(G *g, Dws *k, LLVMValueRef *in, int n, LLVMValueRef *d)
             nx[nn++] = LLVMBuildAnd(B, c[h], c[h + 1], "");
             d[j] = LLVMBuildXor(B, c[h], c[h + 1], "");
         } else {
-            d[j] = nq - h ? c[h] : LLVMConstNull(k->vt);
+            d[j] = nq - h ? c[h] : LLVMConstNull(vt);
         }
         cur = !cur;
         nq = nn;
     }
 }
 
-/* Output pixel (oy, ox), words [w0, w0 + VW): D, then (D >= a) ^ flip by a borrow chain. */
+/* (D >= a) ^ flip for the mismatch vectors mis[0..T) of type vt: D by the adder tree,
+ * then the borrow of D - a, with a's planes pl[0..nb) and ~flip pl[nb]. */
+static LLVMValueRef dws_step(G *g, const Dws *k, LLVMTypeRef vt, LLVMValueRef *mis,
+                             const LLVMValueRef *pl)
+{
+    LLVMValueRef d[8], borrow = LLVMConstNull(vt), ones = LLVMConstAllOnes(vt);
+    dws_count(g, k, vt, mis, (int)k->T, d);
+    for (int j = 0; j < k->nb; j++) { // borrow of D - a: maj(~d, a, borrow)
+        LLVMValueRef nd = LLVMBuildXor(B, d[j], ones, ""), a = pl[j];
+        borrow = LLVMBuildOr(B, LLVMBuildAnd(B, nd, a, ""),
+                             LLVMBuildAnd(B, borrow, LLVMBuildOr(B, nd, a, ""), ""), "");
+    }
+    return LLVMBuildXor(B, borrow, pl[k->nb], "");
+}
+
+static void vstore(G *g, LLVMValueRef v, LLVMValueRef p, LLVMValueRef word)
+{
+    LLVMSetAlignment(LLVMBuildStore(B, v, g_gep(g, g->i64, p, word)), 8);
+}
+
+/* Output pixel (oy, ox), words [w0, w0 + VW): taps outside the input mismatch nowhere,
+ * and n (the taps inside) picks the step's planes. */
 static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef w0)
 {
-    LLVMValueRef mis[64], d[8], n = g_i64(g, 0), zero = LLVMConstNull(k->vt);
+    LLVMValueRef mis[64], pl[8], n = g_i64(g, 0), zero = LLVMConstNull(k->vt);
     for (int64_t ky = 0; ky < k->kh; ky++)
         for (int64_t kx = 0; kx < k->kw; kx++) {
             LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->sh), ky * k->dh - k->pt);
@@ -166,20 +238,80 @@ static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueR
             mis[t] = LLVMBuildSelect(B, in, LLVMBuildXor(B, xv, wv, ""), zero, "");
             n = g_add(g, n, LLVMBuildZExt(B, in, g->i64, ""));
         }
-    dws_count(g, k, mis, (int)k->T, d);
-    LLVMValueRef tab = g_add(g, g_mulk(g, n, (k->nb + 1) * k->CW), w0), borrow = zero;
-    LLVMValueRef ones = LLVMConstAllOnes(k->vt);
-    for (int j = 0; j < k->nb; j++) { // borrow of D - a: maj(~d, a, borrow)
-        LLVMValueRef nd = LLVMBuildXor(B, d[j], ones, ""),
-                     a = vload(g, k, k->tt, g_addk(g, tab, j * k->CW));
-        borrow = LLVMBuildOr(B, LLVMBuildAnd(B, nd, a, ""),
-                             LLVMBuildAnd(B, borrow, LLVMBuildOr(B, nd, a, ""), ""), "");
-    }
-    LLVMValueRef nflip = vload(g, k, k->tt, g_addk(g, tab, k->nb * k->CW));
+    LLVMValueRef tab = g_add(g, g_mulk(g, n, (k->nb + 1) * k->CW), w0);
+    for (int j = 0; j <= k->nb; j++)
+        pl[j] = vload(g, k, k->tt, g_addk(g, tab, j * k->CW));
     LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox);
-    LLVMValueRef st = LLVMBuildStore(B, LLVMBuildXor(B, borrow, nflip, ""),
-                                     g_gep(g, g->i64, k->out, g_add(g, g_mulk(g, pix, k->CW), w0)));
-    LLVMSetAlignment(st, 8);
+    vstore(g, dws_step(g, k, k->vt, mis, pl), k->out, g_add(g, g_mulk(g, pix, k->CW), w0));
+}
+
+/* Output pixels ox0 .. ox0 + VP - 1 of interior row oy (every tap inside: n = T), their
+ * CW words each in one 8-word vector: per tap one load (stride > 1: of the span, then a
+ * shuffle picking each pixel's words), the XOR with the tap's words as a constant. */
+static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
+{
+    int64_t L = ((k->VP - 1) * k->sw + 1) * k->CW;
+    LLVMTypeRef v8 = LLVMVectorType(g->i64, 8), vl = LLVMVectorType(g->i64, (unsigned)L);
+    LLVMValueRef mis[64], mask[8];
+    for (int l = 0; l < 8; l++)
+        mask[l] = g_i32(g, (l / k->CW) * k->sw * k->CW + l % k->CW);
+    for (int64_t ky = 0; ky < k->kh; ky++)
+        for (int64_t kx = 0; kx < k->kw; kx++) {
+            LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->sh), ky * k->dh - k->pt);
+            LLVMValueRef ix = g_addk(g, g_mulk(g, ox0, k->sw), kx * k->dw - k->pl);
+            LLVMValueRef at = g_mulk(g, g_add(g, g_mulk(g, iy, k->W), ix), k->CW);
+            LLVMValueRef xv = LLVMBuildLoad2(B, vl, g_gep(g, g->i64, k->x, at), "");
+            LLVMSetAlignment(xv, 8);
+            if (L != 8)
+                xv = LLVMBuildShuffleVector(B, xv, LLVMGetUndef(vl), LLVMConstVector(mask, 8), "");
+            mis[ky * k->kw + kx] = LLVMBuildXor(B, xv, k->wrep[ky * k->kw + kx], "");
+        }
+    LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox0);
+    vstore(g, dws_step(g, k, v8, mis, k->trep), k->out, g_mulk(g, pix, k->CW));
+}
+
+/* Pixels [a, b) of row oy, one at a time. */
+static void dws_cols(G *g, Dws *k, LLVMValueRef oy, int64_t a, int64_t b)
+{
+    if (a >= b)
+        return;
+    GLoop lx, lw;
+    LLVMValueRef ox = g_addk(g, g_loop_begin(g, &lx, g_i64(g, b - a), "bx"), a);
+    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, k->CW / k->VW), "bw");
+    dws_pixel(g, k, oy, ox, g_mulk(g, w, k->VW));
+    g_loop_end(g, &lw);
+    g_loop_end(g, &lx);
+}
+
+/* Row oy: in an interior row, the border pixels one at a time and the interior in
+ * chunks of VP (the last one overlapping the one before when VP does not divide the
+ * interior: it writes the same words again). */
+static void dws_row(G *g, Dws *k, LLVMValueRef oy)
+{
+    if (!k->VP) {
+        dws_cols(g, k, oy, 0, k->OW);
+        return;
+    }
+    LLVMBasicBlockRef in = LLVMAppendBasicBlockInContext(g->C, g->fn, "bs.in"),
+                      bo = LLVMAppendBasicBlockInContext(g->C, g->fn, "bs.border"),
+                      nx = LLVMAppendBasicBlockInContext(g->C, g->fn, "bs.next");
+    LLVMValueRef inr = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSGE, oy, g_i64(g, k->ylo), ""),
+                                    LLVMBuildICmp(B, LLVMIntSLT, oy, g_i64(g, k->yhi), ""), "");
+    LLVMBuildCondBr(B, inr, in, bo);
+    LLVMPositionBuilderAtEnd(B, in);
+    dws_cols(g, k, oy, 0, k->xlo);
+    GLoop lq;
+    LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, (k->xhi - k->xlo + k->VP - 1) / k->VP), "bq");
+    LLVMValueRef ox0 = g_addk(g, g_mulk(g, q, k->VP), k->xlo), last = g_i64(g, k->xhi - k->VP);
+    ox0 = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, ox0, last, ""), ox0, last, "");
+    dws_chunk(g, k, oy, ox0);
+    g_loop_end(g, &lq);
+    dws_cols(g, k, oy, k->xhi, k->OW);
+    LLVMBuildBr(B, nx);
+    LLVMPositionBuilderAtEnd(B, bo);
+    dws_cols(g, k, oy, 0, k->OW);
+    LLVMBuildBr(B, nx);
+    LLVMPositionBuilderAtEnd(B, nx);
 }
 
 /* Rows [lo, hi) of the output, in an outlined function hbrt_par may split. */
@@ -197,14 +329,10 @@ static void dws_run(G *g, Dws *k, double cycles)
     LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
     k->x = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 0, ""), "");
     k->out = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 1, ""), "");
-    GLoop ly, lx, lw;
+    GLoop ly;
     LLVMValueRef oy =
             g_add(g, lo, g_loop_begin(g, &ly, LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, ""), "by"));
-    LLVMValueRef ox = g_loop_begin(g, &lx, g_i64(g, k->OW), "bx");
-    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, k->CW / k->VW), "bw");
-    dws_pixel(g, k, oy, ox, g_mulk(g, w, k->VW));
-    g_loop_end(g, &lw);
-    g_loop_end(g, &lx);
+    dws_row(g, k, oy);
     g_loop_end(g, &ly);
     LLVMBuildRetVoid(B);
     g_fn_pop(g, &sv);
@@ -235,6 +363,7 @@ void gen_dws(G *g, const IrWindow *w)
     k.VW = k.CW % 8 == 0 ? 8 : k.CW % 4 == 0 ? 4 : k.CW % 2 == 0 ? 2 : 1;
     k.nb = bits_of(k.T + 1);
     k.vt = LLVMVectorType(g->i64, (unsigned)k.VW);
+    k.VP = chunk_plan(w, k.CW, &k.ylo, &k.yhi, &k.xlo, &k.xhi);
     dws_tables(g, &k, th);
     if (g_plan_conv_packed(g, xv)) {
         k.x = g_arg(g, 0)->p;

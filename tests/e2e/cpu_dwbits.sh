@@ -17,7 +17,7 @@ rm -rf "$s" && mkdir -p "$s"
 cpu_setup "$s"
 "$py" "$here/cpu/dws_nets.py" "$s" "${HBNN_SEED:-3}" > "$s/nets.txt"
 
-declare -A want=([ws_chain]=2 [ws_quant]=1 [ws_wide]=2 [ws_k7]=2 [ws_big]=1 [ws_not]=0)
+declare -A want=([ws_chain]=2 [ws_quant]=1 [ws_wide]=2 [ws_k7]=2 [ws_big]=1 [ws_not]=0 [ws_lanes]=3)
 # expect NAME WHAT PATTERN FILE WANT: FILE has WANT lines matching PATTERN (grep BRE).
 expect() {
     local got

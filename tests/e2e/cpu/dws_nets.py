@@ -4,7 +4,8 @@ bit-sliced kernel (tests/e2e/cpu_dwbits.sh, backends/llvm/llvm_dwbits.c): a dept
 bpop_conv2d (1-bit weights, 1-bit input) -> icomb -> one-plane threshold read only by
 one-group convolutions, which then read its packed words. Inputs a sign (packed by the
 sign) or a static 1-plane quant (code bytes the kernel packs); 32 to 1088 channels (one
-word, 3, 4, 16 and 17: partial words, 1-, 4- and 8-word vectors, two vectors a pixel);
+word, 2, 3, 4, 16 and 17: partial words, 1-, 4- and 8-word vectors, two vectors a pixel;
+interior rows in chunks of 8, 4 and 2 pixels a vector, at strides 1 to 3 and dilation 2);
 3x3, 5x5 and 7x7 windows (up to 6 count planes), strides 1-3, dilation 2, asymmetric
 padding; icomb coefficients 0 and negative, thresholds always and never; a layer big
 enough to split its rows across 2 threads at batch 1. ws_not's depthwise layers must
@@ -59,8 +60,9 @@ t2 = dw(n, n.input(), 3, 2, 0)
 n.outs += [n.conv(t, 5, 3, 1, 1, 1)[0], n.conv(t2, 7, 1, 1, 0, 1)[0]]
 n.write()
 
-# 64 channels over 48 x 40 pixels: its rows split across 2 threads at batch 1
-n = Net("ws_big", 64, 48, 40, 0)
+# 150 channels (3 words: pixels one at a time) over 40 x 36 pixels: its rows split
+# across 2 threads at batch 1
+n = Net("ws_big", 150, 40, 36, 0)
 t = dw(n, n.input(), 3, 1, 1)
 n.outs.append(n.conv(t, 8, 1, 1, 0, 1)[0])
 n.write()
@@ -75,4 +77,16 @@ t3 = dw(n, n.input(), 3, 1, 1)
 t4 = dw(n, n.input(), 3, 1, 1, kw=2)
 n.outs += [n.conv(t1, 6, 1, 1, 0, 1)[0], n.conv(t2, 5, 1, 1, 0, 1)[0], "d",
            n.conv(t3, 8, 3, 1, 1, 1, groups=2)[0], n.conv(t4, 4, 1, 1, 0, 1)[0]]
+n.write()
+
+# interior chunks: 128 channels (4 pixels a vector) with dilation 2 in rows of 40
+# (chunks, the last overlapping the one before), 64 channels (8 pixels) at stride 3 in
+# 5x5 windows, 256 (2 pixels) at stride 2
+n = Net("ws_lanes", 128, 11, 40, 0)
+t = dw(n, n.input(), 3, 1, 2, d=2)
+t = n.thresh(n.conv(t, 64, 1, 1, 0, 1), 1)
+t = dw(n, t, 5, 3, (2, 2, 1, 2))
+t = n.thresh(n.conv(t, 256, 1, 1, 0, 1), 1)
+t = dw(n, t, 3, 2, 1)
+n.outs.append(n.conv(t, 6, 1, 1, 0, 1)[0])
 n.write()
