@@ -95,31 +95,35 @@ static int64_t gcd64(int64_t a, int64_t b)
     return a;
 }
 
-/* The one instruction reading value v, or NULL (none, several, or an output). */
-static const IrInst *sole_reader(const IrModule *m, uint32_t v, uint32_t from)
+/* Per value: the index of the one instruction reading it, or UINT32_MAX (none, several,
+ * or an output); one pass over the module (arena). */
+static uint32_t *sole_readers(HbCx *cx, const IrModule *m)
 {
-    const IrInst *r = NULL;
-    for (uint32_t k = 0; k < m->outputs.len; k++)
-        if (m->outputs.data[k] == v)
-            return NULL;
-    for (uint32_t k = from; k < m->insts.len; k++)
+    uint32_t nv = m->values.len, none = UINT32_MAX, many = UINT32_MAX - 1;
+    uint32_t *r = arena_alloc(&cx->arena, (nv + 1) * sizeof *r);
+    for (uint32_t v = 0; v < nv; v++)
+        r[v] = none;
+    for (uint32_t k = 0; k < m->insts.len; k++)
         for (uint32_t a = 0; a < m->insts.data[k].nargs; a++) {
             const IrRef *ref = &m->insts.data[k].args[a];
-            if (ref->is_const || ref->id != v)
-                continue;
-            if (r && r != &m->insts.data[k])
-                return NULL;
-            r = &m->insts.data[k];
+            if (!ref->is_const) // the same instruction twice is still one reader
+                r[ref->id] = r[ref->id] == none || r[ref->id] == k ? k : many;
         }
+    for (uint32_t k = 0; k < m->outputs.len; k++)
+        r[m->outputs.data[k]] = many;
+    for (uint32_t v = 0; v < nv; v++)
+        r[v] = r[v] == many ? none : r[v];
     return r;
 }
 
 /* Factor the icomb coefficients of bpop `in` into p (arena); NULL and *why when the
- * layer cannot run int8. */
-static Int8Plan *factor(HbCx *cx, const IrModule *m, const IrInst *in, const char **why)
+ * layer cannot run int8. readers: sole_readers. */
+static Int8Plan *factor(HbCx *cx, const IrModule *m, const IrInst *in, const uint32_t *readers,
+                        const char **why)
 {
     Arena *a = &cx->arena;
-    const IrInst *ic = sole_reader(m, in->result, (uint32_t)(in - m->insts.data) + 1);
+    uint32_t rk = readers[in->result];
+    const IrInst *ic = rk == UINT32_MAX ? NULL : &m->insts.data[rk];
     if (!ic || ic->op != IR_OP_ICOMB) {
         *why = ic && ic->op == IR_OP_FCOMB
                        ? "its pair sums are combined in float (fcomb): int8 needs integer "
@@ -330,6 +334,7 @@ static bool plan(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCho
     for (uint32_t k = 0; k < m->insts.len; k++)
         cnt += m->insts.data[k].op == IR_OP_BPOP_DENSE || m->insts.data[k].op == IR_OP_BPOP_CONV2D;
     KernelChoice *ch = arena_calloc(&cx->arena, cnt + 1, sizeof *ch);
+    const uint32_t *readers = sole_readers(cx, m);
     bool ok = true;
     uint32_t j = 0;
     for (uint32_t k = 0; k < m->insts.len; k++) {
@@ -346,7 +351,7 @@ static bool plan(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCho
                             .masked = xt->masked || w->masks};
         estimate(cx, m, in, isa, c);
         const char *why = NULL;
-        Int8Plan *p = factor(cx, m, in, &why);
+        Int8Plan *p = factor(cx, m, in, readers, &why);
         c->eligible = p != NULL;
         if (!p) {
             c->cost_int8 = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scale.sh HBNNC SCRATCH: large inputs finish (issue 9 item 4). 200,000 labelled
-# layers, 2^16 nested block instances and 20,000 renamed layers are checked; a file
+# layers, 2^16 nested block instances, 20,000 renamed layers and the CPU backend's
+# planning of 100,000 bit-plane layers are checked; a file
 # of 2^20 instances is refused at its block call. Timings are in bench/README.md, not asserted here; the
 # `timeout` only turns a quadratic regression (minutes) into a failure.
 set -euo pipefail
@@ -24,4 +25,11 @@ grep -q "larger than 1000000 layers" "$scratch/nested20.err"
 python3 "$gen" renamed 20000 "$scratch/renamed.safetensors" > "$scratch/renamed.hb"
 timeout 600 "$hbnnc" "$scratch/renamed.hb" --check 2> "$scratch/renamed.err"
 test ! -s "$scratch/renamed.err"
+# The CPU backend's kernel planning (--explain: costs, int8 factoring, bit-sliced
+# depthwise layers, epilogues) on 100,000 bit-plane layers: one pass over the module per
+# rule. The int8 factoring's search for a layer's sole reader scanned the rest of the
+# module per layer (3 s at 20,000 layers, about 80 s at 100,000).
+python3 "$gen" bitchain 100000 > "$scratch/chain.ir"
+timeout 60 "$hbnnc" "$scratch/chain.ir" --explain --kernel bitserial > "$scratch/chain.ex"
+test "$(grep -c 'bit-sliced (' "$scratch/chain.ex")" -eq 50000
 echo "scale: ok"
