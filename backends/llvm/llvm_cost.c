@@ -383,14 +383,15 @@ static bool *bitsliced(HbCx *cx, const IrModule *m, const BackendOptions *o, Ker
                        uint32_t n, Int8Plan **plans, const CpuIsa *s)
 {
     G g = {.cx = cx, .m = m, .o = o, .int8 = plans};
-    bool *d = g_dws_layers(&g);
+    bool *sums = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *sums);
+    bool *d = g_dws_layers(&g, sums);
     for (uint32_t j = 0; j < n; j++) {
         KernelChoice *c = &ch[j];
         uint32_t k = c->inst;
         if (!d[k])
             continue;
         IrWindow w = ir_window(m, &m->insts.data[k]);
-        double cost = dws_cycles(&w, s->avx512);
+        double cost = dws_cycles(&w, s->avx512, sums[k]);
         d[k] = o->kernel == BK_BITSERIAL ||
                (o->kernel == BK_AUTO && (!c->eligible || cost < c->cost_int8));
         if (!d[k])
@@ -400,8 +401,9 @@ static bool *bitsliced(HbCx *cx, const IrModule *m, const BackendOptions *o, Ker
         c->dw_pairs = false;
         c->int8 = false;
         c->cost_bitserial = cost;
-        c->why = o->kernel == BK_BITSERIAL ? "forced by --kernel bitserial"
-                                           : "bit-sliced is cheaper";
+        if (c->eligible) // (else why int8 cannot run stays)
+            c->why = o->kernel == BK_BITSERIAL ? "forced by --kernel bitserial"
+                                               : "bit-sliced is cheaper";
     }
     return d;
 }

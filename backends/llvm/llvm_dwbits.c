@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* llvm_dwbits.c: a one-plane depthwise bpop_conv2d (groups = C = O, 1-bit weights and
  * activations, unmasked) whose pair sums go only to icomb -> one-plane threshold, read
- * only by one-group bit-serial convolutions: bit-sliced, channels in the bits of words.
+ * only by one-group bit-serial convolutions (or, sums mode, only to an fcomb):
+ * bit-sliced, channels in the bits of words.
  * A pixel's channels are its CW packed words (the layout the convolutions read); per
  * tap, XOR with the tap's weight bits gives each channel's mismatch bit, a carry-save
  * adder tree over the taps counts the mismatches D of 64 channels a word in nb bit
@@ -31,6 +32,9 @@ typedef struct Dws {
      * pixels, the tap words and the n = T step repeated per pixel as constants. */
     int64_t VP, ylo, yhi, xlo, xhi;
     LLVMValueRef wrep[64], trep[8];
+    /* Sums mode (no threshold after it: an fcomb reads the pair sums): out is the i32
+     * pair sums [O][OH][OW], S = n - 2D per channel, unpacked from the count's planes. */
+    bool sums;
 } Dws;
 
 static int bits_of(int64_t v)
@@ -77,7 +81,7 @@ bool dws_shape_ok(const IrModule *m, const IrInst *in)
            c->type.bits == 1 && !c->masks && w.kh * w.kw <= 62;
 }
 
-double dws_cycles(const IrWindow *w, bool avx512)
+double dws_cycles(const IrWindow *w, bool avx512, bool sums)
 {
     int64_t CW = (w->C + 63) / 64, VW = CW % 8 == 0 ? 8 : CW % 4 == 0 ? 4 : CW % 2 == 0 ? 2 : 1;
     int64_t ylo, yhi, xlo, xhi, VP = chunk_plan(w, CW, &ylo, &yhi, &xlo, &xhi);
@@ -92,7 +96,10 @@ double dws_cycles(const IrWindow *w, bool avx512)
     // interior chunks of VP pixels: per tap a load and an XOR (a shuffle at stride > 1),
     // the tree, nb + 1 and the store, 2 a cycle (8-word vectors: twice on AVX2)
     double chunk = (T * (w->sw > 1 ? 3 : 2) + 2 * T + nb + 2) * (avx512 ? 1 : 2) / 2;
-    return one + (VP ? inner / (double)VP * chunk : 0);
+    // sums: per word and plane a widening shift and OR of 64 lanes (4 zmm), per output
+    // an extract and a store, instead of the compare
+    double out = sums ? (double)(w->OH * w->OW) * ((double)CW * nb * 12 + (double)w->C) / 2 : 0;
+    return one + (VP ? inner / (double)VP * chunk : 0) + out;
 }
 
 /* bit(o, n, D): the threshold's bit for channel o when n taps are inside and D of them
@@ -115,21 +122,34 @@ static LLVMValueRef rep_words(G *g, const Dws *k, const uint64_t *w)
     return LLVMConstVector(l, 8);
 }
 
-/* The tables: tap weight words, and per n the step (D >= a) ^ flip of every channel, a
- * and ~flip as bit planes; channels past C get a = 0, flip = 1 (their bits are 0). */
-static void dws_tables(G *g, Dws *k, const IrInst *th)
+/* Tap t's weight bits as [T][CW] words (and, for interior chunks, as vector constants). */
+static void dws_weights(G *g, Dws *k)
 {
-    const IrModule *m = g->m;
-    const IrInst *ic = &m->insts.data[m->values.data[th->args[0].id].def];
-    const IrConst *w = g_argc(g, 1), *cc = &m->consts.data[ic->args[1].id];
-    const IrConst *neg = &m->consts.data[th->args[1].id], *thr = &m->consts.data[th->args[2].id];
-    uint64_t nw = (uint64_t)(k->T * k->CW), nt = (uint64_t)((k->T + 1) * (k->nb + 1) * k->CW);
-    uint64_t *wt = calloc(nw, 8), *tt = calloc(nt, 8);
-    HB_CHECK(wt && tt, "out of memory");
+    const IrConst *w = g_argc(g, 1);
+    uint64_t nw = (uint64_t)(k->T * k->CW);
+    uint64_t *wt = calloc(nw, 8);
+    HB_CHECK(wt, "out of memory");
     for (int64_t o = 0; o < k->C; o++)
         for (int64_t t = 0; t < k->T; t++)
             if ((w->planes[(uint64_t)o * w->wpr + (uint64_t)t / 64] >> (t % 64)) & 1)
                 wt[t * k->CW + o / 64] |= 1ull << (o % 64);
+    for (int64_t t = 0; k->VP && t < k->T; t++)
+        k->wrep[t] = rep_words(g, k, wt + t * k->CW);
+    k->wt = g_words(g, arena_printf(&g->cx->arena, "kbw.%s", w->name), wt, nw);
+    free(wt);
+}
+
+/* Per n the step (D >= a) ^ flip of every channel for threshold th, a and ~flip as bit
+ * planes; channels past C get a = 0, flip = 1 (their bits are 0). */
+static void dws_steps(G *g, Dws *k, const IrInst *th)
+{
+    const IrModule *m = g->m;
+    const IrInst *ic = &m->insts.data[m->values.data[th->args[0].id].def];
+    const IrConst *cc = &m->consts.data[ic->args[1].id];
+    const IrConst *neg = &m->consts.data[th->args[1].id], *thr = &m->consts.data[th->args[2].id];
+    uint64_t nt = (uint64_t)((k->T + 1) * (k->nb + 1) * k->CW);
+    uint64_t *tt = calloc(nt, 8);
+    HB_CHECK(tt, "out of memory");
     for (int64_t o = 0; o < k->CW * 64; o++)
         for (int64_t n = 0; n <= k->T; n++) {
             int64_t a = 0, flip = 1; // past C: always 0
@@ -152,14 +172,9 @@ static void dws_tables(G *g, Dws *k, const IrInst *th)
                 tt[at + (uint64_t)(j * k->CW)] |= (uint64_t)((a >> j) & 1) << (o % 64);
             tt[at + (uint64_t)(k->nb * k->CW)] |= (uint64_t)!flip << (o % 64);
         }
-    for (int64_t t = 0; k->VP && t < k->T; t++)
-        k->wrep[t] = rep_words(g, k, wt + t * k->CW);
     for (int j = 0; k->VP && j <= k->nb; j++)
         k->trep[j] = rep_words(g, k, tt + (k->T * (k->nb + 1) + j) * k->CW);
-    Arena *a = &g->cx->arena;
-    k->wt = g_words(g, arena_printf(a, "kbw.%s", w->name), wt, nw);
-    k->tt = g_words(g, arena_printf(a, "kbt.%s", thr->name), tt, nt);
-    free(wt);
+    k->tt = g_words(g, arena_printf(&g->cx->arena, "kbt.%s", thr->name), tt, nt);
     free(tt);
 }
 
@@ -218,6 +233,34 @@ static void vstore(G *g, LLVMValueRef v, LLVMValueRef p, LLVMValueRef word)
     LLVMSetAlignment(LLVMBuildStore(B, v, g_gep(g, g->i64, p, word)), 8);
 }
 
+/* Sums mode: S = n - 2D of the words of vectors mis[] (vt, nw words), word i holding
+ * channels (w0 + i % wpp) * 64 .. of output pixel pix0 + i / wpp (wpp: the words a
+ * pixel has in the vector). Per word the count's planes become 64 lanes of D (each plane
+ * word as 64 bits, widened and shifted into place), stored lane by lane to the channels'
+ * rows: one scalar store per output. */
+static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LLVMValueRef n,
+                     LLVMValueRef pix0, int64_t w0, int64_t wpp)
+{
+    LLVMValueRef d[8];
+    LLVMTypeRef v64 = LLVMVectorType(g->i32, 64), b64 = LLVMVectorType(g->i1, 64);
+    dws_count(g, k, vt, mis, (int)k->T, d);
+    LLVMValueRef nv = g_splat(g, LLVMBuildTrunc(B, n, g->i32, ""), 64);
+    for (int i = 0; i < nw; i++) {
+        int64_t word = w0 + i % wpp;
+        LLVMValueRef D = LLVMConstNull(v64), pix = g_addk(g, pix0, i / wpp);
+        for (int j = 0; j < k->nb; j++) {
+            LLVMValueRef e = LLVMBuildExtractElement(B, d[j], g_i32(g, i), "");
+            LLVMValueRef z = LLVMBuildZExt(B, LLVMBuildBitCast(B, e, b64, ""), v64, "");
+            D = LLVMBuildOr(B, D, LLVMBuildShl(B, z, g_splat(g, g_i32(g, j), 64), ""), "");
+        }
+        LLVMValueRef S =
+                LLVMBuildSub(B, nv, LLVMBuildShl(B, D, g_splat(g, g_i32(g, 1), 64), ""), "");
+        for (int64_t l = 0; l < 64 && word * 64 + l < k->C; l++)
+            g_store(g, g->i32, k->out, g_add(g, g_i64(g, (word * 64 + l) * k->OH * k->OW), pix),
+                    LLVMBuildExtractElement(B, S, g_i32(g, (int)l), ""));
+    }
+}
+
 /* Output pixel (oy, ox), words [w0, w0 + VW): taps outside the input mismatch nowhere,
  * and n (the taps inside) picks the step's planes. */
 static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef w0)
@@ -238,10 +281,15 @@ static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueR
             mis[t] = LLVMBuildSelect(B, in, LLVMBuildXor(B, xv, wv, ""), zero, "");
             n = g_add(g, n, LLVMBuildZExt(B, in, g->i64, ""));
         }
+    LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox);
+    if (k->sums) { // w0 is a constant here (dws_cols unrolls the words)
+        dws_sums(g, k, k->vt, (int)k->VW, mis, n, pix, (int64_t)LLVMConstIntGetZExtValue(w0),
+                 k->VW);
+        return;
+    }
     LLVMValueRef tab = g_add(g, g_mulk(g, n, (k->nb + 1) * k->CW), w0);
     for (int j = 0; j <= k->nb; j++)
         pl[j] = vload(g, k, k->tt, g_addk(g, tab, j * k->CW));
-    LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox);
     vstore(g, dws_step(g, k, k->vt, mis, pl), k->out, g_add(g, g_mulk(g, pix, k->CW), w0));
 }
 
@@ -267,7 +315,10 @@ static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
             mis[ky * k->kw + kx] = LLVMBuildXor(B, xv, k->wrep[ky * k->kw + kx], "");
         }
     LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox0);
-    vstore(g, dws_step(g, k, v8, mis, k->trep), k->out, g_mulk(g, pix, k->CW));
+    if (k->sums)
+        dws_sums(g, k, v8, 8, mis, g_i64(g, k->T), pix, 0, k->CW);
+    else
+        vstore(g, dws_step(g, k, v8, mis, k->trep), k->out, g_mulk(g, pix, k->CW));
 }
 
 /* Pixels [a, b) of row oy, one at a time. */
@@ -277,9 +328,14 @@ static void dws_cols(G *g, Dws *k, LLVMValueRef oy, int64_t a, int64_t b)
         return;
     GLoop lx, lw;
     LLVMValueRef ox = g_addk(g, g_loop_begin(g, &lx, g_i64(g, b - a), "bx"), a);
-    LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, k->CW / k->VW), "bw");
-    dws_pixel(g, k, oy, ox, g_mulk(g, w, k->VW));
-    g_loop_end(g, &lw);
+    if (k->sums) { // each vector's channels known at compile time (the last word's)
+        for (int64_t w = 0; w < k->CW / k->VW; w++)
+            dws_pixel(g, k, oy, ox, g_i64(g, w * k->VW));
+    } else {
+        LLVMValueRef w = g_loop_begin(g, &lw, g_i64(g, k->CW / k->VW), "bw");
+        dws_pixel(g, k, oy, ox, g_mulk(g, w, k->VW));
+        g_loop_end(g, &lw);
+    }
     g_loop_end(g, &lx);
 }
 
@@ -342,9 +398,9 @@ static void dws_run(G *g, Dws *k, double cycles)
 void gen_dws(G *g, const IrWindow *w)
 {
     uint32_t xv = g->in->args[0].id, dest = g_plan_epilogue(g, g->in->result);
-    const IrInst *th = &g->m->insts.data[g->m->values.data[dest].def];
-    HB_CHECK(dest != UINT32_MAX && th->op == IR_OP_THRESHOLD && g_plan_conv_packed(g, dest),
-             "a bit-sliced depthwise layer writes its threshold's packed words");
+    const IrInst *th = dest == UINT32_MAX ? NULL : &g->m->insts.data[g->m->values.data[dest].def];
+    HB_CHECK(!th || (th->op == IR_OP_THRESHOLD && g_plan_conv_packed(g, dest)),
+             "a bit-sliced depthwise layer writes its threshold's packed words or its sums");
     Dws k = {.C = w->C,
              .H = w->H,
              .W = w->W,
@@ -364,7 +420,10 @@ void gen_dws(G *g, const IrWindow *w)
     k.nb = bits_of(k.T + 1);
     k.vt = LLVMVectorType(g->i64, (unsigned)k.VW);
     k.VP = chunk_plan(w, k.CW, &k.ylo, &k.yhi, &k.xlo, &k.xhi);
-    dws_tables(g, &k, th);
+    k.sums = !th;
+    dws_weights(g, &k);
+    if (th)
+        dws_steps(g, &k, th);
     if (g_plan_conv_packed(g, xv)) {
         k.x = g_arg(g, 0)->p;
     } else { // its producer stored code bytes: pack them
@@ -372,10 +431,15 @@ void gen_dws(G *g, const IrWindow *w)
         k.x = g_alloc(g, (uint64_t)(8 * (k.H * k.W + 1) * k.CW));
         bpop_pack_image(g, &b, g_arg(g, 0), g_argt(g, 0), k.x, NULL, false);
     }
-    const IrInst *save = g->in;
-    g->in = th;
-    g_alloc_value(g, &g->val[dest], &g->m->values.data[dest].type);
-    g->in = save;
-    k.out = g->val[dest].p;
-    dws_run(g, &k, dws_cycles(w, g->tier >= TIER_AVX512BW));
+    if (th) {
+        const IrInst *save = g->in;
+        g->in = th;
+        g_alloc_value(g, &g->val[dest], &g->m->values.data[dest].type);
+        g->in = save;
+        k.out = g->val[dest].p;
+    } else { // every pair sum is written
+        g_alloc_output(g, g_out(g), g_outt(g));
+        k.out = g_out(g)->p;
+    }
+    dws_run(g, &k, dws_cycles(w, g->tier >= TIER_AVX512BW, k.sums));
 }

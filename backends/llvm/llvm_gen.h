@@ -173,11 +173,13 @@ bool dw_pairs_layer(G *g, const IrInst *in);
 /* Per instruction: the depthwise bpop_conv2d layers that can run bit-sliced
  * (llvm_dwbits.c): dws_shape_ok, their pair sums read only by an icomb whose only reader
  * is a one-plane threshold read only by one-group bit-serial convolutions (which then
- * read its packed words); llvm_cost.c chooses among them and clears their int8 plans.
- * Arena-allocated; needs g->m and g->int8 (the readers' choices), with g->dws NULL. */
-bool *g_dws_layers(G *g);
+ * read its packed words), or (sums[k], sums mode; at most 1024 channels) only by an
+ * fcomb; llvm_cost.c chooses among them and clears their int8 plans. Arena-allocated
+ * (sums: NULL or per instruction); needs g->m and g->int8 (the readers' choices), with
+ * g->dws NULL. */
+bool *g_dws_layers(G *g, bool *sums);
 bool dws_shape_ok(const IrModule *m, const IrInst *in);
-double dws_cycles(const IrWindow *w, bool avx512);
+double dws_cycles(const IrWindow *w, bool avx512, bool sums);
 void gen_dws(G *g, const IrWindow *w);
 /* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
  * what an op does not write stays as NAME_create zeroed it. */

@@ -181,7 +181,7 @@ static const IrInst *dws_threshold(const Readers *r, const IrInst *in)
     return th && r->m->values.data[th->result].type.bits == 1 ? th : NULL;
 }
 
-bool *g_dws_layers(G *g)
+bool *g_dws_layers(G *g, bool *sums)
 {
     const IrModule *m = g->m;
     bool *d = arena_calloc(&g->cx->arena, m->insts.len + 1, sizeof *d);
@@ -193,6 +193,11 @@ bool *g_dws_layers(G *g)
             continue;
         const IrInst *th = dws_threshold(&r, in);
         d[k] = th && r.conv[th->result];
+        if (!d[k] && only_reader(&r, in->result, IR_OP_FCOMB) && ir_window(m, in).C <= 1024) {
+            d[k] = true;
+            if (sums)
+                sums[k] = true;
+        }
     }
     readers_free(&r);
     return d;
@@ -251,8 +256,9 @@ void g_epilogues(G *g, uint32_t *dest, bool *codes)
             codes[k] = false;
         if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]))
             continue;
-        if (g->dws && g->dws[k]) { // bit-sliced: writes the threshold's packed words
-            dest[k] = dws_threshold(&r, in)->result;
+        if (g->dws && g->dws[k]) { // bit-sliced: writes the threshold's packed words, or
+            const IrInst *th = dws_threshold(&r, in); // its pair sums (sums mode)
+            dest[k] = th && r.conv[th->result] ? th->result : UINT32_MAX;
             continue;
         }
         if (bpop_epilogue_ok(g, in, true))

@@ -90,3 +90,39 @@ t = n.thresh(n.conv(t, 256, 1, 1, 0, 1), 1)
 t = dw(n, t, 3, 2, 1)
 n.outs.append(n.conv(t, 6, 1, 1, 0, 1)[0])
 n.write()
+
+
+def sums(n, x, k, s, p, d=1):
+    """A depthwise layer on x whose pair sums only an fcomb reads (the kernel's sums mode),
+    the fcomb an output of the network."""
+    C = x[1]
+    n.conv(x, C, k, s, p, 1, groups=C, d=d)
+    n.lines.pop()  # the icomb: the fcomb reads the pair sums instead
+    n.consts.pop()
+    i = n.n
+    OH, OW = [int(v) for v in n.lines[-1].split("[")[1].split("]")[0].split(", ")[2:4]]
+    n.lines.append("%%y%d : f32[%d, %d, %d] = fcomb %%p%d, %%%s, @al%d, @bi%d" % (
+        i, C, OH, OW, i, x[0], i, i))
+    n.consts.append("const @al%d : f32[%d, 1] = { %s }" % (
+        i, C, " ".join("%.9g" % R.uniform(0.1, 1) for _ in range(C))))
+    n.consts.append("const @bi%d : f32[%d] = { %s }" % (
+        i, C, " ".join("%.9g" % R.uniform(-1, 1) for _ in range(C))))
+    n.outs.append("y%d" % i)
+
+
+# sums mode (the pair sums go to an fcomb): 200 channels (4 words, 2 pixels a chunk, a
+# partial last word) at stride 1 and 2; 64 channels (8 pixels a chunk) with dilation 2
+n = Net("ws_sums", 200, 9, 10, 0)
+sums(n, n.input(), 3, 1, 1)
+sums(n, n.input(), 3, 2, 1)
+n.write()
+n = Net("ws_sums_narrow", 64, 12, 20, 0)
+sums(n, n.input(), 3, 1, 2, d=2)
+n.write()
+
+# 1100 channels is past sums mode's 1024 (the pixel-lane pair sums run it); 600 (10
+# words: five 2-word vectors a pixel, a partial last word) in 5x5 windows is not
+n = Net("ws_sums_wide", 1100, 5, 6, 0)
+sums(n, n.input(), 3, 1, 1)
+sums(n, n.thresh(n.conv(n.input(), 600, 1, 1, 0, 1), 1), 5, 1, 2)
+n.write()
