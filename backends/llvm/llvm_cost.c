@@ -377,23 +377,25 @@ static bool plan(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelCho
 }
 
 /* The depthwise layers that run bit-sliced (g_dws_layers; never under --kernel int8):
- * not int8, their estimate the bit-serial one; the choice is made when it is cheaper
- * than int8 (--kernel auto) or forced bit-serial. Returns the per-instruction flags. */
+ * not int8, their estimate the bit-serial one; chosen when cheaper than the other
+ * bit-serial kernel and (--kernel auto) than int8. Returns the per-instruction flags. */
 static bool *bitsliced(HbCx *cx, const IrModule *m, const BackendOptions *o, KernelChoice *ch,
                        uint32_t n, Int8Plan **plans, const CpuIsa *s)
 {
     G g = {.cx = cx, .m = m, .o = o, .int8 = plans};
-    bool *sums = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *sums);
-    bool *d = g_dws_layers(&g, sums);
+    uint8_t *planes = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *planes);
+    bool *d = g_dws_layers(&g, planes);
     for (uint32_t j = 0; j < n; j++) {
         KernelChoice *c = &ch[j];
         uint32_t k = c->inst;
         if (!d[k])
             continue;
         IrWindow w = ir_window(m, &m->insts.data[k]);
-        double cost = dws_cycles(&w, s->avx512, sums[k]);
-        d[k] = o->kernel == BK_BITSERIAL ||
-               (o->kernel == BK_AUTO && (!c->eligible || cost < c->cost_int8));
+        double cost = dws_cycles(&w, s->avx512, !planes[k], c->abits, planes[k]);
+        // against the other bit-serial kernel (the pixel-lane pair sums) and int8
+        d[k] = cost < c->cost_bitserial &&
+               (o->kernel == BK_BITSERIAL ||
+                (o->kernel == BK_AUTO && (!c->eligible || cost < c->cost_int8)));
         if (!d[k])
             continue;
         plans[k] = NULL;

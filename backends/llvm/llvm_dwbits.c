@@ -23,15 +23,19 @@
 typedef struct Dws {
     int64_t C, H, W, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl, T, CW, VW;
     int nb;          // bit planes of the count and of its thresholds: bits of T + 1
+    int kx, ko;      // input planes (1 or 2), threshold planes (1 or 2; 0: sums mode)
+    int nodes;       // the threshold tree's nodes, 2^ko - 1
+    int64_t DN;      // kx = 2: the values T + 1 of plane 0's count a step is picked by
     LLVMTypeRef vt;  // <VW x i64>
     LLVMValueRef wt; // tap t's weight bits, [T][CW] words
-    LLVMValueRef tt; // [n = 0..T][nb planes of a, then ~flip][CW] words
+    /* The steps: [n = 0..T][D0 < DN][node][nb planes of a, then ~flip][CW] words. */
+    LLVMValueRef tt;
     LLVMValueRef x, out;
     /* Interior chunks (CW = 1, 2 or 4): VP pixels of a row whose every tap is inside
      * the input, in one 8-word vector; rows [ylo, yhi) x columns [xlo, xhi) are those
      * pixels, the tap words and the n = T step repeated per pixel as constants. */
     int64_t VP, ylo, yhi, xlo, xhi;
-    LLVMValueRef wrep[64], trep[8];
+    LLVMValueRef wrep[64], *trep; // trep: [D0][node][plane] at n = T
     /* Sums mode (no threshold after it: an fcomb reads the pair sums): out is the i32
      * pair sums [O][OH][OW], S = n - 2D per channel, unpacked from the count's planes. */
     bool sums;
@@ -77,11 +81,12 @@ bool dws_shape_ok(const IrModule *m, const IrInst *in)
     IrWindow w = ir_window(m, in);
     const IrType *xt = ir_arg_type(m, in->args[0]);
     const IrConst *c = &m->consts.data[in->args[1].id];
-    return w.groups > 1 && w.groups == w.C && w.groups == w.O && xt->bits == 1 && !xt->masked &&
-           c->type.bits == 1 && !c->masks && w.kh * w.kw <= 62;
+    int64_t T = w.kh * w.kw;
+    return w.groups > 1 && w.groups == w.C && w.groups == w.O && !xt->masked && c->type.bits == 1 &&
+           !c->masks && (xt->bits == 1 ? T <= 62 : xt->bits == 2 && T <= 15);
 }
 
-double dws_cycles(const IrWindow *w, bool avx512, bool sums)
+double dws_cycles(const IrWindow *w, bool avx512, bool sums, int kx, int ko)
 {
     int64_t CW = (w->C + 63) / 64, VW = CW % 8 == 0 ? 8 : CW % 4 == 0 ? 4 : CW % 2 == 0 ? 2 : 1;
     int64_t ylo, yhi, xlo, xhi, VP = chunk_plan(w, CW, &ylo, &yhi, &xlo, &xhi);
@@ -91,26 +96,37 @@ double dws_cycles(const IrWindow *w, bool avx512, bool sums)
     // one at a time, per pixel and vector: per tap its address and bounds (~5 scalar), a
     // load, the XOR and the select; the adder tree (2 per full adder, ~T); the compare
     // (nb + 1 loads, nb + 1 operations) and the store; 3 a cycle
-    double vec = (double)(CW / VW) * (3 * T + 2 * T + 2 * nb + 3) * wide;
+    // per node nb + 1 loads and the chain (kx = 2: each of its planes picked from T + 1
+    // loads by equality masks of plane 0's count, 3 per load, and T + 1 masks of nb)
+    double nodes = (double)((1 << ko) - 1), DN = kx == 2 ? T + 1 : 1;
+    double cmp = nodes * (3 * DN * (nb + 1) + nb + 1) + (kx == 2 ? DN * nb : 0) + 2 * ko;
+    double vec = (double)(CW / VW) * (kx * 5 * T + cmp) * wide;
     double one = ((double)(w->OH * w->OW) - inner) * (5 * T + vec) / 3;
     // interior chunks of VP pixels: per tap a load and an XOR (a shuffle at stride > 1),
     // the tree, nb + 1 and the store, 2 a cycle (8-word vectors: twice on AVX2)
-    double chunk = (T * (w->sw > 1 ? 3 : 2) + 2 * T + nb + 2) * (avx512 ? 1 : 2) / 2;
+    double chunk = (kx * (T * (w->sw > 1 || kx > 1 ? 3 : 2) + 2 * T) + cmp) * (avx512 ? 1 : 2) / 2;
     // sums: per word and plane a widening shift and OR of 64 lanes (4 zmm), per output
     // an extract and a store, instead of the compare
     double out = sums ? (double)(w->OH * w->OW) * ((double)CW * nb * 12 + (double)w->C) / 2 : 0;
     return one + (VP ? inner / (double)VP * chunk : 0) + out;
 }
 
-/* bit(o, n, D): the threshold's bit for channel o when n taps are inside and D of them
- * mismatch, exactly as the interpreter computes it (S = n - 2D, acc = coef S, v =
- * +-acc, bit = v >= thr). */
-static int dws_bit(const IrConst *cc, const IrConst *neg, const IrConst *thr, int64_t o, int64_t n,
-                   int64_t D)
+/* The compile-time constants of a threshold's steps. */
+typedef struct DwsRule {
+    const IrConst *cc, *neg, *thr;
+    int kx, nodes;
+} DwsRule;
+
+/* Node j's bit for channel o when n taps are inside and D of them mismatch (kx = 2: in
+ * plane 1, and d0 in plane 0), exactly as the interpreter computes it: S = n - 2D per
+ * plane, acc = sum of coef S, v = +-acc, bit = v >= thr. */
+static int dws_bit(const DwsRule *r, int64_t o, int j, int64_t n, int64_t d0, int64_t D)
 {
-    int64_t acc = (int64_t)cc->i[cc->type.d[0] == 1 ? 0 : o] * (n - 2 * D);
-    int64_t v = neg->i[o] ? -acc : acc;
-    return v >= thr->i[o];
+    const int32_t *c = r->cc->i + (r->cc->type.d[0] == 1 ? 0 : o) * r->kx;
+    int64_t acc = r->kx == 1 ? (int64_t)c[0] * (n - 2 * D)
+                             : (int64_t)c[0] * (n - 2 * d0) + (int64_t)c[1] * (n - 2 * D);
+    int64_t v = r->neg->i[o] ? -acc : acc;
+    return v >= r->thr->i[o * r->nodes + j];
 }
 
 /* An 8-word constant vector: the CW words w[] once per pixel of a chunk. */
@@ -139,42 +155,61 @@ static void dws_weights(G *g, Dws *k)
     free(wt);
 }
 
-/* Per n the step (D >= a) ^ flip of every channel for threshold th, a and ~flip as bit
- * planes; channels past C get a = 0, flip = 1 (their bits are 0). */
+/* The step (D >= a) ^ flip in D of node j for channel o, n taps inside and plane 0's
+ * count d0 (kx = 2); a channel past C gets a = 0, flip = 1 (its bits are 0). */
+static void dws_step_of(const Dws *k, const DwsRule *r, int64_t o, int j, int64_t n, int64_t d0,
+                        int64_t *pa, int *pflip)
+{
+    int64_t a = 0, flip = 1; // past C: always 0
+    if (o < k->C) {
+        int b0 = dws_bit(r, o, j, n, d0, 0);
+        flip = !b0;
+        a = n + 1; // D >= n + 1 never holds: the bit is b0 for every D
+        for (int64_t D = 1; D <= n && a == n + 1; D++)
+            if (dws_bit(r, o, j, n, d0, D) != b0)
+                a = D;
+        for (int64_t D = a; D <= n; D++) // one step: the icomb is linear in D
+            HB_CHECK(dws_bit(r, o, j, n, d0, D) != b0, "a threshold of D is a step");
+        if (a == n + 1) // constant: D >= 0 always holds
+            a = 0, flip = !b0;
+        else
+            flip = b0;
+    }
+    *pa = a;
+    *pflip = (int)flip;
+}
+
+/* Every step of threshold th as bit planes (tt), and those at n = T as vector
+ * constants for the interior chunks (trep). */
 static void dws_steps(G *g, Dws *k, const IrInst *th)
 {
     const IrModule *m = g->m;
     const IrInst *ic = &m->insts.data[m->values.data[th->args[0].id].def];
-    const IrConst *cc = &m->consts.data[ic->args[1].id];
-    const IrConst *neg = &m->consts.data[th->args[1].id], *thr = &m->consts.data[th->args[2].id];
-    uint64_t nt = (uint64_t)((k->T + 1) * (k->nb + 1) * k->CW);
+    DwsRule r = {.cc = &m->consts.data[ic->args[1].id],
+                 .neg = &m->consts.data[th->args[1].id],
+                 .thr = &m->consts.data[th->args[2].id],
+                 .kx = k->kx,
+                 .nodes = k->nodes};
+    int64_t per = k->DN * k->nodes * (k->nb + 1); // step planes per n
+    uint64_t nt = (uint64_t)((k->T + 1) * per * k->CW);
     uint64_t *tt = calloc(nt, 8);
     HB_CHECK(tt, "out of memory");
     for (int64_t o = 0; o < k->CW * 64; o++)
-        for (int64_t n = 0; n <= k->T; n++) {
-            int64_t a = 0, flip = 1; // past C: always 0
-            if (o < k->C) {
-                int b0 = dws_bit(cc, neg, thr, o, n, 0);
-                flip = !b0;
-                a = n + 1; // D >= n + 1 never holds: the bit is b0 for every D
-                for (int64_t D = 1; D <= n && a == n + 1; D++)
-                    if (dws_bit(cc, neg, thr, o, n, D) != b0)
-                        a = D;
-                for (int64_t D = a; D <= n; D++) // one step: the icomb is linear in D
-                    HB_CHECK(dws_bit(cc, neg, thr, o, n, D) != b0, "a threshold of D is a step");
-                if (a == n + 1) // constant: D >= 0 always holds
-                    a = 0, flip = !b0;
-                else
-                    flip = b0;
-            }
-            uint64_t at = (uint64_t)(n * (k->nb + 1)) * (uint64_t)k->CW + (uint64_t)(o / 64);
-            for (int j = 0; j < k->nb; j++)
-                tt[at + (uint64_t)(j * k->CW)] |= (uint64_t)((a >> j) & 1) << (o % 64);
-            tt[at + (uint64_t)(k->nb * k->CW)] |= (uint64_t)!flip << (o % 64);
-        }
-    for (int j = 0; k->VP && j <= k->nb; j++)
-        k->trep[j] = rep_words(g, k, tt + (k->T * (k->nb + 1) + j) * k->CW);
-    k->tt = g_words(g, arena_printf(&g->cx->arena, "kbt.%s", thr->name), tt, nt);
+        for (int64_t n = 0; n <= k->T; n++)
+            for (int64_t d0 = 0; d0 < k->DN; d0++)
+                for (int j = 0; j < k->nodes; j++) {
+                    int64_t a, pl0 = ((n * k->DN + d0) * k->nodes + j) * (k->nb + 1);
+                    int flip;
+                    dws_step_of(k, &r, o, j, n, d0, &a, &flip);
+                    uint64_t at = (uint64_t)(pl0 * k->CW + o / 64);
+                    for (int b = 0; b < k->nb; b++)
+                        tt[at + (uint64_t)(b * k->CW)] |= (uint64_t)((a >> b) & 1) << (o % 64);
+                    tt[at + (uint64_t)(k->nb * k->CW)] |= (uint64_t)!flip << (o % 64);
+                }
+    k->trep = k->VP ? arena_alloc(&g->cx->arena, (size_t)per * sizeof *k->trep) : NULL;
+    for (int64_t q = 0; k->VP && q < per; q++)
+        k->trep[q] = rep_words(g, k, tt + (k->T * per + q) * k->CW);
+    k->tt = g_words(g, arena_printf(&g->cx->arena, "kbt.%s", r.thr->name), tt, nt);
     free(tt);
 }
 
@@ -213,19 +248,52 @@ static void dws_count(G *g, const Dws *k, LLVMTypeRef vt, LLVMValueRef *in, int 
     }
 }
 
-/* (D >= a) ^ flip for the mismatch vectors mis[0..T) of type vt: D by the adder tree,
- * then the borrow of D - a, with a's planes pl[0..nb) and ~flip pl[nb]. */
-static LLVMValueRef dws_step(G *g, const Dws *k, LLVMTypeRef vt, LLVMValueRef *mis,
-                             const LLVMValueRef *pl)
+/* (D >= a) ^ flip for the count's planes d[] (type vt): the borrow of D - a, with a's
+ * planes pl[0..nb) and ~flip pl[nb]. */
+static LLVMValueRef dws_cmp(G *g, const Dws *k, LLVMTypeRef vt, const LLVMValueRef *d,
+                            const LLVMValueRef *pl)
 {
-    LLVMValueRef d[8], borrow = LLVMConstNull(vt), ones = LLVMConstAllOnes(vt);
-    dws_count(g, k, vt, mis, (int)k->T, d);
+    LLVMValueRef borrow = LLVMConstNull(vt), ones = LLVMConstAllOnes(vt);
     for (int j = 0; j < k->nb; j++) { // borrow of D - a: maj(~d, a, borrow)
         LLVMValueRef nd = LLVMBuildXor(B, d[j], ones, ""), a = pl[j];
         borrow = LLVMBuildOr(B, LLVMBuildAnd(B, nd, a, ""),
                              LLVMBuildAnd(B, borrow, LLVMBuildOr(B, nd, a, ""), ""), "");
     }
     return LLVMBuildXor(B, borrow, pl[k->nb], "");
+}
+
+/* The threshold's planes out[0..ko) from the counts d[plane][0..nb): per tree node its
+ * step's planes (kx = 2: picked by plane 0's count, an equality mask per value it can
+ * take), from the table at word tab (per-pixel) or the n = T constants (tab NULL),
+ * compared with the last plane's count; bit 1 = bit 0 ? node 2 : node 1. */
+static void dws_tree(G *g, Dws *k, LLVMTypeRef vt, LLVMValueRef (*d)[8], LLVMValueRef tab,
+                     LLVMValueRef *out)
+{
+    LLVMValueRef eq[16], node[3], ones = LLVMConstAllOnes(vt);
+    for (int64_t v = 0; k->kx == 2 && v < k->DN; v++) {
+        eq[v] = ones;
+        for (int b = 0; b < k->nb; b++)
+            eq[v] = LLVMBuildAnd(B, eq[v],
+                                 (v >> b) & 1 ? d[0][b] : LLVMBuildXor(B, d[0][b], ones, ""), "");
+    }
+    for (int j = 0; j < k->nodes; j++) {
+        LLVMValueRef pl[8];
+        for (int p = 0; p <= k->nb; p++) {
+            pl[p] = NULL;
+            for (int64_t v = 0; v < k->DN; v++) {
+                int64_t at = (v * k->nodes + j) * (k->nb + 1) + p;
+                LLVMValueRef st =
+                        tab ? vload(g, k, k->tt, g_addk(g, tab, at * k->CW)) : k->trep[at];
+                st = k->kx == 2 ? LLVMBuildAnd(B, eq[v], st, "") : st;
+                pl[p] = pl[p] ? LLVMBuildOr(B, pl[p], st, "") : st;
+            }
+        }
+        node[j] = dws_cmp(g, k, vt, d[k->kx - 1], pl);
+    }
+    out[0] = node[0];
+    if (k->ko == 2)
+        out[1] = LLVMBuildOr(B, LLVMBuildAnd(B, node[0], node[2], ""),
+                             LLVMBuildAnd(B, LLVMBuildXor(B, node[0], ones, ""), node[1], ""), "");
 }
 
 static void vstore(G *g, LLVMValueRef v, LLVMValueRef p, LLVMValueRef word)
@@ -265,7 +333,7 @@ static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LL
  * and n (the taps inside) picks the step's planes. */
 static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef w0)
 {
-    LLVMValueRef mis[64], pl[8], n = g_i64(g, 0), zero = LLVMConstNull(k->vt);
+    LLVMValueRef mis[2][64], d[2][8], out[2], n = g_i64(g, 0), zero = LLVMConstNull(k->vt);
     for (int64_t ky = 0; ky < k->kh; ky++)
         for (int64_t kx = 0; kx < k->kw; kx++) {
             LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->sh), ky * k->dh - k->pt);
@@ -275,50 +343,73 @@ static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueR
                                  LLVMBuildICmp(B, LLVMIntULT, ix, g_i64(g, k->W), ""), "");
             LLVMValueRef pix = g_add(g, g_mulk(g, iy, k->W), ix);
             pix = LLVMBuildSelect(B, in, pix, g_i64(g, 0), ""); // a safe address outside
-            LLVMValueRef xv = vload(g, k, k->x, g_add(g, g_mulk(g, pix, k->CW), w0));
             LLVMValueRef wv = vload(g, k, k->wt, g_addk(g, w0, (ky * k->kw + kx) * k->CW));
             int64_t t = ky * k->kw + kx;
-            mis[t] = LLVMBuildSelect(B, in, LLVMBuildXor(B, xv, wv, ""), zero, "");
+            for (int q = 0; q < k->kx; q++) {
+                LLVMValueRef xv =
+                        vload(g, k, k->x,
+                              g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, k->kx), q), k->CW), w0));
+                mis[q][t] = LLVMBuildSelect(B, in, LLVMBuildXor(B, xv, wv, ""), zero, "");
+            }
             n = g_add(g, n, LLVMBuildZExt(B, in, g->i64, ""));
         }
     LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox);
     if (k->sums) { // w0 is a constant here (dws_cols unrolls the words)
-        dws_sums(g, k, k->vt, (int)k->VW, mis, n, pix, (int64_t)LLVMConstIntGetZExtValue(w0),
+        dws_sums(g, k, k->vt, (int)k->VW, mis[0], n, pix, (int64_t)LLVMConstIntGetZExtValue(w0),
                  k->VW);
         return;
     }
-    LLVMValueRef tab = g_add(g, g_mulk(g, n, (k->nb + 1) * k->CW), w0);
-    for (int j = 0; j <= k->nb; j++)
-        pl[j] = vload(g, k, k->tt, g_addk(g, tab, j * k->CW));
-    vstore(g, dws_step(g, k, k->vt, mis, pl), k->out, g_add(g, g_mulk(g, pix, k->CW), w0));
+    for (int q = 0; q < k->kx; q++)
+        dws_count(g, k, k->vt, mis[q], (int)k->T, d[q]);
+    dws_tree(g, k, k->vt, d, g_add(g, g_mulk(g, n, k->DN * k->nodes * (k->nb + 1) * k->CW), w0),
+             out);
+    for (int m = 0; m < k->ko; m++)
+        vstore(g, out[m], k->out,
+               g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, k->ko), m), k->CW), w0));
 }
 
 /* Output pixels ox0 .. ox0 + VP - 1 of interior row oy (every tap inside: n = T), their
- * CW words each in one 8-word vector: per tap one load (stride > 1: of the span, then a
- * shuffle picking each pixel's words), the XOR with the tap's words as a constant. */
+ * CW words each in one 8-word vector per plane: per tap and plane one load (several
+ * planes or stride > 1: of the span, then a shuffle picking each pixel's words), the XOR
+ * with the tap's words as a constant; the planes' results interleaved into one store. */
 static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
 {
-    int64_t L = ((k->VP - 1) * k->sw + 1) * k->CW;
+    int64_t L = ((k->VP - 1) * k->sw + 1) * k->kx * k->CW;
     LLVMTypeRef v8 = LLVMVectorType(g->i64, 8), vl = LLVMVectorType(g->i64, (unsigned)L);
-    LLVMValueRef mis[64], mask[8];
-    for (int l = 0; l < 8; l++)
-        mask[l] = g_i32(g, (l / k->CW) * k->sw * k->CW + l % k->CW);
+    LLVMValueRef mis[2][64], d[2][8], out[2], mask[2][8], il[16];
+    for (int q = 0; q < k->kx; q++)
+        for (int l = 0; l < 8; l++)
+            mask[q][l] = g_i32(g, ((l / k->CW) * k->sw * k->kx + q) * k->CW + l % k->CW);
     for (int64_t ky = 0; ky < k->kh; ky++)
         for (int64_t kx = 0; kx < k->kw; kx++) {
             LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->sh), ky * k->dh - k->pt);
             LLVMValueRef ix = g_addk(g, g_mulk(g, ox0, k->sw), kx * k->dw - k->pl);
-            LLVMValueRef at = g_mulk(g, g_add(g, g_mulk(g, iy, k->W), ix), k->CW);
-            LLVMValueRef xv = LLVMBuildLoad2(B, vl, g_gep(g, g->i64, k->x, at), "");
-            LLVMSetAlignment(xv, 8);
-            if (L != 8)
-                xv = LLVMBuildShuffleVector(B, xv, LLVMGetUndef(vl), LLVMConstVector(mask, 8), "");
-            mis[ky * k->kw + kx] = LLVMBuildXor(B, xv, k->wrep[ky * k->kw + kx], "");
+            LLVMValueRef at = g_mulk(g, g_add(g, g_mulk(g, iy, k->W), ix), k->kx * k->CW);
+            LLVMValueRef xl = LLVMBuildLoad2(B, vl, g_gep(g, g->i64, k->x, at), "");
+            LLVMSetAlignment(xl, 8);
+            for (int q = 0; q < k->kx; q++) {
+                LLVMValueRef xv = L == 8 ? xl
+                                         : LLVMBuildShuffleVector(B, xl, LLVMGetUndef(vl),
+                                                                  LLVMConstVector(mask[q], 8), "");
+                mis[q][ky * k->kw + kx] = LLVMBuildXor(B, xv, k->wrep[ky * k->kw + kx], "");
+            }
         }
     LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox0);
-    if (k->sums)
-        dws_sums(g, k, v8, 8, mis, g_i64(g, k->T), pix, 0, k->CW);
-    else
-        vstore(g, dws_step(g, k, v8, mis, k->trep), k->out, g_mulk(g, pix, k->CW));
+    if (k->sums) {
+        dws_sums(g, k, v8, 8, mis[0], g_i64(g, k->T), pix, 0, k->CW);
+        return;
+    }
+    for (int q = 0; q < k->kx; q++)
+        dws_count(g, k, v8, mis[q], (int)k->T, d[q]);
+    dws_tree(g, k, v8, d, NULL, out);
+    if (k->ko == 1) {
+        vstore(g, out[0], k->out, g_mulk(g, pix, k->CW));
+        return;
+    }
+    for (int i = 0; i < 16; i++) // pixel i / 2CW's plane (i / CW) % 2, word i % CW
+        il[i] = g_i32(g, (i / k->CW) % 2 * 8 + i / (2 * k->CW) * k->CW + i % k->CW);
+    vstore(g, LLVMBuildShuffleVector(B, out[0], out[1], LLVMConstVector(il, 16), ""), k->out,
+           g_mulk(g, pix, 2 * k->CW));
 }
 
 /* Pixels [a, b) of row oy, one at a time. */
@@ -421,14 +512,20 @@ void gen_dws(G *g, const IrWindow *w)
     k.vt = LLVMVectorType(g->i64, (unsigned)k.VW);
     k.VP = chunk_plan(w, k.CW, &k.ylo, &k.yhi, &k.xlo, &k.xhi);
     k.sums = !th;
+    k.kx = g_argt(g, 0)->bits;
+    k.ko = th ? g->m->values.data[dest].type.bits : 0;
+    k.nodes = (1 << k.ko) - 1;
+    k.DN = k.kx == 2 ? k.T + 1 : 1;
+    HB_CHECK(k.kx <= 2 && k.ko <= 2 && (!k.sums || k.kx == 1) && k.DN <= 16,
+             "bit-sliced depthwise: up to 2 input and 2 output planes");
     dws_weights(g, &k);
     if (th)
         dws_steps(g, &k, th);
     if (g_plan_conv_packed(g, xv)) {
         k.x = g_arg(g, 0)->p;
     } else { // its producer stored code bytes: pack them
-        BGeo b = {.C = k.C, .H = k.H, .W = k.W, .G = 1, .cg = k.C, .kx = 1, .CW = k.CW};
-        k.x = g_alloc(g, (uint64_t)(8 * (k.H * k.W + 1) * k.CW));
+        BGeo b = {.C = k.C, .H = k.H, .W = k.W, .G = 1, .cg = k.C, .kx = k.kx, .CW = k.CW};
+        k.x = g_alloc(g, (uint64_t)(8 * (k.H * k.W + 1) * k.kx * k.CW));
         bpop_pack_image(g, &b, g_arg(g, 0), g_argt(g, 0), k.x, NULL, false);
     }
     if (th) {
@@ -441,5 +538,5 @@ void gen_dws(G *g, const IrWindow *w)
         g_alloc_output(g, g_out(g), g_outt(g));
         k.out = g_out(g)->p;
     }
-    dws_run(g, &k, dws_cycles(w, g->tier >= TIER_AVX512BW, k.sums));
+    dws_run(g, &k, dws_cycles(w, g->tier >= TIER_AVX512BW, k.sums, k.kx, k.ko));
 }

@@ -172,14 +172,14 @@ LLVMValueRef bpop_tree_thr(G *g, const LLVMValueRef *th, const LLVMValueRef *bit
 bool dw_pairs_layer(G *g, const IrInst *in);
 /* Per instruction: the depthwise bpop_conv2d layers that can run bit-sliced
  * (llvm_dwbits.c): dws_shape_ok, their pair sums read only by an icomb whose only reader
- * is a one-plane threshold read only by one-group bit-serial convolutions (which then
- * read its packed words), or (sums[k], sums mode; at most 1024 channels) only by an
- * fcomb; llvm_cost.c chooses among them and clears their int8 plans. Arena-allocated
- * (sums: NULL or per instruction); needs g->m and g->int8 (the readers' choices), with
- * g->dws NULL. */
-bool *g_dws_layers(G *g, bool *sums);
+ * is a threshold of 1 or 2 planes (planes[k]) read only by one-group bit-serial
+ * convolutions (which then read its packed words), or (sums mode, planes[k] 0; a 1-plane
+ * input, at most 1024 channels) only by an fcomb; llvm_cost.c chooses among them and
+ * clears their int8 plans. Arena-allocated (planes: NULL or zeroed per instruction);
+ * needs g->m and g->int8 (the readers' choices), with g->dws NULL. */
+bool *g_dws_layers(G *g, uint8_t *planes);
 bool dws_shape_ok(const IrModule *m, const IrInst *in);
-double dws_cycles(const IrWindow *w, bool avx512, bool sums);
+double dws_cycles(const IrWindow *w, bool avx512, bool sums, int kx, int ko);
 void gen_dws(G *g, const IrWindow *w);
 /* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
  * what an op does not write stays as NAME_create zeroed it. */

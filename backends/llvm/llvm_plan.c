@@ -172,16 +172,16 @@ static bool tile_pool(const IrModule *m, const IrInst *in)
            (ir_code_ranks(m, t, rank) && rank[ir_code_index(0, t->bits, t->bits)] == 0);
 }
 
-/* The one-plane threshold of bpop `in` -> icomb -> threshold, each the only reader of
- * the one before, or NULL. */
+/* The threshold (of 1 or 2 planes) of bpop `in` -> icomb -> threshold, each the only
+ * reader of the one before, or NULL. */
 static const IrInst *dws_threshold(const Readers *r, const IrInst *in)
 {
     const IrInst *ic = only_reader(r, in->result, IR_OP_ICOMB);
     const IrInst *th = ic ? only_reader(r, ic->result, IR_OP_THRESHOLD) : NULL;
-    return th && r->m->values.data[th->result].type.bits == 1 ? th : NULL;
+    return th && r->m->values.data[th->result].type.bits <= 2 ? th : NULL;
 }
 
-bool *g_dws_layers(G *g, bool *sums)
+bool *g_dws_layers(G *g, uint8_t *planes)
 {
     const IrModule *m = g->m;
     bool *d = arena_calloc(&g->cx->arena, m->insts.len + 1, sizeof *d);
@@ -193,11 +193,11 @@ bool *g_dws_layers(G *g, bool *sums)
             continue;
         const IrInst *th = dws_threshold(&r, in);
         d[k] = th && r.conv[th->result];
-        if (!d[k] && only_reader(&r, in->result, IR_OP_FCOMB) && ir_window(m, in).C <= 1024) {
-            d[k] = true;
-            if (sums)
-                sums[k] = true;
-        }
+        if (d[k] && planes)
+            planes[k] = (uint8_t)m->values.data[th->result].type.bits;
+        if (!d[k] && only_reader(&r, in->result, IR_OP_FCOMB) && ir_window(m, in).C <= 1024 &&
+            ir_arg_type(m, in->args[0])->bits == 1)
+            d[k] = true; // sums mode (planes[k] stays 0)
     }
     readers_free(&r);
     return d;

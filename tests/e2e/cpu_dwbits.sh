@@ -19,7 +19,9 @@ cpu_setup "$s"
 "$py" "$here/cpu/dws_nets.py" "$s" "${HBNN_SEED:-3}" > "$s/nets.txt"
 
 declare -A want=([ws_chain]=2 [ws_quant]=1 [ws_wide]=2 [ws_k7]=2 [ws_big]=1 [ws_not]=0 [ws_lanes]=3
-    [ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1)
+    [ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1 [ws_a2]=2 [ws_a2_lanes]=1 [ws_a2_wide]=2)
+# of which threshold to 2 planes
+declare -A two=([ws_a2]=1 [ws_a2_lanes]=1 [ws_a2_wide]=2)
 # of which write their pair sums for an fcomb (sums mode: no fused threshold)
 declare -A sums=([ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1)
 # expect NAME WHAT PATTERN FILE WANT: FILE has WANT lines matching PATTERN (grep BRE).
@@ -40,11 +42,14 @@ while read -r n; do
             "${want[$n]}"
         "$hbnnc" "$s/$n.ir" --kernel $k --explain > "$s/$n.ex"
         expect "$n" "bit-sliced layers (--kernel $k)" \
-            ': W1A1, .* MACs: bit-sliced [0-9.e+]* (depthwise, channels in bits), int8 .* -> bit-sliced (' \
+            ': W1A[12], .* MACs: bit-sliced [0-9.e+]* (depthwise, channels in bits), int8 .* -> bit-sliced (' \
             "$s/$n.ex" "${want[$n]}"
         expect "$n" "bit-sliced epilogues (--kernel $k)" \
-            'fused epilogue: icomb + threshold in the kernel (bit-sliced), writes .* packed$' \
+            'fused epilogue: icomb + \(2-bit \)\?threshold in the kernel (bit-sliced), writes .* packed$' \
             "$s/$n.ex" "$((want[$n] - ${sums[$n]:-0}))"
+        expect "$n" "2-bit bit-sliced epilogues (--kernel $k)" \
+            'fused epilogue: icomb + 2-bit threshold in the kernel (bit-sliced)' "$s/$n.ex" \
+            "${two[$n]:-0}"
     done
     "$hbnnc" "$s/$n.ir" --kernel int8 --explain > "$s/$n.ex8" 2>&1 || true
     expect "$n" "bit-sliced layers under --kernel int8" 'bit-sliced' "$s/$n.ex8" 0

@@ -126,3 +126,30 @@ n = Net("ws_sums_wide", 1100, 5, 6, 0)
 sums(n, n.input(), 3, 1, 1)
 sums(n, n.thresh(n.conv(n.input(), 600, 1, 1, 0, 1), 1), 5, 1, 2)
 n.write()
+
+# 2-plane activations (a static 2-plane quant: code bytes the kernel packs; then a
+# 2-plane threshold's packed words): the step in plane 1's count is picked per channel by
+# plane 0's count; 2-plane thresholds (a tree: bit 1 by node 1 or 2), coefficients of
+# both signs and 0; 100 channels (a partial word), 64 at stride 2 in chunks of 8 pixels
+n = Net("ws_a2", 100, 9, 20, 2)
+t = dw(n, n.input(), 3, 1, 1, K=2)
+t = n.thresh(n.conv(t, 64, 1, 1, 0, 1), 2, "m")
+t = dw(n, t, 3, 2, 1, coefs=[0, 1, -2, 3])
+n.outs.append(n.conv(t, 7, 1, 1, 0, 1)[0])
+n.write()
+n = Net("ws_a2_lanes", 64, 10, 24, 2)
+t = dw(n, n.input(), 3, 2, 1, K=2)
+n.outs.append(n.conv(t, 5, 1, 1, 0, 1)[0])
+n.write()
+
+# 256 channels (2 pixels a chunk, the planes interleaved in one store), then 600 (10
+# words, one at a time) with dilation 2; a 5x5 window on 2 planes (25 taps: past the
+# 15 of a 2-plane step table) stays on the pixel-lane pair sums
+n = Net("ws_a2_wide", 256, 6, 9, 2)
+t = dw(n, n.input(), 3, 1, 1, K=2)
+t = n.thresh(n.conv(t, 600, 1, 1, 0, 1), 2, "m")
+t = dw(n, t, 3, 1, 2, d=2, K=2)
+n.outs.append(n.conv(t, 6, 1, 1, 0, 1)[0])
+t5 = dw(n, n.input(), 5, 1, 2)
+n.outs.append(n.conv(t5, 4, 1, 1, 0, 1)[0])
+n.write()
