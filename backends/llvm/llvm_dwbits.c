@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* llvm_dwbits.c: a one-plane depthwise bpop_conv2d (groups = C = O, 1-bit weights and
- * activations, unmasked) whose pair sums go only to icomb -> one-plane threshold, read
- * only by one-group bit-serial convolutions (or, sums mode, only to an fcomb):
- * bit-sliced, channels in the bits of words.
- * A pixel's channels are its CW packed words (the layout the convolutions read); per
- * tap, XOR with the tap's weight bits gives each channel's mismatch bit, a carry-save
- * adder tree over the taps counts the mismatches D of 64 channels a word in nb bit
- * planes, and one borrow chain compares D with each channel's constant: the threshold's
- * output bits, already packed. S = n - 2D (n: the window's taps inside the input; taps
- * outside contribute nothing, as in the interpreter), so the icomb and the threshold are
- * one monotone step in D per channel and n, found at compile time from their constants.
+/* llvm_dwbits.c: a depthwise bpop_conv2d (groups = C = O) of 1-bit weights on 1- or
+ * 2-plane activations (unmasked) whose pair sums go only to icomb -> a threshold of 1 or
+ * 2 planes read only by one-group bit-serial convolutions (or, sums mode, 1-plane
+ * input, only to an fcomb): bit-sliced, channels in the bits of words.
+ * A pixel's channels are its CW packed words per plane (the layout the convolutions
+ * read); per tap, XOR with the tap's weight bits gives each channel's mismatch bit, a
+ * carry-save adder tree over the taps counts the mismatches D of 64 channels a word in
+ * nb bit planes, and one borrow chain compares D with each channel's constant: the
+ * threshold's output bits, already packed. S = n - 2D (n: the window's taps inside the
+ * input; taps outside contribute nothing, as in the interpreter), so each threshold node
+ * is one monotone step in D per channel and n (2 planes: in D1, per value of D0), found
+ * at compile time from the icomb's and threshold's constants.
  * Called by gen_bpop_conv2d (llvm_bpop.c) when g->dws says so (llvm_plan.c). */
 #include <stdlib.h>
 
@@ -17,8 +18,7 @@
 #include "llvm_bpop.h"
 #include "llvm_int8.h"
 
-#define B      g->b
-#define MAX_VW 8 // words per vector: 512 channels
+#define B g->b
 
 typedef struct Dws {
     int64_t C, H, W, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl, T, CW, VW;
@@ -93,11 +93,12 @@ double dws_cycles(const IrWindow *w, bool avx512, bool sums, int kx, int ko)
     double T = (double)(w->kh * w->kw), nb = bits_of(w->kh * w->kw + 1);
     double inner = VP ? (double)((yhi - ylo) * (xhi - xlo)) : 0;
     double wide = avx512 || VW == 1 ? 1 : 2;
-    // one at a time, per pixel and vector: per tap its address and bounds (~5 scalar), a
-    // load, the XOR and the select; the adder tree (2 per full adder, ~T); the compare
-    // (nb + 1 loads, nb + 1 operations) and the store; 3 a cycle
-    // per node nb + 1 loads and the chain (kx = 2: each of its planes picked from T + 1
-    // loads by equality masks of plane 0's count, 3 per load, and T + 1 masks of nb)
+    // the threshold: per node nb + 1 loads and the chain (kx = 2: each of its planes
+    // picked from T + 1 loads by equality masks of plane 0's count, 3 per load, and the
+    // T + 1 masks of nb each), and the planes' stores
+    // one at a time, per pixel and vector: per tap its address and bounds (~5 scalar),
+    // per plane a load, the XOR and the select, the adder tree (2 per full adder, ~T),
+    // then the threshold; 3 a cycle
     double nodes = (double)((1 << ko) - 1), DN = kx == 2 ? T + 1 : 1;
     double cmp = nodes * (3 * DN * (nb + 1) + nb + 1) + (kx == 2 ? DN * nb : 0) + 2 * ko;
     double vec = (double)(CW / VW) * (kx * 5 * T + cmp) * wide;
