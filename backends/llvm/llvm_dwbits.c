@@ -21,13 +21,14 @@
 #define B g->b
 
 typedef struct Dws {
-    int64_t C, H, W, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl, T, CW, VW;
-    int nb;          // bit planes of the count and of its thresholds: bits of T + 1
-    int kx, ko;      // input planes (1 or 2), threshold planes (1 or 2; 0: sums mode)
-    int nodes;       // the threshold tree's nodes, 2^ko - 1
-    int64_t DN;      // kx = 2: the values T + 1 of plane 0's count a step is picked by
-    LLVMTypeRef vt;  // <VW x i64>
-    LLVMValueRef wt; // tap t's weight bits, [T][CW] words
+    IrWindow w;        // the layer's geometry
+    int64_t T, CW, VW; // taps, words a pixel has per plane, words a vector
+    int nb;            // bit planes of the count and of its thresholds: bits of T + 1
+    int kx, ko;        // input planes (1 or 2), threshold planes (1 or 2; 0: sums mode)
+    int nodes;         // the threshold tree's nodes, 2^ko - 1
+    int64_t DN;        // kx = 2: the values T + 1 of plane 0's count a step is picked by
+    LLVMTypeRef vt;    // <VW x i64>
+    LLVMValueRef wt;   // tap t's weight bits, [T][CW] words
     /* The steps: [n = 0..T][D0 < DN][node][nb planes of a, then ~flip][CW] words. */
     LLVMValueRef tt;
     LLVMValueRef x, out;
@@ -146,7 +147,7 @@ static void dws_weights(G *g, Dws *k)
     uint64_t nw = (uint64_t)(k->T * k->CW);
     uint64_t *wt = calloc(nw, 8);
     HB_CHECK(wt, "out of memory");
-    for (int64_t o = 0; o < k->C; o++)
+    for (int64_t o = 0; o < k->w.C; o++)
         for (int64_t t = 0; t < k->T; t++)
             if ((w->planes[(uint64_t)o * w->wpr + (uint64_t)t / 64] >> (t % 64)) & 1)
                 wt[t * k->CW + o / 64] |= 1ull << (o % 64);
@@ -162,7 +163,7 @@ static void dws_step_of(const Dws *k, const DwsRule *r, int64_t o, int j, int64_
                         int64_t *pa, int *pflip)
 {
     int64_t a = 0, flip = 1; // past C: always 0
-    if (o < k->C) {
+    if (o < k->w.C) {
         int b0 = dws_bit(r, o, j, n, d0, 0);
         flip = !b0;
         a = n + 1; // D >= n + 1 never holds: the bit is b0 for every D
@@ -324,8 +325,8 @@ static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LL
         }
         LLVMValueRef S =
                 LLVMBuildSub(B, nv, LLVMBuildShl(B, D, g_splat(g, g_i32(g, 1), 64), ""), "");
-        for (int64_t l = 0; l < 64 && word * 64 + l < k->C; l++)
-            g_store(g, g->i32, k->out, g_add(g, g_i64(g, (word * 64 + l) * k->OH * k->OW), pix),
+        for (int64_t l = 0; l < 64 && word * 64 + l < k->w.C; l++)
+            g_store(g, g->i32, k->out, g_add(g, g_i64(g, (word * 64 + l) * k->w.OH * k->w.OW), pix),
                     LLVMBuildExtractElement(B, S, g_i32(g, (int)l), ""));
     }
 }
@@ -335,17 +336,17 @@ static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LL
 static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef w0)
 {
     LLVMValueRef mis[2][64], d[2][8], out[2], n = g_i64(g, 0), zero = LLVMConstNull(k->vt);
-    for (int64_t ky = 0; ky < k->kh; ky++)
-        for (int64_t kx = 0; kx < k->kw; kx++) {
-            LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->sh), ky * k->dh - k->pt);
-            LLVMValueRef ix = g_addk(g, g_mulk(g, ox, k->sw), kx * k->dw - k->pl);
+    for (int64_t ky = 0; ky < k->w.kh; ky++)
+        for (int64_t kx = 0; kx < k->w.kw; kx++) {
+            LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->w.sh), ky * k->w.dh - k->w.pt);
+            LLVMValueRef ix = g_addk(g, g_mulk(g, ox, k->w.sw), kx * k->w.dw - k->w.pl);
             LLVMValueRef in =
-                    LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, iy, g_i64(g, k->H), ""),
-                                 LLVMBuildICmp(B, LLVMIntULT, ix, g_i64(g, k->W), ""), "");
-            LLVMValueRef pix = g_add(g, g_mulk(g, iy, k->W), ix);
+                    LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, iy, g_i64(g, k->w.H), ""),
+                                 LLVMBuildICmp(B, LLVMIntULT, ix, g_i64(g, k->w.W), ""), "");
+            LLVMValueRef pix = g_add(g, g_mulk(g, iy, k->w.W), ix);
             pix = LLVMBuildSelect(B, in, pix, g_i64(g, 0), ""); // a safe address outside
-            LLVMValueRef wv = vload(g, k, k->wt, g_addk(g, w0, (ky * k->kw + kx) * k->CW));
-            int64_t t = ky * k->kw + kx;
+            LLVMValueRef wv = vload(g, k, k->wt, g_addk(g, w0, (ky * k->w.kw + kx) * k->CW));
+            int64_t t = ky * k->w.kw + kx;
             for (int q = 0; q < k->kx; q++) {
                 LLVMValueRef xv =
                         vload(g, k, k->x,
@@ -354,7 +355,7 @@ static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueR
             }
             n = g_add(g, n, LLVMBuildZExt(B, in, g->i64, ""));
         }
-    LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox);
+    LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->w.OW), ox);
     if (k->sums) { // w0 is a constant here (dws_cols unrolls the words)
         dws_sums(g, k, k->vt, (int)k->VW, mis[0], n, pix, (int64_t)LLVMConstIntGetZExtValue(w0),
                  k->VW);
@@ -375,27 +376,27 @@ static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueR
  * with the tap's words as a constant; the planes' results interleaved into one store. */
 static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
 {
-    int64_t L = ((k->VP - 1) * k->sw + 1) * k->kx * k->CW;
+    int64_t L = ((k->VP - 1) * k->w.sw + 1) * k->kx * k->CW;
     LLVMTypeRef v8 = LLVMVectorType(g->i64, 8), vl = LLVMVectorType(g->i64, (unsigned)L);
     LLVMValueRef mis[2][64], d[2][8], out[2], mask[2][8], il[16];
     for (int q = 0; q < k->kx; q++)
         for (int l = 0; l < 8; l++)
-            mask[q][l] = g_i32(g, ((l / k->CW) * k->sw * k->kx + q) * k->CW + l % k->CW);
-    for (int64_t ky = 0; ky < k->kh; ky++)
-        for (int64_t kx = 0; kx < k->kw; kx++) {
-            LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->sh), ky * k->dh - k->pt);
-            LLVMValueRef ix = g_addk(g, g_mulk(g, ox0, k->sw), kx * k->dw - k->pl);
-            LLVMValueRef at = g_mulk(g, g_add(g, g_mulk(g, iy, k->W), ix), k->kx * k->CW);
+            mask[q][l] = g_i32(g, ((l / k->CW) * k->w.sw * k->kx + q) * k->CW + l % k->CW);
+    for (int64_t ky = 0; ky < k->w.kh; ky++)
+        for (int64_t kx = 0; kx < k->w.kw; kx++) {
+            LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->w.sh), ky * k->w.dh - k->w.pt);
+            LLVMValueRef ix = g_addk(g, g_mulk(g, ox0, k->w.sw), kx * k->w.dw - k->w.pl);
+            LLVMValueRef at = g_mulk(g, g_add(g, g_mulk(g, iy, k->w.W), ix), k->kx * k->CW);
             LLVMValueRef xl = LLVMBuildLoad2(B, vl, g_gep(g, g->i64, k->x, at), "");
             LLVMSetAlignment(xl, 8);
             for (int q = 0; q < k->kx; q++) {
                 LLVMValueRef xv = L == 8 ? xl
                                          : LLVMBuildShuffleVector(B, xl, LLVMGetUndef(vl),
                                                                   LLVMConstVector(mask[q], 8), "");
-                mis[q][ky * k->kw + kx] = LLVMBuildXor(B, xv, k->wrep[ky * k->kw + kx], "");
+                mis[q][ky * k->w.kw + kx] = LLVMBuildXor(B, xv, k->wrep[ky * k->w.kw + kx], "");
             }
         }
-    LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->OW), ox0);
+    LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->w.OW), ox0);
     if (k->sums) {
         dws_sums(g, k, v8, 8, mis[0], g_i64(g, k->T), pix, 0, k->CW);
         return;
@@ -437,7 +438,7 @@ static void dws_cols(G *g, Dws *k, LLVMValueRef oy, int64_t a, int64_t b)
 static void dws_row(G *g, Dws *k, LLVMValueRef oy)
 {
     if (!k->VP) {
-        dws_cols(g, k, oy, 0, k->OW);
+        dws_cols(g, k, oy, 0, k->w.OW);
         return;
     }
     LLVMBasicBlockRef in = LLVMAppendBasicBlockInContext(g->C, g->fn, "bs.in"),
@@ -454,10 +455,10 @@ static void dws_row(G *g, Dws *k, LLVMValueRef oy)
     ox0 = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, ox0, last, ""), ox0, last, "");
     dws_chunk(g, k, oy, ox0);
     g_loop_end(g, &lq);
-    dws_cols(g, k, oy, k->xhi, k->OW);
+    dws_cols(g, k, oy, k->xhi, k->w.OW);
     LLVMBuildBr(B, nx);
     LLVMPositionBuilderAtEnd(B, bo);
-    dws_cols(g, k, oy, 0, k->OW);
+    dws_cols(g, k, oy, 0, k->w.OW);
     LLVMBuildBr(B, nx);
     LLVMPositionBuilderAtEnd(B, nx);
 }
@@ -484,7 +485,7 @@ static void dws_run(G *g, Dws *k, double cycles)
     g_loop_end(g, &ly);
     LLVMBuildRetVoid(B);
     g_fn_pop(g, &sv);
-    g_par(g, fn, args, k->OH, cycles);
+    g_par(g, fn, args, k->w.OH, cycles);
 }
 
 void gen_dws(G *g, const IrWindow *w)
@@ -493,21 +494,9 @@ void gen_dws(G *g, const IrWindow *w)
     const IrInst *th = dest == UINT32_MAX ? NULL : &g->m->insts.data[g->m->values.data[dest].def];
     HB_CHECK(!th || (th->op == IR_OP_THRESHOLD && g_plan_conv_packed(g, dest)),
              "a bit-sliced depthwise layer writes its threshold's packed words or its sums");
-    Dws k = {.C = w->C,
-             .H = w->H,
-             .W = w->W,
-             .OH = w->OH,
-             .OW = w->OW,
-             .kh = w->kh,
-             .kw = w->kw,
-             .sh = w->sh,
-             .sw = w->sw,
-             .dh = w->dh,
-             .dw = w->dw,
-             .pt = w->pt,
-             .pl = w->pl};
-    k.T = k.kh * k.kw;
-    k.CW = (k.C + 63) / 64;
+    Dws k = {.w = *w};
+    k.T = k.w.kh * k.w.kw;
+    k.CW = (k.w.C + 63) / 64;
     k.VW = k.CW % 8 == 0 ? 8 : k.CW % 4 == 0 ? 4 : k.CW % 2 == 0 ? 2 : 1;
     k.nb = bits_of(k.T + 1);
     k.vt = LLVMVectorType(g->i64, (unsigned)k.VW);
@@ -525,8 +514,8 @@ void gen_dws(G *g, const IrWindow *w)
     if (g_plan_conv_packed(g, xv)) {
         k.x = g_arg(g, 0)->p;
     } else { // its producer stored code bytes: pack them
-        BGeo b = {.C = k.C, .H = k.H, .W = k.W, .G = 1, .cg = k.C, .kx = k.kx, .CW = k.CW};
-        k.x = g_alloc(g, (uint64_t)(8 * (k.H * k.W + 1) * k.kx * k.CW));
+        BGeo b = {.C = k.w.C, .H = k.w.H, .W = k.w.W, .G = 1, .cg = k.w.C, .kx = k.kx, .CW = k.CW};
+        k.x = g_alloc(g, (uint64_t)(8 * (k.w.H * k.w.W + 1) * k.kx * k.CW));
         bpop_pack_image(g, &b, g_arg(g, 0), g_argt(g, 0), k.x, NULL, false);
     }
     if (th) {
