@@ -13,6 +13,7 @@
  * at compile time from the icomb's and threshold's constants.
  * Called by gen_bpop_conv2d (llvm_bpop.c) when g->dws says so (llvm_plan.c). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ice.h"
 #include "llvm_bpop.h"
@@ -40,6 +41,11 @@ typedef struct Dws {
     /* Sums mode (no threshold after it: an fcomb reads the pair sums): out is the i32
      * pair sums [O][OH][OW], S = n - 2D per channel, unpacked from the count's planes. */
     bool sums;
+    /* Sums mode into fcomb [-> batchnorm] (fl): out is that op's floats, y = (α β) S +
+     * bias rounded once [z = y scale + shift rounded once], in double as the ops; the
+     * per-channel α, bias, scale and shift as [CW * 64] double tables, β this example's. */
+    bool fl, bn;
+    LLVMValueRef ta, tb, ts, th, beta;
 } Dws;
 
 static int bits_of(int64_t v)
@@ -303,6 +309,66 @@ static void vstore(G *g, LLVMValueRef v, LLVMValueRef p, LLVMValueRef word)
     LLVMSetAlignment(LLVMBuildStore(B, v, g_gep(g, g->i64, p, word)), 8);
 }
 
+/* A [CW * 64] f64 table (as i64 words): v(c) for the channels, 0 past C. */
+static LLVMValueRef dtable(G *g, Dws *k, const char *name, const IrConst *c, int64_t stride,
+                           double none)
+{
+    uint64_t n = (uint64_t)(k->CW * 64), *wd = calloc(n, 8);
+    HB_CHECK(wd, "out of memory");
+    for (int64_t o = 0; o < k->w.C; o++) {
+        double v = c ? (double)c->f[(c->type.d[0] == 1 ? 0 : o) * stride] : none;
+        memcpy(&wd[o], &v, 8);
+    }
+    LLVMValueRef r = g_words(g, arena_printf(&g->cx->arena, name, c ? c->name : "bn"), wd, n);
+    free(wd);
+    return r;
+}
+
+/* Sums mode into fcomb dest [-> batchnorm]: its tables. */
+static void dws_float_tables(G *g, Dws *k, uint32_t dest)
+{
+    const IrModule *m = g->m;
+    const IrInst *di = &m->insts.data[m->values.data[dest].def], *fc = di;
+    k->bn = di->op == IR_OP_BATCHNORM;
+    if (k->bn)
+        fc = &m->insts.data[m->values.data[di->args[0].id].def];
+    const IrConst *al = &m->consts.data[fc->args[2].id];
+    k->ta = dtable(g, k, "kba.%s", al, al->type.d[1], 0);
+    k->tb = dtable(g, k, "kbb.%s", &m->consts.data[fc->args[3].id], 1, 0);
+    if (k->bn) {
+        k->ts = dtable(g, k, "kbs.%s", &m->consts.data[di->args[1].id], 1, 1);
+        k->th = dtable(g, k, "kbh.%s", &m->consts.data[di->args[2].id], 1, 0);
+    }
+    k->fl = true;
+}
+
+/* 64 lanes of the f64 table t from channel word*64. */
+static LLVMValueRef dlanes(G *g, LLVMValueRef t, int64_t word)
+{
+    LLVMTypeRef vd = LLVMVectorType(g->f64, 64);
+    LLVMValueRef v = LLVMBuildLoad2(B, vd, g_gep(g, g->i64, t, g_i64(g, word * 64)), "");
+    LLVMSetAlignment(v, 8);
+    return v;
+}
+
+/* The fcomb [+ batchnorm] of 64 channels' pair sums S (i32 lanes) from channel word*64,
+ * exactly as the ops compute them (docs/ir.md §4): y = 0 + (α β) S in double, rounded
+ * once after + bias; z = y · scale + shift in double, rounded once. */
+static LLVMValueRef dws_fcomb(G *g, Dws *k, LLVMValueRef S, int64_t word)
+{
+    LLVMTypeRef vd = LLVMVectorType(g->f64, 64), vf = LLVMVectorType(g->f32, 64);
+    LLVMValueRef be =
+            g_splat(g, LLVMBuildFPExt(B, g_load(g, g->f32, k->beta, g_i64(g, 0)), g->f64, ""), 64);
+    LLVMValueRef ab = LLVMBuildFMul(B, dlanes(g, k->ta, word), be, "");
+    LLVMValueRef y = LLVMBuildFAdd(B, LLVMConstNull(vd),
+                                   LLVMBuildFMul(B, ab, LLVMBuildSIToFP(B, S, vd, ""), ""), "");
+    LLVMValueRef z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, y, dlanes(g, k->tb, word), ""), vf, "");
+    if (!k->bn)
+        return z;
+    z = LLVMBuildFMul(B, LLVMBuildFPExt(B, z, vd, ""), dlanes(g, k->ts, word), "");
+    return LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, z, dlanes(g, k->th, word), ""), vf, "");
+}
+
 /* Sums mode: S = n - 2D of the words of vectors mis[] (vt, nw words), word i holding
  * channels (w0 + i % wpp) * 64 .. of output pixel pix0 + i / wpp (wpp: the words a
  * pixel has in the vector). Per word the count's planes become 64 lanes of D (each plane
@@ -325,9 +391,11 @@ static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LL
         }
         LLVMValueRef S =
                 LLVMBuildSub(B, nv, LLVMBuildShl(B, D, g_splat(g, g_i32(g, 1), 64), ""), "");
+        LLVMValueRef v = k->fl ? dws_fcomb(g, k, S, word) : S;
         for (int64_t l = 0; l < 64 && word * 64 + l < k->w.C; l++)
-            g_store(g, g->i32, k->out, g_add(g, g_i64(g, (word * 64 + l) * k->w.OH * k->w.OW), pix),
-                    LLVMBuildExtractElement(B, S, g_i32(g, (int)l), ""));
+            g_store(g, k->fl ? g->f32 : g->i32, k->out,
+                    g_add(g, g_i64(g, (word * 64 + l) * k->w.OH * k->w.OW), pix),
+                    LLVMBuildExtractElement(B, v, g_i32(g, (int)l), ""));
     }
 }
 
@@ -466,11 +534,13 @@ static void dws_row(G *g, Dws *k, LLVMValueRef oy)
 /* Rows [lo, hi) of the output, in an outlined function hbrt_par may split. */
 static void dws_run(G *g, Dws *k, double cycles)
 {
-    LLVMTypeRef fields[] = {g->ptr, g->ptr};
-    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 2, 0);
+    LLVMTypeRef fields[] = {g->ptr, g->ptr, g->ptr};
+    LLVMTypeRef st = LLVMStructTypeInContext(g->C, fields, 3, 0);
     LLVMValueRef args = g_var(g, st, NULL);
     LLVMBuildStore(B, k->x, LLVMBuildStructGEP2(B, st, args, 0, ""));
     LLVMBuildStore(B, k->out, LLVMBuildStructGEP2(B, st, args, 1, ""));
+    LLVMBuildStore(B, k->beta ? k->beta : LLVMConstNull(g->ptr),
+                   LLVMBuildStructGEP2(B, st, args, 2, ""));
     GFnSave sv;
     LLVMTypeRef ps[] = {g->ptr, g->i64, g->i64};
     LLVMValueRef fn = g_fn_push(g, &sv, arena_printf(&g->cx->arena, "dwbits.%u", g->in->result),
@@ -478,6 +548,7 @@ static void dws_run(G *g, Dws *k, double cycles)
     LLVMValueRef a = LLVMGetParam(fn, 0), lo = LLVMGetParam(fn, 1);
     k->x = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 0, ""), "");
     k->out = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 1, ""), "");
+    k->beta = LLVMBuildLoad2(B, g->ptr, LLVMBuildStructGEP2(B, st, a, 2, ""), "");
     GLoop ly;
     LLVMValueRef oy =
             g_add(g, lo, g_loop_begin(g, &ly, LLVMBuildSub(B, LLVMGetParam(fn, 2), lo, ""), "by"));
@@ -491,9 +562,12 @@ static void dws_run(G *g, Dws *k, double cycles)
 void gen_dws(G *g, const IrWindow *w)
 {
     uint32_t xv = g->in->args[0].id, dest = g_plan_epilogue(g, g->in->result);
-    const IrInst *th = dest == UINT32_MAX ? NULL : &g->m->insts.data[g->m->values.data[dest].def];
-    HB_CHECK(!th || (th->op == IR_OP_THRESHOLD && g_plan_conv_packed(g, dest)),
-             "a bit-sliced depthwise layer writes its threshold's packed words or its sums");
+    const IrInst *di = dest == UINT32_MAX ? NULL : &g->m->insts.data[g->m->values.data[dest].def];
+    const IrInst *th = di && di->op == IR_OP_THRESHOLD ? di : NULL;
+    HB_CHECK(!di || (th && g_plan_conv_packed(g, dest)) || di->op == IR_OP_FCOMB ||
+                     di->op == IR_OP_BATCHNORM,
+             "a bit-sliced depthwise layer writes its threshold's packed words, its sums or "
+             "their fcomb's floats");
     Dws k = {.w = *w};
     k.T = k.w.kh * k.w.kw;
     k.CW = (k.w.C + 63) / 64;
@@ -511,6 +585,8 @@ void gen_dws(G *g, const IrWindow *w)
     dws_weights(g, &k);
     if (th)
         dws_steps(g, &k, th);
+    if (di && !th)
+        dws_float_tables(g, &k, dest);
     if (g_plan_conv_packed(g, xv)) {
         k.x = g_arg(g, 0)->p;
     } else { // its producer stored code bytes: pack them
@@ -518,9 +594,10 @@ void gen_dws(G *g, const IrWindow *w)
         k.x = g_alloc(g, (uint64_t)(8 * (k.w.H * k.w.W + 1) * k.kx * k.CW));
         bpop_pack_image(g, &b, g_arg(g, 0), g_argt(g, 0), k.x, NULL, false);
     }
-    if (th) {
+    k.beta = g_arg(g, 0)->beta; // this example's scales (the fcomb reads the bpop's input)
+    if (di) {                   // the threshold's packed words or the fcomb's (batchnorm's) floats
         const IrInst *save = g->in;
-        g->in = th;
+        g->in = di;
         g_alloc_value(g, &g->val[dest], &g->m->values.data[dest].type);
         g->in = save;
         k.out = g->val[dest].p;

@@ -257,8 +257,8 @@ void g_epilogues(G *g, uint32_t *dest, bool *codes)
         if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]))
             continue;
         if (g->dws && g->dws[k]) { // bit-sliced: writes the threshold's packed words, or
-            const IrInst *th = dws_threshold(&r, in); // its pair sums (sums mode)
-            dest[k] = th && r.conv[th->result] ? th->result : UINT32_MAX;
+            const IrInst *th = dws_threshold(&r, in); // (sums mode) the fcomb's floats
+            dest[k] = th && r.conv[th->result] ? th->result : float_dest(&r, in);
             continue;
         }
         if (bpop_epilogue_ok(g, in, true))

@@ -62,7 +62,12 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             fprintf(out, "%.4g -> %s (%s)\n", c->cost_int8, c->int8 ? "int8" : path, c->why);
         else
             fprintf(out, "not eligible -> %s (%s)\n", path, c->why);
-        if (c->epilogue && c->dw_bits && c->epilogue_bits > 1)
+        if (c->epilogue && c->dw_bits && c->epilogue_float)
+            fprintf(out,
+                    "    fused epilogue: fcomb%s in the kernel (bit-sliced, double), writes %s "
+                    "as f32\n",
+                    c->epilogue_bn ? " + batchnorm" : "", c->epilogue);
+        else if (c->epilogue && c->dw_bits && c->epilogue_bits > 1)
             fprintf(out,
                     "    fused epilogue: icomb + %d-bit threshold in the kernel (bit-sliced), "
                     "writes %s packed\n",

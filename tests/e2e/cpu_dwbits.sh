@@ -3,8 +3,8 @@
 # a one-plane depthwise bpop_conv2d -> icomb -> one-plane threshold read only by one-group
 # convolutions counts each channel's mismatches with an adder tree over bit planes and
 # compares them with per-channel constants, writing the packed words its readers take.
-# Sums mode: the same layer whose pair sums only an fcomb reads writes them (S = n - 2D
-# per channel). Random IR chains (cpu/dws_nets.py) must equal `hbnnc --run` bit for bit
+# Sums mode: the same layer whose pair sums only an fcomb reads computes them (S = n - 2D
+# per channel) and that fcomb [and a batchnorm after it] in double, writing its floats. Random IR chains (cpu/dws_nets.py) must equal `hbnnc --run` bit for bit
 # (i32 outputs: every bit shows; the fcombs' floats, byte for byte) for every tier (--kernel bitserial: native, AVX2, SSE; batch 1 on 1
 # thread, 7 on 2), natively with --kernel auto and at -O0; each network has the expected
 # number of bit-sliced kernels (dwbits.N in the code, "bit-sliced" in --explain) and none
@@ -22,8 +22,10 @@ declare -A want=([ws_chain]=2 [ws_quant]=1 [ws_wide]=2 [ws_k7]=2 [ws_big]=1 [ws_
     [ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1 [ws_a2]=2 [ws_a2_lanes]=1 [ws_a2_wide]=2)
 # of which threshold to 2 planes
 declare -A two=([ws_a2]=1 [ws_a2_lanes]=1 [ws_a2_wide]=2)
-# of which write their pair sums for an fcomb (sums mode: no fused threshold)
+# of which compute their pair sums' fcomb (sums mode: no fused threshold)
 declare -A sums=([ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1)
+# of which write the pair sums themselves (their fcomb reads another bits value)
+declare -A raw=([ws_sums]=1)
 # expect NAME WHAT PATTERN FILE WANT: FILE has WANT lines matching PATTERN (grep BRE).
 expect() {
     local got
@@ -47,6 +49,9 @@ while read -r n; do
         expect "$n" "bit-sliced epilogues (--kernel $k)" \
             'fused epilogue: icomb + \(2-bit \)\?threshold in the kernel (bit-sliced), writes .* packed$' \
             "$s/$n.ex" "$((want[$n] - ${sums[$n]:-0}))"
+        expect "$n" "bit-sliced fcomb epilogues (--kernel $k)" \
+            'fused epilogue: fcomb\( + batchnorm\)\? in the kernel (bit-sliced, double), writes .* as f32$' \
+            "$s/$n.ex" "$((${sums[$n]:-0} - ${raw[$n]:-0}))"
         expect "$n" "2-bit bit-sliced epilogues (--kernel $k)" \
             'fused epilogue: icomb + 2-bit threshold in the kernel (bit-sliced)' "$s/$n.ex" \
             "${two[$n]:-0}"

@@ -92,9 +92,11 @@ n.outs.append(n.conv(t, 6, 1, 1, 0, 1)[0])
 n.write()
 
 
-def sums(n, x, k, s, p, d=1):
-    """A depthwise layer on x whose pair sums only an fcomb reads (the kernel's sums mode),
-    the fcomb an output of the network."""
+def sums(n, x, k, s, p, d=1, bn=False, xname=None):
+    """A depthwise layer on x whose pair sums only an fcomb reads (the kernel's sums mode,
+    the fcomb [and a batchnorm after it] fused), the last an output of the network. An
+    fcomb whose bits operand is another value (xname) stays its own op: the kernel
+    writes the pair sums."""
     C = x[1]
     n.conv(x, C, k, s, p, 1, groups=C, d=d)
     n.lines.pop()  # the icomb: the fcomb reads the pair sums instead
@@ -102,22 +104,33 @@ def sums(n, x, k, s, p, d=1):
     i = n.n
     OH, OW = [int(v) for v in n.lines[-1].split("[")[1].split("]")[0].split(", ")[2:4]]
     n.lines.append("%%y%d : f32[%d, %d, %d] = fcomb %%p%d, %%%s, @al%d, @bi%d" % (
-        i, C, OH, OW, i, x[0], i, i))
+        i, C, OH, OW, i, xname or x[0], i, i))
     n.consts.append("const @al%d : f32[%d, 1] = { %s }" % (
         i, C, " ".join("%.9g" % R.uniform(0.1, 1) for _ in range(C))))
     n.consts.append("const @bi%d : f32[%d] = { %s }" % (
         i, C, " ".join("%.9g" % R.uniform(-1, 1) for _ in range(C))))
-    n.outs.append("y%d" % i)
+    if not bn:
+        n.outs.append("y%d" % i)
+        return
+    n.lines.append("%%z%d : f32[%d, %d, %d] = batchnorm %%y%d, @sc%d, @sh%d" % (
+        i, C, OH, OW, i, i, i))
+    for c, lo, hi in (("sc", -2, 2), ("sh", -1, 1)):
+        n.consts.append("const @%s%d : f32[%d] = { %s }" % (
+            c, i, C, " ".join("%.9g" % R.uniform(lo, hi) for _ in range(C))))
+    n.outs.append("z%d" % i)
 
 
 # sums mode (the pair sums go to an fcomb): 200 channels (4 words, 2 pixels a chunk, a
-# partial last word) at stride 1 and 2; 64 channels (8 pixels a chunk) with dilation 2
+# partial last word) at stride 1 and 2 (its fcomb reads another sign value: the pair
+# sums are written, the fcomb stays an op); 64 channels (8 pixels a chunk) with dilation 2
+# and a batchnorm after the fcomb (negative scales too)
 n = Net("ws_sums", 200, 9, 10, 0)
 sums(n, n.input(), 3, 1, 1)
-sums(n, n.input(), 3, 2, 1)
+n.lines.append("%q2 : bits<1,unit>[200, 9, 10] = sign %x")  # the same signs, another value
+sums(n, n.input(), 3, 2, 1, xname="q2")
 n.write()
 n = Net("ws_sums_narrow", 64, 12, 20, 0)
-sums(n, n.input(), 3, 1, 2, d=2)
+sums(n, n.input(), 3, 1, 2, d=2, bn=True)
 n.write()
 
 # 1100 channels is past sums mode's 1024 (the pixel-lane pair sums run it); 600 (10
