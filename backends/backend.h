@@ -86,8 +86,10 @@ typedef struct KernelChoice {
     /* Or its tile epilogue does its fcomb [and the batchnorm after it] in double and
      * writes `epilogue` as floats (heterogeneous activations: docs/ir.md §5). For a
      * float conv2d: its tile applies [the batchnorm (epilogue_bn) and] the sign and
-     * writes `epilogue`, the sign, as the next convolution's packed bits. */
+     * writes `epilogue`, the sign, as the next convolution's packed bits, or
+     * (epilogue_float) the batchnorm's [relu's] floats. */
     bool epilogue_float, epilogue_bn;
+    bool epilogue_relu; // a float conv2d's float epilogue: batchnorm, then relu
     /* A float conv2d whose epilogue writes bits (a sign, a static quant's planes): summed
      * in float32, each output's bits checked against the sum's error bound, the doubtful
      * ones summed again in double (llvm_float_sign.c). */

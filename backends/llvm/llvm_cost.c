@@ -444,6 +444,11 @@ static void float_layers(G *g, KernelChoice **out, uint32_t *n)
             continue;
         c->epilogue = m->values.data[dest[k]].name;
         const IrInst *sg = &m->insts.data[m->values.data[dest[k]].def];
+        if (m->values.data[dest[k]].type.enc != IR_BITS) { // batchnorm [-> relu] floats
+            c->epilogue_float = c->epilogue_bn = true;
+            c->epilogue_relu = sg->op == IR_OP_RELU;
+            continue;
+        }
         c->epilogue_bn = m->insts.data[m->values.data[sg->args[0].id].def].op == IR_OP_BATCHNORM;
         c->epilogue_bits = sg->op == IR_OP_QUANT ? m->values.data[dest[k]].type.bits : 0;
         c->float_f32 = fsign_layer(m, in, dest[k]);

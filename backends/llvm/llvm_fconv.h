@@ -21,6 +21,8 @@ typedef struct FGeo {
     bool vec;
     bool f32;       // the sign tile in float32 with the exact fix (llvm_float_sign.c)
     uint32_t epi;   // the sign value the tile writes packed (g_plan_float_epi), or UINT32_MAX
+    uint32_t fdst;  // or the batchnorm's [relu's] floats it writes (g_plan_float_epi)
+    bool relu;      // fdst is a relu's
     int64_t ebytes; // its bytes per pixel and plane (8 per 64 channels)
     int ek;         // its planes: 1 for a sign, K for a static quant widths=[K]
     double ebeta[IR_MAX_BITS]; // the quant's static scales

@@ -337,6 +337,21 @@ static void epi_store(FK *k, LLVMValueRef *y, LLVMValueRef out, LLVMValueRef jun
     }
 }
 
+/* The float epilogue of channel block blk's y (8 lanes): z = y * scale + shift in double,
+ * rounded once (batchnorm), then relu's z > 0 ? z : 0 (docs/ir.md). */
+static LLVMValueRef bn_relu(FK *k, LLVMValueRef y, LLVMValueRef blk)
+{
+    G *g = k->g;
+    LLVMValueRef a = vload(k, k->ea, g_mulk(g, blk, LN)), b = vload(k, k->eb, g_mulk(g, blk, LN));
+    LLVMValueRef z = LLVMBuildFPTrunc(
+            B, LLVMBuildFAdd(B, LLVMBuildFMul(B, LLVMBuildFPExt(B, y, k->v8d, ""), a, ""), b, ""),
+            k->v8f, "");
+    if (!k->f->relu)
+        return z;
+    LLVMValueRef zero = LLVMConstNull(k->v8f);
+    return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, z, zero, ""), z, zero, "");
+}
+
 /* One R x P tile: the tap loop, then + bias, rounded, stored lane by lane (a lane past
  * kog or a pixel past OW goes to a junk slot). The multiply-add is llvm.fmuladd, fused
  * where the CPU has FMA: the product of two floats widened to double is exact (48
@@ -390,6 +405,8 @@ static void tile(FK *k, LLVMValueRef xd, LLVMValueRef out, LLVMValueRef junk, LL
         for (int p = 0; p < f->P; p++) {
             y[p] = LLVMBuildFAdd(B, LLVMBuildLoad2(B, k->v8d, acc[r * f->P + p], ""), bv, "");
             y[p] = LLVMBuildFPTrunc(B, y[p], k->v8f, "");
+            if (f->fdst != UINT32_MAX)
+                y[p] = bn_relu(k, y[p], g_addk(g, blk0, r));
         }
         if (f->epi != UINT32_MAX) {
             epi_store(k, y, out, junk, g_addk(g, blk0, r), oy, ox0);
@@ -472,6 +489,23 @@ static void run_tiles(FK *k, LLVMValueRef xd, LLVMValueRef out)
 /* The fused epilogue's destination, the sign's packed words (allocated as the sign's
  * value; zeroed when some bytes of a pixel's last word belong to no block), and the
  * batch norm's scale and shift as doubles per block (zero lanes past O). */
+/* The batch norm bn's scale and shift per lane, [OBp][ln] doubles (0 past kog). */
+static void bn_tables(FK *k, const FGeo *f, const IrInst *bn)
+{
+    G *g = k->g;
+    const IrModule *m = g->m;
+    const IrConst *sc = &m->consts.data[bn->args[1].id], *sh = &m->consts.data[bn->args[2].id];
+    uint64_t n = (uint64_t)(f->OBp * f->ln);
+    double *a = arena_calloc(&g->cx->arena, n, sizeof *a);
+    double *b = arena_calloc(&g->cx->arena, n, sizeof *b);
+    for (int64_t o = 0; o < f->kog; o++) {
+        a[o] = (double)sc->f[o];
+        b[o] = (double)sh->f[o];
+    }
+    k->ea = dconst(g, "fes", a, n);
+    k->eb = dconst(g, "feh", b, n);
+}
+
 static LLVMValueRef epi_setup(FK *k, FGeo *f)
 {
     G *g = k->g;
@@ -488,19 +522,25 @@ static LLVMValueRef epi_setup(FK *k, FGeo *f)
         f->ebeta[j] = (double)m->consts.data[dv->type.scale_const].f[j];
     if (f->kog % 64)
         g_memset0(g, g->val[f->epi].p, 8 * g_plan_packed(g, f->epi));
-    if (bn->op == IR_OP_BATCHNORM) {
-        const IrConst *sc = &m->consts.data[bn->args[1].id], *sh = &m->consts.data[bn->args[2].id];
-        uint64_t n = (uint64_t)(f->OBp * f->ln);
-        double *a = arena_calloc(&g->cx->arena, n, sizeof *a);
-        double *b = arena_calloc(&g->cx->arena, n, sizeof *b);
-        for (int64_t o = 0; o < f->kog; o++) {
-            a[o] = (double)sc->f[o];
-            b[o] = (double)sh->f[o];
-        }
-        k->ea = dconst(g, "fes", a, n);
-        k->eb = dconst(g, "feh", b, n);
-    }
+    if (bn->op == IR_OP_BATCHNORM)
+        bn_tables(k, f, bn);
     return g->val[f->epi].p;
+}
+
+/* The float epilogue's destination (the batchnorm's or the relu's floats, allocated as
+ * its op would) and the batch norm's tables. */
+static LLVMValueRef fdst_setup(FK *k, FGeo *f)
+{
+    G *g = k->g;
+    const IrModule *m = g->m;
+    const IrValue *dv = &m->values.data[f->fdst];
+    const IrInst *di = &m->insts.data[dv->def], *save = g->in;
+    f->relu = di->op == IR_OP_RELU;
+    bn_tables(k, f, f->relu ? &m->insts.data[m->values.data[di->args[0].id].def] : di);
+    g->in = di;
+    g_alloc_value(g, &g->val[f->fdst], &dv->type);
+    g->in = save;
+    return g->val[f->fdst].p;
 }
 
 static void emit(G *g, FGeo *f, bool dense)
@@ -516,7 +556,9 @@ static void emit(G *g, FGeo *f, bool dense)
     f->Cp = f->vec ? f->OBp * f->ln : w->C;
     FK k = {.g = g, .f = f, .v8d = LLVMVectorType(g->f64, LN), .v8f = LLVMVectorType(g->f32, LN)};
     pack(g, &k, g_argc(g, 1), g_argc(g, 2));
-    LLVMValueRef out = f->epi != UINT32_MAX ? epi_setup(&k, f) : NULL;
+    LLVMValueRef out = f->epi != UINT32_MAX    ? epi_setup(&k, f)
+                       : f->fdst != UINT32_MAX ? fdst_setup(&k, f)
+                                               : NULL;
     if (!out) {
         g_alloc_output(g, g_out(g), g_outt(g));
         out = g_out(g)->p;
@@ -536,9 +578,12 @@ bool gen_float_conv_fast(G *g)
     bool pad = w.pt || w.pb || w.pl || w.pr;
     if (pad && !all_finite(g_argc(g, 1)))
         return false;
+    uint32_t e = g_plan_float_epi(g, g->in->result);
+    bool bits = e != UINT32_MAX && g->m->values.data[e].type.enc == IR_BITS;
     FGeo f = {.w = w,
               .vec = w.groups > 1 && w.groups == w.C && w.groups == w.O,
-              .epi = g_plan_float_epi(g, g->in->result)};
+              .epi = bits ? e : UINT32_MAX,
+              .fdst = bits ? UINT32_MAX : e};
     f.KG = f.vec ? 1 : w.groups;
     f.f32 = fsign_ok(g, &f);
     f.ln = f.f32 ? 16 : 8;
@@ -566,7 +611,7 @@ bool gen_float_dense_fast(G *g)
     if (O <= 0 || N <= 0)
         return false;
     IrWindow w = ir_window_dense(N, O);
-    FGeo f = {.w = w, .KG = 1, .kog = O, .T = N, .ln = 8, .epi = UINT32_MAX};
+    FGeo f = {.w = w, .KG = 1, .kog = O, .T = N, .ln = 8, .epi = UINT32_MAX, .fdst = UINT32_MAX};
     emit(g, &f, true);
     return true;
 }

@@ -342,8 +342,10 @@ static bool static_quant(const IrModule *m, const IrInst *q)
  * before, the sign
  * stored as a convolution's packed input (read only by bit-serial convolutions, rank 3):
  * the float conv's tile applies the batch norm and the sign rule and writes the packed
- * words itself (llvm_float_conv.c). dest[k] is the sign float conv2d instruction k
- * writes so (UINT32_MAX: none); also what --explain reports (llvm_cost.c). */
+ * words itself (llvm_float_conv.c). Else conv2d -> batchnorm [-> relu], each the only
+ * reader of the one before: the tile applies the batch norm [and relu] and writes that
+ * value's floats. dest[k] is the value float conv2d instruction k writes so
+ * (UINT32_MAX: none); also what --explain reports (llvm_cost.c). */
 void g_float_epilogues(G *g, uint32_t *dest)
 {
     const IrModule *m = g->m;
@@ -361,8 +363,12 @@ void g_float_epilogues(G *g, uint32_t *dest)
         s = s ? s : only_reader(&r, y, IR_OP_QUANT);
         if (s && s->op == IR_OP_QUANT && !static_quant(m, s))
             s = NULL;
-        if (s && r.conv[s->result] && m->values.data[s->result].type.rank == 3)
+        if (s && r.conv[s->result] && m->values.data[s->result].type.rank == 3) {
             dest[k] = s->result;
+        } else if (bn) { // floats: the batch norm's [or the relu's after it]
+            const IrInst *re = only_reader(&r, bn->result, IR_OP_RELU);
+            dest[k] = re ? re->result : bn->result;
+        }
     }
     readers_free(&r);
 }
@@ -380,6 +386,13 @@ static void plan_float_epilogue(G *g, GPlan *p)
         if (s == UINT32_MAX)
             continue;
         const IrType *t = &m->values.data[s].type;
+        if (t->enc != IR_BITS) { // batchnorm [-> relu]: they emit nothing
+            p->fepi[m->insts.data[k].result] = s;
+            for (uint32_t v = s; v != m->insts.data[k].result;
+                 v = m->insts.data[m->values.data[v].def].args[0].id)
+                p->skip[v] = true;
+            continue;
+        }
         if (!p->convpk[s]) { // a quant: K planes of packed words, the zero column after
             p->packed[s] = ((uint64_t)(t->d[1] * t->d[2]) + 1) * (uint64_t)t->bits *
                            (((uint64_t)t->d[0] + 63) / 64);

@@ -41,7 +41,10 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                         "  %s: float, %.4g MACs: double, each output summed in the "
                         "interpreter's order\n",
                         c->layer, c->macs);
-            if (c->epilogue && c->epilogue_bits)
+            if (c->epilogue && c->epilogue_float)
+                fprintf(out, "    fused epilogue: batchnorm%s in the tile, writes %s as f32\n",
+                        c->epilogue_relu ? " + relu" : "", c->epilogue);
+            else if (c->epilogue && c->epilogue_bits)
                 fprintf(out,
                         "    fused epilogue: %s%d-bit static quant in the tile, writes %s "
                         "packed\n",
@@ -126,8 +129,11 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
                 explain_json_str(out, c->epilogue);
             else
                 fprintf(out, "null");
-            fprintf(out, ", \"epilogue_bn\": %s, \"sums\": \"%s\"}",
-                    c->epilogue_bn ? "true" : "false", c->float_f32 ? "f32-checked" : "double");
+            fprintf(out,
+                    ", \"epilogue_bn\": %s, \"epilogue_float\": %s, \"epilogue_relu\": %s, "
+                    "\"sums\": \"%s\"}",
+                    c->epilogue_bn ? "true" : "false", c->epilogue_float ? "true" : "false",
+                    c->epilogue_relu ? "true" : "false", c->float_f32 ? "f32-checked" : "double");
             continue;
         }
         fprintf(out, ", \"kind\": \"bitplane\"");

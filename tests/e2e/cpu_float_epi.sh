@@ -9,8 +9,10 @@
 # of fused tiles (@fconvs.*), so the test cannot pass by not fusing, and --explain
 # reports the same ones (text), with `kind` "float" and the sign in JSON. Fused tiles
 # sum in float32 with the exact fix (llvm_float_sign.c: @fsfix.*, "float32" in
-# --explain); the crafted f_cancel* networks make float32 sums decide wrongly, so only
-# the error bound and the fix keep them equal to the interpreter.
+# --explain); conv2d -> batchnorm [-> relu] with float outputs (fb_*) fuse the batch
+# norm and relu into the tile instead (--explain counts them; floats compared byte for
+# byte); the crafted f_cancel* networks make float32 sums decide wrongly, so only the
+# error bound and the fix keep them equal to the interpreter.
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -22,7 +24,11 @@ cpu_setup "$s"
 
 declare -A fused=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_grp]=0 [f_bnout]=0
     [f_q2]=1 [f_q3]=1 [f_q1]=1 [f_q4]=1 [f_q2grp]=0 [f_cancel]=1 [f_cancel1]=1
-    [f_cancel3]=1 [f_dw]=1 [f_dwq2]=1 [f_dwbig]=1)
+    [f_cancel3]=1 [f_dw]=1 [f_dwq2]=1 [f_dwbig]=1 [fb_relu]=0 [fb_bn]=0 [fb_dw]=0 [fb_two]=0
+    [fb_grp]=0)
+# float epilogues (conv2d -> batchnorm [-> relu] floats), and of those with the relu
+declare -A ffl=([f_bnout]=1 [fb_relu]=1 [fb_bn]=1 [fb_dw]=1 [fb_two]=1) frelu=([fb_relu]=1
+    [fb_dw]=1)
 # of those, all: summed in float32 with the exact fix (fsfix.N)
 declare -A f32=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_q1]=1
     [f_q2]=1 [f_q3]=1 [f_q4]=1 [f_cancel]=1 [f_cancel1]=1 [f_cancel3]=1 [f_dw]=1 [f_dwq2]=1)
@@ -39,6 +45,14 @@ while read -r n; do
         grep -c '^    fused epilogue: .*\(sign\|static quant\) in the tile, writes .* packed$' || true)
     if [ "$said" != "${fused[$n]}" ]; then
         echo "FAIL: --explain reports $said fused float conv epilogues for $n, expected ${fused[$n]}"
+        exit 1
+    fi
+    "$hbnnc" "$s/$n.ir" --kernel bitserial --explain > "$s/$n.ex"
+    said=$(grep -c '^    fused epilogue: batchnorm\( + relu\)\? in the tile, writes .* as f32$' \
+        "$s/$n.ex" || true)
+    relu=$(grep -c '^    fused epilogue: batchnorm + relu in the tile' "$s/$n.ex" || true)
+    if [ "$said $relu" != "${ffl[$n]:-0} ${frelu[$n]:-0}" ]; then
+        echo "FAIL: $n has $said float epilogues ($relu with relu), expected ${ffl[$n]:-0}"
         exit 1
     fi
     got=$(grep -c '^define internal .*@fsfix\.' "$s/$n.ll" || true)

@@ -156,3 +156,42 @@ net("f_cancel1", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), bn=False, quant=1, craft=cance
 # 3 planes whose 7 edges are all within the outputs' range (scales of about 1e-3)
 net("f_cancel3", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), quant=3, craft=cancel(20, 7, 9),
     betas=[f32(6e-4), f32(1e-3), f32(2.2e-4)])
+
+
+def fbn(name, C, H, W, O, k, s, pad, groups=1, relu=True, two=False):
+    """conv2d -> batchnorm [-> relu] with float outputs: the tile's float epilogue (the
+    batch norm in double rounded once, then relu). Scales of both signs and some 0 (so
+    zeros of both signs reach relu); two: the batch norm is also an output (the relu then
+    stays its own op)."""
+    OH = (H + pad[0] + pad[1] - k) // s + 1
+    OW = (W + pad[2] + pad[3] - k) // s + 1
+    t = "hbir 1 network %s\n\n%%x : f32[%d, %d, %d] = input index=0\n" % (name, C, H, W)
+    t += ("%%a : f32[%d, %d, %d] = conv2d %%x, @cw, @cb stride=[%d,%d] pad=[%d,%d,%d,%d] "
+          "dilation=[1,1] groups=%d\n") % (O, OH, OW, s, s, *pad, groups)
+    t += "%%b : f32[%d, %d, %d] = batchnorm %%a, @bs, @bh\n" % (O, OH, OW)
+    outs = ["b"] if two or not relu else []
+    if relu:
+        t += "%%r : f32[%d, %d, %d] = relu %%b\n" % (O, OH, OW)
+        outs.append("r")
+    t += "".join("output %%%s\n" % o for o in outs) + "\n"
+    T = C // groups * k * k
+    cw = [f32(R.uniform(-1, 1) * 10 ** R.uniform(-2, 1)) for _ in range(O * T)]
+    cb = [f32(R.uniform(-1, 1)) for _ in range(O)]
+    bs = [f32(R.choice([1, -1, 0]) * R.uniform(0.5, 2)) for _ in range(O)]
+    bh = [f32(R.choice([0, 1]) * R.uniform(-0.5, 0.5)) for _ in range(O)]
+    t += const("cw", (O, C // groups, k, k), cw) + const("cb", (O,), cb)
+    t += const("bs", (O,), bs) + const("bh", (O,), bh)
+    with open("%s/%s.ir" % (out, name), "w") as f:
+        f.write(t)
+    npy("%s/%s.npy" % (out, name), (7, C, H, W), [f32(R.uniform(-1, 1)) for _ in range(7 * C * H * W)])
+    print(name)
+
+
+# the float epilogue (batchnorm [-> relu] floats): 20 and 13 channels (partial blocks),
+# stride 2, a depthwise conv, a batch norm that is also an output, and a grouped conv
+# (not fused)
+fbn("fb_relu", 3, 10, 11, 20, 3, 1, (1, 1, 1, 1))
+fbn("fb_bn", 5, 9, 9, 13, 3, 2, (1, 0, 1, 1), relu=False)
+fbn("fb_dw", 16, 8, 9, 16, 3, 1, (1, 1, 1, 1), groups=16)
+fbn("fb_two", 4, 7, 8, 9, 3, 1, (1, 1, 1, 1), two=True)
+fbn("fb_grp", 4, 6, 6, 8, 3, 1, (1, 1, 1, 1), groups=2)
