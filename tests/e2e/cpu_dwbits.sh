@@ -26,15 +26,6 @@ declare -A two=([ws_a2]=1 [ws_a2_lanes]=1 [ws_a2_wide]=2)
 declare -A sums=([ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1)
 # of which write the pair sums themselves (their fcomb reads another bits value)
 declare -A raw=([ws_sums]=1)
-# expect NAME WHAT PATTERN FILE WANT: FILE has WANT lines matching PATTERN (grep BRE).
-expect() {
-    local got
-    got=$(grep -c -- "$3" "$4" || true)
-    if [ "$got" != "$5" ]; then
-        echo "FAIL: $1 has $got $2, expected $5"
-        exit 1
-    fi
-}
 
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"

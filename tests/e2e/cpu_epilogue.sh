@@ -28,15 +28,6 @@ declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=2 [e_shared]=2 [e_sign]=1 [
 # dequant, an overlapping pool), and of those the depthwise kernels' (llvm_dw.c)
 declare -A codes=([e_codes]=2 [e_codes_keep]=1) deq=([e_dequant]=4) dw=([e_dw]=4)
 declare -A bytes=([e_groups]=1 [e_shared]=1 [e_codes_keep]=3 [e_dequant]=1 [e_dw]=5)
-# expect NAME WHAT PATTERN FILE WANT: FILE has WANT lines matching PATTERN (grep BRE).
-expect() {
-    local got
-    got=$(grep -c -- "$3" "$4" || true)
-    if [ "$got" != "$5" ]; then
-        echo "FAIL: $1 has $got $2, expected $5"
-        exit 1
-    fi
-}
 
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"

@@ -1,6 +1,7 @@
 # compare.sh: helpers sourced by the CPU backend's e2e scripts (cpu_*.sh, int8_kernels.sh,
 # float_kernels.sh, code_pools.sh): their common setup, compare `hbnnc --run` output with
-# the .so runner's, and read a generated header's output spec for cpu/so_run.c.
+# the .so runner's, read a generated header's output spec for cpu/so_run.c, and count
+# the lines of --explain or generated code that match a pattern (expect).
 
 # cpu_setup DIR: $py (a python3 with numpy: Debian's, else the first on PATH) and the
 # .so runner DIR/so_run, built from cpu/so_run.c beside this file.
@@ -77,4 +78,14 @@ tiers_equal() {
             fi
         done
     done
+}
+
+# expect NAME WHAT PATTERN FILE WANT: FILE has WANT lines matching PATTERN (grep BRE).
+expect() {
+    local got
+    got=$(grep -c -- "$3" "$4" || true)
+    if [ "$got" != "$5" ]; then
+        echo "FAIL: $1 has $got $2, expected $5"
+        exit 1
+    fi
 }
