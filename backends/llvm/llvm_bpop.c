@@ -24,7 +24,7 @@
 
 /* The weights of kernel b in its layout; `masked`: with their masks and mask popcounts
  * (a channel group's or an unmasked layer's kernel reads neither). */
-static WKern repack(G *g, const IrConst *k, const BGeo *b, bool masked)
+static WKern repack(G *g, const IrConst *k, const BGeo *b, bool masked, int64_t half)
 {
     uint64_t rows = b->rows ? (uint64_t)b->og : (uint64_t)k->type.d[0];
     uint64_t all = (uint64_t)k->type.d[0], per = (uint64_t)(b->cg * b->T);
@@ -62,6 +62,8 @@ static WKern repack(G *g, const IrConst *k, const BGeo *b, bool masked)
                 uint64_t v = masked ? ~c[at] & mk[at] : c[at];
                 zc[blk * LANES + l] += (uint64_t)__builtin_popcountll(v);
             }
+    for (uint64_t i = 0; half && i < nblk * LANES; i++) // Kern.half: a tap outside counts cg/2
+        zc[i] -= (uint64_t)half;
     Arena *a = &g->cx->arena;
     const char *nm = b->rows ? arena_printf(a, "%s.w%d", k->name, b->kw_planes) : k->name;
     WKern w = {.c = g_words(g, arena_printf(a, "k.%s", nm), c, nw),
@@ -224,9 +226,9 @@ static void tap_words(G *g, Kern *k, LLVMValueRef *col, LLVMValueRef blk0)
         flush(g, k);
 }
 
-/* After a tap: columns that read the zero word take back its contribution; the valid
- * counts (nomask) or mask popcounts (masked weights: the table of the columns that were
- * inside, ok NULL: every column was; masked input: pa_from) added. */
+/* After a tap: columns that read the zero word take back its contribution (Kern.half:
+ * all but cg/2); the valid counts (nomask, half 0) or mask popcounts (masked weights: the table of
+ * the columns that were inside, ok NULL: every column was; masked input: pa_from) added. */
 static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
 {
     const BGeo *b = k->b;
@@ -258,7 +260,7 @@ static void tap_fix(G *g, Kern *k, LLVMValueRef *ok, LLVMValueRef blk0)
                 }
             }
     }
-    for (int e = 0; k->nomask && e < k->E; e++) {
+    for (int e = 0; k->nomask && !k->half && e < k->E; e++) {
         LLVMValueRef n = ld(g, g->i64, k->ntap[e]);
         LLVMValueRef add = LLVMBuildSelect(B, in[e], g_i64(g, b->cg), g_i64(g, 0), "");
         LLVMBuildStore(B, g_add(g, n, add), k->ntap[e]);
@@ -290,6 +292,8 @@ void bpop_lane_end(G *g, LLVMBasicBlockRef ln)
 /* Column e's valid-element count in every lane (unmasked kernels), else NULL. */
 LLVMValueRef bpop_col_valid(G *g, const Kern *k, int e)
 {
+    if (k->half)
+        return bpop_splat(g, k, g_i64(g, k->b->T * k->b->cg));
     return k->nomask ? bpop_splat(g, k, LLVMBuildLoad2(B, g->i64, k->ntap[e], "")) : NULL;
 }
 
@@ -328,7 +332,7 @@ static void zero_tile(G *g, Kern *k)
             LLVMBuildStore(B, LLVMConstNull(k->v64b), k->pa8[i]);
         }
     }
-    for (int e = 0; k->nomask && e < k->E; e++)
+    for (int e = 0; k->nomask && !k->half && e < k->E; e++)
         LLVMBuildStore(B, g_i64(g, 0), k->ntap[e]);
 }
 
@@ -408,7 +412,17 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
     LLVMValueRef iy = g_add(g, g_addk(g, g_mulk(g, oy, b->sh), -b->pt), g_mulk(g, ky, b->dh));
     LLVMBasicBlockRef row = LLVMAppendBasicBlockInContext(g->C, g->fn, "row");
     LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.skip");
-    LLVMBuildCondBr(B, inside(g, iy, g_i64(g, b->H)), row, skip);
+    LLVMBasicBlockRef out = skip, here = LLVMGetInsertBlock(B);
+    if (k->half) { // a row outside: kw taps of cg/2 each
+        out = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.out");
+        LLVMPositionBuilderAtEnd(B, out);
+        LLVMValueRef h = bpop_splat(g, k, g_i64(g, b->kw * k->half));
+        for (int i = 0; i < k->P * k->E; i++)
+            LLVMBuildStore(B, LLVMBuildAdd(B, ld(g, k->v8, k->acc[i]), h, ""), k->acc[i]);
+        LLVMBuildBr(B, skip);
+        LLVMPositionBuilderAtEnd(B, here);
+    }
+    LLVMBuildCondBr(B, inside(g, iy, g_i64(g, b->H)), row, out);
     LLVMPositionBuilderAtEnd(B, row);
     if (interior) {
         LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(g->C, g->fn, "row.inside");
@@ -646,6 +660,7 @@ static void kern_init(G *g, Kern *k, BGeo *b, uint64_t xwords, bool packed, bool
                 .P = b->kw_planes * b->kx,
                 .bytes = g->tier == TIER_AVX2 || g->tier == TIER_AVX512BW};
     k->wid = channel_widths(g, c, b);
+    k->half = k->nomask && b->cg % 2 == 0 ? b->cg / 2 : 0;
     bool whole = !epi; // the kernels write every pair sum (group channel: zeros too)
     for (int64_t o = 0; k->wid && o < c->type.d[0]; o++)
         whole &= k->wid[o] > 0; // (a channel of no width is in no kernel)
@@ -817,7 +832,7 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
     const IrConst *c = g_argc(g, 1);
     int *wid = k->wid;
     if (!wid) {
-        k->w = repack(g, c, k->b, !k->nomask);
+        k->w = repack(g, c, k->b, !k->nomask, k->half);
         int loop_pa = k->xm ? pa_plan(k) : 0;
         if (k->xm && loop_pa < k->P)
             count_masks(g, k, inner >= 0);
@@ -853,7 +868,7 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         gk.nomask = !k->xm;
         gk.pwm = k->xm != NULL;
         gk.P = w * gb.kx;
-        gk.w = repack(g, c, &gb, false);
+        gk.w = repack(g, c, &gb, false, 0);
         memset(chan, 0, (size_t)(O + LANES) * 8);
         memset(np, 0, (size_t)(O + LANES) * 8);
         bool mixed = false;

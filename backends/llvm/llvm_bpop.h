@@ -46,6 +46,12 @@ typedef struct Kern {
     /* Neither weights nor input are masked: count popcount(c ^ d) with no mask (the
      * padding bits are 0 in both) and S = valid - 2 acc. */
     bool nomask;
+    /* nomask with an even cg: a tap outside the input counts cg/2 (the zero column's
+     * table less cg/2, a row outside adds kw cg/2), so every column's pair sum is
+     * T cg - 2 acc with no per-column valid count, and a threshold epilogue compares
+     * the combined acc with (T cg sum(coef) - t) / 2 rounded down, a table made at
+     * compile time: half = cg/2, else 0. */
+    int64_t half;
     /* A `group channel` width's kernel on a masked input (every weight mask full): pair
      * (m, n) counts popcount((c ^ d) & amask_n), n = 0 with no AND (every activation has
      * width >= 1; a column outside takes popcount(c) back), and S = xn_n - 2 acc. */
@@ -69,7 +75,7 @@ typedef struct Kern {
     // per (pair p, column e) at p E + e: accumulators, byte accumulators, pa's
     LLVMValueRef acc[IR_MAX_BITS * IR_MAX_BITS * MAXE], acc8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
     LLVMValueRef pa[IR_MAX_BITS * IR_MAX_BITS * MAXE], pa8[IR_MAX_BITS * IR_MAX_BITS * MAXE];
-    LLVMValueRef ntap[MAXE]; // nomask: the valid elements read so far per column
+    LLVMValueRef ntap[MAXE]; // nomask, half 0: the valid elements read so far per column
     /* Masked input: where each pair's popcount(A) comes from, and xc the count of the
      * elements of width > n in each output's window (count_masks). */
     unsigned char pa_from[IR_MAX_BITS * IR_MAX_BITS];

@@ -261,6 +261,17 @@ static void max_codes(G *g, const Kern *k, LLVMValueRef at, int64_t ps, LLVMValu
 static void epi_bits(G *g, const Kern *k, const LLVMValueRef *cf, const LLVMValueRef *th, int e,
                      LLVMValueRef *bit)
 {
+    if (k->half) { // sum_p coef_p acc_p <= the table's (T cg sum(coef) - t) / 2
+        LLVMValueRef a = NULL;
+        for (int p = 0; p < k->P; p++) {
+            LLVMValueRef s = LLVMBuildLoad2(B, k->v8, k->acc[p * k->E + e], "");
+            s = k->eone ? s : LLVMBuildMul(B, s, cf[p], "");
+            a = a ? LLVMBuildAdd(B, a, s, "") : s;
+        }
+        for (int m = 0; m < k->ek; m++)
+            bit[m] = LLVMBuildICmp(B, LLVMIntSLE, a, bpop_tree_thr(g, th, bit, m), "");
+        return;
+    }
     LLVMValueRef valid = bpop_col_valid(g, k, e), v = NULL;
     for (int p = 0; p < k->P; p++) {
         LLVMValueRef S = bpop_pair_sum(g, k, p, e, valid);
@@ -537,6 +548,12 @@ static int64_t block_lane(const BGeo *b, uint64_t blk, int l, int64_t *oi)
     return *oi < b->og ? (int64_t)(blk / (uint64_t)b->OB) * b->og + *oi : -1;
 }
 
+/* x / 2 rounded toward -infinity. */
+static int64_t floor_half(int64_t x)
+{
+    return x >= 0 ? x / 2 : -((-x + 1) / 2);
+}
+
 /* The epilogue's destination (allocated as its own op would) and its tables from the
  * icomb's coefficients and the threshold's neg and thresholds. */
 void bpop_epi_setup(G *g, Kern *k, uint32_t dest)
@@ -593,15 +610,19 @@ void bpop_epi_setup(G *g, Kern *k, uint32_t dest)
             int64_t oi, o = block_lane(b, blk, l, &oi);
             if (o < 0)
                 continue;
-            int64_t s = neg->i[o] ? -1 : 1, row = cc->type.d[0] == 1 ? 0 : o;
+            int64_t s = neg->i[o] ? -1 : 1, row = cc->type.d[0] == 1 ? 0 : o, sum = 0;
             for (int p = 0; p < P; p++) {
                 int64_t w = s * cc->i[row * P + p];
                 cf[(blk * (uint64_t)P + (uint64_t)p) * LANES + (uint64_t)l] = (uint64_t)w;
                 k->eone &= w == 1;
+                sum += w;
             }
-            for (int j = 0; j < nodes; j++)
+            // Kern.half: sum_p w_p (T cg - 2 acc_p) >= t  <=>  sum_p w_p acc_p <= this
+            for (int j = 0; j < nodes; j++) {
+                int64_t t = thr->i[o * nodes + j];
                 tv[(blk * (uint64_t)nodes + (uint64_t)j) * LANES + (uint64_t)l] =
-                        (uint64_t)(int64_t)thr->i[o * nodes + j];
+                        (uint64_t)(k->half ? floor_half(b->T * b->cg * sum - t) : t);
+            }
         }
     k->eone &= P == 1;
     Arena *a = &g->cx->arena;

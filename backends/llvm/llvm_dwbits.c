@@ -403,7 +403,8 @@ static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LL
  * and n (the taps inside) picks the step's planes. */
 static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef w0)
 {
-    LLVMValueRef mis[2][64], d[2][8], out[2], n = g_i64(g, 0), zero = LLVMConstNull(k->vt);
+    LLVMValueRef mis[2][64], d[2][8], out[2] = {NULL, NULL}, n = g_i64(g, 0),
+                                      zero = LLVMConstNull(k->vt);
     for (int64_t ky = 0; ky < k->w.kh; ky++)
         for (int64_t kx = 0; kx < k->w.kw; kx++) {
             LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->w.sh), ky * k->w.dh - k->w.pt);
@@ -446,7 +447,7 @@ static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
 {
     int64_t L = ((k->VP - 1) * k->w.sw + 1) * k->kx * k->CW;
     LLVMTypeRef v8 = LLVMVectorType(g->i64, 8), vl = LLVMVectorType(g->i64, (unsigned)L);
-    LLVMValueRef mis[2][64], d[2][8], out[2], mask[2][8], il[16];
+    LLVMValueRef mis[2][64], d[2][8], out[2] = {NULL, NULL}, mask[2][8], il[16];
     for (int q = 0; q < k->kx; q++)
         for (int l = 0; l < 8; l++)
             mask[q][l] = g_i32(g, ((l / k->CW) * k->w.sw * k->kx + q) * k->CW + l % k->CW);
