@@ -219,31 +219,47 @@ static LLVMValueRef fmuladd(G *g, const char *name, LLVMValueRef a, LLVMValueRef
 }
 
 /* The run's input bound X (a float), in the calling function: max |x| over the conv's
- * input, or +inf when that exceeds lim (an infinite x too): then no output is sure and
- * every block takes the exact fix. maxnum skips a NaN x; the outputs it reaches have
- * NaN float sums, which are never sure either. */
+ * input, or +inf when that exceeds lim (an infinite or NaN x too): then no output is
+ * sure and every block takes the exact fix. |x|'s bits as unsigned integers order as
+ * the floats do, with a NaN above +inf, so the max is an integer max in four
+ * independent chains (a maxnum chain waited on its latency: MobileNet's b1.dw scan of
+ * 36864 floats was 5% of the network). */
 static LLVMValueRef scan(FK *k, LLVMValueRef x, double lim)
 {
     G *g = k->g;
     const IrWindow *w = &k->f->w;
-    int64_t n = w->C * w->H * w->W, nv = n / FL;
-    LLVMTypeRef vf = LLVMVectorType(g->f32, FL), ts[] = {vf, vf}, st[] = {g->f32, g->f32};
-    LLVMValueRef mv = g_var(g, vf, LLVMConstNull(vf));
-    GLoop lv, ls;
-    LLVMValueRef i = g_loop_begin(g, &lv, g_i64(g, nv), "xs");
-    LLVMValueRef ms[] = {LLVMBuildLoad2(B, vf, mv, ""),
-                         call1(g, "llvm.fabs.v16f32", vload(g, vf, x, g_mulk(g, i, FL)))};
-    LLVMBuildStore(B, g_call(g, "llvm.maxnum.v16f32", vf, ts, 2, ms), mv);
+    int64_t n = w->C * w->H * w->W, nv = n / FL, nq = nv / 4;
+    LLVMTypeRef vi = LLVMVectorType(g->i32, FL), ts[] = {vi, vi}, st[] = {g->i32, g->i32};
+    LLVMValueRef mag = LLVMConstInt(g->i32, 0x7fffffff, 0), vmag = g_splat(g, mag, FL);
+    LLVMValueRef mv[4];
+    for (int c = 0; c < 4; c++)
+        mv[c] = g_var(g, vi, LLVMConstNull(vi));
+    GLoop lq, lv, ls;
+    LLVMValueRef q = g_loop_begin(g, &lq, g_i64(g, nq), "xq");
+    for (int c = 0; c < 4; c++) {
+        LLVMValueRef v = vload(g, vi, x, g_mulk(g, g_addk(g, g_mulk(g, q, 4), c), FL));
+        LLVMValueRef ms[] = {LLVMBuildLoad2(B, vi, mv[c], ""), LLVMBuildAnd(B, v, vmag, "")};
+        LLVMBuildStore(B, g_call(g, "llvm.umax.v16i32", vi, ts, 2, ms), mv[c]);
+    }
+    g_loop_end(g, &lq);
+    LLVMValueRef i = g_addk(g, g_loop_begin(g, &lv, g_i64(g, nv - 4 * nq), "xv"), 4 * nq);
+    LLVMValueRef mr[] = {LLVMBuildLoad2(B, vi, mv[0], ""),
+                         LLVMBuildAnd(B, vload(g, vi, x, g_mulk(g, i, FL)), vmag, "")};
+    LLVMBuildStore(B, g_call(g, "llvm.umax.v16i32", vi, ts, 2, mr), mv[0]);
     g_loop_end(g, &lv);
-    LLVMValueRef red = LLVMBuildLoad2(B, vf, mv, "");
+    LLVMValueRef red = LLVMBuildLoad2(B, vi, mv[0], "");
+    for (int c = 1; c < 4; c++) {
+        LLVMValueRef ms[] = {red, LLVMBuildLoad2(B, vi, mv[c], "")};
+        red = g_call(g, "llvm.umax.v16i32", vi, ts, 2, ms);
+    }
     LLVMValueRef m =
-            g_var(g, g->f32, g_call(g, "llvm.vector.reduce.fmax.v16f32", g->f32, ts, 1, &red));
+            g_var(g, g->i32, g_call(g, "llvm.vector.reduce.umax.v16i32", g->i32, ts, 1, &red));
     LLVMValueRef j = g_addk(g, g_loop_begin(g, &ls, g_i64(g, n - nv * FL), "xt"), nv * FL);
-    LLVMValueRef sm[] = {LLVMBuildLoad2(B, g->f32, m, ""),
-                         call1(g, "llvm.fabs.f32", g_load(g, g->f32, x, j))};
-    LLVMBuildStore(B, g_call(g, "llvm.maxnum.f32", g->f32, st, 2, sm), m);
+    LLVMValueRef sm[] = {LLVMBuildLoad2(B, g->i32, m, ""),
+                         LLVMBuildAnd(B, g_load(g, g->i32, x, j), mag, "")};
+    LLVMBuildStore(B, g_call(g, "llvm.umax.i32", g->i32, st, 2, sm), m);
     g_loop_end(g, &ls);
-    LLVMValueRef mx = LLVMBuildLoad2(B, g->f32, m, "");
+    LLVMValueRef mx = LLVMBuildBitCast(B, LLVMBuildLoad2(B, g->i32, m, ""), g->f32, "");
     LLVMValueRef ok = LLVMBuildFCmp(B, LLVMRealOLE, mx, LLVMConstReal(g->f32, (float)lim), "");
     return LLVMBuildSelect(B, ok, mx, LLVMConstReal(g->f32, INFINITY), "");
 }
