@@ -24,14 +24,15 @@ cpu_setup "$s"
 
 declare -A fused=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_grp]=0 [f_bnout]=0
     [f_q2]=1 [f_q3]=1 [f_q1]=1 [f_q4]=1 [f_q2grp]=0 [f_cancel]=1 [f_cancel1]=1
-    [f_cancel3]=1 [f_dw]=1 [f_dwq2]=1 [f_dwbig]=1 [fb_relu]=0 [fb_bn]=0 [fb_dw]=0 [fb_two]=0
+    [f_cancel3]=1 [f_scan]=1 [f_dw]=1 [f_dwq2]=1 [f_dwbig]=1 [fb_relu]=0 [fb_bn]=0 [fb_dw]=0 [fb_two]=0
     [fb_grp]=0)
 # float epilogues (conv2d -> batchnorm [-> relu] floats), and of those with the relu
 declare -A ffl=([f_bnout]=1 [fb_relu]=1 [fb_bn]=1 [fb_dw]=1 [fb_two]=1) frelu=([fb_relu]=1
     [fb_dw]=1)
 # of those, all: summed in float32 with the exact fix (fsfix.N)
 declare -A f32=([f_vgg]=1 [f_odd]=1 [f_70]=1 [f_over]=1 [f_nobn]=1 [f_two]=1 [f_q1]=1
-    [f_q2]=1 [f_q3]=1 [f_q4]=1 [f_cancel]=1 [f_cancel1]=1 [f_cancel3]=1 [f_dw]=1 [f_dwq2]=1)
+    [f_q2]=1 [f_q3]=1 [f_q4]=1 [f_cancel]=1 [f_cancel1]=1 [f_cancel3]=1 [f_scan]=1 [f_dw]=1
+    [f_dwq2]=1)
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
     "$hbnnc" "$s/$n.ir" --kernel bitserial --emit llvm -o "$s/$n.ll"

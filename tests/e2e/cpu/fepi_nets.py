@@ -127,6 +127,37 @@ def cancel(O, H, W):
     return craft
 
 
+def scan_pairs(O, H, W, pairs):
+    """One input channel, 3x3 taps whose row-1 taps kx = 0 and 1 are equal, so an output
+    reading A and -A side by side sums them to exactly 0 in double while a float32 chain
+    keeps a rounding residue of about 0.03 where the other terms are about 1e-3: the
+    float path is right only if the bound scan saw A. Example i (of 7) has its pair at
+    flat input index pairs[i] and pairs[i] + 1 (one row; None: uniform(-1, 1)), the rest
+    about 1e-3: a scan that skips the 16-float vector holding them (one of its chains,
+    its remainder vectors, all but one lane) decides wrongly."""
+    def craft(T):
+        cw = []
+        for _ in range(O):
+            w = [f32(R.choice([1, -1]) * R.uniform(0.5, 2)) for _ in range(T)]
+            w[4] = w[3]
+            cw += w
+        cb = [f32(R.uniform(-1e-3, 1e-3)) for _ in range(O)]
+        bs = [f32(R.choice([1, -1]) * R.uniform(0.5, 2)) for _ in range(O)]
+        bh = [f32(R.uniform(-1e-3, 1e-3)) for _ in range(O)]
+        xs = []
+        for i in pairs:
+            if i is None:
+                xs += [f32(R.uniform(-1, 1)) for _ in range(H * W)]
+                continue
+            assert i % W + 1 < W and i % 16 != 15  # one row, one vector
+            x = [f32(R.uniform(-1e-3, 1e-3)) for _ in range(H * W)]
+            A = f32(R.choice([1, -1]) * R.uniform(1e6, 2e6))
+            x[i], x[i + 1] = A, -A
+            xs += x
+        return cw, cb, bs, bh, xs
+    return craft
+
+
 net("f_vgg", 3, 10, 11, 64, 3, 1, (1, 1, 1, 1))  # whole words: no zeroing
 net("f_odd", 5, 9, 9, 13, 3, 2, (1, 1, 1, 1))
 net("f_70", 3, 7, 12, 70, 3, 1, (0, 1, 1, 0))  # two words per pixel, a partial block
@@ -156,6 +187,9 @@ net("f_cancel1", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), bn=False, quant=1, craft=cance
 # 3 planes whose 7 edges are all within the outputs' range (scales of about 1e-3)
 net("f_cancel3", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), quant=3, craft=cancel(20, 7, 9),
     betas=[f32(6e-4), f32(1e-3), f32(2.2e-4)])
+# the bound scan (81 floats: vectors 0-3 in four chains, vector 4 a remainder, a tail of
+# 1): pairs in vector 2 (chain 2), 4 (the remainder), 3 (chain 3), 1 (lanes 4 and 5)
+net("f_scan", 1, 9, 9, 16, 3, 1, (1, 1, 1, 1), craft=scan_pairs(16, 9, 9, [33, 66, 50, 20, None, None, 40]))
 
 
 def fbn(name, C, H, W, O, k, s, pad, groups=1, relu=True, two=False):
