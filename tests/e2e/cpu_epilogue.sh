@@ -21,13 +21,14 @@ cpu_setup "$s"
 
 # fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
 declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=2 [e_shared]=2 [e_sign]=1 [e_codes]=4
-    [e_codes_keep]=5 [e_dequant]=5 [e_dw]=1)
+    [e_codes_keep]=5 [e_dequant]=5 [e_dw]=1 [e_pads]=4)
 # of which code pools (multi-bit threshold + maxpool on code ranks) and ones that write
 # a dequant's floats, as --explain says; ones that write a threshold's code bytes for
 # readers other than bit-serial convolutions alone (a grouped or depthwise consumer, a
 # dequant, an overlapping pool), and of those the depthwise kernels' (llvm_dw.c)
 declare -A codes=([e_codes]=2 [e_codes_keep]=1) deq=([e_dequant]=4) dw=([e_dw]=4)
-declare -A bytes=([e_groups]=1 [e_shared]=1 [e_codes_keep]=3 [e_dequant]=1 [e_dw]=5)
+declare -A bytes=([e_groups]=1 [e_shared]=1 [e_codes_keep]=3 [e_dequant]=1 [e_dw]=5
+    [e_pads]=1)
 
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"

@@ -152,3 +152,17 @@ n.consts.append("const @wd : bits<1>[4, %d] = {\n  plane 0:\n    %s\n}" % (N, " 
 n.consts.append("const @cd : i32[1, 1] = { 1 }")
 n.outs += [n.conv(t4, 5, 1, 1, 0, 2)[0], n.conv(t5, 3, 1, 1, 0, 1)[0], "d", "ad"]
 n.write()
+
+# the padded taps' count of cg/2 (Kern.half): pads as wide as the kernel (whole tap rows
+# and columns outside; a 1x1 conv with pad 1, whose border outputs read nothing),
+# dilation 2 with asymmetric padding and stride 3, even channels per group (6, 16, 10,
+# 4 in 2 groups) and odd (5: the per-column valid count), a row of 17 columns in tiles
+# of two sizes, 1- and 2-plane weights and thresholds
+n = Net("e_pads", 6, 9, 13, 1)
+t = n.thresh(n.conv(n.input(), 16, 3, 1, 3, 1), 1)
+t = n.thresh(n.conv(t, 10, 3, 3, (2, 1, 0, 3), 2, d=2), 2)
+t = n.thresh(n.conv(t, 5, 1, 1, 1, 1), 1)
+t = n.thresh(n.conv(t, 8, 3, 1, 1, 2), 2)
+t = n.thresh(n.conv(t, 12, 3, 1, 1, 2, groups=2), 1)
+n.outs.append(n.conv(t, 7, 3, 1, 1, 1)[0])
+n.write()
