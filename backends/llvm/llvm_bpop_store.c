@@ -261,25 +261,17 @@ static void max_codes(G *g, const Kern *k, LLVMValueRef at, int64_t ps, LLVMValu
 static void epi_bits(G *g, const Kern *k, const LLVMValueRef *cf, const LLVMValueRef *th, int e,
                      LLVMValueRef *bit)
 {
-    if (k->half) { // sum_p coef_p acc_p <= the table's (T cg sum(coef) - t) / 2
-        LLVMValueRef a = NULL;
-        for (int p = 0; p < k->P; p++) {
-            LLVMValueRef s = LLVMBuildLoad2(B, k->v8, k->acc[p * k->E + e], "");
-            s = k->eone ? s : LLVMBuildMul(B, s, cf[p], "");
-            a = a ? LLVMBuildAdd(B, a, s, "") : s;
-        }
-        for (int m = 0; m < k->ek; m++)
-            bit[m] = LLVMBuildICmp(B, LLVMIntSLE, a, bpop_tree_thr(g, th, bit, m), "");
-        return;
-    }
-    LLVMValueRef valid = bpop_col_valid(g, k, e), v = NULL;
+    // Kern.half: sum_p coef_p acc_p <= the table's (T cg sum(coef) - t) / 2 instead
+    LLVMValueRef valid = k->half ? NULL : bpop_col_valid(g, k, e), v = NULL;
     for (int p = 0; p < k->P; p++) {
-        LLVMValueRef S = bpop_pair_sum(g, k, p, e, valid);
+        LLVMValueRef S = k->half ? LLVMBuildLoad2(B, k->v8, k->acc[p * k->E + e], "")
+                                 : bpop_pair_sum(g, k, p, e, valid);
         S = k->eone ? S : LLVMBuildMul(B, S, cf[p], "");
         v = v ? LLVMBuildAdd(B, v, S, "") : S;
     }
+    LLVMIntPredicate cmp = k->half ? LLVMIntSLE : LLVMIntSGE;
     for (int m = 0; m < k->ek; m++)
-        bit[m] = LLVMBuildICmp(B, LLVMIntSGE, v, bpop_tree_thr(g, th, bit, m), "");
+        bit[m] = LLVMBuildICmp(B, cmp, v, bpop_tree_thr(g, th, bit, m), "");
 }
 
 /* The code byte per lane: plane m's bit at bit m. */

@@ -189,7 +189,8 @@ net("f_cancel3", 3, 7, 9, 20, 3, 1, (1, 1, 1, 1), quant=3, craft=cancel(20, 7, 9
     betas=[f32(6e-4), f32(1e-3), f32(2.2e-4)])
 # the bound scan (81 floats: vectors 0-3 in four chains, vector 4 a remainder, a tail of
 # 1): pairs in vector 2 (chain 2), 4 (the remainder), 3 (chain 3), 1 (lanes 4 and 5)
-net("f_scan", 1, 9, 9, 16, 3, 1, (1, 1, 1, 1), craft=scan_pairs(16, 9, 9, [33, 66, 50, 20, None, None, 40]))
+net("f_scan", 1, 9, 9, 16, 3, 1, (1, 1, 1, 1),
+    craft=scan_pairs(16, 9, 9, [33, 66, 50, 20, None, None, 40]))
 
 
 def fbn(name, C, H, W, O, k, s, pad, groups=1, relu=True, two=False):
