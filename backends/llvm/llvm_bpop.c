@@ -822,6 +822,22 @@ static void zero_missing(G *g, const Kern *k, const int *wid, int64_t O)
     g_loop_end(g, &l);
 }
 
+/* A `group channel` dense layer writing a network output in place (zpairs): every
+ * channel has the pairs of plane 0, so pairs kx .. zpairs - 1 of each example (one
+ * contiguous run) are zeroed first, and the kernels store only their channels' own
+ * planes (the 1-plane kernel had two scalar zero stores per lane and column). */
+static void zero_dense(G *g, const Kern *k)
+{
+    int64_t kx = k->b->kx;
+    if (k->zpairs <= kx)
+        return;
+    GLoop l;
+    LLVMValueRef e = g_loop_begin(g, &l, k->W, "z");
+    LLVMValueRef at = g_gep(g, g->i32, k->out, g_addk(g, g_mulk(g, e, k->ocol), kx * k->ps));
+    LLVMBuildMemSet(B, at, LLVMConstInt(g->i8, 0, 0), g_i64(g, (k->zpairs - kx) * k->ps * 4), 4);
+    g_loop_end(g, &l);
+}
+
 /* Generate the layer's kernel; a `group channel` layer gets one kernel per block width
  * (1, 2, 3 ... planes) over the same packed input, each writing its channels' pair sums
  * in place or their float combine (cpu.md §4: no weight mask, no planes a block lacks;
@@ -842,8 +858,11 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         return;
     }
     int64_t O = c->type.d[0], ends[IR_MAX_BITS + 2] = {0};
-    if (k->zpairs && g->in->op == IR_OP_BPOP_CONV2D) {
-        zero_missing(g, k, wid, O);
+    if (k->zpairs) {
+        if (g->in->op == IR_OP_BPOP_CONV2D)
+            zero_missing(g, k, wid, O);
+        else
+            zero_dense(g, k);
         k->zpairs = 0;
     }
     int64_t *rows = arena_alloc(&g->cx->arena, (size_t)O * sizeof *rows);
