@@ -154,11 +154,12 @@ VARIANTS = {
     "w2a2": ("bits 2", "quant bits 2 scale static"),
     "h14e": ("bits 1:70% 2:20% 3:10%  group element", "quant bits 1:70% 2:20% 3:10% scale static"),
     "h14c": ("bits 1:70% 2:20% 3:10%  group channel", "quant bits 1:70% 2:20% 3:10% scale static"),
+    "w14c": ("bits 1:70% 2:20% 3:10%  group channel", "sign"),
     "float": ("float", "relu"),
 }
 # Average (weight bits, activation bits) and the plane pairs a bit-serial kernel runs.
 BITS = {"w1a1": (1, 1), "w1a2": (1, 2), "w2a2": (2, 2), "h14e": (1.4, 1.4),
-        "h14c": (1.4, 1.4), "float": (32, 32)}
+        "h14c": (1.4, 1.4), "w14c": (1.4, 1), "float": (32, 32)}
 
 
 def sub(pattern, repl, text, count):

@@ -838,6 +838,12 @@ static void zero_dense(G *g, const Kern *k)
     g_loop_end(g, &l);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* Generate the layer's kernel; a `group channel` layer gets one kernel per block width
  * (1, 2, 3 ... planes) over the same packed input, each writing its channels' pair sums
  * in place or their float combine (cpu.md §4: no weight mask, no planes a block lacks;
@@ -866,7 +872,9 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         k->zpairs = 0;
     }
     int64_t *rows = arena_alloc(&g->cx->arena, (size_t)O * sizeof *rows);
-    bpop_width_blocks(wid, O, k->b->kw_planes, rows, ends);
+    int64_t nr = bpop_width_blocks(wid, O, k->b->kw_planes, rows, ends);
+    for (int64_t i = 0; i < nr; i += LANES) // each block's lanes in channel order (segments)
+        qsort(rows + i, (size_t)(nr - i < LANES ? nr - i : LANES), sizeof *rows, cmp_i64);
     if (k->xm) { // a masked input: popcount(A) of every pair from the per-pixel counts
         memset(k->pa_from, PA_XCNT, sizeof k->pa_from);
         count_masks(g, k, inner >= 0);
@@ -903,6 +911,8 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         const char *sfx = arena_printf(a, ".w%d", w);
         if (k->ef)
             bpop_epi_float_tables(g, &gk, k->edest, sfx);
+        else if (k->ek)
+            bpop_epi_tables(g, &gk, sfx);
         tile_plan(&gk, 0, cols, inner);
         // on a masked input named for its vector popcounts per word and column too
         kernel(g, &gk, OH, gk.pwm ? arena_printf(a, "%s.p%d", sfx, gk.P) : sfx);

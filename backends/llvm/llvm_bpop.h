@@ -100,6 +100,14 @@ typedef struct Kern {
     /* Or out is the threshold's code bytes [O][OH][OW], as `threshold` stores them (its
      * readers are not all bit-serial convolutions: g_epilogues' `codes`). */
     bool ebytes;
+    /* A `group channel` width's kernel writing packed words: its lanes' channels are not
+     * 8 in a row, so per block eS segments (i64 triples in eseg: the channel word, the
+     * first lane, the deposit mask: lanes sorted by channel, a segment's lanes are one
+     * word's, in bit order) place each plane's 8 bits by a bit deposit (pdep) into the
+     * zeroed words (or a pool's OR; a code pool gathers the pooled code by pext). */
+    LLVMValueRef eseg;
+    int eS;
+    const IrConst *eicomb, *eneg, *ethrc; // the icomb's coefficients, the threshold's
     int64_t eHW;
     float elevel[1 << BPOP_EPI_MAX_BITS];
     /* fcomb [+ batchnorm] in the tile epilogue (g_plan_epilogue, a float destination):
@@ -137,6 +145,7 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
 void bpop_store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVMValueRef t0,
                      LLVMValueRef oy, bool rows);
 void bpop_epi_setup(G *g, Kern *k, uint32_t dest);
+void bpop_epi_tables(G *g, Kern *k, const char *sfx);
 void bpop_epi_float_setup(G *g, Kern *k, uint32_t dest);
 void bpop_epi_float_tables(G *g, Kern *k, uint32_t dest, const char *sfx);
 

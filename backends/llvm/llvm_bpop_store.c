@@ -10,7 +10,6 @@
 
 #include "ice.h"
 #include "llvm_bpop.h"
-#include "llvm_int8.h" // bpop_row_widths
 
 #define B g->b
 
@@ -214,6 +213,15 @@ static LLVMValueRef code_rank(G *g, const Kern *k, const LLVMValueRef *bit)
     return code_pick(g, k, c, bit);
 }
 
+/* Lane l of block ob's output channel: chan's (a `group channel` width's kernel), or
+ * o0 + l. */
+static LLVMValueRef lane_chan(G *g, const Kern *k, LLVMValueRef o0, LLVMValueRef ob, int l)
+{
+    if (!k->chan)
+        return g_addk(g, o0, l);
+    return g_load(g, g->i64, k->chan, g_addk(g, g_mulk(g, ob, LANES), l));
+}
+
 /* Into dequant: per lane the code's level (a float), stored at channel o0 + l, pixel
  * `pix` of out, or its max with the pooled value there (the max of levels is the level
  * of the code of largest rank: ranks are the levels' order). Lane l of block ob. */
@@ -230,7 +238,7 @@ static void store_levels(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef o0, 
     LLVMValueRef lv = code_pick(g, k, c, bit);
     for (int l = 0; l < LANES; l++) {
         LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-        LLVMValueRef at = g_add(g, g_mulk(g, g_addk(g, o0, l), k->eHW), pix);
+        LLVMValueRef at = g_add(g, g_mulk(g, lane_chan(g, k, o0, ob, l), k->eHW), pix);
         LLVMValueRef v = LLVMBuildExtractElement(B, lv, g_i32(g, l), "");
         if (k->psh) {
             LLVMValueRef cur = g_load(g, g->f32, k->out, at);
@@ -241,19 +249,93 @@ static void store_levels(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef o0, 
     }
 }
 
-/* A multi-bit pool: the pooled code so far (its planes' bytes at `at`, plane stride
- * `ps` bytes) is replaced, lane by lane, by the new code `bit` where that ranks higher;
- * equal ranks are equal codes, so the window's order does not matter. */
+/* A multi-bit pool: the pooled code so far (cur) is replaced, lane by lane, by the new
+ * code `bit` where that ranks higher; equal ranks are equal codes, so the window's
+ * order does not matter. */
+static void take_codes(G *g, const Kern *k, const LLVMValueRef *cur, LLVMValueRef *bit)
+{
+    LLVMValueRef take =
+            LLVMBuildICmp(B, LLVMIntUGT, code_rank(g, k, bit), code_rank(g, k, cur), "");
+    for (int m = 0; m < k->ek; m++)
+        bit[m] = LLVMBuildSelect(B, take, bit[m], cur[m], "");
+}
+
+/* take_codes with the pooled code's planes as bytes at `at` (plane stride `ps` bytes). */
 static void max_codes(G *g, const Kern *k, LLVMValueRef at, int64_t ps, LLVMValueRef *bit)
 {
     LLVMTypeRef v1 = LLVMVectorType(LLVMInt1TypeInContext(g->C), LANES);
     LLVMValueRef cur[BPOP_EPI_MAX_BITS];
     for (int m = 0; m < k->ek; m++)
         cur[m] = LLVMBuildBitCast(B, g_load(g, g->i8, k->out, g_addk(g, at, m * ps)), v1, "");
-    LLVMValueRef take =
-            LLVMBuildICmp(B, LLVMIntUGT, code_rank(g, k, bit), code_rank(g, k, cur), "");
+    take_codes(g, k, cur, bit);
+}
+
+/* x's low bits deposited at mask m's bits (ext: m's bits of x extracted to the low
+ * bits), m having at most 8 bits: BMI2's pdep / pext, else a loop over m's bits. */
+static LLVMValueRef bit_deposit(G *g, LLVMValueRef x, LLVMValueRef m, bool ext)
+{
+    if (g->bmi2) {
+        LLVMTypeRef ps[] = {g->i64, g->i64};
+        LLVMValueRef a[] = {x, m};
+        return g_call(g, ext ? "llvm.x86.bmi.pext.64" : "llvm.x86.bmi.pdep.64", g->i64, ps, 2, a);
+    }
+    LLVMValueRef r = g_i64(g, 0), zero = g_i64(g, 0), one = g_i64(g, 1);
+    for (int i = 0; i < LANES; i++) {
+        LLVMValueRef low = LLVMBuildAnd(B, m, LLVMBuildNeg(B, m, ""), ""), v;
+        if (ext) { // bit i: x's bit at m's i-th lowest
+            v = LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, x, low, ""), zero, "");
+            v = LLVMBuildShl(B, LLVMBuildZExt(B, v, g->i64, ""), g_i64(g, i), "");
+        } else { // m's i-th lowest bit where x has bit i
+            v = LLVMBuildAnd(B, LLVMBuildLShr(B, x, g_i64(g, i), ""), one, "");
+            v = LLVMBuildAnd(B, low, LLVMBuildNeg(B, v, ""), "");
+        }
+        r = LLVMBuildOr(B, r, v, "");
+        m = LLVMBuildAnd(B, m, LLVMBuildSub(B, m, g_i64(g, 1), ""), "");
+    }
+    return r;
+}
+
+/* A `group channel` width's kernel (eseg), pixel `pix` of the destination: each plane's
+ * 8 bits deposited into the words of block ob's segments and ORed in (the words start
+ * zeroed, a 1-bit pool ORs anyway); a code pool gathers the pooled code first (pext),
+ * and its segments' bits are replaced by the code of larger rank. */
+static void store_segments(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef pix,
+                           LLVMValueRef *bit)
+{
+    LLVMValueRef wd[LANES], lo[LANES], dm[LANES], at[BPOP_EPI_MAX_BITS][LANES];
+    for (int j = 0; j < k->eS; j++) {
+        LLVMValueRef e = g_mulk(g, g_addk(g, g_mulk(g, ob, k->eS), j), 3);
+        wd[j] = g_load(g, g->i64, k->eseg, e);
+        lo[j] = g_load(g, g->i64, k->eseg, g_addk(g, e, 1));
+        dm[j] = g_load(g, g->i64, k->eseg, g_addk(g, e, 2));
+    }
+    LLVMValueRef at0 = g_mulk(g, pix, k->ek * k->eCW); // the pixel's first word
     for (int m = 0; m < k->ek; m++)
-        bit[m] = LLVMBuildSelect(B, take, bit[m], cur[m], "");
+        for (int j = 0; j < k->eS; j++)
+            at[m][j] = g_add(g, g_addk(g, at0, m * k->eCW), wd[j]);
+    if (k->ecodes) {
+        LLVMTypeRef v1 = LLVMVectorType(LLVMInt1TypeInContext(g->C), LANES);
+        LLVMValueRef cur[BPOP_EPI_MAX_BITS];
+        for (int m = 0; m < k->ek; m++) {
+            LLVMValueRef c = g_i64(g, 0);
+            for (int j = 0; j < k->eS; j++) {
+                LLVMValueRef x = bit_deposit(g, g_load(g, g->i64, k->out, at[m][j]), dm[j], true);
+                c = LLVMBuildOr(B, c, LLVMBuildShl(B, x, lo[j], ""), "");
+            }
+            cur[m] = LLVMBuildBitCast(B, LLVMBuildTrunc(B, c, g->i8, ""), v1, "");
+        }
+        take_codes(g, k, cur, bit);
+    }
+    for (int m = 0; m < k->ek; m++) {
+        LLVMValueRef byte = LLVMBuildZExt(B, LLVMBuildBitCast(B, bit[m], g->i8, ""), g->i64, "");
+        for (int j = 0; j < k->eS; j++) {
+            LLVMValueRef x = bit_deposit(g, LLVMBuildLShr(B, byte, lo[j], ""), dm[j], false);
+            LLVMValueRef w = g_load(g, g->i64, k->out, at[m][j]);
+            if (k->ecodes)
+                w = LLVMBuildAnd(B, w, LLVMBuildNot(B, dm[j], ""), "");
+            g_store(g, g->i64, k->out, at[m][j], LLVMBuildOr(B, w, x, ""));
+        }
+    }
 }
 
 /* Column e's threshold bits per lane: acc = sum_p coef_p S_p (the sign of `neg` folded
@@ -304,7 +386,8 @@ static void epi_code_rows(G *g, const Kern *k, const LLVMValueRef *cf, const LLV
     for (int l = 0; l < LANES; l++) {
         LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
         store_row(g, k, r[l],
-                  g_gep(g, g->i8, k->out, g_add(g, pix0, g_mulk(g, g_addk(g, o0, l), k->os))));
+                  g_gep(g, g->i8, k->out,
+                        g_add(g, pix0, g_mulk(g, lane_chan(g, k, o0, ob, l), k->os))));
         bpop_lane_end(g, ln);
     }
 }
@@ -347,7 +430,8 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
             LLVMValueRef code = epi_code(g, k, bit), pix = g_add(g, g_mulk(g, oy, b->OW), colv);
             for (int l = 0; l < LANES; l++) {
                 LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
-                g_store(g, g->i8, k->out, g_add(g, pix, g_mulk(g, g_addk(g, o0, l), k->os)),
+                g_store(g, g->i8, k->out,
+                        g_add(g, pix, g_mulk(g, lane_chan(g, k, o0, ob, l), k->os)),
                         LLVMBuildExtractElement(B, code, g_i32(g, l), ""));
                 bpop_lane_end(g, ln);
             }
@@ -358,8 +442,11 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
         LLVMValueRef px = k->psw ? LLVMBuildUDiv(B, colv, g_i64(g, k->psw), "") : colv;
         LLVMValueRef pix = g_add(g, g_mulk(g, py, k->eOW), px);
         LLVMValueRef at = g_add(g, g_mulk(g, pix, k->ek * k->eCW * 8), obyte);
-        if (k->edq) {
-            store_levels(g, k, ob, o0, pix, bit);
+        if (k->edq || k->eseg) {
+            if (k->edq)
+                store_levels(g, k, ob, o0, pix, bit);
+            else
+                store_segments(g, k, ob, pix, bit);
             LLVMBuildBr(B, next);
             LLVMPositionBuilderAtEnd(B, next);
             continue;
@@ -488,25 +575,14 @@ void bpop_store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLV
 }
 
 /* bpop_conv2d `in` can run a tile epilogue: each 8-lane block is one byte of a channel
- * word (one group, or groups of whole bytes), and for a threshold (not `fl`, a float
- * combine) its kernel is not one of a `group channel` layer's per-width kernels (their
- * lanes are channels through a table: floats are stored one by one, packed bits are
- * not). */
+ * word (one group, or groups of whole bytes; a `group channel` layer's per-width
+ * kernels take their lanes' channels from a table and deposit packed bits by segment). */
 bool bpop_epilogue_ok(G *g, const IrInst *in, bool fl)
 {
     if (dw_pairs_layer(g, in)) // llvm_dw.c: a threshold's, in pixel lanes (a float combine
         return !fl;            // there measured no faster than fcomb's own vector loop)
     IrWindow w = ir_window(g->m, in);
-    const IrConst *c = &g->m->consts.data[in->args[1].id];
-    if (w.groups > 1 && (w.O / w.groups) % LANES)
-        return false;
-    if (fl || !c->masks || w.groups != 1)
-        return true;
-    int *wid = malloc((size_t)c->type.d[0] * sizeof *wid);
-    HB_CHECK(wid, "out of memory");
-    bool per_width = bpop_row_widths(c, w.C * w.kh * w.kw, wid);
-    free(wid);
-    return !per_width;
+    return w.groups == 1 || (w.O / w.groups) % LANES == 0;
 }
 
 /* Into dequant: each code's level as dequant computes it (sum of +-beta_m in double,
@@ -586,12 +662,66 @@ void bpop_epi_setup(G *g, Kern *k, uint32_t dest)
     k->eCW = (bt->d[0] + 63) / 64;
     k->eOW = bt->d[2];
     k->ebytes = !dq && !g_plan_conv_packed(g, dest); // g_epilogues' `codes`
-    HB_CHECK(!k->ebytes || (!k->psh && !k->chan), "code bytes are a plain threshold's");
+    HB_CHECK(!k->ebytes || !k->psh, "code bytes are a plain threshold's");
     if (dq)
         epi_levels(g, k, bt);
-    else if (!k->ebytes && (k->psh || b->O % 64))
+    else if (!k->ebytes && (k->psh || b->O % 64 || k->wid)) // (wid: words ORed by segments)
         g_memset0(g, k->out, 8 * g_plan_packed(g, dest));
+    k->eicomb = cc;
+    k->eneg = neg;
+    k->ethrc = thr;
+    if (!k->wid) // else each width's kernel has its own (kern_run)
+        bpop_epi_tables(g, k, "");
+}
+
+/* A `group channel` width's kernel writing packed words: per block the segments of its
+ * lanes (sorted by channel) that fall in one channel word, eS per block (the unused
+ * ones deposit nothing: mask 0): {word, first lane, deposit mask}. */
+static void epi_segments(G *g, Kern *k, const char *sfx)
+{
+    const BGeo *b = k->b;
+    uint64_t nblk = (uint64_t)b->OB;
+    int64_t *seg = calloc(nblk * LANES * 3, 8);
+    HB_CHECK(seg, "out of memory");
+    k->eS = 1;
+    for (uint64_t blk = 0; blk < nblk; blk++) {
+        int n = 0;
+        int64_t *sg = NULL, prev = -1;
+        for (int l = 0; l < LANES && (int64_t)blk * LANES + l < b->og; l++) {
+            int64_t o = b->rows[blk * LANES + (uint64_t)l];
+            HB_CHECK(o > prev, "a block's lanes are in channel order");
+            if (!sg || sg[0] != o / 64) { // a new word: a new segment
+                sg = seg + (blk * LANES + (uint64_t)n++) * 3;
+                sg[0] = o / 64;
+                sg[1] = l;
+            }
+            sg[2] = (int64_t)((uint64_t)sg[2] | 1ull << (o % 64));
+            prev = o;
+        }
+        for (int j = n; j < LANES; j++) // unused: the first word, nothing deposited
+            seg[(blk * LANES + (uint64_t)j) * 3] = seg[blk * LANES * 3];
+        k->eS = n > k->eS ? n : k->eS;
+    }
+    uint64_t *t = calloc(nblk * (uint64_t)k->eS * 3 + 1, 8);
+    HB_CHECK(t, "out of memory");
+    for (uint64_t blk = 0; blk < nblk; blk++)
+        memcpy(t + blk * (uint64_t)k->eS * 3, seg + blk * LANES * 3, (size_t)k->eS * 3 * 8);
+    k->eseg = g_words(g, arena_printf(&g->cx->arena, "ks.%s%s", k->ethrc->name, sfx), t,
+                      nblk * (uint64_t)k->eS * 3);
+    free(seg);
+    free(t);
+}
+
+/* Kernel k's epilogue tables (named with sfx): per 8-channel block the icomb's
+ * coefficients with the threshold's sign folded in (0 for the pairs of the planes a
+ * narrower channel of a `group channel` block lacks: its pair sums there are not 0),
+ * the threshold tree's values, and a `group channel` kernel's segments. */
+void bpop_epi_tables(G *g, Kern *k, const char *sfx)
+{
+    const BGeo *b = k->b;
+    const IrConst *cc = k->eicomb, *neg = k->eneg, *thr = k->ethrc;
     int nodes = (1 << k->ek) - 1, P = k->P;
+    int64_t PL = cc->type.d[1]; // the layer's pairs (a width's kernel has its first P)
     uint64_t nblk = (uint64_t)(b->G * b->OB);
     uint64_t *cf = calloc(nblk * (uint64_t)P * LANES, 8);
     uint64_t *tv = calloc(nblk * (uint64_t)nodes * LANES, 8);
@@ -602,9 +732,11 @@ void bpop_epi_setup(G *g, Kern *k, uint32_t dest)
             int64_t oi, o = block_lane(b, blk, l, &oi);
             if (o < 0)
                 continue;
+            o = b->rows ? b->rows[oi] : o;
             int64_t s = neg->i[o] ? -1 : 1, row = cc->type.d[0] == 1 ? 0 : o, sum = 0;
+            int64_t has = k->wid ? k->wid[o] * b->kx : P;
             for (int p = 0; p < P; p++) {
-                int64_t w = s * cc->i[row * P + p];
+                int64_t w = p < has ? s * cc->i[row * PL + p] : 0;
                 cf[(blk * (uint64_t)P + (uint64_t)p) * LANES + (uint64_t)l] = (uint64_t)w;
                 k->eone &= w == 1;
                 sum += w;
@@ -618,10 +750,14 @@ void bpop_epi_setup(G *g, Kern *k, uint32_t dest)
         }
     k->eone &= P == 1;
     Arena *a = &g->cx->arena;
-    k->ecoef = g_words(g, arena_printf(a, "ke.%s", cc->name), cf, nblk * (uint64_t)P * LANES);
-    k->ethr = g_words(g, arena_printf(a, "kt.%s", thr->name), tv, nblk * (uint64_t)nodes * LANES);
+    k->ecoef =
+            g_words(g, arena_printf(a, "ke.%s%s", cc->name, sfx), cf, nblk * (uint64_t)P * LANES);
+    k->ethr = g_words(g, arena_printf(a, "kt.%s%s", thr->name, sfx), tv,
+                      nblk * (uint64_t)nodes * LANES);
     free(cf);
     free(tv);
+    if (b->rows && !k->ebytes && !k->edq)
+        epi_segments(g, k, sfx);
 }
 
 /* An f64 table of n values as an i64 constant (the kernels load it as <8 x double>). */

@@ -158,9 +158,10 @@ static bool optimize(HbCx *cx, LLVMModuleRef M, const Target *t, int level)
 }
 
 /* The popcount tier: what this target machine makes of a <8 x i64> and a <64 x i8>
- * popcount (vpopcntq; zmm or ymm byte shuffles; else scalar). Probing the emitted code
- * covers --cpu native, named CPUs and their default features alike. */
-static GTier probe_tier(const Target *t)
+ * popcount (vpopcntq; zmm or ymm byte shuffles; else scalar), and *bmi2 whether a
+ * variable i64 shift is a shlx (BMI2: the target has pdep and pext too). Probing the
+ * emitted code covers --cpu native, named CPUs and their default features alike. */
+static GTier probe_tier(const Target *t, bool *bmi2)
 {
     LLVMContextRef C = LLVMContextCreate();
     LLVMModuleRef M = LLVMModuleCreateWithNameInContext("probe", C);
@@ -177,11 +178,16 @@ static GTier probe_tier(const Target *t)
         LLVMValueRef x = LLVMGetParam(f, 0);
         LLVMBuildRet(b, LLVMBuildCall2(b, ft, pop, &x, 1, ""));
     }
+    LLVMTypeRef i64 = LLVMInt64TypeInContext(C), two[] = {i64, i64};
+    LLVMValueRef sf = LLVMAddFunction(M, "hb_probe_shl", LLVMFunctionType(i64, two, 2, 0));
+    LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(C, sf, "e"));
+    LLVMBuildRet(b, LLVMBuildShl(b, LLVMGetParam(sf, 0), LLVMGetParam(sf, 1), ""));
     LLVMDisposeBuilder(b);
     tag_functions(C, M, t);
     char *err = NULL;
     LLVMMemoryBufferRef buf = NULL;
     GTier tier = TIER_SCALAR;
+    *bmi2 = false;
     if (!LLVMTargetMachineEmitToMemoryBuffer(t->tm, M, LLVMAssemblyFile, &err, &buf)) {
         size_t n = LLVMGetBufferSize(buf);
         char *s = malloc(n + 1);
@@ -193,6 +199,8 @@ static GTier probe_tier(const Target *t)
                    : bfn && strstr(bfn, "vpshufb\t%zmm") ? TIER_AVX512BW
                    : bfn && strstr(bfn, "vpshufb\t%ymm") ? TIER_AVX2
                                                          : TIER_SCALAR;
+            const char *sfn = strstr(s, "hb_probe_shl:");
+            *bmi2 = sfn && strstr(sfn, "shlx");
             free(s);
         }
         LLVMDisposeMemoryBuffer(buf);
@@ -527,9 +535,9 @@ static bool emit_all(HbCx *cx, const IrModule *m, const BackendOptions *o, Targe
            .C = jobs[0].C,
            .M = jobs[0].M,
            .info = info,
-           .tier = probe_tier(t),
            .int8 = int8,
            .dws = dws};
+    g.tier = probe_tier(t, &g.bmi2);
     if (n > 1)
         return emit_split(cx, m, o, t, &g, parts, jobs, n + 1);
     cx_stage(cx, "llvm ir");

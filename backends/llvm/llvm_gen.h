@@ -73,6 +73,7 @@ typedef struct G {
      * (bpop_dense) which gets ex == NULL and handles the nb examples itself. */
     int nbmax;
     GTier tier;
+    bool bmi2;        // the target has pdep and pext (probed as the tier is)
     LLVMValueRef nb;  // the block's example count (i64, 1..nbmax)
     LLVMValueRef ex;  // the current example within the block, or NULL
     LLVMValueRef par; // the runtime context when an op may split its work across threads

@@ -4,7 +4,8 @@
 # bench/netbench loads (dlopen, NAME_create/NAME_run) gives the interpreter's outputs
 # (hbnnc --run) on a seeded input, for W1A1, W2A2 (static, calibrated scales) and
 # 1.4/1.4 channel (heterogeneous activations: the depthwise pair-sum kernels, the
-# per-width kernels, the per-example selection).
+# per-width kernels, the per-example selection) and 1.4/1 channel (the per-width kernels'
+# fused threshold epilogues).
 # Skipped (exit 77) without numpy or the netbench tool beside hbnnc.
 set -euo pipefail
 hbnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -26,7 +27,9 @@ $py -c 'import numpy as np; np.load("in.npy").tofile("in.f32")'
 grep -q "act=quant bits 2 scale static" mobilenet_w2a2.hb
 grep -q "weights bits 1  scale per-channel" mobilenet_w1a1.hb
 ! grep -q "quant bits" mobilenet_w1a1.hb
-for v in w1a1 w2a2 h14c; do
+grep -q "weights bits 1:70% 2:20% 3:10%  group channel  scale per-channel" mobilenet_w14c.hb
+! grep -q "quant bits" mobilenet_w14c.hb
+for v in w1a1 w2a2 h14c w14c; do
     cal=()
     [ "$v" = w1a1 ] || cal=(--calibrate in.npy)
     "$hbnnc" "mobilenet_$v.hb" --weights w.safetensors "${cal[@]}" -o "$v.so" --cpu native

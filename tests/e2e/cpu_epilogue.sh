@@ -19,16 +19,18 @@ rm -rf "$s" && mkdir -p "$s"
 cpu_setup "$s"
 "$py" "$here/cpu/epi_nets.py" "$s" "${HBNN_SEED:-7}" > "$s/nets.txt"
 
-# fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains)
+# fused NAME: the epilogues a network must have (its fusable bpop -> threshold chains;
+# a `group channel` layer has one per width its channels have)
 declare -A fused=([e_direct]=2 [e_pool]=2 [e_groups]=2 [e_shared]=2 [e_sign]=1 [e_codes]=4
-    [e_codes_keep]=5 [e_dequant]=5 [e_dw]=1 [e_pads]=4)
+    [e_codes_keep]=5 [e_dequant]=5 [e_dw]=1 [e_pads]=4 [e_gchan]=12)
 # of which code pools (multi-bit threshold + maxpool on code ranks) and ones that write
 # a dequant's floats, as --explain says; ones that write a threshold's code bytes for
 # readers other than bit-serial convolutions alone (a grouped or depthwise consumer, a
 # dequant, an overlapping pool), and of those the depthwise kernels' (llvm_dw.c)
-declare -A codes=([e_codes]=2 [e_codes_keep]=1) deq=([e_dequant]=4) dw=([e_dw]=4)
+declare -A codes=([e_codes]=2 [e_codes_keep]=1 [e_gchan]=1) deq=([e_dequant]=4 [e_gchan]=1)
+declare -A dw=([e_dw]=4)
 declare -A bytes=([e_groups]=1 [e_shared]=1 [e_codes_keep]=3 [e_dequant]=1 [e_dw]=5
-    [e_pads]=1)
+    [e_pads]=1 [e_gchan]=1)
 
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
@@ -44,6 +46,17 @@ while read -r n; do
         "${dw[$n]:-0}"
     tiers_equal "$n" exact
 done < "$s/nets.txt"
+
+# e_gchan's `group channel` kernels deposit their bits by BMI2's pdep (a code pool
+# gathers by pext) where the target has them (the probe in llvm_emit.c), and without
+# them on x86-64-v2 (which the loop above found exact too)
+"$hbnnc" "$s/e_gchan.ir" --kernel bitserial --cpu x86-64-v3 --emit asm -o "$s/g3.s"
+"$hbnnc" "$s/e_gchan.ir" --kernel bitserial --cpu x86-64-v2 --emit asm -o "$s/g2.s"
+if ! grep -Pq '\tpdepq\t' "$s/g3.s" || ! grep -Pq '\tpextq\t' "$s/g3.s" ||
+    grep -Pq '\tp(dep|ext)q\t' "$s/g2.s"; then
+    echo "FAIL: e_gchan: pdep/pext expected for x86-64-v3 only"
+    exit 1
+fi
 
 # A real network: digits_conv_hw's c1 (W2A8: 16 plane pairs, u8 input) pools in its
 # epilogue; --explain says so (text and JSON), and the .so equals the interpreter.

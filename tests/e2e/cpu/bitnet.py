@@ -39,10 +39,12 @@ class Net:
                           "fracs=[1] select=middle-out seed=0" % (kx, C, H, W, kx))
         self.consts.append("const @beta : f32[%d] = { %s }" % (kx, beta))
 
-    def conv(self, x, O, k, s, p, kw, groups=1, masked=False, d=1, coefs=None):
+    def conv(self, x, O, k, s, p, kw, groups=1, masked=False, d=1, coefs=None, widths=None):
         """bpop_conv2d + icomb; returns (acc name, [O, OH, OW], bound). p: the padding,
         or (top, bottom, left, right); d: the dilation; coefs: the icomb coefficients
-        to draw from."""
+        to draw from; widths: `group channel` weights, output channel o of width
+        widths[o] (its masks full on the planes below it, empty above)."""
+        masked = masked or widths is not None
         C, H, W, kx = x[1], x[2], x[3], x[4]
         self.n += 1
         i, cg = self.n, C // groups
@@ -58,7 +60,9 @@ class Net:
             for o in range(O):
                 for j in range(wpr):
                     mk = full[j]
-                    if masked and m > 0:
+                    if widths is not None:
+                        mk = full[j] if widths[o] > m else 0
+                    elif masked and m > 0:
                         mk = masks[((m - 1) * O + o) * wpr + j] & R.getrandbits(64)
                     masks.append(mk)
                     planes.append(R.getrandbits(64) & mk)

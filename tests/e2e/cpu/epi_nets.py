@@ -166,3 +166,31 @@ t = n.thresh(n.conv(t, 8, 3, 1, 1, 2), 2)
 t = n.thresh(n.conv(t, 12, 3, 1, 1, 2, groups=2), 1)
 n.outs.append(n.conv(t, 7, 3, 1, 1, 1)[0])
 n.write()
+
+
+def gw(counts):
+    """`group channel` widths: counts[w-1] output channels of width w, shuffled."""
+    w = [i + 1 for i, c in enumerate(counts) for _ in range(c)]
+    R.shuffle(w)
+    return w
+
+
+# `group channel` producers (one width per output channel: a kernel per width whose
+# lanes' channels come from a table, each block's lanes in channel order, packed bits
+# deposited into the channel words by segment): 64 channels (one word) on a 2-plane
+# input; 150 channels of widths 1-3 (three words, blocks that mix widths, a partial
+# block) into a 2-plane threshold and a 2x2 code pool (the pooled code gathered back);
+# 70 channels of widths 1-2 into a 3x3 ceil OR pool; into dequant (levels stored per
+# lane's channel); code bytes for a grouped reader; a width that no channel has
+n = Net("e_gchan", 6, 12, 13, 2)
+t = n.thresh(n.conv(n.input(), 64, 3, 1, 1, 3, widths=gw([45, 13, 6])), 1)
+t = n.thresh(n.conv(t, 150, 3, 1, 1, 3, widths=gw([100, 30, 20])), 2, "m")
+p1 = n.pool(t, 2, False)
+t = n.thresh(n.conv(p1, 70, 3, 1, 1, 2, widths=gw([50, 20])), 1)
+a1 = n.conv(n.pool(t, 3, True), 5, 1, 1, 0, 1)
+dq1 = dq(n, n.pool(n.thresh(n.conv(n.input(), 21, 3, 1, 1, 3, widths=gw([9, 0, 12])), 2, "m"),
+                   2, False), True)
+t = n.thresh(n.conv(n.input(), 24, 3, 1, 1, 2, widths=gw([17, 7])), 1)
+a2 = n.conv(t, 8, 3, 1, 1, 1, groups=2)
+n.outs += [a1[0], n.conv(p1, 6, 1, 1, 0, 1)[0], dq1, a2[0]]
+n.write()
