@@ -893,9 +893,10 @@ static void kern_run(G *g, Kern *k, int64_t OH, int64_t cols, int64_t inner)
         Kern gk = *k;
         gk.b = &gb;
         gk.nomask = !k->xm;
+        gk.half = gk.nomask && gb.cg % 2 == 0 ? gb.cg / 2 : 0; // as kern_init's
         gk.pwm = k->xm != NULL;
         gk.P = w * gb.kx;
-        gk.w = repack(g, c, &gb, false, 0);
+        gk.w = repack(g, c, &gb, false, gk.half);
         memset(chan, 0, (size_t)(O + LANES) * 8);
         memset(np, 0, (size_t)(O + LANES) * 8);
         bool mixed = false;

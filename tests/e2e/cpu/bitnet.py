@@ -91,13 +91,15 @@ class Net:
             i, O, OH, OW, i, i, bound))
         return "a%d" % i, (O, OH, OW), bound
 
-    def thresh(self, acc, K, beta="b"):
+    def thresh(self, acc, K, beta="b", span=None):
         """threshold of acc (K planes; static scales @BETA<K>, see BETAS); returns the
-        bits value tuple."""
+        bits value tuple. Thresholds are drawn from [-span, span] (default: a third of
+        the bound, which decides most channels' codes by the threshold alone; a span
+        near acc's spread makes the codes vary from pixel to pixel)."""
         a, (O, OH, OW), bound = acc
         i = self.n
         thr = []
-        span = max(bound // 3, 2)
+        span = span or max(bound // 3, 2)
         for _ in range(O):
             t0 = R.choice([R.randint(-span, span)] * 8 + [ALWAYS1, ALWAYS0])
             thr += [t0] + [R.randint(-span, span) for _ in range((1 << K) - 2)]

@@ -179,12 +179,14 @@ def gw(counts):
 # lanes' channels come from a table, each block's lanes in channel order, packed bits
 # deposited into the channel words by segment): 64 channels (one word) on a 2-plane
 # input; 150 channels of widths 1-3 (three words, blocks that mix widths, a partial
-# block) into a 2-plane threshold and a 2x2 code pool (the pooled code gathered back);
+# block) into a 2-plane threshold whose codes vary within a window (thresholds near
+# acc's spread) and a 2x2 code pool (the pooled code gathered back, a plane's bit
+# cleared where the code of larger rank lacks it);
 # 70 channels of widths 1-2 into a 3x3 ceil OR pool; into dequant (levels stored per
 # lane's channel); code bytes for a grouped reader; a width that no channel has
 n = Net("e_gchan", 6, 12, 13, 2)
 t = n.thresh(n.conv(n.input(), 64, 3, 1, 1, 3, widths=gw([45, 13, 6])), 1)
-t = n.thresh(n.conv(t, 150, 3, 1, 1, 3, widths=gw([100, 30, 20])), 2, "m")
+t = n.thresh(n.conv(t, 150, 3, 1, 1, 3, widths=gw([100, 30, 20])), 2, "m", span=60)
 p1 = n.pool(t, 2, False)
 t = n.thresh(n.conv(p1, 70, 3, 1, 1, 2, widths=gw([50, 20])), 1)
 a1 = n.conv(n.pool(t, 3, True), 5, 1, 1, 0, 1)
