@@ -65,7 +65,7 @@ typedef struct Kern {
      * (i64 table); the pair sums of the planes it does not have stay 0 (the output has
      * a workspace region of its own, zeroed by NAME_create: g_plan_exclusive), or, when
      * the output is the caller's buffer (zpairs: the output's pairs), are zeroed by
-     * zero_missing (conv) or stored as 0 by store_group (dense). */
+     * zero_missing (conv) or zero_dense before the kernels run. */
     LLVMValueRef chan;
     LLVMValueRef npair; // a block with narrower channels: the pairs lane 8 ob + l stores
     int zpairs;         // in place: the output's pairs (else 0)

@@ -15,7 +15,8 @@
 
 /* Column e of a channel group's tile: its pair sums (bpop_pair_sum), lane l stored at
  * its channel chan[8 ob + l] (the pairs of planes its channels lack are never written:
- * they stay 0). Scalar stores: a masked scatter (vpscatterqd) is several times slower. */
+ * they stay 0, or kern_run zeroed them in an output written in place). Scalar stores: a
+ * masked scatter (vpscatterqd) is several times slower. */
 static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueRef ob)
 {
     LLVMTypeRef v8i32 = LLVMVectorType(g->i32, LANES);
@@ -29,23 +30,16 @@ static void store_group(G *g, const Kern *k, LLVMValueRef pos, int e, LLVMValueR
         LLVMValueRef at =
                 g_add(g, pos, LLVMBuildMul(B, g_load(g, g->i64, k->chan, oi), g_i64(g, k->os), ""));
         LLVMValueRef np = k->npair ? g_load(g, g->i64, k->npair, oi) : NULL;
-        bool branch = np && !k->zpairs; // else a lane's missing planes store 0
-        LLVMBasicBlockRef end =
-                branch ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
+        LLVMBasicBlockRef end = np ? LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.end") : NULL;
         for (int p = 0; p < k->P; p++) {
-            if (branch && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
+            if (np && p && p % k->b->kx == 0) { // a plane this lane's channel may not have
                 LLVMBasicBlockRef more = LLVMAppendBasicBlockInContext(g->C, g->fn, "lane.plane");
                 LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), more, end);
                 LLVMPositionBuilderAtEnd(B, more);
             }
             LLVMValueRef v = LLVMBuildExtractElement(B, S[p], g_i32(g, l), "");
-            if (np && !branch && p >= k->b->kx)
-                v = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, g_i64(g, p), np, ""), v,
-                                    g_i32(g, 0), "");
             g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), v);
         }
-        for (int p = k->P; p < k->zpairs; p++) // the planes no channel of the block has
-            g_store(g, g->i32, k->out, g_addk(g, at, p * k->ps), g_i32(g, 0));
         bpop_lane_end(g, end);
         bpop_lane_end(g, ln);
     }
