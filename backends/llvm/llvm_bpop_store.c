@@ -289,20 +289,30 @@ static LLVMValueRef bit_deposit(G *g, LLVMValueRef x, LLVMValueRef m, bool ext)
     return r;
 }
 
-/* A `group channel` width's kernel (eseg), pixel `pix` of the destination: each plane's
- * 8 bits deposited into the words of block ob's segments and ORed in (the words start
- * zeroed, a 1-bit pool ORs anyway); a code pool gathers the pooled code first (pext),
- * and its segments' bits are replaced by the code of larger rank. */
-static void store_segments(G *g, const Kern *k, LLVMValueRef ob, LLVMValueRef pix,
-                           LLVMValueRef *bit)
+/* Block ob's segments (eseg): channel word, first lane, deposit mask of each. */
+typedef struct Segs {
+    LLVMValueRef wd[LANES], lo[LANES], dm[LANES];
+} Segs;
+
+/* Loaded once per tile, as the coefficients and thresholds are. */
+static void load_segments(G *g, const Kern *k, LLVMValueRef ob, Segs *sg)
 {
-    LLVMValueRef wd[LANES], lo[LANES], dm[LANES], at[BPOP_EPI_MAX_BITS][LANES];
     for (int j = 0; j < k->eS; j++) {
         LLVMValueRef e = g_mulk(g, g_addk(g, g_mulk(g, ob, k->eS), j), 3);
-        wd[j] = g_load(g, g->i64, k->eseg, e);
-        lo[j] = g_load(g, g->i64, k->eseg, g_addk(g, e, 1));
-        dm[j] = g_load(g, g->i64, k->eseg, g_addk(g, e, 2));
+        sg->wd[j] = g_load(g, g->i64, k->eseg, e);
+        sg->lo[j] = g_load(g, g->i64, k->eseg, g_addk(g, e, 1));
+        sg->dm[j] = g_load(g, g->i64, k->eseg, g_addk(g, e, 2));
     }
+}
+
+/* A `group channel` width's kernel (eseg), pixel `pix` of the destination: each plane's
+ * 8 bits deposited into the words of the block's segments sg and ORed in (the words
+ * start zeroed, a 1-bit pool ORs anyway); a code pool gathers the pooled code first
+ * (pext), and its segments' bits are replaced by the code of larger rank. */
+static void store_segments(G *g, const Kern *k, const Segs *sg, LLVMValueRef pix, LLVMValueRef *bit)
+{
+    const LLVMValueRef *wd = sg->wd, *lo = sg->lo, *dm = sg->dm;
+    LLVMValueRef at[BPOP_EPI_MAX_BITS][LANES];
     LLVMValueRef at0 = g_mulk(g, pix, k->ek * k->eCW); // the pixel's first word
     for (int m = 0; m < k->ek; m++)
         for (int j = 0; j < k->eS; j++)
@@ -415,6 +425,9 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
                                 LLVMConstInt(g->i8, 0xff, 0), "");
     }
     LLVMValueRef py = k->psh ? LLVMBuildUDiv(B, oy, g_i64(g, k->psh), "") : oy;
+    Segs sg;
+    if (k->eseg)
+        load_segments(g, k, ob, &sg);
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef colv = g_addk(g, t0, e);
         LLVMBasicBlockRef next = col_guard(g, k, colv, "ecol");
@@ -440,7 +453,7 @@ void bpop_store_epi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLVM
             if (k->edq)
                 store_levels(g, k, ob, o0, pix, bit);
             else
-                store_segments(g, k, ob, pix, bit);
+                store_segments(g, k, &sg, pix, bit);
             LLVMBuildBr(B, next);
             LLVMPositionBuilderAtEnd(B, next);
             continue;
