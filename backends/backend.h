@@ -74,6 +74,7 @@ typedef struct KernelChoice {
     double cost_bitserial; // estimated cycles per example, each path
     bool dw_pairs;         // the bit-serial path of a depthwise layer: pair sums in pixel lanes
     bool dw_bits;     // a one-plane depthwise layer bit-sliced, channels in bits (+ its threshold)
+    int dw_levels;    // dw_bits of multi-plane weights: the bits of its taps' weights (else 0)
     double cost_int8; // 0 when not eligible
     const char *why;  // not eligible: the reason; else how the choice was made
     /* Bit-serial conv whose tile epilogue does its icomb and threshold (and a 1-bit

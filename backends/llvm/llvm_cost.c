@@ -384,14 +384,15 @@ static bool *bitsliced(HbCx *cx, const IrModule *m, const BackendOptions *o, Ker
 {
     G g = {.cx = cx, .m = m, .o = o, .int8 = plans};
     uint8_t *planes = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *planes);
-    bool *d = g_dws_layers(&g, planes);
+    uint8_t *qbits = arena_calloc(&cx->arena, m->insts.len + 1, sizeof *qbits);
+    bool *d = g_dws_layers(&g, planes, qbits);
     for (uint32_t j = 0; j < n; j++) {
         KernelChoice *c = &ch[j];
         uint32_t k = c->inst;
         if (!d[k])
             continue;
         IrWindow w = ir_window(m, &m->insts.data[k]);
-        double cost = dws_cycles(&w, s->avx512, !planes[k], c->abits, planes[k]);
+        double cost = dws_cycles(&w, s->avx512, !planes[k], c->abits, planes[k], qbits[k]);
         // against the other bit-serial kernel (the pixel-lane pair sums) and int8
         d[k] = cost < c->cost_bitserial &&
                (o->kernel == BK_BITSERIAL ||
@@ -400,6 +401,7 @@ static bool *bitsliced(HbCx *cx, const IrModule *m, const BackendOptions *o, Ker
             continue;
         plans[k] = NULL;
         c->dw_bits = true;
+        c->dw_levels = qbits[k];
         c->dw_pairs = false;
         c->int8 = false;
         c->cost_bitserial = cost;

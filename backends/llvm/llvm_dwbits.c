@@ -17,6 +17,7 @@
 
 #include "ice.h"
 #include "llvm_bpop.h"
+#include "llvm_dwlevels.h"
 #include "llvm_int8.h"
 
 #define B g->b
@@ -46,6 +47,16 @@ typedef struct Dws {
      * per-channel α, bias, scale and shift as [CW * 64] double tables, β this example's. */
     bool fl, bn;
     LLVMValueRef ta, tb, ts, th, beta;
+    /* Levels mode (llvm_dwlevels.h; kx = 1, a threshold): the mismatch bits with the
+     * levels' signs (wt), summed with per-channel weights q: column j takes tap t's
+     * bit AND the mask of the channels whose q_t has bit j (qm: [T][qb][CW]; qrep the
+     * chunks' constants; qall: every channel's has it, no AND; qnone: none's). The steps
+     * are per set of inside taps (rid, cid: each output row's and column's set), tint
+     * the interior's. */
+    const DwLevels *lv;
+    LLVMValueRef qm, rid, cid, qrep[DWL_MAX_T][DWL_MAX_QB];
+    bool qall[DWL_MAX_T][DWL_MAX_QB], qnone[DWL_MAX_T][DWL_MAX_QB];
+    int64_t tint;
 } Dws;
 
 static int bits_of(int64_t v)
@@ -93,11 +104,15 @@ bool dws_shape_ok(const IrModule *m, const IrInst *in)
            !c->masks && (xt->bits == 1 ? T <= 62 : xt->bits == 2 && T <= 15);
 }
 
-double dws_cycles(const IrWindow *w, bool avx512, bool sums, int kx, int ko)
+double dws_cycles(const IrWindow *w, bool avx512, bool sums, int kx, int ko, int qb)
 {
     int64_t CW = (w->C + 63) / 64, VW = CW % 8 == 0 ? 8 : CW % 4 == 0 ? 4 : CW % 2 == 0 ? 2 : 1;
     int64_t ylo, yhi, xlo, xhi, VP = chunk_plan(w, CW, &ylo, &yhi, &xlo, &xhi);
-    double T = (double)(w->kh * w->kw), nb = bits_of(w->kh * w->kw + 1);
+    double T = (double)(w->kh * w->kw), Q = qb;
+    double nb = bits_of(qb ? w->kh * w->kw * ((1 << qb) - 1) + 1 : w->kh * w->kw + 1);
+    // levels mode: per tap and weight bit an AND and ~2 per full adder (the plain count
+    // ~2 T), and in a pixel one at a time each mask's load
+    double tree = qb ? 3 * T * Q : 2 * T, masks = qb ? T * Q : 0;
     double inner = VP ? (double)((yhi - ylo) * (xhi - xlo)) : 0;
     double wide = avx512 || VW == 1 ? 1 : 2;
     // the threshold: per node nb + 1 loads and the chain (kx = 2: each of its planes
@@ -108,11 +123,11 @@ double dws_cycles(const IrWindow *w, bool avx512, bool sums, int kx, int ko)
     // then the threshold; 3 a cycle
     double nodes = (double)((1 << ko) - 1), DN = kx == 2 ? T + 1 : 1;
     double cmp = nodes * (3 * DN * (nb + 1) + nb + 1) + (kx == 2 ? DN * nb : 0) + 2 * ko;
-    double vec = (double)(CW / VW) * (kx * 5 * T + cmp) * wide;
+    double vec = (double)(CW / VW) * (kx * (3 * T + tree) + masks + cmp) * wide;
     double one = ((double)(w->OH * w->OW) - inner) * (5 * T + vec) / 3;
     // interior chunks of VP pixels: per tap a load and an XOR (a shuffle at stride > 1),
     // the tree, nb + 1 and the store, 2 a cycle (8-word vectors: twice on AVX2)
-    double chunk = (kx * (T * (w->sw > 1 || kx > 1 ? 3 : 2) + 2 * T) + cmp) * (avx512 ? 1 : 2) / 2;
+    double chunk = (kx * (T * (w->sw > 1 || kx > 1 ? 3 : 2) + tree) + cmp) * (avx512 ? 1 : 2) / 2;
     // sums: per word and plane a widening shift and OR of 64 lanes (4 zmm), per output
     // an extract and a store, instead of the compare
     double out = sums ? (double)(w->OH * w->OW) * ((double)CW * nb * 12 + (double)w->C) / 2 : 0;
@@ -146,14 +161,41 @@ static LLVMValueRef rep_words(G *g, const Dws *k, const uint64_t *w)
     return LLVMConstVector(l, 8);
 }
 
-/* Tap t's weight bits as [T][CW] words (and, for interior chunks, as vector constants). */
+/* Levels mode: the weights' masks qm [T][qb][CW] (and the chunks' constants), which
+ * columns each tap's bit goes to (qnone) and where no AND is needed (qall). */
+static void dws_qmasks(G *g, Dws *k)
+{
+    const DwLevels *lv = k->lv;
+    uint64_t nw = (uint64_t)(k->T * lv->qb * k->CW), *qm = calloc(nw, 8);
+    HB_CHECK(qm, "out of memory");
+    for (int64_t t = 0; t < k->T; t++)
+        for (int j = 0; j < lv->qb; j++) {
+            k->qall[t][j] = true;
+            k->qnone[t][j] = true;
+            for (int64_t o = 0; o < k->w.C; o++) {
+                bool b = (lv->q[o * k->T + t] >> j) & 1;
+                qm[(t * lv->qb + j) * k->CW + o / 64] |= (uint64_t)b << (o % 64);
+                k->qall[t][j] &= b;
+                k->qnone[t][j] &= !b;
+            }
+            if (k->VP)
+                k->qrep[t][j] = rep_words(g, k, qm + (t * lv->qb + j) * k->CW);
+        }
+    k->qm = g_words(g, arena_printf(&g->cx->arena, "kbq.%s", g_argc(g, 1)->name), qm, nw);
+    free(qm);
+}
+
+/* Tap t's weight bits as [T][CW] words (and, for interior chunks, as vector constants):
+ * plane 0's, or in levels mode the signs of the taps' levels. */
 static void dws_weights(G *g, Dws *k)
 {
     const IrConst *w = g_argc(g, 1);
     uint64_t nw = (uint64_t)(k->T * k->CW);
     uint64_t *wt = calloc(nw, 8);
     HB_CHECK(wt, "out of memory");
-    for (int64_t o = 0; o < k->w.C; o++)
+    if (k->lv)
+        memcpy(wt, k->lv->sgn, nw * 8);
+    for (int64_t o = 0; !k->lv && o < k->w.C; o++)
         for (int64_t t = 0; t < k->T; t++)
             if ((w->planes[(uint64_t)o * w->wpr + (uint64_t)t / 64] >> (t % 64)) & 1)
                 wt[t * k->CW + o / 64] |= 1ull << (o % 64);
@@ -198,11 +240,20 @@ static void dws_steps(G *g, Dws *k, const IrInst *th)
                  .thr = &m->consts.data[th->args[2].id],
                  .kx = k->kx,
                  .nodes = k->nodes};
-    int64_t per = k->DN * k->nodes * (k->nb + 1); // step planes per n
-    uint64_t nt = (uint64_t)((k->T + 1) * per * k->CW);
+    int64_t per = k->DN * k->nodes * (k->nb + 1); // step planes per n (or inside set)
+    int64_t ns = k->lv ? k->lv->nr * k->lv->nc : k->T + 1;
+    uint64_t nt = (uint64_t)(ns * per * k->CW);
     uint64_t *tt = calloc(nt, 8);
     HB_CHECK(tt, "out of memory");
-    for (int64_t o = 0; o < k->CW * 64; o++)
+    for (int64_t o = 0; k->lv && o < k->w.C; o++) // sum < a (the flip plane 0)
+        for (int64_t st = 0; st < ns; st++)
+            for (int j = 0; j < k->nodes; j++) {
+                int64_t a = k->lv->a[(st * k->nodes + j) * k->w.C + o];
+                uint64_t at = (uint64_t)((st * k->nodes + j) * (k->nb + 1) * k->CW + o / 64);
+                for (int b = 0; b < k->nb; b++)
+                    tt[at + (uint64_t)(b * k->CW)] |= (uint64_t)((a >> b) & 1) << (o % 64);
+            }
+    for (int64_t o = 0; !k->lv && o < k->CW * 64; o++)
         for (int64_t n = 0; n <= k->T; n++)
             for (int64_t d0 = 0; d0 < k->DN; d0++)
                 for (int j = 0; j < k->nodes; j++) {
@@ -216,7 +267,7 @@ static void dws_steps(G *g, Dws *k, const IrInst *th)
                 }
     k->trep = k->VP ? arena_alloc(&g->cx->arena, (size_t)per * sizeof *k->trep) : NULL;
     for (int64_t q = 0; k->VP && q < per; q++)
-        k->trep[q] = rep_words(g, k, tt + (k->T * per + q) * k->CW);
+        k->trep[q] = rep_words(g, k, tt + (k->tint * per + q) * k->CW);
     k->tt = g_words(g, arena_printf(&g->cx->arena, "kbt.%s", r.thr->name), tt, nt);
     free(tt);
 }
@@ -228,17 +279,19 @@ static LLVMValueRef vload(G *g, Dws *k, LLVMValueRef p, LLVMValueRef word)
     return v;
 }
 
-/* The carry-save adder tree: the sum of the one-bit vectors in[0..n) as k->nb bit planes
- * d[] (the carries past them are 0: the sum is at most T < 2^nb). */
-static void dws_count(G *g, const Dws *k, LLVMTypeRef vt, LLVMValueRef *in, int n, LLVMValueRef *d)
+/* The carry-save adder tree: the sum of the one-bit vectors in[j][0..n[j]) of weight 2^j
+ * (j < cols) as k->nb bit planes d[] (the carries past them are 0: the sum is at most
+ * T < 2^nb, or in levels mode the largest sum of weights). */
+static void dws_columns(G *g, const Dws *k, LLVMTypeRef vt, LLVMValueRef (*in)[64], const int *n,
+                        int cols, LLVMValueRef *d)
 {
-    LLVMValueRef q[2][128]; // a full adder's sum goes to the back: < 1.5 n
-    int nq = n, cur = 0;
-    for (int i = 0; i < n; i++)
-        q[0][i] = in[i];
+    LLVMValueRef q[2][256]; // a full adder's sum goes to the back: < 1.5 (n + carries)
+    int nq = 0, cur = 0;
     for (int j = 0; j < k->nb; j++) {
         LLVMValueRef *c = q[cur], *nx = q[!cur];
         int h = 0, nn = 0;
+        for (int i = 0; j < cols && i < n[j]; i++)
+            c[nq++] = in[j][i];
         while (nq - h >= 3) { // full adder: sum stays, carry moves up
             LLVMValueRef a = c[h], b = c[h + 1], e = c[h + 2], ab = LLVMBuildXor(B, a, b, "");
             h += 3;
@@ -254,6 +307,30 @@ static void dws_count(G *g, const Dws *k, LLVMTypeRef vt, LLVMValueRef *in, int 
         cur = !cur;
         nq = nn;
     }
+}
+
+/* The count of the one-bit vectors in[0..n) (dws_columns of one column). */
+static void dws_count(G *g, const Dws *k, LLVMTypeRef vt, LLVMValueRef *in, int n, LLVMValueRef *d)
+{
+    LLVMValueRef col[1][64];
+    for (int i = 0; i < n; i++)
+        col[0][i] = in[i];
+    dws_columns(g, k, vt, col, &n, 1, d);
+}
+
+/* Levels mode: the weighted count of the mismatch bits mis[0..T) as k->nb bit planes d[]:
+ * column j takes each tap's bit AND its mask qv[t][j] (none where no channel's weight
+ * has bit j; the bit itself where every channel's has). */
+static void dws_wcount(G *g, const Dws *k, LLVMTypeRef vt, const LLVMValueRef *mis,
+                       LLVMValueRef (*qv)[DWL_MAX_QB], LLVMValueRef *d)
+{
+    LLVMValueRef col[DWL_MAX_QB][64];
+    int n[DWL_MAX_QB] = {0};
+    for (int j = 0; j < k->lv->qb; j++)
+        for (int64_t t = 0; t < k->T; t++)
+            if (!k->qnone[t][j])
+                col[j][n[j]++] = k->qall[t][j] ? mis[t] : LLVMBuildAnd(B, mis[t], qv[t][j], "");
+    dws_columns(g, k, vt, col, n, k->lv->qb, d);
 }
 
 /* (D >= a) ^ flip for the count's planes d[] (type vt): the borrow of D - a, with a's
@@ -274,7 +351,7 @@ static LLVMValueRef dws_cmp(G *g, const Dws *k, LLVMTypeRef vt, const LLVMValueR
  * step's planes (kx = 2: picked by plane 0's count, an equality mask per value it can
  * take), from the table at word tab (per-pixel) or the n = T constants (tab NULL),
  * compared with the last plane's count; bit 1 = bit 0 ? node 2 : node 1. */
-static void dws_tree(G *g, Dws *k, LLVMTypeRef vt, LLVMValueRef (*d)[8], LLVMValueRef tab,
+static void dws_tree(G *g, Dws *k, LLVMTypeRef vt, LLVMValueRef (*d)[16], LLVMValueRef tab,
                      LLVMValueRef *out)
 {
     LLVMValueRef eq[16], node[3], ones = LLVMConstAllOnes(vt);
@@ -285,7 +362,7 @@ static void dws_tree(G *g, Dws *k, LLVMTypeRef vt, LLVMValueRef (*d)[8], LLVMVal
                                  (v >> b) & 1 ? d[0][b] : LLVMBuildXor(B, d[0][b], ones, ""), "");
     }
     for (int j = 0; j < k->nodes; j++) {
-        LLVMValueRef pl[8];
+        LLVMValueRef pl[17];
         for (int p = 0; p <= k->nb; p++) {
             pl[p] = NULL;
             for (int64_t v = 0; v < k->DN; v++) {
@@ -403,8 +480,8 @@ static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LL
  * and n (the taps inside) picks the step's planes. */
 static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef w0)
 {
-    LLVMValueRef mis[2][64], d[2][8], out[2] = {NULL, NULL}, n = g_i64(g, 0),
-                                      zero = LLVMConstNull(k->vt);
+    LLVMValueRef mis[2][64], d[2][16], out[2] = {NULL, NULL}, n = g_i64(g, 0),
+                                       zero = LLVMConstNull(k->vt);
     for (int64_t ky = 0; ky < k->w.kh; ky++)
         for (int64_t kx = 0; kx < k->w.kw; kx++) {
             LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->w.sh), ky * k->w.dh - k->w.pt);
@@ -430,10 +507,24 @@ static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueR
                  k->VW);
         return;
     }
-    for (int q = 0; q < k->kx; q++)
-        dws_count(g, k, k->vt, mis[q], (int)k->T, d[q]);
-    dws_tree(g, k, k->vt, d, g_add(g, g_mulk(g, n, k->DN * k->nodes * (k->nb + 1) * k->CW), w0),
-             out);
+    int64_t per = k->DN * k->nodes * (k->nb + 1) * k->CW; // step words per n or inside set
+    LLVMValueRef tab = g_mulk(g, n, per);
+    if (k->lv) { // the weighted count; the steps of the pixel's set of inside taps
+        LLVMValueRef qv[DWL_MAX_T][DWL_MAX_QB];
+        for (int64_t t = 0; t < k->T; t++)
+            for (int j = 0; j < k->lv->qb; j++)
+                qv[t][j] = k->qall[t][j] || k->qnone[t][j]
+                                   ? NULL
+                                   : vload(g, k, k->qm, g_addk(g, w0, (t * k->lv->qb + j) * k->CW));
+        dws_wcount(g, k, k->vt, mis[0], qv, d[0]);
+        LLVMValueRef st = g_add(g, g_mulk(g, g_load(g, g->i64, k->rid, oy), k->lv->nc),
+                                g_load(g, g->i64, k->cid, ox));
+        tab = g_mulk(g, st, per);
+    } else {
+        for (int q = 0; q < k->kx; q++)
+            dws_count(g, k, k->vt, mis[q], (int)k->T, d[q]);
+    }
+    dws_tree(g, k, k->vt, d, g_add(g, tab, w0), out);
     for (int m = 0; m < k->ko; m++)
         vstore(g, out[m], k->out,
                g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, k->ko), m), k->CW), w0));
@@ -447,7 +538,7 @@ static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
 {
     int64_t L = ((k->VP - 1) * k->w.sw + 1) * k->kx * k->CW;
     LLVMTypeRef v8 = LLVMVectorType(g->i64, 8), vl = LLVMVectorType(g->i64, (unsigned)L);
-    LLVMValueRef mis[2][64], d[2][8], out[2] = {NULL, NULL}, mask[2][8], il[16];
+    LLVMValueRef mis[2][64], d[2][16], out[2] = {NULL, NULL}, mask[2][8], il[16];
     for (int q = 0; q < k->kx; q++)
         for (int l = 0; l < 8; l++)
             mask[q][l] = g_i32(g, ((l / k->CW) * k->w.sw * k->kx + q) * k->CW + l % k->CW);
@@ -470,7 +561,9 @@ static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
         dws_sums(g, k, v8, 8, mis[0], g_i64(g, k->T), pix, 0, k->CW);
         return;
     }
-    for (int q = 0; q < k->kx; q++)
+    if (k->lv)
+        dws_wcount(g, k, v8, mis[0], k->qrep, d[0]);
+    for (int q = 0; !k->lv && q < k->kx; q++)
         dws_count(g, k, v8, mis[q], (int)k->T, d[q]);
     dws_tree(g, k, v8, d, NULL, out);
     if (k->ko == 1) {
@@ -583,6 +676,21 @@ void gen_dws(G *g, const IrWindow *w)
     k.DN = k.kx == 2 ? k.T + 1 : 1;
     HB_CHECK(k.kx <= 2 && k.ko <= 2 && (!k.sums || k.kx == 1) && k.DN <= 16,
              "bit-sliced depthwise: up to 2 input and 2 output planes");
+    k.tint = k.T; // the steps at n = T
+    DwLevels lv;
+    if (dwl_shape_ok(g->m, g->in)) { // levels mode: as g_dws_layers planned it
+        HB_CHECK(th && dwl_plan(&g->cx->arena, g->m, g->in, th, &lv) && (!k.VP || lv.interior >= 0),
+                 "a bit-sliced depthwise layer of multi-plane weights has its levels");
+        k.lv = &lv;
+        k.nb = lv.nb;
+        k.tint = lv.interior;
+        const char *wn = g_argc(g, 1)->name;
+        k.rid = g_words(g, arena_printf(&g->cx->arena, "kbr.%s", wn), (uint64_t *)lv.rowid,
+                        (uint64_t)k.w.OH);
+        k.cid = g_words(g, arena_printf(&g->cx->arena, "kbc.%s", wn), (uint64_t *)lv.colid,
+                        (uint64_t)k.w.OW);
+        dws_qmasks(g, &k);
+    }
     dws_weights(g, &k);
     if (th)
         dws_steps(g, &k, th);
@@ -606,5 +714,6 @@ void gen_dws(G *g, const IrWindow *w)
         g_alloc_output(g, g_out(g), g_outt(g));
         k.out = g_out(g)->p;
     }
-    dws_run(g, &k, dws_cycles(w, g->tier >= TIER_AVX512BW, k.sums, k.kx, k.ko));
+    dws_run(g, &k,
+            dws_cycles(w, g->tier >= TIER_AVX512BW, k.sums, k.kx, k.ko, k.lv ? k.lv->qb : 0));
 }

@@ -175,12 +175,15 @@ bool dw_pairs_layer(G *g, const IrInst *in);
  * (llvm_dwbits.c): dws_shape_ok, their pair sums read only by an icomb whose only reader
  * is a threshold of 1 or 2 planes (planes[k]) read only by one-group bit-serial
  * convolutions (which then read its packed words), or (sums mode, planes[k] 0; a 1-plane
- * input, at most 1024 channels) only by an fcomb; llvm_cost.c chooses among them and
- * clears their int8 plans. Arena-allocated (planes: NULL or zeroed per instruction);
- * needs g->m and g->int8 (the readers' choices), with g->dws NULL. */
-bool *g_dws_layers(G *g, uint8_t *planes);
+ * input, at most 1024 channels) only by an fcomb; or (levels mode, llvm_dwlevels.h:
+ * multi-plane weights, qbits[k] their weights' bits) only by such a threshold whose
+ * nodes dwl_plan can rewrite. llvm_cost.c chooses among them and clears their int8
+ * plans. Arena-allocated (planes, qbits: NULL or zeroed per instruction); needs g->m
+ * and g->int8 (the readers' choices), with g->dws NULL. */
+bool *g_dws_layers(G *g, uint8_t *planes, uint8_t *qbits);
 bool dws_shape_ok(const IrModule *m, const IrInst *in);
-double dws_cycles(const IrWindow *w, bool avx512, bool sums, int kx, int ko);
+/* Estimated cycles per example; qb > 0: levels mode with weights of qb bits. */
+double dws_cycles(const IrWindow *w, bool avx512, bool sums, int kx, int ko, int qb);
 void gen_dws(G *g, const IrWindow *w);
 /* Value v (before g_alloc_value) gets a region no other value or scratch ever uses, so
  * what an op does not write stays as NAME_create zeroed it. */

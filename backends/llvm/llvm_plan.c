@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ice.h"
+#include "llvm_dwlevels.h"
 #include "llvm_gen.h"
 
 typedef struct Region {
@@ -181,7 +182,7 @@ static const IrInst *dws_threshold(const Readers *r, const IrInst *in)
     return th && r->m->values.data[th->result].type.bits <= 2 ? th : NULL;
 }
 
-bool *g_dws_layers(G *g, uint8_t *planes)
+bool *g_dws_layers(G *g, uint8_t *planes, uint8_t *qbits)
 {
     const IrModule *m = g->m;
     bool *d = arena_calloc(&g->cx->arena, m->insts.len + 1, sizeof *d);
@@ -189,6 +190,16 @@ bool *g_dws_layers(G *g, uint8_t *planes)
     Readers r = readers_of(g); // conv: the one-group bit-serial readers
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
+        if (dwl_shape_ok(m, in)) { // levels mode (llvm_dwlevels.c): a threshold only
+            const IrInst *th = dws_threshold(&r, in);
+            DwLevels lv;
+            d[k] = th && r.conv[th->result] && dwl_plan(&g->cx->arena, m, in, th, &lv);
+            if (d[k] && planes)
+                planes[k] = (uint8_t)m->values.data[th->result].type.bits;
+            if (d[k] && qbits)
+                qbits[k] = (uint8_t)lv.qb;
+            continue;
+        }
         if (!dws_shape_ok(m, in)) // (its own int8 choice is the caller's to override)
             continue;
         const IrInst *th = dws_threshold(&r, in);

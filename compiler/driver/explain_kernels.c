@@ -55,12 +55,16 @@ static void text(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
             continue;
         }
         const char *path = c->dw_bits ? "bit-sliced" : "bit-serial";
-        fprintf(out, "  %s: W%dA%d%s%s%s, %.4g MACs: %s %.4g%s, int8 ", c->layer, c->wbits,
+        char lv[64] = "";
+        if (c->dw_levels)
+            snprintf(lv, sizeof lv, ", tap levels as %d-bit weights", c->dw_levels);
+        fprintf(out, "  %s: W%dA%d%s%s%s, %.4g MACs: %s %.4g%s%s%s, int8 ", c->layer, c->wbits,
                 c->abits, c->masked ? " masked" : "", c->groups ? ", group channel " : "",
                 c->groups ? c->groups : "", c->macs, path, c->cost_bitserial,
                 c->dw_pairs  ? " (depthwise pair sums)"
-                : c->dw_bits ? " (depthwise, channels in bits)"
-                             : "");
+                : c->dw_bits ? " (depthwise, channels in bits"
+                             : "",
+                lv, c->dw_bits ? ")" : "");
         if (c->eligible)
             fprintf(out, "%.4g -> %s (%s)\n", c->cost_int8, c->int8 ? "int8" : path, c->why);
         else
@@ -139,10 +143,10 @@ static void json(FILE *out, const DriverOptions *o, const KernelChoice *ch, uint
         fprintf(out, ", \"kind\": \"bitplane\"");
         fprintf(out,
                 ", \"wbits\": %d, \"abits\": %d, \"masked\": %s, \"macs\": %.17g, "
-                "\"cost_bitserial\": %.6g, \"dw_pairs\": %s, \"dw_bits\": %s, \"eligible\": %s, "
-                "\"cost_int8\": ",
+                "\"cost_bitserial\": %.6g, \"dw_pairs\": %s, \"dw_bits\": %s, "
+                "\"dw_level_bits\": %d, \"eligible\": %s, \"cost_int8\": ",
                 c->wbits, c->abits, c->masked ? "true" : "false", c->macs, c->cost_bitserial,
-                c->dw_pairs ? "true" : "false", c->dw_bits ? "true" : "false",
+                c->dw_pairs ? "true" : "false", c->dw_bits ? "true" : "false", c->dw_levels,
                 c->eligible ? "true" : "false");
         if (c->eligible)
             fprintf(out, "%.6g", c->cost_int8);

@@ -166,3 +166,65 @@ n.outs.append(n.conv(t, 6, 1, 1, 0, 1)[0])
 t5 = dw(n, n.input(), 5, 1, 2)
 n.outs.append(n.conv(t5, 4, 1, 1, 0, 1)[0])
 n.write()
+
+
+# Levels mode (backends/llvm/llvm_dwlevels.c): depthwise layers of multi-plane weights on
+# a 1-plane input, each channel's threshold a weighted count of the mismatches with its
+# taps' level signs in small integer weights, every pattern checked at compile time.
+# Coefficients in multiples of one unit (so that weights of the ratios exist: the search
+# must find them or smaller ones, on any seed), thresholds near the accumulators' spread
+# (so that the bits vary with the input).
+def lv(n, x, k, s, p, d=1, K=1, kw=3, unit=1, widths=None, masked=False, span=None):
+    C = x[1]
+    coefs = [unit * v for v in (1, 2, 3, 5, 9, -2, -7, 13)]
+    acc = n.conv(x, C, k, s, p, kw, groups=C, d=d, coefs=coefs, widths=widths,
+                 masked=masked)
+    return n.thresh(acc, K, span=span or max(acc[2] // 12, 2))
+
+
+# `group channel` widths 1-3 on 100 channels (2 words: 4 pixels a chunk, a partial
+# word), large coefficients (unit 65537: the levels' weights must be scaled down), then
+# 64 channels (8 pixels a chunk) at stride 2, widths 1-2
+n = Net("wl_chan", 100, 10, 20, 0)
+t = lv(n, n.input(), 3, 1, 1, unit=65537, widths=[R.choice((1, 1, 1, 2, 3)) for _ in range(100)])
+t = n.thresh(n.conv(t, 64, 1, 1, 0, 1), 1)
+t = lv(n, t, 3, 2, 1, kw=2, widths=[R.choice((1, 2)) for _ in range(64)])
+n.outs.append(n.conv(t, 9, 1, 1, 0, 1)[0])
+n.write()
+
+# per-element widths (masked 3-plane weights) on 130 channels (3 words: pixels one at a
+# time), dilation 2 and asymmetric padding (border sets of every shape); a 2-plane
+# threshold (three nodes, each its own steps), then 2-plane weights on 256 channels
+# (2 pixels a chunk) at stride 2 with a pad of 2 on one side
+n = Net("wl_elem", 130, 9, 11, 0)
+t = lv(n, n.input(), 3, 1, (2, 1, 0, 3), d=2, K=2, masked=True)
+t = n.thresh(n.conv(t, 256, 1, 1, 0, 1, coefs=[1, -2, 3]), 1)
+t = lv(n, t, 3, 2, (1, 2, 2, 0), kw=2, unit=1000)
+n.outs.append(n.conv(t, 7, 1, 1, 0, 1)[0])
+n.write()
+
+# not levels mode: a channel that no weights below 2^8 reproduce (levels 1000001 on
+# taps 0-3 and 999999 on 4-8: its threshold counts the taps of the first kind among
+# four mismatches, a difference of 2 in 10^6); 5x5 windows of 2-plane weights (25 taps,
+# past the 9 whose patterns are enumerated); a 2-plane input
+n = Net("wl_not", 64, 10, 10, 0)
+a = n.conv(n.input(), 64, 3, 1, 1, 2, groups=64, coefs=[3])
+i = n.n
+w = n.consts[-2]  # the weights: channel 0's planes 0 (all +1) and 1 (+1 on taps 0-3)
+pl0 = w.split("plane 0:")[1].split("plane 1:")[0].split()
+pl1 = w.split("plane 1:")[1].split("}")[0].split()
+pl0[0], pl1[0] = "0x00000000000001ff", "0x000000000000000f"
+n.consts[-2] = "const @w%d : bits<2>[64, 1, 3, 3] = {\n  plane 0:\n    %s\n  plane 1:\n    %s\n}" % (
+    i, " ".join(pl0), " ".join(pl1))
+n.consts[-1] = "const @c%d : i32[1, 2] = { 1000000 1 }" % i
+n.lines[-1] = n.lines[-1].rsplit("bound=", 1)[0] + "bound=9000009"
+t = n.thresh((a[0], a[1], 9000009), 1)
+# channel 0: acc >= 999997 (neg 0), so at most 4000001 of the 8999999 mismatch
+nv = n.consts[-2].split("{ ")[1].split(" }")[0].split()
+hv = n.consts[-1].split("{ ")[1].split(" }")[0].split()
+nv[0], hv[0] = "0", "999997"
+n.consts[-2] = "const @n%d : i32[64] = { %s }" % (i, " ".join(nv))
+n.consts[-1] = "const @h%d : i32[64, 1] = { %s }" % (i, " ".join(hv))
+t5 = lv(n, n.input(), 5, 1, 2, kw=2)
+n.outs += [n.conv(t, 6, 1, 1, 0, 1)[0], n.conv(t5, 5, 1, 1, 0, 1)[0]]
+n.write()
