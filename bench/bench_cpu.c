@@ -2,11 +2,13 @@
 /* bench_cpu.c: the CPU backend's bit-plane layers through a generated library (cpu.md §5):
  * for each shape and W/A bitwidth it builds a one-layer IR module (input -> sign or static
  * quant -> bpop -> output pair sums), compiles it with --target cpu (--cpu native, -O3),
- * loads it with dlopen and times NAME_run_n, best and median of 15 runs:
+ * loads it with dlopen and times NAME_run_n, best and median of 21 runs (a shape's
+ * libraries run in rounds, each in turn 4 times and timed the last: warm caches, and
+ * the ratios compare times taken under the same load):
  *  - layer: the whole layer (quantizing the float input, packing, kernel, pair sums);
  *  - bpop: one bpop op alone (packing its input words, the tiles, storing the pair sums),
  *    the difference between the same module with two bpops on the quantized input and
- *    with one (best of 15 each);
+ *    with one (best of 21 each);
  *  - % of bound: bpop Gbinops/s (M K N wbits abits / t) against a popcount-bound
  *    micro-kernel measured in the same run (bench/popbound.h: 3 x 8 register tile of
  *    vpopcntq on data in L1, compiled -O3 like bench/popbound);
@@ -303,27 +305,26 @@ typedef struct Bench {
     const char *only; // run only the shapes whose label contains this (NULL: all)
 } Bench;
 
-/* One case: M = O output channels, K = C k k, N = pixels * batch; mix: 70/20/10 weights
- * (1: element groups, 2: channel groups; 3 planes, 1.4 bits on average), whose times
- * are also given as ratios to the shape's W1A1 (layer, bpop). */
-static void run_case(Bench *bn, const char *label, int64_t C, int64_t H, int64_t O, int k,
-                     int batch, int wb, int ab, bool fp32, int mix)
-{
-    double bd = popcount_bound();
-    bn->bound = bd > bn->bound ? bd : bn->bound;
+#define REPS 21 // runs per library
+#define WARM 3  // untimed runs before each
+
+/* One case of a shape: M = O output channels, K = C k k, N = pixels * batch; mix:
+ * 70/20/10 weights (1: element groups, 2: channel groups; 3 planes, 1.4 bits on
+ * average); its libraries with one and two bpops and their times. */
+typedef struct Case {
+    int wb, ab, mix;
     Lib l1, l2;
-    lib_open(&l1, C, H, O, k, batch, wb, ab, 1, bn->threads, mix);
-    lib_open(&l2, C, H, O, k, batch, wb, ab, 2, bn->threads, mix);
-    double t1[15], t2[15];
-    lib_run(&l1); // warm up
-    lib_run(&l2);
-    for (int r = 0; r < 15; r++) { // alternated, so both see the same load
-        t1[r] = lib_run(&l1);
-        t2[r] = lib_run(&l2);
-    }
-    lib_close(&l1);
-    lib_close(&l2);
-    Timing one = timing(t1, 15), two = timing(t2, 15);
+    double t1[REPS], t2[REPS];
+} Case;
+
+/* One case's line; its times are also given as ratios to the shape's W1A1 (layer,
+ * bpop), measured in the same rounds. */
+static void report(Bench *bn, const char *label, int64_t C, int64_t H, int64_t O, int k, int batch,
+                   Case *cs)
+{
+    int wb = cs->wb, ab = cs->ab, mix = cs->mix;
+    bool fp32 = wb == 1 && ab == 1 && !mix;
+    Timing one = timing(cs->t1, REPS), two = timing(cs->t2, REPS);
     double kern = two.best - one.best;
     double M = (double)O, K = (double)(C * k * k), N = (double)(H * H * batch);
     double ops = M * K * N * (mix ? 1.4 : wb) * ab;
@@ -333,7 +334,7 @@ static void run_case(Bench *bn, const char *label, int64_t C, int64_t H, int64_t
     if (fp32 && bn->sgemm)
         snprintf(ratio, sizeof ratio, "%6.1f",
                  time_sgemm(bn->sgemm, (int64_t)M, (int64_t)K, (int64_t)N) / one.best);
-    if (wb == 1 && ab == 1 && !mix) {
+    if (fp32) {
         bn->w1a1[0] = one.best;
         bn->w1a1[1] = kern;
     } else if (bn->w1a1[0] > 0 && bn->w1a1[1] > 0)
@@ -348,16 +349,41 @@ static void run_case(Bench *bn, const char *label, int64_t C, int64_t H, int64_t
     fflush(stdout);
 }
 
-/* Every configuration on one shape (W1A1 first: the others' ratios refer to it). */
+/* Every configuration on one shape (W1A1 first: the others' ratios refer to it), their
+ * libraries run in rounds, each round every library once in turn, so that every case
+ * and the W1A1 its ratios refer to see the same load. */
 static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_t O, int k,
                       int batch)
 {
     static const int wa[][3] = {{1, 1, 0}, {1, 2, 0}, {2, 2, 0}, {3, 3, 0}, {3, 1, 1}, {3, 1, 2}};
+    enum { NC = sizeof wa / sizeof wa[0] };
     if (bn->only && !strstr(label, bn->only))
         return;
+    double bd = popcount_bound();
+    bn->bound = bd > bn->bound ? bd : bn->bound;
     bn->w1a1[0] = bn->w1a1[1] = 0;
-    for (int i = 0; i < 6; i++)
-        run_case(bn, label, C, H, O, k, batch, wa[i][0], wa[i][1], i == 0, wa[i][2]);
+    Case cs[NC];
+    for (int i = 0; i < NC; i++) {
+        cs[i] = (Case){.wb = wa[i][0], .ab = wa[i][1], .mix = wa[i][2]};
+        lib_open(&cs[i].l1, C, H, O, k, batch, cs[i].wb, cs[i].ab, 1, bn->threads, cs[i].mix);
+        lib_open(&cs[i].l2, C, H, O, k, batch, cs[i].wb, cs[i].ab, 2, bn->threads, cs[i].mix);
+        lib_run(&cs[i].l1); // warm up
+        lib_run(&cs[i].l2);
+    }
+    for (int r = 0; r < REPS; r++) // each timed run after WARM untimed ones of the same
+        for (int i = 0; i < NC; i++) { // library: warm caches, as in back-to-back runs
+            for (int w = 0; w < WARM; w++)
+                lib_run(&cs[i].l1);
+            cs[i].t1[r] = lib_run(&cs[i].l1);
+            for (int w = 0; w < WARM; w++)
+                lib_run(&cs[i].l2);
+            cs[i].t2[r] = lib_run(&cs[i].l2);
+        }
+    for (int i = 0; i < NC; i++) {
+        lib_close(&cs[i].l1);
+        lib_close(&cs[i].l2);
+        report(bn, label, C, H, O, k, batch, &cs[i]);
+    }
 }
 
 int main(int argc, char **argv)
@@ -367,9 +393,9 @@ int main(int argc, char **argv)
         bn.threads = 1;
     bn.sgemm = load_sgemm(bn.threads);
     bn.bound = popcount_bound();
-    printf("bench_cpu: %d thread(s); best/median of 15 in us; popcount bound %.0f Gbinops/s per "
-           "thread; OpenBLAS sgemm %s\n",
-           bn.threads, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found");
+    printf("bench_cpu: %d thread(s); best/median of %d in us (a shape's libraries in turn); "
+           "popcount bound %.0f Gbinops/s per thread; OpenBLAS sgemm %s\n",
+           bn.threads, REPS, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found");
     printf("%-22s %-12s %9s %9s %9s %8s %7s %7s %s\n", "case (MxKxN)", "W/A", "layer", "median",
            "bpop", "Gbinop/s", "%bound", "x sgemm", "xW1A1 (layer bpop)");
     run_shape(&bn, "256x4096x256 (dense)", 4096, 1, 256, 1, 256);

@@ -94,22 +94,20 @@ static void levels(const IrConst *c, const IrConst *cc, const IrConst *neg, int6
 
 /* Candidate weights at scale L / top: the levels rounded (coef false), or the levels of
  * the rounded coefficients (coef true: the sums and differences of the coefficients
- * that tie two patterns stay ties). False if a weight would change sign or pass
- * 2^DWL_MAX_QB - 1. */
+ * that tie two patterns stay ties). Any weights are safe (check_set decides); false if
+ * one would pass 2^DWL_MAX_QB - 1. */
 static bool scaled(const Taps *tp, int64_t T, int64_t top, int L, bool coef, uint8_t *q)
 {
     for (int64_t t = 0; t < T; t++) {
-        int64_t v = 0, a = llabs(tp->w[t]);
-        if (!coef) {
-            v = (2 * a * L + top) / (2 * top); // round half up; |w| <= 2^31 T, L < 256
-        } else {
-            for (int m = 0; m < tp->planes; m++) {
-                int64_t x = llabs(tp->co[m]), r = (2 * x * L + top) / (2 * top);
-                v += tp->e[t][m] * (tp->co[m] < 0 ? -r : r);
-            }
-            v = tp->w[t] < 0 ? -v : v;
+        int64_t v = 0; // round half up; |w| <= 2^31 T, L < 256
+        if (!coef)
+            v = (2 * llabs(tp->w[t]) * L + top) / (2 * top);
+        for (int m = 0; coef && m < tp->planes; m++) {
+            int64_t r = (2 * llabs(tp->co[m]) * L + top) / (2 * top);
+            v += tp->e[t][m] * (tp->co[m] < 0 ? -r : r);
         }
-        if (v < 0 || v >= 1 << DWL_MAX_QB || (v > 0 && a == 0))
+        v = llabs(v);
+        if (v >= 1 << DWL_MAX_QB)
             return false;
         q[t] = (uint8_t)v;
     }
