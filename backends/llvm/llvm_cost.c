@@ -392,7 +392,9 @@ static bool *bitsliced(HbCx *cx, const IrModule *m, const BackendOptions *o, Ker
         if (!d[k])
             continue;
         IrWindow w = ir_window(m, &m->insts.data[k]);
-        double cost = dws_cycles(&w, s->avx512, !planes[k], c->abits, planes[k], qbits[k]);
+        // (sums mode of several weight planes: a count per plane, as per input plane)
+        int counts = c->abits * (planes[k] ? 1 : c->wbits);
+        double cost = dws_cycles(&w, s->avx512, !planes[k], counts, planes[k], qbits[k]);
         // against the other bit-serial kernel (the pixel-lane pair sums) and int8
         d[k] = cost < c->cost_bitserial &&
                (o->kernel == BK_BITSERIAL ||

@@ -22,6 +22,8 @@
 
 #define B g->b
 
+#define DWS_MAX_KW 3 // weight planes of sums mode
+
 typedef struct Dws {
     IrWindow w;        // the layer's geometry
     int64_t T, CW, VW; // taps, words a pixel has per plane, words a vector
@@ -38,7 +40,7 @@ typedef struct Dws {
      * the input, in one 8-word vector; rows [ylo, yhi) x columns [xlo, xhi) are those
      * pixels, the tap words and the n = T step repeated per pixel as constants. */
     int64_t VP, ylo, yhi, xlo, xhi;
-    LLVMValueRef wrep[64], *trep; // trep: [D0][node][plane] at n = T
+    LLVMValueRef wrep[DWS_MAX_KW][64], *trep; // trep: [D0][node][plane] at n = T
     /* Sums mode (no threshold after it: an fcomb reads the pair sums): out is the i32
      * pair sums [O][OH][OW], S = n - 2D per channel, unpacked from the count's planes. */
     bool sums;
@@ -46,7 +48,14 @@ typedef struct Dws {
      * bias rounded once [z = y scale + shift rounded once], in double as the ops; the
      * per-channel α, bias, scale and shift as [CW * 64] double tables, β this example's. */
     bool fl, bn;
-    LLVMValueRef ta, tb, ts, th, beta;
+    LLVMValueRef ta[DWS_MAX_KW], tb, ts, th, beta;
+    /* Sums mode of `group channel` weights (kw planes, each channel's masks full or
+     * empty): one count per plane m over every channel, S_m then 0 for the channels
+     * without plane m, as the interpreter's masked pair sums (hmw: [kw][CW] words of
+     * who has it; hall[m]: every channel has plane m). */
+    int kw;
+    uint64_t *hmw;
+    bool hall[DWS_MAX_KW];
     /* Levels mode (llvm_dwlevels.h; kx = 1, a threshold): the mismatch bits with the
      * levels' signs (wt), summed with per-channel weights q: column j takes tap t's
      * bit AND the mask of the channels whose q_t has bit j (qm: [T][qb][CW]; qrep the
@@ -185,22 +194,40 @@ static void dws_qmasks(G *g, Dws *k)
     free(qm);
 }
 
-/* Tap t's weight bits as [T][CW] words (and, for interior chunks, as vector constants):
- * plane 0's, or in levels mode the signs of the taps' levels. */
+/* Sums mode of several planes: which channels have plane m (hmw, hall). */
+static void dws_has_planes(G *g, Dws *k, const int *wid)
+{
+    uint64_t n = (uint64_t)(k->kw * k->CW);
+    k->hmw = arena_calloc(&g->cx->arena, n, 8);
+    for (int m = 0; m < k->kw; m++) {
+        k->hall[m] = true;
+        for (int64_t o = 0; o < k->w.C; o++) {
+            k->hmw[m * k->CW + o / 64] |= (uint64_t)(wid[o] > m) << (o % 64);
+            k->hall[m] &= wid[o] > m;
+        }
+    }
+}
+
+/* Tap t's weight bits of plane m as [kw][T][CW] words (and, for interior chunks, as
+ * vector constants): in levels mode the signs of the taps' levels. */
 static void dws_weights(G *g, Dws *k)
 {
     const IrConst *w = g_argc(g, 1);
-    uint64_t nw = (uint64_t)(k->T * k->CW);
+    uint64_t nw = (uint64_t)(k->kw * k->T * k->CW), rows = (uint64_t)w->type.d[0];
     uint64_t *wt = calloc(nw, 8);
     HB_CHECK(wt, "out of memory");
     if (k->lv)
         memcpy(wt, k->lv->sgn, nw * 8);
-    for (int64_t o = 0; !k->lv && o < k->w.C; o++)
-        for (int64_t t = 0; t < k->T; t++)
-            if ((w->planes[(uint64_t)o * w->wpr + (uint64_t)t / 64] >> (t % 64)) & 1)
-                wt[t * k->CW + o / 64] |= 1ull << (o % 64);
-    for (int64_t t = 0; k->VP && t < k->T; t++)
-        k->wrep[t] = rep_words(g, k, wt + t * k->CW);
+    for (int m = 0; !k->lv && m < k->kw; m++)
+        for (int64_t o = 0; o < k->w.C; o++)
+            for (int64_t t = 0; t < k->T; t++) {
+                uint64_t at = ((uint64_t)m * rows + (uint64_t)o) * w->wpr + (uint64_t)t / 64;
+                if ((w->planes[at] >> (t % 64)) & 1)
+                    wt[(m * k->T + t) * k->CW + o / 64] |= 1ull << (o % 64);
+            }
+    for (int m = 0; m < k->kw; m++)
+        for (int64_t t = 0; k->VP && t < k->T; t++)
+            k->wrep[m][t] = rep_words(g, k, wt + (m * k->T + t) * k->CW);
     k->wt = g_words(g, arena_printf(&g->cx->arena, "kbw.%s", w->name), wt, nw);
     free(wt);
 }
@@ -386,14 +413,15 @@ static void vstore(G *g, LLVMValueRef v, LLVMValueRef p, LLVMValueRef word)
     LLVMSetAlignment(LLVMBuildStore(B, v, g_gep(g, g->i64, p, word)), 8);
 }
 
-/* A [CW * 64] f64 table (as i64 words): v(c) for the channels, 0 past C. */
+/* A [CW * 64] f64 table (as i64 words): v(c) for the channels (column col of c's rows),
+ * 0 past C. */
 static LLVMValueRef dtable(G *g, Dws *k, const char *name, const IrConst *c, int64_t stride,
-                           double none)
+                           int64_t col, double none)
 {
     uint64_t n = (uint64_t)(k->CW * 64), *wd = calloc(n, 8);
     HB_CHECK(wd, "out of memory");
     for (int64_t o = 0; o < k->w.C; o++) {
-        double v = c ? (double)c->f[(c->type.d[0] == 1 ? 0 : o) * stride] : none;
+        double v = c ? (double)c->f[(c->type.d[0] == 1 ? 0 : o) * stride + col] : none;
         memcpy(&wd[o], &v, 8);
     }
     LLVMValueRef r = g_words(g, arena_printf(&g->cx->arena, name, c ? c->name : "bn"), wd, n);
@@ -410,11 +438,13 @@ static void dws_float_tables(G *g, Dws *k, uint32_t dest)
     if (k->bn)
         fc = &m->insts.data[m->values.data[di->args[0].id].def];
     const IrConst *al = &m->consts.data[fc->args[2].id];
-    k->ta = dtable(g, k, "kba.%s", al, al->type.d[1], 0);
-    k->tb = dtable(g, k, "kbb.%s", &m->consts.data[fc->args[3].id], 1, 0);
+    for (int p = 0; p < k->kw; p++) // plane p's α (column p of the rows)
+        k->ta[p] =
+                dtable(g, k, arena_printf(&g->cx->arena, "kba%d.%%s", p), al, al->type.d[1], p, 0);
+    k->tb = dtable(g, k, "kbb.%s", &m->consts.data[fc->args[3].id], 1, 0, 0);
     if (k->bn) {
-        k->ts = dtable(g, k, "kbs.%s", &m->consts.data[di->args[1].id], 1, 1);
-        k->th = dtable(g, k, "kbh.%s", &m->consts.data[di->args[2].id], 1, 0);
+        k->ts = dtable(g, k, "kbs.%s", &m->consts.data[di->args[1].id], 1, 0, 1);
+        k->th = dtable(g, k, "kbh.%s", &m->consts.data[di->args[2].id], 1, 0, 0);
     }
     k->fl = true;
 }
@@ -428,17 +458,19 @@ static LLVMValueRef dlanes(G *g, LLVMValueRef t, int64_t word)
     return v;
 }
 
-/* The fcomb [+ batchnorm] of 64 channels' pair sums S (i32 lanes) from channel word*64,
- * exactly as the ops compute them (docs/ir.md §4): y = 0 + (α β) S in double, rounded
- * once after + bias; z = y · scale + shift in double, rounded once. */
-static LLVMValueRef dws_fcomb(G *g, Dws *k, LLVMValueRef S, int64_t word)
+/* The fcomb [+ batchnorm] of 64 channels' pair sums S[0..kw) (i32 lanes) from channel
+ * word*64, exactly as the ops compute them (docs/ir.md §4): y = 0 + (α_0 β) S_0 + ... in
+ * double, rounded once after + bias; z = y · scale + shift in double, rounded once. */
+static LLVMValueRef dws_fcomb(G *g, Dws *k, const LLVMValueRef *S, int64_t word)
 {
     LLVMTypeRef vd = LLVMVectorType(g->f64, 64), vf = LLVMVectorType(g->f32, 64);
     LLVMValueRef be =
             g_splat(g, LLVMBuildFPExt(B, g_load(g, g->f32, k->beta, g_i64(g, 0)), g->f64, ""), 64);
-    LLVMValueRef ab = LLVMBuildFMul(B, dlanes(g, k->ta, word), be, "");
-    LLVMValueRef y = LLVMBuildFAdd(B, LLVMConstNull(vd),
-                                   LLVMBuildFMul(B, ab, LLVMBuildSIToFP(B, S, vd, ""), ""), "");
+    LLVMValueRef y = LLVMConstNull(vd);
+    for (int m = 0; m < k->kw; m++) {
+        LLVMValueRef ab = LLVMBuildFMul(B, dlanes(g, k->ta[m], word), be, "");
+        y = LLVMBuildFAdd(B, y, LLVMBuildFMul(B, ab, LLVMBuildSIToFP(B, S[m], vd, ""), ""), "");
+    }
     LLVMValueRef z = LLVMBuildFPTrunc(B, LLVMBuildFAdd(B, y, dlanes(g, k->tb, word), ""), vf, "");
     if (!k->bn)
         return z;
@@ -451,28 +483,44 @@ static LLVMValueRef dws_fcomb(G *g, Dws *k, LLVMValueRef S, int64_t word)
  * pixel has in the vector). Per word the count's planes become 64 lanes of D (each plane
  * word as 64 bits, widened and shifted into place), stored lane by lane to the channels'
  * rows: one scalar store per output. */
-static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LLVMValueRef n,
+static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef (*mis)[64], LLVMValueRef n,
                      LLVMValueRef pix0, int64_t w0, int64_t wpp)
 {
-    LLVMValueRef d[8];
+    LLVMValueRef d[DWS_MAX_KW][16];
     LLVMTypeRef v64 = LLVMVectorType(g->i32, 64), b64 = LLVMVectorType(g->i1, 64);
-    dws_count(g, k, vt, mis, (int)k->T, d);
+    for (int m = 0; m < k->kw; m++)
+        dws_count(g, k, vt, mis[m], (int)k->T, d[m]);
     LLVMValueRef nv = g_splat(g, LLVMBuildTrunc(B, n, g->i32, ""), 64);
     for (int i = 0; i < nw; i++) {
         int64_t word = w0 + i % wpp;
-        LLVMValueRef D = LLVMConstNull(v64), pix = g_addk(g, pix0, i / wpp);
-        for (int j = 0; j < k->nb; j++) {
-            LLVMValueRef e = LLVMBuildExtractElement(B, d[j], g_i32(g, i), "");
-            LLVMValueRef z = LLVMBuildZExt(B, LLVMBuildBitCast(B, e, b64, ""), v64, "");
-            D = LLVMBuildOr(B, D, LLVMBuildShl(B, z, g_splat(g, g_i32(g, j), 64), ""), "");
+        LLVMValueRef S[DWS_MAX_KW], pix = g_addk(g, pix0, i / wpp);
+        for (int m = 0; m < k->kw; m++) {
+            LLVMValueRef D = LLVMConstNull(v64);
+            for (int j = 0; j < k->nb; j++) {
+                LLVMValueRef e = LLVMBuildExtractElement(B, d[m][j], g_i32(g, i), "");
+                LLVMValueRef z = LLVMBuildZExt(B, LLVMBuildBitCast(B, e, b64, ""), v64, "");
+                D = LLVMBuildOr(B, D, LLVMBuildShl(B, z, g_splat(g, g_i32(g, j), 64), ""), "");
+            }
+            S[m] = LLVMBuildSub(B, nv, LLVMBuildShl(B, D, g_splat(g, g_i32(g, 1), 64), ""), "");
+            if (!k->hall[m]) // the channels without plane m: S = 0 (their masks are empty)
+                S[m] = LLVMBuildSelect(
+                        B,
+                        LLVMBuildBitCast(B, g_i64(g, (int64_t)k->hmw[m * k->CW + word]), b64, ""),
+                        S[m], LLVMConstNull(v64), "");
         }
-        LLVMValueRef S =
-                LLVMBuildSub(B, nv, LLVMBuildShl(B, D, g_splat(g, g_i32(g, 1), 64), ""), "");
-        LLVMValueRef v = k->fl ? dws_fcomb(g, k, S, word) : S;
-        for (int64_t l = 0; l < 64 && word * 64 + l < k->w.C; l++)
-            g_store(g, k->fl ? g->f32 : g->i32, k->out,
-                    g_add(g, g_i64(g, (word * 64 + l) * k->w.OH * k->w.OW), pix),
-                    LLVMBuildExtractElement(B, v, g_i32(g, (int)l), ""));
+        if (k->fl) {
+            LLVMValueRef v = dws_fcomb(g, k, S, word);
+            for (int64_t l = 0; l < 64 && word * 64 + l < k->w.C; l++)
+                g_store(g, g->f32, k->out,
+                        g_add(g, g_i64(g, (word * 64 + l) * k->w.OH * k->w.OW), pix),
+                        LLVMBuildExtractElement(B, v, g_i32(g, (int)l), ""));
+            continue;
+        }
+        for (int m = 0; m < k->kw; m++) // plane m's pair sums: [m][O][OH][OW]
+            for (int64_t l = 0; l < 64 && word * 64 + l < k->w.C; l++)
+                g_store(g, g->i32, k->out,
+                        g_add(g, g_i64(g, (m * k->w.C + word * 64 + l) * k->w.OH * k->w.OW), pix),
+                        LLVMBuildExtractElement(B, S[m], g_i32(g, (int)l), ""));
     }
 }
 
@@ -480,8 +528,8 @@ static void dws_sums(G *g, Dws *k, LLVMTypeRef vt, int nw, LLVMValueRef *mis, LL
  * and n (the taps inside) picks the step's planes. */
 static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef w0)
 {
-    LLVMValueRef mis[2][64], d[2][16], out[2] = {NULL, NULL}, n = g_i64(g, 0),
-                                       zero = LLVMConstNull(k->vt);
+    LLVMValueRef mis[DWS_MAX_KW][64], d[2][16], out[2] = {NULL, NULL}, n = g_i64(g, 0),
+                                                zero = LLVMConstNull(k->vt);
     for (int64_t ky = 0; ky < k->w.kh; ky++)
         for (int64_t kx = 0; kx < k->w.kw; kx++) {
             LLVMValueRef iy = g_addk(g, g_mulk(g, oy, k->w.sh), ky * k->w.dh - k->w.pt);
@@ -491,19 +539,21 @@ static void dws_pixel(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox, LLVMValueR
                                  LLVMBuildICmp(B, LLVMIntULT, ix, g_i64(g, k->w.W), ""), "");
             LLVMValueRef pix = g_add(g, g_mulk(g, iy, k->w.W), ix);
             pix = LLVMBuildSelect(B, in, pix, g_i64(g, 0), ""); // a safe address outside
-            LLVMValueRef wv = vload(g, k, k->wt, g_addk(g, w0, (ky * k->w.kw + kx) * k->CW));
             int64_t t = ky * k->w.kw + kx;
             for (int q = 0; q < k->kx; q++) {
                 LLVMValueRef xv =
                         vload(g, k, k->x,
                               g_add(g, g_mulk(g, g_addk(g, g_mulk(g, pix, k->kx), q), k->CW), w0));
-                mis[q][t] = LLVMBuildSelect(B, in, LLVMBuildXor(B, xv, wv, ""), zero, "");
+                for (int m = 0; m < k->kw; m++) { // (kw > 1: sums mode, kx = 1)
+                    LLVMValueRef wv = vload(g, k, k->wt, g_addk(g, w0, (m * k->T + t) * k->CW));
+                    mis[q + m][t] = LLVMBuildSelect(B, in, LLVMBuildXor(B, xv, wv, ""), zero, "");
+                }
             }
             n = g_add(g, n, LLVMBuildZExt(B, in, g->i64, ""));
         }
     LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->w.OW), ox);
     if (k->sums) { // w0 is a constant here (dws_cols unrolls the words)
-        dws_sums(g, k, k->vt, (int)k->VW, mis[0], n, pix, (int64_t)LLVMConstIntGetZExtValue(w0),
+        dws_sums(g, k, k->vt, (int)k->VW, mis, n, pix, (int64_t)LLVMConstIntGetZExtValue(w0),
                  k->VW);
         return;
     }
@@ -538,7 +588,7 @@ static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
 {
     int64_t L = ((k->VP - 1) * k->w.sw + 1) * k->kx * k->CW;
     LLVMTypeRef v8 = LLVMVectorType(g->i64, 8), vl = LLVMVectorType(g->i64, (unsigned)L);
-    LLVMValueRef mis[2][64], d[2][16], out[2] = {NULL, NULL}, mask[2][8], il[16];
+    LLVMValueRef mis[DWS_MAX_KW][64], d[2][16], out[2] = {NULL, NULL}, mask[2][8], il[16];
     for (int q = 0; q < k->kx; q++)
         for (int l = 0; l < 8; l++)
             mask[q][l] = g_i32(g, ((l / k->CW) * k->w.sw * k->kx + q) * k->CW + l % k->CW);
@@ -553,12 +603,15 @@ static void dws_chunk(G *g, Dws *k, LLVMValueRef oy, LLVMValueRef ox0)
                 LLVMValueRef xv = L == 8 ? xl
                                          : LLVMBuildShuffleVector(B, xl, LLVMGetUndef(vl),
                                                                   LLVMConstVector(mask[q], 8), "");
-                mis[q][ky * k->w.kw + kx] = LLVMBuildXor(B, xv, k->wrep[ky * k->w.kw + kx], "");
+                for (int m = 0; m < k->kw; m++) { // (kw > 1: sums mode, kx = 1)
+                    mis[q + m][ky * k->w.kw + kx] =
+                            LLVMBuildXor(B, xv, k->wrep[m][ky * k->w.kw + kx], "");
+                }
             }
         }
     LLVMValueRef pix = g_add(g, g_mulk(g, oy, k->w.OW), ox0);
     if (k->sums) {
-        dws_sums(g, k, v8, 8, mis[0], g_i64(g, k->T), pix, 0, k->CW);
+        dws_sums(g, k, v8, 8, mis, g_i64(g, k->T), pix, 0, k->CW);
         return;
     }
     if (k->lv)
@@ -677,9 +730,20 @@ void gen_dws(G *g, const IrWindow *w)
     HB_CHECK(k.kx <= 2 && k.ko <= 2 && (!k.sums || k.kx == 1) && k.DN <= 16,
              "bit-sliced depthwise: up to 2 input and 2 output planes");
     k.tint = k.T; // the steps at n = T
+    k.kw = 1;
+    for (int m = 0; m < DWS_MAX_KW; m++)
+        k.hall[m] = true;
+    int *wid = NULL;
+    if (k.sums && g_argc(g, 1)->type.bits > 1) { // as g_dws_layers checked: full or empty masks
+        k.kw = g_argc(g, 1)->type.bits;
+        wid = arena_alloc(&g->cx->arena, (size_t)k.w.C * sizeof *wid);
+        HB_CHECK(k.kw <= DWS_MAX_KW && bpop_row_widths(g_argc(g, 1), k.T, wid),
+                 "a bit-sliced depthwise layer's planes are each channel's whole or empty");
+        dws_has_planes(g, &k, wid);
+    }
     DwLevels lv;
-    if (dwl_shape_ok(g->m, g->in)) { // levels mode: as g_dws_layers planned it
-        HB_CHECK(th && dwl_plan(&g->cx->arena, g->m, g->in, th, &lv) && (!k.VP || lv.interior >= 0),
+    if (th && dwl_shape_ok(g->m, g->in)) { // levels mode: as g_dws_layers planned it
+        HB_CHECK(dwl_plan(&g->cx->arena, g->m, g->in, th, &lv) && (!k.VP || lv.interior >= 0),
                  "a bit-sliced depthwise layer of multi-plane weights has its levels");
         k.lv = &lv;
         k.nb = lv.nb;
@@ -715,5 +779,6 @@ void gen_dws(G *g, const IrWindow *w)
         k.out = g_out(g)->p;
     }
     dws_run(g, &k,
-            dws_cycles(w, g->tier >= TIER_AVX512BW, k.sums, k.kx, k.ko, k.lv ? k.lv->qb : 0));
+            dws_cycles(w, g->tier >= TIER_AVX512BW, k.sums, k.kx * k.kw, k.ko,
+                       k.lv ? k.lv->qb : 0));
 }

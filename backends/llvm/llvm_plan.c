@@ -11,6 +11,7 @@
 #include "ice.h"
 #include "llvm_dwlevels.h"
 #include "llvm_gen.h"
+#include "llvm_int8.h"
 
 typedef struct Region {
     uint64_t off, size;
@@ -182,6 +183,23 @@ static const IrInst *dws_threshold(const Readers *r, const IrInst *in)
     return th && r->m->values.data[th->result].type.bits <= 2 ? th : NULL;
 }
 
+/* Sums mode of depthwise `in` (1-plane input): its pair sums read only by an fcomb, at
+ * most 1024 channels, and (several planes) each channel's masks full or empty, at most
+ * 3 planes. */
+static bool sums_ok(const IrModule *m, const Readers *r, const IrInst *in)
+{
+    const IrConst *c = &m->consts.data[in->args[1].id];
+    IrWindow w = ir_window(m, in);
+    if (!only_reader(r, in->result, IR_OP_FCOMB) || w.C > 1024 ||
+        ir_arg_type(m, in->args[0])->bits != 1 || c->type.bits > 3)
+        return false;
+    int *wid = malloc((size_t)w.C * sizeof *wid);
+    HB_CHECK(wid, "out of memory");
+    bool ok = c->type.bits == 1 || bpop_row_widths(c, w.kh * w.kw, wid);
+    free(wid);
+    return ok;
+}
+
 bool *g_dws_layers(G *g, uint8_t *planes, uint8_t *qbits)
 {
     const IrModule *m = g->m;
@@ -198,6 +216,8 @@ bool *g_dws_layers(G *g, uint8_t *planes, uint8_t *qbits)
                 planes[k] = (uint8_t)m->values.data[th->result].type.bits;
             if (d[k] && qbits)
                 qbits[k] = (uint8_t)lv.qb;
+            if (!d[k] && sums_ok(m, &r, in)) // sums mode of `group channel` planes
+                d[k] = true;
             continue;
         }
         if (!dws_shape_ok(m, in)) // (its own int8 choice is the caller's to override)
@@ -206,8 +226,7 @@ bool *g_dws_layers(G *g, uint8_t *planes, uint8_t *qbits)
         d[k] = th && r.conv[th->result];
         if (d[k] && planes)
             planes[k] = (uint8_t)m->values.data[th->result].type.bits;
-        if (!d[k] && only_reader(&r, in->result, IR_OP_FCOMB) && ir_window(m, in).C <= 1024 &&
-            ir_arg_type(m, in->args[0])->bits == 1)
+        if (!d[k] && sums_ok(m, &r, in))
             d[k] = true; // sums mode (planes[k] stays 0)
     }
     readers_free(&r);

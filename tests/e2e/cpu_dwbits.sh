@@ -13,7 +13,8 @@
 # 1-plane input, each threshold a weighted count of the mismatches with the taps' level
 # signs in small integer weights ("tap levels as N-bit weights" in --explain); wl_not's
 # layers stay on the pixel-lane pair sums (a channel no weights below 2^8 reproduce; 25
-# taps).
+# taps). wl_sums, wl_sums_raw: sums mode of `group channel` weights (a count per weight
+# plane, 0 for the planes a channel lacks).
 set -euo pipefail
 hbnnc=$1
 s=$2
@@ -25,7 +26,7 @@ cpu_setup "$s"
 
 declare -A want=([ws_chain]=2 [ws_quant]=1 [ws_wide]=2 [ws_k7]=2 [ws_big]=1 [ws_not]=0 [ws_lanes]=3
     [ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1 [ws_a2]=2 [ws_a2_lanes]=1 [ws_a2_wide]=2
-    [wl_chan]=2 [wl_elem]=2 [wl_not]=0)
+    [wl_chan]=2 [wl_elem]=2 [wl_not]=0 [wl_sums]=1 [wl_sums_raw]=1)
 # of which threshold to 2 planes
 declare -A two=([ws_a2]=1 [ws_a2_lanes]=1 [ws_a2_wide]=2 [wl_elem]=1)
 # of which run levels mode
@@ -34,9 +35,9 @@ declare -A lvl=([wl_chan]=2 [wl_elem]=2)
 # the weights' bits the planner finds for the seed's draws)
 declare -A autoskip=([wl_elem]=1)
 # of which compute their pair sums' fcomb (sums mode: no fused threshold)
-declare -A sums=([ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1)
+declare -A sums=([ws_sums]=2 [ws_sums_narrow]=1 [ws_sums_wide]=1 [wl_sums]=1 [wl_sums_raw]=1)
 # of which write the pair sums themselves (their fcomb reads another bits value)
-declare -A raw=([ws_sums]=1)
+declare -A raw=([ws_sums]=1 [wl_sums_raw]=1)
 
 while read -r n; do
     "$hbnnc" "$s/$n.ir" --run "$s/$n.npy" > "$s/$n.want"
