@@ -370,8 +370,10 @@ static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_
         lib_run(&cs[i].l1); // warm up
         lib_run(&cs[i].l2);
     }
-    for (int r = 0; r < REPS; r++) // each timed run after WARM untimed ones of the same
-        for (int i = 0; i < NC; i++) { // library: warm caches, as in back-to-back runs
+    // each timed run after WARM untimed ones of the same library: warm caches, as in
+    // back-to-back runs
+    for (int r = 0; r < REPS; r++)
+        for (int i = 0; i < NC; i++) {
             for (int w = 0; w < WARM; w++)
                 lib_run(&cs[i].l1);
             cs[i].t1[r] = lib_run(&cs[i].l1);
