@@ -10,7 +10,9 @@
  * threshold's output bits, already packed. S = n - 2D (n: the window's taps inside the
  * input; taps outside contribute nothing, as in the interpreter), so each threshold node
  * is one monotone step in D per channel and n (2 planes: in D1, per value of D0), found
- * at compile time from the icomb's and threshold's constants.
+ * at compile time from the icomb's and threshold's constants. Multi-plane weights on a
+ * 1-plane input: levels mode (a weighted count, llvm_dwlevels.c) before a threshold, or
+ * in sums mode (`group channel` weights) one count per weight plane.
  * Called by gen_bpop_conv2d (llvm_bpop.c) when g->dws says so (llvm_plan.c). */
 #include <stdlib.h>
 #include <string.h>
