@@ -10,7 +10,7 @@ interior rows in chunks of 8, 4 and 2 pixels a vector, at strides 1 to 3 and dil
 padding; icomb coefficients 0 and negative, thresholds always and never; a layer big
 enough to split its rows across 2 threads at batch 1. ws_not's depthwise layers must
 stay on the other kernels (a 2-plane threshold, a threshold also dequantized, a grouped
-reader, 2-plane weights). The last convolutions' icombs are i32 outputs, so every bit
+reader, 2-plane weights in a 5x5 window). The last convolutions' icombs are i32 outputs, so every bit
 shows. Writes NAME.ir and NAME.npy, prints the names. Standard library only."""
 import os
 import sys
@@ -68,13 +68,14 @@ n.outs.append(n.conv(t, 8, 1, 1, 0, 1)[0])
 n.write()
 
 # not bit-sliced: a 2-plane threshold; a threshold also dequantized as an output; one
-# read by a grouped convolution; 2-plane weights
+# read by a grouped convolution; 2-plane weights in a 5x5 window (3x3 ones may run the
+# levels mode, as wl_chan's: 25 taps are past the 9 whose patterns it enumerates)
 n = Net("ws_not", 16, 8, 8, 0)
 t1 = dw(n, n.input(), 3, 1, 1, K=2)
 t2 = dw(n, n.input(), 3, 1, 1)
 n.lines.append("%%d : f32[%d, %d, %d] = dequant %%%s" % (t2[1], t2[2], t2[3], t2[0]))
 t3 = dw(n, n.input(), 3, 1, 1)
-t4 = dw(n, n.input(), 3, 1, 1, kw=2)
+t4 = dw(n, n.input(), 5, 1, 2, kw=2)
 n.outs += [n.conv(t1, 6, 1, 1, 0, 1)[0], n.conv(t2, 5, 1, 1, 0, 1)[0], "d",
            n.conv(t3, 8, 3, 1, 1, 1, groups=2)[0], n.conv(t4, 4, 1, 1, 0, 1)[0]]
 n.write()
