@@ -93,21 +93,24 @@ n.outs.append(n.conv(t, 6, 1, 1, 0, 1)[0])
 n.write()
 
 
-def sums(n, x, k, s, p, d=1, bn=False, xname=None):
+def sums(n, x, k, s, p, d=1, bn=False, xname=None, widths=None):
     """A depthwise layer on x whose pair sums only an fcomb reads (the kernel's sums mode,
     the fcomb [and a batchnorm after it] fused), the last an output of the network. An
     fcomb whose bits operand is another value (xname) stays its own op: the kernel
-    writes the pair sums."""
-    C = x[1]
-    n.conv(x, C, k, s, p, 1, groups=C, d=d)
+    writes the pair sums. widths: `group channel` weights (output channel o of width
+    widths[o]): one count per weight plane, each channel's pair sums of the planes it
+    lacks 0, the fcomb's alpha [C, planes]."""
+    C, kw = x[1], max(widths) if widths else 1
+    n.conv(x, C, k, s, p, kw, groups=C, d=d, widths=widths)
     n.lines.pop()  # the icomb: the fcomb reads the pair sums instead
     n.consts.pop()
     i = n.n
     OH, OW = [int(v) for v in n.lines[-1].split("[")[1].split("]")[0].split(", ")[2:4]]
     n.lines.append("%%y%d : f32[%d, %d, %d] = fcomb %%p%d, %%%s, @al%d, @bi%d" % (
         i, C, OH, OW, i, xname or x[0], i, i))
-    n.consts.append("const @al%d : f32[%d, 1] = { %s }" % (
-        i, C, " ".join("%.9g" % R.uniform(0.1, 1) for _ in range(C))))
+    lo = 0.05 if widths else 0.1
+    n.consts.append("const @al%d : f32[%d, %d] = { %s }" % (
+        i, C, kw, " ".join("%.9g" % R.uniform(lo, 1) for _ in range(C * kw))))
     n.consts.append("const @bi%d : f32[%d] = { %s }" % (
         i, C, " ".join("%.9g" % R.uniform(-1, 1) for _ in range(C))))
     if not bn:
@@ -231,41 +234,14 @@ n.outs += [n.conv(t, 6, 1, 1, 0, 1)[0], n.conv(t5, 5, 1, 1, 0, 1)[0]]
 n.write()
 
 
-def sums_w(n, x, k, s, p, widths, d=1, bn=False, xname=None):
-    """sums() of `group channel` weights (output channel o of width widths[o]): one count
-    per weight plane, each channel's pair sums of the planes it lacks 0, the fcomb's
-    alpha [C, 3]."""
-    C, kw = x[1], max(widths)
-    n.conv(x, C, k, s, p, kw, groups=C, d=d, widths=widths)
-    n.lines.pop()  # the icomb: the fcomb reads the pair sums instead
-    n.consts.pop()
-    i = n.n
-    OH, OW = [int(v) for v in n.lines[-1].split("[")[1].split("]")[0].split(", ")[2:4]]
-    n.lines.append("%%y%d : f32[%d, %d, %d] = fcomb %%p%d, %%%s, @al%d, @bi%d" % (
-        i, C, OH, OW, i, xname or x[0], i, i))
-    n.consts.append("const @al%d : f32[%d, %d] = { %s }" % (
-        i, C, kw, " ".join("%.9g" % R.uniform(0.05, 1) for _ in range(C * kw))))
-    n.consts.append("const @bi%d : f32[%d] = { %s }" % (
-        i, C, " ".join("%.9g" % R.uniform(-1, 1) for _ in range(C))))
-    if not bn:
-        n.outs.append("y%d" % i)
-        return
-    n.lines.append("%%z%d : f32[%d, %d, %d] = batchnorm %%y%d, @sc%d, @sh%d" % (
-        i, C, OH, OW, i, i, i))
-    for c, lo, hi in (("sc", -2, 2), ("sh", -1, 1)):
-        n.consts.append("const @%s%d : f32[%d] = { %s }" % (
-            c, i, C, " ".join("%.9g" % R.uniform(lo, hi) for _ in range(C))))
-    n.outs.append("z%d" % i)
-
-
 # sums mode of `group channel` weights (MobileNet's b13.dw at 1.4 bits): 200 channels of
 # widths 1-3 (4 words, 2 pixels a chunk) into an fcomb and a batchnorm; 64 channels of
 # widths 1-2 with dilation 2 whose fcomb reads another value (the pair sums of every
 # plane are written, 0 for the planes a channel lacks)
 n = Net("wl_sums", 200, 9, 10, 0)
-sums_w(n, n.input(), 3, 1, 1, [R.choice((1, 1, 1, 2, 3)) for _ in range(200)], bn=True)
+sums(n, n.input(), 3, 1, 1, bn=True, widths=[R.choice((1, 1, 1, 2, 3)) for _ in range(200)])
 n.write()
 n = Net("wl_sums_raw", 64, 12, 20, 0)
 n.lines.append("%q2 : bits<1,unit>[64, 12, 20] = sign %x")  # the same signs, another value
-sums_w(n, n.input(), 3, 1, 2, [R.choice((1, 2)) for _ in range(64)], d=2, xname="q2")
+sums(n, n.input(), 3, 1, 2, d=2, xname="q2", widths=[R.choice((1, 2)) for _ in range(64)])
 n.write()
