@@ -735,10 +735,9 @@ void gen_dws(G *g, const IrWindow *w)
     k.kw = 1;
     for (int m = 0; m < DWS_MAX_KW; m++)
         k.hall[m] = true;
-    int *wid = NULL;
     if (k.sums && g_argc(g, 1)->type.bits > 1) { // as g_dws_layers checked: full or empty masks
         k.kw = g_argc(g, 1)->type.bits;
-        wid = arena_alloc(&g->cx->arena, (size_t)k.w.C * sizeof *wid);
+        int *wid = arena_alloc(&g->cx->arena, (size_t)k.w.C * sizeof *wid);
         HB_CHECK(k.kw <= DWS_MAX_KW && bpop_row_widths(g_argc(g, 1), k.T, wid),
                  "a bit-sliced depthwise layer's planes are each channel's whole or empty");
         dws_has_planes(g, &k, wid);

@@ -208,24 +208,16 @@ bool *g_dws_layers(G *g, uint8_t *planes, uint8_t *qbits)
     Readers r = readers_of(g); // conv: the one-group bit-serial readers
     for (uint32_t k = 0; k < m->insts.len; k++) {
         const IrInst *in = &m->insts.data[k];
-        if (dwl_shape_ok(m, in)) { // levels mode (llvm_dwlevels.c): a threshold only
-            const IrInst *th = dws_threshold(&r, in);
-            DwLevels lv;
-            d[k] = th && r.conv[th->result] && dwl_plan(&g->cx->arena, m, in, th, &lv);
-            if (d[k] && planes)
-                planes[k] = (uint8_t)m->values.data[th->result].type.bits;
-            if (d[k] && qbits)
-                qbits[k] = (uint8_t)lv.qb;
-            if (!d[k] && sums_ok(m, &r, in)) // sums mode of `group channel` planes
-                d[k] = true;
-            continue;
-        }
-        if (!dws_shape_ok(m, in)) // (its own int8 choice is the caller's to override)
+        bool levels = dwl_shape_ok(m, in);   // multi-plane weights (llvm_dwlevels.c)
+        if (!levels && !dws_shape_ok(m, in)) // (its own int8 choice is the caller's to override)
             continue;
         const IrInst *th = dws_threshold(&r, in);
-        d[k] = th && r.conv[th->result];
+        DwLevels lv = {.qb = 0};
+        d[k] = th && r.conv[th->result] && (!levels || dwl_plan(&g->cx->arena, m, in, th, &lv));
         if (d[k] && planes)
             planes[k] = (uint8_t)m->values.data[th->result].type.bits;
+        if (d[k] && qbits)
+            qbits[k] = (uint8_t)lv.qb;
         if (!d[k] && sums_ok(m, &r, in))
             d[k] = true; // sums mode (planes[k] stays 0)
     }
