@@ -1,25 +1,27 @@
 // SPDX-License-Identifier: MIT
 /* bench_cpu.c: the CPU backend's bit-plane layers through a generated library (cpu.md §5):
  * for each shape and W/A bitwidth it builds a one-layer IR module (input -> sign or static
- * quant -> bpop -> output pair sums), compiles it with --target cpu (--cpu native, -O3),
- * loads it with dlopen and times NAME_run_n, best and median of 21 runs (a shape's
+ * quant -> bpop -> fcomb -> float output, the tiles' fused float epilogue; --pairs: the
+ * bpop's int32 pair sums as the output), compiles it with --target cpu (--cpu native,
+ * -O3), loads it with dlopen and times NAME_run_n, best and median of 21 runs (a shape's
  * libraries run in rounds, each in turn 4 times and timed the last: warm caches, and
  * the ratios compare times taken under the same load):
- *  - layer: the whole layer (quantizing the float input, packing, kernel, pair sums);
- *  - bpop: one bpop op alone (packing its input words, the tiles, storing the pair sums),
- *    the difference between the same module with two bpops on the quantized input and
- *    with one (best of 21 each);
- *  - % of bound: bpop Gbinops/s (M K N wbits abits / t) against a popcount-bound
+ *  - layer: the whole layer (quantizing the float input, packing, kernel, epilogue);
+ *  - kernel: one bpop op with its epilogue (packing its input words, the tiles, storing
+ *    the floats or pair sums), the difference between the same module with two of them
+ *    on the quantized input and with one (best of 21 each);
+ *  - % of bound: kernel Gbinops/s (M K N wbits abits / t) against a popcount-bound
  *    micro-kernel measured in the same run (bench/popbound.h: 3 x 8 register tile of
  *    vpopcntq on data in L1, compiled -O3 like bench/popbound);
  *  - x sgemm: OpenBLAS sgemm on the same M x K x N (OPENBLAS_CORETYPE=SkylakeX on AVX-512
  *    unless set) over the whole layer's time, when libopenblas.so.0 loads;
  *  - 70/20/10 weights (3 planes, widths 1/2/3 for 70/20/10% of the elements: `e`, per
  *    element, one masked kernel; `c`, per output channel, one kernel per width), with
- *    their layer and bpop times over the same shape's W1A1 (xW1A1).
+ *    their layer and kernel times over the same shape's W1A1 (xW1A1).
  * Run by hand (see bench/README.md):
- *   ./build/bench/bench_cpu [threads [shape]]  (taskset -c N to pin one thread; shape:
- *                                              only the labels containing it, e.g. dense) */
+ *   ./build/bench/bench_cpu [threads [shape]] [--pairs]  (taskset -c N to pin one thread;
+ *                          shape: only the labels containing it, e.g. dense; the
+ *                          environment variable BENCH_CPU_KEEP keeps the libraries) */
 #define _DEFAULT_SOURCE // mkstemps, setenv
 #include <dlfcn.h>
 #include <stdio.h>
@@ -74,7 +76,7 @@ static void mix_weights(IrConst *wc, uint64_t O, uint64_t per, int mix, uint64_t
 /* input [C,H,W] (conv) or [C] (dense) -> activation bits (ab planes) -> bpop with wb
  * weight planes (mix: 70/20/10 weights, see mix_weights) -> output. */
 static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb, int ab, int nk,
-                       int mix)
+                       int mix, bool pairs)
 {
     IrModule *m = ir_module_new(cx, "bench");
     bool conv = H > 1;
@@ -123,6 +125,20 @@ static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb,
     int64_t P = wb * ab, dout[4] = {P, O, H, H};
     IrType to = ir_type_i32(conv ? 4 : 2, dout);
     IrRef a2[2] = {ir_v(s), ir_c(w)};
+    uint32_t ca = 0, cb = 0;
+    if (!pairs) { // the fcomb's weight scales (per channel and plane) and bias
+        float *al = malloc((size_t)(O * wb) * sizeof *al), *bi = malloc((size_t)O * sizeof *bi);
+        for (int64_t o = 0; o < O; o++) {
+            for (int p = 0; p < wb; p++)
+                al[o * wb + p] = (1.0f + 0.125f * (float)(o % 7)) / (float)(1 << p);
+            bi[o] = 0.01f * (float)(o % 13) - 0.06f;
+        }
+        int64_t ad[2] = {O, wb};
+        ca = ir_const_f32(cx, m, "alpha", 2, ad, al);
+        cb = ir_const_f32(cx, m, "bias", 1, &O, bi);
+        free(al);
+        free(bi);
+    }
     for (int r = 0; r < nk; r++) {
         IrInst *b = ir_emit(cx, m, conv ? IR_OP_BPOP_CONV2D : IR_OP_BPOP_DENSE, "pop", &to, a2, 2);
         if (conv) {
@@ -135,7 +151,13 @@ static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb,
                 pd->i[i] = k / 2;
             ir_bpop_conv2d_groups_set(b)->i[0] = 1;
         }
-        hb_vec_push(&cx->arena, &m->outputs, b->result);
+        uint32_t y = b->result;
+        if (!pairs) { // the layer's float result: the kernels' fused epilogue
+            IrRef a4[4] = {ir_v(y), ir_v(s), ir_c(ca), ir_c(cb)};
+            IrType tf = ir_type_f32(conv ? 3 : 1, dout + 1);
+            y = ir_emit(cx, m, IR_OP_FCOMB, "y", &tf, a4, 4)->result;
+        }
+        hb_vec_push(&cx->arena, &m->outputs, y);
     }
     return ir_verify(cx, m, "bench") ? m : NULL;
 }
@@ -186,12 +208,12 @@ typedef struct Lib {
 } Lib;
 
 static void lib_open(Lib *l, int64_t C, int64_t H, int64_t O, int k, int batch, int wb, int ab,
-                     int nk, int threads, int mix)
+                     int nk, int threads, int mix, bool pairs)
 {
     HbCx cx;
     HbOptions ho = {0};
     cx_init(&cx, &ho);
-    IrModule *m = layer(&cx, C, H, O, k, wb, ab, nk, mix);
+    IrModule *m = layer(&cx, C, H, O, k, wb, ab, nk, mix, pairs);
     snprintf(l->so, sizeof l->so, "/tmp/bench_cpu_XXXXXX.so");
     int fd = mkstemps(l->so, 3);
     if (!m || fd < 0) {
@@ -240,6 +262,12 @@ static void lib_close(Lib *l)
 {
     l->destroy(l->ctx);
     dlclose(l->h);
+    if (getenv("BENCH_CPU_KEEP")) { // for perf or netbench: keep the library and header
+        fprintf(stderr, "bench_cpu: kept %s\n", l->so);
+        free(l->in);
+        free(l->out);
+        return;
+    }
     unlink(l->so);
     char hdr[sizeof l->so];
     memcpy(hdr, l->so, sizeof hdr);
@@ -303,6 +331,7 @@ typedef struct Bench {
     SgemmFn sgemm;
     double w1a1[2];   // this shape's W1A1 layer and bpop times (s)
     const char *only; // run only the shapes whose label contains this (NULL: all)
+    bool pairs;       // layers end in their int32 pair sums instead of an fcomb
 } Bench;
 
 #define REPS 21 // runs per library
@@ -365,8 +394,10 @@ static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_
     Case cs[NC];
     for (int i = 0; i < NC; i++) {
         cs[i] = (Case){.wb = wa[i][0], .ab = wa[i][1], .mix = wa[i][2]};
-        lib_open(&cs[i].l1, C, H, O, k, batch, cs[i].wb, cs[i].ab, 1, bn->threads, cs[i].mix);
-        lib_open(&cs[i].l2, C, H, O, k, batch, cs[i].wb, cs[i].ab, 2, bn->threads, cs[i].mix);
+        lib_open(&cs[i].l1, C, H, O, k, batch, cs[i].wb, cs[i].ab, 1, bn->threads, cs[i].mix,
+                 bn->pairs);
+        lib_open(&cs[i].l2, C, H, O, k, batch, cs[i].wb, cs[i].ab, 2, bn->threads, cs[i].mix,
+                 bn->pairs);
         lib_run(&cs[i].l1); // warm up
         lib_run(&cs[i].l2);
     }
@@ -390,16 +421,24 @@ static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_
 
 int main(int argc, char **argv)
 {
-    Bench bn = {.threads = argc > 1 ? atoi(argv[1]) : 1, .only = argc > 2 ? argv[2] : NULL};
+    Bench bn = {.threads = 1};
+    for (int i = 1, pos = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--pairs"))
+            bn.pairs = true;
+        else if (pos++ == 0)
+            bn.threads = atoi(argv[i]);
+        else
+            bn.only = argv[i];
     if (bn.threads < 1)
         bn.threads = 1;
     bn.sgemm = load_sgemm(bn.threads);
     bn.bound = popcount_bound();
     printf("bench_cpu: %d thread(s); best/median of %d in us (a shape's libraries in turn); "
-           "popcount bound %.0f Gbinops/s per thread; OpenBLAS sgemm %s\n",
-           bn.threads, REPS, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found");
+           "popcount bound %.0f Gbinops/s per thread; OpenBLAS sgemm %s; layers end in %s\n",
+           bn.threads, REPS, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found",
+           bn.pairs ? "their int32 pair sums (--pairs)" : "an fcomb (float result)");
     printf("%-22s %-12s %9s %9s %9s %8s %7s %7s %s\n", "case (MxKxN)", "W/A", "layer", "median",
-           "bpop", "Gbinop/s", "%bound", "x sgemm", "xW1A1 (layer bpop)");
+           "kernel", "Gbinop/s", "%bound", "x sgemm", "xW1A1 (layer kernel)");
     run_shape(&bn, "256x4096x256 (dense)", 4096, 1, 256, 1, 256);
     static const int64_t conv[][2] = {{64, 56}, {128, 28}, {256, 14}, {512, 7}};
     for (int c = 0; c < 4; c++) {

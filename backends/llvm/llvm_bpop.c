@@ -441,11 +441,14 @@ static void tile(G *g, Kern *k, LLVMValueRef grp, LLVMValueRef oy, LLVMValueRef 
         flush(g, k);
     if (k->xc)
         tile_counts(g, k, grp, oy, t0);
+    // rows: E >= 4 columns that are all output columns (an interior tile, or a uniform
+    // tile of a conv row: row_tiles never passes the row's end), transposed
+    bool rows = (at == TILE_INSIDE || at == TILE_EDGE) && k->E >= LANES / 2;
     if (k->ek)
-        bpop_store_epi(g, k, grp, ob, t0, oy, at == TILE_INSIDE && k->E >= LANES / 2);
+        bpop_store_epi(g, k, grp, ob, t0, oy, rows);
     else if (k->ef)
-        bpop_store_fepi(g, k, grp, ob, t0, oy, at == TILE_INSIDE && k->E >= LANES / 2);
-    else if (at == TILE_INSIDE && k->E >= LANES / 2 && k->ocol == 1)
+        bpop_store_fepi(g, k, grp, ob, t0, oy, rows);
+    else if (rows && k->ocol == 1)
         bpop_store_rows(g, k, grp, ob, t0, pos0);
     else
         bpop_store_tile(g, k, grp, ob, t0, pos0);

@@ -826,8 +826,9 @@ void bpop_epi_float_tables(G *g, Kern *k, uint32_t dest, const char *sfx)
     free(th);
 }
 
-/* The float epilogue's destination (the fcomb's or the batchnorm's result, allocated as
- * its op would), this example's activation scales and the per-block tables. */
+/* The float epilogue's destination (the fcomb's or the batchnorm's result, in the
+ * caller's buffer when it is a network output: the tiles write every element), this
+ * example's activation scales and the per-block tables. */
 void bpop_epi_float_setup(G *g, Kern *k, uint32_t dest)
 {
     const IrModule *m = g->m;
@@ -836,7 +837,7 @@ void bpop_epi_float_setup(G *g, Kern *k, uint32_t dest)
     const IrInst *save = g->in;
     k->beta = g_arg(g, 0)->beta; // this example's (fcomb reads the bpop's input)
     g->in = di;
-    g_alloc_value(g, &g->val[dest], &dv->type);
+    g_alloc_output(g, &g->val[dest], &dv->type);
     g->in = save;
     k->out = g->val[dest].p;
     k->ef = true;
