@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* bench_cpu.c: the CPU backend's bit-plane layers through a generated library (cpu.md §5):
- * for each shape and W/A bitwidth it builds a one-layer IR module (input -> sign or static
- * quant -> bpop -> fcomb -> float output, the tiles' fused float epilogue; --pairs: the
- * bpop's int32 pair sums as the output), compiles it with --target cpu (--cpu native,
- * -O3), loads it with dlopen and times NAME_run_n, best and median of 21 runs (a shape's
- * libraries run in rounds, each in turn 4 times and timed the last: warm caches, and
- * the ratios compare times taken under the same load):
+ * for each shape and W/A bitwidth it builds a one-layer IR module, input -> sign or static
+ * quant -> bpop -> its epilogue (--epilogue=threshold, the default: icomb + threshold, an
+ * inner layer's, its 1-bit result dequantized as the output; fcomb: a last layer's float
+ * result; pairs: the bpop's raw int32 pair sums), compiles it with --target cpu (--cpu
+ * native, -O3, --kernel bitserial), loads it with dlopen and times NAME_run_n, best and
+ * median of 21 runs (a shape's libraries run in rounds, each in turn 4 times and timed
+ * the last: warm caches, and the ratios compare times taken under the same load):
  *  - layer: the whole layer (quantizing the float input, packing, kernel, epilogue);
  *  - kernel: one bpop op with its epilogue (packing its input words, the tiles, storing
  *    the floats or pair sums), the difference between the same module with two of them
@@ -19,9 +20,9 @@
  *    element, one masked kernel; `c`, per output channel, one kernel per width), with
  *    their layer and kernel times over the same shape's W1A1 (xW1A1).
  * Run by hand (see bench/README.md):
- *   ./build/bench/bench_cpu [threads [shape]] [--pairs]  (taskset -c N to pin one thread;
- *                          shape: only the labels containing it, e.g. dense; the
- *                          environment variable BENCH_CPU_KEEP keeps the libraries) */
+ *   ./build/bench/bench_cpu [threads [shape]] [--epilogue=threshold|fcomb|pairs]
+ *     (taskset -c N to pin one thread; shape: only the labels containing it, e.g. dense;
+ *     the environment variable BENCH_CPU_KEEP keeps the libraries and their IR text) */
 #define _DEFAULT_SOURCE // mkstemps, setenv
 #include <dlfcn.h>
 #include <stdio.h>
@@ -73,10 +74,84 @@ static void mix_weights(IrConst *wc, uint64_t O, uint64_t per, int mix, uint64_t
     }
 }
 
+/* What a layer's kernels end in: an inner layer's icomb + threshold (1-bit result,
+ * dequantized to +-1 floats as the output), a last layer's fcomb (float result), or the
+ * bpop's raw int32 pair sums (no network has that layer). */
+typedef enum Epi { EPI_THRESHOLD, EPI_FCOMB, EPI_PAIRS } Epi;
+static const char *const epi_names[] = {"threshold", "fcomb", "pairs"};
+
+/* The epilogue's constants: fcomb's alpha [O, wb] and bias [O]; or icomb's coefficients
+ * [O, P] (2^(wb-1-m) 2^(ab-1-n) for pair m ab + n, its bound for `per` elements a row)
+ * and threshold's negate flags and one threshold per channel. */
+typedef struct EpiC {
+    uint32_t c[3];
+    int64_t bound;
+} EpiC;
+
+static EpiC epi_consts(HbCx *cx, IrModule *m, int64_t O, int wb, int ab, int64_t per, Epi epi)
+{
+    EpiC e = {{0}, 0};
+    int64_t P = wb * ab, d[2] = {O, epi == EPI_FCOMB ? wb : P};
+    if (epi == EPI_FCOMB) {
+        float *al = malloc((size_t)(O * wb) * sizeof *al), *bi = malloc((size_t)O * sizeof *bi);
+        for (int64_t o = 0; o < O; o++) {
+            for (int p = 0; p < wb; p++)
+                al[o * wb + p] = (1.0f + 0.125f * (float)(o % 7)) / (float)(1 << p);
+            bi[o] = 0.01f * (float)(o % 13) - 0.06f;
+        }
+        e.c[0] = ir_const_f32(cx, m, "alpha", 2, d, al);
+        e.c[1] = ir_const_f32(cx, m, "bias", 1, &O, bi);
+        free(al);
+        free(bi);
+    } else if (epi == EPI_THRESHOLD) {
+        int32_t *cf = malloc((size_t)(O * P) * sizeof *cf), *th = malloc((size_t)O * sizeof *th);
+        int64_t sum = 0;
+        for (int64_t p = 0; p < P; p++)
+            sum += (int64_t)1 << (wb - 1 - p / ab + ab - 1 - p % ab);
+        for (int64_t o = 0; o < O; o++) {
+            for (int64_t p = 0; p < P; p++)
+                cf[o * P + p] = 1 << (wb - 1 - p / ab + ab - 1 - p % ab);
+            th[o] = (int32_t)(o % 5) - 2;
+        }
+        e.c[0] = ir_const_i32(cx, m, "coef", 2, d, cf);
+        e.c[1] = ir_const_i32(cx, m, "neg", 1, &O, NULL);
+        int64_t td[2] = {O, 1};
+        e.c[2] = ir_const_i32(cx, m, "thr", 2, td, th);
+        e.bound = sum * per;
+        free(cf);
+        free(th);
+    }
+    return e;
+}
+
+/* The layer's output after its pair sums y (x: the bits value the bpop read). */
+static uint32_t epilogue(HbCx *cx, IrModule *m, uint32_t y, uint32_t x, const EpiC *e, Epi epi,
+                         int rank, const int64_t *d)
+{
+    IrType tf = ir_type_f32(rank, d);
+    if (epi == EPI_FCOMB) {
+        IrRef a4[4] = {ir_v(y), ir_v(x), ir_c(e->c[0]), ir_c(e->c[1])};
+        return ir_emit(cx, m, IR_OP_FCOMB, "y", &tf, a4, 4)->result;
+    }
+    if (epi == EPI_PAIRS)
+        return y;
+    IrType ta = ir_type_i32(rank, d), tb = ta;
+    IrRef a2[2] = {ir_v(y), ir_c(e->c[0])};
+    IrInst *ic = ir_emit(cx, m, IR_OP_ICOMB, "acc", &ta, a2, 2);
+    ir_icomb_shift_set(ic)->i[0] = 0;
+    ir_icomb_bound_set(ic)->i[0] = e->bound;
+    tb.enc = IR_BITS;
+    tb.bits = 1;
+    tb.scale = IR_SC_UNIT;
+    IrRef a3[3] = {ir_v(ic->result), ir_c(e->c[1]), ir_c(e->c[2])};
+    IrRef q = ir_v(ir_emit(cx, m, IR_OP_THRESHOLD, "q", &tb, a3, 3)->result);
+    return ir_emit(cx, m, IR_OP_DEQUANT, "y", &tf, &q, 1)->result;
+}
+
 /* input [C,H,W] (conv) or [C] (dense) -> activation bits (ab planes) -> bpop with wb
  * weight planes (mix: 70/20/10 weights, see mix_weights) -> output. */
 static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb, int ab, int nk,
-                       int mix, bool pairs)
+                       int mix, Epi epi)
 {
     IrModule *m = ir_module_new(cx, "bench");
     bool conv = H > 1;
@@ -125,20 +200,7 @@ static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb,
     int64_t P = wb * ab, dout[4] = {P, O, H, H};
     IrType to = ir_type_i32(conv ? 4 : 2, dout);
     IrRef a2[2] = {ir_v(s), ir_c(w)};
-    uint32_t ca = 0, cb = 0;
-    if (!pairs) { // the fcomb's weight scales (per channel and plane) and bias
-        float *al = malloc((size_t)(O * wb) * sizeof *al), *bi = malloc((size_t)O * sizeof *bi);
-        for (int64_t o = 0; o < O; o++) {
-            for (int p = 0; p < wb; p++)
-                al[o * wb + p] = (1.0f + 0.125f * (float)(o % 7)) / (float)(1 << p);
-            bi[o] = 0.01f * (float)(o % 13) - 0.06f;
-        }
-        int64_t ad[2] = {O, wb};
-        ca = ir_const_f32(cx, m, "alpha", 2, ad, al);
-        cb = ir_const_f32(cx, m, "bias", 1, &O, bi);
-        free(al);
-        free(bi);
-    }
+    EpiC ec = epi_consts(cx, m, O, wb, ab, (int64_t)per, epi);
     for (int r = 0; r < nk; r++) {
         IrInst *b = ir_emit(cx, m, conv ? IR_OP_BPOP_CONV2D : IR_OP_BPOP_DENSE, "pop", &to, a2, 2);
         if (conv) {
@@ -151,12 +213,7 @@ static IrModule *layer(HbCx *cx, int64_t C, int64_t H, int64_t O, int k, int wb,
                 pd->i[i] = k / 2;
             ir_bpop_conv2d_groups_set(b)->i[0] = 1;
         }
-        uint32_t y = b->result;
-        if (!pairs) { // the layer's float result: the kernels' fused epilogue
-            IrRef a4[4] = {ir_v(y), ir_v(s), ir_c(ca), ir_c(cb)};
-            IrType tf = ir_type_f32(conv ? 3 : 1, dout + 1);
-            y = ir_emit(cx, m, IR_OP_FCOMB, "y", &tf, a4, 4)->result;
-        }
+        uint32_t y = epilogue(cx, m, b->result, s, &ec, epi, conv ? 3 : 1, dout + 1);
         hb_vec_push(&cx->arena, &m->outputs, y);
     }
     return ir_verify(cx, m, "bench") ? m : NULL;
@@ -208,12 +265,12 @@ typedef struct Lib {
 } Lib;
 
 static void lib_open(Lib *l, int64_t C, int64_t H, int64_t O, int k, int batch, int wb, int ab,
-                     int nk, int threads, int mix, bool pairs)
+                     int nk, int threads, int mix, Epi epi)
 {
     HbCx cx;
     HbOptions ho = {0};
     cx_init(&cx, &ho);
-    IrModule *m = layer(&cx, C, H, O, k, wb, ab, nk, mix, pairs);
+    IrModule *m = layer(&cx, C, H, O, k, wb, ab, nk, mix, epi);
     snprintf(l->so, sizeof l->so, "/tmp/bench_cpu_XXXXXX.so");
     int fd = mkstemps(l->so, 3);
     if (!m || fd < 0) {
@@ -221,10 +278,21 @@ static void lib_open(Lib *l, int64_t C, int64_t H, int64_t O, int k, int batch, 
         exit(1);
     }
     close(fd);
+    if (getenv("BENCH_CPU_KEEP")) { // the module as text too (NAME.ir): hbnnc NAME.ir ...
+        char ir[sizeof l->so + 1];
+        snprintf(ir, sizeof ir, "%.*s.ir", (int)strlen(l->so) - 3, l->so);
+        FILE *f = fopen(ir, "w");
+        if (f) {
+            ir_print(f, m);
+            fclose(f);
+        }
+    }
     BackendOptions bo = {.output = l->so,
                          .name = "bench",
                          .cpu = "native",
                          .opt_level = 3,
+                         .kernel = BK_BITSERIAL, // the bit-plane kernels (a threshold
+                                                 // epilogue would let W3A3 run int8)
                          .runtime = HBNN_BUILD_RUNTIME};
     if (backend_find("cpu")->emit(&cx, m, &bo) != 0)
         exit(1);
@@ -331,7 +399,7 @@ typedef struct Bench {
     SgemmFn sgemm;
     double w1a1[2];   // this shape's W1A1 layer and bpop times (s)
     const char *only; // run only the shapes whose label contains this (NULL: all)
-    bool pairs;       // layers end in their int32 pair sums instead of an fcomb
+    Epi epi;          // what the layers end in
 } Bench;
 
 #define REPS 21 // runs per library
@@ -395,9 +463,9 @@ static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_
     for (int i = 0; i < NC; i++) {
         cs[i] = (Case){.wb = wa[i][0], .ab = wa[i][1], .mix = wa[i][2]};
         lib_open(&cs[i].l1, C, H, O, k, batch, cs[i].wb, cs[i].ab, 1, bn->threads, cs[i].mix,
-                 bn->pairs);
+                 bn->epi);
         lib_open(&cs[i].l2, C, H, O, k, batch, cs[i].wb, cs[i].ab, 2, bn->threads, cs[i].mix,
-                 bn->pairs);
+                 bn->epi);
         lib_run(&cs[i].l1); // warm up
         lib_run(&cs[i].l2);
     }
@@ -423,9 +491,18 @@ int main(int argc, char **argv)
 {
     Bench bn = {.threads = 1};
     for (int i = 1, pos = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--pairs"))
-            bn.pairs = true;
-        else if (pos++ == 0)
+        if (!strncmp(argv[i], "--epilogue=", 11)) {
+            const char *v = argv[i] + 11;
+            int e = !strcmp(v, "threshold") ? 0
+                    : !strcmp(v, "fcomb")   ? 1
+                    : !strcmp(v, "pairs")   ? 2
+                                            : -1;
+            if (e < 0) {
+                fprintf(stderr, "bench_cpu: --epilogue=threshold|fcomb|pairs, not '%s'\n", v);
+                return 2;
+            }
+            bn.epi = (Epi)e;
+        } else if (pos++ == 0)
             bn.threads = atoi(argv[i]);
         else
             bn.only = argv[i];
@@ -434,9 +511,8 @@ int main(int argc, char **argv)
     bn.sgemm = load_sgemm(bn.threads);
     bn.bound = popcount_bound();
     printf("bench_cpu: %d thread(s); best/median of %d in us (a shape's libraries in turn); "
-           "popcount bound %.0f Gbinops/s per thread; OpenBLAS sgemm %s; layers end in %s\n",
-           bn.threads, REPS, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found",
-           bn.pairs ? "their int32 pair sums (--pairs)" : "an fcomb (float result)");
+           "popcount bound %.0f Gbinops/s per thread; OpenBLAS sgemm %s; epilogue %s\n",
+           bn.threads, REPS, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found", epi_names[bn.epi]);
     printf("%-22s %-12s %9s %9s %9s %8s %7s %7s %s\n", "case (MxKxN)", "W/A", "layer", "median",
            "kernel", "Gbinop/s", "%bound", "x sgemm", "xW1A1 (layer kernel)");
     run_shape(&bn, "256x4096x256 (dense)", 4096, 1, 256, 1, 256);

@@ -57,6 +57,17 @@ assert l["p"]["cost_int8"] < l["p"]["cost_bitserial"], l
 PY
 pass=$((pass + 1))
 
+# A dense layer's int8 kernel reads its u8 weights once per example: its estimate is at
+# least their bytes / 32 (W3A3 256 x 2048: 512 KB, 16384 cycles against 4096 for the
+# multiply-accumulates), so it stays bit-serial (7204); 64 x 512 too (1024 against 450).
+"$py" "$here/cpu/int8_nets.py" "$s" 1 --dense d2048 2048 256 3 3
+"$py" "$here/cpu/int8_nets.py" "$s" 1 --dense d512 512 64 3 3
+"$hbnnc" "$s/d2048.ir" --explain --cpu znver5 |
+    grep -q "^  p: W3A3, .* bit-serial 7204, int8 1.638e+04 -> bit-serial (bit-serial is cheaper)"
+"$hbnnc" "$s/d512.ir" --explain --cpu znver5 |
+    grep -q "^  p: W3A3, .* bit-serial 450.2, int8 1024 -> bit-serial (bit-serial is cheaper)"
+pass=$((pass + 1))
+
 # Depthwise layers take the pixels-in-lanes int8 kernel when the cost model says so, on
 # every tier (it needs no VNNI).
 for cpu in native x86-64-v3; do

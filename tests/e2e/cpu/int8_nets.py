@@ -8,7 +8,8 @@ must refuse: one whose coefficients do not factor, one whose activation levels s
 127 (wide_levels). Writes NAME.ir and NAME.npy (a
 float32 [5, C, H, W] batch) per network and prints the names. Standard library only.
   int8_nets.py OUTDIR SEED --layer NAME C H W O K PAD KW KX: one such layer alone
-  (input -> quant -> bpop_conv2d -> icomb -> output), for bench/bench_int8.sh."""
+  (input -> quant -> bpop_conv2d -> icomb -> output), for bench/bench_int8.sh;
+  int8_nets.py OUTDIR SEED --dense NAME K O KW KX: the same as a dense layer [K] -> [O]."""
 import os
 import random
 import sys
@@ -136,8 +137,27 @@ def layer(name, C, H, W, O, k, pad, kw, kx):
     npy("%s/%s.npy" % (out, name), (1, C, H, W), [R.uniform(-1, 1) for _ in range(C * H * W)])
 
 
+def dense(name, K, O, kw, kx):
+    wt, cnt = weights("w", O, K, kw, False)
+    ct, bound, _ = coefs("c", O, kw, kx, cnt, False)
+    beta = " ".join("%.9g" % (0.5 / (1 << n)) for n in range(kx))
+    ir = ("hbir 1 network %s\n\n" % name +
+          "%%x : f32[%d] = input index=0\n" % K +
+          "%%q : bits<%d,static @beta>[%d] = quant %%x widths=[%d] fracs=[1] "
+          "select=middle-out seed=0\n" % (kx, K, kx) +
+          "%%p : i32[%d, %d] = bpop_dense %%q, @w\n" % (kw * kx, O) +
+          "%%a : i32[%d] = icomb %%p, @c shift=0 bound=%d\noutput %%a\n\n" % (O, bound) +
+          "const @beta : f32[%d] = { %s }\n" % (kx, beta) + wt + ct)
+    with open("%s/%s.ir" % (out, name), "w") as f:
+        f.write(ir)
+    npy("%s/%s.npy" % (out, name), (3, K), [R.uniform(-1, 1) for _ in range(3 * K)])
+
+
 if len(sys.argv) > 3 and sys.argv[3] == "--layer":
     layer(sys.argv[4], *map(int, sys.argv[5:13]))
+    sys.exit(0)
+if len(sys.argv) > 3 and sys.argv[3] == "--dense":
+    dense(sys.argv[4], *map(int, sys.argv[5:9]))
     sys.exit(0)
 
 # name, C, H, W, O, k, stride, pad, dilation, groups, Kx, x masked, Kw, w masked, O2, Kw2
