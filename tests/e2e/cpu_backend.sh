@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cpu_backend.sh HBNNC SCRATCH: the CPU backend end to end (issue 10). The digits
 # example, the IR test networks (tests/golden/ir/worked.hb, tests/golden/ir_verify/ok.ir
-# with two outputs) compiled to shared libraries for every ISA tier (--cpu x86-64-v2,
+# with two outputs, cpu/rows_nets.py's uniform conv tiles) compiled to shared libraries for every ISA tier (--cpu x86-64-v2,
 # v3, v4, native) at -O0 and -O3 and run through dlopen (cpu/so_run.c) with batch 1 and
 # 7, 1 and 2 threads, must equal `hbnnc --run`: integers bit for bit, floats within
 # 1e-5 relative. Then: the header compiles as C99 and C++, API misuse returns the
@@ -44,6 +44,10 @@ check "$root/examples/digits/digits.hb" digits "$root/examples/digits/test_x.npy
 check "$root/tests/golden/ir/worked.hb" worked "$root/tests/golden/ir/onehot.npy"
 "$s/so_run" --rand-npy 9 4 7 "$s/ok_in.npy"
 check "$root/tests/golden/ir_verify/ok.ir" t "$s/ok_in.npy"
+# Uniform tiles of E >= 4 columns that reach the row's edges store transposed rows (pair
+# sums of one and two planes, fcomb floats), each column with its own padded-tap count.
+"$py" "$here/cpu/rows_nets.py" "$s" "${HBNN_SEED:-5}"
+check "$s/rows.ir" rows "$s/rows.npy"
 # The ops PyTorch users write (float paths: sigmoid, tanh, gelu, leaky_relu, ceil-mode and
 # padded pools, mul broadcasting in a squeeze-excitation block).
 for net in activations:activations pools:pools squeeze_excitation:se; do
