@@ -5,7 +5,7 @@
 # (hbnnc --run) on a seeded input, for W1A1, W2A2 (static, calibrated scales) and
 # 1.4/1.4 channel (heterogeneous activations: the depthwise pair-sum kernels, the
 # per-width kernels, the per-example selection) and 1.4/1 channel (the per-width kernels'
-# fused threshold epilogues).
+# fused threshold epilogues). Then bench/bench_cpu's modules with each --epilogue.
 # Skipped (exit 77) without numpy or the netbench tool beside hbnnc.
 set -euo pipefail
 hbnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -48,4 +48,44 @@ err = np.abs(out - ref).max() / max(np.abs(ref).max(), 1e-30)
 assert err <= 1e-5 and out.argmax() == ref.argmax(), (v, err, out, ref)
 print("bench_quick: %s .so = --run (max rel. error %.2g)" % (v, err))
 EOF
+done
+
+# bench_cpu's one-layer modules (bench/bench_cpu.c) on its 512x7x7 shape, with each
+# epilogue: the six cases verify, compile and run; a bad --epilogue is refused; each
+# one-bpop library it keeps (BENCH_CPU_KEEP: the odd lines, l1 before l2) gives
+# `hbnnc --run` of its IR (pair sums as int32; ±1 levels and fcomb floats as float32).
+bench_cpu=$(dirname "$hbnnc")/bench/bench_cpu
+if "$bench_cpu" 1 512x7x7 --epilogue=nope 2> bad.err; then
+    echo "FAIL: bench_cpu accepted --epilogue=nope"
+    exit 1
+fi
+grep -q -- "--epilogue=threshold|fcomb|pairs, not 'nope'" bad.err
+$py -c 'import numpy as np
+x = np.random.default_rng(3).uniform(-1, 1, (1, 512, 7, 7)).astype(np.float32)
+np.save("c.npy", x); x.tofile("c.f32")'
+for e in threshold fcomb pairs; do
+    BENCH_CPU_KEEP=1 "$bench_cpu" 1 512x7x7 --epilogue=$e > "bc_$e.txt" 2> "bc_$e.err"
+    test "$(grep -c '^conv 512x7x7 3x3 ' "bc_$e.txt")" = 6
+    grep -q "epilogue $e\$" "bc_$e.txt"
+    sed -n 's/^bench_cpu: kept //p' "bc_$e.err" > kept.txt
+    test "$(wc -l < kept.txt)" = 12
+    n=0
+    while read -r so; do
+        n=$((n + 1))
+        if [ $((n % 2)) = 1 ]; then
+            outs=$(sed -n 's/^#define bench_OUT_ELEMS \([0-9]*\)$/\1/p' "${so%.so}.h")
+            "$hbnnc" "${so%.so}.ir" --run c.npy -o ref.npy
+            "$netbench" "$so" bench 25088 "$outs" --io c.f32 out.bin 1
+            $py - "$e" << 'EOF'
+import sys
+import numpy as np
+ref = np.load("ref.npy").astype(np.float32).reshape(-1)
+out = np.fromfile("out.bin", "<i4" if sys.argv[1] == "pairs" else "<f4").astype(np.float32)
+err = np.abs(out - ref).max() / max(np.abs(ref).max(), 1e-30)
+assert out.shape == ref.shape and err <= (1e-5 if sys.argv[1] == "fcomb" else 0), (err,)
+EOF
+        fi
+        rm -f "$so" "${so%.so}.h" "${so%.so}.ir"
+    done < kept.txt
+    echo "bench_quick: bench_cpu --epilogue=$e: 6 cases, their one-bpop libraries = --run"
 done
