@@ -487,27 +487,68 @@ static void run_shape(Bench *bn, const char *label, int64_t C, int64_t H, int64_
     }
 }
 
+/* The shapes: label, C, H (1: dense), O, kernel size, batch. */
+typedef struct Shape {
+    const char *label;
+    int64_t C, H, O;
+    int k, batch;
+} Shape;
+static const Shape shapes[] = {{"256x4096x256 (dense)", 4096, 1, 256, 1, 256},
+                               {"conv 64x56x56 3x3", 64, 56, 64, 3, 1},
+                               {"conv 128x28x28 3x3", 128, 28, 128, 3, 1},
+                               {"conv 256x14x14 3x3", 256, 14, 256, 3, 1},
+                               {"conv 512x7x7 3x3", 512, 7, 512, 3, 1}};
+enum { NSHAPES = sizeof shapes / sizeof shapes[0] };
+
+/* [threads [shape]] [--epilogue=E]; false (after a message) on anything else, or on a
+ * shape filter that matches no shape. */
+static bool parse_args(int argc, char **argv, Bench *bn)
+{
+    static const char usage[] = "usage: bench_cpu [threads [shape]] "
+                                "[--epilogue=threshold|fcomb|pairs]\n";
+    int pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strncmp(a, "--epilogue=", 11)) {
+            int e = -1;
+            for (int j = 0; j < 3; j++)
+                e = !strcmp(a + 11, epi_names[j]) ? j : e;
+            if (e < 0) {
+                fprintf(stderr, "bench_cpu: --epilogue=threshold|fcomb|pairs, not '%s'\n", a + 11);
+                return false;
+            }
+            bn->epi = (Epi)e;
+        } else if (a[0] == '-' || pos == 2) {
+            fprintf(stderr, "bench_cpu: unexpected argument '%s'\n%s", a, usage);
+            return false;
+        } else if (pos++ == 0) {
+            char *end;
+            long t = strtol(a, &end, 10);
+            if (*end || t < 1 || t > 256) {
+                fprintf(stderr, "bench_cpu: threads must be 1 to 256, not '%s'\n%s", a, usage);
+                return false;
+            }
+            bn->threads = (int)t;
+        } else
+            bn->only = a;
+    }
+    for (int i = 0; bn->only && i < NSHAPES; i++)
+        if (strstr(shapes[i].label, bn->only))
+            return true;
+    if (bn->only) {
+        fprintf(stderr, "bench_cpu: no shape's label contains '%s'; the shapes:\n", bn->only);
+        for (int i = 0; i < NSHAPES; i++)
+            fprintf(stderr, "  %s\n", shapes[i].label);
+        return false;
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     Bench bn = {.threads = 1};
-    for (int i = 1, pos = 0; i < argc; i++)
-        if (!strncmp(argv[i], "--epilogue=", 11)) {
-            const char *v = argv[i] + 11;
-            int e = !strcmp(v, "threshold") ? 0
-                    : !strcmp(v, "fcomb")   ? 1
-                    : !strcmp(v, "pairs")   ? 2
-                                            : -1;
-            if (e < 0) {
-                fprintf(stderr, "bench_cpu: --epilogue=threshold|fcomb|pairs, not '%s'\n", v);
-                return 2;
-            }
-            bn.epi = (Epi)e;
-        } else if (pos++ == 0)
-            bn.threads = atoi(argv[i]);
-        else
-            bn.only = argv[i];
-    if (bn.threads < 1)
-        bn.threads = 1;
+    if (!parse_args(argc, argv, &bn))
+        return 2;
     bn.sgemm = load_sgemm(bn.threads);
     bn.bound = popcount_bound();
     printf("bench_cpu: %d thread(s); best/median of %d in us (a shape's libraries in turn); "
@@ -515,13 +556,9 @@ int main(int argc, char **argv)
            bn.threads, REPS, bn.bound * 1e-9, bn.sgemm ? "loaded" : "not found", epi_names[bn.epi]);
     printf("%-22s %-12s %9s %9s %9s %8s %7s %7s %s\n", "case (MxKxN)", "W/A", "layer", "median",
            "kernel", "Gbinop/s", "%bound", "x sgemm", "xW1A1 (layer kernel)");
-    run_shape(&bn, "256x4096x256 (dense)", 4096, 1, 256, 1, 256);
-    static const int64_t conv[][2] = {{64, 56}, {128, 28}, {256, 14}, {512, 7}};
-    for (int c = 0; c < 4; c++) {
-        char label[64];
-        snprintf(label, sizeof label, "conv %lldx%lldx%lld 3x3", (long long)conv[c][0],
-                 (long long)conv[c][1], (long long)conv[c][1]);
-        run_shape(&bn, label, conv[c][0], conv[c][1], conv[c][0], 3, 1);
+    for (int i = 0; i < NSHAPES; i++) {
+        const Shape *h = &shapes[i];
+        run_shape(&bn, h->label, h->C, h->H, h->O, h->k, h->batch);
     }
     return 0;
 }

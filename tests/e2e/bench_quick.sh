@@ -51,7 +51,7 @@ EOF
 done
 
 # bench_cpu's one-layer modules (bench/bench_cpu.c) on its 512x7x7 shape, with each
-# epilogue: the six cases verify, compile and run; a bad --epilogue is refused; each
+# epilogue: the six cases verify, compile and run; bad arguments are refused; each
 # one-bpop library it keeps (BENCH_CPU_KEEP: the odd lines, l1 before l2) gives
 # `hbnnc --run` of its IR (pair sums as int32; ±1 levels and fcomb floats as float32).
 bench_cpu=$(dirname "$hbnnc")/bench/bench_cpu
@@ -60,6 +60,18 @@ if "$bench_cpu" 1 512x7x7 --epilogue=nope 2> bad.err; then
     exit 1
 fi
 grep -q -- "--epilogue=threshold|fcomb|pairs, not 'nope'" bad.err
+# a shape filter that matches nothing, an unknown option, bad threads: refused, not ignored
+for args in "1 nosuch" "1 512x7x7 --pairs" "0" "1 512x7x7 extra"; do
+    # shellcheck disable=SC2086
+    if "$bench_cpu" $args > bad.out 2> bad.err; then
+        echo "FAIL: bench_cpu accepted '$args'"
+        exit 1
+    fi
+    test ! -s bad.out
+    grep -q "^bench_cpu: " bad.err
+done
+! "$bench_cpu" 1 nosuch 2> bad.err
+grep -q "^  conv 512x7x7 3x3$" bad.err # (the shapes are listed)
 $py -c 'import numpy as np
 x = np.random.default_rng(3).uniform(-1, 1, (1, 512, 7, 7)).astype(np.float32)
 np.save("c.npy", x); x.tofile("c.f32")'
