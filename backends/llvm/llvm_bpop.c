@@ -962,7 +962,8 @@ void gen_bpop_dense(G *g)
     Kern k;
     int64_t colw = xt->bits * ((N + 63) / 64);
     bool packed = g_plan_packed(g, g->in->args[0].id) != 0; // its producer packed it
-    kern_init(g, &k, &b, packed ? 0 : (uint64_t)(g->nbmax * colw), packed, false);
+    uint32_t dest = g_plan_epilogue(g, g->in->result);      // fcomb [+ batchnorm] in the tile
+    kern_init(g, &k, &b, packed ? 0 : (uint64_t)(g->nbmax * colw), packed, dest != UINT32_MAX);
     LLVMValueRef nb = g->ex ? g_i64(g, 1) : g->nb;
     if (!packed) {
         GLoop le;
@@ -974,10 +975,15 @@ void gen_bpop_dense(G *g)
         g_loop_end(g, &le);
     }
     k.W = k.OW = nb;
-    k.out = g_out(g)->p;
-    k.ocol = (int64_t)g->base[g->in->result].sp / 4;
     k.os = 1;
     k.ps = O;
+    if (dest != UINT32_MAX) { // the floats of example e at e O
+        bpop_epi_float_setup(g, &k, dest);
+        k.ocol = O;
+    } else {
+        k.out = g_out(g)->p;
+        k.ocol = (int64_t)g->base[g->in->result].sp / 4;
+    }
     kern_run(g, &k, 1, g->nbmax, -1);
 }
 

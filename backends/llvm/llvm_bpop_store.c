@@ -569,7 +569,8 @@ void bpop_store_fepi(G *g, const Kern *k, LLVMValueRef grp, LLVMValueRef ob, LLV
     for (int e = 0; e < k->E; e++) {
         LLVMValueRef colv = g_addk(g, t0, e);
         LLVMBasicBlockRef next = col_guard(g, k, colv, "fcol");
-        LLVMValueRef z = ftile_col(g, k, &f, e), pix = g_add(g, row, colv);
+        // (a dense layer's column is an example, ocol floats apart; a conv's a pixel)
+        LLVMValueRef z = ftile_col(g, k, &f, e), pix = g_add(g, row, g_mulk(g, colv, k->ocol));
         for (int l = 0; l < LANES; l++) {
             LLVMBasicBlockRef ln = bpop_lane_begin(g, k, g_addk(g, g_mulk(g, ob, LANES), l));
             g_store(g, g->f32, k->out, g_add(g, pix, f.co[l]),

@@ -276,7 +276,14 @@ void g_epilogues(G *g, uint32_t *dest, bool *codes)
         dest[k] = UINT32_MAX;
         if (codes)
             codes[k] = false;
-        if (in->op != IR_OP_BPOP_CONV2D || (g->int8 && g->int8[k]))
+        if (g->int8 && g->int8[k])
+            continue;
+        if (in->op == IR_OP_BPOP_DENSE) { // its tile's columns are examples: one β each
+            if (m->values.data[in->args[0].id].type.scale != IR_SC_RUNTIME)
+                dest[k] = float_dest(&r, in); // (only when the scales are constants)
+            continue;
+        }
+        if (in->op != IR_OP_BPOP_CONV2D)
             continue;
         if (g->dws && g->dws[k]) { // bit-sliced: writes the threshold's packed words, or
             const IrInst *th = dws_threshold(&r, in); // (sums mode) the fcomb's floats

@@ -150,8 +150,8 @@ class Net:
         return ("z%d" % i, sh)
 
     def dense(self, x, O, kw, mode="element"):
-        """flatten -> bpop_dense -> fcomb (no epilogue: dense layers store their pair
-        sums); returns the f32 name."""
+        """flatten -> bpop_dense -> fcomb (static scales: the tiles write the fcomb's
+        floats, a column per example); returns the f32 name."""
         xn, shape, kx, xmasked = x
         N = shape[0] * shape[1] * shape[2]
         self.n += 1
@@ -170,6 +170,7 @@ class Net:
         self.lines.append("%%p%d : i32[%d, %d] = bpop_dense %%f%d, @w%d" % (i, kw * kx, O, i, i))
         self.lines.append("%%y%d : f32[%d] = fcomb %%p%d, %%f%d, @a%d, @c%d" % (
             i, O, i, i, i, i))
+        self.fused += 1
         return "y%d" % i
 
     def write(self):
