@@ -105,14 +105,14 @@ static EpiC epi_consts(HbCx *cx, IrModule *m, int64_t O, int wb, int ab, int64_t
         free(bi);
     } else if (epi == EPI_THRESHOLD) {
         int32_t *cf = malloc((size_t)(O * P) * sizeof *cf), *th = malloc((size_t)O * sizeof *th);
-        int64_t sum = 0;
-        for (int64_t p = 0; p < P; p++)
-            sum += (int64_t)1 << (wb - 1 - p / ab + ab - 1 - p % ab);
+        int64_t sum = 0; // of a row's coefficients (every row has the same)
         for (int64_t o = 0; o < O; o++) {
             for (int64_t p = 0; p < P; p++)
                 cf[o * P + p] = 1 << (wb - 1 - p / ab + ab - 1 - p % ab);
             th[o] = (int32_t)(o % 5) - 2;
         }
+        for (int64_t p = 0; p < P; p++)
+            sum += cf[p];
         e.c[0] = ir_const_i32(cx, m, "coef", 2, d, cf);
         e.c[1] = ir_const_i32(cx, m, "neg", 1, &O, NULL);
         int64_t td[2] = {O, 1};
@@ -511,7 +511,7 @@ static bool parse_args(int argc, char **argv, Bench *bn)
         const char *a = argv[i];
         if (!strncmp(a, "--epilogue=", 11)) {
             int e = -1;
-            for (int j = 0; j < 3; j++)
+            for (int j = 0; j < (int)(sizeof epi_names / sizeof *epi_names); j++)
                 e = !strcmp(a + 11, epi_names[j]) ? j : e;
             if (e < 0) {
                 fprintf(stderr, "bench_cpu: --epilogue=threshold|fcomb|pairs, not '%s'\n", a + 11);

@@ -278,10 +278,10 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
     }
 }
 
-/* Estimated cycles per example of bpop conv `in`'s fused tile epilogue (its fields in c
- * set): the 8-lane vector operations llvm_bpop_store.c emits per 8-channel block and output
- * pixel, 2 per cycle, twice as many on AVX2 (4 lanes of i64 / f64) and 4 times on SSE.
- * Float combine: per plane pair a conversion, a multiply and an add (no FMA: the
+/* Estimated cycles per example of bpop `in`'s fused tile epilogue (its fields in c set;
+ * a dense layer's: one pixel): the 8-lane vector operations llvm_bpop_store.c emits per
+ * 8-channel block and output pixel, 2 per cycle, twice as many on AVX2 (4 lanes of i64 / f64) and 4
+ * times on SSE. Float combine: per plane pair a conversion, a multiply and an add (no FMA: the
  * interpreter's rounding), the bias and rounding, the batch norm's 4, and the transposed
  * store (~4). Threshold: per pair a multiply and an add, the threshold tree (2^K - 1
  * compares and selects), per plane the byte and its store (2), a 1-bit pool's OR (2 per
@@ -295,11 +295,10 @@ static void estimate(HbCx *cx, const IrModule *m, const IrInst *in, const CpuIsa
 static double epilogue_cost(HbCx *cx, const IrModule *m, const IrInst *in, const KernelChoice *c,
                             const CpuIsa *s)
 {
-    if (!c->epilogue || in->op != IR_OP_BPOP_CONV2D)
+    if (!c->epilogue || c->dw_bits) // llvm_dwbits.c: in the kernel's estimate (borrow chain)
         return 0;
-    IrWindow win = ir_window(m, in);
-    if (c->dw_bits) // llvm_dwbits.c: in the kernel's estimate (the borrow chain)
-        return 0;
+    // a dense layer's tile epilogue (fcomb) runs once per example: one pixel
+    IrWindow win = in->op == IR_OP_BPOP_CONV2D ? ir_window(m, in) : (IrWindow){.OH = 1, .OW = 1};
     if (c->dw_pairs) { // llvm_dw.c, per 16-pixel chunk: the icomb, the tree, the code's byte
         double P = (double)(c->wbits * c->abits), K = c->epilogue_bits;
         double chunks = (double)(win.C * win.OH * ((win.OW + 15) / 16));

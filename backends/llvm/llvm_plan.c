@@ -28,9 +28,9 @@ struct GPlan {
     uint64_t *packed; // per root: words per example when stored packed (g_plan_packed)
     bool *excl;       // per root: a region of its own, zeroed once (g_plan_exclusive)
     bool *fused;      // per value: an icomb computed inside its threshold (g_plan_fused)
-    uint32_t *epi;    // per bpop_conv2d result: the value its epilogue writes (g_plan_epilogue)
+    uint32_t *epi;    // per bpop result: the value its epilogue writes (g_plan_epilogue)
     bool *convpk;     // per value: stored as a convolution's packed input (g_plan_conv_packed)
-    bool *skip;       // per value: computed by a bpop_conv2d's epilogue, not by its op
+    bool *skip;       // per value: computed by a bpop's epilogue, not by its op
     uint32_t *fepi;   // per float conv2d result: the sign its tile writes (g_plan_float_epi)
     uint32_t *outk;   // per value: the output whose buffer may hold it (g_plan_output)
 };
@@ -225,7 +225,7 @@ bool *g_dws_layers(G *g, uint8_t *planes, uint8_t *qbits)
     return d;
 }
 
-/* bpop_conv2d `in` -> fcomb [-> batchnorm], each the only reader of the one before, the
+/* bpop `in` -> fcomb [-> batchnorm], each the only reader of the one before, the
  * fcomb reading the scales of the bpop's own input: the value the tile epilogue writes
  * as floats (UINT32_MAX: none). */
 static uint32_t float_dest(const Readers *r, const IrInst *in)
@@ -264,7 +264,8 @@ uint32_t g_epi_bits(const IrModule *m, uint32_t dest)
  * producer's epilogue"); the pair sums, acc and bytes are never stored. Or the same
  * chain into [flatten ->] dequant (dequant_dest): the tile writes the (pooled) level
  * floats, a pool being a float max (the order of the code ranks). Or
- * bpop_conv2d -> fcomb [-> batchnorm] (float_dest): the epilogue combines in double and
+ * bpop_conv2d or (constant activation scales: a dense tile's columns are examples)
+ * bpop_dense -> fcomb [-> batchnorm] (float_dest): the epilogue combines in double and
  * writes the float result. dest[k] is the value bpop instruction k writes so
  * (UINT32_MAX: none). */
 void g_epilogues(G *g, uint32_t *dest, bool *codes)
